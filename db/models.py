@@ -1,0 +1,468 @@
+"""The register's tables and the validated input models around them.
+
+One family per entity, in the shape of the FastAPI full-stack template:
+
+* ``XBase``   - the user-editable fields and their constraints;
+* ``XCreate`` - what a form or an import row hands to the repository (links as ids);
+* ``XUpdate`` - the same with every field optional (a partial update);
+* ``X``       - the ``table=True`` class (which does *not* validate on construction,
+  SQLModel #52, so nothing reaches it without passing through Create/Update first);
+* ``XRead``   - what leaves the data layer.
+
+Links between records are ids in the Create/Update models; turning refs or names
+into ids is the import layer's job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+from urllib.parse import urlparse
+
+from pydantic import ConfigDict, field_validator, model_validator
+from sqlalchemy import Column, Integer, String
+from sqlmodel import Field, SQLModel
+
+from db.classification import DEFAULT_LEVEL, Classification
+from db.enums import (
+    Channel,
+    EventKind,
+    Network,
+    PartnershipStatus,
+    RiskCategory,
+    RiskStatus,
+    StakeholderKind,
+    Treatment,
+)
+
+NOTES_MAX = 10_000
+SUMMARY_MAX = 5_000
+TEXT_MAX = 10_000
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _version_column() -> Column[int]:
+    return Column("version", Integer, nullable=False, default=1)
+
+
+def check_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    parsed = urlparse(value)
+    if parsed.scheme.lower() not in ("http", "https") or not parsed.netloc:
+        raise ValueError("must be an http:// or https:// address")
+    if any(ch.isspace() for ch in value):
+        raise ValueError("must not contain spaces")
+    return value
+
+
+class _Input(SQLModel):
+    """Shared behaviour of every validated input model: text trimmed, blanks to None."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, validate_assignment=True)  # type: ignore[assignment]
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_optional_text(cls, value: Any, info: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip()
+            field = cls.model_fields.get(info.field_name)
+            if value == "" and field is not None and not field.is_required():
+                return None
+        return value
+
+
+class RecordFields(_Input):
+    """Fields every record shares and the user may edit."""
+
+    classification: Classification = Field(default=DEFAULT_LEVEL, max_length=20, sa_type=String(20))
+    notes: str | None = Field(default=None, max_length=NOTES_MAX)
+
+
+class Bookkeeping(SQLModel):
+    """Columns the data layer maintains: never taken from user input."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(max_length=16, unique=True, index=True)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+    created_by: str = Field(default="", max_length=200)
+    updated_by: str = Field(default="", max_length=200)
+
+
+# --------------------------------------------------------------------------- links
+
+
+class RiskPartnershipLink(SQLModel, table=True):
+    __tablename__ = "risk_partnership"
+    risk_id: int = Field(foreign_key="risk.id", primary_key=True, ondelete="CASCADE")
+    partnership_id: int = Field(
+        foreign_key="partnership.id", primary_key=True, ondelete="CASCADE", index=True
+    )
+
+
+class RiskStakeholderLink(SQLModel, table=True):
+    __tablename__ = "risk_stakeholder"
+    risk_id: int = Field(foreign_key="risk.id", primary_key=True, ondelete="CASCADE")
+    stakeholder_id: int = Field(
+        foreign_key="stakeholder.id", primary_key=True, ondelete="CASCADE", index=True
+    )
+
+
+class EventRiskLink(SQLModel, table=True):
+    __tablename__ = "event_risk"
+    event_id: int = Field(foreign_key="event.id", primary_key=True, ondelete="CASCADE")
+    risk_id: int = Field(foreign_key="risk.id", primary_key=True, ondelete="CASCADE", index=True)
+
+
+# --------------------------------------------------------------------------- stakeholder
+
+
+class StakeholderBase(RecordFields):
+    name: str = Field(min_length=1, max_length=200)
+    kind: StakeholderKind = Field(default=StakeholderKind.other, max_length=40, sa_type=String(40))
+    description: str | None = Field(default=None, max_length=TEXT_MAX)
+    influence: int = Field(default=3, ge=1, le=5)
+    interest: int = Field(default=3, ge=1, le=5)
+    stance: int = Field(default=0, ge=-2, le=2)
+    relationship_owner: str | None = Field(default=None, max_length=200)
+
+
+class StakeholderCreate(StakeholderBase):
+    pass
+
+
+class StakeholderUpdate(_Input):
+    classification: Classification | None = None
+    notes: str | None = Field(default=None, max_length=NOTES_MAX)
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: StakeholderKind | None = None
+    description: str | None = Field(default=None, max_length=TEXT_MAX)
+    influence: int | None = Field(default=None, ge=1, le=5)
+    interest: int | None = Field(default=None, ge=1, le=5)
+    stance: int | None = Field(default=None, ge=-2, le=2)
+    relationship_owner: str | None = Field(default=None, max_length=200)
+
+
+class Stakeholder(Bookkeeping, StakeholderBase, table=True):
+    __tablename__ = "stakeholder"
+    # Case-insensitive uniqueness of the name is enforced through this key.
+    name_key: str = Field(max_length=200, unique=True)
+    version: int = Field(default=1, sa_column=(_sv := _version_column()))
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": _sv}
+
+
+class StakeholderRead(Bookkeeping, StakeholderBase):
+    version: int
+
+
+# --------------------------------------------------------------------------- partnership
+
+
+class PartnershipBase(RecordFields):
+    name: str = Field(min_length=1, max_length=200)
+    status: PartnershipStatus = Field(default=PartnershipStatus.exploring, max_length=20, sa_type=String(20))
+    network: Network = Field(default=Network.not_applicable, max_length=20, sa_type=String(20))
+    scope: str | None = Field(default=None, max_length=TEXT_MAX)
+    announced_on: dt.date | None = None
+    ended_on: dt.date | None = None
+    owner: str | None = Field(default=None, max_length=200)
+    value: float | None = Field(default=None, ge=0)
+    currency: str | None = Field(default=None, max_length=3, min_length=3)
+    source_url: str | None = Field(default=None, max_length=2000)
+
+    _check_url = field_validator("source_url")(lambda cls, v: check_url(v))
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.isalpha():
+            raise ValueError("must be a three-letter currency code such as USD")
+        return value.upper()
+
+
+def _check_partnership_dates(announced: dt.date | None, ended: dt.date | None) -> None:
+    if announced and ended and ended < announced:
+        raise ValueError("ended_on: must not be before announced_on")
+
+
+class PartnershipCreate(PartnershipBase):
+    partner_id: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _dates(self) -> PartnershipCreate:
+        _check_partnership_dates(self.announced_on, self.ended_on)
+        return self
+
+
+class PartnershipUpdate(_Input):
+    classification: Classification | None = None
+    notes: str | None = Field(default=None, max_length=NOTES_MAX)
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    partner_id: int | None = Field(default=None, gt=0)
+    status: PartnershipStatus | None = None
+    network: Network | None = None
+    scope: str | None = Field(default=None, max_length=TEXT_MAX)
+    announced_on: dt.date | None = None
+    ended_on: dt.date | None = None
+    owner: str | None = Field(default=None, max_length=200)
+    value: float | None = Field(default=None, ge=0)
+    currency: str | None = Field(default=None, max_length=3, min_length=3)
+    source_url: str | None = Field(default=None, max_length=2000)
+
+    _check_url = field_validator("source_url")(lambda cls, v: check_url(v))
+
+
+class Partnership(Bookkeeping, PartnershipBase, table=True):
+    __tablename__ = "partnership"
+    name_key: str = Field(max_length=200, unique=True)
+    partner_id: int = Field(foreign_key="stakeholder.id", index=True, ondelete="RESTRICT")
+    version: int = Field(default=1, sa_column=(_pv := _version_column()))
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": _pv}
+
+
+class PartnershipRead(Bookkeeping, PartnershipBase):
+    partner_id: int
+    version: int
+
+
+# --------------------------------------------------------------------------- risk
+
+
+class RiskBase(RecordFields):
+    title: str = Field(min_length=3, max_length=200)
+    category: RiskCategory = Field(default=RiskCategory.reputational, max_length=20, sa_type=String(20))
+    description: str | None = Field(default=None, max_length=TEXT_MAX)
+    owner: str | None = Field(default=None, max_length=200)
+    likelihood: int = Field(default=3, ge=1, le=5)
+    impact: int = Field(default=3, ge=1, le=5)
+    residual_likelihood: int | None = Field(default=None, ge=1, le=5)
+    residual_impact: int | None = Field(default=None, ge=1, le=5)
+    treatment: Treatment = Field(default=Treatment.mitigate, max_length=20, sa_type=String(20))
+    mitigation: str | None = Field(default=None, max_length=TEXT_MAX)
+    status: RiskStatus = Field(default=RiskStatus.open, max_length=20, sa_type=String(20), index=True)
+    review_due: dt.date | None = None
+
+
+def _check_residual_pair(rl: int | None, ri: int | None) -> None:
+    if (rl is None) != (ri is None):
+        raise ValueError("residual_impact: residual likelihood and impact go together")
+
+
+class RiskCreate(RiskBase):
+    partnership_ids: list[int] = Field(default_factory=list)
+    stakeholder_ids: list[int] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _residual(self) -> RiskCreate:
+        _check_residual_pair(self.residual_likelihood, self.residual_impact)
+        return self
+
+
+class RiskUpdate(_Input):
+    classification: Classification | None = None
+    notes: str | None = Field(default=None, max_length=NOTES_MAX)
+    title: str | None = Field(default=None, min_length=3, max_length=200)
+    category: RiskCategory | None = None
+    description: str | None = Field(default=None, max_length=TEXT_MAX)
+    owner: str | None = Field(default=None, max_length=200)
+    likelihood: int | None = Field(default=None, ge=1, le=5)
+    impact: int | None = Field(default=None, ge=1, le=5)
+    residual_likelihood: int | None = Field(default=None, ge=1, le=5)
+    residual_impact: int | None = Field(default=None, ge=1, le=5)
+    treatment: Treatment | None = None
+    mitigation: str | None = Field(default=None, max_length=TEXT_MAX)
+    status: RiskStatus | None = None
+    review_due: dt.date | None = None
+    partnership_ids: list[int] | None = None
+    stakeholder_ids: list[int] | None = None
+
+
+class Risk(Bookkeeping, RiskBase, table=True):
+    __tablename__ = "risk"
+    version: int = Field(default=1, sa_column=(_rv := _version_column()))
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": _rv}
+
+    @property
+    def score(self) -> int:
+        return self.likelihood * self.impact
+
+    @property
+    def residual_score(self) -> int:
+        rl = self.residual_likelihood or self.likelihood
+        ri = self.residual_impact or self.impact
+        return rl * ri
+
+
+class RiskRead(Bookkeeping, RiskBase):
+    version: int
+    partnership_ids: list[int] = Field(default_factory=list)
+    stakeholder_ids: list[int] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- event
+
+
+class EventBase(RecordFields):
+    occurred_on: dt.date = Field(index=True)
+    title: str = Field(min_length=3, max_length=200)
+    kind: EventKind = Field(default=EventKind.other, max_length=30, sa_type=String(30), index=True)
+    severity: int = Field(default=3, ge=1, le=5)
+    sentiment: int = Field(default=0, ge=-2, le=2)
+    reach: int | None = Field(default=None, ge=0)
+    reach_basis: str | None = Field(default=None, max_length=500)
+    metric_value: float | None = None
+    metric_unit: str | None = Field(default=None, max_length=100)
+    channel: Channel = Field(default=Channel.other, max_length=30, sa_type=String(30))
+    source_url: str | None = Field(default=None, max_length=2000)
+    summary: str | None = Field(default=None, max_length=SUMMARY_MAX)
+
+    _check_url = field_validator("source_url")(lambda cls, v: check_url(v))
+
+    @field_validator("occurred_on")
+    @classmethod
+    def _not_future(cls, value: dt.date) -> dt.date:
+        if value > dt.date.today() + dt.timedelta(days=1):
+            raise ValueError("must not be later than tomorrow")
+        return value
+
+
+class EventCreate(EventBase):
+    stakeholder_id: int | None = Field(default=None, gt=0)
+    partnership_id: int | None = Field(default=None, gt=0)
+    responds_to_id: int | None = Field(default=None, gt=0)
+    risk_ids: list[int] = Field(default_factory=list)
+
+
+class EventUpdate(_Input):
+    classification: Classification | None = None
+    notes: str | None = Field(default=None, max_length=NOTES_MAX)
+    occurred_on: dt.date | None = None
+    title: str | None = Field(default=None, min_length=3, max_length=200)
+    kind: EventKind | None = None
+    stakeholder_id: int | None = Field(default=None, gt=0)
+    partnership_id: int | None = Field(default=None, gt=0)
+    responds_to_id: int | None = Field(default=None, gt=0)
+    risk_ids: list[int] | None = None
+    severity: int | None = Field(default=None, ge=1, le=5)
+    sentiment: int | None = Field(default=None, ge=-2, le=2)
+    reach: int | None = Field(default=None, ge=0)
+    reach_basis: str | None = Field(default=None, max_length=500)
+    metric_value: float | None = None
+    metric_unit: str | None = Field(default=None, max_length=100)
+    channel: Channel | None = None
+    source_url: str | None = Field(default=None, max_length=2000)
+    summary: str | None = Field(default=None, max_length=SUMMARY_MAX)
+
+    _check_url = field_validator("source_url")(lambda cls, v: check_url(v))
+
+    @field_validator("occurred_on")
+    @classmethod
+    def _not_future(cls, value: dt.date | None) -> dt.date | None:
+        if value is not None and value > dt.date.today() + dt.timedelta(days=1):
+            raise ValueError("must not be later than tomorrow")
+        return value
+
+
+class Event(Bookkeeping, EventBase, table=True):
+    __tablename__ = "event"
+    stakeholder_id: int | None = Field(
+        default=None, foreign_key="stakeholder.id", index=True, ondelete="SET NULL"
+    )
+    partnership_id: int | None = Field(
+        default=None, foreign_key="partnership.id", index=True, ondelete="SET NULL"
+    )
+    responds_to_id: int | None = Field(
+        default=None, foreign_key="event.id", index=True, ondelete="SET NULL"
+    )
+    version: int = Field(default=1, sa_column=(_ev := _version_column()))
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": _ev}
+
+
+class EventRead(Bookkeeping, EventBase):
+    stakeholder_id: int | None = None
+    partnership_id: int | None = None
+    responds_to_id: int | None = None
+    risk_ids: list[int] = Field(default_factory=list)
+    version: int
+
+
+# --------------------------------------------------------------------------- bookkeeping tables
+
+
+class RefCounter(SQLModel, table=True):
+    """Next number per ref prefix; refs are never reused, even after a delete."""
+
+    __tablename__ = "ref_counter"
+    prefix: str = Field(primary_key=True, max_length=4)
+    next_number: int = Field(default=1)
+
+
+class AuditEntry(SQLModel, table=True):
+    """One create, update, delete, import or restore.  Hash-chained (see db.audit)."""
+
+    __tablename__ = "audit_entry"
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(default="", max_length=200)
+    entity_kind: str = Field(max_length=20)
+    entity_ref: str = Field(max_length=16, index=True)
+    action: str = Field(max_length=10)
+    changes: str = Field(default="{}")  # JSON {field: [old, new]}
+    prev_hash: str = Field(default="", max_length=64)
+    hash: str = Field(default="", max_length=64)
+
+
+class AuditHead(SQLModel, table=True):
+    """A one-row table holding the end of the audit hash chain.
+
+    Writers lock this row (SELECT ... FOR UPDATE on PostgreSQL; SQLite serialises
+    writers anyway) so that concurrent writers extend the chain one after another.
+    """
+
+    __tablename__ = "audit_head"
+    id: int = Field(default=1, primary_key=True)
+    last_id: int = Field(default=0)
+    last_hash: str = Field(default="", max_length=64)
+    change_counter: int = Field(default=0)
+
+
+class BriefingRecord(SQLModel, table=True):
+    __tablename__ = "briefing_record"
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(default="", max_length=200)
+    title: str = Field(max_length=300)
+    audience: str | None = Field(default=None, max_length=300)
+    parameters: str = Field(default="{}")  # JSON
+    ceiling: str = Field(max_length=20)
+    banner_level: str = Field(max_length=20)
+    page_count: int = Field(default=0)
+    sha256: str = Field(max_length=64)
+    file_name: str = Field(max_length=500)
+
+
+class AppMeta(SQLModel, table=True):
+    """Key/value facts about the register itself (application marker, register settings)."""
+
+    __tablename__ = "app_meta"
+    key: str = Field(primary_key=True, max_length=100)
+    value: str = Field(default="")
+
+
+TABLES_BY_KIND: dict[str, type[SQLModel]] = {
+    "stakeholder": Stakeholder,
+    "partnership": Partnership,
+    "risk": Risk,
+    "event": Event,
+}
+REF_PREFIX: dict[str, str] = {"stakeholder": "S", "partnership": "P", "risk": "R", "event": "E"}
+REF_WIDTH: dict[str, int] = {"S": 3, "P": 3, "R": 3, "E": 4}

@@ -1,0 +1,530 @@
+"""Writing records: create, update, delete and restore, each with its audit entry.
+
+Every function takes the session explicitly, works inside the caller's transaction
+(``Register.write()``) and accepts only validated ``*Create`` / ``*Update`` models,
+so nothing reaches a table without passing the rules of the domain model.
+
+Deletes return a *snapshot* (the record, its links and the records that pointed at
+it); ``restore`` puts exactly that back, which is what undo needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import delete as sa_delete
+from sqlalchemy import func, insert, select
+from sqlalchemy import update as sa_update
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session, SQLModel
+
+from db import audit
+from db.errors import ConflictError, FieldError, NotFound, ValidationFailed
+from db.models import (
+    REF_PREFIX,
+    REF_WIDTH,
+    Event,
+    EventCreate,
+    EventRiskLink,
+    EventUpdate,
+    Partnership,
+    PartnershipCreate,
+    PartnershipUpdate,
+    RefCounter,
+    Risk,
+    RiskCreate,
+    RiskPartnershipLink,
+    RiskStakeholderLink,
+    RiskUpdate,
+    Stakeholder,
+    StakeholderCreate,
+    StakeholderUpdate,
+    utcnow,
+)
+
+Record = Stakeholder | Partnership | Risk | Event
+
+
+@dataclass(frozen=True)
+class LinkSpec:
+    """A many-to-many link as seen from one side: ``risk.partnership_ids``."""
+
+    field: str  # name in Create/Update models, e.g. "partnership_ids"
+    table: type[SQLModel]
+    own_col: str  # column holding this record's id
+    other_col: str  # column holding the linked record's id
+    other_kind: str
+    export_name: str  # column name in files, e.g. "partnerships"
+
+
+@dataclass(frozen=True)
+class RefSpec:
+    """A single reference from this record to another: ``partnership.partner_id``."""
+
+    field: str
+    other_kind: str
+    export_name: str
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    kind: str
+    table: type[SQLModel]
+    create: type[SQLModel]
+    update: type[SQLModel]
+    unique_name: str | None
+    refs: tuple[RefSpec, ...]
+    links: tuple[LinkSpec, ...]
+
+
+KINDS: dict[str, KindSpec] = {
+    "stakeholder": KindSpec(
+        "stakeholder", Stakeholder, StakeholderCreate, StakeholderUpdate, "name", (), ()
+    ),
+    "partnership": KindSpec(
+        "partnership",
+        Partnership,
+        PartnershipCreate,
+        PartnershipUpdate,
+        "name",
+        (RefSpec("partner_id", "stakeholder", "partner"),),
+        (),
+    ),
+    "risk": KindSpec(
+        "risk",
+        Risk,
+        RiskCreate,
+        RiskUpdate,
+        None,
+        (),
+        (
+            LinkSpec("partnership_ids", RiskPartnershipLink, "risk_id", "partnership_id", "partnership", "partnerships"),
+            LinkSpec("stakeholder_ids", RiskStakeholderLink, "risk_id", "stakeholder_id", "stakeholder", "stakeholders"),
+        ),
+    ),
+    "event": KindSpec(
+        "event",
+        Event,
+        EventCreate,
+        EventUpdate,
+        None,
+        (
+            RefSpec("stakeholder_id", "stakeholder", "stakeholder"),
+            RefSpec("partnership_id", "partnership", "partnership"),
+            RefSpec("responds_to_id", "event", "responds_to"),
+        ),
+        (LinkSpec("risk_ids", EventRiskLink, "event_id", "risk_id", "risk", "risks"),),
+    ),
+}
+
+# Which (kind, column) point at a record of a given kind: needed to snapshot and
+# restore what a delete detaches (SET NULL) or refuses (RESTRICT).
+INCOMING: dict[str, list[tuple[str, str]]] = {
+    "stakeholder": [("event", "stakeholder_id"), ("partnership", "partner_id")],
+    "partnership": [("event", "partnership_id")],
+    "risk": [],
+    "event": [("event", "responds_to_id")],
+}
+# The reverse side of many-to-many links: (link table, column of this kind, other column).
+INCOMING_LINKS: dict[str, list[tuple[type[SQLModel], str, str]]] = {
+    "stakeholder": [(RiskStakeholderLink, "stakeholder_id", "risk_id")],
+    "partnership": [(RiskPartnershipLink, "partnership_id", "risk_id")],
+    "risk": [(EventRiskLink, "risk_id", "event_id")],
+    "event": [],
+}
+
+BOOKKEEPING = ("id", "ref", "version", "created_at", "created_by", "updated_at", "updated_by")
+
+
+def spec(kind: str) -> KindSpec:
+    try:
+        return KINDS[kind]
+    except KeyError:
+        raise ValueError(f"unknown kind {kind!r}") from None
+
+
+def user_fields(kind: str) -> list[str]:
+    """Editable scalar fields of a kind, in form/file order (links excluded)."""
+    s = spec(kind)
+    link_fields = {link.field for link in s.links}
+    return [f for f in s.create.model_fields if f not in link_fields]
+
+
+# --------------------------------------------------------------------------- refs
+
+
+def format_ref(prefix: str, number: int) -> str:
+    return f"{prefix}-{number:0{REF_WIDTH[prefix]}d}"
+
+
+def parse_ref(ref: str) -> tuple[str, int] | None:
+    text = ref.strip().upper()
+    prefix, sep, digits = text.partition("-")
+    if not sep or prefix not in REF_WIDTH or not digits.isdigit():
+        return None
+    return prefix, int(digits)
+
+
+def reserve_refs(session: Session, kind: str, count: int = 1) -> list[str]:
+    """Hand out the next ``count`` refs of a kind; numbers are never reused."""
+    prefix = REF_PREFIX[kind]
+    counter = session.execute(
+        select(RefCounter).where(RefCounter.prefix == prefix).with_for_update()
+    ).scalar_one_or_none()
+    if counter is None:
+        counter = RefCounter(prefix=prefix, next_number=1)
+        session.add(counter)
+        session.flush()
+    first = counter.next_number
+    counter.next_number = first + count
+    session.add(counter)
+    session.flush()
+    return [format_ref(prefix, n) for n in range(first, first + count)]
+
+
+def claim_ref(session: Session, kind: str, ref: str) -> str:
+    """Use an explicit ref (import, restore) and move the counter past it."""
+    parsed = parse_ref(ref)
+    prefix = REF_PREFIX[kind]
+    if parsed is None or parsed[0] != prefix:
+        raise ValidationFailed([FieldError("ref", f"must look like {format_ref(prefix, 1)}")])
+    number = parsed[1]
+    counter = session.execute(
+        select(RefCounter).where(RefCounter.prefix == prefix).with_for_update()
+    ).scalar_one_or_none()
+    if counter is None:
+        session.add(RefCounter(prefix=prefix, next_number=number + 1))
+    elif counter.next_number <= number:
+        counter.next_number = number + 1
+        session.add(counter)
+    session.flush()
+    return format_ref(prefix, number)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def get(session: Session, kind: str, record_id: int) -> Any:
+    record = session.get(spec(kind).table, record_id)
+    if record is None:
+        raise NotFound(f"{kind} #{record_id} no longer exists")
+    return record
+
+
+def get_by_ref(session: Session, kind: str, ref: str) -> Any:
+    table: Any = spec(kind).table
+    record = session.execute(select(table).where(table.ref == ref.strip().upper())).scalar_one_or_none()
+    if record is None:
+        raise NotFound(f"no {kind} with ref {ref}")
+    return record
+
+
+def link_ids(session: Session, kind: str, record_id: int) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for link in spec(kind).links:
+        table: Any = link.table
+        own = getattr(table, link.own_col)
+        other = getattr(table, link.other_col)
+        out[link.field] = sorted(session.execute(select(other).where(own == record_id)).scalars())
+    return out
+
+
+def refs_of(session: Session, kind: str, ids: list[int]) -> list[str]:
+    if not ids:
+        return []
+    table: Any = spec(kind).table
+    return sorted(session.execute(select(table.ref).where(table.id.in_(ids))).scalars())
+
+
+def values(session: Session, kind: str, record: Any) -> dict[str, Any]:
+    """The record's user-visible values, links by ref: what the audit compares."""
+    s = spec(kind)
+    out: dict[str, Any] = {f: getattr(record, f) for f in user_fields(kind) if not f.endswith("_id")}
+    for ref_spec in s.refs:
+        target = getattr(record, ref_spec.field)
+        out[ref_spec.export_name] = refs_of(session, ref_spec.other_kind, [target])[0] if target else None
+    for link, ids in link_ids(session, kind, record.id).items():
+        link_spec = next(x for x in s.links if x.field == link)
+        out[link_spec.export_name] = refs_of(session, link_spec.other_kind, ids)
+    return {k: audit.to_jsonable(v) for k, v in out.items()}
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _check_unique_name(session: Session, kind: str, name: str, exclude_id: int | None) -> None:
+    table: Any = spec(kind).table
+    stmt = select(table.ref).where(table.name_key == name.casefold())
+    if exclude_id is not None:
+        stmt = stmt.where(table.id != exclude_id)
+    clash = session.execute(stmt).scalar()
+    if clash:
+        raise ValidationFailed([FieldError("name", f"{kind} {clash} already has this name")])
+
+
+def _check_targets(session: Session, kind: str, data: dict[str, Any], own_id: int | None) -> None:
+    s = spec(kind)
+    errors: list[FieldError] = []
+    for ref_spec in s.refs:
+        target = data.get(ref_spec.field)
+        if target is None:
+            continue
+        if ref_spec.field == "responds_to_id" and own_id is not None and target == own_id:
+            errors.append(FieldError(ref_spec.export_name, "an event cannot respond to itself"))
+            continue
+        if session.get(spec(ref_spec.other_kind).table, target) is None:
+            errors.append(FieldError(ref_spec.export_name, f"no such {ref_spec.other_kind}"))
+    for link in s.links:
+        ids = data.get(link.field)
+        if not ids:
+            continue
+        table: Any = spec(link.other_kind).table
+        found = set(session.execute(select(table.id).where(table.id.in_(set(ids)))).scalars())
+        missing = set(ids) - found
+        if missing:
+            errors.append(FieldError(link.export_name, f"no such {link.other_kind} ({len(missing)} missing)"))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _write_links(session: Session, kind: str, record_id: int, data: dict[str, Any], replace: bool) -> None:
+    for link in spec(kind).links:
+        ids = data.get(link.field)
+        if ids is None:
+            continue
+        table: Any = link.table
+        if replace:
+            session.execute(sa_delete(table).where(getattr(table, link.own_col) == record_id))
+        unique = sorted(set(ids))
+        if unique:
+            session.execute(
+                insert(table), [{link.own_col: record_id, link.other_col: other} for other in unique]
+            )
+
+
+def _revalidate(kind: str, merged: dict[str, Any]) -> None:
+    """Re-check whole-record rules after a partial update (dates, residual pairs)."""
+    try:
+        spec(kind).create.model_validate(merged)
+    except ValidationError as exc:
+        raise ValidationFailed.from_pydantic(exc) from None
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def validated(model: type[SQLModel], data: Any) -> Any:
+    """``data`` as an instance of ``model``; pydantic errors become ValidationFailed."""
+    if isinstance(data, model):
+        return data
+    try:
+        return model.model_validate(data if isinstance(data, dict) else data.model_dump(exclude_unset=True))
+    except ValidationError as exc:
+        raise ValidationFailed.from_pydantic(exc) from None
+
+
+def create(
+    session: Session,
+    kind: str,
+    data: SQLModel,
+    *,
+    actor: str,
+    ref: str | None = None,
+    action: str = "create",
+) -> Any:
+    s = spec(kind)
+    data = validated(s.create, data)
+    payload = data.model_dump()
+    if s.unique_name:
+        _check_unique_name(session, kind, payload["name"], None)
+    _check_targets(session, kind, payload, None)
+    link_fields = {link.field for link in s.links}
+    row = {k: v for k, v in payload.items() if k not in link_fields}
+    if s.unique_name:
+        row["name_key"] = row["name"].casefold()
+    now = utcnow()
+    row.update(
+        ref=claim_ref(session, kind, ref) if ref else reserve_refs(session, kind)[0],
+        created_at=now,
+        updated_at=now,
+        created_by=actor,
+        updated_by=actor,
+    )
+    record = s.table(**row)
+    session.add(record)
+    session.flush()
+    _write_links(session, kind, record.id, payload, replace=False)
+    new_values = values(session, kind, record)
+    audit.record(
+        session,
+        actor=actor,
+        kind=kind,
+        ref=record.ref,
+        action=action,
+        changes={k: [None, v] for k, v in new_values.items() if v not in (None, [], "")},
+    )
+    return record
+
+
+def _conflict(kind: str, record: Any) -> ConflictError:
+    return ConflictError(kind, record.ref, record.updated_by, record.updated_at)
+
+
+def update(
+    session: Session,
+    kind: str,
+    record_id: int,
+    data: SQLModel,
+    *,
+    actor: str,
+    expected_version: int | None = None,
+) -> Any:
+    """Apply the fields set in ``data``; refuse if the record moved past ``expected_version``."""
+    s = spec(kind)
+    data = validated(s.update, data)
+    record = get(session, kind, record_id)
+    if expected_version is not None and record.version != expected_version:
+        raise _conflict(kind, record)
+    changes_in = data.model_dump(exclude_unset=True)
+    before = values(session, kind, record)
+    current = {f: getattr(record, f) for f in user_fields(kind)}
+    current.update(link_ids(session, kind, record_id))
+    merged = {**current, **{k: v for k, v in changes_in.items()}}
+    for field in user_fields(kind):
+        if field in changes_in and changes_in[field] is None and s.create.model_fields[field].is_required():
+            raise ValidationFailed([FieldError(field, "is required")])
+    _revalidate(kind, merged)
+    if s.unique_name and "name" in changes_in:
+        _check_unique_name(session, kind, merged["name"], record_id)
+    _check_targets(session, kind, changes_in, record_id)
+    link_fields = {link.field for link in s.links}
+    for field, value in changes_in.items():
+        if field in link_fields:
+            continue
+        setattr(record, field, value)
+    if s.unique_name:
+        record.name_key = record.name.casefold()
+    _write_links(session, kind, record_id, changes_in, replace=True)
+    after_preview = values(session, kind, record)
+    diff = {k: [before.get(k), v] for k, v in after_preview.items() if before.get(k) != v}
+    if not diff:
+        return record
+    record.updated_at = utcnow()
+    record.updated_by = actor
+    session.add(record)
+    try:
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        fresh = get(session, kind, record_id)
+        raise _conflict(kind, fresh) from None
+    audit.record(session, actor=actor, kind=kind, ref=record.ref, action="update", changes=diff)
+    return record
+
+
+def snapshot(session: Session, kind: str, record_id: int) -> dict[str, Any]:
+    """Everything needed to put a record back exactly as it is now."""
+    s = spec(kind)
+    record = get(session, kind, record_id)
+    table_cols = [c.name for c in s.table.__table__.columns]  # type: ignore[attr-defined]
+    row = {c: getattr(record, c) for c in table_cols}
+    incoming: dict[str, list[int]] = {}
+    for other_kind, column in INCOMING[kind]:
+        table: Any = spec(other_kind).table
+        ids = list(session.execute(select(table.id).where(getattr(table, column) == record_id)).scalars())
+        if ids:
+            incoming[f"{other_kind}.{column}"] = ids
+    incoming_links: dict[str, list[int]] = {}
+    for link_table, own_col, other_col in INCOMING_LINKS[kind]:
+        lt: Any = link_table
+        ids = list(session.execute(select(getattr(lt, other_col)).where(getattr(lt, own_col) == record_id)).scalars())
+        if ids:
+            incoming_links[lt.__tablename__] = ids
+    return {
+        "kind": kind,
+        "row": row,
+        "links": link_ids(session, kind, record_id),
+        "incoming": incoming,
+        "incoming_links": incoming_links,
+        "values": values(session, kind, record),
+    }
+
+
+def delete(
+    session: Session, kind: str, record_id: int, *, actor: str, expected_version: int | None = None
+) -> dict[str, Any]:
+    record = get(session, kind, record_id)
+    if expected_version is not None and record.version != expected_version:
+        raise _conflict(kind, record)
+    if kind == "stakeholder":
+        partner_of = session.execute(
+            select(Partnership.ref).where(Partnership.partner_id == record_id)
+        ).scalars().all()
+        if partner_of:
+            raise ValidationFailed(
+                [FieldError("partner", f"{record.ref} is the partner of {', '.join(partner_of)}; "
+                            "delete those partnerships or choose another partner first")]
+            )
+    snap = snapshot(session, kind, record_id)
+    session.delete(record)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        kind=kind,
+        ref=snap["row"]["ref"],
+        action="delete",
+        changes={k: [v, None] for k, v in snap["values"].items() if v not in (None, [], "")},
+    )
+    return snap
+
+
+def restore(session: Session, kind: str, snap: dict[str, Any], *, actor: str) -> Any:
+    """Undo a delete: the same id, ref, values, version and links as before."""
+    s = spec(kind)
+    row = dict(snap["row"])
+    table: Any = s.table
+    if session.get(table, row["id"]) is not None:
+        raise ValidationFailed([FieldError("ref", f"{row['ref']} already exists")])
+    if s.unique_name:
+        _check_unique_name(session, kind, row["name"], None)
+    version = row.pop("version")
+    session.execute(insert(table).values(**row, version=version))
+    _write_links(session, kind, row["id"], snap["links"], replace=False)
+    for key, ids in snap.get("incoming", {}).items():
+        other_kind, column = key.split(".")
+        other: Any = spec(other_kind).table
+        session.execute(sa_update(other).where(other.id.in_(ids)).values({column: row["id"]}))
+    for tablename, ids in snap.get("incoming_links", {}).items():
+        for link_table, own_col, other_col in INCOMING_LINKS[kind]:
+            lt: Any = link_table
+            if lt.__tablename__ == tablename:
+                session.execute(insert(lt), [{own_col: row["id"], other_col: i} for i in ids])
+    audit.record(
+        session,
+        actor=actor,
+        kind=kind,
+        ref=row["ref"],
+        action="restore",
+        changes={k: [None, v] for k, v in snap["values"].items() if v not in (None, [], "")},
+    )
+    session.expire_all()
+    return session.get(table, row["id"])
+
+
+def overwrite(
+    session: Session, kind: str, record_id: int, data: SQLModel, *, actor: str
+) -> Any:
+    """Save ``data`` over whatever is there now (the user chose "overwrite" on a conflict)."""
+    return update(session, kind, record_id, data, actor=actor, expected_version=None)
+
+
+def count(session: Session, kind: str) -> int:
+    table: Any = spec(kind).table
+    return int(session.execute(select(func.count()).select_from(table)).scalar() or 0)
+
+
+def counts(session: Session) -> dict[str, int]:
+    return {kind: count(session, kind) for kind in KINDS}

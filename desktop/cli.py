@@ -1,0 +1,158 @@
+"""The command line: the contract of PRODUCT.md "Command line".
+
+Parsing lives here; each command's work lives in ``desktop.commands.<module>`` and is
+imported only when that command runs, so ``--version`` and ``--help`` stay instant
+(no Qt, no ReportLab, no SQLAlchemy).
+
+Exit status: 0 success, 1 a user-facing error (one message on stderr, no traceback),
+2 a usage error (argparse).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from desktop import PRODUCT_NAME, __version__
+
+KINDS = ("stakeholders", "partnerships", "risks", "events")
+
+# command name -> (module in desktop.commands, function)
+HANDLERS: dict[str, tuple[str, str]] = {
+    "demo": ("register", "run_demo"),
+    "import": ("importexport", "run_import"),
+    "export": ("importexport", "run_export"),
+    "brief": ("brief", "run_brief"),
+    "matrix": ("register", "run_matrix"),
+    "backup": ("register", "run_backup"),
+    "restore": ("register", "run_restore"),
+    "db upgrade": ("register", "run_db_upgrade"),
+    "db check": ("register", "run_db_check"),
+    "generate": ("register", "run_generate"),
+}
+
+
+def _add_db(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    # On subcommands the default is SUPPRESS so that a --db given before the
+    # command is not overwritten by the subparser's default.
+    parser.add_argument(
+        "--db",
+        metavar="PATH_OR_URL",
+        default=None if top else argparse.SUPPRESS,
+        help="register file (SQLite) or SQLAlchemy URL; default: $RISK_TRACKER_DB, "
+        "else a file in the user data folder",
+    )
+
+
+def _date(text: str) -> object:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="risk-tracker",
+        description=f"{PRODUCT_NAME}: partnerships, reputational risks, criticism events, "
+        "and classification-safe briefing packs. With no command, opens the desktop app.",
+    )
+    parser.add_argument("--version", action="version", version=f"risk-tracker {__version__}")
+    _add_db(parser, top=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("demo", help="load the demo register built from the seed story")
+    _add_db(p)
+    p.add_argument("--force", action="store_true", help="load even into a non-empty register")
+
+    p = sub.add_parser("import", help="import stakeholders, partnerships, risks or events")
+    _add_db(p)
+    p.add_argument("kind", choices=KINDS)
+    p.add_argument("file", help=".csv or .xlsx file")
+    p.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
+
+    p = sub.add_parser("export", help="export a register kind to .csv or .xlsx")
+    _add_db(p)
+    p.add_argument("kind", choices=KINDS)
+    p.add_argument("--out", required=True, help="FILE.csv or FILE.xlsx")
+
+    p = sub.add_parser("brief", help="build a briefing pack (PDF)")
+    _add_db(p)
+    p.add_argument("--out", required=True, help="FILE.pdf")
+    p.add_argument("--from", dest="date_from", type=_date, metavar="DATE")
+    p.add_argument("--to", dest="date_to", type=_date, metavar="DATE")
+    p.add_argument("--ceiling", metavar="LEVEL", help="highest classification the pack may hold")
+    p.add_argument("--partnership", action="append", default=[], metavar="REF", help="repeatable")
+    p.add_argument("--title")
+    p.add_argument("--audience")
+    p.add_argument("--since", type=_date, metavar="DATE", help="start of 'what changed'")
+    p.add_argument("--sections", metavar="LIST", help="comma-separated sections to include")
+    p.add_argument("--exclude-sections", metavar="LIST", help="comma-separated sections to leave out")
+    p.add_argument("--paper", choices=("a4", "letter"), default="a4")
+    p.add_argument("--marking-prefix", metavar="TEXT", help="e.g. NATO gives 'NATO RESTRICTED'")
+    p.add_argument("--invariant", action="store_true", help="deterministic output (tests)")
+
+    p = sub.add_parser("matrix", help="print the 5x5 risk counts as a text grid")
+    _add_db(p)
+    p.add_argument("--residual", action="store_true")
+    p.add_argument("--as-of", dest="as_of", type=_date, metavar="DATE")
+
+    p = sub.add_parser("backup", help="consistent copy of a live register")
+    _add_db(p)
+    p.add_argument("--out", required=True, metavar="FILE")
+
+    p = sub.add_parser("restore", help="replace the register by a validated backup")
+    _add_db(p)
+    p.add_argument("file", metavar="BACKUP")
+
+    p = sub.add_parser("generate", help="fill a register with a seeded synthetic data set")
+    _add_db(p)
+    p.add_argument("--events", type=int, default=10_000)
+    p.add_argument("--risks", type=int, default=200)
+    p.add_argument("--stakeholders", type=int, default=100)
+    p.add_argument("--partnerships", type=int, default=40)
+    p.add_argument("--seed", type=int, default=1)
+
+    p = sub.add_parser("db", help="schema and integrity")
+    dbsub = p.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    q = dbsub.add_parser("upgrade", help="apply migrations")
+    _add_db(q)
+    q = dbsub.add_parser("check", help="integrity, schema and audit-chain check")
+    _add_db(q)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        from desktop.app import main as app_main
+
+        return app_main(db=args.db)
+    name = args.command if args.command != "db" else f"db {args.db_command}"
+    module_name, func_name = HANDLERS[name]
+    from db.errors import RegisterError
+
+    try:
+        module = importlib.import_module(f"desktop.commands.{module_name}")
+        handler = getattr(module, func_name)
+        return int(handler(args) or 0)
+    except RegisterError as exc:
+        print(f"risk-tracker: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("risk-tracker: interrupted", file=sys.stderr)
+        return 130
+    except (OSError, ValueError) as exc:
+        # Files that cannot be read or written, values that cannot be parsed:
+        # still a user-facing problem, never a traceback.
+        print(f"risk-tracker: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
