@@ -1,0 +1,60 @@
+"""The application context handed to every view, dialog and command of the GUI.
+
+One object, created by the composition root (``desktop.app``), holds what the
+screens share: the open register, the settings, the undo stack and the one
+``data_changed`` signal that tells every view to refresh after a write (views
+never call each other).  Views that want a record opened for editing emit
+``edit_requested``; the main window decides what to do with it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from db.engine import Register
+
+
+class AppContext(QObject):
+    data_changed = Signal()  # any record was created, changed or deleted (by anyone)
+    register_changed = Signal()  # another register was opened
+    edit_requested = Signal(str, int)  # kind ("risk", ...), record id
+    show_requested = Signal(str, int)  # kind, record id: select it in its register view
+
+    def __init__(self, register: Register, settings: Any, parent: QObject | None = None):
+        super().__init__(parent)
+        self._register = register
+        self.settings = settings
+        self.undo_stack = QUndoStack(self)
+
+    @property
+    def register(self) -> Register:
+        return self._register
+
+    def set_register(self, register: Register) -> None:
+        old = self._register
+        self._register = register
+        self.undo_stack.clear()
+        self.register_changed.emit()
+        self.data_changed.emit()
+        if old is not register:
+            old.dispose()
+
+    @property
+    def actor(self) -> str:
+        """Display name written into the audit trail."""
+        name = getattr(self.settings, "display_name", None)
+        value = name() if callable(name) else name
+        if value:
+            return str(value)
+        import getpass
+
+        try:
+            return getpass.getuser()
+        except Exception:  # pragma: no cover - no user database on the machine
+            return "user"
+
+    def notify_changed(self) -> None:
+        self.data_changed.emit()
