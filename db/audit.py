@@ -57,6 +57,7 @@ class PendingEntry:
     ref: str
     action: str
     changes: dict[str, Any]
+    at: dt.datetime | None = None  # when it happened; None = now (history replays set it)
 
 
 def _lock_head(session: Session) -> AuditHead:
@@ -85,11 +86,12 @@ def record_many(session: Session, *, actor: str, entries: Sequence[PendingEntry]
     at = utcnow()
     rows: list[dict[str, Any]] = []
     for entry in entries:
+        when = entry.at or at
         text = dumps({k: to_jsonable(v) for k, v in entry.changes.items()})
-        digest = entry_digest(prev, at, actor, entry.kind, entry.ref, entry.action, text)
+        digest = entry_digest(prev, when, actor, entry.kind, entry.ref, entry.action, text)
         rows.append(
             {
-                "at": at,
+                "at": when,
                 "actor": actor,
                 "entity_kind": entry.kind,
                 "entity_ref": entry.ref,
