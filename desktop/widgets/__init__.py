@@ -1,0 +1,1 @@
+"""Reusable painted widgets (heat map, charts)."""
