@@ -113,7 +113,9 @@ def check_sqlite_file(path: Path) -> bool:
         raise RegisterError(f"{path} is not a Stakeholder Risk Tracker register; it was left untouched")
     if size < 512 or size % 512 != 0:
         raise RegisterError(f"{path} looks truncated or damaged; it was left untouched")
-    if not os.access(path, os.W_OK):
+    # os.access alone says "writable" to root even when no write bit is set, so the
+    # mode bits are checked too: a file marked read-only is treated as read-only.
+    if not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222:
         raise RegisterError(f"{path} is read-only; make it writable or open a copy")
     return False
 

@@ -16,6 +16,9 @@ into ids is the import layer's job.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
@@ -40,8 +43,26 @@ SUMMARY_MAX = 5_000
 TEXT_MAX = 10_000
 
 
+_CLOCK: ContextVar[dt.datetime | None] = ContextVar("register_clock", default=None)
+
+
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    """The current UTC time, or the time set by ``clock_at`` (history replays, the demo)."""
+    fixed = _CLOCK.get()
+    return fixed if fixed is not None else dt.datetime.now(dt.UTC)
+
+
+@contextmanager
+def clock_at(moment: dt.datetime) -> Iterator[None]:
+    """Stamp the writes made inside the block (created_at, updated_at, audit time) with
+    ``moment`` (timezone-aware UTC).  Used to give a replayed history its own dates."""
+    if moment.tzinfo is None:
+        raise ValueError("clock_at needs a timezone-aware time")
+    token = _CLOCK.set(moment.astimezone(dt.UTC))
+    try:
+        yield
+    finally:
+        _CLOCK.reset(token)
 
 
 def _version_column() -> Column[int]:
