@@ -36,3 +36,25 @@ def register(db_path: Path) -> Iterator[object]:
     reg = open_register(db_path)
     yield reg
     reg.dispose()
+
+
+# --------------------------------------------------------------------------- PostgreSQL (R7)
+# A throwaway PostgreSQL server (tests/pgserver.py) and registers on both backends.
+# Without PostgreSQL binaries these fixtures fail; RISK_TRACKER_NO_PG=1 skips them.
+
+from tests.pgserver import pg_empty_url, pg_register, pg_server, pg_url  # noqa: E402, F401
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+)
+def any_register(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[object]:
+    """An open, empty db.engine.Register: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        from db.engine import open_register
+
+        reg = open_register(tmp_path / "any-register.db")
+        yield reg
+        reg.dispose()
+    else:
+        yield request.getfixturevalue("pg_register")
