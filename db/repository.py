@@ -407,7 +407,8 @@ def update(
     if s.unique_name:
         record.name_key = record.name.casefold()
     _write_links(session, kind, record_id, changes_in, replace=True)
-    after_preview = values(session, kind, record)
+    with session.no_autoflush:  # one UPDATE (one version step) per update, not two
+        after_preview = values(session, kind, record)
     diff = {k: [before.get(k), v] for k, v in after_preview.items() if before.get(k) != v}
     if not diff:
         return record
