@@ -1,0 +1,93 @@
+"""Pick lists for the record forms: (id, ref, label) rows per kind, searchable, limited.
+
+Forms pick partners, linked risks or the event a statement responds to.  Small
+kinds are loaded whole; the event list can hold a million rows, so it is always
+searched (ref or title contains the text) with a LIMIT, newest first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlmodel import Session
+
+from db.models import Event, Partnership, Risk, Stakeholder
+
+_TABLES: dict[str, Any] = {
+    "stakeholder": Stakeholder,
+    "partnership": Partnership,
+    "risk": Risk,
+    "event": Event,
+}
+
+
+def _label_column(kind: str) -> Any:
+    table = _TABLES[kind]
+    return table.name if kind in ("stakeholder", "partnership") else table.title
+
+
+def _columns(kind: str) -> tuple[Any, ...]:
+    table = _TABLES[kind]
+    cols: tuple[Any, ...] = (table.id, table.ref, _label_column(kind))
+    if kind == "event":
+        cols += (table.occurred_on,)
+    return cols
+
+
+def _order(kind: str) -> tuple[Any, ...]:
+    table = _TABLES[kind]
+    if kind == "event":
+        return (table.occurred_on.desc(), table.id.desc())
+    if kind == "risk":
+        return (table.ref,)
+    return (func.lower(_label_column(kind)), table.id)
+
+
+def _row(kind: str, row: Any) -> tuple[int, str, str]:
+    label = row[2]
+    if kind == "event" and row[3] is not None:
+        label = f"{row[3].isoformat()} {label}"
+    return int(row[0]), str(row[1]), str(label)
+
+
+def choice_rows(
+    session: Session,
+    *,
+    kind: str,
+    text: str = "",
+    limit: int | None = None,
+    exclude_id: int | None = None,
+) -> list[tuple[int, str, str]]:
+    """Rows whose ref or label contains ``text`` (case-insensitive), in display order."""
+    table = _TABLES[kind]
+    stmt = select(*_columns(kind))
+    needle = text.strip().lower()
+    if needle:
+        stmt = stmt.where(
+            or_(
+                func.lower(table.ref).contains(needle, autoescape=True),
+                func.lower(_label_column(kind)).contains(needle, autoescape=True),
+            )
+        )
+    if exclude_id is not None:
+        stmt = stmt.where(table.id != exclude_id)
+    stmt = stmt.order_by(*_order(kind))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [_row(kind, r) for r in session.execute(stmt).all()]
+
+
+def choice_rows_by_id(session: Session, *, kind: str, ids: Iterable[int]) -> list[tuple[int, str, str]]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    table = _TABLES[kind]
+    stmt = select(*_columns(kind)).where(table.id.in_(wanted)).order_by(*_order(kind))
+    return [_row(kind, r) for r in session.execute(stmt).all()]
+
+
+def count_rows(session: Session, *, kind: str) -> int:
+    table = _TABLES[kind]
+    return int(session.execute(select(func.count()).select_from(table)).scalar() or 0)

@@ -1,0 +1,1 @@
+"""Dialogs: the record forms and the small prompts around them."""

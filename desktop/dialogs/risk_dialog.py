@@ -1,0 +1,81 @@
+"""The risk form: what could go wrong, how likely and how bad, and what we do about it."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QWidget
+
+from db.enums import RiskCategory, RiskStatus, Treatment
+from desktop.dialogs.common import RecordDialog
+from desktop.widgets.form_fields import (
+    DateField,
+    LinkPicker,
+    ScorePicker,
+    TextArea,
+    TextLine,
+    classification_combo,
+    enum_combo,
+)
+
+
+class RiskDialog(RecordDialog):
+    kind = "risk"
+    noun = "risk"
+    first_field = "title"
+    keep_on_new = ("category", "owner", "classification", "partnership_ids", "stakeholder_ids")
+
+    def build(self, body: QWidget) -> None:
+        left, right = self.columns(body)
+
+        self.title_edit = TextLine(body, max_length=200, placeholder="at least 3 characters")
+        self.add_row(left, "&Title", self.title_edit, "title")
+        self.category_combo = enum_combo(RiskCategory, body)
+        self.add_row(left, "Cate&gory", self.category_combo, "category")
+        self.status_combo = enum_combo(RiskStatus, body)
+        self.add_row(left, "St&atus", self.status_combo, "status")
+        self.owner_edit = TextLine(body, max_length=200)
+        self.add_row(left, "&Owner", self.owner_edit, "owner")
+
+        self.inherent = ScorePicker(body, bands=self.bands)
+        self.add_row(
+            left, "&Inherent", self.inherent, ("likelihood", "impact"),
+            getters={"likelihood": self.inherent.likelihood.value, "impact": self.inherent.impact.value},
+            setters={"likelihood": self.inherent.likelihood.set_value, "impact": self.inherent.impact.set_value},
+            focus=[self.inherent.likelihood, self.inherent.impact],
+        )
+        self.residual = ScorePicker(body, optional=True, bands=self.bands)
+        self.add_row(
+            left, "&Residual", self.residual, ("residual_likelihood", "residual_impact"),
+            getters={
+                "residual_likelihood": self.residual.likelihood.value,
+                "residual_impact": self.residual.impact.value,
+            },
+            setters={
+                "residual_likelihood": self.residual.likelihood.set_value,
+                "residual_impact": self.residual.impact.set_value,
+            },
+            focus=[self.residual.likelihood, self.residual.impact],
+        )
+        self.treatment_combo = enum_combo(Treatment, body)
+        self.add_row(left, "Tr&eatment", self.treatment_combo, "treatment")
+        self.mitigation_edit = TextArea(body, lines=3, placeholder="what we do to reduce it")
+        self.add_row(left, "&Mitigation", self.mitigation_edit, "mitigation")
+        self.review_edit = DateField(body, optional=True)
+        self.add_row(left, "Re&view due", self.review_edit, "review_due")
+
+        self.partnerships_picker = LinkPicker(self.picks.partnerships, body, noun="partnerships", rows=4)
+        self.add_row(
+            right, "&Partnerships", self.partnerships_picker, "partnership_ids",
+            focus=[self.partnerships_picker.filter, self.partnerships_picker.list],
+        )
+        self.stakeholders_picker = LinkPicker(self.picks.stakeholders, body, noun="stakeholders", rows=4)
+        self.add_row(
+            right, "&Stakeholders", self.stakeholders_picker, "stakeholder_ids",
+            focus=[self.stakeholders_picker.filter, self.stakeholders_picker.list],
+        )
+        self.description_edit = TextArea(body, lines=3)
+        self.add_row(right, "&Description", self.description_edit, "description")
+        self.classification_combo = classification_combo(body)
+        self.add_row(right, "C&lassification", self.classification_combo, "classification")
+        self.notes_edit = TextArea(body, lines=2)
+        self.add_row(right, "&Notes", self.notes_edit, "notes")
+        self.setMinimumWidth(980)

@@ -1,0 +1,356 @@
+"""Undo/redo of every create, edit and delete: ``QUndoCommand`` subclasses.
+
+Commands act on the register through ``desktop.services.records`` (one short write
+transaction each), never on widgets, and call ``context.notify_changed()`` after
+acting so every view refreshes.
+
+The first action of a command can be run *before* it is pushed (``perform()``),
+so that a form can show a validation error or a version conflict in place and
+push only what succeeded; ``push()`` does exactly that.  A command pushed
+directly simply performs on its first ``redo()``.
+
+When an undo or redo cannot be done (the record was deleted or changed by someone
+else, a name is now taken...), the user is told why, and the command is marked
+obsolete: ``QUndoStack`` then drops it, so the stack never claims a state the
+register is not in.  Undoing over another user's later change asks first.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtGui import QUndoCommand
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from sqlmodel import SQLModel
+
+from db.errors import ConflictError, NotFound, RegisterError, ValidationFailed
+from desktop.services import records
+
+if TYPE_CHECKING:
+    from desktop.context import AppContext
+
+
+# --------------------------------------------------------------------------- user prompts
+# Module-level functions so tests (and a future non-modal UI) can replace them.
+
+
+def _parent() -> QWidget | None:
+    return QApplication.activeWindow()
+
+
+def show_error(title: str, text: str) -> None:
+    """Tell the user an undo/redo step could not be done."""
+    QMessageBox.warning(_parent(), title, text)
+
+
+def confirm_overwrite(title: str, text: str) -> bool:
+    """Ask whether to go ahead over another user's later change."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=_parent())
+    go = box.addButton("Overwrite their change", QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    return box.clickedButton() is go
+
+
+class Cancelled(RegisterError):
+    """The user declined to go over another user's change; the step leaves the history."""
+
+
+def _describe(error: RegisterError) -> str:
+    if isinstance(error, ValidationFailed):
+        return "\n".join(f"- {e.field}: {e.reason}" for e in error.errors) or str(error)
+    return str(error)
+
+
+_CANCEL_NOTE = "\n\nCancel leaves the record as it is and removes this step from the undo history."
+
+
+def _noun(kind: str, count: int = 1) -> str:
+    word = records.KIND_LABELS.get(kind, kind)
+    return word if count == 1 else f"{word}s"
+
+
+# --------------------------------------------------------------------------- base
+
+
+class RecordCommand(QUndoCommand):
+    """Shared behaviour: run once before or on push, report failures, keep the stack honest."""
+
+    def __init__(self, context: AppContext, kind: str, text: str):
+        super().__init__(text)
+        self.context = context
+        self.kind = kind
+        self._performed = False  # the first action already ran
+        self._skip_redo = False  # perform() ran just before push(): push's redo() does nothing
+        self.error: RegisterError | None = None
+
+    # -- to implement
+    def _do(self) -> None:
+        raise NotImplementedError
+
+    def _undo(self) -> None:
+        raise NotImplementedError
+
+    def _redo_again(self) -> None:
+        raise NotImplementedError
+
+    # -- API
+    def perform(self) -> None:
+        """The first action, run before pushing; raises RegisterError (nothing is pushed then)."""
+        self._do()
+        self._mark_performed()
+
+    def _mark_performed(self) -> None:
+        self._performed = True
+        self._skip_redo = True
+        self.context.notify_changed()
+
+    def redo(self) -> None:
+        if self._skip_redo:
+            self._skip_redo = False
+            return
+        if not self._performed:
+            try:
+                self.perform()
+                self._skip_redo = False
+            except RegisterError as exc:
+                self.error = exc
+                show_error(f"Could not {self.text().lower()}", _describe(exc))
+                self.setObsolete(True)
+            return
+        self._guarded(self._redo_again, "redo")
+
+    def undo(self) -> None:
+        self._guarded(self._undo, "undo")
+
+    def _guarded(self, action: Any, verb: str) -> None:
+        try:
+            action()
+        except Cancelled as exc:
+            self.error = exc
+            self.setObsolete(True)
+        except RegisterError as exc:
+            self.error = exc
+            show_error(
+                f"Cannot {verb}: {self.text()}",
+                f"{_describe(exc)}\n\nThis step was removed from the undo history; "
+                "the register was left as it is.",
+            )
+            self.setObsolete(True)
+        self.context.notify_changed()
+
+    @property
+    def _register(self) -> Any:
+        return self.context.register
+
+    @property
+    def _actor(self) -> str:
+        return self.context.actor
+
+
+def push(context: AppContext, command: RecordCommand) -> None:
+    """Perform ``command`` now (errors raise to the caller, nothing pushed) and push it."""
+    command.perform()
+    context.undo_stack.push(command)
+
+
+# --------------------------------------------------------------------------- create
+
+
+class CreateRecordCommand(RecordCommand):
+    """Create a record; undo deletes it; redo restores the same id and ref."""
+
+    def __init__(self, context: AppContext, kind: str, data: SQLModel | dict[str, Any]):
+        super().__init__(context, kind, f"New {_noun(kind)}")
+        self.data = data
+        self.record_id: int | None = None
+        self.ref: str | None = None
+        self._snapshots: list[dict[str, Any]] = []
+        self._version: int | None = None  # version right after our create / restore
+
+    def _do(self) -> None:
+        self.record_id, self.ref = records.create_record(self._register, self.kind, self.data, actor=self._actor)
+        self._version = records.load_form_data(self._register, self.kind, self.record_id).version
+        self.setText(f"New {_noun(self.kind)} {self.ref}")
+
+    def _undo(self) -> None:
+        assert self.record_id is not None
+        now = records.load_form_data(self._register, self.kind, self.record_id)
+        if now.version != self._version:
+            who = now.updated_by or "another user"
+            when = f" at {now.updated_at:%Y-%m-%d %H:%M} UTC" if now.updated_at else ""
+            text = (
+                f"{self.ref} was changed by {who}{when} after you created it.\n\n"
+                f"Undoing the creation deletes it, with their change." + _CANCEL_NOTE
+            )
+            if not confirm_overwrite(f"Delete {self.ref}?", text):
+                raise Cancelled(f"undo cancelled: {self.ref} was changed by {who}")
+        self._snapshots = records.delete_records(self._register, self.kind, [self.record_id], actor=self._actor)
+
+    def _redo_again(self) -> None:
+        records.restore_records(self._register, self.kind, self._snapshots, actor=self._actor)
+        self._version = self._snapshots[0]["row"]["version"]
+
+
+# --------------------------------------------------------------------------- edit
+
+
+def _dump(data: SQLModel | dict[str, Any]) -> dict[str, Any]:
+    return dict(data) if isinstance(data, dict) else data.model_dump(exclude_unset=True)
+
+
+class EditRecordCommand(RecordCommand):
+    """Change fields of one record; undo puts the old values back.
+
+    Only the fields that differ between ``before_data`` and ``after_data`` are
+    written either way, so an undo never clobbers another user's change to a
+    field this edit did not touch.
+    """
+
+    def __init__(
+        self,
+        context: AppContext,
+        kind: str,
+        record_id: int,
+        before_data: SQLModel | dict[str, Any],
+        after_data: SQLModel | dict[str, Any],
+        expected_version: int | None,
+        *,
+        ref: str | None = None,
+    ):
+        super().__init__(context, kind, f"Edit {_noun(kind)} {ref or '#' + str(record_id)}")
+        self.record_id = record_id
+        before = _dump(before_data)
+        after = _dump(after_data)
+        self.fields = [f for f in after if before.get(f) != after[f]]
+        self.before = {f: before.get(f) for f in self.fields}
+        self.after = {f: after[f] for f in self.fields}
+        self.version = expected_version  # the version the register is at after our last action
+        self.ref = ref
+
+    def _write(self, values: dict[str, Any], *, overwrite: bool = False) -> None:
+        if overwrite:
+            self.version = records.overwrite_record(
+                self._register, self.kind, self.record_id, values, actor=self._actor
+            )
+        else:
+            self.version = records.update_record(
+                self._register, self.kind, self.record_id, values,
+                actor=self._actor, expected_version=self.version,
+            )
+
+    def _do(self) -> None:
+        self._write(self.after)
+
+    def perform_overwrite(self) -> None:
+        """First action after the user chose "overwrite" on a conflict at save."""
+        # Undo must put back what was there just before the overwrite (the other
+        # user's values), not what this user saw when the form opened.
+        self.before = records.current_values(self._register, self.kind, self.record_id, self.fields)
+        self._write(self.after, overwrite=True)
+        self._mark_performed()
+
+    def _apply(self, values: dict[str, Any], verb: str) -> None:
+        try:
+            self._write(values)
+        except ConflictError as exc:
+            question = (
+                f"{exc}.\n\nTo {verb} your edit, their later change to the same record would be "
+                "overwritten in the fields your edit touched: "
+                f"{', '.join(self.fields)}."
+            )
+            if not confirm_overwrite(f"{verb.capitalize()} over another user's change?", question + _CANCEL_NOTE):
+                raise Cancelled(f"{verb} cancelled: {exc}") from None
+            self._write(values, overwrite=True)
+
+    def _undo(self) -> None:
+        if self.fields:
+            self._apply(self.before, "undo")
+
+    def _redo_again(self) -> None:
+        if self.fields:
+            self._apply(self.after, "redo")
+
+
+# --------------------------------------------------------------------------- delete
+
+
+class DeleteRecordsCommand(RecordCommand):
+    """Delete one or many records of a kind as ONE undo step; undo restores them exactly."""
+
+    def __init__(self, context: AppContext, kind: str, ids: list[int] | tuple[int, ...], *, refs: list[str] | None = None):
+        ids = list(dict.fromkeys(ids))
+        what = f"{refs[0]}" if refs and len(ids) == 1 else f"{len(ids)} {_noun(kind, len(ids))}"
+        super().__init__(context, kind, f"Delete {what}")
+        self.ids = ids
+        self.snapshots: list[dict[str, Any]] = []
+
+    @property
+    def refs(self) -> list[str]:
+        return [s["row"]["ref"] for s in self.snapshots]
+
+    def _do(self) -> None:
+        self.snapshots = records.delete_records(self._register, self.kind, self.ids, actor=self._actor)
+        if len(self.ids) == 1:
+            self.setText(f"Delete {self.refs[0]}")
+
+    def _undo(self) -> None:
+        records.restore_records(self._register, self.kind, self.snapshots, actor=self._actor)
+
+    def _redo_again(self) -> None:
+        self._do()
+
+
+# --------------------------------------------------------------------------- stakeholder map
+
+
+class MoveStakeholderCommand(RecordCommand):
+    """Move a stakeholder on the influence x interest map (a drag and drop)."""
+
+    def __init__(self, context: AppContext, stakeholder_id: int, influence: int, interest: int):
+        super().__init__(context, "stakeholder", "Move stakeholder")
+        self.record_id = stakeholder_id
+        self.after = {"influence": int(influence), "interest": int(interest)}
+        self.before: dict[str, Any] = {}
+        self.version: int | None = None
+
+    def _do(self) -> None:
+        data = records.load_form_data(self._register, "stakeholder", self.record_id)
+        self.before = {"influence": data.values["influence"], "interest": data.values["interest"]}
+        self.version = data.version
+        self.setText(f"Move {data.ref} to influence {self.after['influence']}, interest {self.after['interest']}")
+        self._write(self.after)
+
+    def _write(self, values: dict[str, Any]) -> None:
+        try:
+            self.version = records.update_record(
+                self._register, "stakeholder", self.record_id, values,
+                actor=self._actor, expected_version=self.version,
+            )
+        except ConflictError as exc:
+            if not confirm_overwrite("Move over another user's change?", f"{exc}." + _CANCEL_NOTE):
+                raise Cancelled(f"cancelled: {exc}") from None
+            self.version = records.overwrite_record(
+                self._register, "stakeholder", self.record_id, values, actor=self._actor
+            )
+
+    def _undo(self) -> None:
+        self._write(self.before)
+
+    def _redo_again(self) -> None:
+        self._write(self.after)
+
+
+__all__ = [
+    "CreateRecordCommand",
+    "DeleteRecordsCommand",
+    "EditRecordCommand",
+    "MoveStakeholderCommand",
+    "Cancelled",
+    "NotFound",
+    "RecordCommand",
+    "confirm_overwrite",
+    "push",
+    "show_error",
+]
