@@ -1,0 +1,725 @@
+"""Importing stakeholders, partnerships, risks or events from a CSV or XLSX file.
+
+All or nothing.  Every row is validated first, through the kind's ``*Create`` model
+(or, for a row whose ``ref`` is already in the register, its ``*Update`` model and
+the whole record re-checked); every bad row is collected as ``row N: field: reason``
+(the header is row 1) and if there is any, nothing is written and ``ValidationFailed``
+lists them all.  The writing happens in one transaction, so a crash or a cancel
+half-way leaves the register as it was.
+
+Cells
+    Text cells lose the apostrophe that export puts in front of formula-like text
+    (see ``db.importexport.neutralise``).  Enum columns take the value or its label
+    in any case (``Defence body``); ``classification`` takes a level in any case;
+    ``stance`` also takes Hostile/Critical/Neutral/Supportive/Champion and the
+    likelihood/impact columns the scale labels (Rare .. Almost certain, Minimal ..
+    Severe).  Dates are ``YYYY-MM-DD`` (or a date cell in XLSX).  An empty cell means
+    "not given": on a new record the default applies (and a required field is
+    reported missing); on an update an optional field is cleared, a field with a
+    default is left as it is.
+
+Refs
+    No ``ref``: a new record with the next ref.  A ref already in the register:
+    that record is updated (through ``db.repository.update``, audited as an
+    update).  A new ref: the record is created under it, and refs handed out
+    afterwards continue after it.  A ref that once belonged to a deleted record is
+    refused, since refs are never reused.
+
+Links
+    ``partner``, ``stakeholder``, ``partnership`` and each ``;``-separated item of
+    ``risks``, ``partnerships`` and ``stakeholders`` name a record by ref or by name
+    (stakeholders and partnerships by name ignoring case, risks by title); an event's
+    ``responds_to`` names an event by ref, which may be an event created further up
+    or down in the same file.
+
+Bulk path
+    New records are inserted with Core ``INSERT`` executemany in batches, refs are
+    reserved in one block, links are resolved through dictionaries and the audit
+    entries (action ``import``, changes exactly as ``db.repository.values`` would
+    give for a create) are appended with ``db.audit.record_many``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from db import audit, repository
+from db.classification import parse_level
+from db.engine import Register
+from db.enums import parse_enum
+from db.errors import FieldError, RegisterError, ValidationFailed, field_errors
+from db.importexport.columns import (
+    DATE,
+    ENUM,
+    FLOAT,
+    IGNORED,
+    INT,
+    LEVEL,
+    LIST_SEPARATOR,
+    OWN_REF,
+    REFS,
+    STANCE_WORDS,
+    TEXT,
+    Column,
+    columns_for,
+    count_noun,
+    header_key,
+    normalise_kind,
+)
+from db.importexport.neutralise import restore
+from db.importexport.progress import Cancel, Progress, Ticker
+from db.importexport.reader import Table, read_table
+from db.models import REF_PREFIX, utcnow
+from db.queries import importexport as q
+from db.scales import IMPACT_LABELS, LIKELIHOOD_LABELS
+
+BATCH = 5000
+IMPORT_ACTION = "import"
+# A placeholder id for a link to a record created by this same file: the models only
+# check that an id is positive; the real id is filled in once the record exists.
+_PENDING_ID = 1 << 62
+
+_WORDS: dict[str, dict[str, int]] = {
+    "stance": STANCE_WORDS,
+    "likelihood": {label.casefold(): n for n, label in enumerate(LIKELIHOOD_LABELS, 1)},
+    "residual_likelihood": {label.casefold(): n for n, label in enumerate(LIKELIHOOD_LABELS, 1)},
+    "impact": {label.casefold(): n for n, label in enumerate(IMPACT_LABELS, 1)},
+    "residual_impact": {label.casefold(): n for n, label in enumerate(IMPACT_LABELS, 1)},
+}
+_DATE_RE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?")
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    dry_run: bool = False
+    created_refs: list[str] = field(default_factory=list)
+    updated_refs: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    def summary(self) -> str:
+        detail = f"{self.created:,} new, {self.updated:,} updated"
+        if self.unchanged:
+            detail += f", {self.unchanged:,} unchanged"
+        if self.dry_run:
+            return f"dry run: {count_noun(self.kind, self.rows)} valid ({detail}); nothing written"
+        return f"imported {count_noun(self.kind, self.rows)} ({detail})"
+
+
+# --------------------------------------------------------------------------- cells
+
+
+class _Blank:
+    """An empty cell: "not given"."""
+
+
+BLANK = _Blank()
+
+
+def _is_blank(raw: Any) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def text_value(raw: Any) -> str:
+    """A cell as text: neutralisation undone; XLSX numbers and dates written plainly."""
+    if isinstance(raw, str):
+        return restore(raw)
+    if isinstance(raw, bool):
+        return "TRUE" if raw else "FALSE"
+    if isinstance(raw, float) and raw.is_integer() and abs(raw) < 1e15:
+        return str(int(raw))
+    if isinstance(raw, dt.datetime):
+        if raw.time() == dt.time(0):
+            return raw.date().isoformat()
+        return raw.isoformat(sep=" ")
+    if isinstance(raw, dt.date):
+        return raw.isoformat()
+    return str(raw)
+
+
+def _int_value(raw: Any, words: dict[str, int] | None) -> int:
+    if isinstance(raw, bool):
+        raise ValueError("must be a whole number")
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float):
+        if raw.is_integer():
+            return int(raw)
+        raise ValueError("must be a whole number")
+    text = restore(str(raw)).strip()
+    if words:
+        found = words.get(text.casefold())
+        if found is not None:
+            return found
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        number = float(text)
+    except ValueError:
+        number = math.nan
+    if number.is_integer():
+        return int(number)
+    if words:
+        names = ", ".join(w.capitalize() for w in words)
+        raise ValueError(f"must be a whole number or one of {names}")
+    raise ValueError("must be a whole number")
+
+
+def _float_value(raw: Any) -> float:
+    if isinstance(raw, bool):
+        raise ValueError("must be a number")
+    if isinstance(raw, (int, float)):
+        number = float(raw)
+    else:
+        try:
+            number = float(restore(str(raw)).strip())
+        except ValueError:
+            raise ValueError("must be a number") from None
+    if not math.isfinite(number):
+        raise ValueError("must be a finite number")
+    return number
+
+
+def _date_value(raw: Any) -> dt.date:
+    if isinstance(raw, dt.datetime):
+        if raw.time() != dt.time(0):
+            raise ValueError("must be a date YYYY-MM-DD, without a time")
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, str):
+        match = _DATE_RE.fullmatch(raw.strip())
+        if match:
+            try:
+                return dt.date.fromisoformat(match.group(1))
+            except ValueError:
+                raise ValueError("is not a real date (YYYY-MM-DD)") from None
+    raise ValueError("must be a date YYYY-MM-DD")
+
+
+def _tokens(raw: Any, many: bool) -> list[str]:
+    text = text_value(raw).strip()
+    if not many:
+        return [text] if text else []
+    return [t.strip() for t in text.split(LIST_SEPARATOR) if t.strip()]
+
+
+def _normal_ref(kind: str, text: str) -> str | None:
+    parsed = repository.parse_ref(text)
+    if parsed is None or parsed[0] != REF_PREFIX[kind]:
+        return None
+    return repository.format_ref(*parsed)
+
+
+# --------------------------------------------------------------------------- links
+
+
+class _Targets:
+    """Finds the records of one kind that a file names, by ref or by name."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.by_ref: dict[str, int] = {}
+        self.by_name: dict[str, list[tuple[int, str]]] = {}
+        self.ref_of: dict[int, str] = {}
+        self.in_file: set[str] = set()  # refs of records this file creates (events only)
+
+    def prefetch(self, session: Session, tokens: set[str]) -> None:
+        refs = {r for t in tokens if (r := _normal_ref(self.kind, t)) is not None}
+        self.by_ref.update(q.ids_by_ref(session, kind=self.kind, refs=refs))
+        names = {t.casefold() for t in tokens if _normal_ref(self.kind, t) not in self.by_ref}
+        if not names:
+            pass
+        elif self.kind in ("stakeholder", "partnership"):
+            for key, (record_id, ref) in q.ids_by_name_key(session, kind=self.kind, keys=names).items():
+                self.by_name[key] = [(record_id, ref)]
+        elif self.kind == "risk":
+            for record_id, ref, title in q.risk_titles(session):
+                key = title.strip().casefold()
+                if key in names:
+                    self.by_name.setdefault(key, []).append((record_id, ref))
+        self.ref_of.update({record_id: ref for ref, record_id in self.by_ref.items()})
+        for matches in self.by_name.values():
+            self.ref_of.update({record_id: ref for record_id, ref in matches})
+
+    def resolve(self, token: str) -> tuple[int, str]:
+        """(id, ref) of the record ``token`` names; ``_PENDING_ID`` for one made by this file."""
+        ref = _normal_ref(self.kind, token)
+        if ref is not None:
+            if ref in self.by_ref:
+                return self.by_ref[ref], ref
+            if ref in self.in_file:
+                return _PENDING_ID, ref
+        matches = self.by_name.get(token.casefold(), [])
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            refs = ", ".join(sorted(r for _, r in matches))
+            raise ValueError(f"{token!r} matches {len(matches)} {self.kind}s ({refs}); use the ref")
+        how = "ref" if self.kind == "event" else "ref or name"
+        raise ValueError(f"no {self.kind} with {how} {token!r}")
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+@dataclass
+class _Row:
+    number: int
+    ref: str | None  # explicit ref (normalised); None: assign one
+    record_id: int | None = None  # the record an update row changes
+    values: dict[str, Any] = field(default_factory=dict)  # validated field values
+    link_refs: dict[str, Any] = field(default_factory=dict)  # export name -> ref / sorted refs
+    pending: dict[str, str] = field(default_factory=dict)  # field -> ref created by this file
+    changed: bool = True
+
+
+@dataclass
+class _Plan:
+    kind: str
+    creates: list[_Row] = field(default_factory=list)
+    updates: list[_Row] = field(default_factory=list)
+    unchanged: list[_Row] = field(default_factory=list)
+
+
+def _map_header(kind: str, header: Sequence[Any], rows: list[tuple[int, list[Any]]]) -> list[tuple[int, Column]]:
+    known = {c.name: c for c in columns_for(kind)}
+    errors: list[FieldError] = []
+    used: list[tuple[int, Column]] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(header):
+        key = header_key(raw)
+        if not key:
+            for _number, cells in rows:
+                if index < len(cells) and not _is_blank(cells[index]):
+                    errors.append(FieldError(f"column {index + 1}", "has values but no name in the header row", 1))
+                    break
+            continue
+        column = known.get(key)
+        if column is None:
+            names = ", ".join(known)
+            errors.append(FieldError(str(raw).strip(), f"unknown column; the columns of {kind} files are: {names}", 1))
+            continue
+        if key in seen:
+            errors.append(FieldError(key, f"appears twice (columns {seen[key] + 1} and {index + 1})", 1))
+            continue
+        seen[key] = index
+        used.append((index, column))
+    if errors:
+        raise ValidationFailed(errors)
+    return used
+
+
+def _validate(model: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """Validate ``data`` with the model's own validator; the validated field values.
+
+    The pydantic validator is called directly: for these ``table=False`` models it is
+    exactly what ``model_validate`` runs, without SQLModel's per-call wrapper.
+    """
+    return model.__pydantic_validator__.validate_python(data).__dict__  # type: ignore[no-any-return]
+
+
+def _convert(column: Column, raw: Any) -> Any:
+    ctype = column.type
+    if ctype == TEXT:
+        return text_value(raw)
+    if ctype == INT:
+        return _int_value(raw, _WORDS.get(column.name))
+    if ctype == ENUM:
+        assert column.enum is not None
+        return parse_enum(column.enum, text_value(raw)).value
+    if ctype == LEVEL:
+        return parse_level(text_value(raw)).value
+    if ctype == DATE:
+        return _date_value(raw)
+    if ctype == FLOAT:
+        return _float_value(raw)
+    raise AssertionError(ctype)  # pragma: no cover
+
+
+def _field_to_column(kind: str) -> dict[str, str]:
+    return {c.field: c.name for c in columns_for(kind)}
+
+
+def _row_errors(exc: ValidationError, number: int, names: dict[str, str]) -> list[FieldError]:
+    return [
+        FieldError(names.get(e.field, e.field), e.reason, number) for e in field_errors(exc, number)
+    ]
+
+
+def prepare(
+    session: Session, kind: str, table: Table, ticker: Ticker | None = None
+) -> _Plan:
+    """Validate every row of ``table``; the plan of what to write, or ValidationFailed."""
+    s = repository.spec(kind)
+    columns = _map_header(kind, table.header, table.rows)
+    names = _field_to_column(kind)
+    errors: list[FieldError] = []
+    plan = _Plan(kind)
+    present = {c.name for _, c in columns}
+    own_ref_index = next((i for i, c in columns if c.type == OWN_REF), None)
+    link_columns = [(i, c) for i, c in columns if c.is_link]
+    value_columns = [(i, c) for i, c in columns if c.type not in (OWN_REF, IGNORED) and not c.is_link]
+
+    # Pass 1: refs of the rows and every name/ref the links mention.
+    row_refs: list[str | None] = []
+    first_row_of_ref: dict[str, int] = {}
+    bad_ref_rows: set[int] = set()
+    for number, cells in table.rows:
+        ref: str | None = None
+        if own_ref_index is not None and own_ref_index < len(cells) and not _is_blank(cells[own_ref_index]):
+            text = text_value(cells[own_ref_index]).strip()
+            ref = _normal_ref(kind, text)
+            if ref is None:
+                example = repository.format_ref(REF_PREFIX[kind], 1)
+                errors.append(FieldError("ref", f"{text!r} is not a {kind} ref (like {example})", number))
+                bad_ref_rows.add(number)
+            elif ref in first_row_of_ref:
+                errors.append(FieldError("ref", f"{ref} is also on row {first_row_of_ref[ref]}", number))
+                bad_ref_rows.add(number)
+            else:
+                first_row_of_ref[ref] = number
+        row_refs.append(ref)
+    existing = q.ids_by_ref(session, kind=kind, refs=first_row_of_ref)
+    new_refs = set(first_row_of_ref) - set(existing)
+    for ref in sorted(q.refs_ever_used(session, kind=kind, refs=new_refs)):
+        errors.append(
+            FieldError("ref", f"{ref} belonged to a deleted {kind} and refs are never reused; "
+                       "leave ref empty to get a new one", first_row_of_ref[ref])
+        )
+        bad_ref_rows.add(first_row_of_ref[ref])
+
+    targets: dict[str, _Targets] = {}
+    for index, column in link_columns:
+        assert column.target is not None
+        targets[column.name] = _Targets(column.target)
+        tokens: set[str] = set()
+        for _, cells in table.rows:
+            if index < len(cells) and not _is_blank(cells[index]):
+                tokens.update(_tokens(cells[index], column.type == REFS))
+        targets[column.name].prefetch(session, tokens)
+        if column.target == kind:
+            targets[column.name].in_file = new_refs
+
+    missing_required = [
+        c for c in columns_for(kind) if c.required and c.name not in present
+    ]
+    if missing_required and any(r is None or r in new_refs for r in row_refs):
+        for c in missing_required:
+            errors.append(FieldError(c.name, f"missing column: it is needed to create new {kind}s", 1))
+        raise ValidationFailed(errors)
+
+    # Pass 2: every row through the models.
+    create_model, update_model = s.create, s.update
+    seen_names: dict[str, int] = {}
+    name_rows: list[tuple[_Row, str]] = []
+    for done, ((number, cells), ref) in enumerate(zip(table.rows, row_refs, strict=True), 1):
+        if ticker is not None and done % 1000 == 0:
+            ticker.advance(1000)
+        record_id = existing.get(ref) if ref is not None else None
+        row = _Row(number, ref, record_id)
+        data: dict[str, Any] = {}
+        blanks: list[Column] = []
+        row_errors: list[FieldError] = []
+        width = len(cells)
+        for index, column in value_columns:
+            raw = cells[index] if index < width else None
+            if raw is None or (raw.__class__ is str and not raw.strip()):
+                blanks.append(column)
+                continue
+            try:
+                data[column.field] = _convert(column, raw)
+            except ValueError as exc:
+                row_errors.append(FieldError(column.name, str(exc), number))
+        for index, column in link_columns:
+            raw = cells[index] if index < width else None
+            many = column.type == REFS
+            tokens = _tokens(raw, many) if not _is_blank(raw) else []
+            if not tokens:
+                blanks.append(column)
+                continue
+            finder = targets[column.name]
+            found: dict[int, str] = {}
+            for token in tokens:
+                try:
+                    target_id, target_ref = finder.resolve(token)
+                except ValueError as exc:
+                    row_errors.append(FieldError(column.name, str(exc), number))
+                    continue
+                if column.target == kind and (target_ref == ref):
+                    row_errors.append(FieldError(column.name, "an event cannot respond to itself", number))
+                    continue
+                if target_id == _PENDING_ID:
+                    row.pending[column.field] = target_ref
+                found[target_id] = target_ref
+            if many:
+                data[column.field] = sorted(found)
+                row.link_refs[column.name] = sorted(set(found.values()))
+            elif found:
+                (target_id, target_ref), = found.items()
+                data[column.field] = target_id
+                row.link_refs[column.name] = target_ref
+        if number in bad_ref_rows:
+            errors.extend(row_errors)
+            continue
+        if record_id is None:
+            for column in blanks:
+                if column.required:
+                    row_errors.append(FieldError(column.name, "is required", number))
+            if not row_errors:
+                try:
+                    row.values = _validate(create_model, data)
+                except ValidationError as exc:
+                    row_errors.extend(_row_errors(exc, number, names))
+            if not row_errors:
+                plan.creates.append(row)
+        else:
+            _prepare_update(session, kind, row, data, blanks, row_errors, names, update_model, create_model)
+            if not row_errors:
+                (plan.updates if row.changed else plan.unchanged).append(row)
+        if row_errors:
+            errors.extend(row_errors)
+        elif s.unique_name and s.unique_name in row.values:
+            key = str(row.values[s.unique_name]).casefold()
+            if key in seen_names:
+                errors.append(FieldError(s.unique_name, f"same name as row {seen_names[key]}", number))
+            else:
+                seen_names[key] = number
+                name_rows.append((row, key))
+    if name_rows:
+        holders = q.ids_by_name_key(session, kind=kind, keys=[key for _, key in name_rows])
+        for row, key in name_rows:
+            holder = holders.get(key)
+            if holder is not None and holder[0] != row.record_id:
+                errors.append(FieldError("name", f"{kind} {holder[1]} already has this name", row.number))
+    if ticker is not None:
+        ticker.advance(len(table.rows) % 1000)
+    if errors:
+        order = {c.name: i for i, c in enumerate(columns_for(kind))}
+        errors.sort(key=lambda e: (e.row or 0, order.get(e.field, -1)))
+        raise ValidationFailed(errors)
+    return plan
+
+
+def _prepare_update(
+    session: Session,
+    kind: str,
+    row: _Row,
+    data: dict[str, Any],
+    blanks: list[Column],
+    row_errors: list[FieldError],
+    names: dict[str, str],
+    update_model: Any,
+    create_model: Any,
+) -> None:
+    """An existing ref: the fields given, checked alone and merged into the record."""
+    assert row.record_id is not None
+    record = repository.get(session, kind, row.record_id)
+    current: dict[str, Any] = {f: getattr(record, f) for f in repository.user_fields(kind)}
+    current.update(repository.link_ids(session, kind, row.record_id))
+    for column in blanks:
+        if column.required:
+            row_errors.append(FieldError(column.name, "is required", row.number))
+        elif column.type == REFS:
+            data[column.field] = []
+            row.link_refs[column.name] = []
+        elif column.nullable:
+            data[column.field] = None
+            if column.is_link:
+                row.link_refs[column.name] = None
+    if row_errors:
+        return
+    try:
+        _validate(update_model, data)
+        merged = _validate(create_model, {**current, **data})
+    except ValidationError as exc:
+        row_errors.extend(_row_errors(exc, row.number, names))
+        return
+    row.values = {k: merged[k] for k in data}
+    row.changed = bool(row.pending) or any(
+        (sorted(merged[k]) != sorted(current[k])) if isinstance(merged[k], list) else merged[k] != current[k]
+        for k in data
+    )
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _plain(value: Any) -> Any:
+    """Enum members as their plain string values (for the database and the audit)."""
+    if isinstance(value, str) and type(value) is not str:
+        return str(value.value) if hasattr(value, "value") else str(value)
+    return value
+
+
+def write(session: Session, plan: _Plan, *, actor: str, ticker: Ticker | None = None) -> ImportResult:
+    kind = plan.kind
+    s = repository.spec(kind)
+    result = ImportResult(kind)
+    link_fields = {link.field: link for link in s.links}
+    ref_fields = {r.field for r in s.refs}
+    creates = plan.creates
+    if creates:
+        explicit = [r.ref for r in creates if r.ref is not None]
+        if explicit:
+            highest = max(explicit, key=lambda ref: repository.parse_ref(ref)[1])  # type: ignore[index]
+            repository.claim_ref(session, kind, highest)
+        auto = [r for r in creates if r.ref is None]
+        for row, ref in zip(auto, repository.reserve_refs(session, kind, len(auto)) if auto else [], strict=True):
+            row.ref = ref
+        before = q.max_id(session, kind=kind)
+        now = utcnow()
+        all_refs: set[str] = set()
+        for start in range(0, len(creates), BATCH):
+            batch = creates[start : start + BATCH]
+            records: list[dict[str, Any]] = []
+            entries: list[audit.PendingEntry] = []
+            for row in batch:
+                assert row.ref is not None
+                record: dict[str, Any] = {}
+                changes: dict[str, list[Any]] = {}
+                for name, value in row.values.items():
+                    if name in link_fields:
+                        continue
+                    value = _plain(value)
+                    if name in ref_fields:
+                        record[name] = None if name in row.pending else value
+                        continue
+                    record[name] = value
+                    if value is not None and value != "":
+                        changes[name] = [None, audit.to_jsonable(value)]
+                for export_name, refs in row.link_refs.items():
+                    if refs:
+                        changes[export_name] = [None, refs]
+                if s.unique_name:
+                    record["name_key"] = record[s.unique_name].casefold()
+                record.update(
+                    ref=row.ref, created_at=now, updated_at=now, created_by=actor, updated_by=actor, version=1
+                )
+                records.append(record)
+                entries.append(audit.PendingEntry(kind, row.ref, IMPORT_ACTION, changes))
+                all_refs.add(row.ref)
+            try:
+                q.insert_rows(session, kind=kind, rows=records)
+            except IntegrityError as exc:
+                raise RegisterError(f"the register refused the import: {exc.orig}") from None
+            audit.record_many(session, actor=actor, entries=entries)
+            if ticker is not None:
+                ticker.advance(len(batch))
+        new_ids = q.ids_after(session, kind=kind, after_id=before, refs=all_refs)
+        for link in s.links:
+            pairs = [
+                (new_ids[row.ref], other)  # type: ignore[index]
+                for row in creates
+                for other in row.values.get(link.field) or ()
+            ]
+            for start in range(0, len(pairs), BATCH * 4):
+                q.insert_links(session, link=link, pairs=pairs[start : start + BATCH * 4])
+        for name in ref_fields:
+            pairs = [
+                (new_ids[row.ref], new_ids[row.pending[name]])  # type: ignore[index]
+                for row in creates
+                if name in row.pending
+            ]
+            q.set_reference(session, kind=kind, field=name, pairs=pairs)
+        result.created = len(creates)
+        result.created_refs = [row.ref for row in creates]  # type: ignore[misc]
+    else:
+        new_ids = {}
+    update_model = s.update
+    for row in plan.updates:
+        assert row.record_id is not None
+        values = dict(row.values)
+        for name, ref in row.pending.items():
+            values[name] = new_ids[ref]
+        try:
+            repository.update(session, kind, row.record_id, update_model.model_validate(values), actor=actor)
+        except ValidationFailed as exc:
+            raise ValidationFailed([FieldError(e.field, e.reason, row.number) for e in exc.errors]) from None
+        if ticker is not None:
+            ticker.advance(1)
+    result.updated = len(plan.updates)
+    result.updated_refs = [row.ref for row in plan.updates]  # type: ignore[misc]
+    result.unchanged = len(plan.unchanged)
+    return result
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def import_table(
+    register: Register,
+    kind: str,
+    table: Table,
+    *,
+    actor: str,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> ImportResult:
+    kind = normalise_kind(kind)
+    total = len(table.rows) * (1 if dry_run else 2)
+    ticker = Ticker(total, progress, cancel, "import")
+    if dry_run:
+        with register.session() as session:
+            plan = prepare(session, kind, table, ticker)
+        ticker.finish()
+        return ImportResult(
+            kind,
+            created=len(plan.creates),
+            updated=len(plan.updates),
+            unchanged=len(plan.unchanged),
+            dry_run=True,
+            created_refs=[r.ref for r in plan.creates if r.ref],
+            updated_refs=[r.ref for r in plan.updates if r.ref],
+        )
+    with register.write() as session:
+        plan = prepare(session, kind, table, ticker)
+        ticker.check()
+        result = write(session, plan, actor=actor, ticker=ticker)
+        ticker.check()  # a cancel now still rolls everything back
+    ticker.finish()
+    return result
+
+
+def import_file(
+    register: Register,
+    kind: str,
+    path: str | Path,
+    *,
+    actor: str,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
+) -> ImportResult:
+    """Import ``path`` (.csv or .xlsx) into ``register`` as records of ``kind``.
+
+    ``kind`` is singular or plural (``"event"`` / ``"events"``).  Raises
+    ``ValidationFailed`` listing every bad row (nothing written), ``Cancelled`` when
+    ``cancel()`` returned True (nothing written) or ``RegisterError`` for a file that
+    cannot be read.
+    """
+    kind = normalise_kind(kind)
+    table = read_table(path, cancel=cancel)
+    return import_table(
+        register, kind, table, actor=actor, dry_run=dry_run, progress=progress, cancel=cancel
+    )
+

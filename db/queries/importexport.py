@@ -1,0 +1,164 @@
+"""Queries of CSV/XLSX import and export (``db.importexport``).
+
+Keyword-only functions taking the session explicitly; long lists of keys are sent in
+chunks so that no statement exceeds a backend's parameter limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlmodel import Session
+
+from db.models import AuditEntry
+from db.repository import LinkSpec, spec
+
+CHUNK = 900  # keys per IN (...) list: below SQLite's historic 999-parameter limit
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def ids_by_ref(session: Session, *, kind: str, refs: Iterable[str]) -> dict[str, int]:
+    """Existing records of ``kind`` among ``refs``: ref -> id."""
+    table: Any = spec(kind).table
+    out: dict[str, int] = {}
+    for chunk in _chunks(sorted(set(refs))):
+        for ref, record_id in session.execute(select(table.ref, table.id).where(table.ref.in_(chunk))):
+            out[ref] = record_id
+    return out
+
+
+def ids_by_name_key(session: Session, *, kind: str, keys: Iterable[str]) -> dict[str, tuple[int, str]]:
+    """Stakeholders or partnerships whose case-folded name is in ``keys``: key -> (id, ref)."""
+    table: Any = spec(kind).table
+    out: dict[str, tuple[int, str]] = {}
+    for chunk in _chunks(sorted(set(keys))):
+        stmt = select(table.name_key, table.id, table.ref).where(table.name_key.in_(chunk))
+        for key, record_id, ref in session.execute(stmt):
+            out[key] = (record_id, ref)
+    return out
+
+
+def risk_titles(session: Session) -> list[tuple[int, str, str]]:
+    """Every risk as (id, ref, title): risks are found by title, which is not unique."""
+    table: Any = spec("risk").table
+    return [tuple(row) for row in session.execute(select(table.id, table.ref, table.title))]  # type: ignore[misc]
+
+
+def refs_ever_used(session: Session, *, kind: str, refs: Iterable[str]) -> set[str]:
+    """Refs among ``refs`` that the audit trail knows (records since deleted included)."""
+    out: set[str] = set()
+    for chunk in _chunks(sorted(set(refs))):
+        stmt = (
+            select(AuditEntry.entity_ref)
+            .where(AuditEntry.entity_kind == kind, AuditEntry.entity_ref.in_(chunk))
+            .distinct()
+        )
+        out.update(session.execute(stmt).scalars())
+    return out
+
+
+def max_id(session: Session, *, kind: str) -> int:
+    table: Any = spec(kind).table
+    return int(session.execute(select(func.max(table.id))).scalar() or 0)
+
+
+def ids_after(session: Session, *, kind: str, after_id: int, refs: set[str]) -> dict[str, int]:
+    """Ids of the records among ``refs`` inserted after ``after_id``: ref -> id."""
+    table: Any = spec(kind).table
+    stmt = select(table.ref, table.id).where(table.id > after_id)
+    return {ref: record_id for ref, record_id in session.execute(stmt) if ref in refs}
+
+
+def insert_rows(session: Session, *, kind: str, rows: Sequence[dict[str, Any]]) -> None:
+    """Core ``INSERT`` executemany of ready-made rows (the bulk path)."""
+    table: Any = spec(kind).table.__table__  # type: ignore[attr-defined]
+    if rows:
+        session.connection().execute(insert(table), list(rows))
+
+
+def insert_links(session: Session, *, link: LinkSpec, pairs: Sequence[tuple[int, int]]) -> None:
+    """Rows of a many-to-many link table: (this record's id, the linked record's id)."""
+    table: Any = link.table.__table__  # type: ignore[attr-defined]
+    if pairs:
+        session.connection().execute(
+            insert(table), [{link.own_col: own, link.other_col: other} for own, other in pairs]
+        )
+
+
+def set_reference(session: Session, *, kind: str, field: str, pairs: Sequence[tuple[int, int]]) -> None:
+    """Point ``field`` of each record at another record: (record id, target id) pairs."""
+    table: Any = spec(kind).table.__table__  # type: ignore[attr-defined]
+    if not pairs:
+        return
+    stmt = update(table).where(table.c.id == bindparam("rid")).values({field: bindparam("target")})
+    session.connection().execute(stmt, [{"rid": rid, "target": target} for rid, target in pairs])
+
+
+# --------------------------------------------------------------------------- export
+
+
+def count_records(session: Session, *, kind: str, ids: Sequence[int] | None = None) -> int:
+    table: Any = spec(kind).table
+    if ids is None:
+        return int(session.execute(select(func.count()).select_from(table)).scalar() or 0)
+    wanted = sorted(set(ids))
+    total = 0
+    for chunk in _chunks(wanted):
+        total += int(session.execute(select(func.count()).where(table.id.in_(chunk))).scalar() or 0)
+    return total
+
+
+def record_batches(
+    session: Session, *, kind: str, ids: Sequence[int] | None = None, batch: int = 2000
+) -> Iterator[list[Any]]:
+    """Records of ``kind`` in id order, ``batch`` at a time (keyset pagination)."""
+    table: Any = spec(kind).table.__table__  # type: ignore[attr-defined]
+    if ids is not None:
+        wanted = sorted(set(ids))
+        for chunk in _chunks(wanted, min(batch, CHUNK)):
+            rows = list(session.execute(select(table).where(table.c.id.in_(chunk)).order_by(table.c.id)))
+            if rows:
+                yield rows
+        return
+    last = 0
+    while True:
+        stmt = select(table).where(table.c.id > last).order_by(table.c.id).limit(batch)
+        rows = list(session.execute(stmt))
+        if not rows:
+            return
+        yield rows
+        last = rows[-1].id
+
+
+def refs_by_id(session: Session, *, kind: str, ids: Iterable[int]) -> dict[int, str]:
+    table: Any = spec(kind).table
+    out: dict[int, str] = {}
+    for chunk in _chunks(sorted(set(ids))):
+        for record_id, ref in session.execute(select(table.id, table.ref).where(table.id.in_(chunk))):
+            out[record_id] = ref
+    return out
+
+
+def link_refs(session: Session, *, link: LinkSpec, own_ids: Sequence[int]) -> dict[int, list[str]]:
+    """For each record in ``own_ids``: the sorted refs of its linked records."""
+    lt: Any = link.table
+    other: Any = spec(link.other_kind).table
+    own_col = getattr(lt, link.own_col)
+    out: dict[int, list[str]] = {}
+    for chunk in _chunks(list(own_ids)):
+        stmt = (
+            select(own_col, other.ref)
+            .join(other, other.id == getattr(lt, link.other_col))
+            .where(own_col.in_(chunk))
+        )
+        for own, ref in session.execute(stmt):
+            out.setdefault(own, []).append(ref)
+    for refs in out.values():
+        refs.sort()
+    return out

@@ -1,0 +1,56 @@
+"""``risk-tracker import KIND FILE [--dry-run]`` and ``risk-tracker export KIND --out FILE``."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from typing import Any
+
+
+def _actor() -> str:
+    try:
+        return getpass.getuser() or "command line"
+    except Exception:  # no user database on the machine
+        return "command line"
+
+
+def run_import(args: Any) -> int:
+    from db.engine import open_register
+    from db.errors import ValidationFailed
+    from db.importexport import import_file
+    from db.importexport.columns import normalise_kind
+
+    kind = normalise_kind(args.kind)
+    register = open_register(args.db)
+    try:
+        result = import_file(
+            register, kind, args.file, actor=_actor(), dry_run=bool(getattr(args, "dry_run", False))
+        )
+    except ValidationFailed as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        rows = len({e.row for e in exc.errors})
+        print(
+            f"risk-tracker: nothing imported: {rows:,} bad row{'s' if rows != 1 else ''} in {args.file}",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        register.dispose()
+    print(result.summary())
+    return 0
+
+
+def run_export(args: Any) -> int:
+    from db.engine import open_register
+    from db.importexport import export_file
+    from db.importexport.columns import count_noun, normalise_kind
+
+    kind = normalise_kind(args.kind)
+    register = open_register(args.db)
+    try:
+        count = export_file(register, kind, args.out)
+    finally:
+        register.dispose()
+    print(f"exported {count_noun(kind, count)} to {args.out}")
+    return 0
