@@ -171,12 +171,17 @@ class StakeholderUpdate(_Input):
     relationship_owner: str | None = Field(default=None, max_length=200)
 
 
+# Defined outside the class body: a name bound inside it would become a pydantic
+# private attribute whose default (the Column, with its whole Table) is deep-copied
+# on every instance, which made constructing a record take ~90 ms.
+_STAKEHOLDER_VERSION = _version_column()
+
 class Stakeholder(Bookkeeping, StakeholderBase, table=True):
     __tablename__ = "stakeholder"
     # Case-insensitive uniqueness of the name is enforced through this key.
     name_key: str = Field(max_length=200, unique=True)
-    version: int = Field(default=1, sa_column=(_sv := _version_column()))
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": _sv}
+    version: int = Field(default=1, sa_column=_STAKEHOLDER_VERSION)
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": _STAKEHOLDER_VERSION}
 
 
 class StakeholderRead(Bookkeeping, StakeholderBase):
@@ -242,12 +247,17 @@ class PartnershipUpdate(_Input):
     _check_url = field_validator("source_url")(lambda cls, v: check_url(v))
 
 
+# Defined outside the class body: a name bound inside it would become a pydantic
+# private attribute whose default (the Column, with its whole Table) is deep-copied
+# on every instance, which made constructing a record take ~90 ms.
+_PARTNERSHIP_VERSION = _version_column()
+
 class Partnership(Bookkeeping, PartnershipBase, table=True):
     __tablename__ = "partnership"
     name_key: str = Field(max_length=200, unique=True)
     partner_id: int = Field(foreign_key="stakeholder.id", index=True, ondelete="RESTRICT")
-    version: int = Field(default=1, sa_column=(_pv := _version_column()))
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": _pv}
+    version: int = Field(default=1, sa_column=_PARTNERSHIP_VERSION)
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": _PARTNERSHIP_VERSION}
 
 
 class PartnershipRead(Bookkeeping, PartnershipBase):
@@ -307,10 +317,15 @@ class RiskUpdate(_Input):
     stakeholder_ids: list[int] | None = None
 
 
+# Defined outside the class body: a name bound inside it would become a pydantic
+# private attribute whose default (the Column, with its whole Table) is deep-copied
+# on every instance, which made constructing a record take ~90 ms.
+_RISK_VERSION = _version_column()
+
 class Risk(Bookkeeping, RiskBase, table=True):
     __tablename__ = "risk"
-    version: int = Field(default=1, sa_column=(_rv := _version_column()))
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": _rv}
+    version: int = Field(default=1, sa_column=_RISK_VERSION)
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": _RISK_VERSION}
 
     @property
     def score(self) -> int:
@@ -393,6 +408,11 @@ class EventUpdate(_Input):
         return value
 
 
+# Defined outside the class body: a name bound inside it would become a pydantic
+# private attribute whose default (the Column, with its whole Table) is deep-copied
+# on every instance, which made constructing a record take ~90 ms.
+_EVENT_VERSION = _version_column()
+
 class Event(Bookkeeping, EventBase, table=True):
     __tablename__ = "event"
     stakeholder_id: int | None = Field(
@@ -404,8 +424,8 @@ class Event(Bookkeeping, EventBase, table=True):
     responds_to_id: int | None = Field(
         default=None, foreign_key="event.id", index=True, ondelete="SET NULL"
     )
-    version: int = Field(default=1, sa_column=(_ev := _version_column()))
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": _ev}
+    version: int = Field(default=1, sa_column=_EVENT_VERSION)
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": _EVENT_VERSION}
 
 
 class EventRead(Bookkeeping, EventBase):
