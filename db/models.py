@@ -247,9 +247,6 @@ class PartnershipUpdate(_Input):
     _check_url = field_validator("source_url")(lambda cls, v: check_url(v))
 
 
-# Defined outside the class body: a name bound inside it would become a pydantic
-# private attribute whose default (the Column, with its whole Table) is deep-copied
-# on every instance, which made constructing a record take ~90 ms.
 _PARTNERSHIP_VERSION = _version_column()
 
 class Partnership(Bookkeeping, PartnershipBase, table=True):
@@ -317,9 +314,6 @@ class RiskUpdate(_Input):
     stakeholder_ids: list[int] | None = None
 
 
-# Defined outside the class body: a name bound inside it would become a pydantic
-# private attribute whose default (the Column, with its whole Table) is deep-copied
-# on every instance, which made constructing a record take ~90 ms.
 _RISK_VERSION = _version_column()
 
 class Risk(Bookkeeping, RiskBase, table=True):
@@ -408,9 +402,6 @@ class EventUpdate(_Input):
         return value
 
 
-# Defined outside the class body: a name bound inside it would become a pydantic
-# private attribute whose default (the Column, with its whole Table) is deep-copied
-# on every instance, which made constructing a record take ~90 ms.
 _EVENT_VERSION = _version_column()
 
 class Event(Bookkeeping, EventBase, table=True):
