@@ -1,0 +1,265 @@
+"""Queries of the briefing pack: every read is filtered by classification in SQL.
+
+The ceiling is applied here, in the ``WHERE`` clause, before anything is laid out:
+callers pass ``levels`` (the classification values at or below the ceiling, see
+``db.classification.levels_up_to``) and never see a row above it.  The only reads
+that look past the ceiling are the ``excluded_*`` counts, which return numbers and
+nothing else.
+
+The pack's *scope* is either the whole register or the records around a set of
+partnerships (``Scope``); each query applies it with sub-selects, so no query
+runs once per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlmodel import Session
+
+from db.models import (
+    AuditEntry,
+    BriefingRecord,
+    Event,
+    EventRiskLink,
+    Partnership,
+    Risk,
+    RiskPartnershipLink,
+    RiskStakeholderLink,
+    Stakeholder,
+)
+
+EVENT_COLUMNS = (
+    Event.id,
+    Event.ref,
+    Event.classification,
+    Event.occurred_on,
+    Event.title,
+    Event.kind,
+    Event.severity,
+    Event.sentiment,
+    Event.reach,
+    Event.metric_value,
+    Event.metric_unit,
+    Event.channel,
+    Event.summary,
+    Event.stakeholder_id,
+    Event.partnership_id,
+    Event.responds_to_id,
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which partnerships a pack is about; ``None`` means the whole register."""
+
+    partnership_ids: tuple[int, ...] | None = None
+
+    @property
+    def whole(self) -> bool:
+        return self.partnership_ids is None
+
+
+# --------------------------------------------------------------------------- scope conditions
+
+
+def _scoped_risk_ids(scope: Scope) -> Any:
+    return select(RiskPartnershipLink.risk_id).where(
+        RiskPartnershipLink.partnership_id.in_(scope.partnership_ids or ())
+    )
+
+
+def _risk_scope(scope: Scope) -> ColumnElement[bool]:
+    if scope.whole:
+        return true()
+    return Risk.id.in_(_scoped_risk_ids(scope))
+
+
+def _partnership_scope(scope: Scope) -> ColumnElement[bool]:
+    if scope.whole:
+        return true()
+    return Partnership.id.in_(scope.partnership_ids or ())
+
+
+def _event_scope(scope: Scope) -> ColumnElement[bool]:
+    if scope.whole:
+        return true()
+    linked = select(EventRiskLink.event_id).where(EventRiskLink.risk_id.in_(_scoped_risk_ids(scope)))
+    return or_(Event.partnership_id.in_(scope.partnership_ids or ()), Event.id.in_(linked))
+
+
+def _event_window(start: dt.date, end: dt.date) -> ColumnElement[bool]:
+    return and_(Event.occurred_on >= start, Event.occurred_on <= end)
+
+
+def _stakeholder_scope(scope: Scope, start: dt.date, end: dt.date) -> ColumnElement[bool]:
+    if scope.whole:
+        return true()
+    pids = scope.partnership_ids or ()
+    partners = select(Partnership.partner_id).where(Partnership.id.in_(pids))
+    via_risks = select(RiskStakeholderLink.stakeholder_id).where(
+        RiskStakeholderLink.risk_id.in_(_scoped_risk_ids(scope))
+    )
+    via_events = select(Event.stakeholder_id).where(
+        _event_scope(scope), _event_window(start, end), Event.stakeholder_id.is_not(None)
+    )
+    return or_(
+        Stakeholder.id.in_(partners), Stakeholder.id.in_(via_risks), Stakeholder.id.in_(via_events)
+    )
+
+
+# --------------------------------------------------------------------------- records at or below the ceiling
+
+
+def risks(session: Session, *, levels: Sequence[str], scope: Scope) -> list[Risk]:
+    stmt = select(Risk).where(Risk.classification.in_(levels), _risk_scope(scope)).order_by(Risk.id)
+    return list(session.execute(stmt).scalars())
+
+
+def risk_links(
+    session: Session, *, levels: Sequence[str], scope: Scope
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """(risk_id, partnership_id) and (risk_id, stakeholder_id) pairs of the included risks.
+
+    Only the ids: the caller keeps the pairs whose other end is itself included.
+    """
+    included = select(Risk.id).where(Risk.classification.in_(levels), _risk_scope(scope))
+    rp = session.execute(
+        select(RiskPartnershipLink.risk_id, RiskPartnershipLink.partnership_id).where(
+            RiskPartnershipLink.risk_id.in_(included)
+        )
+    ).all()
+    rs = session.execute(
+        select(RiskStakeholderLink.risk_id, RiskStakeholderLink.stakeholder_id).where(
+            RiskStakeholderLink.risk_id.in_(included)
+        )
+    ).all()
+    return [(a, b) for a, b in rp], [(a, b) for a, b in rs]
+
+
+def partnerships(session: Session, *, levels: Sequence[str], scope: Scope) -> list[Partnership]:
+    stmt = (
+        select(Partnership)
+        .where(Partnership.classification.in_(levels), _partnership_scope(scope))
+        .order_by(Partnership.id)
+    )
+    return list(session.execute(stmt).scalars())
+
+
+def stakeholders(
+    session: Session, *, levels: Sequence[str], scope: Scope, start: dt.date, end: dt.date
+) -> list[Stakeholder]:
+    stmt = (
+        select(Stakeholder)
+        .where(Stakeholder.classification.in_(levels), _stakeholder_scope(scope, start, end))
+        .order_by(Stakeholder.id)
+    )
+    return list(session.execute(stmt).scalars())
+
+
+def stakeholders_by_id(session: Session, *, levels: Sequence[str], ids: Sequence[int]) -> list[Stakeholder]:
+    """Stakeholders named by included records (partners, actors), still under the ceiling."""
+    if not ids:
+        return []
+    stmt = select(Stakeholder).where(Stakeholder.classification.in_(levels), Stakeholder.id.in_(list(ids)))
+    return list(session.execute(stmt).scalars())
+
+
+def events(
+    session: Session, *, levels: Sequence[str], scope: Scope, start: dt.date, end: dt.date
+) -> list[Any]:
+    """Events in ``[start, end]`` as light rows (named tuples of ``EVENT_COLUMNS``)."""
+    stmt = (
+        select(*EVENT_COLUMNS)
+        .where(Event.classification.in_(levels), _event_scope(scope), _event_window(start, end))
+        .order_by(Event.occurred_on, Event.id)
+    )
+    return list(session.execute(stmt).all())
+
+
+def event_risk_links(
+    session: Session, *, levels: Sequence[str], scope: Scope, start: dt.date, end: dt.date
+) -> list[tuple[int, int]]:
+    """(event_id, risk_id) pairs for the events ``events`` returns (one query)."""
+    included = select(Event.id).where(
+        Event.classification.in_(levels), _event_scope(scope), _event_window(start, end)
+    )
+    rows = session.execute(
+        select(EventRiskLink.event_id, EventRiskLink.risk_id).where(EventRiskLink.event_id.in_(included))
+    ).all()
+    return [(a, b) for a, b in rows]
+
+
+def event_titles(session: Session, *, levels: Sequence[str], ids: Sequence[int]) -> dict[int, tuple[str, str, str]]:
+    """Ref, title and classification of events answered by statements (under the ceiling)."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Event.id, Event.ref, Event.title, Event.classification).where(
+            Event.classification.in_(levels), Event.id.in_(list(ids))
+        )
+    ).all()
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+# --------------------------------------------------------------------------- what was left out (numbers only)
+
+
+def excluded_counts(
+    session: Session, *, levels: Sequence[str], scope: Scope, start: dt.date, end: dt.date
+) -> dict[str, int]:
+    """How many records of each kind the ceiling removed from the pack's scope."""
+
+    def count(model: Any, *conds: ColumnElement[bool]) -> int:
+        stmt = select(func.count()).select_from(model).where(model.classification.not_in(levels), *conds)
+        return int(session.execute(stmt).scalar() or 0)
+
+    return {
+        "stakeholder": count(Stakeholder, _stakeholder_scope(scope, start, end)),
+        "partnership": count(Partnership, _partnership_scope(scope)),
+        "risk": count(Risk, _risk_scope(scope)),
+        "event": count(Event, _event_scope(scope), _event_window(start, end)),
+    }
+
+
+# --------------------------------------------------------------------------- history
+
+
+def audit_since(session: Session, *, kinds: Sequence[str], since: dt.datetime) -> list[AuditEntry]:
+    """Audit entries of ``kinds`` after ``since``, newest first (callers keep included refs)."""
+    stmt = (
+        select(AuditEntry)
+        .where(AuditEntry.entity_kind.in_(list(kinds)), AuditEntry.at > since)
+        .order_by(AuditEntry.id.desc())
+    )
+    return list(session.execute(stmt).scalars())
+
+
+def last_briefing(session: Session, *, before: dt.datetime | None = None) -> BriefingRecord | None:
+    stmt = select(BriefingRecord)
+    if before is not None:
+        stmt = stmt.where(BriefingRecord.created_at < before)
+    stmt = stmt.order_by(BriefingRecord.created_at.desc(), BriefingRecord.id.desc()).limit(1)
+    return session.execute(stmt).scalars().first()
+
+
+def add_briefing_record(session: Session, *, record: BriefingRecord) -> BriefingRecord:
+    session.add(record)
+    session.flush()
+    return record
+
+
+def briefing_records(session: Session) -> list[BriefingRecord]:
+    stmt = select(BriefingRecord).order_by(BriefingRecord.created_at.desc(), BriefingRecord.id.desc())
+    return list(session.execute(stmt).scalars())
+
+
+def partnership_ids_for_refs(session: Session, *, refs: Sequence[str]) -> dict[str, int]:
+    """Ref (any case) -> id for the partnerships that exist; the caller reports the rest."""
+    wanted = [r.strip().upper() for r in refs]
+    rows = session.execute(select(Partnership.ref, Partnership.id).where(Partnership.ref.in_(wanted))).all()
+    return {r[0]: r[1] for r in rows}

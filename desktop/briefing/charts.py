@@ -1,0 +1,249 @@
+"""Charts drawn with reportlab.graphics: heat maps, the stakeholder map, bars, sparklines.
+
+Every label here is a record's ref or a fixed word; chart text is drawn as plain
+strings (never parsed as markup).  Only records already loaded under the ceiling
+reach these functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.shapes import Circle, Drawing, Group, Line, PolyLine, Rect, String
+from reportlab.lib import colors
+
+from db.enums import STANCE_LABELS, EventKind, label
+from db.scales import IMPACT_LABELS, LIKELIHOOD_LABELS, Bands
+from desktop.briefing import palette
+from desktop.briefing.fonts import BOLD, REGULAR
+from desktop.briefing.styles import hex_colour
+
+GRID_LINE = colors.white
+AXIS_INK = hex_colour(palette.MUTED)
+INK = hex_colour(palette.INK)
+
+
+def _text(x: float, y: float, text: str, *, size: float = 6.5, font: str = REGULAR, anchor: str = "middle",
+          colour: colors.Color = INK) -> String:
+    return String(x, y, text, fontName=font, fontSize=size, fillColor=colour, textAnchor=anchor)
+
+
+def heat_map(
+    cells: dict[tuple[int, int], list[str]],
+    *,
+    title: str,
+    bands: Bands,
+    width: float,
+    cell: float | None = None,
+) -> Drawing:
+    """A 5x5 likelihood x impact grid with band colours and the refs in each cell.
+
+    ``cells`` maps (likelihood, impact) to the refs sitting there.
+    """
+    left, bottom, top = 40.0, 34.0, 16.0
+    size = cell or min((width - left - 4) / 5, 46.0)
+    grid_w = size * 5
+    height = bottom + grid_w + top
+    d = Drawing(left + grid_w + 4, height)
+    d.initialFontName = REGULAR
+    d.add(_text(left + grid_w / 2, height - 11, title, size=8.5, font=BOLD))
+    max_lines = max(1, int((size - 10) // 7))
+    per_line = max(1, int((size - 4) // 19))
+    for li in range(1, 6):
+        for im in range(1, 6):
+            x = left + (im - 1) * size
+            y = bottom + (li - 1) * size
+            band = bands.band(li * im)
+            d.add(Rect(x, y, size, size, fillColor=hex_colour(palette.band_colour(band)),
+                       strokeColor=GRID_LINE, strokeWidth=1.2))
+            d.add(_text(x + size - 2.5, y + size - 7, str(li * im), size=5.5, anchor="end",
+                        colour=hex_colour(palette.BAND_TEXT_COLOURS[band])))
+            refs = sorted(cells.get((li, im), []))
+            if not refs:
+                continue
+            ink = hex_colour(palette.BAND_TEXT_COLOURS[band])
+            capacity = max_lines * per_line
+            shown = refs if len(refs) <= capacity else refs[: capacity - 1]
+            lines = [shown[i : i + per_line] for i in range(0, len(shown), per_line)]
+            if len(shown) < len(refs):
+                extra = f"+{len(refs) - len(shown)} more"
+                if lines and len(lines[-1]) < per_line:
+                    lines[-1] = [*lines[-1], extra]
+                else:
+                    lines.append([extra])
+            total_h = len(lines) * 7
+            y0 = y + (size - 4) / 2 + total_h / 2 - 6
+            for n, line in enumerate(lines):
+                d.add(_text(x + size / 2, y0 - n * 7, " ".join(line), size=5.6, font=BOLD, colour=ink))
+    # Axes: impact along the bottom, likelihood up the side.
+    for i, lab in enumerate(IMPACT_LABELS):
+        d.add(_text(left + (i + 0.5) * size, bottom - 8, f"{i + 1}", size=6.5, font=BOLD, colour=AXIS_INK))
+        d.add(_text(left + (i + 0.5) * size, bottom - 15, lab, size=5.2, colour=AXIS_INK))
+    for i, lab in enumerate(LIKELIHOOD_LABELS):
+        y = bottom + (i + 0.5) * size
+        d.add(_text(left - 4, y + 1, f"{i + 1}", size=6.5, font=BOLD, anchor="end", colour=AXIS_INK))
+        short = lab if len(lab) <= 9 else lab.split()[0]
+        d.add(_text(left - 4, y - 6, short, size=5.2, anchor="end", colour=AXIS_INK))
+    d.add(_text(left + grid_w / 2, 4, "Impact", size=7, font=BOLD, colour=AXIS_INK))
+    rotated = Group(String(bottom + grid_w / 2, -7, "Likelihood", fontName=BOLD, fontSize=7,
+                           fillColor=AXIS_INK, textAnchor="middle"))
+    rotated.rotate(90)
+    d.add(rotated)
+    return d
+
+
+def band_legend(bands: Bands, width: float) -> Drawing:
+    d = Drawing(width, 16)
+    d.initialFontName = REGULAR
+    x = 0.0
+    for name, lo, hi in bands.ranges():
+        d.add(Rect(x, 3, 10, 10, fillColor=hex_colour(palette.band_colour(name)), strokeColor=None))
+        text = f"{label(name)} ({lo}–{hi})"
+        d.add(_text(x + 14, 5, text, size=7.5, anchor="start"))
+        x += 24 + len(text) * 4.2
+    return d
+
+
+def stakeholder_map(
+    points: Sequence[tuple[str, int, int, int]], *, width: float
+) -> Drawing:
+    """Influence (up) x interest (across) with stance colours; points are (ref, influence, interest, stance)."""
+    left, bottom = 34.0, 30.0
+    size = min((width - left - 120) / 5, 52.0)
+    grid = size * 5
+    d = Drawing(width, bottom + grid + 10)
+    d.initialFontName = REGULAR
+    for row in range(5):
+        for col in range(5):
+            shade = "#eef2f6" if (row >= 2 and col >= 2) else "#f7f9fb"
+            d.add(Rect(left + col * size, bottom + row * size, size, size,
+                       fillColor=hex_colour(shade), strokeColor=hex_colour(palette.RULE), strokeWidth=0.5))
+    by_cell: dict[tuple[int, int], list[tuple[str, int]]] = {}
+    for ref, influence, interest, stance in points:
+        by_cell.setdefault((influence, interest), []).append((ref, stance))
+    for (influence, interest), members in by_cell.items():
+        members.sort()
+        x0 = left + (interest - 1) * size
+        y0 = bottom + (influence - 1) * size
+        per_row = 2
+        shown = members[:6]
+        for n, (ref, stance) in enumerate(shown):
+            cx = x0 + 7 + (n % per_row) * (size / 2)
+            cy = y0 + size - 8 - (n // per_row) * 11
+            d.add(Circle(cx, cy, 3.3, fillColor=hex_colour(palette.stance_colour(stance)), strokeColor=None))
+            d.add(_text(cx + 5, cy - 2.3, ref, size=5.6, anchor="start"))
+        if len(members) > len(shown):
+            d.add(_text(x0 + size / 2, y0 + 2.5, f"+{len(members) - len(shown)} more", size=5.5))
+    for i in range(5):
+        d.add(_text(left + (i + 0.5) * size, bottom - 9, str(i + 1), size=6.5, font=BOLD, colour=AXIS_INK))
+        d.add(_text(left - 5, bottom + (i + 0.5) * size - 2, str(i + 1), size=6.5, font=BOLD, anchor="end",
+                    colour=AXIS_INK))
+    d.add(_text(left + grid / 2, bottom - 20, "Interest", size=7, font=BOLD, colour=AXIS_INK))
+    rotated = Group(String(bottom + grid / 2, -14, "Influence", fontName=BOLD, fontSize=7,
+                           fillColor=AXIS_INK, textAnchor="middle"))
+    rotated.rotate(90)
+    d.add(rotated)
+    # Stance legend on the right.
+    lx = left + grid + 16
+    ly = bottom + grid - 10
+    d.add(_text(lx, ly + 4, "Stance", size=7.5, font=BOLD, anchor="start"))
+    for n, stance in enumerate(sorted(STANCE_LABELS, reverse=True)):
+        y = ly - 10 - n * 12
+        d.add(Circle(lx + 4, y + 2.5, 3.5, fillColor=hex_colour(palette.stance_colour(stance)), strokeColor=None))
+        d.add(_text(lx + 12, y, f"{STANCE_LABELS[stance]} ({stance:+d})", size=7, anchor="start"))
+    return d
+
+
+def weeks_between(start: dt.date, end: dt.date) -> list[dt.date]:
+    """Mondays of the weeks that touch ``[start, end]``."""
+    first = start - dt.timedelta(days=start.weekday())
+    out = []
+    day = first
+    while day <= end:
+        out.append(day)
+        day += dt.timedelta(days=7)
+    return out
+
+
+def events_per_week(
+    counts: dict[dt.date, dict[str, int]], weeks: list[dt.date], *, width: float, height: float = 150
+) -> Drawing:
+    """Stacked bars of events per week by kind, with a legend of the kinds present."""
+    kinds = [k.value for k in EventKind if any(counts.get(w, {}).get(k.value) for w in weeks)]
+    if not kinds:
+        kinds = [EventKind.other.value]
+    legend_rows = (len(kinds) + 3) // 4
+    d = Drawing(width, height + legend_rows * 11 + 6)
+    d.initialFontName = REGULAR
+    chart = VerticalBarChart()
+    chart.x, chart.y = 30, 22 + legend_rows * 11
+    chart.width, chart.height = width - 40, height - 30
+    chart.data = [[counts.get(w, {}).get(k, 0) for w in weeks] for k in kinds]
+    chart.categoryAxis.style = "stacked"
+    step = max(1, len(weeks) // 12)
+    chart.categoryAxis.categoryNames = [w.strftime("%d %b") if i % step == 0 else "" for i, w in enumerate(weeks)]
+    chart.categoryAxis.labels.fontName = REGULAR
+    chart.categoryAxis.labels.fontSize = 6.5
+    chart.categoryAxis.labels.dy = -2
+    chart.valueAxis.labels.fontName = REGULAR
+    chart.valueAxis.labels.fontSize = 6.5
+    chart.valueAxis.valueMin = 0
+    top = max([sum(counts.get(w, {}).values()) for w in weeks] + [1])
+    chart.valueAxis.valueMax = _nice_top(top)
+    chart.valueAxis.valueStep = _nice_top(top) / 4
+    chart.valueAxis.strokeColor = AXIS_INK
+    chart.categoryAxis.strokeColor = AXIS_INK
+    chart.valueAxis.visibleGrid = True
+    chart.valueAxis.gridStrokeColor = hex_colour(palette.RULE)
+    chart.valueAxis.gridStrokeWidth = 0.4
+    chart.barSpacing = 0
+    chart.groupSpacing = 4
+    for i, k in enumerate(kinds):
+        chart.bars[i].fillColor = hex_colour(palette.EVENT_KIND_COLOURS.get(k, "#999999"))
+        chart.bars[i].strokeColor = None
+    d.add(chart)
+    col_w = (width - 30) / 4
+    for n, k in enumerate(kinds):
+        x = 30 + (n % 4) * col_w
+        y = 4 + (legend_rows - 1 - n // 4) * 11
+        d.add(Rect(x, y, 7, 7, fillColor=hex_colour(palette.EVENT_KIND_COLOURS.get(k, "#999999")), strokeColor=None))
+        d.add(_text(x + 10, y + 0.8, label(k), size=6.8, anchor="start"))
+    return d
+
+
+def _nice_top(value: float) -> float:
+    for step in (4, 8, 12, 20, 40, 60, 80, 100, 200, 400, 600, 800, 1000, 2000, 4000, 8000, 10000):
+        if value <= step:
+            return float(step)
+    magnitude = 10 ** (len(str(int(value))) - 1)
+    return float((int(value / magnitude) + 1) * magnitude)
+
+
+def sentiment_sparkline(values: Sequence[float | None], *, width: float = 120, height: float = 30) -> Drawing:
+    """Average sentiment per week (-2..+2) as a small line around a zero rule."""
+    d = Drawing(width, height)
+    d.initialFontName = REGULAR
+    pad = 3.0
+    d.add(Rect(0, 0, width, height, fillColor=hex_colour("#f7f9fb"), strokeColor=hex_colour(palette.RULE),
+               strokeWidth=0.4))
+    mid = height / 2
+    d.add(Line(pad, mid, width - pad, mid, strokeColor=hex_colour(palette.RULE), strokeWidth=0.6,
+               strokeDashArray=[2, 2]))
+    n = len(values)
+    if n == 0:
+        return d
+    step = (width - 2 * pad) / max(1, n - 1)
+    pts: list[float] = []
+    for i, v in enumerate(values):
+        if v is None:
+            continue
+        x = pad + (i * step if n > 1 else (width - 2 * pad) / 2)
+        y = mid + (v / 2.0) * (height / 2 - pad)
+        pts.extend([x, y])
+        colour = palette.stance_colour(round(v))
+        d.add(Circle(x, y, 1.6, fillColor=hex_colour(colour), strokeColor=None))
+    if len(pts) >= 4:
+        d.add(PolyLine(pts, strokeColor=hex_colour(palette.ACCENT), strokeWidth=1))
+    return d

@@ -1,0 +1,708 @@
+"""Everything a pack shows, loaded once under the ceiling and turned into plain rows.
+
+``load_pack_data`` runs a fixed handful of queries (db.queries.briefing), each
+filtered by classification in SQL, and derives the analysis the sections print
+from those rows alone.  Nothing above the ceiling is ever loaded, so nothing above
+it can reach a page; a link to a record that was not loaded is simply not shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from db import audit as audit_mod
+from db.classification import LEVELS, Classification, highest, levels_up_to, rank
+from db.enums import EventKind, PartnershipStatus, RiskStatus
+from db.errors import RegisterError
+from db.meta import get_meta
+from db.queries import briefing as q
+from db.scales import DEFAULT_BANDS, Bands
+from desktop.briefing.parameters import BriefingParameters
+
+BANDS_META_KEY = "bands"
+PRESSURE_RECENT_DAYS = 30
+PRESSURE_BASELINE_DAYS = 90
+PRESSURE_MIN = 6.0
+PRESSURE_RATIO = 2.0
+NOTABLE_SEVERITY = 4
+
+# Which kinds of record each section prints (for the banner: the highest level
+# among the records the enabled sections actually show).
+SECTION_KINDS: dict[str, tuple[str, ...]] = {
+    "cover": (),
+    "contents": (),
+    "summary": ("risk", "event", "partnership"),
+    "changes": ("risk", "event", "stakeholder", "partnership"),
+    "matrix": ("risk",),
+    "register": ("risk",),
+    "partnerships": ("partnership", "risk", "event", "partner"),
+    "stakeholders": ("stakeholder",),
+    "events": ("event", "actor"),
+    "annex_a": ("event", "actor"),
+    "annex_b": (),
+    "annex_c": (),
+}
+
+
+@dataclass
+class RiskRow:
+    id: int
+    ref: str
+    level: str
+    title: str
+    owner: str | None
+    category: str
+    likelihood: int
+    impact: int
+    residual_likelihood: int
+    residual_impact: int
+    has_residual: bool
+    treatment: str
+    mitigation: str | None
+    status: str
+    review_due: dt.date | None
+    created_on: dt.date
+    partnership_ids: list[int] = field(default_factory=list)
+    stakeholder_ids: list[int] = field(default_factory=list)
+    score: int = 0
+    residual_score: int = 0
+    band: str = "low"
+    residual_band: str = "low"
+    overdue: bool = False
+    trend: str = ""  # "new", "up", "down", "same" or "" (no previous pack)
+    previous_residual_score: int | None = None
+
+
+@dataclass
+class EventRow:
+    id: int
+    ref: str
+    level: str
+    occurred_on: dt.date
+    title: str
+    kind: str
+    severity: int
+    sentiment: int
+    reach: int | None
+    metric_value: float | None
+    metric_unit: str | None
+    channel: str
+    summary: str | None
+    stakeholder_id: int | None
+    partnership_id: int | None
+    responds_to_id: int | None
+    risk_ids: list[int] = field(default_factory=list)
+
+    @property
+    def adverse(self) -> bool:
+        return self.sentiment < 0 or self.kind == EventKind.criticism.value
+
+
+@dataclass
+class PartnershipRow:
+    id: int
+    ref: str
+    level: str
+    name: str
+    partner_id: int
+    status: str
+    network: str
+    scope: str | None
+    announced_on: dt.date | None
+    ended_on: dt.date | None
+    owner: str | None
+
+
+@dataclass
+class StakeholderRow:
+    id: int
+    ref: str
+    level: str
+    name: str
+    kind: str
+    influence: int
+    interest: int
+    stance: int
+    relationship_owner: str | None
+    stance_before: int | None = None  # stance at the "since" date when it changed
+
+
+@dataclass
+class ReviewFlag:
+    risk: RiskRow
+    reasons: list[str]
+
+
+@dataclass
+class CellMove:
+    risk: RiskRow
+    before: tuple[int, int]
+    after: tuple[int, int]
+
+
+@dataclass
+class StatusChange:
+    partnership: PartnershipRow
+    before: str
+    after: str
+
+
+@dataclass
+class Figures:
+    events: int = 0
+    adverse_events: int = 0
+    new_risks: int = 0
+    high_or_critical: int = 0
+    partnerships_by_status: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class PackData:
+    params: BriefingParameters
+    bands: Bands
+    levels: list[str]
+    period_start: dt.date
+    period_end: dt.date
+    previous_start: dt.date
+    previous_end: dt.date
+    since: dt.date
+    since_basis: str
+    last_pack_at: dt.datetime | None
+    risks: list[RiskRow]
+    events: list[EventRow]  # events in the period, oldest first
+    partnerships: list[PartnershipRow]
+    stakeholders: list[StakeholderRow]  # stakeholders in scope
+    named_stakeholders: dict[int, StakeholderRow]  # any included stakeholder a record names
+    answered: dict[int, tuple[str, str, str]]  # event id -> (ref, title, level) of answered events
+    excluded_counts: dict[str, int]
+    figures: Figures
+    previous_figures: Figures
+    review_flags: list[ReviewFlag]
+    new_risks_since: list[RiskRow]
+    closed_risks_since: list[RiskRow]
+    cell_moves: list[CellMove]
+    new_events_since: list[EventRow]
+    stance_changes: list[StakeholderRow]
+    status_changes: list[StatusChange]
+    scope_refs: list[str]
+
+    # ----------------------------------------------------------------- lookups
+
+    @property
+    def open_risks(self) -> list[RiskRow]:
+        return [r for r in self.risks if r.status != RiskStatus.closed.value]
+
+    def risks_by_residual(self) -> list[RiskRow]:
+        return sorted(
+            self.open_risks,
+            key=lambda r: (-r.residual_score, -r.score, r.ref),
+        )
+
+    def partnership(self, pid: int | None) -> PartnershipRow | None:
+        if pid is None:
+            return None
+        return self._partnerships_by_id.get(pid)
+
+    def stakeholder(self, sid: int | None) -> StakeholderRow | None:
+        if sid is None:
+            return None
+        return self.named_stakeholders.get(sid)
+
+    def risk(self, rid: int) -> RiskRow | None:
+        return self._risks_by_id.get(rid)
+
+    def __post_init__(self) -> None:
+        self._partnerships_by_id = {p.id: p for p in self.partnerships}
+        self._risks_by_id = {r.id: r for r in self.risks}
+
+    # ----------------------------------------------------------------- classification
+
+    def levels_shown(self, sections: Iterable[str]) -> set[str]:
+        kinds: set[str] = set()
+        for s in sections:
+            kinds.update(SECTION_KINDS.get(s, ()))
+        found: set[str] = set()
+        if "risk" in kinds:
+            found.update(r.level for r in self.risks)
+        if "event" in kinds:
+            found.update(e.level for e in self.events)
+            found.update(a[2] for a in self.answered.values())
+        if "partnership" in kinds:
+            found.update(p.level for p in self.partnerships)
+        if "stakeholder" in kinds:
+            found.update(s.level for s in self.stakeholders)
+        if "partner" in kinds:
+            for p in self.partnerships:
+                partner = self.named_stakeholders.get(p.partner_id)
+                if partner is not None:
+                    found.add(partner.level)
+        if "actor" in kinds:
+            for e in self.events:
+                actor = self.named_stakeholders.get(e.stakeholder_id) if e.stakeholder_id else None
+                if actor is not None:
+                    found.add(actor.level)
+                if e.partnership_id in self._partnerships_by_id:
+                    found.add(self._partnerships_by_id[e.partnership_id].level)
+        return found
+
+    def banner_level(self) -> Classification:
+        """Highest level among the records the chosen sections show (never the ceiling itself)."""
+        return highest(self.levels_shown(self.params.sections)) or LEVELS[0]
+
+    def digest(self) -> str:
+        """SHA-256 of the data included: every record's ref, level, version-free values."""
+        h = hashlib.sha256()
+
+        def feed(kind: str, rows: Iterable[Any]) -> None:
+            for row in rows:
+                values = {k: v for k, v in vars(row).items() if not k.startswith("_")}
+                h.update(kind.encode())
+                h.update(json.dumps(values, sort_keys=True, default=str, ensure_ascii=False).encode())
+
+        feed("risk", self.risks)
+        feed("event", self.events)
+        feed("partnership", self.partnerships)
+        feed("stakeholder", sorted(self.named_stakeholders.values(), key=lambda s: s.id))
+        return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _bands(session: Session) -> Bands:
+    text = get_meta(session, BANDS_META_KEY)
+    if text:
+        try:
+            return Bands.from_text(text)
+        except ValueError:
+            return DEFAULT_BANDS
+    return DEFAULT_BANDS
+
+
+def resolve_scope(session: Session, params: BriefingParameters) -> tuple[q.Scope, list[str]]:
+    """The partnerships the pack is limited to; unknown refs are a user error."""
+    if params.partnership_ids:
+        return q.Scope(tuple(sorted(set(params.partnership_ids)))), list(params.partnership_refs)
+    if not params.partnership_refs:
+        return q.Scope(None), []
+    found = q.partnership_ids_for_refs(session, refs=params.partnership_refs)
+    missing = [r for r in params.partnership_refs if r.upper() not in found]
+    if missing:
+        raise RegisterError(f"no partnership with ref {', '.join(missing)}")
+    return q.Scope(tuple(sorted(found.values()))), sorted(found)
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+
+
+def _as_utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _replay(
+    current: dict[str, dict[str, Any]], entries: Iterable[Any], fields: tuple[str, ...]
+) -> dict[str, dict[str, Any] | None]:
+    """State of the records in ``current`` before ``entries`` (newest first) happened.
+
+    ``None`` for a record created in that span.  Only refs in ``current`` (the
+    included records) are looked at.
+    """
+    state: dict[str, dict[str, Any] | None] = {ref: dict(v) for ref, v in current.items()}
+    for entry in entries:
+        ref = entry.entity_ref
+        if ref not in state:
+            continue
+        if entry.action in ("create", "import", "restore"):
+            if entry.action == "create" or state[ref] is None:
+                state[ref] = None
+                continue
+        values = state[ref]
+        if values is None:
+            continue
+        changes = audit_mod.parse_changes(entry)
+        for f in fields:
+            if f in changes:
+                old = changes[f][0]
+                values[f] = old
+    return state
+
+
+def load_pack_data(
+    session: Session, params: BriefingParameters, *, generated_at: dt.datetime | None = None
+) -> PackData:
+    """Load and analyse everything the pack shows, under ``params.ceiling``."""
+    p = params if params.date_from and params.date_to and params.today else params.resolved()
+    assert p.date_from is not None and p.date_to is not None and p.today is not None
+    bands = _bands(session)
+    levels = levels_up_to(p.ceiling)
+    scope, scope_refs = resolve_scope(session, p)
+    start, end = p.date_from, p.date_to
+    length = (end - start).days + 1
+    prev_end = start - dt.timedelta(days=1)
+    prev_start = prev_end - dt.timedelta(days=length - 1)
+
+    last = q.last_briefing(session, before=generated_at)
+    last_pack_at = _as_utc(last.created_at) if last is not None else None
+    if p.since is not None:
+        since, since_basis = p.since, "as asked"
+    elif last_pack_at is not None and last_pack_at.date() <= end:
+        since, since_basis = last_pack_at.date(), "the previous briefing pack"
+    else:
+        since, since_basis = start, "the start of the period"
+
+    pressure_start = end - dt.timedelta(days=PRESSURE_RECENT_DAYS + PRESSURE_BASELINE_DAYS)
+    load_start = min(start, prev_start, since, pressure_start)
+
+    # ------------------------------------------------------------------ records
+    risk_models = q.risks(session, levels=levels, scope=scope)
+    partnership_models = q.partnerships(session, levels=levels, scope=scope)
+    stakeholder_models = q.stakeholders(session, levels=levels, scope=scope, start=start, end=end)
+    event_rows = q.events(session, levels=levels, scope=scope, start=load_start, end=end)
+    event_links = q.event_risk_links(session, levels=levels, scope=scope, start=load_start, end=end)
+    rp_links, rs_links = q.risk_links(session, levels=levels, scope=scope)
+
+    partnerships = [
+        PartnershipRow(
+            id=m.id or 0,
+            ref=m.ref,
+            level=str(m.classification),
+            name=m.name,
+            partner_id=m.partner_id,
+            status=str(m.status),
+            network=str(m.network),
+            scope=m.scope,
+            announced_on=m.announced_on,
+            ended_on=m.ended_on,
+            owner=m.owner,
+        )
+        for m in partnership_models
+    ]
+    partnership_ids = {x.id for x in partnerships}
+
+    stakeholders = [
+        StakeholderRow(
+            id=m.id or 0,
+            ref=m.ref,
+            level=str(m.classification),
+            name=m.name,
+            kind=str(m.kind),
+            influence=m.influence,
+            interest=m.interest,
+            stance=m.stance,
+            relationship_owner=m.relationship_owner,
+        )
+        for m in stakeholder_models
+    ]
+
+    risks: list[RiskRow] = []
+    for m in risk_models:
+        has_res = m.residual_likelihood is not None and m.residual_impact is not None
+        rl = m.residual_likelihood if has_res else m.likelihood
+        ri = m.residual_impact if has_res else m.impact
+        row = RiskRow(
+            id=m.id or 0,
+            ref=m.ref,
+            level=str(m.classification),
+            title=m.title,
+            owner=m.owner,
+            category=str(m.category),
+            likelihood=m.likelihood,
+            impact=m.impact,
+            residual_likelihood=rl or m.likelihood,
+            residual_impact=ri or m.impact,
+            has_residual=has_res,
+            treatment=str(m.treatment),
+            mitigation=m.mitigation,
+            status=str(m.status),
+            review_due=m.review_due,
+            created_on=_as_utc(m.created_at).date(),
+        )
+        row.score = m.likelihood * m.impact
+        row.residual_score = row.residual_likelihood * row.residual_impact
+        row.band = bands.band(row.score)
+        row.residual_band = bands.band(row.residual_score)
+        row.overdue = bool(
+            m.review_due and m.review_due < p.today and row.status != RiskStatus.closed.value
+        )
+        risks.append(row)
+    risk_by_id = {r.id: r for r in risks}
+
+    all_partnership_ids = partnership_ids
+    for rid, pid in rp_links:
+        if rid in risk_by_id and pid in all_partnership_ids:
+            risk_by_id[rid].partnership_ids.append(pid)
+    for rid, sid in rs_links:
+        if rid in risk_by_id:
+            risk_by_id[rid].stakeholder_ids.append(sid)
+
+    links_by_event: dict[int, list[int]] = defaultdict(list)
+    for eid, rid in event_links:
+        if rid in risk_by_id:
+            links_by_event[eid].append(rid)
+    loaded_events = [
+        EventRow(
+            id=r.id,
+            ref=r.ref,
+            level=str(r.classification),
+            occurred_on=r.occurred_on,
+            title=r.title,
+            kind=str(r.kind),
+            severity=r.severity,
+            sentiment=r.sentiment,
+            reach=r.reach,
+            metric_value=r.metric_value,
+            metric_unit=r.metric_unit,
+            channel=str(r.channel),
+            summary=r.summary,
+            stakeholder_id=r.stakeholder_id,
+            partnership_id=r.partnership_id if r.partnership_id in all_partnership_ids else None,
+            responds_to_id=r.responds_to_id,
+            risk_ids=sorted(links_by_event.get(r.id, [])),
+        )
+        for r in event_rows
+    ]
+    period_events = [e for e in loaded_events if start <= e.occurred_on <= end]
+
+    # Stakeholders named by included records: partners and actors, still under the ceiling.
+    named_ids = {x.partner_id for x in partnerships} | {
+        e.stakeholder_id for e in period_events if e.stakeholder_id
+    }
+    named_ids |= {sid for r in risks for sid in r.stakeholder_ids}
+    in_scope_ids = {s.id for s in stakeholders}
+    named: dict[int, StakeholderRow] = {s.id: s for s in stakeholders}
+    missing = sorted(named_ids - in_scope_ids)
+    for m in q.stakeholders_by_id(session, levels=levels, ids=missing):
+        named[m.id or 0] = StakeholderRow(
+            id=m.id or 0, ref=m.ref, level=str(m.classification), name=m.name, kind=str(m.kind),
+            influence=m.influence, interest=m.interest, stance=m.stance,
+            relationship_owner=m.relationship_owner,
+        )
+    for r in risks:
+        r.stakeholder_ids = sorted(sid for sid in r.stakeholder_ids if sid in named)
+        r.partnership_ids = sorted(set(r.partnership_ids))
+
+    answered_ids = sorted({e.responds_to_id for e in period_events if e.responds_to_id})
+    answered = q.event_titles(session, levels=levels, ids=answered_ids)
+
+    excluded = q.excluded_counts(session, levels=levels, scope=scope, start=start, end=end)
+
+    # ------------------------------------------------------------------ history
+    history_from = min(_start_of(since), _start_of(prev_end + dt.timedelta(days=1)))
+    if last_pack_at is not None:
+        history_from = min(history_from, last_pack_at)
+    entries = q.audit_since(session, kinds=("risk", "stakeholder", "partnership"), since=history_from)
+    risk_entries = [e for e in entries if e.entity_kind == "risk"]
+    stake_entries = [e for e in entries if e.entity_kind == "stakeholder"]
+    part_entries = [e for e in entries if e.entity_kind == "partnership"]
+
+    risk_fields = ("likelihood", "impact", "residual_likelihood", "residual_impact", "status")
+    risk_now = {
+        r.ref: {
+            "likelihood": r.likelihood,
+            "impact": r.impact,
+            "residual_likelihood": r.residual_likelihood if r.has_residual else None,
+            "residual_impact": r.residual_impact if r.has_residual else None,
+            "status": r.status,
+        }
+        for r in risks
+    }
+
+    def risk_state_at(moment: dt.datetime) -> dict[str, dict[str, Any] | None]:
+        return _replay(risk_now, (e for e in risk_entries if _as_utc(e.at) > moment), risk_fields)
+
+    def residual_cell(v: dict[str, Any]) -> tuple[int, int]:
+        rl = v.get("residual_likelihood") or v.get("likelihood") or 1
+        ri = v.get("residual_impact") or v.get("impact") or 1
+        return int(rl), int(ri)
+
+    # Trend since the last pack.
+    if last_pack_at is not None:
+        before = risk_state_at(last_pack_at)
+        for r in risks:
+            old = before.get(r.ref)
+            if old is None:
+                r.trend = "new"
+                continue
+            l_, i_ = residual_cell(old)
+            r.previous_residual_score = l_ * i_
+            r.trend = (
+                "up" if r.residual_score > l_ * i_ else "down" if r.residual_score < l_ * i_ else "same"
+            )
+
+    # What changed since `since`.
+    since_dt = _start_of(since)
+    at_since = risk_state_at(since_dt)
+    new_risks_since = [r for r in risks if at_since.get(r.ref) is None]
+    closed_since = [
+        r
+        for r in risks
+        if r.status == RiskStatus.closed.value
+        and (at_since.get(r.ref) or {}).get("status") not in (None, RiskStatus.closed.value)
+    ]
+    moves: list[CellMove] = []
+    for r in risks:
+        old = at_since.get(r.ref)
+        if old is None or r.status == RiskStatus.closed.value:
+            continue
+        before_cell = residual_cell(old)
+        after_cell = (r.residual_likelihood, r.residual_impact)
+        if before_cell != after_cell:
+            moves.append(CellMove(r, before_cell, after_cell))
+    moves.sort(key=lambda m: (-(m.after[0] * m.after[1] - m.before[0] * m.before[1]), m.risk.ref))
+
+    stake_now = {s.ref: {"stance": s.stance} for s in stakeholders}
+    stake_before = _replay(stake_now, (e for e in stake_entries if _as_utc(e.at) > since_dt), ("stance",))
+    stance_changes: list[StakeholderRow] = []
+    for s in stakeholders:
+        old = stake_before.get(s.ref)
+        if old is not None and old.get("stance") is not None and int(old["stance"]) != s.stance:
+            s.stance_before = int(old["stance"])
+            stance_changes.append(s)
+
+    part_now = {x.ref: {"status": x.status} for x in partnerships}
+    part_before = _replay(part_now, (e for e in part_entries if _as_utc(e.at) > since_dt), ("status",))
+    status_changes = [
+        StatusChange(x, str(part_before[x.ref]["status"]), x.status)  # type: ignore[index]
+        for x in partnerships
+        if part_before.get(x.ref) is not None and part_before[x.ref]["status"] != x.status  # type: ignore[index]
+    ]
+
+    new_events_since = [e for e in loaded_events if since <= e.occurred_on <= end]
+
+    # ------------------------------------------------------------------ figures
+    def figures(events: list[EventRow], f_start: dt.date, f_end: dt.date, state: dict[str, Any]) -> Figures:
+        fig = Figures()
+        fig.events = len(events)
+        fig.adverse_events = sum(1 for e in events if e.adverse)
+        fig.new_risks = sum(1 for r in risks if f_start <= r.created_on <= f_end)
+        hc = 0
+        for r in risks:
+            v = state.get(r.ref)
+            if v is None or v.get("status") == RiskStatus.closed.value:
+                continue
+            l_, i_ = residual_cell(v)
+            if bands.band(l_ * i_) in ("high", "critical"):
+                hc += 1
+        fig.high_or_critical = hc
+        return fig
+
+    end_state = risk_state_at(_start_of(end + dt.timedelta(days=1)))
+    fig_now = figures(period_events, start, end, end_state)
+    fig_now.partnerships_by_status = dict(Counter(x.status for x in partnerships))
+    prev_events = [e for e in loaded_events if prev_start <= e.occurred_on <= prev_end]
+    prev_state = risk_state_at(_start_of(prev_end + dt.timedelta(days=1)))
+    fig_prev = figures(prev_events, prev_start, prev_end, prev_state)
+    part_prev = _replay(
+        part_now,
+        (e for e in part_entries if _as_utc(e.at) > _start_of(prev_end + dt.timedelta(days=1))),
+        ("status",),
+    )
+    fig_prev.partnerships_by_status = dict(
+        Counter(str(v["status"]) for v in part_prev.values() if v is not None)
+    )
+
+    # ------------------------------------------------------------------ review suggested
+    flags = review_suggested(risks, loaded_events, as_of=end, today=p.today)
+
+    return PackData(
+        params=p,
+        bands=bands,
+        levels=levels,
+        period_start=start,
+        period_end=end,
+        previous_start=prev_start,
+        previous_end=prev_end,
+        since=since,
+        since_basis=since_basis,
+        last_pack_at=last_pack_at,
+        risks=risks,
+        events=period_events,
+        partnerships=partnerships,
+        stakeholders=stakeholders,
+        named_stakeholders=named,
+        answered=answered,
+        excluded_counts=excluded,
+        figures=fig_now,
+        previous_figures=fig_prev,
+        review_flags=flags,
+        new_risks_since=new_risks_since,
+        closed_risks_since=closed_since,
+        cell_moves=moves,
+        new_events_since=new_events_since,
+        stance_changes=stance_changes,
+        status_changes=status_changes,
+        scope_refs=scope_refs,
+    )
+
+
+def _event_weight(e: EventRow) -> float:
+    reach = e.reach or 0
+    return e.severity * (1.0 + math.log10(1 + reach))
+
+
+def review_suggested(
+    risks: list[RiskRow], events: list[EventRow], *, as_of: dt.date, today: dt.date
+) -> list[ReviewFlag]:
+    """Risks to look at again, each with its reasons in words.
+
+    Pressure is the sum, over adverse events linked to the risk, of
+    ``severity x (1 + log10(1 + reach))``.  The recent pressure (the last 30 days up
+    to ``as_of``) is compared with the risk's own baseline (the average 30 days of
+    the 90 days before).  A risk is flagged when the recent pressure is at least
+    6 and at least twice its baseline, or when its review date has passed.
+    """
+    recent: dict[int, float] = defaultdict(float)
+    recent_n: dict[int, int] = defaultdict(int)
+    base: dict[int, float] = defaultdict(float)
+    recent_from = as_of - dt.timedelta(days=PRESSURE_RECENT_DAYS - 1)
+    base_from = recent_from - dt.timedelta(days=PRESSURE_BASELINE_DAYS)
+    for e in events:
+        if not e.adverse or not e.risk_ids or e.occurred_on > as_of:
+            continue
+        w = _event_weight(e)
+        for rid in e.risk_ids:
+            if e.occurred_on >= recent_from:
+                recent[rid] += w
+                recent_n[rid] += 1
+            elif e.occurred_on >= base_from:
+                base[rid] += w
+    flags: list[ReviewFlag] = []
+    for r in risks:
+        if r.status == RiskStatus.closed.value:
+            continue
+        reasons: list[str] = []
+        if r.overdue and r.review_due is not None:
+            days = (today - r.review_due).days
+            reasons.append(
+                f"review was due on {r.review_due.isoformat()} ({days} day{'s' if days != 1 else ''} ago)"
+            )
+        now = recent.get(r.id, 0.0)
+        baseline = base.get(r.id, 0.0) * PRESSURE_RECENT_DAYS / PRESSURE_BASELINE_DAYS
+        if now >= PRESSURE_MIN and now >= PRESSURE_RATIO * max(baseline, 1.0):
+            n = recent_n[r.id]
+            reasons.append(
+                f"pressure from {n} adverse event{'s' if n != 1 else ''} in the last "
+                f"{PRESSURE_RECENT_DAYS} days is {now:.1f}, against a baseline of {baseline:.1f}"
+            )
+        if reasons:
+            flags.append(ReviewFlag(r, reasons))
+    flags.sort(key=lambda f: (-len(f.reasons), -f.risk.residual_score, f.risk.ref))
+    return flags
+
+
+def status_order() -> list[str]:
+    return [s.value for s in PartnershipStatus]
+
+
+def level_rank(level: str) -> int:
+    return rank(level)

@@ -1,0 +1,135 @@
+"""What a pack is asked to contain: the request the dialog and the CLI hand to the builder."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from db.classification import Classification, parse_level
+
+# Optional sections, in the order they appear.  Cover and contents are always on
+# unless excluded by name.
+SECTIONS: tuple[str, ...] = (
+    "cover",
+    "contents",
+    "summary",
+    "changes",
+    "matrix",
+    "register",
+    "partnerships",
+    "stakeholders",
+    "events",
+    "annex_a",
+    "annex_b",
+    "annex_c",
+)
+SECTION_TITLES: dict[str, str] = {
+    "cover": "Cover",
+    "contents": "Contents",
+    "summary": "Executive summary",
+    "changes": "What changed",
+    "matrix": "Risk matrix",
+    "register": "Risk register",
+    "partnerships": "Partnerships",
+    "stakeholders": "Stakeholders",
+    "events": "Events and criticism",
+    "annex_a": "Annex A: event log",
+    "annex_b": "Annex B: scoring scales and bands",
+    "annex_c": "Annex C: exclusions and provenance",
+}
+DEFAULT_TITLE = "Stakeholder risk briefing"
+DEFAULT_PERIOD_DAYS = 30
+PAPERS = ("a4", "letter")
+
+
+def parse_sections(include: str | None, exclude: str | None) -> tuple[str, ...]:
+    """Sections from the CLI's comma lists; unknown names raise ValueError naming them."""
+
+    def names(text: str | None) -> list[str]:
+        if not text:
+            return []
+        out = [n.strip().lower().replace("-", "_") for n in text.split(",") if n.strip()]
+        unknown = [n for n in out if n not in SECTIONS]
+        if unknown:
+            raise ValueError(
+                f"unknown section {', '.join(unknown)}; choose from {', '.join(SECTIONS)}"
+            )
+        return out
+
+    chosen = names(include)
+    left_out = set(names(exclude))
+    if chosen:
+        wanted = set(chosen) | ({"cover", "contents"} - left_out)
+    else:
+        wanted = set(SECTIONS)
+    return tuple(s for s in SECTIONS if s in wanted and s not in left_out)
+
+
+@dataclass
+class BriefingParameters:
+    """Everything that decides a pack's content.  The same parameters on the same
+    register give the same pack (byte for byte when ``invariant`` is set)."""
+
+    title: str = DEFAULT_TITLE
+    audience: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    since: dt.date | None = None
+    ceiling: Classification | str = Classification.UNCLASSIFIED
+    partnership_refs: list[str] = field(default_factory=list)
+    partnership_ids: list[int] = field(default_factory=list)
+    sections: tuple[str, ...] = SECTIONS
+    paper: str = "a4"
+    marking_prefix: str = ""
+    invariant: bool = False
+    today: dt.date | None = None
+    prepared_by: str | None = None
+
+    def resolved(self) -> BriefingParameters:
+        """A copy with the defaults filled in: dates, ceiling parsed, sections checked."""
+        today = self.today or dt.date.today()
+        date_to = self.date_to or today
+        date_from = self.date_from or (date_to - dt.timedelta(days=DEFAULT_PERIOD_DAYS))
+        if date_from > date_to:
+            raise ValueError(f"the period starts ({date_from}) after it ends ({date_to})")
+        paper = (self.paper or "a4").lower()
+        if paper not in PAPERS:
+            raise ValueError(f"paper must be one of {', '.join(PAPERS)}")
+        unknown = [s for s in self.sections if s not in SECTIONS]
+        if unknown:
+            raise ValueError(f"unknown section {', '.join(unknown)}")
+        return BriefingParameters(
+            title=(self.title or "").strip() or DEFAULT_TITLE,
+            audience=(self.audience or "").strip() or None,
+            date_from=date_from,
+            date_to=date_to,
+            since=self.since,
+            ceiling=parse_level(self.ceiling),
+            partnership_refs=[r.strip().upper() for r in self.partnership_refs if r.strip()],
+            partnership_ids=list(self.partnership_ids),
+            sections=tuple(s for s in SECTIONS if s in set(self.sections)),
+            paper=paper,
+            marking_prefix=(self.marking_prefix or "").strip(),
+            invariant=self.invariant,
+            today=today,
+            prepared_by=self.prepared_by,
+        )
+
+    def to_json(self) -> str:
+        """The parameters as stored on the briefing record (no paths, sorted keys)."""
+        data: dict[str, Any] = {
+            "title": self.title,
+            "audience": self.audience,
+            "date_from": self.date_from.isoformat() if self.date_from else None,
+            "date_to": self.date_to.isoformat() if self.date_to else None,
+            "since": self.since.isoformat() if self.since else None,
+            "ceiling": str(self.ceiling),
+            "partnerships": list(self.partnership_refs),
+            "sections": list(self.sections),
+            "paper": self.paper,
+            "marking_prefix": self.marking_prefix,
+            "invariant": self.invariant,
+        }
+        return json.dumps(data, sort_keys=True, ensure_ascii=False)

@@ -1,0 +1,54 @@
+"""Annex B: the scoring scales, the bands and how pressure is scored."""
+
+from __future__ import annotations
+
+from reportlab.platypus import KeepTogether, PageBreak
+from reportlab.platypus.flowables import Flowable
+
+from db.enums import STANCE_LABELS, label
+from db.scales import IMPACT_LABELS, LIKELIHOOD_LABELS
+from desktop.briefing import palette
+from desktop.briefing.data import (
+    PRESSURE_BASELINE_DAYS,
+    PRESSURE_MIN,
+    PRESSURE_RATIO,
+    PRESSURE_RECENT_DAYS,
+)
+from desktop.briefing.sections.common import SectionContext, para, simple_table
+from desktop.briefing.styles import hex_colour
+
+
+def build(ctx: SectionContext, *, page_break: bool) -> list[Flowable]:
+    d, s = ctx.data, ctx.styles
+    w = ctx.width
+    out: list[Flowable] = [PageBreak()] if page_break else []
+    out.append(ctx.heading("annex_b"))
+    rows = [[str(i + 1), LIKELIHOOD_LABELS[i], IMPACT_LABELS[i]] for i in range(5)]
+    out.append(KeepTogether([para("Likelihood and impact", s.h2),
+                             simple_table(["Value", "Likelihood", "Impact"], rows, [w * 0.12, w * 0.44, w * 0.44])]))
+    rows = [[label(name), f"{lo} to {hi}", ""] for name, lo, hi in d.bands.ranges()]
+    extra = [("BACKGROUND", (2, i), (2, i), hex_colour(palette.band_colour(name)))
+             for i, (name, _, _) in enumerate(d.bands.ranges(), start=1)]
+    out.append(KeepTogether([
+        para("Bands", s.h2),
+        para("Score = likelihood × impact (1 to 25). Residual scores are after mitigation.", s.body),
+        simple_table(["Band", "Score", "Colour"], rows, [w * 0.3, w * 0.3, w * 0.4], extra=extra),
+    ]))
+    rows = [[f"{k:+d}", v] for k, v in sorted(STANCE_LABELS.items())]
+    extra = [("TEXTCOLOR", (1, i), (1, i), hex_colour(palette.stance_colour(k)))
+             for i, k in enumerate(sorted(STANCE_LABELS), start=1)]
+    out.append(KeepTogether([para("Stance and sentiment", s.h2),
+                             simple_table(["Value", "Meaning"], rows, [w * 0.2, w * 0.8], extra=extra)]))
+    out.append(para("Pressure and “review suggested”", s.h2))
+    out.append(para(
+        "Each adverse event (negative sentiment, or a criticism) linked to a risk adds "
+        "severity × (1 + log<sub>10</sub>(1 + reach)) to the risk's pressure. The pressure of the last "
+        f"{PRESSURE_RECENT_DAYS} days of the period is compared with the risk's own baseline: the average "
+        f"{PRESSURE_RECENT_DAYS} days of the {PRESSURE_BASELINE_DAYS} days before. A risk is flagged "
+        f"“review suggested” when its recent pressure is at least {PRESSURE_MIN:g} and at least "
+        f"{PRESSURE_RATIO:g} times its baseline, or when its review date has passed. Only events included in "
+        "this pack count.", s.body))
+    out.append(para(
+        "Severity of an event runs from 1 (minor) to 5 (severe); reach is the estimated number of people "
+        "reached, with its basis recorded in the register.", s.body))
+    return out

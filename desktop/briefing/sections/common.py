@@ -1,0 +1,256 @@
+"""What every section uses: the section context, portion marks, cells and long tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus.flowables import Flowable
+
+from db.classification import portion_mark
+from db.enums import STANCE_LABELS, label
+from desktop.briefing import palette
+from desktop.briefing.data import PackData
+from desktop.briefing.doctemplate import Heading, LayoutState
+from desktop.briefing.escape import esc, plain
+from desktop.briefing.fonts import BOLD, REGULAR
+from desktop.briefing.parameters import SECTION_TITLES
+from desktop.briefing.styles import PageGeometry, Styles, hex_colour
+
+CELL_PAD = 3.0
+HEAD_BG = hex_colour(palette.TABLE_HEADER)
+STRIPE = hex_colour(palette.TABLE_STRIPE)
+GRID = hex_colour(palette.RULE)
+MAX_CELL_CHARS = 600
+MAX_LONG_TEXT = 1500
+# Every table names its font: ReportLab's cell default is Helvetica, which is not embedded.
+FONT_CMD: tuple[Any, ...] = ("FONT", (0, 0), (-1, -1), REGULAR, 7.8, 9.6)
+
+
+@dataclass
+class SectionContext:
+    data: PackData
+    styles: Styles
+    geometry: PageGeometry
+    layout: LayoutState
+    _keys: list[str] = field(default_factory=list)
+
+    @property
+    def width(self) -> float:
+        return self.geometry.frame_width
+
+    def heading(self, section: str, text: str | None = None, *, level: int = 0, toc: bool = True,
+                markup: str | None = None, style: Any = None) -> Heading:
+        """A heading that is also an outline entry and a TOC line (deterministic key)."""
+        shown = text if text is not None else SECTION_TITLES[section]
+        key = f"s{len(self._keys) + 1}-{section}"
+        self._keys.append(key)
+        if style is None:
+            style = self.styles.h1 if level == 0 else self.styles.h2
+        return Heading(markup if markup is not None else esc(shown), style, level=level, plain=plain(shown),
+                       key=key, toc=toc)
+
+
+def mark(level: str) -> str:
+    return portion_mark(level)
+
+
+def shorten(text: str | None, limit: int = MAX_CELL_CHARS) -> str:
+    if not text:
+        return ""
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def fmt_date(day: dt.date | None) -> str:
+    return day.strftime("%d %b %Y") if day else "—"
+
+
+def fmt_short_date(day: dt.date | None) -> str:
+    return day.isoformat() if day else "—"
+
+
+def stance_text(stance: int) -> str:
+    return f"{STANCE_LABELS.get(stance, str(stance))} ({stance:+d})"
+
+
+def enum_label(value: str | None) -> str:
+    return label(value) if value else "—"
+
+
+def para(markup: str, style: Any) -> Paragraph:
+    return Paragraph(markup, style)
+
+
+def cell(text: object, style: Any, width: float) -> Any:
+    """A plain string when the (escaped-free) text fits on one line, else a Paragraph.
+
+    Strings are drawn without markup parsing, so they need no escaping; anything
+    that must wrap becomes a Paragraph of escaped text.
+    """
+    raw = "" if text is None else str(text)
+    if "\n" not in raw and "\r" not in raw and len(raw) < 90:
+        if stringWidth(raw, style.fontName, style.fontSize) <= width - 2 * CELL_PAD:
+            return plain(raw)
+    return Paragraph(esc(raw), style)
+
+
+def base_table_style(n_rows: int, *, header: bool = True, stripes: bool = True) -> list[tuple[Any, ...]]:
+    cmds: list[tuple[Any, ...]] = [
+        ("FONT", (0, 0), (-1, -1), REGULAR, 7.8, 9.6),
+        ("TEXTCOLOR", (0, 0), (-1, -1), hex_colour(palette.INK)),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.3, GRID),
+    ]
+    if header:
+        cmds += [
+            ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
+            ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+            ("FONT", (0, 0), (-1, 0), BOLD, 7.8, 9.6),
+            ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
+        ]
+    if stripes:
+        first = 1 if header else 0
+        cmds.append(("ROWBACKGROUNDS", (0, first), (-1, -1), [colors.white, STRIPE]))
+    return cmds
+
+
+_HEAD_STYLE = Styles().cell_head
+
+
+def header_cells(labels: Sequence[Any]) -> list[Any]:
+    """Header labels as wrapping paragraphs (fixed words, escaped all the same)."""
+    return [Paragraph(esc(x), _HEAD_STYLE) if isinstance(x, str) and x else x for x in labels]
+
+
+def simple_table(
+    header: Sequence[str] | None,
+    rows: Sequence[Sequence[Any]],
+    widths: Sequence[float],
+    *,
+    extra: Sequence[tuple[Any, ...]] = (),
+    stripes: bool = True,
+) -> Table:
+    """A short table (it may still split; its header repeats)."""
+    data = ([header_cells(header)] if header else []) + [list(r) for r in rows]
+    t = Table(data, colWidths=list(widths), repeatRows=1 if header else 0, hAlign="LEFT")
+    t.setStyle(TableStyle(base_table_style(len(data), header=bool(header), stripes=stripes) + list(extra)))
+    return t
+
+
+class LongTable(Flowable):
+    """A table of many rows that splits page by page in linear time.
+
+    Row heights are measured once (each cell wrapped once) and kept, so splitting
+    at every page boundary does not measure the remaining rows again, and later
+    build passes reuse the measurements.  Each page gets a ReportLab ``Table`` with
+    the header row repeated and the row heights given.  In a draft pass (the first
+    pass of a multi-pass build, used only to count pages) the pages are placeholders
+    of the same size, so the heavy drawing is done once, in the final pass.
+    """
+
+    def __init__(
+        self,
+        header: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        widths: Sequence[float],
+        *,
+        layout: LayoutState,
+        row_styles: Callable[[int, int], list[tuple[Any, ...]]] | None = None,
+        _heights: list[float] | None = None,
+        _offset: int = 0,
+    ) -> None:
+        super().__init__()
+        self.header = header_cells(header)
+        self.rows = [list(r) for r in rows]
+        self.widths = list(widths)
+        self.layout = layout
+        self.row_styles = row_styles
+        self._offset = _offset
+        self._heights = _heights
+        self._head_h: float | None = None
+
+    def _measure(self) -> None:
+        if self._heights is not None and self._head_h is not None:
+            return
+        pad_v = 5.0
+        leading = 9.6
+
+        def row_height(row: Sequence[Any]) -> float:
+            h = leading
+            for value, w in zip(row, self.widths, strict=False):
+                if isinstance(value, Flowable):
+                    h = max(h, value.wrap(w - 2 * CELL_PAD, 1e6)[1])
+                elif isinstance(value, (list, tuple)):
+                    h = max(h, sum(v.wrap(w - 2 * CELL_PAD, 1e6)[1] for v in value))
+                elif value is not None:
+                    h = max(h, leading * (str(value).count("\n") + 1))
+            return h + pad_v
+
+        self._head_h = row_height(self.header)
+        if self._heights is None:
+            self._heights = [row_height(r) for r in self.rows]
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        self._measure()
+        assert self._heights is not None and self._head_h is not None
+        self.width = sum(self.widths)
+        self.height = self._head_h + sum(self._heights)
+        return self.width, self.height
+
+    def _page(self, start: int, stop: int) -> Flowable:
+        assert self._heights is not None and self._head_h is not None
+        heights = [self._head_h, *self._heights[start:stop]]
+        if self.layout.draft:
+            return Spacer(sum(self.widths), sum(heights))
+        data = [self.header] + self.rows[start:stop]
+        t = Table(data, colWidths=self.widths, rowHeights=heights, repeatRows=1, hAlign="LEFT")
+        cmds = base_table_style(len(data))
+        if self.row_styles is not None:
+            for i in range(start, stop):
+                cmds.extend(self.row_styles(self._offset + i, i - start + 1))
+        t.setStyle(TableStyle(cmds))
+        return t
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        self._measure()
+        assert self._heights is not None and self._head_h is not None
+        room = availHeight - self._head_h
+        n = 0
+        used = 0.0
+        while n < len(self._heights) and used + self._heights[n] <= room:
+            used += self._heights[n]
+            n += 1
+        if n == 0:
+            return []
+        if n >= len(self.rows):
+            return [self._page(0, n)]
+        rest = LongTable(
+            self.header,
+            self.rows[n:],
+            self.widths,
+            layout=self.layout,
+            row_styles=self.row_styles,
+            _heights=self._heights[n:],
+            _offset=self._offset + n,
+        )
+        rest._head_h = self._head_h
+        return [self._page(0, n), rest]
+
+    def drawOn(self, canvas: Any, x: float, y: float, _sW: float = 0) -> None:
+        # Reached only when the whole table fitted where it stands.
+        page = self._page(0, len(self.rows))
+        page.wrapOn(canvas, self.width, self.height)
+        page.drawOn(canvas, x, y, _sW)
+
+    def draw(self) -> None:  # pragma: no cover - drawOn is overridden
+        pass

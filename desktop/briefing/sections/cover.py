@@ -1,0 +1,86 @@
+"""The cover: title, audience, period, date, prepared by, pack id and the banner."""
+
+from __future__ import annotations
+
+from reportlab.lib.units import mm
+from reportlab.platypus import NextPageTemplate, PageBreak, Spacer, Table, TableStyle
+from reportlab.platypus.flowables import Flowable
+
+from db.classification import banner_text
+from desktop.briefing import palette
+from desktop.briefing.escape import esc
+from desktop.briefing.sections.common import FONT_CMD, SectionContext, fmt_date, mark, para, shorten
+from desktop.briefing.styles import hex_colour
+
+
+def build(ctx: SectionContext, *, pack_id: str, generated: str, prepared_by: str) -> list[Flowable]:
+    d, s = ctx.data, ctx.styles
+    p = d.params
+    level = d.banner_level()
+    banner = banner_text(level, p.marking_prefix)
+    out: list[Flowable] = [Spacer(1, 28 * mm)]
+    out.append(para("BRIEFING PACK", s.muted))
+    out.append(Spacer(1, 3 * mm))
+    out.append(ctx.heading("cover", p.title, toc=False, markup=esc(shorten(p.title, 300)), style=s.cover_title))
+    if p.audience:
+        out.append(para(f"For: {esc(shorten(p.audience, 300))}", s.cover_sub))
+    out.append(
+        para(f"Period: {fmt_date(d.period_start)} to {fmt_date(d.period_end)}", s.cover_sub)
+    )
+    if d.scope_refs:
+        names = []
+        for x in d.partnerships:
+            names.append(f"{esc(mark(x.level))} {esc(x.ref)} {esc(x.name)}")
+        scope = "; ".join(names) if names else "the partnerships chosen"
+        out.append(para(f"Scope: {scope}", s.cover_meta))
+    out.append(Spacer(1, 14 * mm))
+    meta = [
+        ["Date", generated],
+        ["Prepared by", esc(shorten(prepared_by, 200))],
+        ["Pack id", pack_id],
+        ["Ceiling", str(p.ceiling)],
+        ["Classification", esc(banner)],
+    ]
+    rows = [[para(f"<b>{k}</b>", s.cover_meta), para(v, s.cover_meta)] for k, v in meta]
+    t = Table(rows, colWidths=[40 * mm, ctx.width - 40 * mm], hAlign="LEFT")
+    t.setStyle(
+        TableStyle(
+            [
+                FONT_CMD,
+                ("LINEBELOW", (0, 0), (-1, -1), 0.4, hex_colour(palette.RULE)),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    out.append(t)
+    out.append(Spacer(1, 16 * mm))
+    band_style = s.cover_sub.clone("CoverBanner", textColor=hex_colour("#ffffff"), alignment=1)
+    band = Table([[para(f"<b>{esc(banner)}</b>", band_style)]], colWidths=[ctx.width])
+    band.setStyle(
+        TableStyle(
+            [
+                FONT_CMD,
+                ("BACKGROUND", (0, 0), (-1, -1), hex_colour(palette.banner_colour(str(level)))),
+                ("TEXTCOLOR", (0, 0), (-1, -1), hex_colour("#ffffff")),
+                ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+                ("TOPPADDING", (0, 0), (-1, -1), 8),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
+            ]
+        )
+    )
+    out.append(band)
+    out.append(Spacer(1, 4 * mm))
+    out.append(
+        para(
+            "This pack holds no record classified above the ceiling shown. The banner on every page "
+            "shows the highest classification of the records it actually contains. Markings are "
+            "handling labels, not accreditation: this tool is not an accredited system for "
+            "classified information.",
+            s.note,
+        )
+    )
+    out.append(NextPageTemplate("body"))
+    out.append(PageBreak())
+    return out

@@ -1,0 +1,39 @@
+"""Inherent and residual 5x5 heat maps side by side, refs in the cells, with a legend."""
+
+from __future__ import annotations
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Spacer, Table, TableStyle
+from reportlab.platypus.flowables import Flowable
+
+from desktop.briefing import charts
+from desktop.briefing.sections.common import FONT_CMD, SectionContext, para
+
+
+def build(ctx: SectionContext) -> list[Flowable]:
+    d, s = ctx.data, ctx.styles
+    inherent: dict[tuple[int, int], list[str]] = {}
+    residual: dict[tuple[int, int], list[str]] = {}
+    for r in d.open_risks:
+        inherent.setdefault((r.likelihood, r.impact), []).append(r.ref)
+        residual.setdefault((r.residual_likelihood, r.residual_impact), []).append(r.ref)
+    half = ctx.width / 2 - 4
+    left = charts.heat_map(inherent, title="Inherent (before mitigation)", bands=d.bands, width=half)
+    right = charts.heat_map(residual, title="Residual (after mitigation)", bands=d.bands, width=half)
+    grid = Table([[left, right]], colWidths=[ctx.width / 2, ctx.width / 2])
+    grid.setStyle(TableStyle([FONT_CMD, ("LEFTPADDING", (0, 0), (-1, -1), 0), ("ALIGN", (0, 0), (-1, -1), "CENTER")]))
+    n = len(d.open_risks)
+    return [
+        ctx.heading("matrix"),
+        para(
+            f"{n} open or monitored risk{'s' if n != 1 else ''} by likelihood (up) and impact (across), "
+            "as they stand on the date of this pack. A risk without residual scores sits at its inherent "
+            "cell in the residual matrix. The number in each cell's corner is its score.",
+            s.body,
+        ),
+        Spacer(1, 3 * mm),
+        grid,
+        Spacer(1, 3 * mm),
+        charts.band_legend(d.bands, ctx.width),
+        para("Risk details are in the risk register that follows.", s.note),
+    ]

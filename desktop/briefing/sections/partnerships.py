@@ -1,0 +1,103 @@
+"""Partnerships: partner, status, network, scope, linked risks, events and sentiment."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from reportlab.lib.units import mm
+from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
+from reportlab.platypus.flowables import Flowable
+
+from desktop.briefing import charts, palette
+from desktop.briefing.escape import esc
+from desktop.briefing.sections.common import (
+    FONT_CMD,
+    MAX_LONG_TEXT,
+    SectionContext,
+    cell,
+    enum_label,
+    fmt_date,
+    mark,
+    para,
+    shorten,
+    simple_table,
+)
+from desktop.briefing.styles import hex_colour
+
+
+def build(ctx: SectionContext) -> list[Flowable]:
+    d, s = ctx.data, ctx.styles
+    w = ctx.width
+    out: list[Flowable] = [ctx.heading("partnerships")]
+    if not d.partnerships:
+        out.append(para("No partnerships in scope.", s.body))
+        return out
+    out.append(para(
+        f"{len(d.partnerships)} partnership{'s' if len(d.partnerships) != 1 else ''} in scope. Sentiment is the "
+        "average sentiment (−2 hostile to +2 champion) of the period's events about the partnership, week by week.",
+        s.body))
+    weeks = charts.weeks_between(d.period_start, d.period_end)
+    events_by_p: dict[int, list] = defaultdict(list)
+    for e in d.events:
+        if e.partnership_id is not None:
+            events_by_p[e.partnership_id].append(e)
+    risks_by_p: dict[int, list] = defaultdict(list)
+    for r in d.open_risks:
+        for pid in r.partnership_ids:
+            risks_by_p[pid].append(r)
+    for x in d.partnerships:
+        partner = d.stakeholder(x.partner_id)
+        partner_text = f"{mark(partner.level)} {partner.ref} {partner.name}" if partner else "—"
+        period = fmt_date(x.announced_on) if x.announced_on else "—"
+        if x.ended_on:
+            period += f" to {fmt_date(x.ended_on)}"
+        evs = events_by_p.get(x.id, [])
+        adverse = sum(1 for e in evs if e.adverse)
+        per_week: list[float | None] = []
+        for wk in weeks:
+            vals = [e.sentiment for e in evs if wk <= e.occurred_on < wk + dt.timedelta(days=7)]
+            per_week.append(sum(vals) / len(vals) if vals else None)
+        spark = charts.sentiment_sparkline(per_week, width=w * 0.3, height=34)
+        facts = [
+            ["Partner", cell(partner_text, s.cell, w * 0.5)],
+            ["Status", enum_label(x.status)],
+            ["Network", enum_label(x.network)],
+            ["Announced", period],
+            ["Owner", cell(x.owner or "—", s.cell, w * 0.5)],
+            ["Events in period", f"{len(evs)} ({adverse} adverse)"],
+        ]
+        kv = Table(facts, colWidths=[w * 0.17, w * 0.45], hAlign="LEFT")
+        kv.setStyle(TableStyle([FONT_CMD,
+            ("FONT", (0, 0), (0, -1), "DejaVuSans-Bold", 7.8, 9.6),
+            ("FONT", (1, 0), (1, -1), "DejaVuSans", 7.8, 9.6),
+            ("TEXTCOLOR", (0, 0), (-1, -1), hex_colour(palette.INK)),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ]))
+        side = [para("<b>Sentiment by week</b>", s.small), spark]
+        top = Table([[kv, side]], colWidths=[w * 0.64, w * 0.36])
+        top.setStyle(TableStyle([FONT_CMD, ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+        heading_text = f"{mark(x.level)} {x.ref} {x.name}"
+        block: list[Flowable] = [
+            ctx.heading("partnerships", heading_text, level=1, markup=esc(heading_text)),
+            top,
+        ]
+        if x.scope:
+            block.append(para(f"<b>Scope:</b> {esc(shorten(x.scope, MAX_LONG_TEXT))}", s.small))
+        out.append(KeepTogether(block))
+        linked = sorted(risks_by_p.get(x.id, []), key=lambda r: (-r.residual_score, r.ref))
+        if linked:
+            rows = [[f"{mark(r.level)} {r.ref}", cell(r.title, s.cell, w * 0.6), f"{r.residual_score}",
+                     enum_label(r.residual_band)] for r in linked]
+            band = [("BACKGROUND", (3, i), (3, i), hex_colour(palette.band_colour(r.residual_band)))
+                    for i, r in enumerate(linked, start=1)]
+            out.append(Spacer(1, 1.5 * mm))
+            out.append(simple_table(["Linked risk", "Title", "Residual", "Band"], rows,
+                                    [w * 0.14, w * 0.6, w * 0.12, w * 0.14], extra=band))
+        else:
+            out.append(para("No open risks linked.", s.small))
+        out.append(Spacer(1, 4 * mm))
+    return out

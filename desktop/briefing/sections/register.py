@@ -1,0 +1,88 @@
+"""The risk register: one row per open or monitored risk, sorted by residual score."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reportlab.platypus.flowables import Flowable
+
+from db.enums import label
+from desktop.briefing import palette
+from desktop.briefing.escape import esc
+from desktop.briefing.sections.common import (
+    LongTable,
+    SectionContext,
+    cell,
+    fmt_short_date,
+    mark,
+    para,
+    shorten,
+)
+from desktop.briefing.styles import hex_colour
+
+TREND = {"up": "▲ up", "down": "▼ down", "same": "= same", "new": "new", "": "—"}
+FRACTIONS = (0.09, 0.20, 0.10, 0.07, 0.035, 0.035, 0.05, 0.075, 0.065, 0.18, 0.09)
+
+
+def build(ctx: SectionContext) -> list[Flowable]:
+    d, s = ctx.data, ctx.styles
+    widths = [ctx.width * f for f in FRACTIONS]
+    risks = d.risks_by_residual()
+    muted = palette.MUTED
+    rows: list[list[Any]] = []
+    for r in risks:
+        title = para(
+            f"{esc(r.title)}<br/><font size=\"6.5\" color=\"{muted}\">{esc(label(r.category))}</font>", s.cell
+        )
+        treatment = f"<b>{esc(label(r.treatment))}</b>"
+        if r.mitigation:
+            treatment += f": {esc(shorten(r.mitigation, 400))}"
+        rows.append([
+            f"{mark(r.level)} {r.ref}",
+            title,
+            cell(r.owner or "—", s.cell, widths[2]),
+            f"{r.likelihood}×{r.impact}={r.score}",
+            str(r.residual_likelihood),
+            str(r.residual_impact),
+            str(r.residual_score),
+            label(r.residual_band),
+            TREND.get(r.trend, "—"),
+            para(treatment, s.cell),
+            fmt_short_date(r.review_due) + ("\noverdue" if r.overdue else ""),
+        ])
+    band_bg = {b: hex_colour(c) for b, c in palette.BAND_COLOURS.items()}
+    band_ink = {b: hex_colour(c) for b, c in palette.BAND_TEXT_COLOURS.items()}
+    overdue_bg = hex_colour(palette.OVERDUE)
+    overdue_ink = hex_colour(palette.OVERDUE_TEXT)
+
+    def row_styles(index: int, row: int) -> list[tuple[Any, ...]]:
+        r = risks[index]
+        cmds: list[tuple[Any, ...]] = [
+            ("BACKGROUND", (7, row), (7, row), band_bg[r.residual_band]),
+            ("TEXTCOLOR", (7, row), (7, row), band_ink[r.residual_band]),
+        ]
+        if r.overdue:
+            cmds += [("BACKGROUND", (10, row), (10, row), overdue_bg),
+                     ("TEXTCOLOR", (10, row), (10, row), overdue_ink)]
+        return cmds
+
+    header = ["Risk", "Title", "Owner", "Inherent", "L", "I", "Score", "Band", "Trend",
+              "Treatment and mitigation", "Review due"]
+    since = (
+        f"Trend compares the residual score with the previous pack ({d.last_pack_at.date().isoformat()})."
+        if d.last_pack_at else "Trend: no earlier pack to compare with."
+    )
+    out: list[Flowable] = [
+        ctx.heading("register"),
+        para(
+            f"{len(risks)} open or monitored risk{'s' if len(risks) != 1 else ''}, highest residual score first. "
+            "L, I, score and band are residual (after mitigation); inherent is likelihood × impact = score "
+            f"before mitigation. {since} Overdue review dates are highlighted.",
+            s.body,
+        ),
+    ]
+    if rows:
+        out.append(LongTable(header, rows, widths, layout=ctx.layout, row_styles=row_styles))
+    else:
+        out.append(para("No open risks in scope.", s.body))
+    return out

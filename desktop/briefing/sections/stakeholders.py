@@ -1,0 +1,54 @@
+"""Stakeholders: influence x interest map with stance colours; table with stance changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Spacer
+from reportlab.platypus.flowables import Flowable
+
+from desktop.briefing import charts, palette
+from desktop.briefing.sections.common import (
+    LongTable,
+    SectionContext,
+    cell,
+    enum_label,
+    mark,
+    para,
+    stance_text,
+)
+from desktop.briefing.styles import hex_colour
+
+FRACTIONS = (0.11, 0.30, 0.16, 0.08, 0.08, 0.14, 0.13)
+
+
+def build(ctx: SectionContext) -> list[Flowable]:
+    d, s = ctx.data, ctx.styles
+    people = sorted(d.stakeholders, key=lambda x: (-(x.influence * x.interest), -x.influence, x.ref))
+    out: list[Flowable] = [ctx.heading("stakeholders")]
+    if not people:
+        out.append(para("No stakeholders in scope.", s.body))
+        return out
+    out.append(para(
+        f"{len(people)} stakeholder{'s' if len(people) != 1 else ''} by influence and interest, coloured by their "
+        "current stance. Those in the shaded upper right deserve the closest management.", s.body))
+    out.append(charts.stakeholder_map([(x.ref, x.influence, x.interest, x.stance) for x in people], width=ctx.width))
+    out.append(Spacer(1, 3 * mm))
+    widths = [ctx.width * f for f in FRACTIONS]
+    rows: list[list[Any]] = []
+    for x in people:
+        change = "—"
+        if x.stance_before is not None:
+            change = f"{'▲' if x.stance > x.stance_before else '▼'} from {x.stance_before:+d}"
+        rows.append([f"{mark(x.level)} {x.ref}", cell(x.name, s.cell, widths[1]), enum_label(x.kind),
+                     str(x.influence), str(x.interest), stance_text(x.stance), change])
+
+    def row_styles(index: int, row: int) -> list[tuple[Any, ...]]:
+        x = people[index]
+        return [("TEXTCOLOR", (5, row), (5, row), hex_colour(palette.stance_colour(x.stance)))]
+
+    out.append(para(f"Stance changes are counted since {d.since.isoformat()}.", s.note))
+    out.append(LongTable(["Stakeholder", "Name", "Kind", "Influence", "Interest", "Stance", "Change"],
+                         rows, widths, layout=ctx.layout, row_styles=row_styles))
+    return out
