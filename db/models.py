@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlparse
 
 from pydantic import ConfigDict, field_validator, model_validator
-from sqlalchemy import Column, Integer, String
+from sqlalchemy import Column, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
 from db.classification import DEFAULT_LEVEL, Classification
@@ -406,6 +406,9 @@ _EVENT_VERSION = _version_column()
 
 class Event(Bookkeeping, EventBase, table=True):
     __tablename__ = "event"
+    # Sort indexes of the event register (migration 0002); occurred_on, kind and ref
+    # are indexed through their fields.
+    __table_args__ = (Index("ix_event_title", "title"), Index("ix_event_severity", "severity"))
     stakeholder_id: int | None = Field(
         default=None, foreign_key="stakeholder.id", index=True, ondelete="SET NULL"
     )

@@ -1,26 +1,109 @@
-"""Composition root of the desktop app (placeholder until the desktop-app issue lands)."""
+"""Composition root of the desktop app: settings, the register, the context, the window.
+
+``main(db)`` is what ``risk-tracker [--db X]`` runs.  A register that cannot be
+opened is explained in a message box (never a traceback), with the choice of
+another file or quitting.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
+import time
+
+STARTED = time.perf_counter()
 
 
-def main(db: str | None = None) -> int:
-    from PySide6.QtWidgets import QApplication, QLabel
+def _application() -> object:
+    from PySide6.QtWidgets import QApplication
 
-    from db import repository
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+    from desktop import PRODUCT_NAME, __version__
+    from desktop.settings import APPLICATION, ORGANISATION
+
+    app.setApplicationName(APPLICATION)
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationDisplayName(PRODUCT_NAME)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("risk-tracker")
+    return app
+
+
+def ask_for_register(message: str, parent: object = None) -> str | None:
+    """Tell the user why the register could not be opened; return another target or None (quit)."""
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    box = QMessageBox(parent)  # type: ignore[arg-type]
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Cannot open the register")
+    box.setText(message)
+    box.setInformativeText("Choose another register file, or quit.")
+    choose = box.addButton("Choose another file...", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(choose)
+    box.exec()
+    if box.clickedButton() is not choose:
+        return None
+    path, _ = QFileDialog.getSaveFileName(
+        parent,  # type: ignore[arg-type]
+        "Open or create a register",
+        os.path.expanduser("~"),
+        "Registers (*.db);;All files (*)",
+        options=QFileDialog.Option.DontConfirmOverwrite,
+    )
+    return path or None
+
+
+def open_register_interactively(target: str | None) -> object | None:
+    """Open ``target``; on failure ask for another until one opens or the user quits."""
     from db.engine import open_register
     from db.errors import RegisterError
 
-    app = QApplication.instance() or QApplication(sys.argv)
-    try:
-        register = open_register(db)
-    except RegisterError as exc:
-        print(f"risk-tracker: {exc}", file=sys.stderr)
+    while True:
+        try:
+            return open_register(target)
+        except RegisterError as exc:
+            target = ask_for_register(str(exc))
+            if target is None:
+                return None
+
+
+def build_window(register: object, settings: object | None = None) -> object:
+    """The context and main window for an open register (tests build it the same way)."""
+    from desktop.context import AppContext
+    from desktop.main_window import MainWindow, _safe_target
+    from desktop.settings import Settings
+
+    settings = settings if settings is not None else Settings()
+    context = AppContext(register, settings)  # type: ignore[arg-type]
+    settings.last_database = _safe_target(register.url)  # type: ignore[attr-defined]
+    window = MainWindow(context)
+    window.context = context
+    return window
+
+
+def main(db: str | None = None) -> int:
+    app = _application()
+    from desktop.settings import Settings
+
+    settings = Settings()
+    target = db
+    if target is None and not os.environ.get("RISK_TRACKER_DB"):
+        target = settings.last_database or None  # the register the user switched to last time
+    register = open_register_interactively(target)
+    if register is None:
         return 1
-    with register.session() as session:
-        counts = repository.counts(session)
-    label = QLabel("\n".join(f"{k}: {v}" for k, v in counts.items()))
-    label.setWindowTitle("Stakeholder Risk Tracker")
-    label.show()
-    return app.exec()
+    window = build_window(register, settings)
+    window.show()  # type: ignore[attr-defined]
+    if os.environ.get("RISK_TRACKER_STARTUP_TIMING"):
+        from PySide6.QtCore import QTimer
+
+        def report() -> None:
+            print(f"startup: main window shown after {time.perf_counter() - STARTED:.3f} s", file=sys.stderr)
+
+        QTimer.singleShot(0, report)
+    code = int(app.exec())  # type: ignore[attr-defined]
+    register.dispose()  # type: ignore[attr-defined]
+    return code

@@ -1,0 +1,474 @@
+"""The register tables as pages of rows: sorting, filtering and quick search in SQL.
+
+A register view never loads a whole table.  It asks for one page at a time
+(``fetch_page``: one ``SELECT ... ORDER BY ... LIMIT/OFFSET``) and, separately and
+later, for the number of matching rows (``count_rows``), so the first rows of a
+million-event register are on screen before the count is known.
+
+Refs sort by id (creation order): "E-10000" would sort before "E-9999" as text.
+Sorting always ends with the record id, in the same direction as the sort key, so
+pages are stable and an index on the sort column (SQLite indexes carry the rowid)
+serves the whole ``ORDER BY``.
+
+``RegisterRowSource`` wraps these functions for one kind with one short read
+session per call; it is what the GUI's windowed table model is fed from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, and_, false, func, literal, or_, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from db.classification import LEVELS
+from db.enums import EventKind, PartnershipStatus, RiskCategory, RiskStatus, StakeholderKind
+from db.models import Event, Partnership, Risk, Stakeholder
+from db.scales import DEFAULT_BANDS, Bands
+
+if TYPE_CHECKING:
+    from db.engine import Register
+
+# How a column's values are shown; the GUI maps each to a display rule.
+TEXT, REF, DATE, ENUM, INT, NUMBER, STANCE, SCORE, LEVEL = (
+    "text", "ref", "date", "enum", "int", "number", "stance", "score", "level"
+)
+
+
+@dataclass(frozen=True)
+class RegisterColumn:
+    key: str
+    label: str
+    expr: Any  # a SQL column expression
+    format: str = TEXT
+    sortable: bool = True
+    sort_expr: Any = None  # what ORDER BY uses when it is not ``expr``
+    joined: bool = False  # the value comes from a joined table (partner's name...)
+
+    @property
+    def order_expr(self) -> Any:
+        return self.expr if self.sort_expr is None else self.sort_expr
+
+
+@dataclass(frozen=True)
+class ChoiceFilter:
+    """A filter on one enum column: the values the user may pick."""
+
+    label: str  # "Kind", "Status", "Category"
+    expr: Any
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RegisterSpec:
+    kind: str
+    title: str  # "Events"
+    table: Any
+    columns: tuple[RegisterColumn, ...]
+    joins: tuple[tuple[Any, Any], ...]  # (target, on clause) outer joins for display columns
+    search: tuple[Any, ...]  # text columns searched by the quick search
+    choice: ChoiceFilter | None = None  # kind / category
+    status: ChoiceFilter | None = None
+    date: Any = None  # the date column of the date-range filter
+    date_label: str = ""
+    score: Any = None  # score expression for the band filter (risks)
+    default_sort: tuple[str, bool] = ("ref", False)  # (column key, descending)
+
+    def column(self, key: str) -> RegisterColumn:
+        for col in self.columns:
+            if col.key == key:
+                return col
+        raise KeyError(key)
+
+    def column_index(self, key: str) -> int:
+        return [c.key for c in self.columns].index(key)
+
+
+@dataclass(frozen=True)
+class RegisterFilter:
+    """What the user narrowed a register to.  Empty tuples mean "any"."""
+
+    text: str = ""
+    choices: tuple[str, ...] = ()  # event kind, stakeholder kind or risk category
+    statuses: tuple[str, ...] = ()
+    bands: tuple[str, ...] = ()
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    classifications: tuple[str, ...] = ()
+
+    def is_empty(self) -> bool:
+        return self == RegisterFilter()
+
+
+@dataclass(frozen=True)
+class RegisterSort:
+    key: str
+    descending: bool = False
+
+
+# --------------------------------------------------------------------------- specs
+
+
+def _specs() -> dict[str, RegisterSpec]:
+    partner = aliased(Stakeholder, name="partner")
+    ev_stakeholder = aliased(Stakeholder, name="ev_stakeholder")
+    ev_partnership = aliased(Partnership, name="ev_partnership")
+    t_ev: Any = Event
+    t_r: Any = Risk
+    t_p: Any = Partnership
+    t_s: Any = Stakeholder
+    score = t_r.likelihood * t_r.impact
+    residual = func.coalesce(t_r.residual_likelihood, t_r.likelihood) * func.coalesce(
+        t_r.residual_impact, t_r.impact
+    )
+    return {
+        "event": RegisterSpec(
+            kind="event",
+            title="Events",
+            table=Event,
+            columns=(
+                RegisterColumn("ref", "Ref", t_ev.ref, REF, sort_expr=t_ev.id),
+                RegisterColumn("occurred_on", "Date", t_ev.occurred_on, DATE),
+                RegisterColumn("title", "Title", t_ev.title),
+                RegisterColumn("kind", "Kind", t_ev.kind, ENUM),
+                RegisterColumn("stakeholder", "Stakeholder", ev_stakeholder.name, sortable=False, joined=True),
+                RegisterColumn("partnership", "Partnership", ev_partnership.name, sortable=False, joined=True),
+                RegisterColumn("severity", "Severity", t_ev.severity, INT),
+                RegisterColumn("sentiment", "Sentiment", t_ev.sentiment, STANCE, sortable=False),
+                RegisterColumn("channel", "Channel", t_ev.channel, ENUM, sortable=False),
+                RegisterColumn("classification", "Classification", t_ev.classification, LEVEL, sortable=False),
+            ),
+            joins=(
+                (ev_stakeholder, ev_stakeholder.id == t_ev.stakeholder_id),
+                (ev_partnership, ev_partnership.id == t_ev.partnership_id),
+            ),
+            search=(t_ev.title,),
+            choice=ChoiceFilter("Kind", t_ev.kind, tuple(e.value for e in EventKind)),
+            date=t_ev.occurred_on,
+            date_label="Occurred",
+            default_sort=("occurred_on", True),
+        ),
+        "risk": RegisterSpec(
+            kind="risk",
+            title="Risks",
+            table=Risk,
+            columns=(
+                RegisterColumn("ref", "Ref", t_r.ref, REF, sort_expr=t_r.id),
+                RegisterColumn("title", "Title", t_r.title),
+                RegisterColumn("category", "Category", t_r.category, ENUM),
+                RegisterColumn("likelihood", "Likelihood", t_r.likelihood, INT),
+                RegisterColumn("impact", "Impact", t_r.impact, INT),
+                RegisterColumn("score", "Score", score, SCORE),
+                RegisterColumn("residual_score", "Residual", residual, SCORE),
+                RegisterColumn("status", "Status", t_r.status, ENUM),
+                RegisterColumn("owner", "Owner", t_r.owner),
+                RegisterColumn("review_due", "Review due", t_r.review_due, DATE),
+                RegisterColumn("classification", "Classification", t_r.classification, LEVEL),
+            ),
+            joins=(),
+            search=(t_r.title, t_r.owner),
+            choice=ChoiceFilter("Category", t_r.category, tuple(e.value for e in RiskCategory)),
+            status=ChoiceFilter("Status", t_r.status, tuple(e.value for e in RiskStatus)),
+            date=t_r.review_due,
+            date_label="Review due",
+            score=score,
+            default_sort=("score", True),
+        ),
+        "partnership": RegisterSpec(
+            kind="partnership",
+            title="Partnerships",
+            table=Partnership,
+            columns=(
+                RegisterColumn("ref", "Ref", t_p.ref, REF, sort_expr=t_p.id),
+                RegisterColumn("name", "Name", t_p.name),
+                RegisterColumn("partner", "Partner", partner.name, joined=True),
+                RegisterColumn("status", "Status", t_p.status, ENUM),
+                RegisterColumn("network", "Network", t_p.network, ENUM),
+                RegisterColumn("announced_on", "Announced", t_p.announced_on, DATE),
+                RegisterColumn("ended_on", "Ended", t_p.ended_on, DATE),
+                RegisterColumn("owner", "Owner", t_p.owner),
+                RegisterColumn("classification", "Classification", t_p.classification, LEVEL),
+            ),
+            joins=((partner, partner.id == t_p.partner_id),),
+            search=(t_p.name, t_p.owner),
+            status=ChoiceFilter("Status", t_p.status, tuple(e.value for e in PartnershipStatus)),
+            date=t_p.announced_on,
+            date_label="Announced",
+            default_sort=("ref", False),
+        ),
+        "stakeholder": RegisterSpec(
+            kind="stakeholder",
+            title="Stakeholders",
+            table=Stakeholder,
+            columns=(
+                RegisterColumn("ref", "Ref", t_s.ref, REF, sort_expr=t_s.id),
+                RegisterColumn("name", "Name", t_s.name),
+                RegisterColumn("kind", "Kind", t_s.kind, ENUM),
+                RegisterColumn("influence", "Influence", t_s.influence, INT),
+                RegisterColumn("interest", "Interest", t_s.interest, INT),
+                RegisterColumn("stance", "Stance", t_s.stance, STANCE),
+                RegisterColumn("relationship_owner", "Relationship owner", t_s.relationship_owner),
+                RegisterColumn("classification", "Classification", t_s.classification, LEVEL),
+            ),
+            joins=(),
+            search=(t_s.name, t_s.relationship_owner),
+            choice=ChoiceFilter("Kind", t_s.kind, tuple(e.value for e in StakeholderKind)),
+            default_sort=("ref", False),
+        ),
+    }
+
+
+SPECS: dict[str, RegisterSpec] = _specs()
+CLASSIFICATION_VALUES: tuple[str, ...] = tuple(level.value for level in LEVELS)
+KIND_ORDER: tuple[str, ...] = ("risk", "event", "partnership", "stakeholder")
+
+
+def spec_for(kind: str) -> RegisterSpec:
+    try:
+        return SPECS[kind]
+    except KeyError:
+        raise ValueError(f"unknown register kind {kind!r}") from None
+
+
+# --------------------------------------------------------------------------- SQL
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+REF_LIKE = re.compile(r"^[A-Za-z]-\d*$")
+
+
+def looks_like_ref(text: str) -> bool:
+    """``E-00``, ``r-12``: the quick search then means "refs starting with this"."""
+    return bool(REF_LIKE.match(text.strip()))
+
+
+def _text_condition(session: Session, spec: RegisterSpec, text: str) -> ColumnElement[bool]:
+    """Quick search: a ref prefix (through the ref index), else any search column contains it."""
+    needle = text.strip()
+    if looks_like_ref(needle):
+        upper = needle.upper()
+        ref_col = spec.table.ref
+        # A range, not a LIKE, so the unique index on ref serves it on every backend.
+        return and_(ref_col >= upper, ref_col < upper + "\uffff")
+    is_sqlite = session.get_bind().dialect.name == "sqlite"
+    pattern = _like_pattern(needle)
+    parts: list[ColumnElement[bool]] = []
+    for col in spec.search:
+        # SQLite's LIKE ignores ASCII case already; ILIKE would wrap both sides in lower().
+        parts.append(col.like(pattern, escape="\\") if is_sqlite else col.ilike(pattern, escape="\\"))
+    return or_(*parts)
+
+
+def where_clauses(
+    session: Session, spec: RegisterSpec, flt: RegisterFilter | None, bands: Bands = DEFAULT_BANDS
+) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of a filter (base-table columns only: count needs no join)."""
+    if flt is None:
+        return []
+    out: list[ColumnElement[bool]] = []
+    if flt.text.strip():
+        out.append(_text_condition(session, spec, flt.text))
+    if flt.choices and spec.choice is not None:
+        out.append(spec.choice.expr.in_(list(flt.choices)))
+    if flt.statuses and spec.status is not None:
+        out.append(spec.status.expr.in_(list(flt.statuses)))
+    if flt.bands and spec.score is not None:
+        ranges = [(lo, hi) for name, lo, hi in bands.ranges() if name in flt.bands]
+        out.append(or_(*[spec.score.between(lo, hi) for lo, hi in ranges]) if ranges else false())
+    if spec.date is not None:
+        if flt.date_from is not None:
+            out.append(spec.date >= flt.date_from)
+        if flt.date_to is not None:
+            out.append(spec.date <= flt.date_to)
+    if flt.classifications:
+        out.append(spec.table.classification.in_(list(flt.classifications)))
+    return out
+
+
+def _without_index(expr: Any, fmt: str) -> Any:
+    """The same ordering, but an expression SQLite cannot serve from an index."""
+    if fmt in (INT, NUMBER, SCORE, STANCE, REF):
+        return expr + 0
+    return expr.concat("")
+
+
+def _sort_column(spec: RegisterSpec, sort: RegisterSort | None) -> RegisterColumn:
+    if sort is not None:
+        col = spec.column(sort.key)
+        if col.sortable:
+            return col
+    return spec.column(spec.default_sort[0])
+
+
+def _order_by(
+    spec: RegisterSpec, sort: RegisterSort | None, *, scan: bool = False
+) -> list[Any]:
+    key, descending = spec.default_sort
+    if sort is not None:
+        col = spec.column(sort.key)
+        if col.sortable:
+            key, descending = sort.key, sort.descending
+    column = spec.column(key)
+    expr = column.order_expr
+    tie = spec.table.id
+    if scan:
+        # A quick search may match few rows.  Walking the sort index then costs one
+        # random table read per row (seconds on a million rows when matches are rare);
+        # one sequential scan with a top-N sort costs the same whatever the matches.
+        expr = _without_index(expr, REF if column.sort_expr is not None else column.format)
+        tie = tie + 0
+    if descending:
+        return [expr.desc(), tie.desc()]
+    return [expr.asc(), tie.asc()]
+
+
+def page_statement(
+    session: Session,
+    *,
+    kind: str,
+    offset: int,
+    limit: int,
+    sort: RegisterSort | None = None,
+    flt: RegisterFilter | None = None,
+    bands: Bands = DEFAULT_BANDS,
+) -> Any:
+    """One page: the ids of the page chosen on the base table alone (filter, order,
+    LIMIT/OFFSET), then the display columns joined for those few rows only."""
+    spec = spec_for(kind)
+    table: Any = spec.table
+    sort_col = _sort_column(spec, sort)
+    inner = select(table.id).select_from(table)
+    if sort_col.joined:
+        for target, onclause in spec.joins:
+            inner = inner.outerjoin(target, onclause)
+    conditions = where_clauses(session, spec, flt, bands)
+    if conditions:
+        inner = inner.where(*conditions)
+    text = flt.text.strip() if flt is not None else ""
+    scan = bool(text) and not looks_like_ref(text) and session.get_bind().dialect.name == "sqlite"
+    inner = inner.order_by(*_order_by(spec, sort, scan=scan)).offset(max(0, offset)).limit(max(0, limit))
+    page = inner.subquery("page")
+    stmt = select(table.id, *[c.expr.label(c.key) for c in spec.columns]).select_from(
+        page.join(table, table.id == page.c.id)
+    )
+    for target, onclause in spec.joins:
+        stmt = stmt.outerjoin(target, onclause)
+    return stmt.order_by(*_order_by(spec, sort))
+
+
+def fetch_page(
+    session: Session,
+    *,
+    kind: str,
+    offset: int,
+    limit: int,
+    sort: RegisterSort | None = None,
+    flt: RegisterFilter | None = None,
+    bands: Bands = DEFAULT_BANDS,
+) -> list[tuple[Any, ...]]:
+    """One page of rows: ``(id, value of each spec column...)``."""
+    stmt = page_statement(session, kind=kind, offset=offset, limit=limit, sort=sort, flt=flt, bands=bands)
+    return [tuple(row) for row in session.execute(stmt)]
+
+
+def count_rows(
+    session: Session, *, kind: str, flt: RegisterFilter | None = None, bands: Bands = DEFAULT_BANDS
+) -> int:
+    spec = spec_for(kind)
+    stmt = select(func.count()).select_from(spec.table)
+    conditions = where_clauses(session, spec, flt, bands)
+    if conditions:
+        stmt = stmt.where(*conditions)
+    return int(session.execute(stmt).scalar() or 0)
+
+
+def describe_rows(session: Session, *, kind: str, ids: Sequence[int]) -> list[tuple[int, str, str]]:
+    """``(id, ref, title or name)`` of some records, for confirmations ("delete E-0001 ...")."""
+    spec = spec_for(kind)
+    table: Any = spec.table
+    label_col = table.title if hasattr(table, "title") else table.name
+    out: list[tuple[int, str, str]] = []
+    id_list = list(ids)
+    for start in range(0, len(id_list), 500):
+        chunk = id_list[start : start + 500]
+        stmt = select(table.id, table.ref, label_col).where(table.id.in_(chunk)).order_by(table.ref)
+        out.extend((int(r[0]), str(r[1]), str(r[2])) for r in session.execute(stmt))
+    return out
+
+
+def register_is_empty(session: Session) -> bool:
+    """True when the register holds no record of any kind (the first-run welcome)."""
+    for kind in KIND_ORDER:
+        table: Any = spec_for(kind).table
+        if session.execute(select(literal(1)).select_from(table).limit(1)).first() is not None:
+            return False
+    return True
+
+
+# --------------------------------------------------------------------------- row source
+
+
+@dataclass
+class RegisterRowSource:
+    """The rows of one register kind, a page at a time, from a fresh short session per call.
+
+    Qt-free: the GUI's windowed table model is fed from it (``count`` and ``fetch``);
+    tests and exports use it directly.
+    """
+
+    register: Register
+    kind: str
+    bands_provider: Callable[[], Bands] = field(default=lambda: DEFAULT_BANDS)
+
+    @property
+    def spec(self) -> RegisterSpec:
+        return spec_for(self.kind)
+
+    @property
+    def columns(self) -> tuple[RegisterColumn, ...]:
+        return self.spec.columns
+
+    def count(self, flt: RegisterFilter | None = None) -> int:
+        with self.register.session() as session:
+            return count_rows(session, kind=self.kind, flt=flt, bands=self.bands_provider())
+
+    def fetch(
+        self,
+        offset: int,
+        limit: int,
+        sort: RegisterSort | None = None,
+        flt: RegisterFilter | None = None,
+    ) -> list[tuple[Any, ...]]:
+        with self.register.session() as session:
+            return fetch_page(
+                session,
+                kind=self.kind,
+                offset=offset,
+                limit=limit,
+                sort=sort,
+                flt=flt,
+                bands=self.bands_provider(),
+            )
+
+    def iter_rows(
+        self, sort: RegisterSort | None = None, flt: RegisterFilter | None = None, batch: int = 5000
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """Every matching row, a batch at a time (export of the rows shown)."""
+        offset = 0
+        while True:
+            rows = self.fetch(offset, batch, sort, flt)
+            if not rows:
+                return
+            yield rows
+            if len(rows) < batch:
+                return
+            offset += len(rows)

@@ -1,0 +1,78 @@
+"""How register values look in a table cell: text, alignment, band colours.
+
+Band and stance colours come from the one palette shared with the PDF
+(``desktop.briefing.palette``); text drawn on a coloured cell is black or white,
+whichever reads better on that colour, so it stays readable in light and dark themes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+
+from db.enums import STANCE_LABELS, label
+from db.queries import registers as rq
+from desktop.briefing.palette import band_colour, stance_colour
+
+
+def relative_luminance(colour: QColor) -> float:
+    """WCAG relative luminance of a colour (0 black .. 1 white)."""
+
+    def channel(value: float) -> float:
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+    return (
+        0.2126 * channel(colour.redF())
+        + 0.7152 * channel(colour.greenF())
+        + 0.0722 * channel(colour.blueF())
+    )
+
+
+def contrast_ratio(a: QColor, b: QColor) -> float:
+    la, lb = relative_luminance(a), relative_luminance(b)
+    hi, lo = max(la, lb), min(la, lb)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def readable_text_colour(background: QColor) -> QColor:
+    """Black or white, whichever contrasts more with ``background``."""
+    black, white = QColor(Qt.GlobalColor.black), QColor(Qt.GlobalColor.white)
+    return black if contrast_ratio(background, black) >= contrast_ratio(background, white) else white
+
+
+def band_qcolor(band: str) -> QColor:
+    return QColor(band_colour(band))
+
+
+def stance_qcolor(stance: int) -> QColor:
+    return QColor(stance_colour(stance))
+
+
+def display_text(value: Any, fmt: str) -> str:
+    if value is None:
+        return ""
+    if fmt == rq.DATE:
+        return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value)
+    if fmt == rq.ENUM:
+        return label(value)
+    if fmt == rq.STANCE:
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            return str(value)
+        sign = "+" if number > 0 else ""
+        return f"{sign}{number} {STANCE_LABELS.get(number, '')}".strip()
+    if fmt == rq.NUMBER:
+        return f"{value:,.2f}" if isinstance(value, float) else str(value)
+    return str(value)
+
+
+def alignment(fmt: str) -> Qt.AlignmentFlag:
+    if fmt == rq.SCORE:
+        return Qt.AlignmentFlag.AlignCenter
+    if fmt in (rq.INT, rq.NUMBER):
+        return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+    return Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter

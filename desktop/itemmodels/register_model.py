@@ -1,0 +1,338 @@
+"""A windowed table model: a million rows on screen without loading them.
+
+The model is fed by a Qt-free *row source* (``db.queries.registers.RegisterRowSource``
+or anything with the same ``columns``, ``count`` and ``fetch``).  It keeps a small
+cache of pages and asks the source for a page only when the view paints a row of it,
+so one SQL query (``ORDER BY ... LIMIT/OFFSET``) serves each page.
+
+The first page is fetched at once; the number of matching rows is counted later on a
+worker thread, so the first rows paint before the count is known.  Until then the
+model grows page by page (``canFetchMore``/``fetchMore``); when the count arrives it
+exposes every row and the scroll bar shows the whole register.
+
+Sorting (``sort``) and filtering (``set_filter``) only change what is asked of the
+source: the database does the work.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush
+
+from db.queries import registers as rq
+from db.queries.registers import RegisterColumn, RegisterFilter, RegisterSort
+from db.scales import DEFAULT_BANDS, Bands
+from desktop.itemmodels import display
+
+PAGE_SIZE = 200
+MAX_CACHED_PAGES = 60  # 12,000 rows at most in memory
+
+ID_ROLE = Qt.ItemDataRole.UserRole + 1  # the record id of the row
+SORT_VALUE_ROLE = Qt.ItemDataRole.UserRole + 2  # the raw value
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class RowSource(Protocol):
+    @property
+    def columns(self) -> tuple[RegisterColumn, ...]: ...
+
+    def count(self, flt: RegisterFilter | None = None) -> int: ...
+
+    def fetch(
+        self, offset: int, limit: int, sort: RegisterSort | None = None, flt: RegisterFilter | None = None
+    ) -> list[tuple[Any, ...]]: ...
+
+
+class RegisterTableModel(QAbstractTableModel):
+    """Rows ``(id, value...)`` from a row source, a page at a time."""
+
+    count_changed = Signal(int)  # the exact number of matching rows is known
+    query_changed = Signal()  # the sort or the filter changed (rows were reset)
+    fetch_failed = Signal(str)
+
+    def __init__(
+        self,
+        source: RowSource,
+        *,
+        bands: Callable[[], Bands] | None = None,
+        page_size: int = PAGE_SIZE,
+        count_in_background: bool = True,
+        parent: QObject | None = None,
+    ):
+        super().__init__(parent)
+        self._source = source
+        self._columns: tuple[RegisterColumn, ...] = tuple(source.columns)
+        self._bands = bands or (lambda: DEFAULT_BANDS)
+        self._page_size = max(1, page_size)
+        self._background = count_in_background
+        self._sort: RegisterSort | None = None
+        self._filter = RegisterFilter()
+        self._pages: OrderedDict[int, list[tuple[Any, ...]]] = OrderedDict()
+        self._rows = 0  # rows exposed to the view
+        self._total: int | None = None  # exact count once known
+        self._generation = 0  # bumps on every reset/refresh: late counts are ignored
+        self.fetch_count = 0  # pages fetched (tests and diagnostics)
+        self._reload()
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def source(self) -> RowSource:
+        return self._source
+
+    @property
+    def columns(self) -> tuple[RegisterColumn, ...]:
+        return self._columns
+
+    def set_source(self, source: RowSource) -> None:
+        """Another register was opened: same columns, new rows."""
+        self.beginResetModel()
+        self._source = source
+        self._columns = tuple(source.columns)
+        self._clear()
+        self.endResetModel()
+        self._after_reset()
+
+    def current_sort(self) -> RegisterSort | None:
+        return self._sort
+
+    def current_filter(self) -> RegisterFilter:
+        return self._filter
+
+    def set_filter(self, flt: RegisterFilter) -> None:
+        if flt == self._filter:
+            return
+        self._filter = flt
+        self._reload()
+        self.query_changed.emit()
+
+    def set_sort(self, sort: RegisterSort | None) -> None:
+        if sort == self._sort:
+            return
+        self._sort = sort
+        self._reload()
+        self.query_changed.emit()
+
+    def total(self) -> int | None:
+        """The exact number of matching rows, or None while it is being counted."""
+        return self._total
+
+    def id_at(self, row: int) -> int | None:
+        record = self._row(row)
+        return int(record[0]) if record is not None else None
+
+    def values_at(self, row: int) -> tuple[Any, ...] | None:
+        record = self._row(row)
+        return tuple(record[1:]) if record is not None else None
+
+    def row_of_id(self, record_id: int) -> int | None:
+        """The row of a record among the pages already loaded (None if not loaded)."""
+        for page, rows in self._pages.items():
+            for i, record in enumerate(rows):
+                if record[0] == record_id:
+                    return page * self._page_size + i
+        return None
+
+    def refresh(self) -> None:
+        """The data changed: forget the cached pages and recount, keeping the rows' places."""
+        self._generation += 1
+        self._pages.clear()
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(self._rows - 1, self.columnCount() - 1)
+            )
+        first = self._load_page(0)
+        if first is None:
+            return
+        if len(first) < self._page_size:
+            self._set_total(len(first))
+        else:
+            if self._rows < len(first):
+                self._grow_to(len(first))
+            self._total = None
+            self._start_count()
+
+    # ------------------------------------------------------------------ Qt model API
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._rows
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._columns):
+            col = self._columns[section]
+            if role == Qt.ItemDataRole.DisplayRole:
+                return col.label
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return col.label if col.sortable else f"{col.label} (not sortable)"
+        elif orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
+            return section + 1
+        return None
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        column = index.column()
+        if not 0 <= column < len(self._columns):
+            return None
+        record = self._row(index.row())
+        if record is None:
+            return None
+        col = self._columns[column]
+        value = record[column + 1]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return display.display_text(value, col.format)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            text = display.display_text(value, col.format)
+            if col.format == rq.SCORE and value is not None:
+                return f"{text}: {self._bands().band(int(value))} band"
+            return text if len(text) > 40 else None
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return display.alignment(col.format)
+        if role == Qt.ItemDataRole.BackgroundRole and col.format == rq.SCORE and value is not None:
+            return QBrush(display.band_qcolor(self._bands().band(int(value))))
+        if role == Qt.ItemDataRole.ForegroundRole and col.format == rq.SCORE and value is not None:
+            background = display.band_qcolor(self._bands().band(int(value)))
+            return QBrush(display.readable_text_colour(background))
+        if role == Qt.ItemDataRole.DecorationRole and col.format == rq.STANCE and value is not None:
+            return display.stance_qcolor(int(value))
+        if role == ID_ROLE:
+            return int(record[0])
+        if role == SORT_VALUE_ROLE:
+            return value
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self._columns) or not self._columns[column].sortable:
+            return
+        descending = order == Qt.SortOrder.DescendingOrder
+        self.set_sort(RegisterSort(self._columns[column].key, descending))
+
+    def canFetchMore(self, parent: _Index) -> bool:
+        if parent.isValid() or self._total is not None:
+            return False
+        return self._rows > 0 and self._rows % self._page_size == 0
+
+    def fetchMore(self, parent: _Index) -> None:
+        if not self.canFetchMore(parent):
+            return
+        page = self._rows // self._page_size
+        rows = self._load_page(page)
+        if rows is None:
+            return
+        if rows:
+            self._grow_to(self._rows + len(rows))
+        if len(rows) < self._page_size and self._total is None:
+            self._total = self._rows
+            self.count_changed.emit(self._rows)
+
+    # ------------------------------------------------------------------ internals
+
+    def _clear(self) -> None:
+        self._generation += 1
+        self._pages.clear()
+        self._rows = 0
+        self._total = None
+
+    def _reload(self) -> None:
+        self.beginResetModel()
+        self._clear()
+        first = self._load_page(0)
+        first = first or []
+        self._rows = len(first)
+        self.endResetModel()
+        self._after_reset(first_len=len(first))
+
+    def _after_reset(self, first_len: int | None = None) -> None:
+        if first_len is None:
+            first = self._load_page(0) or []
+            if first:
+                self._grow_to(len(first))
+            first_len = len(first)
+        if first_len < self._page_size:
+            self._total = first_len
+            self.count_changed.emit(first_len)
+        else:
+            self._start_count()
+
+    def _grow_to(self, rows: int) -> None:
+        if rows > self._rows:
+            self.beginInsertRows(QModelIndex(), self._rows, rows - 1)
+            self._rows = rows
+            self.endInsertRows()
+        elif rows < self._rows:
+            self.beginRemoveRows(QModelIndex(), rows, self._rows - 1)
+            self._rows = rows
+            for page in [p for p in self._pages if p * self._page_size >= rows]:
+                del self._pages[page]
+            self.endRemoveRows()
+
+    def _set_total(self, total: int) -> None:
+        self._total = total
+        self._grow_to(total)
+        self.count_changed.emit(total)
+
+    def _start_count(self) -> None:
+        generation = self._generation
+        flt = self._filter
+        source = self._source
+        if not self._background:
+            self._count_done(generation, source.count(flt))
+            return
+        from desktop.tasks import run_task
+
+        handle = run_task(lambda _progress: source.count(flt), title="count", parent=self)
+        handle.succeeded.connect(lambda total: self._count_done(generation, total))
+        handle.failed.connect(self.fetch_failed)
+
+    def _count_done(self, generation: int, total: int) -> None:
+        if generation != self._generation:
+            return  # the filter or the data changed meanwhile
+        self._set_total(int(total))
+
+    def _load_page(self, page: int, emit_errors: bool = True) -> list[tuple[Any, ...]] | None:
+        cached = self._pages.get(page)
+        if cached is not None:
+            self._pages.move_to_end(page)
+            return cached
+        try:
+            rows = self._source.fetch(page * self._page_size, self._page_size, self._sort, self._filter)
+        except Exception as exc:  # noqa: BLE001 - shown to the user, the view stays usable
+            from desktop.tasks import describe_error
+
+            if emit_errors:
+                self.fetch_failed.emit(describe_error(exc))
+            return None
+        self.fetch_count += 1
+        self._pages[page] = rows
+        while len(self._pages) > MAX_CACHED_PAGES:
+            self._pages.popitem(last=False)
+        return rows
+
+    def _row(self, row: int) -> Sequence[Any] | None:
+        if not 0 <= row < self._rows:
+            return None
+        page, offset = divmod(row, self._page_size)
+        rows = self._load_page(page)
+        if rows is None or offset >= len(rows):
+            return None
+        return rows[offset]

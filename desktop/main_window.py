@@ -1,0 +1,737 @@
+"""The main window: navigation, menus, toolbar, status bar.
+
+The pages are listed once, in ``PAGES``: a title and a factory ``(context, parent)
+-> QWidget``.  Screens written elsewhere are imported when first shown, so a screen
+that is missing (or fails to build) shows a plain placeholder rather than stopping
+the app, and start-up pays only for the page on screen.
+
+The window never writes to the register itself: New and Edit open the record form
+(``desktop.dialogs.forms.open_form``, which pushes its own undo command), Delete
+pushes ``desktop.undo.DeleteRecordsCommand``; every change comes back through
+``context.data_changed``.  A timer polls the register's change counter so that
+changes made by other users (another process, another machine) refresh the views.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib
+import importlib.util
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QStyle,
+    QToolBar,
+    QWidget,
+)
+
+from db.errors import RegisterError
+from desktop import PRODUCT_NAME, __version__
+from desktop import settings as keys
+from desktop.context import AppContext
+from desktop.widgets.placeholder import PlaceholderPage
+
+PageFactory = Callable[[AppContext, QWidget], QWidget]
+KIND_LABELS = {"risk": "Risk", "event": "Event", "partnership": "Partnership", "stakeholder": "Stakeholder"}
+REGISTER_PAGE = {"risk": "Risks", "event": "Events", "partnership": "Partnerships", "stakeholder": "Stakeholders"}
+DEFAULT_NEW_KIND = "event"  # logging what happened is the most frequent job
+
+
+def _lazy(module: str, class_name: str, what: str) -> PageFactory:
+    """A factory that imports ``module.class_name`` when the page is first shown."""
+
+    def factory(context: AppContext, parent: QWidget) -> QWidget:
+        if importlib.util.find_spec(module) is None:
+            return PlaceholderPage(what, f"The {what.lower()} screen is coming in a later version.", parent)
+        try:
+            cls = getattr(importlib.import_module(module), class_name)
+            return cls(context, parent)  # type: ignore[no-any-return]
+        except Exception as exc:  # noqa: BLE001 - one broken screen must not stop the app
+            traceback.print_exc()
+            return PlaceholderPage(what, f"This screen could not be opened: {exc}", parent)
+
+    return factory
+
+
+def _register(kind: str) -> PageFactory:
+    def factory(context: AppContext, parent: QWidget) -> QWidget:
+        from desktop.views.register_view import RegisterView
+
+        return RegisterView(context, kind, parent)
+
+    return factory
+
+
+@dataclass(frozen=True)
+class Page:
+    title: str
+    icon: str  # freedesktop icon name (with a QStyle fallback below)
+    factory: PageFactory
+    kind: str | None = None  # the record kind a register page shows
+
+
+# The one list of pages: the navigation, the View menu and Ctrl+1.. shortcuts follow it.
+PAGES: tuple[Page, ...] = (
+    Page("Dashboard", "go-home", _lazy("desktop.views.dashboard_view", "DashboardView", "Dashboard")),
+    Page("Risk matrix", "view-grid", _lazy("desktop.views.matrix_view", "RiskMatrixView", "Risk matrix")),
+    Page("Risks", "dialog-warning", _register("risk"), "risk"),
+    Page("Events", "view-calendar", _register("event"), "event"),
+    Page("Partnerships", "emblem-shared", _register("partnership"), "partnership"),
+    Page("Stakeholders", "system-users", _register("stakeholder"), "stakeholder"),
+    Page(
+        "Stakeholder map",
+        "view-statistics",
+        _lazy("desktop.views.stakeholder_map_view", "StakeholderMapView", "Stakeholder map"),
+    ),
+    Page("Briefings", "document-print", _lazy("desktop.views.briefings_view", "BriefingsView", "Briefings")),
+)
+
+_FALLBACK_ICONS: dict[str, QStyle.StandardPixmap] = {
+    "go-home": QStyle.StandardPixmap.SP_DirHomeIcon,
+    "view-grid": QStyle.StandardPixmap.SP_FileDialogListView,
+    "dialog-warning": QStyle.StandardPixmap.SP_MessageBoxWarning,
+    "view-calendar": QStyle.StandardPixmap.SP_FileDialogDetailedView,
+    "emblem-shared": QStyle.StandardPixmap.SP_DriveNetIcon,
+    "system-users": QStyle.StandardPixmap.SP_DirIcon,
+    "view-statistics": QStyle.StandardPixmap.SP_FileDialogInfoView,
+    "document-print": QStyle.StandardPixmap.SP_DialogSaveButton,
+    "document-new": QStyle.StandardPixmap.SP_FileIcon,
+    "document-edit": QStyle.StandardPixmap.SP_FileDialogContentsView,
+    "edit-delete": QStyle.StandardPixmap.SP_TrashIcon,
+    "edit-undo": QStyle.StandardPixmap.SP_ArrowBack,
+    "edit-redo": QStyle.StandardPixmap.SP_ArrowForward,
+    "edit-find": QStyle.StandardPixmap.SP_FileDialogContentsView,
+    "document-open": QStyle.StandardPixmap.SP_DialogOpenButton,
+    "document-import": QStyle.StandardPixmap.SP_ArrowDown,
+    "document-export": QStyle.StandardPixmap.SP_ArrowUp,
+    "view-refresh": QStyle.StandardPixmap.SP_BrowserReload,
+    "application-exit": QStyle.StandardPixmap.SP_DialogCloseButton,
+    "preferences-system": QStyle.StandardPixmap.SP_FileDialogDetailedView,
+    "help-about": QStyle.StandardPixmap.SP_MessageBoxInformation,
+}
+
+
+def icon(name: str) -> QIcon:
+    """The desktop theme's icon, else a QStyle standard icon (nothing generated is shipped)."""
+    fallback = _FALLBACK_ICONS.get(name)
+    style = QApplication.style()
+    default = style.standardIcon(fallback) if fallback is not None else QIcon()
+    return QIcon.fromTheme(name, default)
+
+
+# --------------------------------------------------------------------------- forms (E2's API)
+
+
+def open_record_form(context: AppContext, kind: str, record_id: int | None, parent: QWidget | None) -> Any:
+    """Open the form for a new (``record_id`` None) or existing record.
+
+    The form pushes its own undo command when accepted and returns the record id.
+    """
+    try:
+        forms = importlib.import_module("desktop.dialogs.forms")
+    except ImportError:
+        QMessageBox.information(parent, "Forms", "Record forms are not available in this build yet.")
+        return None
+    return forms.open_form(context, kind, record_id=record_id, parent=parent)
+
+
+def briefing_dialog_available() -> bool:
+    return importlib.util.find_spec("desktop.dialogs.briefing_dialog") is not None
+
+
+# --------------------------------------------------------------------------- the window
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, context: AppContext, parent: QWidget | None = None, *, show_welcome: bool | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.setWindowTitle(PRODUCT_NAME)
+        self.setObjectName("main_window")
+        self._pages: dict[str, QWidget] = {}
+        self._seen_counter: int | None = None
+
+        self.central = QStackedWidget()
+        self.setCentralWidget(self.central)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setAccessibleName("Navigation")
+        self.nav.setIconSize(QSize(20, 20))
+        self.nav.setSpacing(1)
+        for page in PAGES:
+            item = QListWidgetItem(icon(page.icon), page.title)
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, page.title)
+            self.nav.addItem(item)
+        self.nav.setMaximumWidth(220)
+        self.nav.setMinimumWidth(150)
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("pages")
+        self.splitter.addWidget(self.nav)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setCollapsible(1, False)
+        self.central.addWidget(self.splitter)
+        self.welcome: QWidget | None = None
+
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+
+        self.nav.currentRowChanged.connect(self._show_row)
+        context.data_changed.connect(self._data_changed)
+        context.register_changed.connect(self._register_changed)
+        context.edit_requested.connect(self.edit_record)
+        context.show_requested.connect(self.show_record)
+        context.undo_stack.cleanChanged.connect(lambda _clean: self._update_actions())
+
+        self._restore_window_state()
+        if show_welcome is None:
+            show_welcome = self._register_is_empty()
+        if show_welcome:
+            self.show_welcome()
+        else:
+            self._open_first_page()
+        self._update_status()
+
+        self.poll_timer = QTimer(self)
+        self.poll_timer.timeout.connect(self.poll_for_changes)
+        seconds = context.settings.poll_seconds
+        if seconds > 0:
+            self.poll_timer.start(seconds * 1000)
+        QTimer.singleShot(0, self._remember_counter)
+
+    # ------------------------------------------------------------------ actions
+
+    def _action(
+        self,
+        text: str,
+        slot: Callable[..., Any],
+        *,
+        shortcut: QKeySequence.StandardKey | str | None = None,
+        icon_name: str | None = None,
+        tip: str | None = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        if isinstance(shortcut, QKeySequence.StandardKey):
+            action.setShortcuts(shortcut)
+        elif shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        plain = text.replace("&", "").rstrip(".")
+        action.setToolTip(tip or plain)
+        action.setStatusTip(tip or plain)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        K = QKeySequence.StandardKey
+        self.new_register_action = self._action("&New register...", self.new_register, icon_name="document-new")
+        self.open_register_action = self._action(
+            "&Open register...", self.open_register, shortcut=K.Open, icon_name="document-open"
+        )
+        self.import_action = self._action("&Import...", self.import_file, icon_name="document-import")
+        self.export_action = self._action(
+            "&Export shown rows...", self.export_rows, icon_name="document-export",
+            tip="Export the rows of the register shown, with its filters, to CSV or XLSX",
+        )
+        self.backup_action = self._action("&Backup...", self.backup)
+        self.settings_action = self._action(
+            "&Settings...", self.open_settings, shortcut=K.Preferences, icon_name="preferences-system"
+        )
+        self.quit_action = self._action("&Quit", self.close, shortcut=K.Quit, icon_name="application-exit")
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+
+        self.new_action = self._action(
+            "&New...", self.new_record, shortcut=K.New, icon_name="document-new",
+            tip="New record of the kind shown (an event elsewhere)",
+        )
+        self.new_actions: dict[str, QAction] = {
+            kind: self._action(f"New {label.lower()}...", lambda k=kind: self.new_record(k))
+            for kind, label in KIND_LABELS.items()
+        }
+        self.edit_action = self._action(
+            "&Edit...", self.edit_selected, icon_name="document-edit", tip="Edit the selected record"
+        )
+        self.edit_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.delete_action = self._action(
+            "&Delete...", self.delete_selected, shortcut=K.Delete, icon_name="edit-delete",
+            tip="Delete the selected records (asks first; can be undone)",
+        )
+        stack = self.context.undo_stack
+        self.undo_action = stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcuts(K.Undo)
+        self.undo_action.setIcon(icon("edit-undo"))
+        self.redo_action = stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts(K.Redo)
+        self.redo_action.setIcon(icon("edit-redo"))
+        for action in (self.undo_action, self.redo_action):
+            self.addAction(action)
+        self.find_action = self._action(
+            "&Find", self.find, shortcut=K.Find, icon_name="edit-find", tip="Search the register shown"
+        )
+        self.briefing_action = self._action(
+            "&Briefing pack...", self.briefing_pack, shortcut=K.Print, icon_name="document-print",
+            tip="Make a briefing pack (PDF)",
+        )
+        if not briefing_dialog_available():
+            self.briefing_action.setEnabled(False)
+            self.briefing_action.setToolTip("Briefing pack: coming soon")
+            self.briefing_action.setStatusTip("Briefing packs from the app are coming soon")
+        self.refresh_action = self._action(
+            "&Refresh", self.refresh, shortcut=K.Refresh, icon_name="view-refresh"
+        )
+        self.page_actions: list[QAction] = []
+        for row, page in enumerate(PAGES):
+            action = self._action(page.title, lambda r=row: self.show_page_row(r), icon_name=page.icon)
+            if row < 9:
+                action.setShortcut(QKeySequence(f"Ctrl+{row + 1}"))
+            self.page_actions.append(action)
+        self.about_action = self._action("&About", self.about, icon_name="help-about")
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([self.new_register_action, self.open_register_action])
+        file_menu.addSeparator()
+        file_menu.addActions([self.import_action, self.export_action, self.backup_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.briefing_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addAction(self.new_action)
+        new_menu = QMenu("New &record", self)
+        new_menu.addActions(list(self.new_actions.values()))
+        edit_menu.addMenu(new_menu)
+        edit_menu.addActions([self.edit_action, self.delete_action])
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.undo_action, self.redo_action])
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.find_action)
+
+        view_menu = bar.addMenu("&View")
+        view_menu.addActions(self.page_actions)
+        view_menu.addSeparator()
+        view_menu.addAction(self.refresh_action)
+        self.view_menu = view_menu
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.about_action)
+
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar("Main toolbar", self)
+        toolbar.setObjectName("main_toolbar")
+        toolbar.setAccessibleName("Main toolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.setIconSize(QSize(18, 18))
+        toolbar.addActions([self.new_action, self.edit_action, self.delete_action])
+        toolbar.addSeparator()
+        toolbar.addActions([self.undo_action, self.redo_action])
+        toolbar.addSeparator()
+        toolbar.addAction(self.find_action)
+        toolbar.addSeparator()
+        toolbar.addAction(self.briefing_action)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+        self.toolbar = toolbar
+        self.view_menu.addAction(toolbar.toggleViewAction())
+        # Every button gets the accessible name of its action (icon-only when the
+        # toolbar is narrowed or the style is changed to icons only).
+        for action in toolbar.actions():
+            widget = toolbar.widgetForAction(action)
+            if widget is not None and action.text():
+                widget.setAccessibleName(action.text().replace("&", "").rstrip("."))
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        self.database_label = QLabel()
+        self.database_label.setObjectName("database_label")
+        self.database_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.counts_label = QLabel()
+        self.counts_label.setObjectName("counts_label")
+        status.addPermanentWidget(self.database_label, 1)
+        status.addPermanentWidget(self.counts_label)
+
+    # ------------------------------------------------------------------ pages
+
+    def _open_first_page(self) -> None:
+        self.central.setCurrentWidget(self.splitter)
+        last = self.context.settings.get(keys.LAST_VIEW)
+        titles = [p.title for p in PAGES]
+        row = titles.index(last) if last in titles else 0
+        self.show_page_row(row)
+
+    def show_welcome(self) -> None:
+        from desktop.views.welcome_view import WelcomeView
+
+        if self.welcome is None:
+            self.welcome = WelcomeView(self.context, self)
+            self.welcome.import_requested.connect(self.import_file)  # type: ignore[attr-defined]
+            self.welcome.done.connect(self.leave_welcome)  # type: ignore[attr-defined]
+            self.central.addWidget(self.welcome)
+        self.central.setCurrentWidget(self.welcome)
+        self._update_actions()
+
+    def leave_welcome(self) -> None:
+        if self.central.currentWidget() is self.splitter:
+            return
+        self._open_first_page()
+
+    def on_welcome(self) -> bool:
+        return self.welcome is not None and self.central.currentWidget() is self.welcome
+
+    def show_page_row(self, row: int) -> None:
+        if self.on_welcome():
+            self._open_first_page()
+        if self.nav.currentRow() != row:
+            self.nav.setCurrentRow(row)  # calls _show_row
+        else:
+            self._show_row(row)
+
+    def show_page(self, title: str) -> QWidget:
+        row = [p.title for p in PAGES].index(title)
+        self.show_page_row(row)
+        return self._pages[title]
+
+    def page(self, title: str) -> QWidget | None:
+        """The page widget if it was built already."""
+        return self._pages.get(title)
+
+    def _show_row(self, row: int) -> None:
+        if not 0 <= row < len(PAGES):
+            return
+        page = PAGES[row]
+        widget = self._pages.get(page.title)
+        if widget is None:
+            widget = page.factory(self.context, self.stack)
+            widget.setObjectName(widget.objectName() or f"page_{row}")
+            self._pages[page.title] = widget
+            self.stack.addWidget(widget)
+            signal = getattr(widget, "selection_changed", None)
+            if signal is not None:
+                signal.connect(self._update_actions)
+        self.stack.setCurrentWidget(widget)
+        self.context.settings.set(keys.LAST_VIEW, page.title)
+        self._update_actions()
+
+    def current_page(self) -> QWidget | None:
+        if self.on_welcome():
+            return None
+        return self.stack.currentWidget()
+
+    def current_kind(self) -> str | None:
+        page = self.current_page()
+        kind = getattr(page, "kind", None)
+        return kind if isinstance(kind, str) and kind in KIND_LABELS else None
+
+    def _selected(self) -> tuple[str | None, list[int]]:
+        page = self.current_page()
+        kind = self.current_kind()
+        selected = getattr(page, "selected_ids", None)
+        if kind is None or not callable(selected):
+            return kind, []
+        return kind, list(selected())
+
+    def _update_actions(self) -> None:
+        kind, ids = self._selected()
+        self.edit_action.setEnabled(len(ids) == 1 or (len(ids) > 1 and kind is not None))
+        self.delete_action.setEnabled(bool(ids))
+        self.export_action.setEnabled(self.current_kind() is not None)
+        new_kind = kind or DEFAULT_NEW_KIND
+        self.new_action.setText(f"&New {new_kind}...")
+        self.new_action.setToolTip(f"New {new_kind}")
+        widget = self.toolbar.widgetForAction(self.new_action) if hasattr(self, "toolbar") else None
+        if widget is not None:
+            widget.setAccessibleName(f"New {new_kind}")
+
+    # ------------------------------------------------------------------ record actions
+
+    def new_record(self, kind: str | None = None) -> Any:
+        kind = kind or self.current_kind() or DEFAULT_NEW_KIND
+        return open_record_form(self.context, kind, None, self)
+
+    def edit_record(self, kind: str, record_id: int) -> Any:
+        return open_record_form(self.context, kind, record_id, self)
+
+    def edit_selected(self) -> Any:
+        kind, ids = self._selected()
+        if kind is None or not ids:
+            return None
+        page = self.current_page()
+        current = getattr(page, "current_id", None)
+        record_id = current() if callable(current) else None
+        return self.edit_record(kind, record_id if record_id is not None else ids[0])
+
+    def delete_selected(self) -> bool:
+        page = self.current_page()
+        delete = getattr(page, "delete_selected", None)
+        if callable(delete):
+            return bool(delete())
+        return False
+
+    def find(self) -> None:
+        page = self.current_page()
+        if not callable(getattr(page, "focus_search", None)):
+            page = self.show_page(REGISTER_PAGE[DEFAULT_NEW_KIND])
+        page.focus_search()  # type: ignore[union-attr]
+
+    def show_record(self, kind: str, record_id: int) -> None:
+        """Show a record in its register: search for its ref, select it."""
+        title = REGISTER_PAGE.get(kind)
+        if title is None:
+            return
+        view: Any = self.show_page(title)
+        from db import repository
+
+        try:
+            with self.context.register.session() as session:
+                ref = repository.get(session, kind, record_id).ref
+        except RegisterError:
+            return
+        view.clear_filters()
+        view.search.setText(ref)
+        view.search.flush()
+        view.select_record(record_id)
+
+    def refresh(self) -> None:
+        self.context.notify_changed()
+
+    # ------------------------------------------------------------------ file actions
+
+    def _open_target(self, target: str) -> bool:
+        from db.engine import open_register
+
+        try:
+            register = open_register(target)
+        except RegisterError as exc:
+            QMessageBox.warning(self, "Cannot open the register", str(exc))
+            return False
+        self.context.set_register(register)
+        return True
+
+    def new_register(self) -> None:
+        folder = self.context.settings.last_export_folder or str(Path.home())
+        path, _ = QFileDialog.getSaveFileName(
+            self, "New register", str(Path(folder) / "register.db"), "Registers (*.db);;All files (*)"
+        )
+        if not path:
+            return
+        if Path(path).exists():
+            QMessageBox.warning(
+                self, "New register", f"{path} already exists; choose Open register to open it."
+            )
+            return
+        self._open_target(path)
+
+    def open_register(self) -> None:
+        current = self.context.register.path
+        folder = str(current.parent) if current is not None else str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Open register", folder, "Registers (*.db);;All files (*)")
+        if path:
+            self._open_target(path)
+
+    def import_file(self) -> None:
+        from desktop.dialogs.import_dialog import ImportDialog
+
+        dialog = ImportDialog(self.context, self, kind=self.current_kind())
+        dialog.exec()
+        if dialog.imported and self.on_welcome() and not self._register_is_empty():
+            self.leave_welcome()
+
+    def export_rows(self) -> None:
+        page = self.current_page()
+        export = getattr(page, "export_shown", None)
+        if callable(export):
+            export()
+
+    def backup(self) -> None:
+        register = self.context.register
+        if register.path is None:
+            QMessageBox.information(
+                self, "Backup", "This register lives on a PostgreSQL server: back it up with pg_dump."
+            )
+            return
+        import datetime as dt
+
+        folder = self.context.settings.last_export_folder or str(register.path.parent)
+        suggested = Path(folder) / f"{register.path.stem}-{dt.date.today():%Y%m%d}.db"
+        path, _ = QFileDialog.getSaveFileName(self, "Back up the register", str(suggested), "Registers (*.db)")
+        if not path:
+            return
+        self.context.settings.last_export_folder = str(Path(path).parent)
+        from db.backup import backup_sqlite
+        from desktop.widgets.task_progress import run_with_progress
+
+        handle = run_with_progress(
+            self, "Backup", lambda _p: backup_sqlite(register, path), label="Copying the register...",
+            cancellable=False,
+        )
+        handle.succeeded.connect(lambda _info: self.statusBar().showMessage(f"Backed up to {path}", 8000))
+        handle.failed.connect(lambda msg: QMessageBox.warning(self, "Backup failed", msg))
+
+    def open_settings(self) -> None:
+        from desktop.dialogs.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.context, self)
+        if dialog.exec():
+            self.context.notify_changed()  # bands or names may change what views show
+
+    def briefing_pack(self) -> None:
+        if not briefing_dialog_available():
+            QMessageBox.information(self, "Briefing pack", "Briefing packs from the app are coming soon.")
+            return
+        module = importlib.import_module("desktop.dialogs.briefing_dialog")
+        opener = getattr(module, "open_briefing_dialog", None)
+        if callable(opener):
+            opener(self.context, self)
+            return
+        dialog_class = getattr(module, "BriefingDialog", None)
+        if dialog_class is not None:
+            dialog_class(self.context, self).exec()
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            f"About {PRODUCT_NAME}",
+            f"<h3>{html.escape(PRODUCT_NAME)} {html.escape(__version__)}</h3>"
+            "<p>Partnerships, the reputational risks they create, the criticism they draw, "
+            "and briefing packs marked with the right classification.</p>"
+            "<p>Classification labels are handling marks for this tracker's own content; "
+            "it is not an accredited system for classified information.</p>",
+        )
+
+    # ------------------------------------------------------------------ status and refresh
+
+    def _register_is_empty(self) -> bool:
+        from db.queries.registers import register_is_empty
+
+        try:
+            with self.context.register.session() as session:
+                return register_is_empty(session)
+        except Exception:  # noqa: BLE001 - a read error shows in the views instead
+            return False
+
+    def _update_status(self) -> None:
+        self.database_label.setText(f"Register: {self.context.register.display_name()}")
+        self.database_label.setToolTip(self.context.register.display_name())
+        self._count_records()
+
+    def _count_records(self) -> None:
+        from db import repository
+        from desktop.tasks import run_task
+
+        register = self.context.register
+
+        def job(_progress: Any) -> dict[str, int]:
+            with register.session() as session:
+                return repository.counts(session)
+
+        handle = run_task(job, title="counts", parent=self)
+        handle.succeeded.connect(self._show_counts)
+        self._counts_handle = handle
+
+    def _show_counts(self, counts: dict[str, int]) -> None:
+        order = ("risk", "event", "partnership", "stakeholder")
+        parts = []
+        for kind in order:
+            n = counts.get(kind, 0)
+            noun = REGISTER_PAGE[kind].lower() if n != 1 else kind
+            parts.append(f"{n:,} {noun}")
+        self.counts_label.setText("  |  ".join(parts))
+        self.last_counts = counts
+
+    def _data_changed(self) -> None:
+        self._count_records()
+        self._remember_counter()
+        self._update_actions()
+
+    def _register_changed(self) -> None:
+        self.context.settings.last_database = _safe_target(self.context.register.url)
+        self._update_status()
+        if self._register_is_empty():
+            self.show_welcome()
+        elif self.on_welcome():
+            self.leave_welcome()
+
+    def _read_counter(self) -> int | None:
+        from db.audit import change_counter
+
+        try:
+            with self.context.register.session() as session:
+                return change_counter(session)
+        except Exception:  # noqa: BLE001 - the server may be away for a moment; try again later
+            return None
+
+    def _remember_counter(self) -> None:
+        self._seen_counter = self._read_counter()
+
+    def poll_for_changes(self) -> bool:
+        """Refresh the views if someone else changed the register.  True when a refresh ran."""
+        value = self._read_counter()
+        if value is None or self._seen_counter is None:
+            self._seen_counter = value
+            return False
+        if value != self._seen_counter:
+            self._seen_counter = value
+            self.context.notify_changed()
+            return True
+        return False
+
+    # ------------------------------------------------------------------ window state
+
+    def _restore_window_state(self) -> None:
+        settings = self.context.settings
+        geometry = settings.get(keys.WINDOW_GEOMETRY)
+        if geometry:
+            self.restoreGeometry(QByteArray(geometry))
+        else:
+            self.resize(1280, 800)
+        state = settings.get(keys.WINDOW_STATE)
+        if state:
+            self.restoreState(QByteArray(state))
+
+    def save_window_state(self) -> None:
+        settings = self.context.settings
+        settings.set(keys.WINDOW_GEOMETRY, bytes(self.saveGeometry().data()))
+        settings.set(keys.WINDOW_STATE, bytes(self.saveState().data()))
+        settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.poll_timer.stop()
+        self.save_window_state()
+        super().closeEvent(event)
+
+
+def _safe_target(url: str) -> str:
+    """What to remember of a register's location: a path, or a URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    from db.engine import sqlite_path
+
+    path = sqlite_path(url)
+    if path is not None:
+        return str(path)
+    return make_url(url).set(password=None).render_as_string(hide_password=False)

@@ -1,0 +1,496 @@
+"""A register: one table per kind, sorted, filtered and searched in the database.
+
+``RegisterView(context, kind)`` shows the columns of ``db.queries.registers`` for the
+kind through the windowed ``RegisterTableModel``: quick search, filters (kind or
+category, status, band, a date range, classification), band-coloured score cells,
+double-click (or Enter) to edit, multi-select delete with a confirmation that names
+what will go, export of the rows shown, and a context menu.
+
+The view never writes: editing goes through ``context.edit_requested`` (the main
+window opens the form), deleting through an undo command, and every change comes
+back as ``context.data_changed``, which refreshes the table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from db.classification import LEVELS
+from db.enums import label
+from db.errors import RegisterError
+from db.queries import registers as rq
+from db.queries.registers import RegisterFilter, RegisterRowSource, RegisterSort
+from db.scales import BAND_NAMES
+from desktop.context import AppContext
+from desktop.itemmodels.register_model import RegisterTableModel
+from desktop.widgets.search_box import SearchBox
+
+ANY = "__any__"
+PLURAL = {"event": "events", "risk": "risks", "partnership": "partnerships", "stakeholder": "stakeholders"}
+CONFIRM_LIST_MAX = 12
+
+
+def _combo(accessible: str, any_text: str, values: list[tuple[str, str]]) -> QComboBox:
+    combo = QComboBox()
+    combo.setAccessibleName(accessible)
+    combo.setToolTip(accessible)
+    combo.addItem(any_text, ANY)
+    for value, text in values:
+        combo.addItem(text, value)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+    return combo
+
+
+class OptionalDateEdit(QWidget):
+    """A check box and a date: the date counts only while the box is ticked."""
+
+    changed = Signal()
+
+    def __init__(self, text: str, default: QDate, parent: QWidget | None = None):
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        self.check = QCheckBox(text)
+        self.edit = QDateEdit(default)
+        self.edit.setCalendarPopup(True)
+        self.edit.setDisplayFormat("yyyy-MM-dd")
+        self.edit.setEnabled(False)
+        self.edit.setAccessibleName(f"{text} date")
+        layout.addWidget(self.check)
+        layout.addWidget(self.edit)
+        self.check.toggled.connect(self.edit.setEnabled)
+        self.check.toggled.connect(lambda _on: self.changed.emit())
+        self.edit.dateChanged.connect(lambda _d: self.changed.emit() if self.check.isChecked() else None)
+
+    def value(self) -> dt.date | None:
+        if not self.check.isChecked():
+            return None
+        return self.edit.date().toPython()  # type: ignore[no-any-return]
+
+    def set_value(self, value: dt.date | None) -> None:
+        blocked = self.blockSignals(True)
+        if value is None:
+            self.check.setChecked(False)
+        else:
+            self.edit.setDate(QDate(value.year, value.month, value.day))
+            self.check.setChecked(True)
+        self.blockSignals(blocked)
+
+
+class RegisterView(QWidget):
+    """The register of one kind of record."""
+
+    selection_changed = Signal()
+
+    def __init__(self, context: AppContext, kind: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.kind = kind
+        self.spec = rq.spec_for(kind)
+        self.setObjectName(f"register_{kind}")
+        self.setAccessibleName(self.spec.title)
+
+        self.model = RegisterTableModel(
+            self._make_source(), bands=lambda: self.context.settings.bands, parent=self
+        )
+        self._build()
+        self.model.count_changed.connect(self._show_count)
+        self.model.query_changed.connect(self._query_changed)
+        self.model.fetch_failed.connect(self._fetch_failed)
+        self.model.modelReset.connect(self._show_count)
+        context.data_changed.connect(self.refresh)
+        context.register_changed.connect(self._register_changed)
+        key, descending = self.spec.default_sort
+        self.table.horizontalHeader().setSortIndicator(
+            self.spec.column_index(key),
+            Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder,
+        )
+        self._show_count()
+
+    # ------------------------------------------------------------------ building
+
+    def _make_source(self) -> RegisterRowSource:
+        return RegisterRowSource(
+            self.context.register, self.kind, bands_provider=lambda: self.context.settings.bands
+        )
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+
+        bar = QHBoxLayout()
+        self.search = SearchBox(f"Search {self.spec.title.lower()} (title or ref)")
+        self.search.setObjectName("quick_search")
+        self.search.search_changed.connect(lambda _t: self._apply_filter())
+        bar.addWidget(self.search, 3)
+
+        self.choice_combo: QComboBox | None = None
+        if self.spec.choice is not None:
+            noun = self.spec.choice.label.lower()
+            self.choice_combo = _combo(
+                f"Filter by {noun}",
+                f"Any {noun}",
+                [(v, label(v)) for v in self.spec.choice.values],
+            )
+            bar.addWidget(self.choice_combo)
+        self.status_combo: QComboBox | None = None
+        if self.spec.status is not None:
+            self.status_combo = _combo(
+                "Filter by status", "Any status", [(v, label(v)) for v in self.spec.status.values]
+            )
+            bar.addWidget(self.status_combo)
+        self.band_combo: QComboBox | None = None
+        if self.spec.score is not None:
+            self.band_combo = _combo(
+                "Filter by band", "Any band", [(b, f"{label(b)} band") for b in BAND_NAMES]
+            )
+            bar.addWidget(self.band_combo)
+        self.level_combo = _combo(
+            "Filter by classification", "Any classification", [(lv.value, lv.value) for lv in LEVELS]
+        )
+        bar.addWidget(self.level_combo)
+        for combo in (self.choice_combo, self.status_combo, self.band_combo, self.level_combo):
+            if combo is not None:
+                combo.currentIndexChanged.connect(lambda _i: self._apply_filter())
+
+        self.date_from: OptionalDateEdit | None = None
+        self.date_to: OptionalDateEdit | None = None
+        if self.spec.date is not None:
+            today = QDate.currentDate()
+            self.date_from = OptionalDateEdit(f"{self.spec.date_label} from", today.addMonths(-3))
+            self.date_to = OptionalDateEdit("to", today)
+            self.date_to.edit.setAccessibleName(f"{self.spec.date_label} to date")
+            for edit in (self.date_from, self.date_to):
+                edit.changed.connect(self._apply_filter)
+                bar.addWidget(edit)
+
+        self.clear_button = QPushButton("Clear filters")
+        self.clear_button.setToolTip("Show every record again")
+        self.clear_button.clicked.connect(self.clear_filters)
+        bar.addWidget(self.clear_button)
+        bar.addStretch(0)
+        layout.addLayout(bar)
+
+        self.table = QTableView()
+        self.table.setObjectName(f"table_{self.kind}")
+        self.table.setAccessibleName(f"{self.spec.title} table")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setSortingEnabled(False)  # clicks handled below: the SQL sorts
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.table.doubleClicked.connect(self._double_clicked)
+        self.table.verticalHeader().setVisible(False)
+        vheader = self.table.verticalHeader()
+        vheader.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vheader.setDefaultSectionSize(self.fontMetrics().height() + 8)
+        header = self.table.horizontalHeader()
+        header.setSortIndicatorShown(True)
+        header.setSectionsClickable(True)
+        header.sectionClicked.connect(self._header_clicked)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self._set_column_widths()
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self.selection_changed.emit())
+        layout.addWidget(self.table, 1)
+
+        footer = QHBoxLayout()
+        self.count_label = QLabel()
+        self.count_label.setObjectName("count_label")
+        footer.addWidget(self.count_label, 1)
+        self.export_button = QPushButton("Export shown rows...")
+        self.export_button.setToolTip("Write the rows shown (with these filters and this order) to CSV or XLSX")
+        self.export_button.clicked.connect(self.export_shown)
+        footer.addWidget(self.export_button)
+        layout.addLayout(footer)
+
+        edit_action = QAction("Edit", self)
+        edit_action.setShortcuts([QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)])
+        edit_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        edit_action.triggered.connect(self.edit_current)
+        self.table.addAction(edit_action)
+
+    def _set_column_widths(self) -> None:
+        metrics = self.fontMetrics()
+        char = max(6, metrics.averageCharWidth())
+        widths = {rq.REF: 9, rq.DATE: 11, rq.INT: 8, rq.SCORE: 8, rq.STANCE: 13, rq.LEVEL: 14, rq.ENUM: 16}
+        for i, col in enumerate(self.spec.columns):
+            chars = widths.get(col.format, 22)
+            if col.key in ("title", "name"):
+                chars = 48
+            chars = max(chars, len(col.label) + 4)
+            self.table.setColumnWidth(i, chars * char)
+
+    # ------------------------------------------------------------------ filters and sort
+
+    def current_filter(self) -> RegisterFilter:
+        def picked(combo: QComboBox | None) -> tuple[str, ...]:
+            if combo is None or combo.currentData() in (None, ANY):
+                return ()
+            return (str(combo.currentData()),)
+
+        return RegisterFilter(
+            text=self.search.text().strip(),
+            choices=picked(self.choice_combo),
+            statuses=picked(self.status_combo),
+            bands=picked(self.band_combo),
+            date_from=self.date_from.value() if self.date_from else None,
+            date_to=self.date_to.value() if self.date_to else None,
+            classifications=picked(self.level_combo),
+        )
+
+    def _apply_filter(self) -> None:
+        self.model.set_filter(self.current_filter())
+
+    def clear_filters(self) -> None:
+        widgets: list[Any] = [self.search, self.choice_combo, self.status_combo, self.band_combo, self.level_combo]
+        for w in widgets:
+            if w is not None:
+                w.blockSignals(True)
+        self.search.clear()
+        self.search.flush()
+        for combo in (self.choice_combo, self.status_combo, self.band_combo, self.level_combo):
+            if combo is not None:
+                combo.setCurrentIndex(0)
+        for edit in (self.date_from, self.date_to):
+            if edit is not None:
+                edit.set_value(None)
+        for w in widgets:
+            if w is not None:
+                w.blockSignals(False)
+        self._apply_filter()
+
+    def _header_clicked(self, section: int) -> None:
+        header = self.table.horizontalHeader()
+        col = self.spec.columns[section]
+        current = self.model.current_sort() or RegisterSort(*self.spec.default_sort)
+        if not col.sortable:
+            # Put the indicator back where the sort really is.
+            header.setSortIndicator(
+                self.spec.column_index(current.key),
+                Qt.SortOrder.DescendingOrder if current.descending else Qt.SortOrder.AscendingOrder,
+            )
+            return
+        if current.key == col.key:
+            descending = not current.descending
+        else:
+            descending = col.format in (rq.DATE, rq.SCORE)  # newest / worst first
+        header.setSortIndicator(
+            section, Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+        )
+        self.model.set_sort(RegisterSort(col.key, descending))
+
+    def sort_by(self, key: str, descending: bool = False) -> None:
+        section = self.spec.column_index(key)
+        self.table.horizontalHeader().setSortIndicator(
+            section, Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+        )
+        self.model.set_sort(RegisterSort(key, descending))
+
+    def _query_changed(self) -> None:
+        self.table.scrollToTop()
+        self._show_count()
+
+    # ------------------------------------------------------------------ data
+
+    def refresh(self) -> None:
+        selected = set(self.selected_ids())
+        self.model.refresh()
+        if selected:
+            self._reselect(selected)
+        self._show_count()
+
+    def _register_changed(self) -> None:
+        self.model.set_source(self._make_source())
+
+    def _reselect(self, ids: set[int]) -> None:
+        selection = self.table.selectionModel()
+        selection.clearSelection()
+        for record_id in ids:
+            row = self.model.row_of_id(record_id)
+            if row is not None:
+                selection.select(
+                    self.model.index(row, 0),
+                    QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+                )
+
+    def _show_count(self) -> None:
+        total = self.model.total()
+        noun = PLURAL.get(self.kind, self.kind)
+        filtered = not self.model.current_filter().is_empty()
+        if total is None:
+            text = f"{self.model.rowCount():,}+ {noun} (counting...)"
+        elif filtered:
+            text = f"{total:,} {noun} match the filters"
+        else:
+            text = f"{total:,} {noun}"
+        self.count_label.setText(text)
+
+    def _fetch_failed(self, message: str) -> None:
+        self.count_label.setText(f"Could not read the register: {message}")
+
+    # ------------------------------------------------------------------ selection
+
+    def selected_ids(self) -> list[int]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        ids = [self.model.id_at(row) for row in rows]
+        return [i for i in ids if i is not None]
+
+    def current_id(self) -> int | None:
+        index = self.table.currentIndex()
+        if index.isValid() and self.table.selectionModel().isRowSelected(index.row()):
+            return self.model.id_at(index.row())
+        ids = self.selected_ids()
+        return ids[0] if ids else None
+
+    def select_record(self, record_id: int) -> bool:
+        """Select a record if it is among the rows loaded (show_requested)."""
+        row = self.model.row_of_id(record_id)
+        if row is None:
+            # Look for it without filters, sorted by id, near the top of its page.
+            return False
+        index = self.model.index(row, 0)
+        self.table.selectionModel().select(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.setCurrentIndex(index)
+        self.table.scrollTo(index)
+        return True
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    # ------------------------------------------------------------------ actions
+
+    def _double_clicked(self, index: QModelIndex) -> None:
+        record_id = self.model.id_at(index.row())
+        if record_id is not None:
+            self.context.edit_requested.emit(self.kind, record_id)
+
+    def edit_current(self) -> None:
+        record_id = self.current_id()
+        if record_id is not None:
+            self.context.edit_requested.emit(self.kind, record_id)
+
+    def confirm_delete_text(self, ids: list[int]) -> str:
+        with self.context.register.session() as session:
+            described = rq.describe_rows(session, kind=self.kind, ids=ids)
+        noun = PLURAL[self.kind] if len(ids) != 1 else self.kind
+        lines = [f"{ref}  {title}" for _id, ref, title in described[:CONFIRM_LIST_MAX]]
+        if len(described) > CONFIRM_LIST_MAX:
+            lines.append(f"... and {len(described) - CONFIRM_LIST_MAX:,} more")
+        return f"Delete {len(ids):,} {noun}?\n\n" + "\n".join(lines) + "\n\nYou can undo this (Edit > Undo)."
+
+    def delete_selected(self) -> bool:
+        """Ask, then delete the selected records as one undo step.  True when deleted."""
+        ids = self.selected_ids()
+        if not ids:
+            return False
+        text = self.confirm_delete_text(ids)
+        answer = QMessageBox.question(
+            self,
+            "Delete records",
+            text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        try:
+            from desktop import undo
+
+            undo.push(self.context, undo.DeleteRecordsCommand(self.context, self.kind, ids))
+        except RegisterError as exc:
+            QMessageBox.warning(self, "Could not delete", str(exc))
+            return False
+        return True
+
+    def copy_refs(self) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        with self.context.register.session() as session:
+            described = rq.describe_rows(session, kind=self.kind, ids=ids)
+        QGuiApplication.clipboard().setText("\n".join(ref for _id, ref, _t in described))
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.table.indexAt(pos)
+        if index.isValid() and not self.table.selectionModel().isRowSelected(index.row()):
+            self.table.selectRow(index.row())
+        menu = QMenu(self)
+        has = bool(self.selected_ids())
+        menu.addAction(f"New {self.kind}...", self._new_record)
+        edit = menu.addAction("Edit...", self.edit_current)
+        edit.setEnabled(has)
+        copy = menu.addAction("Copy ref", self.copy_refs)
+        copy.setEnabled(has)
+        menu.addSeparator()
+        delete = menu.addAction("Delete...", self.delete_selected)
+        delete.setEnabled(has)
+        menu.addSeparator()
+        menu.addAction("Export shown rows...", self.export_shown)
+        menu.addAction("Clear filters", self.clear_filters)
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+        self._menu = menu
+
+    def _new_record(self) -> None:
+        from desktop.main_window import open_record_form
+
+        open_record_form(self.context, self.kind, None, self)
+
+    # ------------------------------------------------------------------ export
+
+    def export_shown(self, path: str | None = None) -> Any:
+        """Write the rows shown (same filter, same order, every page) to CSV or XLSX."""
+        if path is None:
+            folder = self.context.settings.last_export_folder or str(Path.home())
+            suggested = str(Path(folder) / f"{PLURAL[self.kind]}.csv")
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export shown rows", suggested, "CSV (*.csv);;Excel workbook (*.xlsx)"
+            )
+            if not path:
+                return None
+        target = Path(path)
+        if target.suffix.lower() not in (".csv", ".xlsx"):
+            target = target.with_suffix(".csv")
+        self.context.settings.last_export_folder = str(target.parent)
+        from desktop.views.register_export import export_rows_job
+        from desktop.widgets.task_progress import run_with_progress
+
+        source = self.model.source
+        job = export_rows_job(source, self.model.current_sort(), self.model.current_filter(), target)
+        handle = run_with_progress(self, "Export", job, label=f"Writing {target.name}...")
+        handle.succeeded.connect(
+            lambda n: self.count_label.setText(f"Exported {n:,} {PLURAL[self.kind]} to {target.name}")
+        )
+        handle.failed.connect(lambda msg: QMessageBox.warning(self, "Export failed", msg))
+        return handle
