@@ -21,7 +21,7 @@ from desktop.briefing.sections.common import (
 from desktop.briefing.styles import hex_colour
 
 TREND = {"up": "▲ up", "down": "▼ down", "same": "= same", "new": "new", "": "—"}
-FRACTIONS = (0.09, 0.20, 0.10, 0.07, 0.035, 0.035, 0.05, 0.075, 0.065, 0.18, 0.09)
+FRACTIONS = (0.085, 0.215, 0.10, 0.07, 0.07, 0.07, 0.06, 0.24, 0.09)
 
 
 def build(ctx: SectionContext) -> list[Flowable]:
@@ -36,15 +36,13 @@ def build(ctx: SectionContext) -> list[Flowable]:
         )
         treatment = f"<b>{esc(label(r.treatment))}</b>"
         if r.mitigation:
-            treatment += f": {esc(shorten(r.mitigation, 400))}"
+            treatment += f": {esc(shorten(r.mitigation, 300))}"
         rows.append([
             f"{mark(r.level)} {r.ref}",
             title,
             cell(r.owner or "—", s.cell, widths[2]),
             f"{r.likelihood}×{r.impact}={r.score}",
-            str(r.residual_likelihood),
-            str(r.residual_impact),
-            str(r.residual_score),
+            f"{r.residual_likelihood}×{r.residual_impact}={r.residual_score}",
             label(r.residual_band),
             TREND.get(r.trend, "—"),
             para(treatment, s.cell),
@@ -58,15 +56,15 @@ def build(ctx: SectionContext) -> list[Flowable]:
     def row_styles(index: int, row: int) -> list[tuple[Any, ...]]:
         r = risks[index]
         cmds: list[tuple[Any, ...]] = [
-            ("BACKGROUND", (7, row), (7, row), band_bg[r.residual_band]),
-            ("TEXTCOLOR", (7, row), (7, row), band_ink[r.residual_band]),
+            ("BACKGROUND", (5, row), (5, row), band_bg[r.residual_band]),
+            ("TEXTCOLOR", (5, row), (5, row), band_ink[r.residual_band]),
         ]
         if r.overdue:
-            cmds += [("BACKGROUND", (10, row), (10, row), overdue_bg),
-                     ("TEXTCOLOR", (10, row), (10, row), overdue_ink)]
+            cmds += [("BACKGROUND", (8, row), (8, row), overdue_bg),
+                     ("TEXTCOLOR", (8, row), (8, row), overdue_ink)]
         return cmds
 
-    header = ["Risk", "Title", "Owner", "Inherent", "L", "I", "Score", "Band", "Trend",
+    header = ["Risk", "Title", "Owner", "Inh. L×I", "Res. L×I", "Band", "Trend",
               "Treatment and mitigation", "Review due"]
     since = (
         f"Trend compares the residual score with the previous pack ({d.last_pack_at.date().isoformat()})."
@@ -76,8 +74,8 @@ def build(ctx: SectionContext) -> list[Flowable]:
         ctx.heading("register"),
         para(
             f"{len(risks)} open or monitored risk{'s' if len(risks) != 1 else ''}, highest residual score first. "
-            "L, I, score and band are residual (after mitigation); inherent is likelihood × impact = score "
-            f"before mitigation. {since} Overdue review dates are highlighted.",
+            "Each score is likelihood (L) × impact (I); inherent (Inh.) is before mitigation, residual (Res.) after; the "
+            f"band is the residual one. {since} Overdue review dates are highlighted.",
             s.body,
         ),
     ]
