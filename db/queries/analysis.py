@@ -1,0 +1,582 @@
+"""Queries behind the analysis layer (matrix, history replay, pressure, timeline, summaries).
+
+Every function is keyword-only and takes the session explicitly.  Filters arrive as a
+:class:`Criteria` (built by ``desktop.services.filters.RecordFilter``), so that the
+classification ceiling is always applied *in the query*: records above it never
+leave the database, and links to them are dropped in the same statement.
+
+Queries on hot paths (matrix counts, audit replay) run through the session's Core
+connection rather than the ORM, which keeps the per-row cost close to raw SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, and_, case, func, or_, select
+from sqlalchemy.sql import Select
+from sqlmodel import Session
+
+from db.models import (
+    AuditEntry,
+    Event,
+    EventRiskLink,
+    Partnership,
+    Risk,
+    RiskPartnershipLink,
+    RiskStakeholderLink,
+    Stakeholder,
+)
+
+CLOSED = "closed"
+# Event kinds that are adverse by nature unless logged with a positive sentiment.
+ADVERSE_BY_KIND = ("criticism",)
+
+TABLES: dict[str, Any] = {
+    "risk": Risk,
+    "stakeholder": Stakeholder,
+    "partnership": Partnership,
+    "event": Event,
+}
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """What the query layer needs to know of a filter (no desktop types in db/).
+
+    ``levels`` is the list of admitted classification levels (None: no ceiling).
+    Empty tuples mean "no filter", like None.  The risk-only fields (categories,
+    owners, statuses, include_closed) are ignored by event and stakeholder queries.
+    """
+
+    levels: tuple[str, ...] | None = None
+    partnership_ids: tuple[int, ...] | None = None
+    categories: tuple[str, ...] | None = None
+    owners: tuple[str, ...] | None = None
+    statuses: tuple[str, ...] | None = None
+    include_closed: bool = False
+
+    def closed_wanted(self) -> bool:
+        return self.include_closed or (bool(self.statuses) and CLOSED in (self.statuses or ()))
+
+
+NO_CRITERIA = Criteria()
+
+
+# --------------------------------------------------------------------------- building blocks
+
+
+def within(column: Any, levels: Sequence[str] | None) -> ColumnElement[bool] | None:
+    """``column IN levels`` or None when there is no ceiling."""
+    if levels is None:
+        return None
+    return column.in_(list(levels))
+
+
+def _visible_partnership_ids(c: Criteria) -> Select[Any]:
+    stmt = select(Partnership.id).where(Partnership.id.in_(list(c.partnership_ids or ())))
+    cond = within(Partnership.classification, c.levels)
+    return stmt.where(cond) if cond is not None else stmt
+
+
+def risk_conditions(c: Criteria) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    level = within(Risk.classification, c.levels)
+    if level is not None:
+        conds.append(level)
+    if c.statuses:
+        conds.append(Risk.status.in_(list(c.statuses)))
+    if not c.closed_wanted():
+        conds.append(Risk.status != CLOSED)
+    if c.categories:
+        conds.append(Risk.category.in_(list(c.categories)))
+    if c.owners:
+        conds.append(func.lower(Risk.owner).in_([o.strip().lower() for o in c.owners]))
+    if c.partnership_ids:
+        linked = select(RiskPartnershipLink.risk_id).where(
+            RiskPartnershipLink.partnership_id.in_(_visible_partnership_ids(c))
+        )
+        conds.append(Risk.id.in_(linked))
+    return conds
+
+
+def event_conditions(c: Criteria) -> list[ColumnElement[bool]]:
+    """Ceiling, and "concerns these partnerships": the event's own partnership, or a
+    linked risk that is linked to one of them."""
+    conds: list[ColumnElement[bool]] = []
+    level = within(Event.classification, c.levels)
+    if level is not None:
+        conds.append(level)
+    if c.partnership_ids:
+        visible = _visible_partnership_ids(c)
+        via_risk = (
+            select(EventRiskLink.event_id)
+            .join(RiskPartnershipLink, RiskPartnershipLink.risk_id == EventRiskLink.risk_id)
+            .where(RiskPartnershipLink.partnership_id.in_(visible))
+        )
+        conds.append(or_(Event.partnership_id.in_(visible), Event.id.in_(via_risk)))
+    return conds
+
+
+def adverse_condition() -> ColumnElement[bool]:
+    """An adverse event: negative sentiment, or a criticism not logged as positive."""
+    return or_(Event.sentiment < 0, and_(Event.kind.in_(ADVERSE_BY_KIND), Event.sentiment <= 0))
+
+
+def _cell_columns(residual: bool) -> tuple[Any, Any]:
+    if residual:
+        return (
+            func.coalesce(Risk.residual_likelihood, Risk.likelihood),
+            func.coalesce(Risk.residual_impact, Risk.impact),
+        )
+    return Risk.likelihood, Risk.impact
+
+
+def _core(session: Session, stmt: Any) -> Any:
+    """Run a Core statement on the session's connection (no ORM row processing)."""
+    return session.connection().execute(stmt)
+
+
+def _raw_rows(session: Session, stmt: Any) -> Iterator[tuple[Any, ...]]:
+    """Rows of a Core statement as the driver returns them, without SQLAlchemy's
+    per-row processing: only for statements whose columns are text and integers
+    (which need none).  The statement is still built and bound by SQLAlchemy."""
+    result = session.connection().execute(stmt)
+    cursor = result.cursor
+    try:
+        while True:
+            chunk = cursor.fetchmany(20_000)
+            if not chunk:
+                break
+            yield from chunk
+    finally:
+        result.close()
+
+
+# --------------------------------------------------------------------------- risk matrix
+
+
+def risk_cell_counts(session: Session, *, criteria: Criteria, residual: bool = False) -> list[tuple[int, int, int]]:
+    """(likelihood, impact, count) for every occupied cell: one GROUP BY."""
+    lk, im = _cell_columns(residual)
+    stmt = select(lk, im, func.count()).where(*risk_conditions(criteria)).group_by(lk, im)
+    return [(int(a), int(b), int(n)) for a, b, n in _core(session, stmt)]
+
+
+def risk_point_rows(session: Session, *, criteria: Criteria, residual: bool = False) -> list[Row[Any]]:
+    """id, ref, title, classification, status, likelihood, impact of every matching risk."""
+    lk, im = _cell_columns(residual)
+    stmt = select(
+        Risk.id, Risk.ref, Risk.title, Risk.classification, Risk.status, lk.label("l"), im.label("i")
+    ).where(*risk_conditions(criteria))
+    return list(_core(session, stmt))
+
+
+RISK_COLUMNS = (
+    Risk.id,
+    Risk.ref,
+    Risk.title,
+    Risk.classification,
+    Risk.category,
+    Risk.owner,
+    Risk.status,
+    Risk.likelihood,
+    Risk.impact,
+    Risk.residual_likelihood,
+    Risk.residual_impact,
+    Risk.treatment,
+    Risk.mitigation,
+    Risk.review_due,
+)
+
+
+def risk_rows(
+    session: Session,
+    *,
+    criteria: Criteria,
+    by_residual_score: bool = False,
+    limit: int | None = None,
+    created_from: dt.datetime | None = None,
+    created_before: dt.datetime | None = None,
+) -> list[Row[Any]]:
+    """Full rows of matching risks (register, pressure, top risks), optionally by residual score."""
+    stmt = select(*RISK_COLUMNS).where(*risk_conditions(criteria))
+    if created_from is not None:
+        stmt = stmt.where(Risk.created_at >= created_from)
+    if created_before is not None:
+        stmt = stmt.where(Risk.created_at < created_before)
+    if by_residual_score:
+        rl, ri = _cell_columns(True)
+        stmt = stmt.order_by((rl * ri).desc(), (Risk.likelihood * Risk.impact).desc(), Risk.ref)
+    else:
+        stmt = stmt.order_by(Risk.ref)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(_core(session, stmt))
+
+
+def count_new_risks(session: Session, *, criteria: Criteria, start: dt.datetime, end: dt.datetime) -> int:
+    """Risks created in [start, end), whatever their status now (closed ones count)."""
+    c = Criteria(
+        levels=criteria.levels,
+        partnership_ids=criteria.partnership_ids,
+        categories=criteria.categories,
+        owners=criteria.owners,
+        statuses=criteria.statuses,
+        include_closed=True,
+    )
+    stmt = (
+        select(func.count())
+        .select_from(Risk)
+        .where(*risk_conditions(c), Risk.created_at >= start, Risk.created_at < end)
+    )
+    return int(_core(session, stmt).scalar() or 0)
+
+
+def ids_by_ref(session: Session, *, kind: str, levels: Sequence[str] | None) -> dict[str, int]:
+    table = TABLES[kind]
+    stmt = select(table.ref, table.id)
+    cond = within(table.classification, levels)
+    if cond is not None:
+        stmt = stmt.where(cond)
+    return dict(_raw_rows(session, stmt))
+
+
+def partnership_refs_for(session: Session, *, ids: Sequence[int], levels: Sequence[str] | None) -> list[str]:
+    """Refs of the given partnerships that are within the ceiling."""
+    if not ids:
+        return []
+    stmt = select(Partnership.ref).where(Partnership.id.in_(list(ids)))
+    cond = within(Partnership.classification, levels)
+    if cond is not None:
+        stmt = stmt.where(cond)
+    return sorted(_core(session, stmt).scalars())
+
+
+# --------------------------------------------------------------------------- audit replay
+
+
+def current_states(
+    session: Session, *, kind: str, fields: Sequence[str], levels: Sequence[str] | None
+) -> list[tuple[Any, ...]]:
+    """ref plus the named (text or integer) columns of every current record within the ceiling."""
+    table = TABLES[kind]
+    stmt = select(table.ref, *[getattr(table, f) for f in fields])
+    cond = within(table.classification, levels)
+    if cond is not None:
+        stmt = stmt.where(cond)
+    return list(_raw_rows(session, stmt))
+
+
+def count_records(session: Session, *, kind: str) -> int:
+    table = TABLES[kind]
+    return int(_core(session, select(func.count()).select_from(table)).scalar() or 0)
+
+
+def risk_partnership_ref_pairs(session: Session, *, levels: Sequence[str] | None) -> list[tuple[str, str]]:
+    """(risk ref, partnership ref) for every link; the audit names links by ref too."""
+    stmt = (
+        select(Risk.ref, Partnership.ref)
+        .join(RiskPartnershipLink, RiskPartnershipLink.risk_id == Risk.id)
+        .join(Partnership, Partnership.id == RiskPartnershipLink.partnership_id)
+    )
+    cond = within(Risk.classification, levels)
+    if cond is not None:
+        stmt = stmt.where(cond)
+    return [(a, b) for a, b in _raw_rows(session, stmt)]
+
+
+def _above_ceiling_refs(kind: str, levels: Sequence[str]) -> Select[Any]:
+    table = TABLES[kind]
+    return select(table.ref).where(table.classification.not_in(list(levels)))
+
+
+def _audit_where(
+    kind: str, start: dt.datetime | None, end: dt.datetime | None, levels: Sequence[str] | None
+) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = [AuditEntry.entity_kind == kind]
+    if start is not None:
+        conds.append(AuditEntry.at >= start)
+    if end is not None:
+        conds.append(AuditEntry.at < end)
+    if levels is not None:
+        # Records above the ceiling now never contribute, whatever their history says.
+        conds.append(AuditEntry.entity_ref.not_in(_above_ceiling_refs(kind, levels)))
+    return conds
+
+
+def count_audit(
+    session: Session,
+    *,
+    kind: str,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+) -> int:
+    """Entries of one kind with ``start <= at < end`` (used to choose a replay direction)."""
+    stmt = select(func.count()).select_from(AuditEntry).where(*_audit_where(kind, start, end, None))
+    return int(_core(session, stmt).scalar() or 0)
+
+
+def stream_audit(
+    session: Session,
+    *,
+    kind: str,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    levels: Sequence[str] | None,
+    descending: bool = False,
+) -> Iterator[tuple[str, str, str]]:
+    """(ref, action, changes JSON) of one kind with ``start <= at < end``, in write order
+    (or the reverse), streamed."""
+    stmt = select(AuditEntry.entity_ref, AuditEntry.action, AuditEntry.changes).where(
+        *_audit_where(kind, start, end, levels)
+    )
+    if descending:
+        stmt = stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    else:
+        stmt = stmt.order_by(AuditEntry.at, AuditEntry.id)
+    return _raw_rows(session, stmt)
+
+
+def audit_entries(
+    session: Session,
+    *,
+    kind: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    levels: Sequence[str] | None,
+    existing_only: bool = True,
+) -> list[Row[Any]]:
+    """ref, at, action, changes of one kind in ``[start, end)``, oldest first.
+
+    With ``existing_only`` only records that exist now (within the ceiling) are kept,
+    so a deleted or excluded record's history never surfaces."""
+    stmt = select(AuditEntry.entity_ref, AuditEntry.at, AuditEntry.action, AuditEntry.changes).where(
+        *_audit_where(kind, start, end, levels)
+    )
+    if existing_only:
+        table = TABLES[kind]
+        current = select(table.ref)
+        cond = within(table.classification, levels)
+        if cond is not None:
+            current = current.where(cond)
+        stmt = stmt.where(AuditEntry.entity_ref.in_(current))
+    stmt = stmt.order_by(AuditEntry.at, AuditEntry.id)
+    return list(session.execute(stmt))
+
+
+# --------------------------------------------------------------------------- events
+
+
+def adverse_event_links(
+    session: Session,
+    *,
+    risk_ids: Sequence[int] | None,
+    start: dt.date,
+    end: dt.date,
+    levels: Sequence[str] | None,
+) -> list[Row[Any]]:
+    """(risk_id, event id, occurred_on, severity, reach) of adverse events linked to risks."""
+    stmt = (
+        select(EventRiskLink.risk_id, Event.id, Event.occurred_on, Event.severity, Event.reach)
+        .join(Event, Event.id == EventRiskLink.event_id)
+        .where(adverse_condition(), Event.occurred_on >= start, Event.occurred_on <= end)
+    )
+    cond = within(Event.classification, levels)
+    if cond is not None:
+        stmt = stmt.where(cond)
+    if risk_ids is not None:
+        if not risk_ids:
+            return []
+        stmt = stmt.where(EventRiskLink.risk_id.in_(list(risk_ids)))
+    return list(_core(session, stmt))
+
+
+def event_rows(
+    session: Session,
+    *,
+    criteria: Criteria,
+    start: dt.date,
+    end: dt.date,
+    min_severity: int | None = None,
+    limit: int | None = None,
+) -> list[Row[Any]]:
+    """Events in ``[start, end]`` with the names of their stakeholder and partnership
+    (only when those are within the ceiling too), newest first."""
+    ps = Partnership.__table__.alias("ps")  # type: ignore[attr-defined]
+    sh = Stakeholder.__table__.alias("sh")  # type: ignore[attr-defined]
+    ev = Event.__table__.alias("re")  # type: ignore[attr-defined]
+    p_on = ps.c.id == Event.partnership_id
+    s_on = sh.c.id == Event.stakeholder_id
+    r_on = ev.c.id == Event.responds_to_id
+    if criteria.levels is not None:
+        p_on = and_(p_on, ps.c.classification.in_(list(criteria.levels)))
+        s_on = and_(s_on, sh.c.classification.in_(list(criteria.levels)))
+        r_on = and_(r_on, ev.c.classification.in_(list(criteria.levels)))
+    stmt = (
+        select(
+            Event.id,
+            Event.ref,
+            Event.title,
+            Event.kind,
+            Event.occurred_on,
+            Event.severity,
+            Event.sentiment,
+            Event.reach,
+            Event.classification,
+            Event.channel,
+            ps.c.id.label("partnership_id"),
+            ps.c.ref.label("partnership_ref"),
+            ps.c.name.label("partnership_name"),
+            sh.c.id.label("stakeholder_id"),
+            sh.c.ref.label("stakeholder_ref"),
+            sh.c.name.label("stakeholder_name"),
+            ev.c.ref.label("responds_to_ref"),
+            ev.c.title.label("responds_to_title"),
+            adverse_condition().label("adverse"),
+        )
+        .outerjoin(ps, p_on)
+        .outerjoin(sh, s_on)
+        .outerjoin(ev, r_on)
+        .where(*event_conditions(criteria), Event.occurred_on >= start, Event.occurred_on <= end)
+    )
+    if min_severity is not None:
+        stmt = stmt.where(Event.severity >= min_severity)
+        stmt = stmt.order_by(Event.severity.desc(), Event.occurred_on.desc(), Event.ref)
+    else:
+        stmt = stmt.order_by(Event.occurred_on.desc(), Event.ref.desc())
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(_core(session, stmt))
+
+
+def event_counts(session: Session, *, criteria: Criteria, start: dt.date, end: dt.date) -> tuple[int, int]:
+    """(events, adverse events) that occurred in ``[start, end]``."""
+    adverse = func.sum(case((adverse_condition(), 1), else_=0))
+    stmt = select(func.count(), adverse).where(
+        *event_conditions(criteria), Event.occurred_on >= start, Event.occurred_on <= end
+    )
+    total, bad = _core(session, stmt).one()
+    return int(total or 0), int(bad or 0)
+
+
+def event_counts_by_day_and_kind(
+    session: Session, *, criteria: Criteria, start: dt.date, end: dt.date
+) -> list[tuple[dt.date, str, int]]:
+    stmt = (
+        select(Event.occurred_on, Event.kind, func.count())
+        .where(*event_conditions(criteria), Event.occurred_on >= start, Event.occurred_on <= end)
+        .group_by(Event.occurred_on, Event.kind)
+    )
+    return [(d, str(k), int(n)) for d, k, n in _core(session, stmt)]
+
+
+def sentiment_by_day(
+    session: Session,
+    *,
+    criteria: Criteria,
+    start: dt.date,
+    end: dt.date,
+    partnership_id: int | None = None,
+    stakeholder_id: int | None = None,
+) -> list[tuple[dt.date, int, int]]:
+    """(day, sum of sentiment, count) of events in range.  A partnership or stakeholder
+    above the ceiling gives nothing at all."""
+    stmt = select(Event.occurred_on, func.sum(Event.sentiment), func.count()).where(
+        *event_conditions(criteria), Event.occurred_on >= start, Event.occurred_on <= end
+    )
+    if partnership_id is not None:
+        visible = select(Partnership.id).where(Partnership.id == partnership_id)
+        cond = within(Partnership.classification, criteria.levels)
+        if cond is not None:
+            visible = visible.where(cond)
+        stmt = stmt.where(Event.partnership_id.in_(visible))
+    if stakeholder_id is not None:
+        visible_s = select(Stakeholder.id).where(Stakeholder.id == stakeholder_id)
+        cond = within(Stakeholder.classification, criteria.levels)
+        if cond is not None:
+            visible_s = visible_s.where(cond)
+        stmt = stmt.where(Event.stakeholder_id.in_(visible_s))
+    stmt = stmt.group_by(Event.occurred_on)
+    return [(d, int(s or 0), int(n)) for d, s, n in _core(session, stmt)]
+
+
+# --------------------------------------------------------------------------- partnerships, stakeholders
+
+
+def partnership_conditions(c: Criteria) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    level = within(Partnership.classification, c.levels)
+    if level is not None:
+        conds.append(level)
+    if c.partnership_ids:
+        conds.append(Partnership.id.in_(list(c.partnership_ids)))
+    return conds
+
+
+def partnership_status_counts(session: Session, *, criteria: Criteria) -> dict[str, int]:
+    stmt = (
+        select(Partnership.status, func.count())
+        .where(*partnership_conditions(criteria))
+        .group_by(Partnership.status)
+    )
+    return {str(s): int(n) for s, n in _core(session, stmt)}
+
+
+def partnership_rows(session: Session, *, criteria: Criteria) -> list[Row[Any]]:
+    stmt = (
+        select(Partnership.id, Partnership.ref, Partnership.name, Partnership.status, Partnership.classification)
+        .where(*partnership_conditions(criteria))
+        .order_by(Partnership.ref)
+    )
+    return list(_core(session, stmt))
+
+
+def stakeholder_conditions(c: Criteria) -> list[ColumnElement[bool]]:
+    """Ceiling, and "concerned by these partnerships": their partner, a stakeholder linked
+    to one of their risks, or one who acted in one of their events."""
+    conds: list[ColumnElement[bool]] = []
+    level = within(Stakeholder.classification, c.levels)
+    if level is not None:
+        conds.append(level)
+    if c.partnership_ids:
+        visible = _visible_partnership_ids(c)
+        partners = select(Partnership.partner_id).where(Partnership.id.in_(visible))
+        via_risk = (
+            select(RiskStakeholderLink.stakeholder_id)
+            .join(RiskPartnershipLink, RiskPartnershipLink.risk_id == RiskStakeholderLink.risk_id)
+            .where(RiskPartnershipLink.partnership_id.in_(visible))
+        )
+        via_event = select(Event.stakeholder_id).where(
+            Event.partnership_id.in_(visible), Event.stakeholder_id.is_not(None)
+        )
+        conds.append(
+            or_(
+                Stakeholder.id.in_(partners),
+                Stakeholder.id.in_(via_risk),
+                Stakeholder.id.in_(via_event),
+            )
+        )
+    return conds
+
+
+def stakeholder_rows(session: Session, *, criteria: Criteria) -> list[Row[Any]]:
+    stmt = (
+        select(
+            Stakeholder.id,
+            Stakeholder.ref,
+            Stakeholder.name,
+            Stakeholder.kind,
+            Stakeholder.influence,
+            Stakeholder.interest,
+            Stakeholder.stance,
+            Stakeholder.classification,
+        )
+        .where(*stakeholder_conditions(criteria))
+        .order_by(Stakeholder.ref)
+    )
+    return list(_core(session, stmt))
+

@@ -1,0 +1,318 @@
+"""Past states of records, rebuilt from the audit trail ("as of" a date).
+
+Every write leaves an audit entry whose ``changes`` are ``{field: [old, new]}``
+(create and restore: ``[null, new]``; delete: ``[old, null]``).  A record's state at
+the end of a day is therefore either
+
+* **forward**: every entry up to that moment applied in write order, starting from
+  nothing; or
+* **reverse**: the current table rows, with every entry *after* that moment undone
+  (its ``old`` values put back) from the newest to the oldest.
+
+Both give the same answer on a consistent register; ``states_at`` picks the one that
+reads fewer entries (counted first through the ``(entity_kind, at)`` index), so a
+date near today and a date near the start of the history are both quick.
+
+Reading and parsing entries is the cost that matters: rows come straight off the
+database cursor, states are kept by column, only the fields asked for are kept, and
+short change texts (score nudges such as ``{"impact":[3,4]}``, which repeat
+constantly) are parsed once per call and reused.
+
+The ceiling: entries of records that are above it *now* are excluded in the query,
+and after the replay any record whose classification *at that moment* was above it
+is dropped, so neither a current nor a past classified record can surface.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from sqlmodel import Session
+
+from db.queries import analysis as q
+
+RISK_FIELDS: tuple[str, ...] = (
+    "title",
+    "classification",
+    "status",
+    "likelihood",
+    "impact",
+    "residual_likelihood",
+    "residual_impact",
+    "category",
+    "owner",
+    "partnerships",
+)
+STAKEHOLDER_FIELDS: tuple[str, ...] = ("name", "classification", "kind", "influence", "interest", "stance")
+PARTNERSHIP_FIELDS: tuple[str, ...] = ("name", "classification", "status")
+
+# The required text field of each kind: an entry whose old value of it is null made
+# the record (a create, a restore, or an import that created rather than updated).
+NAME_FIELD = {"risk": "title", "stakeholder": "name", "partnership": "name", "event": "title"}
+LIST_FIELDS = frozenset({"partnerships", "stakeholders", "risks"})
+CREATING_ACTIONS = frozenset({"create", "restore"})
+PARSE_CACHE_MAX_LEN = 120
+
+
+def today_utc() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """The first instant after ``day`` (UTC): "as of" a date includes all of that date."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+
+
+def start_of_day(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+
+
+def is_current(day: dt.date | None) -> bool:
+    """True when "as of ``day``" is simply the register as it is now."""
+    return day is None or day >= today_utc()
+
+
+class StateTable:
+    """Records of one kind at one moment, stored by column: ``values[field][ref]``.
+
+    A record exists when its ref is in the name column (title or name).  Reading a
+    column directly (``column("likelihood")``) is how the matrix stays quick at
+    100,000 risks; ``record(ref)`` gives one record as a dict."""
+
+    def __init__(self, kind: str, fields: Sequence[str], values: dict[str, dict[str, Any]] | None = None):
+        self.kind = kind
+        self.fields = tuple(fields)
+        self.name = NAME_FIELD[kind]
+        self.values: dict[str, dict[str, Any]] = values if values is not None else {f: {} for f in fields}
+
+    def __len__(self) -> int:
+        return len(self.values[self.name])
+
+    def __contains__(self, ref: object) -> bool:
+        return ref in self.values[self.name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.values[self.name])
+
+    def refs(self) -> list[str]:
+        return list(self.values[self.name])
+
+    def column(self, field: str) -> dict[str, Any]:
+        return self.values[field]
+
+    def get(self, ref: str, field: str) -> Any:
+        default = [] if field in LIST_FIELDS else None
+        return self.values[field].get(ref, default)
+
+    def record(self, ref: str) -> dict[str, Any] | None:
+        if ref not in self:
+            return None
+        return {f: self.get(ref, f) for f in self.fields}
+
+    def items(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        for ref in self.refs():
+            yield ref, self.record(ref)  # type: ignore[misc]
+
+    def copy(self) -> StateTable:
+        return StateTable(self.kind, self.fields, {f: dict(col) for f, col in self.values.items()})
+
+    def drop_above(self, levels: Sequence[str] | None) -> StateTable:
+        """Leave out records whose classification at that moment is above the ceiling."""
+        if levels is None:
+            return self
+        allowed = set(levels)
+        gone = [ref for ref, level in self.values["classification"].items() if level not in allowed]
+        gone += [ref for ref in self.values[self.name] if ref not in self.values["classification"]]
+        for ref in gone:
+            for col in self.values.values():
+                col.pop(ref, None)
+        return self
+
+
+# A digested change text: (made, gone, new items, old items) where made/gone say the
+# entry created/removed the record and the items keep only the wanted fields.
+Digest = tuple[bool, bool, tuple[tuple[str, Any], ...], tuple[tuple[str, Any], ...]]
+
+
+class _Digester:
+    """json.loads + field selection, memoised per call for the short texts that repeat."""
+
+    def __init__(self, name: str, wanted: frozenset[str]) -> None:
+        self.name = name
+        self.wanted = wanted
+        self.memo: dict[str, Digest] = {}
+
+    def __call__(self, text: str) -> Digest:
+        found = self.memo.get(text)
+        if found is not None:
+            return found
+        data = json.loads(text or "{}")
+        if not isinstance(data, dict):
+            data = {}
+        pair = data.get(self.name)
+        made = pair is not None and pair[0] is None
+        gone = pair is not None and pair[1] is None
+        news = tuple((f, v[1]) for f, v in data.items() if f in self.wanted)
+        olds = tuple((f, v[0]) for f, v in data.items() if f in self.wanted)
+        digest = (made, gone, news, olds)
+        if len(text) <= PARSE_CACHE_MAX_LEN:
+            self.memo[text] = digest
+        return digest
+
+
+def _blank(fields: Iterable[str]) -> tuple[tuple[str, Any], ...]:
+    return tuple((f, [] if f in LIST_FIELDS else None) for f in fields)
+
+
+def _with_required(kind: str, fields: Sequence[str]) -> tuple[str, ...]:
+    out = list(fields)
+    for must in (NAME_FIELD[kind], "classification"):
+        if must not in out:
+            out.append(must)
+    return tuple(out)
+
+
+def _apply_forward(table: StateTable, rows: Iterable[tuple[str, str, str]], digest: _Digester) -> None:
+    cols = table.values
+    all_cols = tuple(cols.values())
+    blank = _blank(table.fields)
+    for ref, action, text in rows:
+        made, gone, news, _olds = digest(text)
+        if action == "delete" or gone:
+            for col in all_cols:
+                col.pop(ref, None)
+            continue
+        if made or action in CREATING_ACTIONS:
+            for field, value in blank:
+                cols[field][ref] = value
+        for field, value in news:
+            cols[field][ref] = value
+
+
+def _apply_reverse(table: StateTable, rows: Iterable[tuple[str, str, str]], digest: _Digester) -> None:
+    cols = table.values
+    all_cols = tuple(cols.values())
+    blank = _blank(table.fields)
+    for ref, action, text in rows:
+        made, gone, _news, olds = digest(text)
+        if made or action in CREATING_ACTIONS:
+            for col in all_cols:
+                col.pop(ref, None)
+            continue
+        if action == "delete" or gone:
+            for field, value in blank:
+                cols[field][ref] = value
+        for field, value in olds:
+            cols[field][ref] = value
+
+
+def current_state(
+    session: Session, *, kind: str, fields: Sequence[str], levels: Sequence[str] | None
+) -> StateTable:
+    """The records as they are now, in the same shape the replay produces."""
+    fields = _with_required(kind, fields)
+    columns = [f for f in fields if f not in LIST_FIELDS]
+    rows = q.current_states(session, kind=kind, fields=columns, levels=levels)
+    table = StateTable(kind, fields)
+    if rows:
+        transposed = list(zip(*rows, strict=True))
+        refs = transposed[0]
+        for k, f in enumerate(columns, start=1):
+            table.values[f] = dict(zip(refs, transposed[k], strict=True))
+    for f in fields:
+        if f in LIST_FIELDS:
+            table.values[f] = {}
+    if "partnerships" in fields and kind == "risk":
+        links: dict[str, list[str]] = {}
+        for risk_ref, p_ref in q.risk_partnership_ref_pairs(session, levels=levels):
+            links.setdefault(risk_ref, []).append(p_ref)
+        table.values["partnerships"] = {ref: sorted(ps) for ref, ps in links.items()}
+    return table
+
+
+def choose_method(session: Session, *, kind: str, cutoffs: Sequence[dt.datetime]) -> str:
+    """"forward" or "reverse": whichever reads fewer audit entries (current rows count
+    half an entry each, as they are cheaper to read than a change to parse)."""
+    latest, earliest = max(cutoffs), min(cutoffs)
+    before = q.count_audit(session, kind=kind, end=latest)
+    after = q.count_audit(session, kind=kind, start=earliest)
+    if after >= before:
+        return "forward"
+    current = q.count_records(session, kind=kind)
+    return "reverse" if after + current // 2 < before else "forward"
+
+
+def states_at(
+    session: Session,
+    *,
+    kind: str,
+    cutoffs: Sequence[dt.datetime],
+    fields: Sequence[str],
+    levels: Sequence[str] | None,
+    method: str = "auto",
+) -> list[StateTable]:
+    """The state of every record of ``kind`` just before each cutoff instant (the
+    entries with ``at < cutoff`` applied), in the order the cutoffs were given.
+
+    Values are in their audit (JSON) form; links are lists of refs.  Records above the
+    ceiling then or now are left out."""
+    if not cutoffs:
+        return []
+    fields = _with_required(kind, fields)
+    if method == "auto":
+        method = choose_method(session, kind=kind, cutoffs=cutoffs)
+    digest = _Digester(NAME_FIELD[kind], frozenset(fields))
+    order = sorted(range(len(cutoffs)), key=lambda k: cutoffs[k])
+    results: dict[int, StateTable] = {}
+    if method == "forward":
+        table = StateTable(kind, fields)
+        previous: dt.datetime | None = None
+        for pos, k in enumerate(order):
+            rows = q.stream_audit(session, kind=kind, start=previous, end=cutoffs[k], levels=levels)
+            _apply_forward(table, rows, digest)
+            last = pos == len(order) - 1
+            results[k] = (table if last else table.copy()).drop_above(levels)
+            previous = cutoffs[k]
+    elif method == "reverse":
+        table = current_state(session, kind=kind, fields=fields, levels=levels)
+        upper: dt.datetime | None = None
+        for pos, k in enumerate(reversed(order)):
+            rows = q.stream_audit(
+                session, kind=kind, start=cutoffs[k], end=upper, levels=levels, descending=True
+            )
+            _apply_reverse(table, rows, digest)
+            last = pos == len(order) - 1
+            results[k] = (table if last else table.copy()).drop_above(levels)
+            upper = cutoffs[k]
+    else:
+        raise ValueError(f"unknown replay method {method!r}")
+    return [results[k] for k in range(len(cutoffs))]
+
+
+def states_on(
+    session: Session,
+    *,
+    kind: str,
+    days: Sequence[dt.date | None],
+    fields: Sequence[str],
+    levels: Sequence[str] | None,
+    method: str = "auto",
+) -> list[StateTable]:
+    """As ``states_at`` for the end of each day; None or a day from today on is "now"
+    and is read from the tables directly."""
+    out: list[StateTable | None] = [None] * len(days)
+    past = [(k, d) for k, d in enumerate(days) if not is_current(d)]
+    if len(past) < len(days):
+        now = current_state(session, kind=kind, fields=fields, levels=levels)
+        for k, d in enumerate(days):
+            if is_current(d):
+                out[k] = now
+    if past:
+        cutoffs = [end_of_day(d) for _, d in past if d is not None]
+        states = states_at(session, kind=kind, cutoffs=cutoffs, fields=fields, levels=levels, method=method)
+        for (k, _d), st in zip(past, states, strict=True):
+            out[k] = st
+    return [s if s is not None else StateTable(kind, _with_required(kind, fields)) for s in out]

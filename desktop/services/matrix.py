@@ -1,0 +1,418 @@
+"""The likelihood x impact risk matrix: now, as of a past date, and what moved.
+
+* The current matrix is one aggregated query (``GROUP BY`` likelihood, impact) when
+  only counts are wanted, or one query for the points of every cell.
+* "As of" a date rebuilds each risk's title, scores, status, classification, category,
+  owner and partnerships as they were at the end of that date (UTC) from the audit
+  trail (see :mod:`desktop.services.history`), then applies the same filters.
+* In the residual matrix a risk without residual scores sits at its inherent cell.
+* Closed risks are left out unless the filter asks for them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from db.queries import analysis as q
+from db.scales import BAND_NAMES, DEFAULT_BANDS, Bands
+from desktop.services import history
+from desktop.services.filters import NO_FILTER, RecordFilter
+
+CELLS: tuple[tuple[int, int], ...] = tuple((lk, im) for lk in range(1, 6) for im in range(1, 6))
+
+
+@dataclass(frozen=True)
+class RiskPoint:
+    """One risk in a cell.  ``id`` is None for a risk that has since been deleted."""
+
+    id: int | None
+    ref: str
+    title: str
+    classification: str
+    likelihood: int
+    impact: int
+    score: int
+    band: str
+    status: str
+
+
+@dataclass(frozen=True)
+class MatrixCell:
+    likelihood: int
+    impact: int
+    score: int
+    band: str
+    count: int
+    points: tuple[RiskPoint, ...] = ()
+
+    @property
+    def refs(self) -> tuple[str, ...]:
+        return tuple(p.ref for p in self.points)
+
+
+@dataclass(frozen=True)
+class RiskMatrix:
+    """25 cells (likelihood 1-5 x impact 1-5), counts, points and totals by band."""
+
+    residual: bool
+    as_of: dt.date | None
+    bands: Bands
+    cells: tuple[MatrixCell, ...]
+    totals_by_band: dict[str, int] = field(default_factory=dict)
+    total: int = 0
+    with_points: bool = True
+
+    def cell(self, likelihood: int, impact: int) -> MatrixCell:
+        if not (1 <= likelihood <= 5 and 1 <= impact <= 5):
+            raise ValueError("likelihood and impact run from 1 to 5")
+        return self.cells[(likelihood - 1) * 5 + (impact - 1)]
+
+    def count(self, likelihood: int, impact: int) -> int:
+        return self.cell(likelihood, impact).count
+
+    def counts(self) -> list[list[int]]:
+        """``counts()[likelihood - 1][impact - 1]``."""
+        return [[self.cell(lk, im).count for im in range(1, 6)] for lk in range(1, 6)]
+
+    def points(self) -> list[RiskPoint]:
+        return [p for c in self.cells for p in c.points]
+
+    def classifications(self) -> set[str]:
+        """Levels of the risks shown (for a banner: the highest level actually included)."""
+        return {p.classification for p in self.points()}
+
+
+@dataclass(frozen=True)
+class Movement:
+    """How one risk moved between two dates.
+
+    ``from_cell``/``to_cell`` are (likelihood, impact); None when the risk was not in
+    the matrix at that date.  ``direction`` compares scores when both sides exist
+    ("same" otherwise).  ``appeared``: in the later matrix only (new, reopened or newly
+    matching the filter).  ``closed``: in the earlier matrix only because it was
+    closed by the later date.  ``removed``: in the earlier matrix only for another
+    reason (deleted, or no longer matching the filter)."""
+
+    id: int | None
+    ref: str
+    title: str
+    classification: str
+    from_cell: tuple[int, int] | None
+    to_cell: tuple[int, int] | None
+    from_score: int | None
+    to_score: int | None
+    from_band: str | None
+    to_band: str | None
+    direction: str
+    appeared: bool = False
+    closed: bool = False
+    removed: bool = False
+
+    @property
+    def moved(self) -> bool:
+        return self.from_cell is not None and self.to_cell is not None and self.from_cell != self.to_cell
+
+
+# --------------------------------------------------------------------------- snapshots
+
+
+@dataclass(frozen=True)
+class RiskSnapshot:
+    """A risk's matrix-relevant values at one moment (internal, but plain data)."""
+
+    id: int | None
+    ref: str
+    title: str
+    classification: str
+    status: str
+    likelihood: int
+    impact: int
+    residual_likelihood: int | None
+    residual_impact: int | None
+    category: str | None = None
+    owner: str | None = None
+
+    def cell(self, residual: bool) -> tuple[int, int]:
+        if residual and self.residual_likelihood is not None and self.residual_impact is not None:
+            return self.residual_likelihood, self.residual_impact
+        return self.likelihood, self.impact
+
+
+# (id, ref, title, classification, status, likelihood, impact, residual_l, residual_i,
+#  category, owner): one risk at one moment, as a plain tuple (cheap at 100,000 risks).
+RiskRow = tuple[Any, ...]
+
+
+def _needs(filters: RecordFilter) -> list[str]:
+    fields = ["title", "classification", "status", "likelihood", "impact", "residual_likelihood", "residual_impact"]
+    if filters.categories:
+        fields.append("category")
+    if filters.owners:
+        fields.append("owner")
+    if filters.partnership_ids:
+        fields.append("partnerships")
+    return fields
+
+
+def _past_rows(
+    table: history.StateTable, filters: RecordFilter, wanted: set[str] | None, ids: dict[str, int]
+) -> list[RiskRow]:
+    """The replayed risks that pass ``filters`` (the Python twin of ``q.risk_conditions``)."""
+    statuses = set(filters.statuses or ())
+    closed_ok = filters.criteria().closed_wanted()
+    categories = set(filters.categories or ())
+    owners = {o.strip().lower() for o in filters.owners or ()}
+    cols = table.values
+    title, level, status = cols["title"], cols["classification"], cols["status"]
+    lk, im, rl, ri = cols["likelihood"], cols["impact"], cols["residual_likelihood"], cols["residual_impact"]
+    category, owner = cols.get("category", {}), cols.get("owner", {})
+    links = cols.get("partnerships", {})
+    out: list[RiskRow] = []
+    for ref in title:
+        st = status.get(ref) or "open"
+        if statuses and st not in statuses:
+            continue
+        if st == q.CLOSED and not closed_ok:
+            continue
+        if categories and category.get(ref) not in categories:
+            continue
+        if owners and (owner.get(ref) or "").strip().lower() not in owners:
+            continue
+        if wanted is not None and not wanted.intersection(links.get(ref) or ()):
+            continue
+        l_, i_ = lk.get(ref), im.get(ref)
+        if l_ is None or i_ is None:
+            continue  # an incomplete history (not on a consistent register)
+        out.append(
+            (ids.get(ref), ref, title[ref] or "", level.get(ref) or "", st, int(l_), int(i_),
+             rl.get(ref), ri.get(ref), category.get(ref), owner.get(ref))
+        )
+    return out
+
+
+def rows_on(
+    session: Session, *, days: Iterable[dt.date | None], filters: RecordFilter | None = None
+) -> list[list[RiskRow]]:
+    """For each day (None or from today on = now), the risks in the matrix under
+    ``filters`` as plain tuples (see ``RiskRow``)."""
+    filters = filters or NO_FILTER
+    days = list(days)
+    levels = filters.levels
+    out: list[list[RiskRow] | None] = [None] * len(days)
+    past = [k for k, d in enumerate(days) if not history.is_current(d)]
+    if len(past) < len(days):
+        now = [
+            (r.id, r.ref, r.title, r.classification, r.status, r.likelihood, r.impact,
+             r.residual_likelihood, r.residual_impact, r.category, r.owner)
+            for r in q.risk_rows(session, criteria=filters.criteria())
+        ]
+        for k, d in enumerate(days):
+            if history.is_current(d):
+                out[k] = now
+    if past:
+        wanted: set[str] | None = None
+        if filters.partnership_ids:
+            wanted = set(q.partnership_refs_for(session, ids=filters.partnership_ids, levels=levels))
+        tables = history.states_at(
+            session,
+            kind="risk",
+            cutoffs=[history.end_of_day(days[k]) for k in past],  # type: ignore[arg-type]
+            fields=_needs(filters),
+            levels=levels,
+        )
+        ids = q.ids_by_ref(session, kind="risk", levels=levels)
+        for k, table in zip(past, tables, strict=True):
+            out[k] = _past_rows(table, filters, wanted, ids)
+    return [o or [] for o in out]
+
+
+def _snapshot(row: RiskRow) -> RiskSnapshot:
+    return RiskSnapshot(*row)
+
+
+def snapshots_on(
+    session: Session, *, days: Iterable[dt.date | None], filters: RecordFilter | None = None
+) -> list[dict[str, RiskSnapshot]]:
+    """For each day (None = now), the risks in the matrix under ``filters``, by ref."""
+    return [{row[1]: _snapshot(row) for row in rows} for rows in rows_on(session, days=days, filters=filters)]
+
+
+def _cell_of(row: RiskRow, residual: bool) -> tuple[int, int]:
+    if residual and row[7] is not None and row[8] is not None:
+        return int(row[7]), int(row[8])
+    return row[5], row[6]
+
+
+# --------------------------------------------------------------------------- matrix
+
+
+def _build(
+    counts: dict[tuple[int, int], int],
+    points: dict[tuple[int, int], list[RiskPoint]] | None,
+    *,
+    residual: bool,
+    as_of: dt.date | None,
+    bands: Bands,
+) -> RiskMatrix:
+    cells = []
+    totals = dict.fromkeys(BAND_NAMES, 0)
+    for lk, im in CELLS:
+        score = lk * im
+        band = bands.band(score)
+        n = counts.get((lk, im), 0)
+        totals[band] += n
+        pts = tuple(sorted(points.get((lk, im), ()), key=lambda p: p.ref)) if points is not None else ()
+        cells.append(MatrixCell(lk, im, score, band, n, pts))
+    return RiskMatrix(
+        residual=residual,
+        as_of=as_of,
+        bands=bands,
+        cells=tuple(cells),
+        totals_by_band=totals,
+        total=sum(totals.values()),
+        with_points=points is not None,
+    )
+
+
+def _from_rows(
+    rows: list[RiskRow], *, residual: bool, as_of: dt.date | None, bands: Bands, with_points: bool
+) -> RiskMatrix:
+    counts: dict[tuple[int, int], int] = {}
+    points: dict[tuple[int, int], list[RiskPoint]] = {}
+    for row in rows:
+        cell = _cell_of(row, residual)
+        counts[cell] = counts.get(cell, 0) + 1
+        if with_points:
+            lk, im = cell
+            points.setdefault(cell, []).append(
+                RiskPoint(row[0], row[1], row[2], row[3], lk, im, lk * im, bands.band(lk * im), row[4])
+            )
+    return _build(counts, points if with_points else None, residual=residual, as_of=as_of, bands=bands)
+
+
+def risk_matrix(
+    session: Session,
+    *,
+    residual: bool = False,
+    filters: RecordFilter | None = None,
+    as_of: dt.date | None = None,
+    bands: Bands = DEFAULT_BANDS,
+    with_points: bool = True,
+) -> RiskMatrix:
+    """The 5x5 matrix.  ``with_points=False`` gives counts only (one GROUP BY)."""
+    filters = filters or NO_FILTER
+    if history.is_current(as_of):
+        criteria = filters.criteria()
+        if not with_points:
+            counts = {(lk, im): n for lk, im, n in q.risk_cell_counts(session, criteria=criteria, residual=residual)}
+            return _build(counts, None, residual=residual, as_of=as_of, bands=bands)
+        points: dict[tuple[int, int], list[RiskPoint]] = {}
+        for row in q.risk_point_rows(session, criteria=criteria, residual=residual):
+            lk, im = int(row.l), int(row.i)
+            points.setdefault((lk, im), []).append(
+                RiskPoint(row.id, row.ref, row.title, row.classification, lk, im, lk * im, bands.band(lk * im), row.status)
+            )
+        counts = {cell: len(pts) for cell, pts in points.items()}
+        return _build(counts, points, residual=residual, as_of=as_of, bands=bands)
+    (rows,) = rows_on(session, days=[as_of], filters=filters)
+    return _from_rows(rows, residual=residual, as_of=as_of, bands=bands, with_points=with_points)
+
+
+def risk_matrices(
+    session: Session,
+    *,
+    filters: RecordFilter | None = None,
+    as_of: dt.date | None = None,
+    bands: Bands = DEFAULT_BANDS,
+    with_points: bool = True,
+) -> tuple[RiskMatrix, RiskMatrix]:
+    """(inherent, residual) side by side; an as-of date is replayed only once."""
+    if history.is_current(as_of):
+        return (
+            risk_matrix(session, residual=False, filters=filters, as_of=as_of, bands=bands, with_points=with_points),
+            risk_matrix(session, residual=True, filters=filters, as_of=as_of, bands=bands, with_points=with_points),
+        )
+    (rows,) = rows_on(session, days=[as_of], filters=filters)
+    return (
+        _from_rows(rows, residual=False, as_of=as_of, bands=bands, with_points=with_points),
+        _from_rows(rows, residual=True, as_of=as_of, bands=bands, with_points=with_points),
+    )
+
+
+# --------------------------------------------------------------------------- movement
+
+
+def _direction(a: int | None, b: int | None) -> str:
+    if a is None or b is None or a == b:
+        return "same"
+    return "up" if b > a else "down"
+
+
+def risk_movement(
+    session: Session,
+    *,
+    since: dt.date,
+    until: dt.date | None = None,
+    residual: bool = False,
+    filters: RecordFilter | None = None,
+    bands: Bands = DEFAULT_BANDS,
+) -> list[Movement]:
+    """Every risk in the matrix at the end of ``since`` or at ``until`` (None: now),
+    with its cell at each date; sorted: appeared, then biggest rise, ..., then closed."""
+    filters = filters or NO_FILTER
+    wide = filters.with_(include_closed=True, statuses=None)
+    before, after = snapshots_on(session, days=[since, until], filters=wide)
+    in_matrix = filters.criteria()
+
+    def shown(snap: RiskSnapshot | None) -> bool:
+        if snap is None:
+            return False
+        if filters.statuses and snap.status not in filters.statuses:
+            return False
+        return snap.status != q.CLOSED or in_matrix.closed_wanted()
+
+    out: list[Movement] = []
+    for ref in sorted(set(before) | set(after)):
+        a, b = before.get(ref), after.get(ref)
+        a_in, b_in = shown(a), shown(b)
+        if not a_in and not b_in:
+            continue
+        a_cell = a.cell(residual) if a_in and a is not None else None
+        b_cell = b.cell(residual) if b_in and b is not None else None
+        a_score = a_cell[0] * a_cell[1] if a_cell else None
+        b_score = b_cell[0] * b_cell[1] if b_cell else None
+        latest = b if b is not None else a
+        assert latest is not None
+        out.append(
+            Movement(
+                id=latest.id,
+                ref=ref,
+                title=latest.title,
+                classification=latest.classification,
+                from_cell=a_cell,
+                to_cell=b_cell,
+                from_score=a_score,
+                to_score=b_score,
+                from_band=bands.band(a_score) if a_score else None,
+                to_band=bands.band(b_score) if b_score else None,
+                direction=_direction(a_score, b_score),
+                appeared=not a_in and b_in,
+                closed=a_in and not b_in and b is not None and b.status == q.CLOSED,
+                removed=a_in and not b_in and (b is None or b.status != q.CLOSED),
+            )
+        )
+
+    def order(m: Movement) -> tuple[int, int, str]:
+        if m.appeared:
+            return (0, 0, m.ref)
+        if m.closed or m.removed:
+            return (2, 0, m.ref)
+        return (1, -((m.to_score or 0) - (m.from_score or 0)), m.ref)
+
+    out.sort(key=order)
+    return out
