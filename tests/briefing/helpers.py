@@ -1,0 +1,87 @@
+"""Shared helpers of the briefing tests: registers built through the repository, PDF reading."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import pypdf
+
+from db import repository as repo
+from db.models import EventCreate, PartnershipCreate, RiskCreate, StakeholderCreate
+
+TODAY = dt.date.today()
+
+
+def add(register: Any, kind: str, model: Any) -> Any:
+    with register.write() as session:
+        return repo.create(session, kind, model, actor="tester")
+
+
+def stakeholder(register: Any, name: str, level: str = "UNCLASSIFIED", **kw: Any) -> Any:
+    return add(register, "stakeholder", StakeholderCreate(name=name, classification=level, **kw))
+
+
+def partnership(register: Any, name: str, partner_id: int, level: str = "UNCLASSIFIED", **kw: Any) -> Any:
+    return add(register, "partnership", PartnershipCreate(name=name, partner_id=partner_id, classification=level, **kw))
+
+
+def risk(register: Any, title: str, level: str = "UNCLASSIFIED", **kw: Any) -> Any:
+    return add(register, "risk", RiskCreate(title=title, classification=level, **kw))
+
+
+def event(register: Any, title: str, level: str = "UNCLASSIFIED", days_ago: int = 1, **kw: Any) -> Any:
+    return add(
+        register, "event",
+        EventCreate(title=title, classification=level, occurred_on=TODAY - dt.timedelta(days=days_ago), **kw),
+    )
+
+
+def page_texts(path: Path) -> list[str]:
+    reader = pypdf.PdfReader(str(path))
+    return [page.extract_text() or "" for page in reader.pages]
+
+
+def outline_titles(path: Path) -> list[str]:
+    reader = pypdf.PdfReader(str(path))
+    out: list[str] = []
+
+    def walk(items: Any) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                out.append(str(item.title))
+
+    walk(reader.outline)
+    return out
+
+
+def metadata_text(path: Path) -> str:
+    reader = pypdf.PdfReader(str(path))
+    meta = reader.metadata or {}
+    return " ".join(f"{k}={v}" for k, v in meta.items())
+
+
+def raw_streams(path: Path) -> bytes:
+    """The file's bytes plus every stream object decoded (content streams, fonts' ToUnicode...)."""
+    reader = pypdf.PdfReader(str(path))
+    chunks = [path.read_bytes()]
+    size = int(reader.trailer["/Size"])
+    for num in range(1, size):
+        try:
+            obj = reader.get_object(pypdf.generic.IndirectObject(num, 0, reader))
+        except Exception:
+            continue
+        if isinstance(obj, pypdf.generic.StreamObject):
+            try:
+                chunks.append(obj.get_data())
+            except Exception:
+                continue
+    return b"\n".join(chunks)
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
