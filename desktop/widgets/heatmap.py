@@ -470,8 +470,9 @@ class HeatMapWidget(QWidget):
         halo = pal.color(QPalette.ColorRole.Window)
         biggest = max(len(a.refs) or 1 for a in self._arrows)
         for arrow in self._arrows:
-            start = self.cell_rect(*arrow.from_cell).center()
-            end = self.cell_rect(*arrow.to_cell).center()
+            # Anchor in the lower half of each cell, clear of the count and refs at the top.
+            start = self.cell_rect(*arrow.from_cell).center() + QPointF(0, side * 0.2)
+            end = self.cell_rect(*arrow.to_cell).center() + QPointF(0, side * 0.2)
             dx, dy = end.x() - start.x(), end.y() - start.y()
             length = math.hypot(dx, dy)
             if length < 1:
@@ -480,7 +481,7 @@ class HeatMapWidget(QWidget):
             # Bend to the left of travel so A->B and B->A do not overlap.
             bend = min(side * 0.35, length * 0.18)
             ctrl = QPointF((start.x() + end.x()) / 2 - uy * bend, (start.y() + end.y()) / 2 + ux * bend)
-            shrink = side * 0.22
+            shrink = min(side * 0.18, length * 0.2)
             start = QPointF(start.x() + ux * shrink, start.y() + uy * shrink)
             tip = QPointF(end.x() - ux * shrink, end.y() - uy * shrink)
             path = QPainterPath(start)
