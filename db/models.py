@@ -445,6 +445,9 @@ class AuditEntry(SQLModel, table=True):
     """One create, update, delete, import or restore.  Hash-chained (see db.audit)."""
 
     __tablename__ = "audit_entry"
+    # History replays ("as of" matrix, what changed) read one kind over a time range
+    # (migration 0003); SQLite index entries carry the rowid, so ORDER BY at, id is served too.
+    __table_args__ = (Index("ix_audit_entry_kind_at", "entity_kind", "at"),)
     id: int | None = Field(default=None, primary_key=True)
     at: dt.datetime = Field(default_factory=utcnow, index=True)
     actor: str = Field(default="", max_length=200)
