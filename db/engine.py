@@ -201,8 +201,16 @@ def _create_private_file(path: Path) -> None:
 
 def _sqlite_is_foreign(path: Path) -> bool:
     """True when a SQLite file holds tables but not ours."""
+    # A read-only connection to a WAL-mode file creates -wal and -shm files beside it
+    # and cannot remove them again; when there is no -wal file (nobody has the file
+    # open), "immutable" reads the file without creating or locking anything, so a
+    # refused file is left exactly as it was, with nothing new beside it.
+    # as_uri() percent-encodes the path ("?" or "#" in a name would otherwise cut it).
+    uri = f"{path.absolute().as_uri()}?mode=ro"
+    if not path.with_name(path.name + "-wal").exists():
+        uri += "&immutable=1"
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        con = sqlite3.connect(uri, uri=True)
         try:
             names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         finally:
