@@ -179,14 +179,16 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem(icon(page.icon), page.title)
             item.setData(Qt.ItemDataRole.AccessibleTextRole, page.title)
             self.nav.addItem(item)
-        self.nav.setMaximumWidth(220)
-        self.nav.setMinimumWidth(150)
+        self.nav.setMinimumWidth(140)
         self.stack = QStackedWidget()
         self.stack.setObjectName("pages")
         self.splitter.addWidget(self.nav)
         self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setCollapsible(1, False)
+        nav_width = self.nav.sizeHintForColumn(0) + 2 * self.nav.frameWidth() + 24
+        self.splitter.setSizes([nav_width, 1000])
         self.central.addWidget(self.splitter)
         self.welcome: QWidget | None = None
 

@@ -45,8 +45,16 @@ class Progress:
 
     def report(self, done: int, total: int = 0, text: str = "") -> None:
         """Thread-safe: the signal is queued to the GUI thread.  Also checks for cancel."""
-        self._handle.progressed.emit(int(done), int(total), str(text))
+        self.update(done, total, text)
         self.check()
+
+    def update(self, done: int, total: int = 0, text: str = "") -> None:
+        """Report progress only (for data-layer callbacks that check cancel themselves)."""
+        self._handle.progressed.emit(int(done), int(total), str(text))
+
+    def is_cancelled(self) -> bool:
+        """A ``cancel() -> bool`` callable for data-layer functions."""
+        return self._cancel.is_set()
 
 
 class TaskHandle(QObject):
@@ -102,6 +110,13 @@ class _Runner(QRunnable):
             result = self._job(Progress(handle))
         except Cancelled:
             handle.cancelled.emit()
+        except Exception as exc:
+            if handle.cancel_requested and type(exc).__name__ == "Cancelled":
+                # The data layer's own Cancelled (db.importexport): nothing was written.
+                handle.cancelled.emit()
+            else:
+                handle.error = exc
+                handle.failed.emit(describe_error(exc))
         except BaseException as exc:  # noqa: BLE001 - reported to the user, not swallowed
             handle.error = exc
             if not isinstance(exc, Exception):
@@ -130,8 +145,16 @@ def run_task(
     handle = TaskHandle(title, parent)
     _ACTIVE.add(handle)  # keep it alive until it ends, whatever the caller keeps
     handle.finished.connect(lambda: _ACTIVE.discard(handle))
-    (pool or QThreadPool.globalInstance()).start(_Runner(job, handle))
+    runner = _Runner(job, handle)
+    # Start once control is back in the event loop: the caller connects its slots
+    # first, so a job that ends at once cannot emit before anyone listens.
+    QTimer.singleShot(0, handle, lambda: (pool or QThreadPool.globalInstance()).start(runner))
     return handle
+
+
+def active_tasks() -> int:
+    """How many tasks have started and not yet delivered their end (tests, closing)."""
+    return len(_ACTIVE)
 
 
 def wait_for(handle: TaskHandle, timeout_ms: int = 60_000) -> bool:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, false, func, literal, or_, select
+from sqlalchemy import ColumnElement, String, and_, false, func, literal, or_, select, type_coerce
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -298,7 +298,7 @@ def _without_index(expr: Any, fmt: str) -> Any:
     """The same ordering, but an expression SQLite cannot serve from an index."""
     if fmt in (INT, NUMBER, SCORE, STANCE, REF):
         return expr + 0
-    return expr.concat("")
+    return type_coerce(expr, String).concat("")
 
 
 def _sort_column(spec: RegisterSpec, sort: RegisterSort | None) -> RegisterColumn:

@@ -1,33 +1,21 @@
-"""Export of the rows a register shows: same filters, same order, every page (Qt-free job).
+"""Export of the records a register shows (its filters applied) as a background job.
 
-The file holds the register's columns under their file-format names (``ref``,
-``occurred_on``, ``title``...), values as stored (enum values, ISO dates, numbers
-as numbers).  Cells a spreadsheet would run as a formula are neutralised.
+The file is the full export format of ``db.importexport`` (every column, formulas
+neutralised), so it imports back as it is; a filtered register exports just the
+records that match, an unfiltered one every record.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from db.importexport.neutralise import neutralise, xlsx_escape
 from db.queries.registers import RegisterFilter, RegisterRowSource, RegisterSort
 
 
-def cell(value: Any, *, xlsx: bool = False) -> Any:
-    """Numbers stay numbers; dates ISO text; text a spreadsheet would run is neutralised
-    the same way as the full export (``db.importexport.neutralise``)."""
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, str):
-        text = neutralise(value)
-        return xlsx_escape(text) if xlsx else text
-    return value
+def shown_ids(source: RegisterRowSource, sort: RegisterSort | None, flt: RegisterFilter | None) -> list[int]:
+    return [int(row[0]) for batch in source.iter_rows(sort, flt) for row in batch]
 
 
 def export_rows_job(
@@ -36,42 +24,19 @@ def export_rows_job(
     flt: RegisterFilter | None,
     target: Path,
 ) -> Callable[[Any], int]:
-    """A task job (see ``desktop.tasks``) writing the rows to ``target``; returns the row count."""
-    header = [col.key for col in source.columns]
+    """A task job (see ``desktop.tasks``) writing the records to ``target``; returns the row count."""
 
     def job(progress: Any) -> int:
-        total = source.count(flt)
-        written = 0
-        # Write beside the target and rename at the end: a cancelled or failed export
-        # leaves no half-written file under the chosen name.
-        fd, tmp_name = tempfile.mkstemp(prefix=".export-", suffix=target.suffix, dir=target.parent)
-        os.close(fd)
-        tmp = Path(tmp_name)
-        try:
-            if target.suffix.lower() == ".xlsx":
-                from openpyxl import Workbook
+        from db.importexport import export_file
 
-                book = Workbook(write_only=True)
-                sheet = book.create_sheet(source.spec.title)
-                sheet.append(header)
-                for batch in source.iter_rows(sort, flt):
-                    for row in batch:
-                        sheet.append([cell(v, xlsx=True) for v in row[1:]])
-                    written += len(batch)
-                    progress.report(written, total, f"{written:,} of {total:,} rows")
-                book.save(tmp)
-            else:
-                with tmp.open("w", newline="", encoding="utf-8") as fh:
-                    writer = csv.writer(fh)
-                    writer.writerow(header)
-                    for batch in source.iter_rows(sort, flt):
-                        writer.writerows([cell(v) for v in row[1:]] for row in batch)
-                        written += len(batch)
-                        progress.report(written, total, f"{written:,} of {total:,} rows")
-            os.replace(tmp, target)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
-        return written
+        ids = None if flt is None or flt.is_empty() else shown_ids(source, sort, flt)
+        return export_file(
+            source.register,
+            source.kind,
+            target,
+            ids=ids,
+            progress=lambda done, total: progress.update(done, total, f"{done:,} of {total:,} rows"),
+            cancel=progress.is_cancelled,
+        )
 
     return job

@@ -238,15 +238,24 @@ class RegisterView(QWidget):
         self.table.addAction(edit_action)
 
     def _set_column_widths(self) -> None:
-        metrics = self.fontMetrics()
-        char = max(6, metrics.averageCharWidth())
-        widths = {rq.REF: 9, rq.DATE: 11, rq.INT: 8, rq.SCORE: 8, rq.STANCE: 13, rq.LEVEL: 14, rq.ENUM: 16}
+        metrics = self.table.fontMetrics()
+        samples = {
+            rq.REF: "E-00000",
+            rq.DATE: "2026-12-31",
+            rq.INT: "00",
+            rq.SCORE: "25",
+            rq.STANCE: "+2 Supportive",
+            rq.LEVEL: "CONFIDENTIAL",
+            rq.ENUM: "Partnership milestone",
+            rq.TEXT: "A name of some thirty letters",
+        }
+        header = self.table.horizontalHeader().fontMetrics()
         for i, col in enumerate(self.spec.columns):
-            chars = widths.get(col.format, 22)
+            sample = samples.get(col.format, samples[rq.TEXT])
             if col.key in ("title", "name"):
-                chars = 48
-            chars = max(chars, len(col.label) + 4)
-            self.table.setColumnWidth(i, chars * char)
+                sample = "A title of a record that runs to some fifty letters"
+            width = max(metrics.horizontalAdvance(sample), header.horizontalAdvance(col.label) + 18)
+            self.table.setColumnWidth(i, width + 24)
 
     # ------------------------------------------------------------------ filters and sort
 
