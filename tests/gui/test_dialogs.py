@@ -1,0 +1,139 @@
+"""Import and settings dialogs on real registers and real files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
+
+from db import repository
+from desktop.dialogs.import_dialog import ImportDialog
+from desktop.dialogs.settings_dialog import SettingsDialog
+from tests.gui.conftest import wait_tasks
+
+
+def _counts(register: Any) -> dict[str, int]:
+    with register.session() as session:
+        return repository.counts(session)
+
+
+def _run_import(qtbot: Any, dialog: ImportDialog, *, dry_run: bool) -> None:
+    handle = dialog.start(dry_run=dry_run)
+    assert handle is not None
+    qtbot.waitUntil(lambda: handle.done, timeout=30_000)
+    wait_tasks(qtbot)
+
+
+def test_import_of_a_bad_file_lists_every_problem_and_writes_nothing(
+    qtbot: Any, context: Any, register: Any, tmp_path: Path
+) -> None:
+    pytest.importorskip("db.importexport.importer", reason="import is written by another part of the app")
+    bad = tmp_path / "events.csv"
+    bad.write_text(
+        "occurred_on,title,kind\n"
+        "2026-01-05,Open letter from researchers,criticism\n"
+        "2026-01-06,ab,criticism\n"
+        "not a date,A statement,statement\n",
+        encoding="utf-8",
+    )
+    before = _counts(register)
+    dialog = ImportDialog(context, kind="event")
+    qtbot.addWidget(dialog)
+    dialog.path_edit.setText(str(bad))
+    _run_import(qtbot, dialog, dry_run=False)
+    assert _counts(register) == before  # all or nothing
+    assert not dialog.imported
+    rows = dialog.error_model.rows()
+    assert {r["row"] for r in rows} == {3, 4}
+    assert {r["field"] for r in rows} >= {"title", "occurred_on"}
+    assert dialog.error_table.isVisibleTo(dialog)
+    assert "Nothing was imported" in dialog.status_label.text()
+
+
+def test_import_of_a_good_file_writes_and_refreshes(qtbot: Any, context: Any, register: Any, tmp_path: Path) -> None:
+    pytest.importorskip("db.importexport.importer", reason="import is written by another part of the app")
+    good = tmp_path / "events.csv"
+    good.write_text(
+        "occurred_on,title,kind\n2026-01-05,Open letter from researchers,criticism\n2026-01-07,Company clarifies,statement\n",
+        encoding="utf-8",
+    )
+    dialog = ImportDialog(context, kind="event")
+    qtbot.addWidget(dialog)
+    dialog.path_edit.setText(str(good))
+    _run_import(qtbot, dialog, dry_run=True)
+    assert _counts(register)["event"] == 0  # "Check only" writes nothing
+    assert "nothing written" in dialog.status_label.text()
+    with qtbot.waitSignal(context.data_changed, timeout=30_000):
+        _run_import(qtbot, dialog, dry_run=False)
+    assert _counts(register)["event"] == 2
+    assert dialog.imported
+    assert context.settings.last_import_folder == str(tmp_path)
+
+
+def test_import_of_a_file_that_is_not_a_spreadsheet(qtbot: Any, context: Any, register: Any, tmp_path: Path) -> None:
+    pytest.importorskip("db.importexport.importer", reason="import is written by another part of the app")
+    junk = tmp_path / "photo.xlsx"
+    junk.write_bytes(b"\x89PNG not a workbook")
+    dialog = ImportDialog(context, kind="risk")
+    qtbot.addWidget(dialog)
+    dialog.path_edit.setText(str(junk))
+    _run_import(qtbot, dialog, dry_run=False)
+    assert dialog.status_label.text().startswith("Nothing was imported")
+    assert "Traceback" not in dialog.status_label.text()
+    assert _counts(register)["risk"] == 0
+
+
+def test_settings_dialog_validates_bands_and_saves(qtbot: Any, context: Any) -> None:
+    from db.scales import Bands
+
+    dialog = SettingsDialog(context)
+    qtbot.addWidget(dialog)
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert ok.isEnabled()
+    dialog.medium_spin.setValue(3)  # low 4 >= medium 3: invalid
+    assert not ok.isEnabled()
+    assert dialog.bands_error.isVisibleTo(dialog)
+    dialog.medium_spin.setValue(8)
+    dialog.high_spin.setValue(16)
+    assert ok.isEnabled()
+    dialog.display_name_edit.setText("  Alex Analyst ")
+    dialog.prefix_edit.setText("NATO")
+    dialog.ceiling_combo.setCurrentIndex(dialog.ceiling_combo.findData("RESTRICTED"))
+    assert dialog.banner_preview.text() == "NATO RESTRICTED"
+    dialog.accept()
+    settings = context.settings
+    assert settings.bands == Bands(4, 8, 16)
+    assert settings.display_name == "Alex Analyst"
+    assert context.actor == "Alex Analyst"
+    assert settings.marking_prefix == "NATO"
+    assert settings.default_ceiling.value == "RESTRICTED"
+
+
+def test_settings_dialog_switches_the_register(qtbot: Any, context: Any, tmp_path: Path) -> None:
+    target = tmp_path / "other.db"
+    dialog = SettingsDialog(context)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(context.register_changed):
+        dialog.database_edit.setText(str(target))
+        dialog.accept()
+    assert context.register.path == target
+
+
+def test_settings_dialog_keeps_the_register_when_the_new_one_fails(
+    qtbot: Any, context: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    foreign = tmp_path / "text.db"
+    foreign.write_text("hello")
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a, **k: None))
+    current = context.register
+    dialog = SettingsDialog(context)
+    qtbot.addWidget(dialog)
+    dialog.database_edit.setText(str(foreign))
+    dialog.accept()
+    assert context.register is current
+    assert dialog.database_error.isVisibleTo(dialog)
+    assert dialog.result() == 0  # still open
+    dialog.database_edit.setText("mysql://nope")
+    assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()

@@ -1,0 +1,128 @@
+"""The register view: quick search and filters reach the SQL, export of the rows shown."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QDate
+from sqlalchemy import text
+
+from db.queries.registers import RegisterFilter
+from desktop.views.register_view import RegisterView
+from tests.gui.conftest import wait_tasks
+
+
+@pytest.fixture
+def filled_context(filled_register: Any, settings: Any) -> Any:
+    from desktop.context import AppContext
+
+    return AppContext(filled_register, settings)
+
+
+def _view(qtbot: Any, context: Any, kind: str) -> RegisterView:
+    view = RegisterView(context, kind)
+    qtbot.addWidget(view)
+    wait_tasks(qtbot)
+    return view
+
+
+def test_quick_search_box_filters_in_sql(qtbot: Any, filled_context: Any) -> None:
+    view = _view(qtbot, filled_context, "event")
+    assert view.count_label.text() == "3,000 events"
+    qtbot.keyClicks(view.search, "briefing")
+    with qtbot.waitSignal(view.model.query_changed, timeout=3000):
+        pass  # the search waits for a pause in typing
+    wait_tasks(qtbot)
+    assert view.model.current_filter() == RegisterFilter(text="briefing")
+    with filled_context.register.session() as session:
+        n = session.execute(text("SELECT count(*) FROM event WHERE title LIKE '%briefing%'")).scalar()
+    assert view.model.total() == n
+    assert view.count_label.text() == f"{n:,} events match the filters"
+    view.clear_filters()
+    assert view.model.current_filter().is_empty()
+
+
+def test_filters_combine_kind_classification_and_dates(qtbot: Any, filled_context: Any) -> None:
+    view = _view(qtbot, filled_context, "event")
+    assert view.choice_combo is not None and view.date_from is not None and view.date_to is not None
+    view.choice_combo.setCurrentIndex(view.choice_combo.findData("statement"))
+    view.level_combo.setCurrentIndex(view.level_combo.findData("UNCLASSIFIED"))
+    view.date_from.edit.setDate(QDate(2000, 1, 1))
+    view.date_from.check.setChecked(True)
+    view.date_to.edit.setDate(QDate.currentDate().addDays(-30))
+    view.date_to.check.setChecked(True)
+    wait_tasks(qtbot)
+    flt = view.model.current_filter()
+    assert flt.choices == ("statement",) and flt.classifications == ("UNCLASSIFIED",)
+    limit = QDate.currentDate().addDays(-30).toPython()
+    with filled_context.register.session() as session:
+        n = session.execute(
+            text(
+                "SELECT count(*) FROM event WHERE kind='statement' AND classification='UNCLASSIFIED' "
+                "AND occurred_on >= '2000-01-01' AND occurred_on <= :d"
+            ),
+            {"d": limit.isoformat()},
+        ).scalar()
+    assert view.model.total() == n
+
+
+def test_header_click_sorts_in_sql_and_unsortable_columns_say_so(qtbot: Any, filled_context: Any) -> None:
+    view = _view(qtbot, filled_context, "event")
+    header = view.table.horizontalHeader()
+    title = view.spec.column_index("title")
+    header.sectionClicked.emit(title)
+    assert view.model.current_sort().key == "title"  # type: ignore[union-attr]
+    assert header.sortIndicatorSection() == title
+    first = view.model.data(view.model.index(0, title))
+    with filled_context.register.session() as session:
+        assert first == session.execute(text("SELECT title FROM event ORDER BY title, id LIMIT 1")).scalar()
+    header.sectionClicked.emit(title)
+    assert view.model.current_sort().descending  # type: ignore[union-attr]
+    channel = view.spec.column_index("channel")
+    header.sectionClicked.emit(channel)
+    assert view.model.current_sort().key == "title"  # type: ignore[union-attr]
+    assert header.sortIndicatorSection() == title
+
+
+def test_band_filter_on_risks_uses_the_configured_bands(qtbot: Any, filled_context: Any) -> None:
+    from db.scales import Bands
+
+    filled_context.settings.bands = Bands(2, 3, 4)  # everything from 5 up is critical
+    view = _view(qtbot, filled_context, "risk")
+    assert view.band_combo is not None
+    view.band_combo.setCurrentIndex(view.band_combo.findData("critical"))
+    wait_tasks(qtbot)
+    with filled_context.register.session() as session:
+        n = session.execute(text("SELECT count(*) FROM risk WHERE likelihood * impact >= 5")).scalar()
+    assert view.model.total() == n
+
+
+def test_export_of_the_rows_shown(qtbot: Any, filled_context: Any, tmp_path: Path) -> None:
+    pytest.importorskip("db.importexport.exporter", reason="export is written by another part of the app")
+    view = _view(qtbot, filled_context, "event")
+    assert view.choice_combo is not None
+    view.choice_combo.setCurrentIndex(view.choice_combo.findData("criticism"))
+    wait_tasks(qtbot)
+    shown = view.model.total()
+    target = tmp_path / "shown.csv"
+    handle = view.export_shown(str(target))
+    qtbot.waitUntil(lambda: handle.done, timeout=30_000)
+    wait_tasks(qtbot)
+    with target.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == shown
+    assert {r["kind"] for r in rows} == {"criticism"}
+    assert f"Exported {shown:,} events" in view.count_label.text()
+    assert filled_context.settings.last_export_folder == str(tmp_path)
+
+
+def test_view_follows_data_changed_and_register_changed(qtbot: Any, filled_context: Any, register: Any) -> None:
+    view = _view(qtbot, filled_context, "stakeholder")
+    assert view.model.total() == 30
+    filled_context.set_register(register)  # an empty register
+    wait_tasks(qtbot)
+    assert view.model.total() == 0
+    assert view.count_label.text() == "0 stakeholders"

@@ -1,0 +1,65 @@
+"""Background tasks: results, readable errors and cancel, delivered on the GUI thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from PySide6.QtCore import QThread
+
+from db.errors import RegisterError
+from desktop.tasks import run_task, wait_for
+
+
+def test_result_and_progress_arrive_on_the_gui_thread(qtbot: Any) -> None:
+    gui = QThread.currentThread()
+    seen: list[Any] = []
+    worker_threads: list[Any] = []
+
+    def job(progress: Any) -> int:
+        worker_threads.append(threading.get_ident())
+        for i in range(3):
+            progress.report(i + 1, 3, f"step {i + 1}")
+        return 42
+
+    handle = run_task(job)
+    handle.progressed.connect(lambda d, t, s: seen.append((d, t, s, QThread.currentThread() is gui)))
+    handle.succeeded.connect(lambda r: seen.append(("ok", r, QThread.currentThread() is gui)))
+    assert wait_for(handle)
+    assert worker_threads and worker_threads[0] != threading.get_ident()
+    assert seen[-1] == ("ok", 42, True)
+    assert [s[:3] for s in seen[:3]] == [(1, 3, "step 1"), (2, 3, "step 2"), (3, 3, "step 3")]
+    assert all(s[3] for s in seen[:3])
+
+
+def test_errors_become_a_readable_message(qtbot: Any) -> None:
+    messages: list[str] = []
+
+    def job(_progress: Any) -> None:
+        raise RegisterError("the file is not a register")
+
+    handle = run_task(job)
+    handle.failed.connect(messages.append)
+    assert wait_for(handle)
+    assert messages == ["the file is not a register"]
+    assert isinstance(handle.error, RegisterError)
+
+
+def test_cancel_stops_the_job(qtbot: Any) -> None:
+    started = threading.Event()
+    outcome: list[str] = []
+
+    def job(progress: Any) -> None:
+        started.set()
+        for i in range(1000):
+            time.sleep(0.005)
+            progress.report(i, 1000)
+
+    handle = run_task(job)
+    handle.cancelled.connect(lambda: outcome.append("cancelled"))
+    handle.succeeded.connect(lambda _r: outcome.append("succeeded"))
+    qtbot.waitUntil(started.is_set, timeout=5000)
+    handle.cancel()
+    assert wait_for(handle, 10_000)
+    assert outcome == ["cancelled"]
