@@ -1,0 +1,214 @@
+"""The demo register built from the seed story (db.demo)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from db import audit, repository
+from db.demo import load_demo
+from db.errors import RegisterError
+from db.models import Event, Partnership, Risk, Stakeholder
+
+TODAY = dt.date.today()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """One demo register shared by the tests that only read it."""
+    from db.engine import open_register
+
+    register = open_register(tmp_path_factory.mktemp("demo") / "demo.db")
+    counts = load_demo(register, today=TODAY)
+    yield register, counts
+    register.dispose()
+
+
+@pytest.fixture
+def own_demo(register):
+    """A demo register a test may change."""
+    return register, load_demo(register, today=TODAY)
+
+
+def all_rows(register, table):
+    from sqlalchemy import select
+
+    with register.session() as s:
+        return list(s.execute(select(table).order_by(table.id)).scalars())
+
+
+def by_title(register, title):
+    return next(e for e in all_rows(register, Event) if e.title == title)
+
+
+def test_counts_meet_the_brief(demo):
+    register, counts = demo
+    assert counts == {"stakeholder": 14, "partnership": 5, "risk": 11, "event": 34}
+    with register.session() as s:
+        assert repository.counts(s) == counts
+
+
+def test_the_story_facts_are_there(demo):
+    register, _ = demo
+    names = {s.name: s for s in all_rows(register, Stakeholder)}
+    assert names["US Department of Defence (Pentagon)"].kind == "defence_body"
+    assert names["NATO"].kind == "defence_body"
+    assert names["Anthropic"].kind == "company"
+    assert names["AI researchers"].kind == "research_community"
+    assert names["Subscribers and paying customers"].kind == "customers"
+    assert names["The Wall Street Journal"].kind == "media"
+    assert "OpenAI" not in names  # the register is kept from the company's side
+    parts = {p.name: p for p in all_rows(register, Partnership)}
+    assert parts["Pentagon AI deployment agreement"].network == "classified"
+    assert parts["NATO unclassified-network exploration"].network == "unclassified"
+    assert parts["NATO unclassified-network exploration"].status == "negotiating"
+    assert parts["Anthropic's work with US federal agencies"].status == "halted"
+    assert parts["Anthropic's work with US federal agencies"].ended_on is not None
+
+
+def test_cancellations_carry_counts_and_reach(demo):
+    register, _ = demo
+    cancellations = [e for e in all_rows(register, Event) if e.metric_unit == "subscriptions cancelled"]
+    assert len(cancellations) >= 3
+    assert all(e.kind == "customer_action" and e.metric_value > 0 for e in cancellations)
+    assert any(e.reach and e.reach_basis for e in cancellations)
+    assert all("illustrative" in (e.notes or "") for e in cancellations)
+
+
+def test_clarifications_answer_the_specific_criticism(demo):
+    register, _ = demo
+    events = {e.id: e for e in all_rows(register, Event)}
+
+    def answered(title_part):
+        statement = next(e for e in events.values() if title_part in e.title and e.kind == "statement")
+        assert statement.responds_to_id is not None
+        return events[statement.responds_to_id]
+
+    assert "surveillance" in answered("spy on US citizens").title
+    assert "intelligence agencies" in answered("NSA will not").title
+    assert "classified-network" in answered("was a slip").title
+    ceo = by_title(register, "Chief executive calls the deal 'complicated but correct'")
+    assert ceo.channel == "internal" and "reputational risk" in ceo.summary
+
+
+def test_the_competitor_halt_is_a_government_action(demo):
+    register, _ = demo
+    halt = by_title(register, "Federal agencies directed to halt work with Anthropic")
+    assert halt.kind == "government_action"
+
+
+def test_events_span_several_weeks_ending_before_today_with_many_in_the_last_30_days(demo):
+    register, _ = demo
+    days = [e.occurred_on for e in all_rows(register, Event)]
+    assert max(days) < TODAY
+    assert (max(days) - min(days)).days >= 42
+    assert sum(1 for d in days if (TODAY - d).days <= 30) >= 10
+    kinds = Counter(e.kind for e in all_rows(register, Event))
+    for kind in ("criticism", "statement", "customer_action", "government_action",
+                 "partnership_milestone", "media_report", "employee_action"):
+        assert kinds[kind] >= 1, kind
+
+
+def test_classification_levels_are_mixed(demo):
+    register, _ = demo
+    levels = Counter()
+    for table in (Stakeholder, Partnership, Risk, Event):
+        levels.update(r.classification for r in all_rows(register, table))
+    assert set(levels) == {"PUBLIC", "UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL", "SECRET"}
+    assert levels["SECRET"] >= 2
+
+
+def test_risks_have_owners_scores_treatments_and_some_overdue_reviews(demo):
+    register, _ = demo
+    risks = all_rows(register, Risk)
+    assert all(r.owner and r.treatment and r.mitigation for r in risks)
+    assert sum(1 for r in risks if r.residual_likelihood is not None) >= 6
+    assert sum(1 for r in risks if r.review_due and r.review_due < TODAY and r.status != "closed") >= 3
+    assert sum(1 for r in risks if r.status == "closed") == 1
+    with register.session() as s:
+        linked = [repository.link_ids(s, "risk", r.id) for r in risks]
+    assert all(x["partnership_ids"] for x in linked)
+    assert all(x["stakeholder_ids"] for x in linked)
+
+
+def test_every_record_says_its_dates_are_illustrative(demo):
+    register, _ = demo
+    for table in (Stakeholder, Partnership, Risk, Event):
+        for record in all_rows(register, table):
+            assert "illustrative" in (record.notes or ""), record.ref
+
+
+def test_the_audit_history_moves_with_the_story(demo):
+    register, _ = demo
+    with register.session() as s:
+        assert audit.verify_chain(s) == []
+        entries = audit.history(s)
+    updates = [(e.entity_ref, audit.parse_changes(e)) for e in entries if e.action == "update"]
+    assert any("likelihood" in ch and ch["likelihood"][1] > ch["likelihood"][0] for _, ch in updates)
+    assert any(ch.get("stance") == [0, -1] for _, ch in updates)
+    assert any(ch.get("status") == ["exploring", "negotiating"] for _, ch in updates)
+    # The entries carry the story's dates, in order, all before today.
+    times = [e.at for e in entries]
+    assert times == sorted(times)
+    assert times[0].date() <= TODAY - dt.timedelta(days=50)
+    assert all(t.date() < TODAY for t in times)
+    assert all(e.actor == "demo" for e in entries)
+
+
+def test_the_same_today_gives_the_same_records(tmp_path):
+    from db.engine import open_register
+
+    def content(path: Path):
+        reg = open_register(path)
+        load_demo(reg, today=dt.date(2026, 3, 1))
+        reg.dispose()
+        con = sqlite3.connect(path)
+        try:
+            return {t: con.execute(f"SELECT * FROM {t} ORDER BY id").fetchall()  # noqa: S608
+                    for t in ("stakeholder", "partnership", "risk", "event", "audit_entry")}
+        finally:
+            con.close()
+
+    first = content(tmp_path / "a.db")
+    assert first == content(tmp_path / "b.db")
+    assert len(first["event"]) == 34
+
+
+def test_a_non_empty_register_is_refused_and_left_alone(own_demo):
+    register, counts = own_demo
+    with register.session() as s:
+        before = len(audit.history(s))
+    with pytest.raises(RegisterError, match="not empty.*--force"):
+        load_demo(register)
+    with register.session() as s:
+        assert repository.counts(s) == counts
+        assert len(audit.history(s)) == before
+
+
+def test_force_replaces_the_records_through_audited_deletes(own_demo):
+    register, counts = own_demo
+    assert load_demo(register, force=True, today=TODAY) == counts
+    with register.session() as s:
+        entries = audit.history(s)
+        assert audit.verify_chain(s) == []
+        refs = {r.ref for r in all_rows(register, Stakeholder)}
+    deletes = [e for e in entries if e.action == "delete"]
+    assert len(deletes) == sum(counts.values())
+    assert "S-001" not in refs and "S-015" in refs  # refs are not reused
+
+
+def test_a_failed_load_leaves_the_register_empty(register, monkeypatch):
+    import db.demo as demo_module
+
+    steps = demo_module._timeline()
+    broken = [*steps[:20], demo_module.Step(1, 9, "create", "risk", "no such risk")]
+    monkeypatch.setattr(demo_module, "_timeline", lambda: broken)
+    with pytest.raises(KeyError):
+        load_demo(register)
+    with register.session() as s:
+        assert not any(repository.counts(s).values())
+        assert audit.history(s) == []
