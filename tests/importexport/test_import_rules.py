@@ -180,7 +180,7 @@ def test_events_may_respond_to_events_in_the_same_file(register, tmp_path):
     assert values["E-0012"]["responds_to"] is None
     assert values["E-0013"]["responds_to"] == "E-0012"
     # the audit of each import entry says what values() says
-    for kind, ref, action, changes in audit_rows(register):
+    for _kind, ref, action, changes in audit_rows(register):
         assert action == "import"
         expected = {k: [None, v] for k, v in values[ref].items() if v not in (None, [], "")}
         assert changes == expected
