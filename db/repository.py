@@ -400,14 +400,16 @@ def update(
         _check_unique_name(session, kind, merged["name"], record_id)
     _check_targets(session, kind, changes_in, record_id)
     link_fields = {link.field for link in s.links}
-    for field, value in changes_in.items():
-        if field in link_fields:
-            continue
-        setattr(record, field, value)
-    if s.unique_name:
-        record.name_key = record.name.casefold()
-    _write_links(session, kind, record_id, changes_in, replace=True)
-    with session.no_autoflush:  # one UPDATE (one version step) per update, not two
+    # No autoflush until the explicit flush below: one UPDATE (one version step) per
+    # update, and a stale record is caught there as a conflict, not as StaleDataError.
+    with session.no_autoflush:
+        for field, value in changes_in.items():
+            if field in link_fields:
+                continue
+            setattr(record, field, value)
+        if s.unique_name:
+            record.name_key = record.name.casefold()
+        _write_links(session, kind, record_id, changes_in, replace=True)
         after_preview = values(session, kind, record)
     diff = {k: [before.get(k), v] for k, v in after_preview.items() if before.get(k) != v}
     if not diff:
@@ -470,7 +472,14 @@ def delete(
             )
     snap = snapshot(session, kind, record_id)
     session.delete(record)
-    session.flush()
+    try:
+        session.flush()
+    except StaleDataError:  # changed or deleted by someone else since it was loaded
+        session.rollback()
+        fresh = session.get(spec(kind).table, record_id)
+        if fresh is None:
+            raise NotFound(f"{kind} {snap['row']['ref']} was deleted by another user") from None
+        raise _conflict(kind, fresh) from None
     audit.record(
         session,
         actor=actor,
