@@ -244,7 +244,7 @@ def restore_sqlite(
         raise RegisterError(f"{target} is a folder, not a register file")
     kept: Path | None = None
     if target.exists():
-        if not os.access(target, os.W_OK):
+        if not os.access(target, os.W_OK) or not target.stat().st_mode & 0o222:
             raise RegisterError(f"{target} is read-only; it was left untouched")
         if target.stat().st_size > 0:
             try:
