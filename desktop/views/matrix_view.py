@@ -13,7 +13,6 @@ one short session per refresh; the widgets only ever see plain data.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -265,6 +264,8 @@ class RiskMatrixView(QWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
+        splitter.setSizes([620, 260])
+        self.splitter = splitter
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.filter_bar)
@@ -442,18 +443,9 @@ class RiskMatrixView(QWidget):
         self.inherent.set_busy(True)
         self.residual.set_busy(True)
         self.status_label.setText("Computing\u2026")
-        # The job waits until the result slots are connected: a fast job could
-        # otherwise finish (and emit) before anyone listens.
-        gate = threading.Event()
-
-        def job(_progress: object) -> object:
-            gate.wait(10)
-            return load_matrix(register, filters, as_of, since, bands)
-
-        handle = run_task(job, title="Risk matrix")
+        handle = run_task(lambda _p: load_matrix(register, filters, as_of, since, bands), title="Risk matrix")
         handle.succeeded.connect(lambda data: self._apply(generation, data))
         handle.failed.connect(lambda message: self._failed(generation, message))
-        gate.set()
         self._handle = handle
 
     def _failed(self, generation: int, message: str) -> None:
