@@ -89,6 +89,10 @@ def main(db: str | None = None) -> int:
     from desktop.settings import Settings
 
     settings = Settings()
+    from desktop.settings import THEME
+    from desktop.widgets.theme import apply_theme
+
+    apply_theme(os.environ.get("RISK_TRACKER_THEME") or settings.get(THEME))
     target = db
     if target is None and not os.environ.get("RISK_TRACKER_DB"):
         target = settings.last_database or None  # the register the user switched to last time

@@ -140,11 +140,15 @@ class RegisterView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
 
-        bar = QHBoxLayout()
-        self.search = SearchBox(f"Search {self.spec.title.lower()} (title or ref)")
+        top = QHBoxLayout()
+        self.search = SearchBox(f"Search {self.spec.title.lower()}: words of the title, or a ref such as {self._sample_ref()}")
         self.search.setObjectName("quick_search")
+        self.search.setMinimumWidth(280)
         self.search.search_changed.connect(lambda _t: self._apply_filter())
-        bar.addWidget(self.search, 3)
+        top.addWidget(self.search, 1)
+        bar = QHBoxLayout()
+        filter_label = QLabel("Filters:")
+        bar.addWidget(filter_label)
 
         self.choice_combo: QComboBox | None = None
         if self.spec.choice is not None:
@@ -186,11 +190,12 @@ class RegisterView(QWidget):
                 edit.changed.connect(self._apply_filter)
                 bar.addWidget(edit)
 
+        bar.addStretch(1)
         self.clear_button = QPushButton("Clear filters")
-        self.clear_button.setToolTip("Show every record again")
+        self.clear_button.setToolTip("Clear the search and every filter: show every record again")
         self.clear_button.clicked.connect(self.clear_filters)
-        bar.addWidget(self.clear_button)
-        bar.addStretch(0)
+        top.addWidget(self.clear_button)
+        layout.addLayout(top)
         layout.addLayout(bar)
 
         self.table = QTableView()
@@ -236,6 +241,9 @@ class RegisterView(QWidget):
         edit_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         edit_action.triggered.connect(self.edit_current)
         self.table.addAction(edit_action)
+
+    def _sample_ref(self) -> str:
+        return {"event": "E-0042", "risk": "R-007", "partnership": "P-003", "stakeholder": "S-012"}[self.kind]
 
     def _set_column_widths(self) -> None:
         metrics = self.table.fontMetrics()

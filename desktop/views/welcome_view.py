@@ -35,8 +35,8 @@ class WelcomeView(QWidget):
 
         panel = QFrame()
         panel.setFrameShape(QFrame.Shape.StyledPanel)
-        panel.setMaximumWidth(640)
-        panel.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        panel.setFixedWidth(640)  # a fixed width lets the wrapped text take the height it needs
+        panel.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Minimum)
         layout = QVBoxLayout(panel)
         layout.setContentsMargins(28, 24, 28, 24)
         layout.setSpacing(10)
@@ -75,7 +75,10 @@ class WelcomeView(QWidget):
         )
         self.empty_button.setObjectName("start_empty")
         self.empty_button.clicked.connect(self.done)
+        inner_width = 640 - 2 * 28
         for button in (self.demo_button, self.import_button, self.empty_button):
+            # Command links wrap their description; give them the height that needs.
+            button.setMinimumHeight(button.heightForWidth(inner_width))
             layout.addWidget(button)
         note = QLabel(
             "Classification labels are handling marks for this tracker's own content; "
