@@ -1,0 +1,45 @@
+"""R1 at full size: kill -9 a 200,000-row import at random moments, 20 times.
+
+    uv run python -m tests.perf.reliability_full              # 200,000 rows, 20 trials
+    uv run python -m tests.perf.reliability_full --rows 20000 --trials 5 --seed 7
+
+Every trial must leave a file that passes ``PRAGMA integrity_check``, holds all of
+the import or none of it, has an intact audit chain, and opens again.  Prints one
+line per trial and a summary; exit status 1 if any trial failed.  The default test
+run has a small version of this (tests/reliability/test_crash.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from tests.reliability.crash import run_crash_trials
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.perf.reliability_full")
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--trials", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    args = parser.parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="risk-tracker-r1-"))
+    try:
+        report = run_crash_trials(
+            workdir, rows=args.rows, trials=args.trials, seed=args.seed, log=lambda m: print(m, flush=True)
+        )
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print(report.summary())
+    for problem in report.problems:
+        print(f"  PROBLEM {problem}")
+    return 1 if report.problems or report.survived != args.trials else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
