@@ -23,7 +23,6 @@ from tests.briefing.helpers import (
     partnership,
     raw_streams,
     risk,
-    squash,
     stakeholder,
 )
 

@@ -17,7 +17,7 @@ from db.enums import STANCE_LABELS, label
 from desktop.briefing import palette
 from desktop.briefing.data import PackData
 from desktop.briefing.doctemplate import Heading, LayoutState
-from desktop.briefing.escape import esc, plain
+from desktop.briefing.escape import esc, plain, visual
 from desktop.briefing.fonts import BOLD, REGULAR
 from desktop.briefing.parameters import SECTION_TITLES
 from desktop.briefing.styles import PageGeometry, Styles, hex_colour
@@ -96,7 +96,7 @@ def cell(text: object, style: Any, width: float) -> Any:
     raw = "" if text is None else str(text)
     if "\n" not in raw and "\r" not in raw and len(raw) < 90:
         if stringWidth(raw, style.fontName, style.fontSize) <= width - 2 * CELL_PAD:
-            return plain(raw)
+            return plain(visual(raw))
     return Paragraph(esc(raw), style)
 
 
