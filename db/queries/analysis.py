@@ -140,20 +140,37 @@ def _core(session: Session, stmt: Any) -> Any:
     return session.connection().execute(stmt)
 
 
-def _raw_rows(session: Session, stmt: Any) -> Iterator[tuple[Any, ...]]:
-    """Rows of a Core statement as the driver returns them, without SQLAlchemy's
-    per-row processing: only for statements whose columns are text and integers
-    (which need none).  The statement is still built and bound by SQLAlchemy."""
-    result = session.connection().execute(stmt)
-    cursor = result.cursor
-    try:
-        while True:
-            chunk = cursor.fetchmany(20_000)
-            if not chunk:
-                break
-            yield from chunk
-    finally:
-        result.close()
+class RawRows:
+    """Rows of a Core statement as the driver returns them, iterated by the driver's own
+    cursor (no per-row work in Python).  Only for statements whose columns are text
+    and integers, which need no result processing; the statement is still built and
+    bound by SQLAlchemy.  Close it (or use ``with``) when done."""
+
+    def __init__(self, session: Session, stmt: Any) -> None:
+        self._result = session.connection().execute(stmt)
+        self._cursor = self._result.cursor
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return iter(self._cursor)
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        try:
+            return list(self._cursor.fetchall())
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._result.close()
+
+    def __enter__(self) -> RawRows:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _raw_rows(session: Session, stmt: Any) -> list[tuple[Any, ...]]:
+    return RawRows(session, stmt).fetchall()
 
 
 # --------------------------------------------------------------------------- risk matrix
@@ -268,7 +285,7 @@ def current_states(
     cond = within(table.classification, levels)
     if cond is not None:
         stmt = stmt.where(cond)
-    return list(_raw_rows(session, stmt))
+    return _raw_rows(session, stmt)
 
 
 def count_records(session: Session, *, kind: str) -> int:
@@ -328,9 +345,9 @@ def stream_audit(
     end: dt.datetime | None,
     levels: Sequence[str] | None,
     descending: bool = False,
-) -> Iterator[tuple[str, str, str]]:
+) -> RawRows:
     """(ref, action, changes JSON) of one kind with ``start <= at < end``, in write order
-    (or the reverse), streamed."""
+    (or the reverse), streamed off the cursor."""
     stmt = select(AuditEntry.entity_ref, AuditEntry.action, AuditEntry.changes).where(
         *_audit_where(kind, start, end, levels)
     )
@@ -338,7 +355,7 @@ def stream_audit(
         stmt = stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     else:
         stmt = stmt.order_by(AuditEntry.at, AuditEntry.id)
-    return _raw_rows(session, stmt)
+    return RawRows(session, stmt)
 
 
 def audit_entries(
@@ -349,14 +366,24 @@ def audit_entries(
     end: dt.datetime,
     levels: Sequence[str] | None,
     existing_only: bool = True,
+    touching: Sequence[str] | None = None,
 ) -> list[Row[Any]]:
     """ref, at, action, changes of one kind in ``[start, end)``, oldest first.
 
     With ``existing_only`` only records that exist now (within the ceiling) are kept,
-    so a deleted or excluded record's history never surfaces."""
+    so a deleted or excluded record's history never surfaces.  ``touching`` keeps
+    creating entries and those whose text names one of these fields (a coarse
+    pre-filter: the caller parses the JSON and decides)."""
     stmt = select(AuditEntry.entity_ref, AuditEntry.at, AuditEntry.action, AuditEntry.changes).where(
         *_audit_where(kind, start, end, levels)
     )
+    if touching:
+        stmt = stmt.where(
+            or_(
+                AuditEntry.action.in_(["create", "import", "restore"]),
+                *[AuditEntry.changes.contains(f'"{name}":[', autoescape=True) for name in touching],
+            )
+        )
     if existing_only:
         table = TABLES[kind]
         current = select(table.ref)

@@ -133,38 +133,33 @@ class StateTable:
 
 
 # A digested change text: (made, gone, new items, old items) where made/gone say the
-# entry created/removed the record and the items keep only the wanted fields.
-Digest = tuple[bool, bool, tuple[tuple[str, Any], ...], tuple[tuple[str, Any], ...]]
+# entry created/removed the record, and the items pair the *column dict* of each
+# wanted field with its value, so applying an entry is one store per field.
+Digest = tuple[bool, bool, tuple[tuple[dict[str, Any], Any], ...], tuple[tuple[dict[str, Any], Any], ...]]
 
 
 class _Digester:
     """json.loads + field selection, memoised per call for the short texts that repeat."""
 
-    def __init__(self, name: str, wanted: frozenset[str]) -> None:
+    def __init__(self, name: str, columns: dict[str, dict[str, Any]]) -> None:
         self.name = name
-        self.wanted = wanted
+        self.columns = columns
         self.memo: dict[str, Digest] = {}
 
     def __call__(self, text: str) -> Digest:
-        found = self.memo.get(text)
-        if found is not None:
-            return found
         data = json.loads(text or "{}")
         if not isinstance(data, dict):
             data = {}
         pair = data.get(self.name)
         made = pair is not None and pair[0] is None
         gone = pair is not None and pair[1] is None
-        news = tuple((f, v[1]) for f, v in data.items() if f in self.wanted)
-        olds = tuple((f, v[0]) for f, v in data.items() if f in self.wanted)
+        cols = self.columns
+        news = tuple((cols[f], v[1]) for f, v in data.items() if f in cols)
+        olds = tuple((cols[f], v[0]) for f, v in data.items() if f in cols)
         digest = (made, gone, news, olds)
         if len(text) <= PARSE_CACHE_MAX_LEN:
             self.memo[text] = digest
         return digest
-
-
-def _blank(fields: Iterable[str]) -> tuple[tuple[str, Any], ...]:
-    return tuple((f, [] if f in LIST_FIELDS else None) for f in fields)
 
 
 def _with_required(kind: str, fields: Sequence[str]) -> tuple[str, ...]:
@@ -175,38 +170,44 @@ def _with_required(kind: str, fields: Sequence[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _blank(table: StateTable) -> tuple[tuple[dict[str, Any], Any], ...]:
+    return tuple((table.values[f], [] if f in LIST_FIELDS else None) for f in table.fields)
+
+
 def _apply_forward(table: StateTable, rows: Iterable[tuple[str, str, str]], digest: _Digester) -> None:
-    cols = table.values
-    all_cols = tuple(cols.values())
-    blank = _blank(table.fields)
+    all_cols = tuple(table.values.values())
+    blank = _blank(table)
+    memo_get = digest.memo.get
+    creating = CREATING_ACTIONS
     for ref, action, text in rows:
-        made, gone, news, _olds = digest(text)
-        if action == "delete" or gone:
+        entry = memo_get(text) or digest(text)
+        if entry[1] or action == "delete":
             for col in all_cols:
                 col.pop(ref, None)
             continue
-        if made or action in CREATING_ACTIONS:
-            for field, value in blank:
-                cols[field][ref] = value
-        for field, value in news:
-            cols[field][ref] = value
+        if entry[0] or action in creating:
+            for col, value in blank:
+                col[ref] = value
+        for col, value in entry[2]:
+            col[ref] = value
 
 
 def _apply_reverse(table: StateTable, rows: Iterable[tuple[str, str, str]], digest: _Digester) -> None:
-    cols = table.values
-    all_cols = tuple(cols.values())
-    blank = _blank(table.fields)
+    all_cols = tuple(table.values.values())
+    blank = _blank(table)
+    memo_get = digest.memo.get
+    creating = CREATING_ACTIONS
     for ref, action, text in rows:
-        made, gone, _news, olds = digest(text)
-        if made or action in CREATING_ACTIONS:
+        entry = memo_get(text) or digest(text)
+        if entry[0] or action in creating:
             for col in all_cols:
                 col.pop(ref, None)
             continue
-        if action == "delete" or gone:
-            for field, value in blank:
-                cols[field][ref] = value
-        for field, value in olds:
-            cols[field][ref] = value
+        if entry[1] or action == "delete":
+            for col, value in blank:
+                col[ref] = value
+        for col, value in entry[3]:
+            col[ref] = value
 
 
 def current_state(
@@ -264,26 +265,27 @@ def states_at(
     fields = _with_required(kind, fields)
     if method == "auto":
         method = choose_method(session, kind=kind, cutoffs=cutoffs)
-    digest = _Digester(NAME_FIELD[kind], frozenset(fields))
     order = sorted(range(len(cutoffs)), key=lambda k: cutoffs[k])
     results: dict[int, StateTable] = {}
     if method == "forward":
         table = StateTable(kind, fields)
+        digest = _Digester(NAME_FIELD[kind], table.values)
         previous: dt.datetime | None = None
         for pos, k in enumerate(order):
-            rows = q.stream_audit(session, kind=kind, start=previous, end=cutoffs[k], levels=levels)
-            _apply_forward(table, rows, digest)
+            with q.stream_audit(session, kind=kind, start=previous, end=cutoffs[k], levels=levels) as rows:
+                _apply_forward(table, rows, digest)
             last = pos == len(order) - 1
             results[k] = (table if last else table.copy()).drop_above(levels)
             previous = cutoffs[k]
     elif method == "reverse":
         table = current_state(session, kind=kind, fields=fields, levels=levels)
+        digest = _Digester(NAME_FIELD[kind], table.values)
         upper: dt.datetime | None = None
         for pos, k in enumerate(reversed(order)):
-            rows = q.stream_audit(
+            with q.stream_audit(
                 session, kind=kind, start=cutoffs[k], end=upper, levels=levels, descending=True
-            )
-            _apply_reverse(table, rows, digest)
+            ) as rows:
+                _apply_reverse(table, rows, digest)
             last = pos == len(order) - 1
             results[k] = (table if last else table.copy()).drop_above(levels)
             upper = cutoffs[k]

@@ -160,7 +160,7 @@ def _needs(filters: RecordFilter) -> list[str]:
 
 
 def _past_rows(
-    table: history.StateTable, filters: RecordFilter, wanted: set[str] | None, ids: dict[str, int]
+    table: history.StateTable, filters: RecordFilter, wanted: set[str] | None, ids: dict[str, int] | None
 ) -> list[RiskRow]:
     """The replayed risks that pass ``filters`` (the Python twin of ``q.risk_conditions``)."""
     statuses = set(filters.statuses or ())
@@ -189,17 +189,22 @@ def _past_rows(
         if l_ is None or i_ is None:
             continue  # an incomplete history (not on a consistent register)
         out.append(
-            (ids.get(ref), ref, title[ref] or "", level.get(ref) or "", st, int(l_), int(i_),
-             rl.get(ref), ri.get(ref), category.get(ref), owner.get(ref))
+            (ids.get(ref) if ids is not None else None, ref, title[ref] or "", level.get(ref) or "",
+             st, l_, i_, rl.get(ref), ri.get(ref), category.get(ref), owner.get(ref))
         )
     return out
 
 
 def rows_on(
-    session: Session, *, days: Iterable[dt.date | None], filters: RecordFilter | None = None
+    session: Session,
+    *,
+    days: Iterable[dt.date | None],
+    filters: RecordFilter | None = None,
+    with_ids: bool = True,
 ) -> list[list[RiskRow]]:
     """For each day (None or from today on = now), the risks in the matrix under
-    ``filters`` as plain tuples (see ``RiskRow``)."""
+    ``filters`` as plain tuples (see ``RiskRow``).  ``with_ids=False`` leaves the id of
+    replayed risks out (counts need none)."""
     filters = filters or NO_FILTER
     days = list(days)
     levels = filters.levels
@@ -225,7 +230,7 @@ def rows_on(
             fields=_needs(filters),
             levels=levels,
         )
-        ids = q.ids_by_ref(session, kind="risk", levels=levels)
+        ids = q.ids_by_ref(session, kind="risk", levels=levels) if with_ids else None
         for k, table in zip(past, tables, strict=True):
             out[k] = _past_rows(table, filters, wanted, ids)
     return [o or [] for o in out]
@@ -319,7 +324,7 @@ def risk_matrix(
             )
         counts = {cell: len(pts) for cell, pts in points.items()}
         return _build(counts, points, residual=residual, as_of=as_of, bands=bands)
-    (rows,) = rows_on(session, days=[as_of], filters=filters)
+    (rows,) = rows_on(session, days=[as_of], filters=filters, with_ids=with_points)
     return _from_rows(rows, residual=residual, as_of=as_of, bands=bands, with_points=with_points)
 
 
@@ -337,7 +342,7 @@ def risk_matrices(
             risk_matrix(session, residual=False, filters=filters, as_of=as_of, bands=bands, with_points=with_points),
             risk_matrix(session, residual=True, filters=filters, as_of=as_of, bands=bands, with_points=with_points),
         )
-    (rows,) = rows_on(session, days=[as_of], filters=filters)
+    (rows,) = rows_on(session, days=[as_of], filters=filters, with_ids=with_points)
     return (
         _from_rows(rows, residual=False, as_of=as_of, bands=bands, with_points=with_points),
         _from_rows(rows, residual=True, as_of=as_of, bands=bands, with_points=with_points),
@@ -353,28 +358,26 @@ def _direction(a: int | None, b: int | None) -> str:
     return "up" if b > a else "down"
 
 
-def risk_movement(
-    session: Session,
+def movements(
+    before: dict[str, RiskSnapshot],
+    after: dict[str, RiskSnapshot],
     *,
-    since: dt.date,
-    until: dt.date | None = None,
-    residual: bool = False,
-    filters: RecordFilter | None = None,
+    residual: bool,
+    filters: RecordFilter,
     bands: Bands = DEFAULT_BANDS,
 ) -> list[Movement]:
-    """Every risk in the matrix at the end of ``since`` or at ``until`` (None: now),
-    with its cell at each date; sorted: appeared, then biggest rise, ..., then closed."""
-    filters = filters or NO_FILTER
-    wide = filters.with_(include_closed=True, statuses=None)
-    before, after = snapshots_on(session, days=[since, until], filters=wide)
-    in_matrix = filters.criteria()
+    """Compare two snapshots taken with closed risks included (``snapshots_on`` with
+    ``filters.with_(include_closed=True, statuses=None)``), judging presence in the
+    matrix by ``filters``."""
+    closed_ok = filters.criteria().closed_wanted()
+    statuses = set(filters.statuses or ())
 
     def shown(snap: RiskSnapshot | None) -> bool:
         if snap is None:
             return False
-        if filters.statuses and snap.status not in filters.statuses:
+        if statuses and snap.status not in statuses:
             return False
-        return snap.status != q.CLOSED or in_matrix.closed_wanted()
+        return snap.status != q.CLOSED or closed_ok
 
     out: list[Movement] = []
     for ref in sorted(set(before) | set(after)):
@@ -416,3 +419,21 @@ def risk_movement(
 
     out.sort(key=order)
     return out
+
+
+def risk_movement(
+    session: Session,
+    *,
+    since: dt.date,
+    until: dt.date | None = None,
+    residual: bool = False,
+    filters: RecordFilter | None = None,
+    bands: Bands = DEFAULT_BANDS,
+) -> list[Movement]:
+    """Every risk in the matrix at the end of ``since`` or at ``until`` (None: now; both
+    days included, end of day UTC), with its cell at each date.  Sorted: appeared
+    first, then the biggest rises, ..., then those that left (closed or removed)."""
+    filters = filters or NO_FILTER
+    wide = filters.with_(include_closed=True, statuses=None)
+    before, after = snapshots_on(session, days=[since, until], filters=wide)
+    return movements(before, after, residual=residual, filters=filters, bands=bands)

@@ -1,0 +1,266 @@
+"""Key figures of a period, the previous period to compare with, the top risks,
+notable events and a few plain sentences stating those facts (executive summary).
+
+Figures about the state of the register (risks per band, partnerships per status)
+are taken at the end of each period: now for a period that ends today or later,
+rebuilt from the audit trail for one that ended earlier.  Counts of things that
+happened (events, adverse events, new risks) are over the period's days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from db.enums import PartnershipStatus, label
+from db.queries import analysis as q
+from db.scales import BAND_NAMES, DEFAULT_BANDS, Bands
+from desktop.services import history
+from desktop.services.filters import NO_FILTER, RecordFilter
+from desktop.services.matrix import risk_matrices
+from desktop.services.pressure import RiskPressure
+from desktop.services.timeline import EventItem, events_between
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    start: dt.date
+    end: dt.date
+    events: int
+    adverse_events: int
+    new_risks: int
+    risks_by_band: dict[str, int] = field(default_factory=dict)  # inherent, open risks at period end
+    residual_by_band: dict[str, int] = field(default_factory=dict)
+    partnerships_by_status: dict[str, int] = field(default_factory=dict)  # at period end
+
+    @property
+    def high_or_critical(self) -> int:
+        """Open risks in the high or critical band (inherent) at the end of the period."""
+        return self.risks_by_band.get("high", 0) + self.risks_by_band.get("critical", 0)
+
+    @property
+    def residual_high_or_critical(self) -> int:
+        return self.residual_by_band.get("high", 0) + self.residual_by_band.get("critical", 0)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+@dataclass(frozen=True)
+class RiskSummary:
+    """A risk as a register row: inherent and residual scores, treatment, review."""
+
+    id: int
+    ref: str
+    title: str
+    classification: str
+    category: str
+    owner: str | None
+    status: str
+    likelihood: int
+    impact: int
+    score: int
+    band: str
+    residual_likelihood: int
+    residual_impact: int
+    residual_score: int
+    residual_band: str
+    treatment: str
+    mitigation: str | None
+    review_due: dt.date | None
+    days_overdue: int | None  # None when not overdue
+
+
+def previous_period(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """The period of equal length that ends the day before ``start``."""
+    length = (end - start).days + 1
+    prev_end = start - dt.timedelta(days=1)
+    return prev_end - dt.timedelta(days=length - 1), prev_end
+
+
+def _partnership_statuses(session: Session, *, end: dt.date, filters: RecordFilter) -> dict[str, int]:
+    criteria = filters.criteria()
+    if history.is_current(end):
+        counts = q.partnership_status_counts(session, criteria=criteria)
+    else:
+        (table,) = history.states_on(
+            session, kind="partnership", days=[end], fields=["status"], levels=filters.levels
+        )
+        wanted: set[str] | None = None
+        if criteria.partnership_ids:
+            wanted = set(q.partnership_refs_for(session, ids=criteria.partnership_ids, levels=filters.levels))
+        counts = {}
+        for ref, status in table.column("status").items():
+            if ref in table and (wanted is None or ref in wanted) and status:
+                counts[status] = counts.get(status, 0) + 1
+    order = [s.value for s in PartnershipStatus]
+    return {s: counts[s] for s in sorted(counts, key=lambda s: order.index(s) if s in order else 99)}
+
+
+def period_figures(
+    session: Session,
+    *,
+    start: dt.date,
+    end: dt.date,
+    filters: RecordFilter | None = None,
+    bands: Bands = DEFAULT_BANDS,
+) -> PeriodFigures:
+    filters = filters or NO_FILTER
+    criteria = filters.criteria()
+    events, adverse = q.event_counts(session, criteria=criteria, start=start, end=end)
+    new_risks = q.count_new_risks(
+        session, criteria=criteria, start=history.start_of_day(start), end=history.end_of_day(end)
+    )
+    inherent, residual = risk_matrices(
+        session, filters=filters, as_of=None if history.is_current(end) else end, bands=bands, with_points=False
+    )
+    return PeriodFigures(
+        start=start,
+        end=end,
+        events=events,
+        adverse_events=adverse,
+        new_risks=new_risks,
+        risks_by_band={b: inherent.totals_by_band.get(b, 0) for b in BAND_NAMES},
+        residual_by_band={b: residual.totals_by_band.get(b, 0) for b in BAND_NAMES},
+        partnerships_by_status=_partnership_statuses(session, end=end, filters=filters),
+    )
+
+
+def compare_periods(
+    session: Session,
+    *,
+    start: dt.date,
+    end: dt.date,
+    filters: RecordFilter | None = None,
+    bands: Bands = DEFAULT_BANDS,
+) -> tuple[PeriodFigures, PeriodFigures]:
+    """(this period, the previous period of equal length just before it)."""
+    p_start, p_end = previous_period(start, end)
+    return (
+        period_figures(session, start=start, end=end, filters=filters, bands=bands),
+        period_figures(session, start=p_start, end=p_end, filters=filters, bands=bands),
+    )
+
+
+def _summary(row: Any, bands: Bands, today: dt.date) -> RiskSummary:
+    rl = row.residual_likelihood or row.likelihood
+    ri = row.residual_impact or row.impact
+    overdue = (today - row.review_due).days if row.review_due is not None and row.review_due < today else None
+    return RiskSummary(
+        id=row.id,
+        ref=row.ref,
+        title=row.title,
+        classification=row.classification,
+        category=row.category,
+        owner=row.owner,
+        status=row.status,
+        likelihood=row.likelihood,
+        impact=row.impact,
+        score=row.likelihood * row.impact,
+        band=bands.band(row.likelihood * row.impact),
+        residual_likelihood=rl,
+        residual_impact=ri,
+        residual_score=rl * ri,
+        residual_band=bands.band(rl * ri),
+        treatment=row.treatment,
+        mitigation=row.mitigation,
+        review_due=row.review_due,
+        days_overdue=overdue,
+    )
+
+
+def risk_register(
+    session: Session,
+    *,
+    filters: RecordFilter | None = None,
+    bands: Bands = DEFAULT_BANDS,
+    today: dt.date | None = None,
+    limit: int | None = None,
+) -> list[RiskSummary]:
+    """Risks by residual score (highest first), then inherent score, then ref."""
+    today = today or history.today_utc()
+    rows = q.risk_rows(
+        session, criteria=(filters or NO_FILTER).criteria(), by_residual_score=True, limit=limit
+    )
+    return [_summary(r, bands, today) for r in rows]
+
+
+def top_residual_risks(
+    session: Session,
+    *,
+    n: int = 5,
+    filters: RecordFilter | None = None,
+    bands: Bands = DEFAULT_BANDS,
+    today: dt.date | None = None,
+) -> list[RiskSummary]:
+    return risk_register(session, filters=filters, bands=bands, today=today, limit=n)
+
+
+def notable_events(
+    session: Session,
+    *,
+    start: dt.date,
+    end: dt.date,
+    min_severity: int = 4,
+    filters: RecordFilter | None = None,
+    limit: int | None = None,
+) -> list[EventItem]:
+    """Events of the period with severity >= ``min_severity``, most severe first."""
+    return events_between(session, start=start, end=end, filters=filters, min_severity=min_severity, limit=limit)
+
+
+# --------------------------------------------------------------------------- sentences
+
+
+def _day(d: dt.date) -> str:
+    return f"{d.day} {d.strftime('%B %Y')}"
+
+
+def _n(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def _versus(now: int, before: int) -> str:
+    if now == before:
+        return f"the same as in the previous period ({before})"
+    word = "up" if now > before else "down"
+    return f"{word} from {before} in the previous period"
+
+
+def summary_sentences(
+    current: PeriodFigures, previous: PeriodFigures | None, flagged: list[RiskPressure] | None = None
+) -> list[str]:
+    """Plain sentences that state the figures; no judgement beyond the numbers."""
+    out: list[str] = []
+    period = f"between {_day(current.start)} and {_day(current.end)}"
+    if previous is not None:
+        out.append(f"{_n(current.events, 'event was', 'events were')} logged {period}, "
+                   f"{_versus(current.events, previous.events)}.")
+        out.append(f"{_n(current.adverse_events, 'of them was', 'of them were')} adverse "
+                   f"(previous period: {previous.adverse_events})."
+                   if current.events else f"No adverse events (previous period: {previous.adverse_events}).")
+        out.append(f"{_n(current.new_risks, 'new risk was', 'new risks were')} opened "
+                   f"(previous period: {previous.new_risks}).")
+        out.append(f"{_n(current.high_or_critical, 'open risk is', 'open risks are')} in the high or critical "
+                   f"band at the end of the period, against {previous.high_or_critical} at the end of the "
+                   "previous one.")
+    else:
+        out.append(f"{_n(current.events, 'event was', 'events were')} logged {period}, "
+                   f"{_n(current.adverse_events, 'adverse one', 'adverse ones')} among them.")
+        out.append(f"{_n(current.new_risks, 'new risk was', 'new risks were')} opened.")
+        out.append(f"{_n(current.high_or_critical, 'open risk is', 'open risks are')} in the high or critical band.")
+    if current.partnerships_by_status:
+        parts = ", ".join(f"{n} {label(s).lower()}" for s, n in current.partnerships_by_status.items())
+        total = sum(current.partnerships_by_status.values())
+        out.append(f"{_n(total, 'partnership is', 'partnerships are')} tracked: {parts}.")
+    if flagged:
+        refs = ", ".join(p.ref for p in flagged[:5])
+        more = f" and {len(flagged) - 5} more" if len(flagged) > 5 else ""
+        out.append(f"{_n(len(flagged), 'risk is', 'risks are')} flagged for review: {refs}{more}.")
+    elif flagged is not None:
+        out.append("No risk is flagged for review.")
+    return out
