@@ -143,16 +143,25 @@ def test_a_new_register_is_created_with_user_only_permissions(tmp_path):
     assert (path.stat().st_mode & 0o777) == 0o600
 
 
-def test_the_command_line_gives_one_line_and_exit_1_for_a_bad_file(tmp_path, capsys):
+@pytest.mark.parametrize(
+    "args",
+    [["matrix"], ["matrix", "--residual"], ["demo"], ["demo", "--force"], ["db", "check"],
+     ["db", "upgrade"], ["backup", "--out", "{tmp}/copy.db"], ["generate", "--events", "5"],
+     ["restore", "{tmp}/backup.db"]],
+)
+def test_the_command_line_gives_one_line_and_exit_1_for_a_bad_file(tmp_path, capsys, args):
     path = tmp_path / "notes.txt"
     path.write_text("not a database")
     before = sha256(path)
-    assert main(["matrix", "--db", str(path)]) == 1
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in args] + ["--db", str(path)]
+    assert main(argv) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("risk-tracker: ")
+    assert "not a Stakeholder Risk Tracker register" in lines[0]
     assert sha256(path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
 @pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
