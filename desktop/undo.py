@@ -167,17 +167,18 @@ class CreateRecordCommand(RecordCommand):
         self.record_id: int | None = None
         self.ref: str | None = None
         self._snapshots: list[dict[str, Any]] = []
-        self._version: int | None = None  # version right after our create / restore
+        self._values: dict[str, Any] = {}  # the record as we left it after create / restore
 
     def _do(self) -> None:
         self.record_id, self.ref = records.create_record(self._register, self.kind, self.data, actor=self._actor)
-        self._version = records.load_form_data(self._register, self.kind, self.record_id).version
+        self._values = records.load_form_data(self._register, self.kind, self.record_id).values
         self.setText(f"New {_noun(self.kind)} {self.ref}")
 
     def _undo(self) -> None:
-        assert self.record_id is not None
+        assert self.ref is not None
+        self.record_id = records.id_for_ref(self._register, self.kind, self.ref)
         now = records.load_form_data(self._register, self.kind, self.record_id)
-        if now.version != self._version:
+        if now.values != self._values:  # someone else's change would go with it
             who = now.updated_by or "another user"
             when = f" at {now.updated_at:%Y-%m-%d %H:%M} UTC" if now.updated_at else ""
             text = (
@@ -189,8 +190,8 @@ class CreateRecordCommand(RecordCommand):
         self._snapshots = records.delete_records(self._register, self.kind, [self.record_id], actor=self._actor)
 
     def _redo_again(self) -> None:
-        records.restore_records(self._register, self.kind, self._snapshots, actor=self._actor)
-        self._version = self._snapshots[0]["row"]["version"]
+        (self.record_id,) = records.restore_records(self._register, self.kind, self._snapshots, actor=self._actor)
+        self._values = records.load_form_data(self._register, self.kind, self.record_id).values
 
 
 # --------------------------------------------------------------------------- edit
@@ -229,7 +230,16 @@ class EditRecordCommand(RecordCommand):
         self.version = expected_version  # the version the register is at after our last action
         self.ref = ref
 
+    def _resolve(self) -> None:
+        """Find the record by its ref (ids can change when a delete is undone)."""
+        if self.ref is None:
+            self.ref = records.record_ref(self._register, self.kind, self.record_id)
+            self.setText(f"Edit {_noun(self.kind)} {self.ref}")
+        else:
+            self.record_id = records.id_for_ref(self._register, self.kind, self.ref)
+
     def _write(self, values: dict[str, Any], *, overwrite: bool = False) -> None:
+        self._resolve()
         if overwrite:
             self.version = records.overwrite_record(
                 self._register, self.kind, self.record_id, values, actor=self._actor
@@ -247,6 +257,7 @@ class EditRecordCommand(RecordCommand):
         """First action after the user chose "overwrite" on a conflict at save."""
         # Undo must put back what was there just before the overwrite (the other
         # user's values), not what this user saw when the form opened.
+        self._resolve()
         self.before = records.current_values(self._register, self.kind, self.record_id, self.fields)
         self._write(self.after, overwrite=True)
         self._mark_performed()
@@ -296,9 +307,10 @@ class DeleteRecordsCommand(RecordCommand):
             self.setText(f"Delete {self.refs[0]}")
 
     def _undo(self) -> None:
-        records.restore_records(self._register, self.kind, self.snapshots, actor=self._actor)
+        self.ids = records.restore_records(self._register, self.kind, self.snapshots, actor=self._actor)
 
     def _redo_again(self) -> None:
+        self.ids = [records.id_for_ref(self._register, self.kind, ref) for ref in self.refs]
         self._do()
 
 
@@ -314,15 +326,19 @@ class MoveStakeholderCommand(RecordCommand):
         self.after = {"influence": int(influence), "interest": int(interest)}
         self.before: dict[str, Any] = {}
         self.version: int | None = None
+        self.ref: str | None = None
 
     def _do(self) -> None:
         data = records.load_form_data(self._register, "stakeholder", self.record_id)
         self.before = {"influence": data.values["influence"], "interest": data.values["interest"]}
         self.version = data.version
+        self.ref = data.ref
         self.setText(f"Move {data.ref} to influence {self.after['influence']}, interest {self.after['interest']}")
         self._write(self.after)
 
     def _write(self, values: dict[str, Any]) -> None:
+        if self.ref is not None:
+            self.record_id = records.id_for_ref(self._register, "stakeholder", self.ref)
         try:
             self.version = records.update_record(
                 self._register, "stakeholder", self.record_id, values,

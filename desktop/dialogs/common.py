@@ -219,6 +219,7 @@ class RecordDialog(QDialog):
         setters: dict[str, Callable[[Any], None]] | None = None,
         focus: Iterable[QWidget] | None = None,
         signals: Iterable[Any] | None = None,
+        captions: dict[str, str] | None = None,
     ) -> Row:
         """A labelled editor with its error line; ``label`` may carry an & mnemonic."""
         names = [fields] if isinstance(fields, str) else list(fields)
@@ -241,14 +242,14 @@ class RecordDialog(QDialog):
         for name in names:
             self._row_of[name] = row
             self._editors[name] = editor
-            self._labels[name] = row.label
+            self._labels[name] = (captions or {}).get(name, row.label)
             getter = (getters or {}).get(name) or editor.value
             setter = (setters or {}).get(name) or editor.set_value
             self._getters[name] = getter
             self._setters[name] = setter
         for signal in signals if signals is not None else [editor.edited]:
             signal.connect(lambda row=row: self._edited(row))
-        self._focus_chain.extend(list(focus) if focus is not None else [editor])
+        self._focus_chain.extend(list(focus) if focus is not None else [editor.focusProxy() or editor])
         return row
 
     def _set_tab_order(self) -> None:
@@ -320,8 +321,8 @@ class RecordDialog(QDialog):
             if "_" in other:
                 reason = re.sub(rf"\b{re.escape(other)}\b", text.lower(), reason)
         caption = self._labels.get(name, name.replace("_", " ").capitalize())
-        if reason.lower().startswith(caption.lower()):
-            return reason[:1].upper() + reason[1:]
+        if reason.split(" ", 1)[0].lower() == caption.split(" ", 1)[0].lower():
+            return reason[:1].upper() + reason[1:]  # the reason already names the field
         return f"{caption} {reason}"
 
     def validate(self) -> tuple[SQLModel | None, dict[str, list[str]]]:
@@ -336,7 +337,11 @@ class RecordDialog(QDialog):
                 name = self._field_for(err.field) or "record"
                 if name in errors:  # the editor already said what is wrong
                     continue
-                errors.setdefault(name, []).append(err.reason)
+                reason = err.reason
+                info = self.spec.create.model_fields.get(name)
+                if info is not None and info.is_required() and str(readable.get(name) or "").strip() == "":
+                    reason = "is required"
+                errors.setdefault(name, []).append(reason)
         if errors:
             self._probe_cross_checks(readable, errors)
         self._check_unique_name(values, errors)
@@ -426,6 +431,10 @@ class RecordDialog(QDialog):
         """The message shown under the field ``name`` ("" when none is shown)."""
         row = self._row_of[name]
         return "" if row.error.isHidden() else row.error.text()
+
+    def error_label(self, name: str) -> ErrorLabel:
+        """The message line under the field ``name``."""
+        return self._row_of[name].error
 
     def editor(self, name: str) -> QWidget:
         return self._editors[name]

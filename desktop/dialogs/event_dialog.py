@@ -78,6 +78,7 @@ class EventDialog(RecordDialog):
             setters={"reach": self.reach_edit.set_value, "reach_basis": self.reach_basis_edit.set_value},
             focus=[self.reach_edit, self.reach_basis_edit],
             signals=[self.reach_edit.edited, self.reach_basis_edit.edited],
+            captions={"reach_basis": "Reach basis"},
         )
         metric = QWidget(body)
         metric_row = QHBoxLayout(metric)
@@ -92,6 +93,7 @@ class EventDialog(RecordDialog):
             setters={"metric_value": self.metric_edit.set_value, "metric_unit": self.metric_unit_edit.set_value},
             focus=[self.metric_edit, self.metric_unit_edit],
             signals=[self.metric_edit.edited, self.metric_unit_edit.edited],
+            captions={"metric_value": "Metric value", "metric_unit": "Metric unit"},
         )
         self.classification_combo = classification_combo(body)
         self.add_row(right, "C&lassification", self.classification_combo, "classification")

@@ -56,6 +56,7 @@ class PartnershipDialog(RecordDialog):
             setters={"value": self.value_edit.set_value, "currency": self.currency_edit.set_value},
             focus=[self.value_edit, self.currency_edit],
             signals=[self.value_edit.edited, self.currency_edit.edited],
+            captions={"currency": "Currency"},
         )
 
         self.url_field = UrlField(body)

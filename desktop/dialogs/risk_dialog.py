@@ -41,6 +41,7 @@ class RiskDialog(RecordDialog):
             getters={"likelihood": self.inherent.likelihood.value, "impact": self.inherent.impact.value},
             setters={"likelihood": self.inherent.likelihood.set_value, "impact": self.inherent.impact.set_value},
             focus=[self.inherent.likelihood, self.inherent.impact],
+            captions={"likelihood": "Likelihood", "impact": "Impact"},
         )
         self.residual = ScorePicker(body, optional=True, bands=self.bands)
         self.add_row(
@@ -54,6 +55,7 @@ class RiskDialog(RecordDialog):
                 "residual_impact": self.residual.impact.set_value,
             },
             focus=[self.residual.likelihood, self.residual.impact],
+            captions={"residual_likelihood": "Residual likelihood", "residual_impact": "Residual impact"},
         )
         self.treatment_combo = enum_combo(Treatment, body)
         self.add_row(left, "Tr&eatment", self.treatment_combo, "treatment")

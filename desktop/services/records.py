@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 from db import repository
-from db.errors import RegisterError, ValidationFailed
+from db.errors import NotFound, RegisterError, ValidationFailed
 from db.queries import pick_lists
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def editable_fields(kind: str) -> list[str]:
     return list(repository.spec(kind).create.model_fields)
 
 
-def new_form_data(kind: str, **overrides: Any) -> FormData:
+def new_form_data(kind: str, /, **overrides: Any) -> FormData:
     """Defaults of a new record (the Create model's defaults), with ``overrides`` applied."""
     model = repository.spec(kind).create
     values: dict[str, Any] = {}
@@ -284,18 +284,33 @@ def delete_records(register: Register, kind: str, ids: Sequence[int], *, actor: 
     return snapshots
 
 
-def restore_records(register: Register, kind: str, snapshots: Sequence[dict[str, Any]], *, actor: str) -> None:
-    """Put deleted records back exactly (same ids and refs), in one transaction.
+def restore_records(
+    register: Register, kind: str, snapshots: Sequence[dict[str, Any]], *, actor: str
+) -> list[int]:
+    """Put deleted records back exactly (same refs, values, versions), in one transaction.
 
     Restored in reverse order of deletion, so a record that pointed at another one
-    deleted earlier in the same batch gets its pointer back.
+    deleted earlier in the same batch gets its pointer back.  Returns the ids, in the
+    order of ``snapshots``: the old ids, unless SQLite gave one to a newer record
+    meanwhile (the ref is the identity that never changes).
     """
+    ids: list[int] = []
     try:
         with register.write() as session:
             for snap in reversed(list(snapshots)):
-                repository.restore(session, kind, snap, actor=actor)
+                ids.append(int(repository.restore(session, kind, snap, actor=actor).id))
     except IntegrityError as exc:
         raise _integrity(exc) from None
+    return list(reversed(ids))
+
+
+def id_for_ref(register: Register, kind: str, ref: str) -> int:
+    """The id a ref has now; ``NotFound`` when the record is gone."""
+    with register.session() as session:
+        try:
+            return int(repository.get_by_ref(session, kind, ref).id)
+        except NotFound:
+            raise NotFound(f"{kind} {ref} no longer exists (someone else may have deleted it)") from None
 
 
 def record_ref(register: Register, kind: str, record_id: int) -> str:

@@ -221,6 +221,7 @@ class DateEdit(QDateEdit):
         self.optional = optional
         self.setCalendarPopup(True)
         self.setDisplayFormat("yyyy-MM-dd")
+        self.setToolTip("Type the date or pick it from the calendar (Alt+Down); Left/Right move between year, month and day")
         self.setMaximumDate(QDate(2200, 12, 31))
         if optional:
             self.setMinimumDate(self.EMPTY)
@@ -276,6 +277,11 @@ class DateEdit(QDateEdit):
                 event.accept()
                 return
         super().keyPressEvent(event)
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002 - Qt's name
+        # Tab leaves the field (Qt's date edit would walk year, month, day first);
+        # Left/Right move between the parts of the date.
+        return QWidget.focusNextPrevChild(self, next)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Open the popup on this month rather than on January 1900 when empty.
@@ -527,11 +533,15 @@ class RecordCombo(QComboBox):
             raise FieldInputError(f"is required: choose a {self.noun}")
         index = self.findText(text, Qt.MatchFlag.MatchFixedString)
         if index < 0:
-            # A bare ref typed in full is accepted.
-            for i in range(self.count()):
-                if self.itemText(i).split("  ", 1)[0].casefold() == text.casefold():
-                    index = i
-                    break
+            # A bare ref, or a whole name that only one record has, is accepted too.
+            folded = text.casefold()
+            hits = [
+                i for i in range(self.count())
+                if self.itemData(i) is not None
+                and folded in {part.strip().casefold() for part in self.itemText(i).split("  ", 1)}
+            ]
+            if len(hits) == 1:
+                index = hits[0]
         if index < 0 or self.itemData(index) is None:
             raise FieldInputError(f"must be a {self.noun} from the list")
         return int(self.itemData(index))
