@@ -492,26 +492,53 @@ def delete(
 
 
 def restore(session: Session, kind: str, snap: dict[str, Any], *, actor: str) -> Any:
-    """Undo a delete: the same id, ref, values, version and links as before."""
+    """Undo a delete: the same ref, values, version and links as before.
+
+    The ref is the record's identity.  The id is kept too unless another record has
+    been given it meanwhile (SQLite hands the highest deleted id to the next insert);
+    then the record comes back under a fresh id.  Links to records deleted since are
+    left out; a required partner that no longer exists refuses the restore.
+    """
     s = spec(kind)
     row = dict(snap["row"])
     table: Any = s.table
-    if session.get(table, row["id"]) is not None:
+    if session.execute(select(table.id).where(table.ref == row["ref"])).scalar() is not None:
         raise ValidationFailed([FieldError("ref", f"{row['ref']} already exists")])
     if s.unique_name:
         _check_unique_name(session, kind, row["name"], None)
+    for ref_spec in s.refs:
+        target = row.get(ref_spec.field)
+        if target is not None and session.get(spec(ref_spec.other_kind).table, target) is None:
+            if s.create.model_fields[ref_spec.field].is_required():
+                raise ValidationFailed(
+                    [FieldError(ref_spec.export_name, f"the {ref_spec.other_kind} it needs no longer exists")]
+                )
+            row[ref_spec.field] = None
+    if session.get(table, row["id"]) is not None:
+        row.pop("id")
     version = row.pop("version")
-    session.execute(insert(table).values(**row, version=version))
-    _write_links(session, kind, row["id"], snap["links"], replace=False)
+    record_id = session.execute(insert(table).values(**row, version=version).returning(table.id)).scalar_one()
+    links = {
+        link.field: _existing(session, link.other_kind, snap["links"].get(link.field) or [])
+        for link in s.links
+    }
+    _write_links(session, kind, record_id, links, replace=False)
     for key, ids in snap.get("incoming", {}).items():
         other_kind, column = key.split(".")
         other: Any = spec(other_kind).table
-        session.execute(sa_update(other).where(other.id.in_(ids)).values({column: row["id"]}))
+        # Only where the pointer is still empty: a later re-pointing by someone else stands.
+        session.execute(
+            sa_update(other)
+            .where(other.id.in_(ids), getattr(other, column).is_(None))
+            .values({column: record_id})
+        )
     for tablename, ids in snap.get("incoming_links", {}).items():
         for link_table, own_col, other_col in INCOMING_LINKS[kind]:
             lt: Any = link_table
             if lt.__tablename__ == tablename:
-                session.execute(insert(lt), [{own_col: row["id"], other_col: i} for i in ids])
+                present = _existing(session, _LINK_OWNER[tablename], ids)
+                if present:
+                    session.execute(insert(lt), [{own_col: record_id, other_col: i} for i in present])
     audit.record(
         session,
         actor=actor,
@@ -521,7 +548,18 @@ def restore(session: Session, kind: str, snap: dict[str, Any], *, actor: str) ->
         changes={k: [None, v] for k, v in snap["values"].items() if v not in (None, [], "")},
     )
     session.expire_all()
-    return session.get(table, row["id"])
+    return session.get(table, record_id)
+
+
+# Which kind owns the other side of each link table, seen from the linked record.
+_LINK_OWNER: dict[str, str] = {"risk_partnership": "risk", "risk_stakeholder": "risk", "event_risk": "event"}
+
+
+def _existing(session: Session, kind: str, ids: list[int]) -> list[int]:
+    if not ids:
+        return []
+    table: Any = spec(kind).table
+    return sorted(session.execute(select(table.id).where(table.id.in_(set(ids)))).scalars())
 
 
 def overwrite(
