@@ -163,7 +163,7 @@ def _begin_immediate(dbapi_conn: Any) -> None:
                 if time.monotonic() > deadline:
                     raise RegisterError(
                         "the register is busy: another program has been writing to it for "
-                        f"{BUSY_TIMEOUT_MS // 1000} s; try again later"
+                        f"{BUSY_TIMEOUT_MS / 1000:g} s; try again later"
                     ) from None
                 time.sleep(random.uniform(0.0005, 0.003))
     finally:
@@ -321,6 +321,11 @@ def open_register(
         raise
     except OperationalError as exc:
         engine.dispose()
+        if path is not None and ("locked" in str(exc.orig) or "busy" in str(exc.orig)):
+            raise RegisterError(
+                f"{path} is locked by another program that is writing to it; "
+                "try again when it has finished"
+            ) from None
         raise RegisterError(f"cannot open {describe(url)}: {exc.orig}") from None
     except SQLAlchemyError as exc:
         engine.dispose()
