@@ -14,8 +14,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 from PySide6.QtWidgets import QApplication
+from sqlalchemy import select
 
 from db import repository
 from db.engine import Register, open_register

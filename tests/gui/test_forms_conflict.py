@@ -1,5 +1,9 @@
 """Two users, one record: the second to save is told who changed it and chooses."""
 
+# Fixtures are imported from tests/gui/conftest_forms.py (kept apart from the main-window
+# conftest), so their names are parameters too:
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt

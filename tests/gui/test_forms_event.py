@@ -1,5 +1,9 @@
 """The event form: keyboard-only logging, validation, Save and new, pickers, edit and delete."""
 
+# Fixtures are imported from tests/gui/conftest_forms.py (kept apart from the main-window
+# conftest), so their names are parameters too:
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,5 +1,9 @@
 """The partnership form: partner picker, dates in order, URL, value and currency."""
 
+# Fixtures are imported from tests/gui/conftest_forms.py (kept apart from the main-window
+# conftest), so their names are parameters too:
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import datetime as dt

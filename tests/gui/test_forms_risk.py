@@ -1,5 +1,9 @@
 """The risk form: live score and band, residual pairs, links, title rules."""
 
+# Fixtures are imported from tests/gui/conftest_forms.py (kept apart from the main-window
+# conftest), so their names are parameters too:
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt

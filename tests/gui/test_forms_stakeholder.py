@@ -1,8 +1,10 @@
 """The stakeholder form: create, edit, delete, blank and duplicate names."""
 
-from __future__ import annotations
+# Fixtures are imported from tests/gui/conftest_forms.py (kept apart from the main-window
+# conftest), so their names are parameters too:
+# ruff: noqa: F811
 
-from typing import Any
+from __future__ import annotations
 
 from PySide6.QtCore import Qt
 

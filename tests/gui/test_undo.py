@@ -1,5 +1,9 @@
 """Undo and redo put the register back exactly; refs are never reused; failures are honest."""
 
+# Fixtures are imported from tests/gui/conftest_forms.py (kept apart from the main-window
+# conftest), so their names are parameters too:
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 from typing import Any
