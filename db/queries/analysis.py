@@ -20,16 +20,18 @@ from sqlalchemy import ColumnElement, Row, and_, case, func, or_, select
 from sqlalchemy.sql import Select
 from sqlmodel import Session
 
-from db.models import (
-    AuditEntry,
-    Event,
-    EventRiskLink,
-    Partnership,
-    Risk,
-    RiskPartnershipLink,
-    RiskStakeholderLink,
-    Stakeholder,
-)
+from db import models
+
+# SQLModel types the class attributes as Python values; in queries they are columns,
+# so the tables are used here through Any-typed names.
+AuditEntry: Any = models.AuditEntry
+Event: Any = models.Event
+EventRiskLink: Any = models.EventRiskLink
+Partnership: Any = models.Partnership
+Risk: Any = models.Risk
+RiskPartnershipLink: Any = models.RiskPartnershipLink
+RiskStakeholderLink: Any = models.RiskStakeholderLink
+Stakeholder: Any = models.Stakeholder
 
 CLOSED = "closed"
 # Event kinds that are adverse by nature unless logged with a positive sentiment.
@@ -148,7 +150,7 @@ class RawRows:
 
     def __init__(self, session: Session, stmt: Any) -> None:
         self._result = session.connection().execute(stmt)
-        self._cursor = self._result.cursor
+        self._cursor: Any = self._result.cursor
 
     def __iter__(self) -> Iterator[tuple[Any, ...]]:
         return iter(self._cursor)
@@ -262,6 +264,16 @@ def ids_by_ref(session: Session, *, kind: str, levels: Sequence[str] | None) -> 
     return dict(_raw_rows(session, stmt))
 
 
+def risk_owner_names(session: Session, *, levels: Sequence[str] | None) -> list[str]:
+    """Distinct risk owners (of risks within the ceiling), sorted case-insensitively."""
+    stmt = select(Risk.owner).where(Risk.owner.is_not(None)).distinct()
+    cond = within(Risk.classification, levels)
+    if cond is not None:
+        stmt = stmt.where(cond)
+    names = {str(o).strip() for (o,) in _raw_rows(session, stmt) if o and str(o).strip()}
+    return sorted(names, key=lambda n: (n.casefold(), n))
+
+
 def partnership_refs_for(session: Session, *, ids: Sequence[int], levels: Sequence[str] | None) -> list[str]:
     """Refs of the given partnerships that are within the ceiling."""
     if not ids:
@@ -367,7 +379,7 @@ def audit_entries(
     levels: Sequence[str] | None,
     existing_only: bool = True,
     touching: Sequence[str] | None = None,
-) -> list[Row[Any]]:
+) -> list[Any]:
     """ref, at, action, changes of one kind in ``[start, end)``, oldest first.
 
     With ``existing_only`` only records that exist now (within the ceiling) are kept,
@@ -405,7 +417,7 @@ def adverse_event_links(
     start: dt.date,
     end: dt.date,
     levels: Sequence[str] | None,
-) -> list[Row[Any]]:
+) -> list[Any]:
     """(risk_id, event id, occurred_on, severity, reach) of adverse events linked to risks."""
     stmt = (
         select(EventRiskLink.risk_id, Event.id, Event.occurred_on, Event.severity, Event.reach)

@@ -22,8 +22,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from sqlmodel import Session
+
 from db.classification import levels_up_to, parse_level
-from db.queries.analysis import Criteria
+from db.queries.analysis import Criteria, risk_owner_names
 
 
 def _tuple(values: Iterable[Any] | None) -> tuple[Any, ...] | None:
@@ -81,3 +83,9 @@ NO_FILTER = RecordFilter()
 
 def criteria_of(filters: RecordFilter | None) -> Criteria:
     return (filters or NO_FILTER).criteria()
+
+
+def risk_owners(session: Session, *, ceiling: str | None = None) -> list[str]:
+    """Owner names for a filter pick list (of risks within ``ceiling`` when given)."""
+    levels = tuple(levels_up_to(ceiling)) if ceiling is not None else None
+    return risk_owner_names(session, levels=levels)

@@ -104,7 +104,7 @@ class StateTable:
         return self.values[field]
 
     def get(self, ref: str, field: str) -> Any:
-        default = [] if field in LIST_FIELDS else None
+        default: list[str] | None = [] if field in LIST_FIELDS else None
         return self.values[field].get(ref, default)
 
     def record(self, ref: str) -> dict[str, Any] | None:

@@ -45,7 +45,7 @@ class WeekBucket:
 class SentimentPoint(NamedTuple):
     week_start: dt.date
     mean_sentiment: float | None  # None for a week without events
-    count: int
+    count: int  # type: ignore[assignment]  # (a field named like tuple.count, as the API says)
 
 
 @dataclass(frozen=True)

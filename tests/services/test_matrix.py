@@ -282,3 +282,13 @@ def test_as_of_with_filters(register, clock):
         ]
     assert then == [1, 1, 1]
     assert now == [0, 0, 0]
+
+
+def test_risk_owners_pick_list(reg):
+    from desktop.services.filters import risk_owners
+
+    with reg.write() as s:
+        risk(s, "Secret owner", 2, 2, owner="Zed", classification="SECRET")
+    with reg.session() as s:
+        assert risk_owners(s) == ["Ana", "Ben", "ben", "Zed"]
+        assert risk_owners(s, ceiling="UNCLASSIFIED") == ["Ana", "Ben", "ben"]
