@@ -365,6 +365,45 @@ def page_statement(
     return stmt.order_by(*_order_by(spec, sort))
 
 
+PROBE_ROWS = 10_000  # how far down the sort order a quick search looks before scanning
+
+
+def probe_statement(
+    session: Session,
+    *,
+    kind: str,
+    offset: int,
+    limit: int,
+    sort: RegisterSort | None = None,
+    flt: RegisterFilter | None = None,
+    bands: Bands = DEFAULT_BANDS,
+    window: int = PROBE_ROWS,
+) -> Any:
+    """Ids of a quick-search page looked for among the first ``window`` rows of the order.
+
+    The window is a prefix of the whole order (read through the sort index), so when it
+    holds ``offset + limit`` matches, those are exactly the page: a common word is found
+    in milliseconds without scanning the table.  Fewer matches mean the answer may lie
+    further down, and ``fetch_page`` falls back to the scan.
+    """
+    spec = spec_for(kind)
+    table: Any = spec.table
+    prefix = select(table.id).order_by(*_order_by(spec, sort)).limit(window).subquery("probe")
+    stmt = select(table.id).select_from(prefix.join(table, table.id == prefix.c.id))
+    conditions = where_clauses(session, spec, flt, bands)
+    if conditions:
+        stmt = stmt.where(*conditions)
+    return stmt.order_by(*_order_by(spec, sort)).offset(max(0, offset)).limit(max(0, limit))
+
+
+def _display_statement(spec: RegisterSpec, ids: list[int], sort: RegisterSort | None) -> Any:
+    table: Any = spec.table
+    stmt = select(table.id, *[c.expr.label(c.key) for c in spec.columns]).select_from(table)
+    for target, onclause in spec.joins:
+        stmt = stmt.outerjoin(target, onclause)
+    return stmt.where(table.id.in_(ids)).order_by(*_order_by(spec, sort))
+
+
 def fetch_page(
     session: Session,
     *,
@@ -376,6 +415,22 @@ def fetch_page(
     bands: Bands = DEFAULT_BANDS,
 ) -> list[tuple[Any, ...]]:
     """One page of rows: ``(id, value of each spec column...)``."""
+    spec = spec_for(kind)
+    text = flt.text.strip() if flt is not None else ""
+    probe = (
+        bool(text)
+        and not looks_like_ref(text)
+        and not _sort_column(spec, sort).joined
+        and session.get_bind().dialect.name == "sqlite"
+        and offset + limit <= PROBE_ROWS // 4
+    )
+    if probe:
+        stmt = probe_statement(
+            session, kind=kind, offset=offset, limit=limit, sort=sort, flt=flt, bands=bands
+        )
+        ids = [int(r[0]) for r in session.execute(stmt)]
+        if len(ids) == limit:
+            return [tuple(row) for row in session.execute(_display_statement(spec, ids, sort))]
     stmt = page_statement(session, kind=kind, offset=offset, limit=limit, sort=sort, flt=flt, bands=bands)
     return [tuple(row) for row in session.execute(stmt)]
 

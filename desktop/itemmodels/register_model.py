@@ -32,7 +32,7 @@ from PySide6.QtGui import QBrush
 
 from db.queries import registers as rq
 from db.queries.registers import RegisterColumn, RegisterFilter, RegisterSort
-from db.scales import DEFAULT_BANDS, Bands
+from db.scales import BAND_NAMES, DEFAULT_BANDS, Bands
 from desktop.itemmodels import display
 
 PAGE_SIZE = 200
@@ -40,6 +40,19 @@ MAX_CACHED_PAGES = 60  # 12,000 rows at most in memory
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1  # the record id of the row
 SORT_VALUE_ROLE = Qt.ItemDataRole.UserRole + 2  # the raw value
+
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_ALIGN = Qt.ItemDataRole.TextAlignmentRole
+_BACKGROUND = Qt.ItemDataRole.BackgroundRole
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole
+_DECORATION = Qt.ItemDataRole.DecorationRole
+_COLOUR_ROLES = frozenset({_BACKGROUND, _FOREGROUND})
+_ROLES = frozenset({_DISPLAY, _TOOLTIP, _ALIGN, _BACKGROUND, _FOREGROUND, _DECORATION, ID_ROLE, SORT_VALUE_ROLE})
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+_ALIGNMENTS = {
+    fmt: display.alignment(fmt) for fmt in (rq.TEXT, rq.REF, rq.DATE, rq.ENUM, rq.INT, rq.NUMBER, rq.STANCE, rq.SCORE, rq.LEVEL)
+}
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -84,6 +97,7 @@ class RegisterTableModel(QAbstractTableModel):
         self._total: int | None = None  # exact count once known
         self._generation = 0  # bumps on every reset/refresh: late counts are ignored
         self.fetch_count = 0  # pages fetched (tests and diagnostics)
+        self._brushes: dict[str, tuple[QBrush, QBrush]] | None = None
         self._reload()
 
     # ------------------------------------------------------------------ public API
@@ -115,14 +129,14 @@ class RegisterTableModel(QAbstractTableModel):
         if flt == self._filter:
             return
         self._filter = flt
-        self._reload()
+        self._requery(same_rows=False)
         self.query_changed.emit()
 
     def set_sort(self, sort: RegisterSort | None) -> None:
         if sort == self._sort:
             return
         self._sort = sort
-        self._reload()
+        self._requery(same_rows=True)  # the same rows in another order: the count stands
         self.query_changed.emit()
 
     def total(self) -> int | None:
@@ -147,22 +161,35 @@ class RegisterTableModel(QAbstractTableModel):
 
     def refresh(self) -> None:
         """The data changed: forget the cached pages and recount, keeping the rows' places."""
+        self._requery(same_rows=False, keep_rows=True)
+
+    def _requery(self, *, same_rows: bool, keep_rows: bool = False) -> None:
+        """Ask the source again without resetting the model.
+
+        A reset makes the view rebuild its per-row bookkeeping (for a million rows,
+        a noticeable pause), so rows are only told to change, or removed and
+        inserted at the end as the new count requires.
+        """
         self._generation += 1
         self._pages.clear()
+        first = self._load_page(0)
+        if first is None:
+            return
+        if same_rows and self._total is not None:
+            pass  # same filter: the count stands
+        elif len(first) < self._page_size:
+            self._set_total(len(first))
+        else:
+            if not keep_rows:
+                self._grow_to(len(first))  # drop the old filter's rows until the count arrives
+            elif self._rows < len(first):
+                self._grow_to(len(first))
+            self._total = None
+            self._start_count()
         if self._rows:
             self.dataChanged.emit(
                 self.index(0, 0), self.index(self._rows - 1, self.columnCount() - 1)
             )
-        first = self._load_page(0)
-        if first is None:
-            return
-        if len(first) < self._page_size:
-            self._set_total(len(first))
-        else:
-            if self._rows < len(first):
-                self._grow_to(len(first))
-            self._total = None
-            self._start_count()
 
     # ------------------------------------------------------------------ Qt model API
 
@@ -189,37 +216,52 @@ class RegisterTableModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        # Called for every visible cell and role on each paint: cheap refusals first.
+        if role not in _ROLES or not index.isValid():
             return None
         column = index.column()
         if not 0 <= column < len(self._columns):
             return None
+        col = self._columns[column]
+        fmt = col.format
+        if role == _ALIGN:
+            return _ALIGNMENTS.get(fmt, _LEFT)
+        if role in _COLOUR_ROLES and fmt != rq.SCORE:
+            return None
+        if role == _DECORATION and fmt != rq.STANCE:
+            return None
         record = self._row(index.row())
         if record is None:
             return None
-        col = self._columns[column]
         value = record[column + 1]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return display.display_text(value, col.format)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            text = display.display_text(value, col.format)
-            if col.format == rq.SCORE and value is not None:
+        if role == _DISPLAY:
+            return display.display_text(value, fmt)
+        if value is None:
+            return int(record[0]) if role == ID_ROLE else None
+        if role == _BACKGROUND:
+            return self._band_brushes()[self._bands().band(int(value))][0]
+        if role == _FOREGROUND:
+            return self._band_brushes()[self._bands().band(int(value))][1]
+        if role == _DECORATION:
+            return display.stance_qcolor(int(value))
+        if role == _TOOLTIP:
+            text = display.display_text(value, fmt)
+            if fmt == rq.SCORE:
                 return f"{text}: {self._bands().band(int(value))} band"
             return text if len(text) > 40 else None
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return display.alignment(col.format)
-        if role == Qt.ItemDataRole.BackgroundRole and col.format == rq.SCORE and value is not None:
-            return QBrush(display.band_qcolor(self._bands().band(int(value))))
-        if role == Qt.ItemDataRole.ForegroundRole and col.format == rq.SCORE and value is not None:
-            background = display.band_qcolor(self._bands().band(int(value)))
-            return QBrush(display.readable_text_colour(background))
-        if role == Qt.ItemDataRole.DecorationRole and col.format == rq.STANCE and value is not None:
-            return display.stance_qcolor(int(value))
         if role == ID_ROLE:
             return int(record[0])
         if role == SORT_VALUE_ROLE:
             return value
         return None
+
+    def _band_brushes(self) -> dict[str, tuple[QBrush, QBrush]]:
+        if self._brushes is None:
+            self._brushes = {}
+            for band in BAND_NAMES:
+                background = display.band_qcolor(band)
+                self._brushes[band] = (QBrush(background), QBrush(display.readable_text_colour(background)))
+        return self._brushes
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(self._columns) or not self._columns[column].sortable:

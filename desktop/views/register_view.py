@@ -332,6 +332,7 @@ class RegisterView(QWidget):
         self.model.set_sort(RegisterSort(key, descending))
 
     def _query_changed(self) -> None:
+        self.table.clearSelection()  # rows now hold other records
         self.table.scrollToTop()
         self._show_count()
 

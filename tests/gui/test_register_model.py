@@ -182,3 +182,21 @@ def test_rows_model_set_rows(qtmodeltester: Any) -> None:
     assert model.rowCount() == 2
     assert model.data(model.index(0, 1)) == "title: is required"
     assert model.data(model.index(1, 1)) == ""
+
+
+@pytest.mark.parametrize("window", [300, 2000, 10_000])
+def test_quick_search_probe_gives_the_same_pages_as_the_scan(
+    filled_register: Any, monkeypatch: pytest.MonkeyPatch, window: int
+) -> None:
+    """The probe of the first rows of the order must never change what a page holds."""
+    from db.queries import registers as rq
+
+    monkeypatch.setattr(rq, "PROBE_ROWS", window)
+    with filled_register.session() as session:
+        for text_ in ("letter", "Briefing", "9", "no such words"):
+            for sort in (None, RegisterSort("title"), RegisterSort("severity", True), RegisterSort("ref")):
+                for offset in (0, 40):
+                    flt = RegisterFilter(text=text_)
+                    got = rq.fetch_page(session, kind="event", offset=offset, limit=20, sort=sort, flt=flt)
+                    scan = rq.page_statement(session, kind="event", offset=offset, limit=20, sort=sort, flt=flt)
+                    assert got == [tuple(r) for r in session.execute(scan)], (text_, sort, offset)
