@@ -481,7 +481,8 @@ class RecordCombo(QComboBox):
         self.setEditable(True)
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.setMaxVisibleItems(15)
-        self.lineEdit().setPlaceholderText("type a ref or part of the name" + ("" if not optional else " (optional)"))
+        what = "title" if noun in ("event", "risk") else "name"
+        self.lineEdit().setPlaceholderText(f"type a ref or part of the {what}" + (" (optional)" if optional else ""))
         completer = QCompleter(self.model(), self)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -580,6 +581,7 @@ class LinkPicker(QWidget):
         self.filter.setClearButtonEnabled(True)
         self.list = QListWidget(self)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setToolTip("Space or a click ticks a row; ticked rows are linked")
         row_h = self.list.fontMetrics().lineSpacing() + 6
         self.list.setFixedHeight(row_h * rows + 6)
         self.summary = QLabel(self)
@@ -622,6 +624,7 @@ class LinkPicker(QWidget):
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 checked = choice.id in self._chosen
                 item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+                self._mark(item, checked)
             if not self.list.count():
                 item = QListWidgetItem(f"no {self.noun} match" if text else f"no {self.noun} yet", self.list)
                 item.setFlags(Qt.ItemFlag.NoItemFlags)
@@ -635,13 +638,26 @@ class LinkPicker(QWidget):
         record_id = item.data(Qt.ItemDataRole.UserRole)
         if record_id is None:
             return
-        if item.checkState() == Qt.CheckState.Checked:
+        checked = item.checkState() == Qt.CheckState.Checked
+        if checked:
             ref, _, rest = item.text().partition("  ")
             self._chosen[record_id] = Choice(record_id, ref, rest)
         else:
             self._chosen.pop(record_id, None)
+        self._loading = True
+        try:
+            self._mark(item, checked)
+        finally:
+            self._loading = False
         self._update_summary()
         self.edited.emit()
+
+    @staticmethod
+    def _mark(item: QListWidgetItem, checked: bool) -> None:
+        """Chosen rows are bold too, so they stand out whatever the style draws for the tick."""
+        font = item.font()
+        font.setBold(checked)
+        item.setFont(font)
 
     def _update_summary(self) -> None:
         refs = sorted(c.ref for c in self._chosen.values())

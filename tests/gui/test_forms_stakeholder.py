@@ -128,3 +128,54 @@ def test_cancel_and_escape_save_nothing(qtbot, context) -> None:
     assert register_state(context.register) == {}
 
 
+
+
+HOSTILE = [
+    "<b>bold</b> & <script>alert('x')</script>",
+    "=HYPERLINK(\"http://evil.example\")",
+    "+1-2", "-5", "@SUM(A1:A9)",
+    "Robert'); DROP TABLE stakeholder;--",
+    "\u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627 mixed RTL",
+    "emoji \U0001f680\U0001f525 and e\u0301 combining",
+    "../../etc/passwd",
+    "%s %d {0} {name}",
+]
+
+
+def test_hostile_text_is_stored_literally_through_save_and_new(qtbot, context) -> None:
+    dialog = show(qtbot, make_form(context, "stakeholder"))
+    long_notes = "line one\r\nline\ttwo\n" + "x" * 9_000
+    for text in HOSTILE:
+        dialog.name_edit.setText(text)
+        dialog.name_edit.edited.emit()
+        dialog.notes_edit.setPlainText(f"{text}\n{long_notes}")
+        qtbot.keyClick(dialog.name_edit, Qt.Key.Key_Return, CTRL | Qt.KeyboardModifier.ShiftModifier)
+        assert dialog.general_error.text() == "", text
+        assert dialog.status.text().startswith("Saved S-"), text
+    ids = dialog.saver.saved_ids
+    assert len(ids) == len(HOSTILE)
+    for record_id, text in zip(ids, HOSTILE, strict=True):
+        values = record_values(context.register, "stakeholder", record_id)
+        assert values["name"] == text.strip()
+        # QPlainTextEdit normalises CR/LF to LF; everything else is kept as typed.
+        assert values["notes"] == f"{text}\n{long_notes}".replace("\r\n", "\n").strip()
+
+
+def test_open_form_runs_modally_and_returns_the_new_id(qtbot, context, seed) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.dialogs.forms import open_form
+
+    def fill() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert dialog is not None and dialog.windowTitle() == "New event"
+        assert dialog.stakeholder_combo.value() == seed.critic  # the caller's default
+        qtbot.keyClicks(dialog.title_edit, "Researchers respond")
+        dialog.submit(False)
+
+    QTimer.singleShot(50, fill)
+    new_id = open_form(context, "event", defaults={"stakeholder_id": seed.critic})
+    assert new_id is not None
+    values = record_values(context.register, "event", new_id)
+    assert (values["title"], values["stakeholder"]) == ("Researchers respond", "S-002")
