@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlmodel import Session
 
 from db.models import AuditEntry, AuditHead, utcnow
@@ -143,7 +143,13 @@ class ChainProblem:
 
 
 def verify_chain(session: Session, *, batch: int = 5000) -> list[ChainProblem]:
-    """Recompute the chain and report every break (changed, inserted or deleted entry)."""
+    """Recompute the chain and report every break (changed, inserted or deleted entry).
+
+    The end of the chain is checked against ``audit_head``: entries missing at the end
+    (deleted), entries added after it outside the application, or the head row itself
+    deleted.  (A keyless chain cannot catch someone who recomputes every hash after
+    the edit and rewrites the head too; it catches every plain edit with SQL.)
+    """
     problems: list[ChainProblem] = []
     prev = ""
     position = 0
@@ -159,34 +165,66 @@ def verify_chain(session: Session, *, batch: int = 5000) -> list[ChainProblem]:
         AuditEntry.prev_hash,
         AuditEntry.hash,
     )
-    while True:
-        rows = session.execute(
-            select(*cols).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
-        ).all()
-        if not rows:
-            break
-        for row in rows:
-            position += 1
-            last_id = row.id
-            if row.prev_hash != prev:
-                problems.append(
-                    ChainProblem(
-                        position,
-                        row.id,
-                        "does not follow the entry before it (an entry was deleted or inserted here)",
+    head_stmt = select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1)
+    # On PostgreSQL each statement sees new commits: if entries were appended while
+    # the walk ran, walk on to the head read afterwards (a few rounds at most).
+    for _round in range(10):
+        while True:
+            rows = session.execute(
+                select(*cols).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
+            ).all()
+            if not rows:
+                break
+            for row in rows:
+                position += 1
+                last_id = row.id
+                if row.prev_hash != prev:
+                    problems.append(
+                        ChainProblem(
+                            position,
+                            row.id,
+                            "does not follow the entry before it (an entry was deleted or inserted here)",
+                        )
                     )
+                digest = entry_digest(
+                    row.prev_hash, row.at, row.actor, row.entity_kind, row.entity_ref, row.action, row.changes
                 )
-            digest = entry_digest(
-                row.prev_hash, row.at, row.actor, row.entity_kind, row.entity_ref, row.action, row.changes
+                if digest != row.hash:
+                    problems.append(ChainProblem(position, row.id, "its content was changed after it was written"))
+                prev = row.hash
+        head = session.execute(head_stmt).first()
+        if head is None or head.last_id <= last_id:
+            break
+    if head is None:
+        if position:
+            problems.append(
+                ChainProblem(position + 1, None, "the record of where the chain ends was deleted")
             )
-            if digest != row.hash:
-                problems.append(ChainProblem(position, row.id, "its content was changed after it was written"))
-            prev = row.hash
-    head = session.get(AuditHead, 1)
-    if head is not None and head.last_hash != prev:
-        problems.append(
-            ChainProblem(position + 1, None, "the last entries of the chain are missing (deleted)")
+        return problems
+    if head.last_hash == prev:
+        return problems
+    if head.last_id < last_id:
+        end_hash = (
+            session.execute(select(AuditEntry.hash).where(AuditEntry.id == head.last_id)).scalar()
+            if head.last_id
+            else ""
         )
+        if end_hash == head.last_hash:
+            extra, first_extra = session.execute(
+                select(func.count(), func.min(AuditEntry.id)).where(AuditEntry.id > head.last_id)
+            ).one()
+            problems.append(
+                ChainProblem(
+                    position - int(extra) + 1,
+                    first_extra,
+                    f"{extra} entr{'y was' if extra == 1 else 'ies were'} added after the end of "
+                    "the chain, outside the application (inserted)",
+                )
+            )
+            return problems
+    problems.append(
+        ChainProblem(position + 1, None, "the last entries of the chain are missing (deleted)")
+    )
     return problems
 
 
