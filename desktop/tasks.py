@@ -142,7 +142,10 @@ def run_task(
     pool: QThreadPool | None = None,
 ) -> TaskHandle:
     """Start ``job`` on a pool thread and return its handle (signals arrive in the GUI thread)."""
-    handle = TaskHandle(title, parent)
+    # No Qt parent: a window closed while its task runs must not delete the handle
+    # under the worker.  The handle lives in this (the GUI) thread; _ACTIVE keeps it.
+    del parent
+    handle = TaskHandle(title)
     _ACTIVE.add(handle)  # keep it alive until it ends, whatever the caller keeps
     handle.finished.connect(lambda: _ACTIVE.discard(handle))
     runner = _Runner(job, handle)

@@ -349,7 +349,10 @@ class RegisterTableModel(QAbstractTableModel):
     def _count_done(self, generation: int, total: int) -> None:
         if generation != self._generation:
             return  # the filter or the data changed meanwhile
-        self._set_total(int(total))
+        try:
+            self._set_total(int(total))
+        except RuntimeError:  # the model was deleted (its view closed) while counting
+            pass
 
     def _load_page(self, page: int, emit_errors: bool = True) -> list[tuple[Any, ...]] | None:
         cached = self._pages.get(page)
