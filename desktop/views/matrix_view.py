@@ -52,6 +52,7 @@ from desktop.widgets.heatmap import HeatCell, HeatMapWidget, MovementArrow, text
 
 Cell = tuple[int, int]
 CELL_REFS = 40  # refs handed to a heat-map cell (it shows a few and "+N")
+SMALL_REGISTER = 3000  # up to this many risks, counts and refs are fetched in one step
 
 
 @dataclass
@@ -72,6 +73,7 @@ class MatrixData:
     owners: list[str]
     as_of: dt.date | None
     since: dt.date | None
+    detailed: bool = True  # refs, titles, arrows and cell lists included (else counts only)
 
 
 # --------------------------------------------------------------------------- worker side
@@ -104,16 +106,28 @@ def arrows_from(movements: Sequence[Any]) -> list[MovementArrow]:
 
 
 def load_matrix(
-    register: Any, filters: Any, as_of: dt.date | None, since: dt.date | None, bands: Bands
+    register: Any,
+    filters: Any,
+    as_of: dt.date | None,
+    since: dt.date | None,
+    bands: Bands,
+    *,
+    with_points: bool = True,
 ) -> MatrixData:
-    """Runs on a worker thread: one short read session, plain data out."""
+    """Runs on a worker thread: one short read session, plain data out.
+
+    ``with_points=False`` gives the counts only (one ``GROUP BY`` per map, fast on
+    any register): the view paints those first and fetches refs and titles after.
+    """
     from db.queries.pick_lists import choice_rows
     from desktop.services import matrix as analysis
 
     with register.session() as session:
-        inherent, residual = analysis.risk_matrices(session, filters=filters, as_of=as_of, bands=bands)
+        inherent, residual = analysis.risk_matrices(
+            session, filters=filters, as_of=as_of, bands=bands, with_points=with_points
+        )
         sides = [side_from(inherent), side_from(residual)]
-        if since is not None:
+        if since is not None and with_points:
             for side, is_residual in zip(sides, (False, True), strict=True):
                 moves = analysis.risk_movement(
                     session, since=since, until=as_of, residual=is_residual, filters=filters, bands=bands
@@ -121,7 +135,7 @@ def load_matrix(
                 side.arrows = arrows_from(moves)
         partnerships = choice_rows(session, kind="partnership")
         owners = _owners(session)
-    return MatrixData(sides[0], sides[1], partnerships, owners, as_of, since)
+    return MatrixData(sides[0], sides[1], partnerships, owners, as_of, since, detailed=with_points)
 
 
 def _owners(session: Any) -> list[str]:
@@ -198,7 +212,8 @@ class RiskRowsModel(QAbstractTableModel):
 class RiskMatrixView(QWidget):
     """Inherent and residual heat maps with filters, as-of, movement and a cell list."""
 
-    refreshed = Signal()  # new figures are on screen
+    refreshed = Signal()  # the maps, refs, cell list and arrows are all up to date
+    figures_shown = Signal()  # new counts are on screen (refs may still be on their way)
 
     def __init__(self, context: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -431,20 +446,35 @@ class RiskMatrixView(QWidget):
         self._debounce.start()
 
     def refresh(self) -> None:
-        from desktop.tasks import run_task
+        """Recompute both maps off the GUI thread.
 
+        Counts come first (one GROUP BY per map) and are painted at once; refs,
+        titles, cell lists and movement arrows follow in a second task.  A small
+        register, or an as-of date (whose replay dominates), takes one step.
+        """
         self._debounce.stop()
         self._dirty = False
         self._generation += 1
-        generation = self._generation
-        register = self.context.register
         filters, as_of, since, bands = self.record_filter(), self.as_of(), self.since(), self.bands()
         self._apply_bands()
         self.inherent.set_busy(True)
         self.residual.set_busy(True)
         self.status_label.setText("Computing\u2026")
-        handle = run_task(lambda _p: load_matrix(register, filters, as_of, since, bands), title="Risk matrix")
-        handle.succeeded.connect(lambda data: self._apply(generation, data))
+        small = self._data is not None and self._data.inherent.total <= SMALL_REGISTER
+        self._start(self._generation, filters, as_of, since, bands, with_points=small or as_of is not None)
+
+    def _start(
+        self, generation: int, filters: Any, as_of: dt.date | None, since: dt.date | None,
+        bands: Bands, *, with_points: bool,
+    ) -> None:
+        from desktop.tasks import run_task
+
+        register = self.context.register
+        handle = run_task(
+            lambda _p: load_matrix(register, filters, as_of, since, bands, with_points=with_points),
+            title="Risk matrix",
+        )
+        handle.succeeded.connect(lambda data: self._apply(generation, data, (filters, as_of, since, bands)))
         handle.failed.connect(lambda message: self._failed(generation, message))
         self._handle = handle
 
@@ -455,7 +485,7 @@ class RiskMatrixView(QWidget):
         self.residual.set_busy(False)
         self.status_label.setText(f"Could not compute the matrix: {message}")
 
-    def _apply(self, generation: int, data: MatrixData) -> None:
+    def _apply(self, generation: int, data: MatrixData, request: tuple[Any, ...] = ()) -> None:
         if generation != self._generation:
             return  # overtaken by a newer request
         self._data = data
@@ -467,14 +497,21 @@ class RiskMatrixView(QWidget):
         ):
             heat.set_cells(side.cells)
             heat.set_arrows(side.arrows)
-            heat.set_title(title, f"{side.total} risk{'s' if side.total != 1 else ''}, {when}")
+            heat.set_title(title, f"{side.total:,} risk{'s' if side.total != 1 else ''}, {when}")
         self._fill_choices(data)
-        n_moves = sum(len(a.refs) for a in data.residual.arrows)
-        self.status_label.setText(
-            f"{data.inherent.total} risks shown{moved}" + (f" ({n_moves} moved cell in the residual map)" if data.since else "")
-        )
         if self._listed is not None:
             self.list_cell(*self._listed)
+        self.figures_shown.emit()
+        if not data.detailed:
+            self.status_label.setText(f"{data.inherent.total:,} risks shown; loading refs and titles\u2026")
+            filters, as_of, since, bands = request
+            self._start(generation, filters, as_of, since, bands, with_points=True)
+            return
+        n_moves = sum(len(a.refs) for a in data.residual.arrows)
+        self.status_label.setText(
+            f"{data.inherent.total:,} risks shown{moved}"
+            + (f" ({n_moves} changed cell in the residual map)" if data.since else "")
+        )
         self.refreshed.emit()
 
     def _fill_choices(self, data: MatrixData) -> None:
@@ -515,7 +552,8 @@ class RiskMatrixView(QWidget):
         self.rows_model.set_rows(rows)
         likelihood, impact = cell
         band = heat.cell(*cell).band
-        more = f" (first {len(rows)} listed)" if len(rows) < count else ""
+        pending = self._data is not None and not self._data.detailed
+        more = " (listing\u2026)" if pending and count else (f" (first {len(rows)} listed)" if len(rows) < count else "")
         self.cell_title.setText(
             f"<b>{which.capitalize()}</b>: likelihood {likelihood} {LIKELIHOOD_LABELS[likelihood - 1]} "
             f"\u00d7 impact {impact} {IMPACT_LABELS[impact - 1]}, score {likelihood * impact} ({label(band)}): "
