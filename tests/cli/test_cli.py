@@ -17,10 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 DEMO_COUNTS = {"stakeholder": 14, "partnership": 5, "risk": 11, "event": 34}
 
 
-def run(*args: str, env_db: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "RISK_TRACKER_DB"}
-    if env_db is not None:
-        env["RISK_TRACKER_DB"] = env_db
     return subprocess.run(
         [sys.executable, "-m", "desktop", *args],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
@@ -164,10 +162,12 @@ def test_demo_force_replaces_the_records(tmp_path, demo_db):
     assert sql(path, "SELECT count(*) FROM audit_entry WHERE action = 'delete'")[0][0] == sum(DEMO_COUNTS.values())
 
 
-def test_the_environment_variable_names_the_register(demo_db):
-    result = run("matrix", env_db=str(demo_db))
-    assert result.returncode == 0, result.stderr
-    assert sum(parse_grid(result.stdout).values()) == 10
+def test_the_environment_variable_names_the_register(demo_db, monkeypatch, capsys):
+    from desktop.cli import main
+
+    monkeypatch.setenv("RISK_TRACKER_DB", str(demo_db))
+    assert main(["matrix"]) == 0
+    assert sum(parse_grid(capsys.readouterr().out).values()) == 10
 
 
 @pytest.mark.parametrize(
