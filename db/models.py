@@ -93,9 +93,10 @@ class _Input(SQLModel):
     def _blank_optional_text(cls, value: Any, info: Any) -> Any:
         if isinstance(value, str):
             value = value.strip()
-            field = cls.model_fields.get(info.field_name)
-            if value == "" and field is not None and not field.is_required():
-                return None
+            if value == "":  # look the field up only then: this runs for every field of every row
+                field = cls.model_fields.get(info.field_name)
+                if field is not None and not field.is_required():
+                    return None
         return value
 
 
