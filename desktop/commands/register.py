@@ -103,7 +103,14 @@ def run_matrix(args: Any) -> int:
 
 def run_backup(args: Any) -> int:
     from db.backup import backup_sqlite
+    from db.engine import describe, resolve_url, sqlite_path
 
+    url = resolve_url(getattr(args, "db", None))
+    if sqlite_path(url) is None:
+        raise RegisterError(
+            f"{describe(url)} is a PostgreSQL register; back it up with the server's tools "
+            "(pg_dump), e.g. pg_dump --format=custom --file=FILE DATABASE"
+        )
     out = Path(args.out).expanduser()
     if out.exists():
         raise RegisterError(f"{out} already exists; a backup is only written to a new file")

@@ -89,6 +89,14 @@ def test_restore_to_a_postgresql_url_explains_what_to_use(tmp_path, capsys):
     assert "pg_restore" in capsys.readouterr().err
 
 
+def test_backup_of_a_postgresql_url_points_to_pg_dump(tmp_path, capsys):
+    out = tmp_path / "b.dump"
+    assert main(["backup", "--db", "postgresql+psycopg://u@localhost/db", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "pg_dump" in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+
+
 def test_generate_adds_a_seeded_register(tmp_path, capsys):
     path = tmp_path / "synthetic.db"
     args = ["generate", "--db", str(path), "--stakeholders", "5", "--partnerships", "2",
