@@ -323,6 +323,24 @@ def _above_ceiling_refs(kind: str, levels: Sequence[str]) -> Select[Any]:
     return select(table.ref).where(table.classification.not_in(list(levels)))
 
 
+# Entries with these actions always matter to a replay: they make or remove a record.
+EXISTENCE_ACTIONS = ("create", "import", "restore", "delete")
+
+
+def key_marker(field: str) -> str:
+    """How a field's key appears in a ``changes`` text written by ``db.audit.dumps``
+    (compact separators).  Inside a JSON string every quote is escaped, so this text
+    can only match a real key: a safe pre-filter for the entries touching a field."""
+    return f'"{field}":['
+
+
+def touching_condition(fields: Sequence[str]) -> ColumnElement[bool]:
+    return or_(
+        AuditEntry.action.in_(EXISTENCE_ACTIONS),
+        *[AuditEntry.changes.contains(key_marker(f), autoescape=True) for f in fields],
+    )
+
+
 def _audit_where(
     kind: str, start: dt.datetime | None, end: dt.datetime | None, levels: Sequence[str] | None
 ) -> list[ColumnElement[bool]]:
@@ -357,12 +375,16 @@ def stream_audit(
     end: dt.datetime | None,
     levels: Sequence[str] | None,
     descending: bool = False,
+    touching: Sequence[str] | None = None,
 ) -> RawRows:
     """(ref, action, changes JSON) of one kind with ``start <= at < end``, in write order
-    (or the reverse), streamed off the cursor."""
+    (or the reverse), streamed off the cursor.  With ``touching``, only the entries
+    that make or remove a record or change one of those fields."""
     stmt = select(AuditEntry.entity_ref, AuditEntry.action, AuditEntry.changes).where(
         *_audit_where(kind, start, end, levels)
     )
+    if touching is not None:
+        stmt = stmt.where(touching_condition(touching))
     if descending:
         stmt = stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     else:
@@ -390,12 +412,7 @@ def audit_entries(
         *_audit_where(kind, start, end, levels)
     )
     if touching:
-        stmt = stmt.where(
-            or_(
-                AuditEntry.action.in_(["create", "import", "restore"]),
-                *[AuditEntry.changes.contains(f'"{name}":[', autoescape=True) for name in touching],
-            )
-        )
+        stmt = stmt.where(touching_condition(touching))
     if existing_only:
         table = TABLES[kind]
         current = select(table.ref)

@@ -53,6 +53,7 @@ PARTNERSHIP_FIELDS: tuple[str, ...] = ("name", "classification", "status")
 # the record (a create, a restore, or an import that created rather than updated).
 NAME_FIELD = {"risk": "title", "stakeholder": "name", "partnership": "name", "event": "title"}
 LIST_FIELDS = frozenset({"partnerships", "stakeholders", "risks"})
+EXISTS_FIELD = "classification"
 CREATING_ACTIONS = frozenset({"create", "restore"})
 PARSE_CACHE_MAX_LEN = 120
 
@@ -78,14 +79,15 @@ def is_current(day: dt.date | None) -> bool:
 class StateTable:
     """Records of one kind at one moment, stored by column: ``values[field][ref]``.
 
-    A record exists when its ref is in the name column (title or name).  Reading a
-    column directly (``column("likelihood")``) is how the matrix stays quick at
-    100,000 risks; ``record(ref)`` gives one record as a dict."""
+    A record exists when its ref is in the classification column (every record has
+    one, so every create, restore and delete entry names it).  Reading a column
+    directly (``column("likelihood")``) is how the matrix stays quick at 100,000
+    risks; ``record(ref)`` gives one record as a dict."""
 
     def __init__(self, kind: str, fields: Sequence[str], values: dict[str, dict[str, Any]] | None = None):
         self.kind = kind
         self.fields = tuple(fields)
-        self.name = NAME_FIELD[kind]
+        self.name = EXISTS_FIELD
         self.values: dict[str, dict[str, Any]] = values if values is not None else {f: {} for f in fields}
 
     def __len__(self) -> int:
@@ -124,8 +126,7 @@ class StateTable:
         if levels is None:
             return self
         allowed = set(levels)
-        gone = [ref for ref, level in self.values["classification"].items() if level not in allowed]
-        gone += [ref for ref in self.values[self.name] if ref not in self.values["classification"]]
+        gone = [ref for ref, level in self.values[EXISTS_FIELD].items() if level not in allowed]
         for ref in gone:
             for col in self.values.values():
                 col.pop(ref, None)
@@ -164,9 +165,8 @@ class _Digester:
 
 def _with_required(kind: str, fields: Sequence[str]) -> tuple[str, ...]:
     out = list(fields)
-    for must in (NAME_FIELD[kind], "classification"):
-        if must not in out:
-            out.append(must)
+    if EXISTS_FIELD not in out:
+        out.append(EXISTS_FIELD)
     return tuple(out)
 
 
@@ -254,15 +254,21 @@ def states_at(
     fields: Sequence[str],
     levels: Sequence[str] | None,
     method: str = "auto",
+    read: Sequence[str] | None = None,
 ) -> list[StateTable]:
     """The state of every record of ``kind`` just before each cutoff instant (the
     entries with ``at < cutoff`` applied), in the order the cutoffs were given.
 
     Values are in their audit (JSON) form; links are lists of refs.  Records above the
-    ceiling then or now are left out."""
+    ceiling then or now are left out.
+
+    ``read`` narrows the entries read to those that make or remove a record or change
+    one of these fields (default: all of ``fields``); the other fields may then hold
+    stale values."""
     if not cutoffs:
         return []
     fields = _with_required(kind, fields)
+    touching = tuple(fields if read is None else _with_required(kind, read))
     if method == "auto":
         method = choose_method(session, kind=kind, cutoffs=cutoffs)
     order = sorted(range(len(cutoffs)), key=lambda k: cutoffs[k])
@@ -272,7 +278,9 @@ def states_at(
         digest = _Digester(NAME_FIELD[kind], table.values)
         previous: dt.datetime | None = None
         for pos, k in enumerate(order):
-            with q.stream_audit(session, kind=kind, start=previous, end=cutoffs[k], levels=levels) as rows:
+            with q.stream_audit(
+                session, kind=kind, start=previous, end=cutoffs[k], levels=levels, touching=touching
+            ) as rows:
                 _apply_forward(table, rows, digest)
             last = pos == len(order) - 1
             results[k] = (table if last else table.copy()).drop_above(levels)
@@ -283,7 +291,8 @@ def states_at(
         upper: dt.datetime | None = None
         for pos, k in enumerate(reversed(order)):
             with q.stream_audit(
-                session, kind=kind, start=cutoffs[k], end=upper, levels=levels, descending=True
+                session, kind=kind, start=cutoffs[k], end=upper, levels=levels, descending=True,
+                touching=touching,
             ) as rows:
                 _apply_reverse(table, rows, digest)
             last = pos == len(order) - 1

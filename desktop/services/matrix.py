@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -148,8 +149,14 @@ class RiskSnapshot:
 RiskRow = tuple[Any, ...]
 
 
-def _needs(filters: RecordFilter) -> list[str]:
-    fields = ["title", "classification", "status", "likelihood", "impact", "residual_likelihood", "residual_impact"]
+def _needs(filters: RecordFilter, *, residual: bool | None = None, titles: bool = True) -> list[str]:
+    """Fields a replay must follow: the scores of the matrix asked for (``residual``
+    None: both), status and classification, titles for points, and filtered fields."""
+    fields = ["classification", "status", "likelihood", "impact"]
+    if residual is None or residual:
+        fields += ["residual_likelihood", "residual_impact"]
+    if titles:
+        fields.append("title")
     if filters.categories:
         fields.append("category")
     if filters.owners:
@@ -159,40 +166,57 @@ def _needs(filters: RecordFilter) -> list[str]:
     return fields
 
 
-def _past_rows(
-    table: history.StateTable, filters: RecordFilter, wanted: set[str] | None, ids: dict[str, int] | None
-) -> list[RiskRow]:
-    """The replayed risks that pass ``filters`` (the Python twin of ``q.risk_conditions``)."""
-    statuses = set(filters.statuses or ())
-    closed_ok = filters.criteria().closed_wanted()
-    categories = set(filters.categories or ())
-    owners = {o.strip().lower() for o in filters.owners or ()}
+def _past_refs(table: history.StateTable, filters: RecordFilter, wanted: set[str] | None) -> list[str]:
+    """Refs of the replayed risks that pass ``filters`` (the Python twin of
+    ``q.risk_conditions``); risks with an incomplete history are left out."""
     cols = table.values
-    title, level, status = cols["title"], cols["classification"], cols["status"]
-    lk, im, rl, ri = cols["likelihood"], cols["impact"], cols["residual_likelihood"], cols["residual_impact"]
+    status = cols["status"]
+    refs = [ref for ref in table if ref in cols["likelihood"] and ref in cols["impact"]]
+    statuses = set(filters.statuses or ())
+    if statuses:
+        refs = [ref for ref in refs if (status.get(ref) or "open") in statuses]
+    if not filters.criteria().closed_wanted():
+        refs = [ref for ref, st in zip(refs, map(status.get, refs), strict=True) if st != q.CLOSED]
+    if filters.categories:
+        categories, category = set(filters.categories), cols["category"]
+        refs = [ref for ref in refs if category.get(ref) in categories]
+    if filters.owners:
+        owners, owner = {o.strip().lower() for o in filters.owners}, cols["owner"]
+        refs = [ref for ref in refs if (owner.get(ref) or "").strip().lower() in owners]
+    if wanted is not None:
+        links = cols["partnerships"]
+        refs = [ref for ref in refs if wanted.intersection(links.get(ref) or ())]
+    return refs
+
+
+def _past_rows(table: history.StateTable, refs: list[str], ids: dict[str, int] | None) -> list[RiskRow]:
+    cols = table.values
+    title, level, status = cols.get("title", {}), cols["classification"], cols["status"]
+    lk, im = cols["likelihood"], cols["impact"]
+    rl, ri = cols.get("residual_likelihood", {}), cols.get("residual_impact", {})
     category, owner = cols.get("category", {}), cols.get("owner", {})
-    links = cols.get("partnerships", {})
-    out: list[RiskRow] = []
-    for ref in title:
-        st = status.get(ref) or "open"
-        if statuses and st not in statuses:
-            continue
-        if st == q.CLOSED and not closed_ok:
-            continue
-        if categories and category.get(ref) not in categories:
-            continue
-        if owners and (owner.get(ref) or "").strip().lower() not in owners:
-            continue
-        if wanted is not None and not wanted.intersection(links.get(ref) or ()):
-            continue
-        l_, i_ = lk.get(ref), im.get(ref)
-        if l_ is None or i_ is None:
-            continue  # an incomplete history (not on a consistent register)
-        out.append(
-            (ids.get(ref) if ids is not None else None, ref, title[ref] or "", level.get(ref) or "",
-             st, l_, i_, rl.get(ref), ri.get(ref), category.get(ref), owner.get(ref))
-        )
-    return out
+    get_id = ids.get if ids is not None else (lambda _ref: None)
+    return [
+        (get_id(ref), ref, title.get(ref) or "", level.get(ref) or "", status.get(ref) or "open",
+         lk[ref], im[ref], rl.get(ref), ri.get(ref), category.get(ref), owner.get(ref))
+        for ref in refs
+    ]
+
+
+def _past_counts(table: history.StateTable, refs: list[str], residual: bool) -> dict[tuple[int, int], int]:
+    """Risks per cell, counted without building a row per risk."""
+    cols = table.values
+    ls = list(map(cols["likelihood"].__getitem__, refs))
+    is_ = list(map(cols["impact"].__getitem__, refs))
+    if residual:
+        rls = map(cols["residual_likelihood"].get, refs)
+        ris = map(cols["residual_impact"].get, refs)
+        pairs = [
+            (a, b) if a is not None and b is not None else (c, d)
+            for a, b, c, d in zip(rls, ris, ls, is_, strict=True)
+        ]
+        return dict(Counter(pairs))
+    return dict(Counter(zip(ls, is_, strict=True)))
 
 
 def rows_on(
@@ -201,10 +225,14 @@ def rows_on(
     days: Iterable[dt.date | None],
     filters: RecordFilter | None = None,
     with_ids: bool = True,
+    residual: bool | None = None,
 ) -> list[list[RiskRow]]:
     """For each day (None or from today on = now), the risks in the matrix under
-    ``filters`` as plain tuples (see ``RiskRow``).  ``with_ids=False`` leaves the id of
-    replayed risks out (counts need none)."""
+    ``filters`` as plain tuples (see ``RiskRow``).
+
+    ``with_ids=False`` (counts only) leaves out the ids and the titles of replayed risks
+    (their title changes are not read); ``residual`` False/True reads only the inherent
+    or residual score changes of the past (None: both)."""
     filters = filters or NO_FILTER
     days = list(days)
     levels = filters.levels
@@ -227,13 +255,31 @@ def rows_on(
             session,
             kind="risk",
             cutoffs=[history.end_of_day(days[k]) for k in past],  # type: ignore[arg-type]
-            fields=_needs(filters),
+            fields=_needs(filters, residual=residual),
             levels=levels,
+            read=_needs(filters, residual=residual, titles=with_ids),
         )
         ids = q.ids_by_ref(session, kind="risk", levels=levels) if with_ids else None
         for k, table in zip(past, tables, strict=True):
-            out[k] = _past_rows(table, filters, wanted, ids)
+            out[k] = _past_rows(table, _past_refs(table, filters, wanted), ids)
     return [o or [] for o in out]
+
+
+def _past_tables(
+    session: Session, *, day: dt.date, filters: RecordFilter, residual: bool | None
+) -> tuple[history.StateTable, list[str]]:
+    """One replayed day for counts only: the state and the refs in the matrix."""
+    wanted: set[str] | None = None
+    if filters.partnership_ids:
+        wanted = set(q.partnership_refs_for(session, ids=filters.partnership_ids, levels=filters.levels))
+    (table,) = history.states_at(
+        session,
+        kind="risk",
+        cutoffs=[history.end_of_day(day)],
+        fields=_needs(filters, residual=residual, titles=False),
+        levels=filters.levels,
+    )
+    return table, _past_refs(table, filters, wanted)
 
 
 def _snapshot(row: RiskRow) -> RiskSnapshot:
@@ -324,7 +370,11 @@ def risk_matrix(
             )
         counts = {cell: len(pts) for cell, pts in points.items()}
         return _build(counts, points, residual=residual, as_of=as_of, bands=bands)
-    (rows,) = rows_on(session, days=[as_of], filters=filters, with_ids=with_points)
+    if not with_points:
+        assert as_of is not None
+        table, refs = _past_tables(session, day=as_of, filters=filters, residual=residual)
+        return _build(_past_counts(table, refs, residual), None, residual=residual, as_of=as_of, bands=bands)
+    (rows,) = rows_on(session, days=[as_of], filters=filters, with_ids=with_points, residual=residual)
     return _from_rows(rows, residual=residual, as_of=as_of, bands=bands, with_points=with_points)
 
 
@@ -341,6 +391,13 @@ def risk_matrices(
         return (
             risk_matrix(session, residual=False, filters=filters, as_of=as_of, bands=bands, with_points=with_points),
             risk_matrix(session, residual=True, filters=filters, as_of=as_of, bands=bands, with_points=with_points),
+        )
+    if not with_points:
+        assert as_of is not None
+        table, refs = _past_tables(session, day=as_of, filters=filters, residual=None)
+        return (
+            _build(_past_counts(table, refs, False), None, residual=False, as_of=as_of, bands=bands),
+            _build(_past_counts(table, refs, True), None, residual=True, as_of=as_of, bands=bands),
         )
     (rows,) = rows_on(session, days=[as_of], filters=filters, with_ids=with_points)
     return (

@@ -292,3 +292,19 @@ def test_risk_owners_pick_list(reg):
     with reg.session() as s:
         assert risk_owners(s) == ["Ana", "Ben", "ben", "Zed"]
         assert risk_owners(s, ceiling="UNCLASSIFIED") == ["Ana", "Ben", "ben"]
+
+
+@pytest.mark.parametrize("day", sorted(AS_OF))
+def test_as_of_counts_only_agree_with_points(story, day):
+    """The counts-only replay reads fewer entries (no title changes, only the scores
+    asked for): it must give the same counts as the full one."""
+    with story.session() as s:
+        for f in (RecordFilter(), RecordFilter(include_closed=True), RecordFilter(ceiling="UNCLASSIFIED")):
+            for residual in (False, True):
+                full = risk_matrix(s, as_of=day, residual=residual, filters=f)
+                counts = risk_matrix(s, as_of=day, residual=residual, filters=f, with_points=False)
+                assert counts.counts() == full.counts() and counts.totals_by_band == full.totals_by_band
+            both = risk_matrices(s, as_of=day, filters=f, with_points=False)
+            assert [m.counts() for m in both] == [
+                risk_matrix(s, as_of=day, residual=r, filters=f).counts() for r in (False, True)
+            ]
