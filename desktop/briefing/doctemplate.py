@@ -131,16 +131,21 @@ class BriefingDocTemplate(BaseDocTemplate):
     def _allSatisfied(self) -> bool:
         satisfied = bool(super()._allSatisfied())
         total = self.page
-        settled = total == self._assumed_total
+        settled = satisfied and total == self._assumed_total
         self._assumed_total = total
         self._last_total = total
-        return satisfied and settled
+        if settled and self.layout.draft:
+            # Layout is stable: one more pass, the real one, draws everything.
+            self._final_next = True
+            return False
+        return settled and not self.layout.draft
 
     def build(self, flowables: list[Flowable], **kw: Any) -> None:  # type: ignore[override]
-        # The first pass of a multi-pass build only counts pages (it is never the
-        # one saved: its page total is not yet known), so long tables may draft it.
+        # Passes that only count pages (TOC page numbers and "Page N of M" not yet
+        # settled) are drafts: long tables lay out placeholders of the same size.
+        # Once a draft pass confirms the layout, a single real pass draws the pack.
         self.layout.passes += 1
-        self.layout.draft = self.layout.passes == 1
+        self.layout.draft = not getattr(self, "_final_next", False)
         super().build(flowables, **kw)
         self._last_total = self.page
 

@@ -152,10 +152,11 @@ class LongTable(Flowable):
 
     Row heights are measured once (each cell wrapped once) and kept, so splitting
     at every page boundary does not measure the remaining rows again, and later
-    build passes reuse the measurements.  Each page gets a ReportLab ``Table`` with
-    the header row repeated and the row heights given.  In a draft pass (the first
-    pass of a multi-pass build, used only to count pages) the pages are placeholders
-    of the same size, so the heavy drawing is done once, in the final pass.
+    build passes reuse the measurements.  The rows are shared, never copied: each
+    remainder is a view (``start``) into the same lists.  Each page gets a
+    ReportLab ``Table`` with the header row repeated and the row heights given.  In
+    a draft pass (one that only counts pages) the pages are placeholders of the
+    same size, so the heavy drawing is done once, in the final pass.
     """
 
     def __init__(
@@ -166,89 +167,82 @@ class LongTable(Flowable):
         *,
         layout: LayoutState,
         row_styles: Callable[[int, int], list[tuple[Any, ...]]] | None = None,
-        _heights: list[float] | None = None,
-        _offset: int = 0,
+        _shared: tuple[list[Any], list[float], Any] | None = None,
+        _start: int = 0,
     ) -> None:
         super().__init__()
-        self.header = header_cells(header)
-        self.rows = [list(r) for r in rows]
         self.widths = list(widths)
         self.layout = layout
         self.row_styles = row_styles
-        self._offset = _offset
-        self._heights = _heights
+        self._start = _start
+        if _shared is not None:
+            self.rows, self._heights, self.header = _shared[0], _shared[1], _shared[2]
+        else:
+            self.header = header_cells(header)
+            self.rows = list(rows)
+            self._heights = []
         self._head_h: float | None = None
 
+    def _row_height(self, row: Sequence[Any]) -> float:
+        h = 9.6
+        for value, w in zip(row, self.widths, strict=False):
+            if isinstance(value, Flowable):
+                h = max(h, value.wrap(w - 2 * CELL_PAD, 1e6)[1])
+            elif isinstance(value, (list, tuple)):
+                h = max(h, sum(v.wrap(w - 2 * CELL_PAD, 1e6)[1] for v in value))
+            elif value is not None:
+                h = max(h, 9.6 * (str(value).count("\n") + 1))
+        return h + 5.0
+
     def _measure(self) -> None:
-        if self._heights is not None and self._head_h is not None:
-            return
-        pad_v = 5.0
-        leading = 9.6
-
-        def row_height(row: Sequence[Any]) -> float:
-            h = leading
-            for value, w in zip(row, self.widths, strict=False):
-                if isinstance(value, Flowable):
-                    h = max(h, value.wrap(w - 2 * CELL_PAD, 1e6)[1])
-                elif isinstance(value, (list, tuple)):
-                    h = max(h, sum(v.wrap(w - 2 * CELL_PAD, 1e6)[1] for v in value))
-                elif value is not None:
-                    h = max(h, leading * (str(value).count("\n") + 1))
-            return h + pad_v
-
-        self._head_h = row_height(self.header)
-        if self._heights is None:
-            self._heights = [row_height(r) for r in self.rows]
+        if self._head_h is None:
+            self._head_h = self._row_height(self.header)
+        if len(self._heights) < len(self.rows):
+            self._heights.extend(self._row_height(r) for r in self.rows[len(self._heights):])
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         self._measure()
-        assert self._heights is not None and self._head_h is not None
+        assert self._head_h is not None
         self.width = sum(self.widths)
-        self.height = self._head_h + sum(self._heights)
+        self.height = self._head_h + sum(self._heights[self._start:])
         return self.width, self.height
 
     def _page(self, start: int, stop: int) -> Flowable:
-        assert self._heights is not None and self._head_h is not None
+        assert self._head_h is not None
         heights = [self._head_h, *self._heights[start:stop]]
         if self.layout.draft:
             return Spacer(sum(self.widths), sum(heights))
-        data = [self.header] + self.rows[start:stop]
+        data = [self.header, *self.rows[start:stop]]
         t = Table(data, colWidths=self.widths, rowHeights=heights, repeatRows=1, hAlign="LEFT")
         cmds = base_table_style(len(data))
         if self.row_styles is not None:
             for i in range(start, stop):
-                cmds.extend(self.row_styles(self._offset + i, i - start + 1))
+                cmds.extend(self.row_styles(i, i - start + 1))
         t.setStyle(TableStyle(cmds))
         return t
 
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
         self._measure()
-        assert self._heights is not None and self._head_h is not None
+        assert self._head_h is not None
         room = availHeight - self._head_h
-        n = 0
+        n = self._start
         used = 0.0
-        while n < len(self._heights) and used + self._heights[n] <= room:
+        total = len(self._heights)
+        while n < total and used + self._heights[n] <= room:
             used += self._heights[n]
             n += 1
-        if n == 0:
+        if n == self._start:
             return []
-        if n >= len(self.rows):
-            return [self._page(0, n)]
-        rest = LongTable(
-            self.header,
-            self.rows[n:],
-            self.widths,
-            layout=self.layout,
-            row_styles=self.row_styles,
-            _heights=self._heights[n:],
-            _offset=self._offset + n,
-        )
+        if n >= total:
+            return [self._page(self._start, n)]
+        rest = LongTable(self.header, (), self.widths, layout=self.layout, row_styles=self.row_styles,
+                         _shared=(self.rows, self._heights, self.header), _start=n)
         rest._head_h = self._head_h
-        return [self._page(0, n), rest]
+        return [self._page(self._start, n), rest]
 
     def drawOn(self, canvas: Any, x: float, y: float, _sW: float = 0) -> None:
         # Reached only when the whole table fitted where it stands.
-        page = self._page(0, len(self.rows))
+        page = self._page(self._start, len(self.rows))
         page.wrapOn(canvas, self.width, self.height)
         page.drawOn(canvas, x, y, _sW)
 
