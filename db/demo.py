@@ -103,7 +103,7 @@ STAKEHOLDERS: list[tuple[str, dict[str, Any]]] = [
         "company's services. Any sign otherwise would reopen the surveillance criticism.",
     )),
     ("allies", dict(
-        name="Allied defence ministries (NATO members)", kind="government", influence=3,
+        name="Allied defence ministries (NATO members)", implied=True, kind="government", influence=3,
         interest=3, stance=0, relationship_owner="Head of National Security Partnerships",
         classification="RESTRICTED",
         description="Member states whose staff would use the tools on alliance networks.",
@@ -157,7 +157,7 @@ STAKEHOLDERS: list[tuple[str, dict[str, Any]]] = [
         "public-relations cost the chief executive acknowledged.",
     )),
     ("oversight", dict(
-        name="Legislative oversight committees", kind="regulator", influence=4, interest=2,
+        name="Legislative oversight committees", implied=True, kind="regulator", influence=4, interest=2,
         stance=0, relationship_owner="Head of Government Affairs", classification="UNCLASSIFIED",
         description="Where the questions of ethics, safety and oversight that the report "
         "expects to stay central would be asked formally.",
@@ -189,13 +189,13 @@ PARTNERSHIPS: dict[str, dict[str, Any]] = {
         "data, improve administrative workflows and support research. Not classified systems.",
     ),
     "p_federal": dict(
-        name="Federal agency government applications", partner="federal", status="exploring",
+        name="Federal agency government applications", implied=True, partner="federal", status="exploring",
         network="unclassified", owner="Head of Government Affairs", classification="CONFIDENTIAL",
         scope="Follow-on civilian applications with agencies after they stopped working with "
         "the competitor, as the company moved closer to the US defence ecosystem.",
     ),
     "p_allies": dict(
-        name="Allied ministry administrative pilot", partner="allies", status="exploring",
+        name="Allied ministry administrative pilot", implied=True, partner="allies", status="exploring",
         network="unclassified", owner="Head of National Security Partnerships",
         classification="CONFIDENTIAL",
         scope="A single member state's pilot of administrative-workflow support, explored "
@@ -686,14 +686,15 @@ class _Ids:
 
 
 def _stakeholder_payload(values: dict[str, Any]) -> dict[str, Any]:
-    return {**values, "notes": _notes()}
+    data = {k: v for k, v in values.items() if k != "implied"}
+    data["notes"] = _notes(*([IMPLIED] if values.get("implied") else []))
+    return data
 
 
 def _partnership_payload(values: dict[str, Any], ids: _Ids, today: dt.date) -> dict[str, Any]:
-    data = {k: v for k, v in values.items() if k != "partner"}
+    data = {k: v for k, v in values.items() if k not in ("partner", "implied")}
     data["partner_id"] = ids[values["partner"]]
-    extra = [IMPLIED] if values["name"].startswith(("Federal", "Allied")) else []
-    data["notes"] = _notes(*extra)
+    data["notes"] = _notes(*([IMPLIED] if values.get("implied") else []))
     return data
 
 
@@ -746,8 +747,8 @@ def _moment(today: dt.date, step: Step) -> dt.datetime:
 
 def _apply(session: Session, step: Step, ids: _Ids, today: dt.date, actor: str) -> None:
     if step.op == "update":
-        payload = _update_payload(step.kind, step.data, ids, today)
-        repository.update(session, step.kind, ids[step.key], payload, actor=actor)  # type: ignore[arg-type]
+        changes = _update_payload(step.kind, step.data, ids, today)
+        repository.update(session, step.kind, ids[step.key], changes, actor=actor)  # type: ignore[arg-type]
         return
     payload: dict[str, Any]
     if step.kind == "stakeholder":
