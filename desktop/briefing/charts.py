@@ -127,15 +127,17 @@ def stakeholder_map(
         members.sort()
         x0 = left + (interest - 1) * size
         y0 = bottom + (influence - 1) * size
-        per_row = 2
-        shown = members[:6]
+        per_row = 1
+        capacity = max(1, int((size - 4) // 11))
+        shown = members if len(members) <= capacity else members[: capacity - 1]
         for n, (ref, stance) in enumerate(shown):
-            cx = x0 + 7 + (n % per_row) * (size / 2)
+            cx = x0 + 7 + (n % per_row) * size
             cy = y0 + size - 8 - (n // per_row) * 11
             d.add(Circle(cx, cy, 3.3, fillColor=hex_colour(palette.stance_colour(stance)), strokeColor=None))
             d.add(_text(cx + 5, cy - 2.3, ref, size=5.6, anchor="start"))
         if len(members) > len(shown):
-            d.add(_text(x0 + size / 2, y0 + 2.5, f"+{len(members) - len(shown)} more", size=5.5))
+            d.add(_text(x0 + 4, y0 + size - 10.5 - len(shown) * 11, f"+{len(members) - len(shown)} more",
+                        size=5.6, anchor="start"))
     for i in range(5):
         d.add(_text(left + (i + 0.5) * size, bottom - 9, str(i + 1), size=6.5, font=BOLD, colour=AXIS_INK))
         d.add(_text(left - 5, bottom + (i + 0.5) * size - 2, str(i + 1), size=6.5, font=BOLD, anchor="end",
