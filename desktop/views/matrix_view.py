@@ -53,6 +53,7 @@ from desktop.widgets.heatmap import HeatCell, HeatMapWidget, MovementArrow, text
 Cell = tuple[int, int]
 CELL_REFS = 40  # refs handed to a heat-map cell (it shows a few and "+N")
 SMALL_REGISTER = 3000  # up to this many risks, counts and refs are fetched in one step
+LAZY_DETAILS = 20_000  # above this many, refs and cell lists are fetched on the first click
 
 
 @dataclass
@@ -223,6 +224,8 @@ class RiskMatrixView(QWidget):
         self._data: MatrixData | None = None
         self._listed: tuple[str, Cell] | None = None  # ("inherent"|"residual", cell)
         self._handle: Any = None
+        self._request: tuple[Any, ...] = ()
+        self._details_started = False
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(60)
@@ -478,6 +481,16 @@ class RiskMatrixView(QWidget):
         handle.failed.connect(lambda message: self._failed(generation, message))
         self._handle = handle
 
+    def _load_details(self) -> None:
+        """Second step: refs, titles, cell lists and arrows for the figures on screen."""
+        if self._details_started or not self._request:
+            return
+        self._details_started = True
+        total = self._data.inherent.total if self._data is not None else 0
+        self.status_label.setText(f"{total:,} risks shown; loading refs and titles\u2026")
+        filters, as_of, since, bands = self._request
+        self._start(self._generation, filters, as_of, since, bands, with_points=True)
+
     def _failed(self, generation: int, message: str) -> None:
         if generation != self._generation:
             return
@@ -489,6 +502,9 @@ class RiskMatrixView(QWidget):
         if generation != self._generation:
             return  # overtaken by a newer request
         self._data = data
+        if not data.detailed:
+            self._request = request
+            self._details_started = False
         when = f"as of {data.as_of:%d %b %Y}" if data.as_of else "now"
         moved = f"; arrows: movement since {data.since:%d %b %Y}" if data.since else ""
         for heat, side, title in (
@@ -503,9 +519,13 @@ class RiskMatrixView(QWidget):
             self.list_cell(*self._listed)
         self.figures_shown.emit()
         if not data.detailed:
-            self.status_label.setText(f"{data.inherent.total:,} risks shown; loading refs and titles\u2026")
-            filters, as_of, since, bands = request
-            self._start(generation, filters, as_of, since, bands, with_points=True)
+            if data.inherent.total <= LAZY_DETAILS or request[2] is not None:
+                self._load_details()
+            elif not self._details_started:
+                self.status_label.setText(
+                    f"{data.inherent.total:,} risks shown; click a cell to list its risks"
+                )
+                self.refreshed.emit()  # complete for now: details come on the first click
             return
         n_moves = sum(len(a.refs) for a in data.residual.arrows)
         self.status_label.setText(
@@ -553,6 +573,8 @@ class RiskMatrixView(QWidget):
         likelihood, impact = cell
         band = heat.cell(*cell).band
         pending = self._data is not None and not self._data.detailed
+        if pending:
+            self._load_details()
         more = " (listing\u2026)" if pending and count else (f" (first {len(rows)} listed)" if len(rows) < count else "")
         self.cell_title.setText(
             f"<b>{which.capitalize()}</b>: likelihood {likelihood} {LIKELIHOOD_LABELS[likelihood - 1]} "

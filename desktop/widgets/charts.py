@@ -48,6 +48,14 @@ def nice_ceiling(value: float) -> int:
         step *= 10
 
 
+def axis_steps(top: int) -> int:
+    """How many grid intervals split ``0..top`` into whole numbers (top from ``nice_ceiling``)."""
+    if top <= 5:
+        return max(top, 1)
+    # 10 -> 5 x 2, 20 -> 4 x 5, 50 -> 5 x 10, 100 -> 5 x 20, 200 -> 4 x 50 ...
+    return 4 if str(top).startswith("2") else 5
+
+
 # --------------------------------------------------------------------------- weekly bars
 
 
@@ -88,8 +96,26 @@ class WeeklyBarsChart(QWidget):
 
     # geometry ----------------------------------------------------------
 
+    def _legend_layout(self) -> list[tuple[float, float, str]]:
+        """(x, y, kind) of each legend entry, wrapped onto as many rows as needed."""
+        fm = QFontMetricsF(self.font())
+        sw = fm.height() * 0.7
+        left = fm.horizontalAdvance("0000") + 10
+        x, y = left, 2.0
+        out = []
+        for kind in self._kinds:
+            width = sw + 4 + fm.horizontalAdvance(label(kind)) + 12
+            if x + width > self.width() - 4 and x > left:
+                x, y = left, y + fm.height() + 2
+            out.append((x, y, kind))
+            x += width
+        return out
+
     def _legend_height(self) -> float:
-        return QFontMetricsF(self.font()).height() * (1.6 if self._kinds else 0)
+        layout = self._legend_layout()
+        if not layout:
+            return 0.0
+        return layout[-1][1] + QFontMetricsF(self.font()).height() * 1.5
 
     def plot_rect(self) -> QRectF:
         fm = QFontMetricsF(self.font())
@@ -146,7 +172,7 @@ class WeeklyBarsChart(QWidget):
             return
         top_value = nice_ceiling(max(self.totals(), default=0))
         # Horizontal grid lines with values.
-        steps = 4 if top_value >= 4 else top_value
+        steps = axis_steps(top_value)
         for s in range(steps + 1):
             value = top_value * s / steps
             y = plot.bottom() - plot.height() * s / steps
@@ -180,17 +206,14 @@ class WeeklyBarsChart(QWidget):
                 int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop),
                 f"{week.day} {week:%b}",
             )
-        # Legend along the top.
-        x = plot.left()
+        # Legend along the top, wrapped.
         sw = fm.height() * 0.7
-        for kind in self._kinds:
-            text = label(kind)
+        for x, y, kind in self._legend_layout():
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(self._colours.get(kind, QColor("#888888")))
-            painter.drawRect(QRectF(x, (fm.height() - sw) / 2 + 2, sw, sw))
+            painter.drawRect(QRectF(x, y + (fm.height() - sw) / 2, sw, sw))
             painter.setPen(ink)
-            painter.drawText(QPointF(x + sw + 4, fm.ascent() + 2), text)
-            x += sw + 4 + fm.horizontalAdvance(text) + 12
+            painter.drawText(QPointF(x + sw + 4, y + fm.ascent()), label(kind))
         painter.end()
 
     # interaction -------------------------------------------------------

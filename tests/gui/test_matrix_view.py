@@ -239,6 +239,28 @@ def test_cells_elide_their_refs_and_tooltips_name_them(qtbot: Any, context: AppC
     assert view.inherent.cell(5, 5).band == "critical"
 
 
+def test_a_large_register_paints_counts_first_and_lists_a_cell_on_demand(
+    qtbot: Any, context: AppContext, seeded: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import desktop.views.matrix_view as matrix_view
+
+    monkeypatch.setattr(matrix_view, "SMALL_REGISTER", 0)
+    monkeypatch.setattr(matrix_view, "LAZY_DETAILS", 1)  # behave as with a huge register
+    view = RiskMatrixView(context)
+    qtbot.addWidget(view)
+    view.resize(1100, 800)
+    with qtbot.waitSignal(view.refreshed, timeout=10_000):
+        view.show()
+    assert view.inherent.cell(4, 3).count == 3
+    assert list(view.inherent.cell(4, 3).refs) == []  # counts only so far
+    assert "click a cell" in view.status_label.text()
+    with qtbot.waitSignal(view.refreshed, timeout=10_000):
+        click_cell(qtbot, view.inherent, 4, 3)
+        assert "listing" in view.cell_title.text()
+    assert view.listed_refs() == ["R-001", "R-002", "R-005"]
+    assert list(view.inherent.cell(4, 3).refs) == ["R-001", "R-002", "R-005"]
+
+
 def test_elide_refs() -> None:
     def fits(n: int):  # noqa: ANN202
         return lambda text: len(text) <= n
