@@ -212,3 +212,14 @@ def test_a_failed_load_leaves_the_register_empty(register, monkeypatch):
     with register.session() as s:
         assert not any(repository.counts(s).values())
         assert audit.history(s) == []
+
+
+def test_the_demo_loads_and_reloads_on_both_backends(any_register):
+    counts = load_demo(any_register, today=TODAY)
+    assert counts == {"stakeholder": 14, "partnership": 5, "risk": 11, "event": 34}
+    with pytest.raises(RegisterError, match="not empty"):
+        load_demo(any_register, today=TODAY)
+    assert load_demo(any_register, today=TODAY, force=True) == counts
+    with any_register.session() as s:
+        assert audit.verify_chain(s) == []
+        assert sum(1 for e in audit.history(s) if e.action == "delete") == sum(counts.values())
