@@ -72,6 +72,10 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def _connect_ro(path: Path) -> sqlite3.Connection:
     uri = f"{path.absolute().as_uri()}?mode=ro"
+    # A read-only connection to a WAL-mode file would leave -wal/-shm files beside it;
+    # with no -wal file nobody is writing it, and "immutable" reads it untouched.
+    if not path.with_name(path.name + "-wal").exists():
+        uri += "&immutable=1"
     con = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)
     con.isolation_level = None
     return con
@@ -157,6 +161,8 @@ def _copy_database(src: sqlite3.Connection, dst_path: Path) -> None:
         # a single consistent state (stepwise copies restart whenever another
         # connection writes, and may never finish under a steady stream of writes).
         src.backup(dst, pages=-1)
+        # A copy is one self-contained file: rollback-journal mode, nothing beside it.
+        dst.execute("PRAGMA journal_mode = DELETE")
 
 
 def backup_sqlite(register: Register, out_path: str | os.PathLike[str]) -> BackupInfo:
