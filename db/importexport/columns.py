@@ -15,6 +15,7 @@ dropping out of exports.
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import types
 import typing
@@ -102,7 +103,7 @@ class Column:
     name: str  # header in files
     field: str  # field of the Create/Update model (or the bookkeeping attribute)
     type: str
-    enum: type[StrEnum] | None = None
+    enum: builtins.type[StrEnum] | None = None
     target: str | None = None  # kind of the linked record(s) for REF / REFS
     required: bool = False  # needed to create a record (no default)
     nullable: bool = True  # may be emptied on update
@@ -142,7 +143,7 @@ def _build(kind: str) -> tuple[Column, ...]:
             continue
         info = fields[name]
         base, optional = _unwrap(info.annotation)
-        enum: type[StrEnum] | None = None
+        enum: builtins.type[StrEnum] | None = None
         if base is Classification:
             ctype, enum = LEVEL, Classification
         elif isinstance(base, type) and issubclass(base, StrEnum):

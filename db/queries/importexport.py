@@ -52,11 +52,12 @@ def risk_titles(session: Session) -> list[tuple[int, str, str]]:
 
 def refs_ever_used(session: Session, *, kind: str, refs: Iterable[str]) -> set[str]:
     """Refs among ``refs`` that the audit trail knows (records since deleted included)."""
+    entry: Any = AuditEntry
     out: set[str] = set()
     for chunk in _chunks(sorted(set(refs))):
         stmt = (
-            select(AuditEntry.entity_ref)
-            .where(AuditEntry.entity_kind == kind, AuditEntry.entity_ref.in_(chunk))
+            select(entry.entity_ref)
+            .where(entry.entity_kind == kind, entry.entity_ref.in_(chunk))
             .distinct()
         )
         out.update(session.execute(stmt).scalars())
