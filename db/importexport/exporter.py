@@ -5,7 +5,7 @@
 * Links are written as refs (``;``-separated for many), which are unambiguous.
 * Text cells are neutralised against formula injection (``db.importexport.neutralise``);
   numbers stay numbers (real numeric cells in XLSX) and dates are ``YYYY-MM-DD``
-  (real date cells in XLSX).  Whole numbers beyond 2**53, which a spreadsheet would
+  (real date cells in XLSX, or ISO text before March 1900).  Whole numbers beyond 2**53, which a spreadsheet would
   round, are written as text.
 * The file is written beside the target under a temporary name and moved into place
   at the end, so a failure or a cancel never leaves half a file (nor spoils an older
@@ -43,6 +43,9 @@ from db.queries import importexport as q
 from db.repository import spec
 
 EXACT_INT = 2**53
+# Spreadsheet date serials start in 1900 (and Excel's 1900 has a phantom 29 February):
+# earlier dates are written as ISO text, which import reads just the same.
+FIRST_SAFE_DATE = dt.date(1900, 3, 1)
 
 
 def _cell(value: Any) -> Any:
@@ -140,6 +143,8 @@ def _write_xlsx(path: Path, kind: str, rows: Iterator[list[Any]]) -> int:
                 cell = WriteOnlyCell(sheet, value=xlsx_escape(neutralise(value)))
                 cell.data_type = "s"  # never a formula, whatever the text
                 out.append(cell)
+            elif isinstance(value, dt.date) and value < FIRST_SAFE_DATE:
+                out.append(value.isoformat())  # spreadsheets cannot hold it as a date
             elif isinstance(value, dt.date):
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.number_format = "yyyy-mm-dd"

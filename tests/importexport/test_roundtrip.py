@@ -103,3 +103,24 @@ def test_cancelled_export_leaves_no_file_and_keeps_the_old_one(register, tmp_pat
         export_file(register, "events", target, cancel=lambda: True)
     assert target.read_text(encoding="utf-8") == "old content"
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+def test_extreme_values_round_trip_through_xlsx(register, tmp_path):
+    import datetime as dt
+
+    from db import repository
+    from db.models import EventCreate
+
+    with register.write() as s:
+        for i, day in enumerate([dt.date(1, 1, 1), dt.date(1899, 12, 31), dt.date(1900, 2, 28), dt.date(2026, 1, 1)]):
+            repository.create(s, "event", EventCreate(
+                occurred_on=day, title=f"Edge {i}", reach=2**60 + i, metric_value=1e-300 if i else -1e300,
+                sentiment=-2), actor="t")
+    path = tmp_path / "edge.xlsx"
+    export_file(register, "events", path)
+    second = fresh_register(tmp_path / "second.db")
+    try:
+        import_file(second, "events", path, actor="t")
+        assert all_values(second, "event") == all_values(register, "event")
+    finally:
+        second.dispose()
