@@ -160,7 +160,7 @@ def load_dashboard(register: Any, start: dt.date, end: dt.date, today: dt.date, 
     ]
     data.band_figures = [
         Figure(label(band), current.residual_by_band.get(band, 0), previous.residual_by_band.get(band, 0),
-               colour=BAND_COLOURS[band], up_is_worse=band in ("high", "critical"))
+               colour=BAND_COLOURS[band], up_is_worse=True if band in ("high", "critical") else None)
         for band in ("critical", "high", "medium", "low")
     ]
     statuses = [s for s in PartnershipStatus if current.partnerships_by_status.get(s.value) or previous.partnerships_by_status.get(s.value)]
