@@ -185,13 +185,16 @@ def risk_cell_counts(session: Session, *, criteria: Criteria, residual: bool = F
     return [(int(a), int(b), int(n)) for a, b, n in _core(session, stmt)]
 
 
-def risk_point_rows(session: Session, *, criteria: Criteria, residual: bool = False) -> list[Row[Any]]:
-    """id, ref, title, classification, status, likelihood, impact of every matching risk."""
+def risk_point_rows(session: Session, *, criteria: Criteria, residual: bool = False) -> list[tuple[Any, ...]]:
+    """(id, ref, title, classification, status, likelihood, impact) of every matching
+    risk, by ref: plain tuples straight off the cursor (text and integer columns)."""
     lk, im = _cell_columns(residual)
-    stmt = select(
-        Risk.id, Risk.ref, Risk.title, Risk.classification, Risk.status, lk.label("l"), im.label("i")
-    ).where(*risk_conditions(criteria))
-    return list(_core(session, stmt))
+    stmt = (
+        select(Risk.id, Risk.ref, Risk.title, Risk.classification, Risk.status, lk, im)
+        .where(*risk_conditions(criteria))
+        .order_by(Risk.ref)
+    )
+    return _raw_rows(session, stmt)
 
 
 RISK_COLUMNS = (

@@ -15,6 +15,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from sqlmodel import Session
@@ -309,15 +310,20 @@ def _build(
     residual: bool,
     as_of: dt.date | None,
     bands: Bands,
+    presorted: bool = False,
 ) -> RiskMatrix:
     cells = []
+    by_ref = attrgetter("ref")
     totals = dict.fromkeys(BAND_NAMES, 0)
     for lk, im in CELLS:
         score = lk * im
         band = bands.band(score)
         n = counts.get((lk, im), 0)
         totals[band] += n
-        pts = tuple(sorted(points.get((lk, im), ()), key=lambda p: p.ref)) if points is not None else ()
+        pts: tuple[RiskPoint, ...] = ()
+        if points is not None:
+            found = points.get((lk, im), ())
+            pts = tuple(found) if presorted else tuple(sorted(found, key=by_ref))
         cells.append(MatrixCell(lk, im, score, band, n, pts))
     return RiskMatrix(
         residual=residual,
@@ -335,13 +341,14 @@ def _from_rows(
 ) -> RiskMatrix:
     counts: dict[tuple[int, int], int] = {}
     points: dict[tuple[int, int], list[RiskPoint]] = {}
+    band_of = {cell: bands.band(cell[0] * cell[1]) for cell in CELLS}
     for row in rows:
         cell = _cell_of(row, residual)
         counts[cell] = counts.get(cell, 0) + 1
         if with_points:
             lk, im = cell
             points.setdefault(cell, []).append(
-                RiskPoint(row[0], row[1], row[2], row[3], lk, im, lk * im, bands.band(lk * im), row[4])
+                RiskPoint(row[0], row[1], row[2], row[3], lk, im, lk * im, band_of[cell], row[4])
             )
     return _build(counts, points if with_points else None, residual=residual, as_of=as_of, bands=bands)
 
@@ -362,14 +369,13 @@ def risk_matrix(
         if not with_points:
             counts = {(lk, im): n for lk, im, n in q.risk_cell_counts(session, criteria=criteria, residual=residual)}
             return _build(counts, None, residual=residual, as_of=as_of, bands=bands)
-        points: dict[tuple[int, int], list[RiskPoint]] = {}
-        for row in q.risk_point_rows(session, criteria=criteria, residual=residual):
-            lk, im = int(row.l), int(row.i)
-            points.setdefault((lk, im), []).append(
-                RiskPoint(row.id, row.ref, row.title, row.classification, lk, im, lk * im, bands.band(lk * im), row.status)
-            )
+        points: dict[tuple[int, int], list[RiskPoint]] = {cell: [] for cell in CELLS}
+        band_of = {cell: bands.band(cell[0] * cell[1]) for cell in CELLS}
+        for rid, ref, title, level, status, lk, im in q.risk_point_rows(session, criteria=criteria, residual=residual):
+            cell = (lk, im)
+            points[cell].append(RiskPoint(rid, ref, title, level, lk, im, lk * im, band_of[cell], status))
         counts = {cell: len(pts) for cell, pts in points.items()}
-        return _build(counts, points, residual=residual, as_of=as_of, bands=bands)
+        return _build(counts, points, residual=residual, as_of=as_of, bands=bands, presorted=True)
     if not with_points:
         assert as_of is not None
         table, refs = _past_tables(session, day=as_of, filters=filters, residual=residual)
@@ -394,7 +400,7 @@ def risk_matrices(
         )
     if not with_points:
         assert as_of is not None
-        table, refs = _past_tables(session, day=as_of, filters=filters, residual=None)
+        table, refs = _past_tables(session, day=as_of, filters=filters or NO_FILTER, residual=None)
         return (
             _build(_past_counts(table, refs, False), None, residual=False, as_of=as_of, bands=bands),
             _build(_past_counts(table, refs, True), None, residual=True, as_of=as_of, bands=bands),
