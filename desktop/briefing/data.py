@@ -11,8 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,12 +26,12 @@ from db.meta import get_meta
 from db.queries import briefing as q
 from db.scales import DEFAULT_BANDS, Bands
 from desktop.briefing.parameters import BriefingParameters
+from desktop.services import changes as changes_service
+from desktop.services import pressure as pressure_service
+from desktop.services import summary as summary_service
+from desktop.services.filters import RecordFilter
 
 BANDS_META_KEY = "bands"
-PRESSURE_RECENT_DAYS = 30
-PRESSURE_BASELINE_DAYS = 90
-PRESSURE_MIN = 6.0
-PRESSURE_RATIO = 2.0
 NOTABLE_SEVERITY = 4
 
 # Which kinds of record each section prints (for the banner: the highest level
@@ -104,7 +103,9 @@ class EventRow:
 
     @property
     def adverse(self) -> bool:
-        return self.sentiment < 0 or self.kind == EventKind.criticism.value
+        # As desktop.services.pressure counts it: negative sentiment, or a criticism
+        # not logged with a positive sentiment.
+        return self.sentiment < 0 or (self.kind == EventKind.criticism.value and self.sentiment <= 0)
 
 
 @dataclass
@@ -143,20 +144,6 @@ class ReviewFlag:
 
 
 @dataclass
-class CellMove:
-    risk: RiskRow
-    before: tuple[int, int]
-    after: tuple[int, int]
-
-
-@dataclass
-class StatusChange:
-    partnership: PartnershipRow
-    before: str
-    after: str
-
-
-@dataclass
 class Figures:
     events: int = 0
     adverse_events: int = 0
@@ -187,12 +174,7 @@ class PackData:
     figures: Figures
     previous_figures: Figures
     review_flags: list[ReviewFlag]
-    new_risks_since: list[RiskRow]
-    closed_risks_since: list[RiskRow]
-    cell_moves: list[CellMove]
-    new_events_since: list[EventRow]
-    stance_changes: list[StakeholderRow]
-    status_changes: list[StatusChange]
+    changes: changes_service.Changes
     scope_refs: list[str]
 
     # ----------------------------------------------------------------- lookups
@@ -227,6 +209,7 @@ class PackData:
     # ----------------------------------------------------------------- classification
 
     def levels_shown(self, sections: Iterable[str]) -> set[str]:
+        sections = list(sections)
         kinds: set[str] = set()
         for s in sections:
             kinds.update(SECTION_KINDS.get(s, ()))
@@ -238,6 +221,14 @@ class PackData:
             found.update(a[2] for a in self.answered.values())
         if "partnership" in kinds:
             found.update(p.level for p in self.partnerships)
+        if "changes" in set(sections):
+            c = self.changes
+            found.update(x.classification for x in c.new_risks)
+            found.update(x.classification for x in c.closed_risks)
+            found.update(x.classification for x in c.residual_cell_changes)
+            found.update(x.classification for x in c.new_events)
+            found.update(x.classification for x in c.stance_changes)
+            found.update(x.classification for x in c.partnership_status_changes)
         if "stakeholder" in kinds:
             found.update(s.level for s in self.stakeholders)
         if "partner" in kinds:
@@ -360,8 +351,7 @@ def load_pack_data(
     else:
         since, since_basis = start, "the start of the period"
 
-    pressure_start = end - dt.timedelta(days=PRESSURE_RECENT_DAYS + PRESSURE_BASELINE_DAYS)
-    load_start = min(start, prev_start, since, pressure_start)
+    load_start = start
 
     # ------------------------------------------------------------------ records
     risk_models = q.risks(session, levels=levels, scope=scope)
@@ -449,7 +439,7 @@ def load_pack_data(
     for eid, rid in event_links:
         if rid in risk_by_id:
             links_by_event[eid].append(rid)
-    loaded_events = [
+    period_events = [
         EventRow(
             id=r.id,
             ref=r.ref,
@@ -471,7 +461,6 @@ def load_pack_data(
         )
         for r in event_rows
     ]
-    period_events = [e for e in loaded_events if start <= e.occurred_on <= end]
 
     # Stakeholders named by included records: partners and actors, still under the ceiling.
     named_ids = {x.partner_id for x in partnerships} | {
@@ -496,123 +485,48 @@ def load_pack_data(
 
     excluded = q.excluded_counts(session, levels=levels, scope=scope, start=start, end=end)
 
-    # ------------------------------------------------------------------ history
-    history_from = min(_start_of(since), _start_of(prev_end + dt.timedelta(days=1)))
-    if last_pack_at is not None:
-        history_from = min(history_from, last_pack_at)
-    entries = q.audit_since(session, kinds=("risk", "stakeholder", "partnership"), since=history_from)
-    risk_entries = [e for e in entries if e.entity_kind == "risk"]
-    stake_entries = [e for e in entries if e.entity_kind == "stakeholder"]
-    part_entries = [e for e in entries if e.entity_kind == "partnership"]
+    # ------------------------------------------------------------------ shared analysis
+    # Figures, "review suggested" and "what changed" come from desktop.services, so
+    # the pack states exactly what the dashboard and the matrix view show.
+    filters = RecordFilter(ceiling=str(p.ceiling), partnership_ids=scope.partnership_ids)
+    now_fig, prev_fig = summary_service.compare_periods(session, start=start, end=end, filters=filters, bands=bands)
+    changes = changes_service.changes_between(session, start=since, end=end, filters=filters, bands=bands)
+    flagged = pressure_service.review_suggested(session, today=end, filters=filters, bands=bands)
+    flags = [ReviewFlag(risk_by_id[f.risk_id], list(f.reasons)) for f in flagged if f.risk_id in risk_by_id]
 
-    risk_fields = ("likelihood", "impact", "residual_likelihood", "residual_impact", "status")
-    risk_now = {
-        r.ref: {
-            "likelihood": r.likelihood,
-            "impact": r.impact,
-            "residual_likelihood": r.residual_likelihood if r.has_residual else None,
-            "residual_impact": r.residual_impact if r.has_residual else None,
-            "status": r.status,
+    by_ref = {s.ref: s for s in stakeholders}
+    for change in sorted(changes.stance_changes, key=lambda c: c.on):
+        row = by_ref.get(change.ref)
+        if row is not None and row.stance_before is None and change.old is not None:
+            row.stance_before = change.old
+    for row in stakeholders:
+        if row.stance_before == row.stance:
+            row.stance_before = None
+
+    # Trend of each risk's residual score since the previous pack (audit replay).
+    if last_pack_at is not None:
+        entries = q.audit_since(session, kinds=("risk",), since=last_pack_at)
+        risk_fields = ("likelihood", "impact", "residual_likelihood", "residual_impact")
+        risk_now = {
+            r.ref: {
+                "likelihood": r.likelihood,
+                "impact": r.impact,
+                "residual_likelihood": r.residual_likelihood if r.has_residual else None,
+                "residual_impact": r.residual_impact if r.has_residual else None,
+            }
+            for r in risks
         }
-        for r in risks
-    }
-
-    def risk_state_at(moment: dt.datetime) -> dict[str, dict[str, Any] | None]:
-        return _replay(risk_now, (e for e in risk_entries if _as_utc(e.at) > moment), risk_fields)
-
-    def residual_cell(v: dict[str, Any]) -> tuple[int, int]:
-        rl = v.get("residual_likelihood") or v.get("likelihood") or 1
-        ri = v.get("residual_impact") or v.get("impact") or 1
-        return int(rl), int(ri)
-
-    # Trend since the last pack.
-    if last_pack_at is not None:
-        before = risk_state_at(last_pack_at)
+        before = _replay(risk_now, entries, risk_fields)
         for r in risks:
             old = before.get(r.ref)
             if old is None:
                 r.trend = "new"
                 continue
-            l_, i_ = residual_cell(old)
-            r.previous_residual_score = l_ * i_
-            r.trend = (
-                "up" if r.residual_score > l_ * i_ else "down" if r.residual_score < l_ * i_ else "same"
-            )
-
-    # What changed since `since`.
-    since_dt = _start_of(since)
-    at_since = risk_state_at(since_dt)
-    new_risks_since = [r for r in risks if at_since.get(r.ref) is None]
-    closed_since = [
-        r
-        for r in risks
-        if r.status == RiskStatus.closed.value
-        and (at_since.get(r.ref) or {}).get("status") not in (None, RiskStatus.closed.value)
-    ]
-    moves: list[CellMove] = []
-    for r in risks:
-        old = at_since.get(r.ref)
-        if old is None or r.status == RiskStatus.closed.value:
-            continue
-        before_cell = residual_cell(old)
-        after_cell = (r.residual_likelihood, r.residual_impact)
-        if before_cell != after_cell:
-            moves.append(CellMove(r, before_cell, after_cell))
-    moves.sort(key=lambda m: (-(m.after[0] * m.after[1] - m.before[0] * m.before[1]), m.risk.ref))
-
-    stake_now = {s.ref: {"stance": s.stance} for s in stakeholders}
-    stake_before = _replay(stake_now, (e for e in stake_entries if _as_utc(e.at) > since_dt), ("stance",))
-    stance_changes: list[StakeholderRow] = []
-    for s in stakeholders:
-        old = stake_before.get(s.ref)
-        if old is not None and old.get("stance") is not None and int(old["stance"]) != s.stance:
-            s.stance_before = int(old["stance"])
-            stance_changes.append(s)
-
-    part_now = {x.ref: {"status": x.status} for x in partnerships}
-    part_before = _replay(part_now, (e for e in part_entries if _as_utc(e.at) > since_dt), ("status",))
-    status_changes = [
-        StatusChange(x, str(part_before[x.ref]["status"]), x.status)  # type: ignore[index]
-        for x in partnerships
-        if part_before.get(x.ref) is not None and part_before[x.ref]["status"] != x.status  # type: ignore[index]
-    ]
-
-    new_events_since = [e for e in loaded_events if since <= e.occurred_on <= end]
-
-    # ------------------------------------------------------------------ figures
-    def figures(events: list[EventRow], f_start: dt.date, f_end: dt.date, state: dict[str, Any]) -> Figures:
-        fig = Figures()
-        fig.events = len(events)
-        fig.adverse_events = sum(1 for e in events if e.adverse)
-        fig.new_risks = sum(1 for r in risks if f_start <= r.created_on <= f_end)
-        hc = 0
-        for r in risks:
-            v = state.get(r.ref)
-            if v is None or v.get("status") == RiskStatus.closed.value:
-                continue
-            l_, i_ = residual_cell(v)
-            if bands.band(l_ * i_) in ("high", "critical"):
-                hc += 1
-        fig.high_or_critical = hc
-        return fig
-
-    end_state = risk_state_at(_start_of(end + dt.timedelta(days=1)))
-    fig_now = figures(period_events, start, end, end_state)
-    fig_now.partnerships_by_status = dict(Counter(x.status for x in partnerships))
-    prev_events = [e for e in loaded_events if prev_start <= e.occurred_on <= prev_end]
-    prev_state = risk_state_at(_start_of(prev_end + dt.timedelta(days=1)))
-    fig_prev = figures(prev_events, prev_start, prev_end, prev_state)
-    part_prev = _replay(
-        part_now,
-        (e for e in part_entries if _as_utc(e.at) > _start_of(prev_end + dt.timedelta(days=1))),
-        ("status",),
-    )
-    fig_prev.partnerships_by_status = dict(
-        Counter(str(v["status"]) for v in part_prev.values() if v is not None)
-    )
-
-    # ------------------------------------------------------------------ review suggested
-    flags = review_suggested(risks, loaded_events, as_of=end, today=p.today)
+            rl = old.get("residual_likelihood") or old.get("likelihood") or 1
+            ri = old.get("residual_impact") or old.get("impact") or 1
+            previous = int(rl) * int(ri)
+            r.previous_residual_score = previous
+            r.trend = "up" if r.residual_score > previous else "down" if r.residual_score < previous else "same"
 
     return PackData(
         params=p,
@@ -632,72 +546,22 @@ def load_pack_data(
         named_stakeholders=named,
         answered=answered,
         excluded_counts=excluded,
-        figures=fig_now,
-        previous_figures=fig_prev,
+        figures=_figures(now_fig),
+        previous_figures=_figures(prev_fig),
         review_flags=flags,
-        new_risks_since=new_risks_since,
-        closed_risks_since=closed_since,
-        cell_moves=moves,
-        new_events_since=new_events_since,
-        stance_changes=stance_changes,
-        status_changes=status_changes,
+        changes=changes,
         scope_refs=scope_refs,
     )
 
 
-def _event_weight(e: EventRow) -> float:
-    reach = e.reach or 0
-    return e.severity * (1.0 + math.log10(1 + reach))
-
-
-def review_suggested(
-    risks: list[RiskRow], events: list[EventRow], *, as_of: dt.date, today: dt.date
-) -> list[ReviewFlag]:
-    """Risks to look at again, each with its reasons in words.
-
-    Pressure is the sum, over adverse events linked to the risk, of
-    ``severity x (1 + log10(1 + reach))``.  The recent pressure (the last 30 days up
-    to ``as_of``) is compared with the risk's own baseline (the average 30 days of
-    the 90 days before).  A risk is flagged when the recent pressure is at least
-    6 and at least twice its baseline, or when its review date has passed.
-    """
-    recent: dict[int, float] = defaultdict(float)
-    recent_n: dict[int, int] = defaultdict(int)
-    base: dict[int, float] = defaultdict(float)
-    recent_from = as_of - dt.timedelta(days=PRESSURE_RECENT_DAYS - 1)
-    base_from = recent_from - dt.timedelta(days=PRESSURE_BASELINE_DAYS)
-    for e in events:
-        if not e.adverse or not e.risk_ids or e.occurred_on > as_of:
-            continue
-        w = _event_weight(e)
-        for rid in e.risk_ids:
-            if e.occurred_on >= recent_from:
-                recent[rid] += w
-                recent_n[rid] += 1
-            elif e.occurred_on >= base_from:
-                base[rid] += w
-    flags: list[ReviewFlag] = []
-    for r in risks:
-        if r.status == RiskStatus.closed.value:
-            continue
-        reasons: list[str] = []
-        if r.overdue and r.review_due is not None:
-            days = (today - r.review_due).days
-            reasons.append(
-                f"review was due on {r.review_due.isoformat()} ({days} day{'s' if days != 1 else ''} ago)"
-            )
-        now = recent.get(r.id, 0.0)
-        baseline = base.get(r.id, 0.0) * PRESSURE_RECENT_DAYS / PRESSURE_BASELINE_DAYS
-        if now >= PRESSURE_MIN and now >= PRESSURE_RATIO * max(baseline, 1.0):
-            n = recent_n[r.id]
-            reasons.append(
-                f"pressure from {n} adverse event{'s' if n != 1 else ''} in the last "
-                f"{PRESSURE_RECENT_DAYS} days is {now:.1f}, against a baseline of {baseline:.1f}"
-            )
-        if reasons:
-            flags.append(ReviewFlag(r, reasons))
-    flags.sort(key=lambda f: (-len(f.reasons), -f.risk.residual_score, f.risk.ref))
-    return flags
+def _figures(f: summary_service.PeriodFigures) -> Figures:
+    return Figures(
+        events=f.events,
+        adverse_events=f.adverse_events,
+        new_risks=f.new_risks,
+        high_or_critical=f.residual_by_band.get("high", 0) + f.residual_by_band.get("critical", 0),
+        partnerships_by_status=dict(f.partnerships_by_status),
+    )
 
 
 def status_order() -> list[str]:

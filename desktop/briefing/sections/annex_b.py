@@ -8,14 +8,15 @@ from reportlab.platypus.flowables import Flowable
 from db.enums import STANCE_LABELS, label
 from db.scales import IMPACT_LABELS, LIKELIHOOD_LABELS
 from desktop.briefing import palette
-from desktop.briefing.data import (
-    PRESSURE_BASELINE_DAYS,
-    PRESSURE_MIN,
-    PRESSURE_RATIO,
-    PRESSURE_RECENT_DAYS,
-)
 from desktop.briefing.sections.common import SectionContext, para, simple_table
 from desktop.briefing.styles import hex_colour
+from desktop.services.pressure import (
+    BASELINE_WEEKS,
+    HALF_LIFE_DAYS,
+    MIN_PRESSURE,
+    RATIO_THRESHOLD,
+    RECENT_DAYS,
+)
 
 
 def build(ctx: SectionContext, *, page_break: bool) -> list[Flowable]:
@@ -41,13 +42,13 @@ def build(ctx: SectionContext, *, page_break: bool) -> list[Flowable]:
                              simple_table(["Value", "Meaning"], rows, [w * 0.2, w * 0.8], extra=extra)]))
     out.append(para("Pressure and “review suggested”", s.h2))
     out.append(para(
-        "Each adverse event (negative sentiment, or a criticism) linked to a risk adds "
-        "severity × (1 + log<sub>10</sub>(1 + reach)) to the risk's pressure. The pressure of the last "
-        f"{PRESSURE_RECENT_DAYS} days of the period is compared with the risk's own baseline: the average "
-        f"{PRESSURE_RECENT_DAYS} days of the {PRESSURE_BASELINE_DAYS} days before. A risk is flagged "
-        f"“review suggested” when its recent pressure is at least {PRESSURE_MIN:g} and at least "
-        f"{PRESSURE_RATIO:g} times its baseline, or when its review date has passed. Only events included in "
-        "this pack count.", s.body))
+        "An adverse event is one linked to the risk with a negative sentiment, or a criticism not logged with "
+        "a positive sentiment. Each adds severity × (1 + log<sub>10</sub>(1 + reach)), halved for every "
+        f"{HALF_LIFE_DAYS:g} days of age. The recent pressure (the last {RECENT_DAYS} days of the period) is "
+        f"compared with the risk's own baseline over the {BASELINE_WEEKS} weeks before. A risk is flagged "
+        f"“review suggested” when its recent pressure is at least {MIN_PRESSURE:g} and at least "
+        f"{RATIO_THRESHOLD:g} times its baseline (or it had no baseline), or when its review date has passed. "
+        "Only records included in this pack count.", s.body))
     out.append(para(
         "Severity of an event runs from 1 (minor) to 5 (severe); reach is the estimated number of people "
         "reached, with its basis recorded in the register.", s.body))

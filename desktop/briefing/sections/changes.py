@@ -35,28 +35,32 @@ def build(ctx: SectionContext) -> list[Flowable]:
     def none() -> list[Flowable]:
         return [para("None.", s.body)]
 
-    rows = [[f"{mark(r.level)} {r.ref}", cell(r.title, s.cell, w * 0.5), cell(r.owner or "—", s.cell, w * 0.2),
-             f"{r.residual_score} ({r.residual_band})"] for r in d.new_risks_since]
-    block("New risks", [simple_table(["Risk", "Title", "Owner", "Residual"], rows,
-                                     [w * 0.12, w * 0.5, w * 0.2, w * 0.18])] if rows else none())
+    c = d.changes
+    rows = [[f"{mark(r.classification)} {r.ref}", cell(r.title, s.cell, w * 0.5), fmt_short_date(r.on),
+             f"{r.residual_score} ({r.residual_band})"] for r in c.new_risks]
+    block("New risks", [simple_table(["Risk", "Title", "Opened", "Residual"], rows,
+                                     [w * 0.12, w * 0.5, w * 0.18, w * 0.2])] if rows else none())
 
-    rows = [[f"{mark(r.level)} {r.ref}", cell(r.title, s.cell, w * 0.6), cell(r.owner or "—", s.cell, w * 0.28)]
-            for r in d.closed_risks_since]
-    block("Closed risks", [simple_table(["Risk", "Title", "Owner"], rows, [w * 0.12, w * 0.6, w * 0.28])]
+    rows = [[f"{mark(r.classification)} {r.ref}", cell(r.title, s.cell, w * 0.6), fmt_short_date(r.on)]
+            for r in c.closed_risks]
+    block("Closed risks", [simple_table(["Risk", "Title", "Closed"], rows, [w * 0.12, w * 0.6, w * 0.28])]
           if rows else none())
 
     rows = []
-    for m in d.cell_moves:
-        b, a = m.before[0] * m.before[1], m.after[0] * m.after[1]
+    for m in c.residual_cell_changes:
+        if m.from_cell is None or m.to_cell is None:
+            continue
+        b, a = m.from_score or 0, m.to_score or 0
         arrow = "▲" if a > b else ("▼" if a < b else "►")
-        rows.append([f"{mark(m.risk.level)} {m.risk.ref}", cell(m.risk.title, s.cell, w * 0.44),
-                     f"L{m.before[0]} × I{m.before[1]} = {b}", arrow, f"L{m.after[0]} × I{m.after[1]} = {a}"])
+        rows.append([f"{mark(m.classification)} {m.ref}", cell(m.title, s.cell, w * 0.44),
+                     f"L{m.from_cell[0]} × I{m.from_cell[1]} = {b}", arrow,
+                     f"L{m.to_cell[0]} × I{m.to_cell[1]} = {a}"])
     block("Risks that changed cell (residual)",
           [simple_table(["Risk", "Title", "Was", "", "Now"], rows, [w * 0.12, w * 0.44, w * 0.19, w * 0.06, w * 0.19],
                         extra=[("ALIGN", (3, 0), (3, -1), "CENTER")])] if rows else none())
 
-    events = sorted(d.new_events_since, key=lambda e: (-e.severity, e.occurred_on, e.ref))
-    rows = [[f"{mark(e.level)} {e.ref}", fmt_short_date(e.occurred_on), cell(e.title, s.cell, w * 0.5),
+    events = sorted(c.new_events, key=lambda e: (-e.severity, e.occurred_on, e.ref))
+    rows = [[f"{mark(e.classification)} {e.ref}", fmt_short_date(e.occurred_on), cell(e.title, s.cell, w * 0.5),
              enum_label(e.kind), str(e.severity)] for e in events[:MAX_EVENTS]]
     content: list[Flowable] = []
     if rows:
@@ -64,18 +68,19 @@ def build(ctx: SectionContext) -> list[Flowable]:
                                     [w * 0.12, w * 0.13, w * 0.5, w * 0.17, w * 0.08]))
         if len(events) > MAX_EVENTS:
             content.append(para(f"{len(events)} new events in all; the {MAX_EVENTS} most severe are shown. "
-                                "The full log is in Annex A.", s.note))
+                                "The full log of the period is in Annex A.", s.note))
     block(f"New events ({len(events)})", content or none())
 
-    rows = [[f"{mark(x.level)} {x.ref}", cell(x.name, s.cell, w * 0.44),
-             stance_text(x.stance_before if x.stance_before is not None else x.stance), "►", stance_text(x.stance)]
-            for x in d.stance_changes]
-    block("Stance changes", [simple_table(["Stakeholder", "Name", "Was", "", "Now"], rows,
-                                          [w * 0.14, w * 0.42, w * 0.19, w * 0.06, w * 0.19])] if rows else none())
+    rows = [[f"{mark(x.classification)} {x.ref}", cell(x.name, s.cell, w * 0.34), fmt_short_date(x.on),
+             stance_text(x.old) if x.old is not None else "—", "►",
+             stance_text(x.new) if x.new is not None else "—"] for x in c.stance_changes]
+    block("Stance changes", [simple_table(["Stakeholder", "Name", "On", "Was", "", "Now"], rows,
+                                          [w * 0.14, w * 0.32, w * 0.12, w * 0.18, w * 0.06, w * 0.18])]
+          if rows else none())
 
-    rows = [[f"{mark(c.partnership.level)} {c.partnership.ref}", cell(c.partnership.name, s.cell, w * 0.44),
-             enum_label(c.before), "►", enum_label(c.after)] for c in d.status_changes]
-    block("Partnership status changes", [simple_table(["Partnership", "Name", "Was", "", "Now"], rows,
-                                                      [w * 0.14, w * 0.42, w * 0.19, w * 0.06, w * 0.19])]
+    rows = [[f"{mark(x.classification)} {x.ref}", cell(x.name, s.cell, w * 0.34), fmt_short_date(x.on),
+             enum_label(x.old), "►", enum_label(x.new)] for x in c.partnership_status_changes]
+    block("Partnership status changes", [simple_table(["Partnership", "Name", "On", "Was", "", "Now"], rows,
+                                                      [w * 0.14, w * 0.32, w * 0.12, w * 0.18, w * 0.06, w * 0.18])]
           if rows else none())
     return out
