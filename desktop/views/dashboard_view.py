@@ -475,10 +475,19 @@ class DashboardView(QWidget):
         today = self.today()
         self.status_label.setText("Loading\u2026")
         bands = self.bands()
-        handle = run_task(lambda _p: load_dashboard(register, start, end, today, bands), title="Dashboard")
-        handle.succeeded.connect(lambda data: self._apply(generation, data))
-        handle.failed.connect(lambda message: self._failed(generation, message))
+        handle = run_task(
+            lambda _p: (generation, load_dashboard(register, start, end, today, bands)), title="Dashboard"
+        )
+        # Bound methods (not lambdas): Qt drops the connection if the view is gone.
+        handle.succeeded.connect(self._loaded)
+        handle.failed.connect(self._load_failed)
         self._handle = handle
+
+    def _loaded(self, result: tuple[int, DashboardData]) -> None:
+        self._apply(*result)
+
+    def _load_failed(self, message: str) -> None:
+        self._failed(self._generation, message)
 
     def _failed(self, generation: int, message: str) -> None:
         if generation == self._generation:
@@ -539,18 +548,20 @@ class DashboardView(QWidget):
 
         register = self.context.register
         generation = self._generation
-        handle = run_task(lambda _p: load_week_events(register, week, kind), title="Events of a week")
-
-        def show(lines: list[RecordLine]) -> None:
-            if generation != self._generation:
-                return
-            what = label(kind).lower() if kind else "all kinds"
-            self.latest_box.setTitle(f"Events in the week of {week:%d %b %Y} ({what})")
-            self.latest.set_lines(lines, "No events", stretch=2)
-            self.week_listed.emit()
-
-        handle.succeeded.connect(show)
+        handle = run_task(
+            lambda _p: (generation, week, kind, load_week_events(register, week, kind)), title="Events of a week"
+        )
+        handle.succeeded.connect(self._week_loaded)
         self._week_handle = handle
+
+    def _week_loaded(self, result: tuple[int, dt.date, str, list[RecordLine]]) -> None:
+        generation, week, kind, lines = result
+        if generation != self._generation:
+            return  # the dashboard was refreshed meanwhile
+        what = label(kind).lower() if kind else "all kinds"
+        self.latest_box.setTitle(f"Events in the week of {week:%d %b %Y} ({what})")
+        self.latest.set_lines(lines, "No events", stretch=2)
+        self.week_listed.emit()
 
 
 def readable_on(colour: QColor, palette: QPalette) -> QColor:

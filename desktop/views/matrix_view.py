@@ -473,13 +473,22 @@ class RiskMatrixView(QWidget):
         from desktop.tasks import run_task
 
         register = self.context.register
+        request = (filters, as_of, since, bands)
         handle = run_task(
-            lambda _p: load_matrix(register, filters, as_of, since, bands, with_points=with_points),
+            lambda _p: (generation, request, load_matrix(register, filters, as_of, since, bands, with_points=with_points)),
             title="Risk matrix",
         )
-        handle.succeeded.connect(lambda data: self._apply(generation, data, (filters, as_of, since, bands)))
-        handle.failed.connect(lambda message: self._failed(generation, message))
+        # Bound methods (not lambdas): Qt drops the connection if the view is gone.
+        handle.succeeded.connect(self._loaded)
+        handle.failed.connect(self._load_failed)
         self._handle = handle
+
+    def _loaded(self, result: tuple[int, tuple[Any, ...], MatrixData]) -> None:
+        generation, request, data = result
+        self._apply(generation, data, request)
+
+    def _load_failed(self, message: str) -> None:
+        self._failed(self._generation, message)
 
     def _load_details(self) -> None:
         """Second step: refs, titles, cell lists and arrows for the figures on screen."""

@@ -633,10 +633,17 @@ class StakeholderMapView(QWidget):
         register = self.context.register  # type: ignore[attr-defined]
         filters, since = self._filters(), self.since()
         self.status.setText("Loading\u2026")
-        handle = run_task(lambda _p: _load_map(register, filters, since), title="Stakeholder map")
-        handle.succeeded.connect(lambda data: self._apply(generation, data))
-        handle.failed.connect(lambda message: self._failed(generation, message))
+        handle = run_task(lambda _p: (generation, _load_map(register, filters, since)), title="Stakeholder map")
+        # Bound methods (not lambdas): Qt drops the connection if the view is gone.
+        handle.succeeded.connect(self._loaded)
+        handle.failed.connect(self._load_failed)
         self._handle = handle
+
+    def _loaded(self, result: tuple[int, _MapData]) -> None:
+        self._apply(*result)
+
+    def _load_failed(self, message: str) -> None:
+        self._failed(self._generation, message)
 
     def _failed(self, generation: int, message: str) -> None:
         if generation == self._generation:

@@ -282,3 +282,17 @@ def test_text_on_every_band_colour_is_readable() -> None:
     for colour in BAND_COLOURS.values():
         fill = QColor(colour)
         assert contrast_ratio(fill, text_colour_on(fill)) >= 4.5
+
+
+def test_closing_the_view_while_it_computes_is_harmless(qtbot: Any, context: AppContext, seeded: dict[str, int]) -> None:
+    from desktop.tasks import wait_for
+
+    view = RiskMatrixView(context)
+    view.show()
+    handle = view._handle
+    assert handle is not None  # showing started a refresh
+    view.close()
+    view.deleteLater()
+    qtbot.wait(1)  # the view is deleted before the result arrives
+    assert wait_for(handle, 10_000)
+    qtbot.wait(50)  # a slot on the deleted view would raise here (pytest-qt fails the test)
