@@ -12,6 +12,7 @@ from desktop.briefing.escape import esc
 from desktop.briefing.sections.common import (
     LongTable,
     SectionContext,
+    cell,
     enum_label,
     fmt_short_date,
     mark,
@@ -19,7 +20,7 @@ from desktop.briefing.sections.common import (
     shorten,
 )
 
-FRACTIONS = (0.10, 0.11, 0.14, 0.05, 0.06, 0.42, 0.12)
+FRACTIONS = (0.10, 0.105, 0.13, 0.045, 0.058, 0.442, 0.12)
 SUMMARY_CHARS = 240
 
 
@@ -44,9 +45,10 @@ def build(ctx: SectionContext) -> list[Flowable]:
             text += f"<br/><font size=\"6.5\" color=\"{muted}\">{' · '.join(extra)}</font>"
         risks = [d.risk(rid) for rid in e.risk_ids]
         risk_refs = " ".join(r.ref for r in risks if r is not None)
-        kind = kinds.get(e.kind)
-        if kind is None:
-            kind = kinds[e.kind] = enum_label(e.kind)
+        kind_label = kinds.get(e.kind)
+        if kind_label is None:
+            kind_label = kinds[e.kind] = enum_label(e.kind)
+        kind = cell(kind_label, s.cell, widths[2])
         rows.append([
             f"{mark(e.level)} {e.ref}",
             fmt_short_date(e.occurred_on),
@@ -59,8 +61,8 @@ def build(ctx: SectionContext) -> list[Flowable]:
     out: list[Flowable] = [PageBreak(), ctx.heading("annex_a")]
     out.append(para(
         f"{len(rows)} event{'s' if len(rows) != 1 else ''} from {d.period_start.isoformat()} to "
-        f"{d.period_end.isoformat()}. Sev. is severity (1 to 5); Sent. is sentiment (−2 to +2).", s.body))
+        f"{d.period_end.isoformat()}. Sev is severity (1 to 5); Sent is sentiment (−2 to +2).", s.body))
     if rows:
-        out.append(LongTable(["Event", "Date", "Kind", "Sev.", "Sent.", "Title, actor, partnership, summary",
+        out.append(LongTable(["Event", "Date", "Kind", "Sev", "Sent", "Title, actor, partnership, summary",
                               "Risks"], rows, widths, layout=ctx.layout))
     return out

@@ -35,7 +35,7 @@ def build(ctx: SectionContext, *, page_break: bool) -> list[Flowable]:
         para("Score = likelihood × impact (1 to 25). Residual scores are after mitigation.", s.body),
         simple_table(["Band", "Score", "Colour"], rows, [w * 0.3, w * 0.3, w * 0.4], extra=extra),
     ]))
-    rows = [[f"{k:+d}", v] for k, v in sorted(STANCE_LABELS.items())]
+    rows = [[f"{k:+d}" if k else "0", v] for k, v in sorted(STANCE_LABELS.items())]
     extra = [("TEXTCOLOR", (1, i), (1, i), hex_colour(palette.stance_colour(k)))
              for i, k in enumerate(sorted(STANCE_LABELS), start=1)]
     out.append(KeepTogether([para("Stance and sentiment", s.h2),

@@ -53,9 +53,9 @@ def build(ctx: SectionContext, *, page_break: bool, digest: str, generated: str,
         ["Product", f"{PRODUCT_NAME} {__version__}"],
         ["Data digest (SHA-256)", digest],
     ]
-    rows2 = [[k, cell(v, s.cell, w * 0.62)] for k, v in facts]
+    rows2 = [[k, cell(v, s.cell, w * 0.7)] for k, v in facts]
     out.append(KeepTogether([para("Provenance", s.h2),
-                             simple_table(["Parameter", "Value"], rows2, [w * 0.38, w * 0.62])]))
+                             simple_table(["Parameter", "Value"], rows2, [w * 0.3, w * 0.7])]))
     out.append(para(
         "The data digest is a SHA-256 hash of every record included, in a fixed order: the same register "
         "and parameters give the same digest.", s.note))

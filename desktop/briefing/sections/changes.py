@@ -20,6 +20,7 @@ from desktop.briefing.sections.common import (
 )
 
 MAX_EVENTS = 15
+KIND_W = 0.17
 
 
 def build(ctx: SectionContext) -> list[Flowable]:
@@ -61,7 +62,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
 
     events = sorted(c.new_events, key=lambda e: (-e.severity, e.occurred_on, e.ref))
     rows = [[f"{mark(e.classification)} {e.ref}", fmt_short_date(e.occurred_on), cell(e.title, s.cell, w * 0.5),
-             enum_label(e.kind), str(e.severity)] for e in events[:MAX_EVENTS]]
+             cell(enum_label(e.kind), s.cell, w * KIND_W), str(e.severity)] for e in events[:MAX_EVENTS]]
     content: list[Flowable] = []
     if rows:
         content.append(simple_table(["Event", "Date", "Title", "Kind", "Sev."], rows,

@@ -76,7 +76,7 @@ def fmt_short_date(day: dt.date | None) -> str:
 
 
 def stance_text(stance: int) -> str:
-    return f"{STANCE_LABELS.get(stance, str(stance))} ({stance:+d})"
+    return f"{STANCE_LABELS.get(stance, str(stance))} ({stance:+d})" if stance else f"{STANCE_LABELS[0]} (0)"
 
 
 def enum_label(value: str | None) -> str:

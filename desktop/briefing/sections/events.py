@@ -22,6 +22,7 @@ from desktop.briefing.sections.common import (
 )
 
 KEY_EVENTS = 10
+KIND_W = 0.16
 
 
 def build(ctx: SectionContext) -> list[Flowable]:
@@ -50,7 +51,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
                 title += f"<br/><font size=\"6.5\">by {esc(mark(who.level))} {esc(who.name)}</font>"
             reach = f"{e.reach:,}" if e.reach is not None else "—"
             rows.append([f"{mark(e.level)} {e.ref}", fmt_short_date(e.occurred_on), para(title, s.cell),
-                         enum_label(e.kind), str(e.severity), reach])
+                         cell(enum_label(e.kind), s.cell, w * KIND_W), str(e.severity), reach])
         block.append(simple_table(["Event", "Date", "Title", "Kind", "Sev.", "Reach"], rows,
                                   [w * 0.11, w * 0.12, w * 0.45, w * 0.16, w * 0.06, w * 0.10]))
     else:

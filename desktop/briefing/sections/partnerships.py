@@ -87,17 +87,18 @@ def build(ctx: SectionContext) -> list[Flowable]:
         ]
         if x.scope:
             block.append(para(f"<b>Scope:</b> {esc(shorten(x.scope, MAX_LONG_TEXT))}", s.small))
-        out.append(KeepTogether(block))
         linked = sorted(risks_by_p.get(x.id, []), key=lambda r: (-r.residual_score, r.ref))
         if linked:
             rows = [[f"{mark(r.level)} {r.ref}", cell(r.title, s.cell, w * 0.6), f"{r.residual_score}",
                      enum_label(r.residual_band)] for r in linked]
             band = [("BACKGROUND", (3, i), (3, i), hex_colour(palette.band_colour(r.residual_band)))
                     for i, r in enumerate(linked, start=1)]
-            out.append(Spacer(1, 1.5 * mm))
-            out.append(simple_table(["Linked risk", "Title", "Residual", "Band"], rows,
-                                    [w * 0.14, w * 0.6, w * 0.12, w * 0.14], extra=band))
+            block.append(Spacer(1, 1.5 * mm))
+            block.append(simple_table(["Linked risk", "Title", "Residual", "Band"], rows,
+                                      [w * 0.14, w * 0.6, w * 0.12, w * 0.14], extra=band))
         else:
-            out.append(para("No open risks linked.", s.small))
+            block.append(para("No open risks linked.", s.small))
+        # One partnership stays on one page unless it is longer than a page.
+        out.append(KeepTogether(block))
         out.append(Spacer(1, 4 * mm))
     return out

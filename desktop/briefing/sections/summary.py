@@ -24,6 +24,7 @@ from desktop.briefing.sections.common import (
 from desktop.briefing.styles import hex_colour
 
 TOP_RISKS = 5
+KIND_W = 0.21
 MAX_NOTABLE = 12
 
 
@@ -139,7 +140,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
     if notable:
         rows = [
             [f"{mark(e.level)} {e.ref}", fmt_short_date(e.occurred_on), cell(e.title, s.cell, w * 0.46),
-             enum_label(e.kind), str(e.severity)]
+             cell(enum_label(e.kind), s.cell, w * KIND_W), str(e.severity)]
             for e in notable[:MAX_NOTABLE]
         ]
         block.append(simple_table(["Event", "Date", "Title", "Kind", "Sev."], rows,
@@ -152,14 +153,18 @@ def build(ctx: SectionContext) -> list[Flowable]:
     out.extend(block[2:])
 
     # Review suggested.
-    out.append(para("Risks flagged “review suggested”", s.h2))
+    heading = para("Risks flagged “review suggested”", s.h2)
     if d.review_flags:
         rows = [
             [f"{mark(f.risk.level)} {f.risk.ref}", cell(f.risk.title, s.cell, w * 0.36),
              para("<br/>".join(esc(r[:1].upper() + r[1:]) + "." for r in f.reasons), s.cell)]
             for f in d.review_flags
         ]
-        out.append(simple_table(["Risk", "Title", "Reason"], rows, [w * 0.12, w * 0.36, w * 0.52]))
+        table = simple_table(["Risk", "Title", "Reason"], rows, [w * 0.12, w * 0.36, w * 0.52])
+        out.append(KeepTogether([heading, table]) if len(rows) <= 12 else heading)
+        if len(rows) > 12:
+            out.append(table)
     else:
+        out.append(heading)
         out.append(para("None: no review date has passed and no risk is under unusual pressure.", s.body))
     return out
