@@ -326,7 +326,8 @@ def open_register(
                 f"{path} is locked by another program that is writing to it; "
                 "try again when it has finished"
             ) from None
-        raise RegisterError(f"cannot open {describe(url)}: {exc.orig}") from None
+        detail = " ".join(str(exc.orig).split())  # drivers' messages span lines; one line here
+        raise RegisterError(f"cannot open {describe(url)}: {detail}") from None
     except SQLAlchemyError as exc:
         engine.dispose()
         raise RegisterError(f"cannot open {describe(url)}: {exc}") from None
