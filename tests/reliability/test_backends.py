@@ -119,3 +119,71 @@ def test_change_counter_grows_with_every_write(any_register):
     _seed(any_register)
     with any_register.session() as s:
         assert audit.change_counter(s) == start + 4
+
+
+# --------------------------------------------------------------------------- import, ceiling
+
+
+def test_import_of_a_small_csv_on_both_backends(any_register, tmp_path):
+    from db.importexport.importer import import_file
+
+    _seed(any_register)
+    good = tmp_path / "events.csv"
+    good.write_text(
+        "ref,occurred_on,title,kind,stakeholder,partnership,risks,severity,sentiment,summary\n"
+        f"E-0100,{TODAY},Researchers' open letter,criticism,Defence Ministry,P-001,R-001,5,-2,\"Signed, widely\"\n"
+        f",{TODAY},Clarification issued,statement,,Frontier deal,,2,1,\n"
+        ",2026-01-01,Subscription cancellations,customer_action,,,R-001,3,-1,≠ “quotes” ✓\n",
+        encoding="utf-8",
+    )
+    dry = import_file(any_register, "events", good, actor="importer", dry_run=True)
+    assert dry.dry_run and dry.created == 3
+    with any_register.session() as s:
+        assert repository.count(s, "event") == 1
+    result = import_file(any_register, "events", good, actor="importer")
+    assert (result.created, result.updated) == (3, 0)
+    with any_register.session() as s:
+        assert repository.count(s, "event") == 4
+        letter = repository.get_by_ref(s, "event", "E-0100")
+        v = repository.values(s, "event", letter)
+        assert v["stakeholder"] == "S-001" and v["partnership"] == "P-001" and v["risks"] == ["R-001"]
+        assert v["summary"] == "Signed, widely"
+        third = [e for e in audit.history(s, kind="event") if e.actor == "importer"]
+        assert len(third) == 3
+        assert audit.verify_chain(s) == []
+    # All or nothing: one bad row and nothing at all is written.
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"occurred_on,title,severity\n{TODAY},Fine row,3\n{TODAY},Bad severity,9\n")
+    with pytest.raises(ValidationFailed) as info:
+        import_file(any_register, "events", bad, actor="importer")
+    assert [e.row for e in info.value.errors] == [3]
+    with any_register.session() as s:
+        assert repository.count(s, "event") == 4
+
+
+def test_ceiling_filtered_queries_on_both_backends(any_register):
+    from db.queries.analysis import Criteria, risk_cell_counts, risk_rows
+    from desktop.services.filters import RecordFilter
+    from desktop.services.matrix import risk_matrix
+
+    with any_register.write() as s:
+        for title, level, lk, im in [
+            ("Public criticism", "PUBLIC", 2, 2),
+            ("Contract leak", "RESTRICTED", 4, 4),
+            ("Programme exposure", "SECRET", 5, 5),
+            ("Staff walkout", "UNCLASSIFIED", 4, 4),
+        ]:
+            repository.create(s, "risk", RiskCreate(title=title, classification=level, likelihood=lk, impact=im),
+                              actor="x")
+    with any_register.session() as s:
+        levels = tuple(RecordFilter(ceiling="RESTRICTED").levels or ())
+        assert "SECRET" not in levels
+        rows = risk_rows(s, criteria=Criteria(levels=levels))
+        assert [r.title for r in rows] == ["Public criticism", "Contract leak", "Staff walkout"]
+        cells = sorted(risk_cell_counts(s, criteria=Criteria(levels=("PUBLIC", "UNCLASSIFIED"))))
+        assert cells == [(2, 2, 1), (4, 4, 1)]
+        matrix = risk_matrix(s, filters=RecordFilter(ceiling="CONFIDENTIAL"))
+        assert {p.ref for p in matrix.points()} == {"R-001", "R-002", "R-004"}
+        assert "SECRET" not in matrix.classifications()
+        assert matrix.count(4, 4) == 2 and matrix.count(5, 5) == 0
+        assert risk_matrix(s).total == 4
