@@ -371,9 +371,11 @@ class HeatMapWidget(QWidget):
         for impact in range(1, SIZE + 1):
             rect = self.cell_rect(1, impact)
             text = self._impact_labels[impact - 1] if impact <= len(self._impact_labels) else ""
+            # One line per label, elided to the column so neighbours never collide.
+            text = fm.elidedText(text, Qt.TextElideMode.ElideRight, rect.width() - 2)
             painter.drawText(
-                QRectF(rect.left() - 4, grid.bottom() + 3, rect.width() + 8, line * 2.2),
-                int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
+                QRectF(rect.left(), grid.bottom() + 3, rect.width(), line * 2.2),
+                int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop),
                 f"{impact}\n{text}".strip(),
             )
         bold = QFont(font)
@@ -486,12 +488,13 @@ class HeatMapWidget(QWidget):
             tip = QPointF(end.x() - ux * shrink, end.y() - uy * shrink)
             path = QPainterPath(start)
             path.quadTo(ctrl, tip)
-            weight = 1.6 + 2.4 * (len(arrow.refs) or 1) / biggest
+            scale = min(max(side / 110.0, 0.55), 1.3)
+            weight = (1.4 + 2.2 * (len(arrow.refs) or 1) / biggest) * scale
             # Direction of the curve at its end, for the head.
             tx, ty = tip.x() - ctrl.x(), tip.y() - ctrl.y()
             tl = math.hypot(tx, ty) or 1.0
             tx, ty = tx / tl, ty / tl
-            head_len = 6 + weight * 2.2
+            head_len = (5 + weight * 2.0) * max(scale, 0.8)
             base = QPointF(tip.x() - tx * head_len, tip.y() - ty * head_len)
             left = QPointF(base.x() - ty * head_len * 0.55, base.y() + tx * head_len * 0.55)
             right = QPointF(base.x() + ty * head_len * 0.55, base.y() - tx * head_len * 0.55)
