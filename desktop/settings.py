@@ -59,6 +59,12 @@ WINDOW_GEOMETRY: SettingKey[bytes] = SettingKey(
 WINDOW_STATE: SettingKey[bytes] = SettingKey(
     "window/state", bytes, b"", "toolbars and docks (QMainWindow.saveState)"
 )
+LAST_BRIEFING_FOLDER: SettingKey[str] = SettingKey(
+    "files/last_briefing_folder", str, "", "folder the last briefing pack was saved in"
+)
+BRIEFING_LOCATIONS: SettingKey[str] = SettingKey(
+    "briefing/pack_locations", str, "", "where packs were saved on this machine: JSON {sha256: path}"
+)
 LAST_VIEW: SettingKey[str] = SettingKey("window/last_view", str, "", "title of the page shown last")
 THEME: SettingKey[str] = SettingKey(
     "window/theme", str, "system", "'system' follows the desktop's light or dark palette"
@@ -75,6 +81,8 @@ ALL_KEYS: tuple[SettingKey[Any], ...] = (
     LAST_DATABASE,
     LAST_IMPORT_FOLDER,
     LAST_EXPORT_FOLDER,
+    LAST_BRIEFING_FOLDER,
+    BRIEFING_LOCATIONS,
     WINDOW_GEOMETRY,
     WINDOW_STATE,
     LAST_VIEW,
