@@ -61,6 +61,17 @@ def find_bin_dir() -> Path | None:
     return sorted(found)[-1][1]
 
 
+def _base_dir(as_root: bool) -> str | None:
+    """Where the cluster folder goes: the temp folder, unless the postgres user could not reach it."""
+    base = Path(tempfile.gettempdir())
+    if not as_root:
+        return None
+    for folder in (base, *base.parents):
+        if not folder.stat().st_mode & 0o001:  # a folder others cannot pass through
+            return "/tmp" if Path("/tmp").is_dir() else "/var/tmp"
+    return str(base)
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -73,7 +84,7 @@ class PgServer:
     def __init__(self, bin_dir: Path):
         self.bin_dir = bin_dir
         self.as_root = os.geteuid() == 0
-        self.root = Path(tempfile.mkdtemp(prefix="risk-tracker-pg-"))
+        self.root = Path(tempfile.mkdtemp(prefix="risk-tracker-pg-", dir=_base_dir(self.as_root)))
         self.data = self.root / "data"
         self.socket_dir = self.root / "sock"
         self.log = self.root / "server.log"
@@ -83,15 +94,18 @@ class PgServer:
 
     # ------------------------------------------------------------------ process
 
-    def _cmd(self, *args: str) -> list[str]:
+    def _cmd(self, *args: str) -> tuple[list[str], dict[str, str]]:
         exe = str(self.bin_dir / args[0])
-        if self.as_root:
-            return ["runuser", "-u", OS_USER, "--", exe, *args[1:]]
-        return [exe, *args[1:]]
+        if not self.as_root:
+            return [exe, *args[1:]], {}
+        if shutil.which("runuser"):
+            return ["runuser", "-u", OS_USER, "--", exe, *args[1:]], {}
+        return [exe, *args[1:]], {"user": OS_USER, "group": OS_USER}  # no runuser: setuid in the child
 
     def _run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        cmd, as_user = self._cmd(*args)
         proc = subprocess.run(
-            self._cmd(*args), capture_output=True, text=True, timeout=timeout, cwd=self.root
+            cmd, capture_output=True, text=True, timeout=timeout, cwd=self.root, **as_user  # type: ignore[call-overload]
         )
         if proc.returncode != 0:
             tail = ""
