@@ -77,10 +77,47 @@ def ids_after(session: Session, *, kind: str, after_id: int, refs: set[str]) -> 
 
 
 def insert_rows(session: Session, *, kind: str, rows: Sequence[dict[str, Any]]) -> None:
-    """Core ``INSERT`` executemany of ready-made rows (the bulk path)."""
+    """Core ``INSERT`` executemany of ready-made rows (the bulk path); all rows share keys.
+
+    The statement is compiled by SQLAlchemy Core once and each value goes through its
+    column type's own bind processor, as ``Connection.execute`` would do; what is
+    skipped is the per-row bookkeeping of the generic path, which costs more than
+    the database's own work at 100,000 rows.  Repeated values (the shared
+    ``created_at``) are processed once.
+    """
+    if not rows:
+        return
     table: Any = spec(kind).table.__table__  # type: ignore[attr-defined]
-    if rows:
-        session.connection().execute(insert(table), list(rows))
+    connection = session.connection()
+    dialect = connection.dialect
+    keys = list(rows[0])
+    compiled: Any = insert(table).compile(dialect=dialect, column_keys=keys)
+    order = list(compiled.positiontup or ())
+    if not order or set(order) != set(keys):  # a named-parameter driver: the generic path
+        connection.execute(insert(table), list(rows))
+        return
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in order]
+    plan = list(zip(order, processors, strict=True))
+    memo: dict[int, tuple[Any, Any]] = {}
+
+    def processed(index: int, process: Any, value: Any) -> Any:
+        if value is None:
+            return None
+        last = memo.get(index)
+        if last is not None and last[0] is value:
+            return last[1]
+        out = process(value)
+        memo[index] = (value, out)
+        return out
+
+    params = [
+        tuple(
+            row[name] if process is None else processed(i, process, row[name])
+            for i, (name, process) in enumerate(plan)
+        )
+        for row in rows
+    ]
+    connection.exec_driver_sql(compiled.string, params)
 
 
 def insert_links(session: Session, *, link: LinkSpec, pairs: Sequence[tuple[int, int]]) -> None:

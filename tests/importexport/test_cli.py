@@ -41,6 +41,7 @@ def test_import_dry_run_bad_file_and_export(tmp_path):
     assert lines[0] == "row 3: occurred_on: must be a date YYYY-MM-DD"
     assert lines[1] == "row 4: title: must have at least 3 characters"
     assert lines[2].startswith("row 4: kind: must be one of criticism, media_report")
+    assert len(lines) == 3  # the bad rows and nothing else
     assert "Traceback" not in failed.stderr
     assert failed.stdout == ""
 
