@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from desktop import app as app_module
@@ -42,7 +41,7 @@ def test_main_quits_with_1_when_the_user_gives_up(qapp: Any, tmp_path: Path, mon
 
 
 def test_main_opens_the_window_and_remembers_the_register(
-    qapp: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qapp: Any, qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from desktop.main_window import MainWindow
     from desktop.settings import Settings
@@ -50,14 +49,21 @@ def test_main_opens_the_window_and_remembers_the_register(
     target = tmp_path / "mine.db"
     shown: list[MainWindow] = []
 
-    def close_soon() -> None:
+    def fake_exec(_app: Any = None) -> int:
+        # Instead of the real loop (whose quit would end other tests' loops too):
+        # let the window settle, note it, close it.
+        qtbot.wait(100)
         shown.extend(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible())
         for window in shown:
             window.close()
-        QApplication.quit()
+        return 0
 
-    QTimer.singleShot(300, close_soon)
-    assert app_module.main(str(target)) == 0
+    monkeypatch.setattr(QApplication, "exec", fake_exec)
+    qapp.setQuitOnLastWindowClosed(False)
+    try:
+        assert app_module.main(str(target)) == 0
+    finally:
+        qapp.setQuitOnLastWindowClosed(True)
     assert len(shown) == 1
     assert shown[0].on_welcome()  # a new, empty register
     assert Settings().last_database == str(target)
