@@ -21,17 +21,20 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlmodel import Session
 
-from db.models import (
-    AuditEntry,
-    BriefingRecord,
-    Event,
-    EventRiskLink,
-    Partnership,
-    Risk,
-    RiskPartnershipLink,
-    RiskStakeholderLink,
-    Stakeholder,
-)
+from db import models
+from db.models import BriefingRecord
+
+# SQLModel types the class attributes as Python values; in queries they are columns,
+# so the tables are used here through Any-typed names (as in db.queries.analysis).
+AuditEntry: Any = models.AuditEntry
+Briefing: Any = models.BriefingRecord
+Event: Any = models.Event
+EventRiskLink: Any = models.EventRiskLink
+Partnership: Any = models.Partnership
+Risk: Any = models.Risk
+RiskPartnershipLink: Any = models.RiskPartnershipLink
+RiskStakeholderLink: Any = models.RiskStakeholderLink
+Stakeholder: Any = models.Stakeholder
 
 EVENT_COLUMNS = (
     Event.id,
@@ -115,7 +118,7 @@ def _stakeholder_scope(scope: Scope, start: dt.date, end: dt.date) -> ColumnElem
 # --------------------------------------------------------------------------- records at or below the ceiling
 
 
-def risks(session: Session, *, levels: Sequence[str], scope: Scope) -> list[Risk]:
+def risks(session: Session, *, levels: Sequence[str], scope: Scope) -> list[models.Risk]:
     stmt = select(Risk).where(Risk.classification.in_(levels), _risk_scope(scope)).order_by(Risk.id)
     return list(session.execute(stmt).scalars())
 
@@ -141,7 +144,7 @@ def risk_links(
     return [(a, b) for a, b in rp], [(a, b) for a, b in rs]
 
 
-def partnerships(session: Session, *, levels: Sequence[str], scope: Scope) -> list[Partnership]:
+def partnerships(session: Session, *, levels: Sequence[str], scope: Scope) -> list[models.Partnership]:
     stmt = (
         select(Partnership)
         .where(Partnership.classification.in_(levels), _partnership_scope(scope))
@@ -152,7 +155,7 @@ def partnerships(session: Session, *, levels: Sequence[str], scope: Scope) -> li
 
 def stakeholders(
     session: Session, *, levels: Sequence[str], scope: Scope, start: dt.date, end: dt.date
-) -> list[Stakeholder]:
+) -> list[models.Stakeholder]:
     stmt = (
         select(Stakeholder)
         .where(Stakeholder.classification.in_(levels), _stakeholder_scope(scope, start, end))
@@ -161,7 +164,7 @@ def stakeholders(
     return list(session.execute(stmt).scalars())
 
 
-def stakeholders_by_id(session: Session, *, levels: Sequence[str], ids: Sequence[int]) -> list[Stakeholder]:
+def stakeholders_by_id(session: Session, *, levels: Sequence[str], ids: Sequence[int]) -> list[models.Stakeholder]:
     """Stakeholders named by included records (partners, actors), still under the ceiling."""
     if not ids:
         return []
@@ -229,7 +232,7 @@ def excluded_counts(
 # --------------------------------------------------------------------------- history
 
 
-def audit_since(session: Session, *, kinds: Sequence[str], since: dt.datetime) -> list[AuditEntry]:
+def audit_since(session: Session, *, kinds: Sequence[str], since: dt.datetime) -> list[models.AuditEntry]:
     """Audit entries of ``kinds`` after ``since``, newest first (callers keep included refs)."""
     stmt = (
         select(AuditEntry)
@@ -240,10 +243,10 @@ def audit_since(session: Session, *, kinds: Sequence[str], since: dt.datetime) -
 
 
 def last_briefing(session: Session, *, before: dt.datetime | None = None) -> BriefingRecord | None:
-    stmt = select(BriefingRecord)
+    stmt = select(Briefing)
     if before is not None:
-        stmt = stmt.where(BriefingRecord.created_at < before)
-    stmt = stmt.order_by(BriefingRecord.created_at.desc(), BriefingRecord.id.desc()).limit(1)
+        stmt = stmt.where(Briefing.created_at < before)
+    stmt = stmt.order_by(Briefing.created_at.desc(), Briefing.id.desc()).limit(1)
     return session.execute(stmt).scalars().first()
 
 
@@ -254,7 +257,7 @@ def add_briefing_record(session: Session, *, record: BriefingRecord) -> Briefing
 
 
 def briefing_records(session: Session) -> list[BriefingRecord]:
-    stmt = select(BriefingRecord).order_by(BriefingRecord.created_at.desc(), BriefingRecord.id.desc())
+    stmt = select(Briefing).order_by(Briefing.created_at.desc(), Briefing.id.desc())
     return list(session.execute(stmt).scalars())
 
 

@@ -470,11 +470,11 @@ def load_pack_data(
     in_scope_ids = {s.id for s in stakeholders}
     named: dict[int, StakeholderRow] = {s.id: s for s in stakeholders}
     missing = sorted(named_ids - in_scope_ids)
-    for m in q.stakeholders_by_id(session, levels=levels, ids=missing):
-        named[m.id or 0] = StakeholderRow(
-            id=m.id or 0, ref=m.ref, level=str(m.classification), name=m.name, kind=str(m.kind),
-            influence=m.influence, interest=m.interest, stance=m.stance,
-            relationship_owner=m.relationship_owner,
+    for sm in q.stakeholders_by_id(session, levels=levels, ids=missing):
+        named[sm.id or 0] = StakeholderRow(
+            id=sm.id or 0, ref=sm.ref, level=str(sm.classification), name=sm.name, kind=str(sm.kind),
+            influence=sm.influence, interest=sm.interest, stance=sm.stance,
+            relationship_owner=sm.relationship_owner,
         )
     for r in risks:
         r.stakeholder_ids = sorted(sid for sid in r.stakeholder_ids if sid in named)
@@ -496,12 +496,12 @@ def load_pack_data(
 
     by_ref = {s.ref: s for s in stakeholders}
     for change in sorted(changes.stance_changes, key=lambda c: c.on):
-        row = by_ref.get(change.ref)
-        if row is not None and row.stance_before is None and change.old is not None:
-            row.stance_before = change.old
-    for row in stakeholders:
-        if row.stance_before == row.stance:
-            row.stance_before = None
+        who = by_ref.get(change.ref)
+        if who is not None and who.stance_before is None and change.old is not None:
+            who.stance_before = change.old
+    for who in stakeholders:
+        if who.stance_before == who.stance:
+            who.stance_before = None
 
     # Trend of each risk's residual score since the previous pack (audit replay).
     if last_pack_at is not None:
