@@ -446,7 +446,8 @@ def prepare(
             ref = _normal_ref(kind, text)
             if ref is None:
                 example = repository.format_ref(REF_PREFIX[kind], 1)
-                errors.append(FieldError("ref", f"{text!r} is not a {kind} ref (like {example})", number))
+                article = "an" if kind[0] in "aeiou" else "a"
+                errors.append(FieldError("ref", f"{text!r} is not {article} {kind} ref (like {example})", number))
                 bad_ref_rows.add(number)
             elif ref in first_row_of_ref:
                 errors.append(FieldError("ref", f"{ref} is also on row {first_row_of_ref[ref]}", number))

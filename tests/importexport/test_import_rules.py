@@ -252,7 +252,7 @@ def test_refs_are_checked(register, tmp_path):
     with pytest.raises(ValidationFailed) as exc:
         import_file(register, "events", path, actor="t")
     errors = _errors(exc)
-    assert errors[0] == "row 2: ref: 'R-001' is not a event ref (like E-0001)"
+    assert errors[0] == "row 2: ref: 'R-001' is not an event ref (like E-0001)"
     assert errors[1] == "row 4: ref: E-0020 is also on row 3"
     assert errors[2].startswith("row 5: ref: E-0002 belonged to a deleted event")
 
