@@ -86,6 +86,7 @@ from db.queries import importexport as q
 from db.scales import IMPACT_LABELS, LIKELIHOOD_LABELS
 
 BATCH = 5000
+INT64 = 2**63  # databases store whole numbers in 64 bits
 IMPORT_ACTION = "import"
 # A placeholder id for a link to a record created by this same file: the models only
 # check that an id is positive; the real id is filled in once the record exists.
@@ -372,12 +373,17 @@ def _converter(column: Column) -> Callable[[Any], Any]:
         words = _WORDS.get(column.name)
 
         def whole(raw: Any) -> Any:
+            number = None
             if raw.__class__ is str:
                 try:
-                    return int(raw)
+                    number = int(raw)
                 except ValueError:
                     pass
-            return _int_value(raw, words)
+            if number is None:
+                number = _int_value(raw, words)
+            if not -INT64 <= number < INT64:
+                raise ValueError("is too large a number")
+            return number
 
         return whole
     if ctype in (ENUM, LEVEL):

@@ -308,8 +308,9 @@ def test_xlsx_cells_keep_their_types(register, tmp_path):
 def test_future_and_timed_dates_and_non_finite_numbers_are_refused(register, tmp_path):
     far = (dt.date.today() + dt.timedelta(days=10)).isoformat()
     path = write_csv(
-        tmp_path / "e.csv", ["occurred_on", "title", "metric_value"],
-        [[far, "Future", ""], ["2026-01-01 10:30", "Timed", ""], ["2026-01-01", "NaN metric", "nan"]],
+        tmp_path / "e.csv", ["occurred_on", "title", "metric_value", "reach"],
+        [[far, "Future", ""], ["2026-01-01 10:30", "Timed", ""], ["2026-01-01", "NaN metric", "nan"],
+         ["2026-01-01", "Huge reach", "", "9" * 30]],
     )
     with pytest.raises(ValidationFailed) as exc:
         import_file(register, "events", path, actor="t")
@@ -317,6 +318,7 @@ def test_future_and_timed_dates_and_non_finite_numbers_are_refused(register, tmp
         "row 2: occurred_on: must not be later than tomorrow",
         "row 3: occurred_on: must be a date YYYY-MM-DD",
         "row 4: metric_value: must be a finite number",
+        "row 5: reach: is too large a number",
     ]
 
 
