@@ -2,18 +2,24 @@
 
 Forms pick partners, linked risks or the event a statement responds to.  Small
 kinds are loaded whole; the event list can hold a million rows, so it is always
-searched (ref or title contains the text) with a LIMIT, newest first.
+searched with a LIMIT, newest first:
+
+* text that looks like a ref (``E-01``, ``e-0123``) is a range on the unique ref
+  index: instant at any size;
+* other text is matched (contains, any case) against the ref and the label of the
+  ``window`` newest rows only, so a rare word costs a bounded scan, not a full one.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
-from db.models import Event, Partnership, Risk, Stakeholder
+from db.models import REF_PREFIX, Event, Partnership, Risk, Stakeholder
 
 _TABLES: dict[str, Any] = {
     "stakeholder": Stakeholder,
@@ -52,6 +58,13 @@ def _row(kind: str, row: Any) -> tuple[int, str, str]:
     return int(row[0]), str(row[1]), str(label)
 
 
+def ref_prefix(kind: str, text: str) -> str | None:
+    """``e-01`` -> ``E-01`` when the text is the start of a ref of this kind."""
+    candidate = text.strip().upper()
+    prefix = REF_PREFIX[kind]
+    return candidate if re.fullmatch(rf"{prefix}-\d+", candidate) else None
+
+
 def choice_rows(
     session: Session,
     *,
@@ -59,21 +72,36 @@ def choice_rows(
     text: str = "",
     limit: int | None = None,
     exclude_id: int | None = None,
+    window: int | None = None,
 ) -> list[tuple[int, str, str]]:
-    """Rows whose ref or label contains ``text`` (case-insensitive), in display order."""
+    """Rows whose ref or label contains ``text`` (case-insensitive), in display order.
+
+    ``window`` limits a text search to that many newest rows (ref searches are not
+    limited: they use the ref index).
+    """
     table = _TABLES[kind]
     stmt = select(*_columns(kind))
     needle = text.strip().lower()
-    if needle:
-        stmt = stmt.where(
-            or_(
-                func.lower(table.ref).contains(needle, autoescape=True),
-                func.lower(_label_column(kind)).contains(needle, autoescape=True),
+    starts = ref_prefix(kind, text) if needle else None
+    if starts is not None:
+        # Refs are ASCII: everything that starts with the prefix sorts below prefix + DEL.
+        stmt = stmt.where(table.ref >= starts, table.ref < starts + "\x7f")
+        order: tuple[Any, ...] = (table.ref,)
+    else:
+        order = _order(kind)
+        if needle:
+            stmt = stmt.where(
+                or_(
+                    func.lower(table.ref).contains(needle, autoescape=True),
+                    func.lower(_label_column(kind)).contains(needle, autoescape=True),
+                )
             )
-        )
+            if window is not None:
+                newest = select(table.id).order_by(*_order(kind)).limit(window)
+                stmt = stmt.where(table.id.in_(newest.scalar_subquery()))
     if exclude_id is not None:
         stmt = stmt.where(table.id != exclude_id)
-    stmt = stmt.order_by(*_order(kind))
+    stmt = stmt.order_by(*order)
     if limit is not None:
         stmt = stmt.limit(limit)
     return [_row(kind, r) for r in session.execute(stmt).all()]

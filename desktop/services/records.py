@@ -37,6 +37,8 @@ KIND_LABELS: dict[str, str] = {
 # Above this many rows a pick list is searched in the database instead of loaded whole.
 LOAD_WHOLE_MAX = 2000
 SEARCH_LIMIT = 50
+# A text search of a long list looks at this many newest rows (refs are always found).
+SEARCH_WINDOW = 20_000
 
 
 # --------------------------------------------------------------------------- form data
@@ -163,7 +165,9 @@ class RegisterLookup:
 
     def search(self, text: str = "", limit: int | None = SEARCH_LIMIT) -> list[Choice]:
         with self.register.session() as session:
-            rows = pick_lists.choice_rows(session, kind=self.kind, text=text, limit=limit)
+            rows = pick_lists.choice_rows(
+                session, kind=self.kind, text=text, limit=limit, window=SEARCH_WINDOW
+            )
         return [Choice(*r) for r in rows]
 
     def by_ids(self, ids: Iterable[int]) -> list[Choice]:
