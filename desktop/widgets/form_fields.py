@@ -43,7 +43,7 @@ from db.enums import label
 from db.models import check_url
 from db.scales import DEFAULT_BANDS, IMPACT_LABELS, LIKELIHOOD_LABELS, Bands
 from desktop.briefing.palette import BAND_COLOURS, BAND_TEXT_COLOURS
-from desktop.services.records import Choice, Lookup
+from desktop.services.records import SEARCH_WINDOW, Choice, Lookup
 
 NONE_TEXT = "(none)"
 
@@ -483,6 +483,11 @@ class RecordCombo(QComboBox):
         self.setMaxVisibleItems(15)
         what = "title" if noun in ("event", "risk") else "name"
         self.lineEdit().setPlaceholderText(f"type a ref or part of the {what}" + (" (optional)" if optional else ""))
+        if not lookup.complete:
+            self.setToolTip(
+                f"Type a ref (such as {noun[:1].upper()}-0123) to find any {noun}; "
+                f"words search the {SEARCH_WINDOW:,} newest"
+            )
         completer = QCompleter(self.model(), self)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
