@@ -252,7 +252,7 @@ class RegisterView(QWidget):
             rq.DATE: "2026-12-31",
             rq.INT: "00",
             rq.SCORE: "25",
-            rq.STANCE: "+2 Supportive",
+            rq.STANCE: "+2 Supportive",  # the longest stance label
             rq.LEVEL: "CONFIDENTIAL",
             rq.ENUM: "Partnership milestone",
             rq.TEXT: "A name of some thirty letters",
@@ -263,6 +263,8 @@ class RegisterView(QWidget):
             if col.key in ("title", "name"):
                 sample = "A title of a record that runs to some fifty letters"
             width = max(metrics.horizontalAdvance(sample), header.horizontalAdvance(col.label) + 18)
+            if col.format == rq.STANCE:
+                width += metrics.height() + 6  # the colour swatch beside the text
             self.table.setColumnWidth(i, width + 24)
 
     # ------------------------------------------------------------------ filters and sort

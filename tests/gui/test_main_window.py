@@ -295,3 +295,20 @@ def test_open_register_refuses_a_foreign_file_with_a_message(
     assert warned and "not a Stakeholder Risk Tracker register" in warned[0]
     assert filled_window.context.register is current
     assert foreign.read_bytes() == before
+
+
+def test_backup_writes_a_sound_copy_in_the_background(
+    qtbot: Any, filled_window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    from db.backup import validate_backup
+
+    target = tmp_path / "copy.db"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    filled_window.backup_action.trigger()
+    qtbot.waitUntil(target.exists, timeout=30_000)
+    wait_tasks(qtbot)
+    info = validate_backup(target)
+    assert info.counts["event"] == 3000
+    assert filled_window.context.settings.last_export_folder == str(tmp_path)
