@@ -452,8 +452,8 @@ class RiskMatrixView(QWidget):
         """Recompute both maps off the GUI thread.
 
         Counts come first (one GROUP BY per map) and are painted at once; refs,
-        titles, cell lists and movement arrows follow in a second task.  A small
-        register, or an as-of date (whose replay dominates), takes one step.
+        titles, cell lists and movement arrows follow in a second task (on a huge
+        register only when a cell is clicked).  A small register takes one step.
         """
         self._debounce.stop()
         self._dirty = False
@@ -464,7 +464,7 @@ class RiskMatrixView(QWidget):
         self.residual.set_busy(True)
         self.status_label.setText("Computing\u2026")
         small = self._data is not None and self._data.inherent.total <= SMALL_REGISTER
-        self._start(self._generation, filters, as_of, since, bands, with_points=small or as_of is not None)
+        self._start(self._generation, filters, as_of, since, bands, with_points=small)
 
     def _start(
         self, generation: int, filters: Any, as_of: dt.date | None, since: dt.date | None,
