@@ -113,3 +113,18 @@ def test_edit_links_and_undo(qtbot, context, seed) -> None:
     assert record_values(reg, "risk", seed.risk) == before
     context.undo_stack.redo()
     assert record_values(reg, "risk", seed.risk) == after
+
+
+def test_delete_risks_and_undo_restores_their_event_links(qtbot, context, seed) -> None:
+    from desktop import undo
+    from desktop.services import records
+
+    reg = context.register
+    other, _ = records.create_record(reg, "risk", {"title": "Staff departures", "category": "people"}, actor="a")
+    before = register_state(reg)
+    undo.push(context, undo.DeleteRecordsCommand(context, "risk", [seed.risk, other]))
+    assert record_values(reg, "event", seed.event)["risks"] == []
+    assert context.undo_stack.undoText() == "Delete 2 risks"
+    context.undo_stack.undo()
+    assert register_state(reg) == before
+    assert record_values(reg, "event", seed.event)["risks"] == ["R-001"]

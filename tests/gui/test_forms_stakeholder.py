@@ -179,3 +179,16 @@ def test_open_form_runs_modally_and_returns_the_new_id(qtbot, context, seed) -> 
     assert new_id is not None
     values = record_values(context.register, "event", new_id)
     assert (values["title"], values["stakeholder"]) == ("Researchers respond", "S-002")
+
+
+def test_delete_a_stakeholder_and_undo_restores_every_pointer(qtbot, context, seed) -> None:
+    reg = context.register
+    before = register_state(reg)
+    undo.push(context, undo.DeleteRecordsCommand(context, "stakeholder", [seed.critic]))
+    assert "S-002" not in register_state(reg)
+    assert record_values(reg, "event", seed.event)["stakeholder"] is None
+    assert record_values(reg, "risk", seed.risk)["stakeholders"] == []
+    context.undo_stack.undo()
+    assert register_state(reg) == before
+    context.undo_stack.redo()
+    assert "S-002" not in register_state(reg)
