@@ -7,6 +7,7 @@ chunks so that no statement exceeds a backend's parameter limit.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
@@ -16,6 +17,7 @@ from db.models import AuditEntry
 from db.repository import LinkSpec, spec
 
 CHUNK = 900  # keys per IN (...) list: below SQLite's historic 999-parameter limit
+_UNSET = object()
 
 
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
@@ -97,26 +99,22 @@ def insert_rows(session: Session, *, kind: str, rows: Sequence[dict[str, Any]]) 
         connection.execute(insert(table), list(rows))
         return
     processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in order]
-    plan = list(zip(order, processors, strict=True))
-    memo: dict[int, tuple[Any, Any]] = {}
-
-    def processed(index: int, process: Any, value: Any) -> Any:
-        if value is None:
-            return None
-        last = memo.get(index)
-        if last is not None and last[0] is value:
-            return last[1]
-        out = process(value)
-        memo[index] = (value, out)
-        return out
-
-    params = [
-        tuple(
-            row[name] if process is None else processed(i, process, row[name])
-            for i, (name, process) in enumerate(plan)
-        )
-        for row in rows
-    ]
+    take = itemgetter(*order)
+    converted = [(i, process) for i, process in enumerate(processors) if process is not None]
+    params: list[Any] = [take(row) for row in rows]
+    if converted:
+        last_in: list[Any] = [_UNSET] * len(order)
+        last_out: list[Any] = [None] * len(order)
+        for n, values in enumerate(params):
+            values = list(values)
+            for i, process in converted:
+                value = values[i]
+                if value is None:
+                    continue
+                if value is not last_in[i]:
+                    last_in[i], last_out[i] = value, process(value)
+                values[i] = last_out[i]
+            params[n] = tuple(values)
     connection.exec_driver_sql(compiled.string, params)
 
 
