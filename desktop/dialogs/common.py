@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -239,9 +239,11 @@ class RecordDialog(QDialog):
         form.addRow(caption, container)
         row = Row(names[0], label.replace("&", ""), container, error, names)
         self._rows[row.key] = row
-        for name in names:
+        focus_list = list(focus) if focus is not None else [editor.focusProxy() or editor]
+        for index, name in enumerate(names):
             self._row_of[name] = row
-            self._editors[name] = editor
+            # The widget a message about this field sends the cursor to.
+            self._editors[name] = focus_list[index] if len(focus_list) == len(names) else focus_list[0]
             self._labels[name] = (captions or {}).get(name, row.label)
             getter = (getters or {}).get(name) or editor.value
             setter = (setters or {}).get(name) or editor.set_value
@@ -249,7 +251,7 @@ class RecordDialog(QDialog):
             self._setters[name] = setter
         for signal in signals if signals is not None else [editor.edited]:
             signal.connect(lambda row=row: self._edited(row))
-        self._focus_chain.extend(list(focus) if focus is not None else [editor.focusProxy() or editor])
+        self._focus_chain.extend(focus_list)
         return row
 
     def _set_tab_order(self) -> None:
@@ -487,6 +489,16 @@ class RecordDialog(QDialog):
 
     def focus_first_field(self) -> None:
         self._editors[self.first_field].setFocus(Qt.FocusReason.TabFocusReason)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Return saves like the default button would, and on an invalid form it shows
+        # every message instead of doing nothing.
+        plain = event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
+        if plain and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+            self.submit(False)
+            return
+        super().keyPressEvent(event)
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)

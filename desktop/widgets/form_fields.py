@@ -602,16 +602,24 @@ class LinkPicker(QWidget):
         self._timer.timeout.connect(self._populate)
         self.filter.textChanged.connect(lambda _t: self._timer.start())
         self.filter.installEventFilter(self)
+        self.list.installEventFilter(self)
         self.list.itemChanged.connect(self._item_changed)
         self._populate()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.filter and event.type() == QEvent.Type.KeyPress:
+        if event.type() == QEvent.Type.KeyPress:
             key = event.key()  # type: ignore[attr-defined]
-            if key == Qt.Key.Key_Down and self.list.count():
+            if watched is self.filter and key == Qt.Key.Key_Down and self.list.count():
                 self.list.setFocus()
                 if self.list.currentRow() < 0:
                     self.list.setCurrentRow(0)
+                return True
+            if watched is self.list and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                # Return ticks the row (like Space) rather than saving the form.
+                item = self.list.currentItem()
+                if item is not None and item.flags() & Qt.ItemFlag.ItemIsUserCheckable:
+                    checked = item.checkState() == Qt.CheckState.Checked
+                    item.setCheckState(Qt.CheckState.Unchecked if checked else Qt.CheckState.Checked)
                 return True
         return super().eventFilter(watched, event)
 

@@ -195,3 +195,20 @@ def test_delete_an_event_and_undo(qtbot, context, seed) -> None:
     assert "E-0001" not in register_state(context.register)
     context.undo_stack.undo()
     assert register_state(context.register) == before
+
+
+def test_return_saves_shows_errors_when_invalid_and_ticks_in_link_lists(qtbot, context, seed) -> None:
+    dialog = show(qtbot, make_form(context, "event"))
+    qtbot.keyClick(dialog.title_edit, Qt.Key.Key_Return)  # nothing typed yet
+    assert dialog.isVisible()
+    assert dialog.error_text("title") == "Title is required"
+    qtbot.keyClicks(dialog.title_edit, "Letter published")
+    picker = dialog.risks_picker
+    picker.filter.setFocus()
+    qtbot.keyClick(picker.filter, Qt.Key.Key_Down)
+    qtbot.keyClick(picker.list, Qt.Key.Key_Return)  # ticks, does not save
+    assert dialog.isVisible()
+    assert picker.value() == [seed.risk]
+    qtbot.keyClick(dialog.title_edit, Qt.Key.Key_Return)
+    assert not dialog.isVisible()
+    assert record_values(context.register, "event", dialog.saver.last_id)["risks"] == ["R-001"]
