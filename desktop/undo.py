@@ -43,10 +43,10 @@ def show_error(title: str, text: str) -> None:
     QMessageBox.warning(_parent(), title, text)
 
 
-def confirm_overwrite(title: str, text: str) -> bool:
+def confirm_overwrite(title: str, text: str, action: str = "Overwrite their change") -> bool:
     """Ask whether to go ahead over another user's later change."""
     box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=_parent())
-    go = box.addButton("Overwrite their change", QMessageBox.ButtonRole.DestructiveRole)
+    go = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.exec()
@@ -185,7 +185,7 @@ class CreateRecordCommand(RecordCommand):
                 f"{self.ref} was changed by {who}{when} after you created it.\n\n"
                 f"Undoing the creation deletes it, with their change." + _CANCEL_NOTE
             )
-            if not confirm_overwrite(f"Delete {self.ref}?", text):
+            if not confirm_overwrite(f"Delete {self.ref}?", text, "Delete it anyway"):
                 raise Cancelled(f"undo cancelled: {self.ref} was changed by {who}")
         self._snapshots = records.delete_records(self._register, self.kind, [self.record_id], actor=self._actor)
 

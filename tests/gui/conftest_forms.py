@@ -43,7 +43,7 @@ def prompts(monkeypatch: pytest.MonkeyPatch) -> Prompts:
     def show_error(title: str, text: str) -> None:
         recorded.errors.append((title, text))
 
-    def confirm(title: str, text: str) -> bool:
+    def confirm(title: str, text: str, action: str = "") -> bool:
         recorded.confirms.append((title, text))
         return recorded.confirm_answer
 

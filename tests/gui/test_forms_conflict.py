@@ -101,3 +101,31 @@ def test_record_deleted_by_someone_else_while_editing(qtbot, context, seed, othe
     assert "no longer exists" in dialog.general_error.text()
     assert dialog.general_error.isVisible()
     assert context.undo_stack.count() == 0
+
+
+def test_the_conflict_question_says_who_and_when_and_maps_the_buttons(qtbot) -> None:
+    import datetime as dt
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from db.errors import ConflictError
+    from desktop.dialogs import conflict
+
+    error = ConflictError("risk", "R-003", "bob", dt.datetime(2026, 11, 29, 10, 50, tzinfo=dt.UTC))
+    box, buttons = conflict.conflict_box(None, error)
+    assert box.text() == "R-003 was changed by bob on 2026-11-29 at 10:50 UTC, after you opened this form."
+    assert set(buttons) == {"reload", "overwrite", "cancel"}
+    assert box.defaultButton() is buttons["cancel"]  # the safe answer
+    box.deleteLater()
+
+    for label, expected in (("Overwrite", "overwrite"), ("Reload", "reload"), (None, "cancel")):
+        def answer(label=label) -> None:
+            modal = QApplication.activeModalWidget()
+            if label is None:
+                modal.reject()  # Esc / window close
+                return
+            next(b for b in modal.buttons() if b.text() == label).click()
+
+        QTimer.singleShot(50, answer)
+        assert conflict.ask_conflict_choice(None, error) == expected
