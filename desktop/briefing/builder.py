@@ -247,10 +247,10 @@ def build_pack(
 
 
 def describe_result(result: BriefingResult, shown_path: str) -> str:
-    n = result.excluded_total
+    """The CLI's one line, exactly as the command-line contract words it."""
     return (
-        f"wrote {shown_path}: {result.page_count} page{'s' if result.page_count != 1 else ''}, "
-        f"banner {result.banner_level}, {n} record{'s' if n != 1 else ''} excluded"
+        f"wrote {shown_path}: {result.page_count} pages, banner {result.banner_level}, "
+        f"{result.excluded_total} records excluded"
     )
 
 

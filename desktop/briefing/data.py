@@ -334,7 +334,7 @@ def load_pack_data(
     """Load and analyse everything the pack shows, under ``params.ceiling``."""
     p = params if params.date_from and params.date_to and params.today else params.resolved()
     assert p.date_from is not None and p.date_to is not None and p.today is not None
-    bands = _bands(session)
+    bands = p.bands or _bands(session)
     levels = levels_up_to(p.ceiling)
     scope, scope_refs = resolve_scope(session, p)
     start, end = p.date_from, p.date_to

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from db.classification import Classification, parse_level
+from db.scales import Bands
 
 # Optional sections, in the order they appear.  Cover and contents are always on
 # unless excluded by name.
@@ -86,6 +87,7 @@ class BriefingParameters:
     invariant: bool = False
     today: dt.date | None = None
     prepared_by: str | None = None
+    bands: Bands | None = None  # the user's matrix bands; None: the register's, else the defaults
 
     def resolved(self) -> BriefingParameters:
         """A copy with the defaults filled in: dates, ceiling parsed, sections checked."""
@@ -115,6 +117,7 @@ class BriefingParameters:
             invariant=self.invariant,
             today=today,
             prepared_by=self.prepared_by,
+            bands=self.bands,
         )
 
     def to_json(self) -> str:
@@ -131,5 +134,6 @@ class BriefingParameters:
             "paper": self.paper,
             "marking_prefix": self.marking_prefix,
             "invariant": self.invariant,
+            "bands": self.bands.to_text() if self.bands else None,
         }
         return json.dumps(data, sort_keys=True, ensure_ascii=False)

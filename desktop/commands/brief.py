@@ -16,10 +16,20 @@ DEFAULT_CEILING_KEYS = ("default_ceiling", "ceiling")
 MARKING_PREFIX_KEYS = ("marking_prefix",)
 
 
-def _actor() -> str:
-    name = os.environ.get("RISK_TRACKER_USER", "").strip()
-    if name:
-        return name
+def _user_settings() -> object | None:
+    """The desktop app's settings (display name, default ceiling, marking prefix, bands)."""
+    try:
+        from desktop.settings import Settings
+
+        return Settings()
+    except Exception:  # pragma: no cover - Qt unavailable: fall back to the defaults
+        return None
+
+
+def _actor(settings: object | None) -> str:
+    name = os.environ.get("RISK_TRACKER_USER", "").strip() or str(getattr(settings, "display_name", "") or "")
+    if name.strip():
+        return name.strip()
     try:
         return getpass.getuser()
     except Exception:  # pragma: no cover - no user database on the machine
@@ -47,11 +57,19 @@ def run_brief(args: argparse.Namespace) -> int:
         sections = parse_sections(args.sections, args.exclude_sections)
     except ValueError as exc:
         raise RegisterError(f"--sections: {exc}") from None
+    settings = _user_settings()
     register = open_register(getattr(args, "db", None))
     try:
         with register.session() as session:
-            ceiling_text = args.ceiling or _setting(session, DEFAULT_CEILING_KEYS) or DEFAULT_LEVEL.value
-            prefix = args.marking_prefix if args.marking_prefix is not None else _setting(session, MARKING_PREFIX_KEYS)
+            ceiling_text = (
+                args.ceiling
+                or _setting(session, DEFAULT_CEILING_KEYS)
+                or str(getattr(settings, "default_ceiling", "") or "")
+                or DEFAULT_LEVEL.value
+            )
+            prefix = args.marking_prefix if args.marking_prefix is not None else (
+                _setting(session, MARKING_PREFIX_KEYS) or str(getattr(settings, "marking_prefix", "") or "")
+            )
         try:
             ceiling = parse_level(ceiling_text)
         except ValueError as exc:
@@ -68,12 +86,13 @@ def run_brief(args: argparse.Namespace) -> int:
             paper=args.paper,
             marking_prefix=prefix or "",
             invariant=bool(args.invariant),
+            bands=getattr(settings, "bands", None),
         )
         try:
             params = params.resolved()
         except ValueError as exc:
             raise RegisterError(str(exc)) from None
-        result = build_pack(register, params, out, actor=_actor())
+        result = build_pack(register, params, out, actor=_actor(settings))
     finally:
         register.dispose()
     print(describe_result(result, str(args.out)))

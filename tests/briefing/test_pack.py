@@ -178,7 +178,7 @@ def test_cli_end_to_end(small_register, db_path, tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().startswith(f"wrote {out}: ")
-    assert proc.stdout.strip().endswith("pages, banner UNCLASSIFIED, 1 record excluded")
+    assert proc.stdout.strip().endswith("pages, banner UNCLASSIFIED, 1 records excluded")
     assert "Weekly <b>brief</b> & notes" in page_texts(out)[0]
 
 
@@ -196,3 +196,20 @@ def test_cli_user_errors_exit_1(small_register, db_path, tmp_path, extra, messag
     assert proc.returncode == 1
     assert message in proc.stderr and "Traceback" not in proc.stderr
     assert not out.exists()
+
+
+def test_cli_defaults_come_from_the_user_settings(small_register, db_path, tmp_path):
+    from desktop.settings import DEFAULT_CEILING, MARKING_PREFIX, Settings
+
+    settings = Settings()
+    settings.set(DEFAULT_CEILING, "RESTRICTED")
+    settings.set(MARKING_PREFIX, "NATO")
+    settings.sync()
+    out = tmp_path / "defaults.pdf"
+    proc = subprocess.run(
+        [sys.executable, "-m", "desktop", "brief", "--db", str(db_path), "--out", str(out)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "banner RESTRICTED, 0 records excluded" in proc.stdout
+    assert all(t.count("NATO RESTRICTED") >= 2 for t in page_texts(out))
