@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import getpass
 import sys
+from pathlib import Path
 from typing import Any
+
+from db.errors import RegisterError
+from db.importexport.reader import file_format
 
 
 def _actor() -> str:
@@ -26,6 +30,10 @@ def run_import(args: Any) -> int:
     from db.importexport.columns import normalise_kind
 
     kind = normalise_kind(args.kind)
+    source = Path(args.file)
+    file_format(source)  # refuse a wrong file before touching the register
+    if not source.is_file():
+        raise RegisterError(f"{source}: no such file")
     register = open_register(args.db)
     try:
         result = import_file(
@@ -49,6 +57,7 @@ def run_export(args: Any) -> int:
     from db.importexport.columns import count_noun, normalise_kind
 
     kind = normalise_kind(args.kind)
+    file_format(Path(args.out))  # refuse a wrong extension before touching the register
     register = open_register(args.db)
     try:
         count = export_file(register, kind, args.out)
