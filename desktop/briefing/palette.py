@@ -18,7 +18,7 @@ BAND_TEXT_COLOURS: dict[str, str] = {
 
 # Classification banners: band fill and text colour per level.
 BANNER_COLOURS: dict[str, str] = {
-    "PUBLIC": "#3b7d3b",
+    "PUBLIC": "#455a64",
     "UNCLASSIFIED": "#2e7d32",
     "RESTRICTED": "#1f5fa8",
     "CONFIDENTIAL": "#c2185b",

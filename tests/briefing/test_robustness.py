@@ -68,3 +68,21 @@ def test_section_names():
     assert "cover" not in parse_sections(None, "matrix,cover")
     with pytest.raises(ValueError, match="bogus"):
         parse_sections("bogus", None)
+
+
+def test_no_network_and_no_markup_fetch(register, tmp_path, monkeypatch):
+    import socket
+
+    from reportlab import rl_config
+
+    def refuse(*_a, **_k):
+        raise AssertionError("the pack tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    hostile = '<img src="http://127.0.0.1:9/x.png"/> <link href="http://example.com">x</link>'
+    risk(register, hostile)
+    event(register, hostile, summary=hostile)
+    out = tmp_path / "net.pdf"
+    build_pack(register, BriefingParameters(title=hostile), out, actor="x")
+    assert rl_config.trustedHosts == [] and rl_config.trustedSchemes == []
+    assert '<img src="http://127.0.0.1:9/x.png"/>' in "".join(page_texts(out))
