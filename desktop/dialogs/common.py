@@ -244,7 +244,9 @@ class RecordDialog(QDialog):
             self._row_of[name] = row
             # The widget a message about this field sends the cursor to.
             self._editors[name] = focus_list[index] if len(focus_list) == len(names) else focus_list[0]
-            self._labels[name] = (captions or {}).get(name, row.label)
+            if not self._editors[name].accessibleName():
+                self._editors[name].setAccessibleName(self._labels_for(name, row.label, captions))
+            self._labels[name] = self._labels_for(name, row.label, captions)
             getter = (getters or {}).get(name) or editor.value
             setter = (setters or {}).get(name) or editor.set_value
             self._getters[name] = getter
@@ -253,6 +255,10 @@ class RecordDialog(QDialog):
             signal.connect(lambda row=row: self._edited(row))
         self._focus_chain.extend(focus_list)
         return row
+
+    @staticmethod
+    def _labels_for(name: str, label: str, captions: dict[str, str] | None) -> str:
+        return (captions or {}).get(name, label)
 
     def _set_tab_order(self) -> None:
         chain = [w for w in self._focus_chain if w.focusPolicy() != Qt.FocusPolicy.NoFocus]
