@@ -38,6 +38,14 @@ def test_every_kind_round_trips(register, tmp_path, ext):
             assert without_bookkeeping(a) == without_bookkeeping(b)
             # ids match too, since the seed made no gaps
             assert [r["id"] for r in a] == [r["id"] for r in b]
+        # each import entry of the audit says what repository.values() says of the record
+        with second.session() as s:
+            entries = audit.history(s)
+        assert {e.action for e in entries} == {"import"}
+        for entry in entries:
+            values = all_values(second, entry.entity_kind)[entry.entity_ref]
+            expected = {k: [None, v] for k, v in values.items() if v not in (None, [], "")}
+            assert audit.parse_changes(entry) == expected
     finally:
         second.dispose()
 
