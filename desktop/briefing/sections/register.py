@@ -12,7 +12,6 @@ from desktop.briefing.escape import esc
 from desktop.briefing.sections.common import (
     LongTable,
     SectionContext,
-    cell,
     fmt_short_date,
     mark,
     para,
@@ -20,8 +19,8 @@ from desktop.briefing.sections.common import (
 )
 from desktop.briefing.styles import hex_colour
 
-TREND = {"up": "▲ up", "down": "▼ down", "same": "= same", "new": "new", "": "—"}
-FRACTIONS = (0.085, 0.215, 0.10, 0.07, 0.07, 0.07, 0.06, 0.24, 0.09)
+TREND = {"up": "▲", "down": "▼", "same": "=", "new": "new", "": "—"}
+FRACTIONS = (0.085, 0.25, 0.075, 0.075, 0.075, 0.065, 0.285, 0.09)
 
 
 def build(ctx: SectionContext) -> list[Flowable]:
@@ -31,8 +30,10 @@ def build(ctx: SectionContext) -> list[Flowable]:
     muted = palette.MUTED
     rows: list[list[Any]] = []
     for r in risks:
+        owner = f"{esc(r.owner)} · " if r.owner else ""
         title = para(
-            f"{esc(r.title)}<br/><font size=\"6.5\" color=\"{muted}\">{esc(label(r.category))}</font>", s.cell
+            f"{esc(r.title)}<br/><font size=\"6.5\" color=\"{muted}\">{owner}{esc(label(r.category))}</font>",
+            s.cell,
         )
         treatment = f"<b>{esc(label(r.treatment))}</b>"
         if r.mitigation:
@@ -40,7 +41,6 @@ def build(ctx: SectionContext) -> list[Flowable]:
         rows.append([
             f"{mark(r.level)} {r.ref}",
             title,
-            cell(r.owner or "—", s.cell, widths[2]),
             f"{r.likelihood}×{r.impact}={r.score}",
             f"{r.residual_likelihood}×{r.residual_impact}={r.residual_score}",
             label(r.residual_band),
@@ -56,15 +56,16 @@ def build(ctx: SectionContext) -> list[Flowable]:
     def row_styles(index: int, row: int) -> list[tuple[Any, ...]]:
         r = risks[index]
         cmds: list[tuple[Any, ...]] = [
-            ("BACKGROUND", (5, row), (5, row), band_bg[r.residual_band]),
-            ("TEXTCOLOR", (5, row), (5, row), band_ink[r.residual_band]),
+            ("ALIGN", (5, row), (5, row), "CENTER"),
+            ("BACKGROUND", (4, row), (4, row), band_bg[r.residual_band]),
+            ("TEXTCOLOR", (4, row), (4, row), band_ink[r.residual_band]),
         ]
         if r.overdue:
-            cmds += [("BACKGROUND", (8, row), (8, row), overdue_bg),
-                     ("TEXTCOLOR", (8, row), (8, row), overdue_ink)]
+            cmds += [("BACKGROUND", (7, row), (7, row), overdue_bg),
+                     ("TEXTCOLOR", (7, row), (7, row), overdue_ink)]
         return cmds
 
-    header = ["Risk", "Title", "Owner", "Inh. L×I", "Res. L×I", "Band", "Trend",
+    header = ["Risk", "Title, owner and category", "Inh. L×I", "Res. L×I", "Band", "Trend",
               "Treatment and mitigation", "Review due"]
     since = (
         f"Trend compares the residual score with the previous pack ({d.last_pack_at.date().isoformat()})."
@@ -75,7 +76,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
         para(
             f"{len(risks)} open or monitored risk{'s' if len(risks) != 1 else ''}, highest residual score first. "
             "Each score is likelihood (L) × impact (I); inherent (Inh.) is before mitigation, residual (Res.) after; the "
-            f"band is the residual one. {since} Overdue review dates are highlighted.",
+            f"band is the residual one. {since} (▲ up, ▼ down, = unchanged.) Overdue review dates are highlighted.",
             s.body,
         ),
     ]
