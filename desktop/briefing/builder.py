@@ -68,7 +68,7 @@ def preview_classification(register: Register, params: BriefingParameters) -> tu
     """The banner level and exclusion counts a pack with ``params`` would have (no layout)."""
     p = params.resolved()
     with register.session() as session:
-        data = load_pack_data(session, p, generated_at=generation_time(p))
+        data = load_pack_data(session, p, generated_at=generation_time(p), analysis=False)
     return data.banner_level().value, dict(data.excluded_counts)
 
 
@@ -101,6 +101,7 @@ class BriefingPackBuilder:
         self.pack_id = self._pack_id()
         self.banner_level: Classification = data.banner_level()
         self.page_count = 0
+        self._fraction = 0.0
 
     def _pack_id(self) -> str:
         seed = "|".join([self.digest, self.params.to_json(), self.generated_at.isoformat()])
@@ -111,7 +112,9 @@ class BriefingPackBuilder:
         if self.cancel is not None and self.cancel():
             raise Cancelled("the briefing pack was cancelled")
         if self.progress is not None:
-            self.progress(max(0.0, min(1.0, fraction)), message)
+            # Never backwards: a new layout pass starts its page count again.
+            self._fraction = max(self._fraction, min(1.0, fraction))
+            self.progress(self._fraction, message)
 
     def render(self) -> bytes:
         register_fonts()

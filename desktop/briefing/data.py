@@ -329,7 +329,11 @@ def _replay(
 
 
 def load_pack_data(
-    session: Session, params: BriefingParameters, *, generated_at: dt.datetime | None = None
+    session: Session,
+    params: BriefingParameters,
+    *,
+    generated_at: dt.datetime | None = None,
+    analysis: bool = True,
 ) -> PackData:
     """Load and analyse everything the pack shows, under ``params.ceiling``."""
     p = params if params.date_from and params.date_to and params.today else params.resolved()
@@ -489,10 +493,20 @@ def load_pack_data(
     # Figures, "review suggested" and "what changed" come from desktop.services, so
     # the pack states exactly what the dashboard and the matrix view show.
     filters = RecordFilter(ceiling=str(p.ceiling), partnership_ids=scope.partnership_ids)
-    now_fig, prev_fig = summary_service.compare_periods(session, start=start, end=end, filters=filters, bands=bands)
-    changes = changes_service.changes_between(session, start=since, end=end, filters=filters, bands=bands)
-    flagged = pressure_service.review_suggested(session, today=end, filters=filters, bands=bands)
-    flags = [ReviewFlag(risk_by_id[f.risk_id], list(f.reasons)) for f in flagged if f.risk_id in risk_by_id]
+    # ``analysis=False`` (the dialog's live preview) keeps only what decides the
+    # marking: the records and what the "what changed" section would show.
+    if "changes" in p.sections or analysis:
+        changes = changes_service.changes_between(session, start=since, end=end, filters=filters, bands=bands)
+    else:
+        changes = changes_service.Changes(start=since, end=end)
+    flags: list[ReviewFlag] = []
+    now_fig = prev_fig = None
+    if analysis:
+        now_fig, prev_fig = summary_service.compare_periods(
+            session, start=start, end=end, filters=filters, bands=bands
+        )
+        flagged = pressure_service.review_suggested(session, today=end, filters=filters, bands=bands)
+        flags = [ReviewFlag(risk_by_id[f.risk_id], list(f.reasons)) for f in flagged if f.risk_id in risk_by_id]
 
     by_ref = {s.ref: s for s in stakeholders}
     for change in sorted(changes.stance_changes, key=lambda c: c.on):
@@ -504,7 +518,7 @@ def load_pack_data(
             who.stance_before = None
 
     # Trend of each risk's residual score since the previous pack (audit replay).
-    if last_pack_at is not None:
+    if analysis and last_pack_at is not None:
         entries = q.audit_since(session, kinds=("risk",), since=last_pack_at)
         risk_fields = ("likelihood", "impact", "residual_likelihood", "residual_impact")
         risk_now = {
@@ -546,8 +560,8 @@ def load_pack_data(
         named_stakeholders=named,
         answered=answered,
         excluded_counts=excluded,
-        figures=_figures(now_fig),
-        previous_figures=_figures(prev_fig),
+        figures=_figures(now_fig) if now_fig else Figures(),
+        previous_figures=_figures(prev_fig) if prev_fig else Figures(),
         review_flags=flags,
         changes=changes,
         scope_refs=scope_refs,

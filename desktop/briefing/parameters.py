@@ -96,6 +96,8 @@ class BriefingParameters:
         date_from = self.date_from or (date_to - dt.timedelta(days=DEFAULT_PERIOD_DAYS))
         if date_from > date_to:
             raise ValueError(f"the period starts ({date_from}) after it ends ({date_to})")
+        if self.since is not None and self.since > date_to:
+            raise ValueError(f"'since' ({self.since}) is after the end of the period ({date_to})")
         paper = (self.paper or "a4").lower()
         if paper not in PAPERS:
             raise ValueError(f"paper must be one of {', '.join(PAPERS)}")

@@ -159,6 +159,7 @@ def test_progress_reports_fractions(small_register, tmp_path):
     fractions = [f for f, _ in seen]
     assert fractions[0] == 0.0 and fractions[-1] == 1.0
     assert all(0.0 <= f <= 1.0 for f in fractions)
+    assert fractions == sorted(fractions)  # a progress bar never goes backwards
 
 
 def test_sections_can_be_switched_off(small_register, tmp_path):
