@@ -247,7 +247,6 @@ class _Targets:
         self.kind = kind
         self.by_ref: dict[str, int] = {}
         self.by_name: dict[str, list[tuple[int, str]]] = {}
-        self.ref_of: dict[int, str] = {}
         self.in_file: set[str] = set()  # refs of records this file creates (events only)
         self._cache: dict[str, tuple[int, str] | ValueError] = {}
 
@@ -265,9 +264,6 @@ class _Targets:
                 key = title.strip().casefold()
                 if key in names:
                     self.by_name.setdefault(key, []).append((record_id, ref))
-        self.ref_of.update({record_id: ref for ref, record_id in self.by_ref.items()})
-        for matches in self.by_name.values():
-            self.ref_of.update({record_id: ref for record_id, ref in matches})
 
     def resolve(self, token: str) -> tuple[int, str]:
         """(id, ref) of the record ``token`` names; ``_PENDING_ID`` for one made by this file."""
