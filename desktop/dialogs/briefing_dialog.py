@@ -1,0 +1,1066 @@
+"""The "New briefing pack" dialog: what goes in, what it will be marked, build it in the background.
+
+The dialog collects the request (``BriefingParameters`` and where to save the
+PDF), shows *before* anything is built the banner the pack will carry and how
+many records the ceiling leaves out (``preview_classification`` on a worker,
+re-run shortly after the ceiling, the partnerships or the period change), and
+builds the pack off the GUI thread with a progress bar and Cancel.  The pack
+builder writes the file atomically and records the pack; a cancelled build
+leaves neither.
+
+Where packs are saved is remembered on this machine (the register keeps only
+the file name): ``remember_pack`` / ``find_pack_file`` below, used by the
+Briefings list too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDate, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from db.classification import LEVELS, Classification, banner_text, parse_level, portion_mark, rank
+from db.engine import Register
+from db.queries import briefings as bq
+from desktop import settings as keys
+from desktop.briefing.builder import BriefingResult, build_pack, preview_classification
+from desktop.briefing.palette import BANNER_TEXT_COLOURS, banner_colour
+from desktop.briefing.parameters import DEFAULT_TITLE, SECTION_TITLES, SECTIONS, BriefingParameters
+from desktop.context import AppContext
+from desktop.tasks import TaskHandle, run_task, wait_for
+
+PREVIEW_DELAY_MS = 250  # classification preview: wait for the user to stop clicking
+PERIODS: tuple[tuple[str, str], ...] = (
+    ("7d", "Last 7 days"),
+    ("30d", "Last 30 days"),
+    ("qtd", "Quarter to date"),
+    ("custom", "Custom dates"),
+)
+DEFAULT_PERIOD = "30d"
+BODY_SECTIONS = tuple(s for s in SECTIONS if s not in ("cover", "contents"))
+KIND_WORDS = {
+    "stakeholder": ("stakeholder", "stakeholders"),
+    "partnership": ("partnership", "partnerships"),
+    "risk": ("risk", "risks"),
+    "event": ("event", "events"),
+}
+MAX_REMEMBERED = 500  # pack locations kept in the settings
+
+
+# --------------------------------------------------------------------------- periods and names
+
+
+def period_dates(key: str, today: dt.date) -> tuple[dt.date, dt.date]:
+    """First and last day (inclusive) of a preset period ending ``today``."""
+    if key == "qtd":
+        first_month = 3 * ((today.month - 1) // 3) + 1
+        return dt.date(today.year, first_month, 1), today
+    days = {"7d": 7, "30d": 30}.get(key, 30)
+    return today - dt.timedelta(days=days - 1), today
+
+
+def default_since(date_from: dt.date, date_to: dt.date, latest_pack: dt.date | None) -> dt.date:
+    """What "what changed" counts from by default: the previous pack's date, else the period start."""
+    if latest_pack is not None and latest_pack <= date_to:
+        return latest_pack
+    return date_from
+
+
+def qdate(day: dt.date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def pydate(day: QDate) -> dt.date:
+    return dt.date(day.year(), day.month(), day.day())
+
+
+def slug(text: str) -> str:
+    """A file-name-safe form of a pack title (letters of any script kept)."""
+    words = re.sub(r"[^\w]+", "-", text.strip().lower(), flags=re.UNICODE).strip("-_")
+    return words[:60].strip("-_") or "briefing-pack"
+
+
+def unique_path(path: Path) -> Path:
+    """``path``, or ``name-2.pdf``, ``name-3.pdf``... whichever does not exist yet."""
+    if not path.exists():
+        return path
+    for n in range(2, 1000):
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        if not candidate.exists():
+            return candidate
+    return path
+
+
+def describe_exclusions(counts: dict[str, int]) -> str:
+    """"4 stakeholders, 3 partnerships and 9 events" (kinds with none left out are not named)."""
+    parts = []
+    for kind, (one, many) in KIND_WORDS.items():
+        n = int(counts.get(kind, 0))
+        if n:
+            parts.append(f"{n} {one if n == 1 else many}")
+    if not parts:
+        return ""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+# --------------------------------------------------------------------------- where packs live
+
+
+def packs_folder(settings: Any) -> Path:
+    """The folder new packs are proposed in: the last one used, else Documents/Briefings."""
+    last = settings.get(keys.LAST_BRIEFING_FOLDER) if settings is not None else ""
+    if last and Path(last).is_dir():
+        return Path(last)
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(documents or Path.home()) / "Briefings"
+
+
+def pack_locations(settings: Any) -> dict[str, str]:
+    raw = settings.get(keys.BRIEFING_LOCATIONS) if settings is not None else ""
+    try:
+        data = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def remember_pack(settings: Any, sha256: str, path: str | os.PathLike[str]) -> None:
+    """Note where the pack with this checksum was saved (the register keeps only its name)."""
+    if settings is None:
+        return
+    locations = pack_locations(settings)
+    locations.pop(sha256, None)
+    locations[sha256] = str(Path(path).resolve())
+    while len(locations) > MAX_REMEMBERED:
+        locations.pop(next(iter(locations)))
+    settings.set(keys.BRIEFING_LOCATIONS, json.dumps(locations, ensure_ascii=False))
+    settings.set(keys.LAST_BRIEFING_FOLDER, str(Path(path).resolve().parent))
+
+
+@dataclass(frozen=True)
+class PackFile:
+    """Where a recorded pack's file is, or where it was looked for."""
+
+    path: Path | None
+    searched: tuple[Path, ...] = ()
+    remembered: Path | None = None  # where it was saved, if this machine knows
+
+    @property
+    def found(self) -> bool:
+        return self.path is not None
+
+
+def find_pack_file(settings: Any, sha256: str, file_name: str) -> PackFile:
+    """The file of a recorded pack: where it was saved, else its name in the packs folders."""
+    searched: list[Path] = []
+    remembered_text = pack_locations(settings).get(sha256)
+    remembered = Path(remembered_text) if remembered_text else None
+    if remembered is not None:
+        searched.append(remembered)
+        if remembered.is_file():
+            return PackFile(remembered, tuple(searched), remembered)
+    folders = [packs_folder(settings)]
+    if settings is not None and settings.last_export_folder:
+        folders.append(Path(settings.last_export_folder))
+    for folder in folders:
+        candidate = folder / file_name
+        if candidate in searched:
+            continue
+        searched.append(candidate)
+        if candidate.is_file():
+            return PackFile(candidate, tuple(searched), remembered)
+    return PackFile(None, tuple(searched), remembered)
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def parameters_from_json(text: str) -> BriefingParameters:
+    """The parameters a briefing record stores (``BriefingParameters.to_json``), read back."""
+    data = json.loads(text or "{}")
+    if not isinstance(data, dict):
+        raise ValueError("the stored parameters are not an object")
+
+    def day(name: str) -> dt.date | None:
+        value = data.get(name)
+        return dt.date.fromisoformat(value) if value else None
+
+    sections = data.get("sections")
+    return BriefingParameters(
+        title=str(data.get("title") or DEFAULT_TITLE),
+        audience=data.get("audience") or None,
+        date_from=day("date_from"),
+        date_to=day("date_to"),
+        since=day("since"),
+        ceiling=parse_level(data.get("ceiling") or Classification.UNCLASSIFIED),
+        partnership_refs=[str(r) for r in data.get("partnerships") or []],
+        sections=tuple(str(s) for s in sections) if isinstance(sections, list) else SECTIONS,
+        paper=str(data.get("paper") or "a4"),
+        marking_prefix=str(data.get("marking_prefix") or ""),
+        invariant=bool(data.get("invariant", False)),
+    )
+
+
+def regeneration_parameters(register: Register, row: bq.BriefingRow) -> BriefingParameters:
+    """The parameters of a recorded pack, with "what changed since" pinned to the date it used.
+
+    A pack made with the default "since" counted from the pack before it; a rebuild
+    made today would count from the pack itself, so the date is written out.
+    """
+    params = parameters_from_json(row.parameters)
+    if params.since is None and params.date_from is not None and params.date_to is not None:
+        with register.session() as session:
+            before = bq.latest_briefing_at(session, before=row.created_at)
+        params.since = default_since(params.date_from, params.date_to, before.date() if before else None)
+    return params
+
+
+@dataclass
+class Classified:
+    """The live classification preview: what the pack will be marked, what it leaves out."""
+
+    banner_level: str
+    excluded_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def excluded_total(self) -> int:
+        return sum(self.excluded_counts.values())
+
+
+# --------------------------------------------------------------------------- the dialog
+
+
+class BriefingDialog(QDialog):
+    built = Signal(object)  # BriefingResult, after the file is written and recorded
+    classification_ready = Signal(object)  # Classified (or None after an error)
+
+    def __init__(
+        self,
+        context: AppContext,
+        parent: QWidget | None = None,
+        *,
+        initial: BriefingParameters | None = None,
+        output: str | os.PathLike[str] | None = None,
+        today: dt.date | None = None,
+    ):
+        super().__init__(parent)
+        self.setObjectName("briefing_dialog")
+        self.context = context
+        self.today = today or dt.date.today()
+        self.regenerating = initial is not None
+        self.setWindowTitle("Regenerate briefing pack" if initial else "New briefing pack")
+        self._marking_prefix = initial.marking_prefix if initial else context.settings.marking_prefix
+        self._invariant = bool(initial.invariant) if initial else False
+        self._since_touched = False
+        self._output_touched = False
+        self._loading = True
+        self._preview_seq = 0
+        self._preview_handle: TaskHandle | None = None
+        self.classification: Classified | None = None
+        self.classification_pending = False
+        self.build_handle: TaskHandle | None = None
+        self.built_result: BriefingResult | None = None
+        self.build_started: float | None = None
+        self._missing_refs: list[str] = []
+        self._build_error = ""
+
+        with context.register.session() as session:
+            self._latest_pack = bq.latest_briefing_date(session)
+            self._partnerships = bq.partnership_choices(session)
+
+        self._build_ui()
+        self._preview_timer = QTimer(self)
+        self._preview_timer.setSingleShot(True)
+        self._preview_timer.setInterval(PREVIEW_DELAY_MS)
+        self._preview_timer.timeout.connect(self.refresh_classification)
+        self._connect()
+        self._load(initial, output)
+        self._loading = False
+        self.validate()
+        self.refresh_classification()
+
+    # ------------------------------------------------------------------ layout
+
+    def _build_ui(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setSpacing(10)
+
+        heading = QLabel("Regenerate a briefing pack" if self.regenerating else "New briefing pack", self)
+        font = QFont(heading.font())
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        heading.setFont(font)
+        outer.addWidget(heading)
+        intro = QLabel(
+            "The same parameters as the pack it replaces; change anything before building."
+            if self.regenerating
+            else "Choose what the pack covers and the highest classification it may carry. "
+            "Records above the ceiling are left out before anything is laid out.",
+            self,
+        )
+        intro.setWordWrap(True)
+        outer.addWidget(intro)
+
+        self.form_area = QWidget(self)
+        columns = QHBoxLayout(self.form_area)
+        columns.setContentsMargins(0, 0, 0, 0)
+        columns.setSpacing(18)
+        outer.addWidget(self.form_area, 1)
+
+        # left: the request ------------------------------------------------
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form.setVerticalSpacing(7)
+        left = QWidget(self.form_area)
+        left_box = QVBoxLayout(left)
+        left_box.setContentsMargins(0, 0, 0, 0)
+        left_box.addLayout(form)
+        left_box.addStretch(1)
+        columns.addWidget(left, 3)
+
+        self.title_edit = QLineEdit(self)
+        self.title_edit.setObjectName("title_edit")
+        self.title_edit.setMaxLength(300)
+        self.title_edit.setAccessibleName("Title")
+        form.addRow(self._caption("&Title:", self.title_edit), self.title_edit)
+
+        self.audience_edit = QLineEdit(self)
+        self.audience_edit.setObjectName("audience_edit")
+        self.audience_edit.setMaxLength(300)
+        self.audience_edit.setPlaceholderText("e.g. Board of directors")
+        self.audience_edit.setAccessibleName("Audience")
+        form.addRow(self._caption("A&udience:", self.audience_edit), self.audience_edit)
+
+        self.period_combo = QComboBox(self)
+        self.period_combo.setObjectName("period_combo")
+        self.period_combo.setAccessibleName("Period")
+        for key, text in PERIODS:
+            self.period_combo.addItem(text, key)
+        form.addRow(self._caption("&Period:", self.period_combo), self.period_combo)
+
+        self.from_edit = self._date_edit("from_edit", "Period from")
+        self.to_edit = self._date_edit("to_edit", "Period to")
+        dates = QHBoxLayout()
+        dates.setContentsMargins(0, 0, 0, 0)
+        dates.setSpacing(8)
+        dates.addWidget(self.from_edit, 1)
+        to_label = QLabel("&to", self)
+        to_label.setBuddy(self.to_edit)
+        dates.addWidget(to_label)
+        dates.addWidget(self.to_edit, 1)
+        form.addRow(self._caption("&From:", self.from_edit), dates)
+
+        self.since_edit = self._date_edit("since_edit", "What changed since")
+        self.since_default_button = QToolButton(self)
+        self.since_default_button.setText("Default")
+        self.since_default_button.setToolTip("Count from the previous pack's date, else the period start")
+        since_row = QHBoxLayout()
+        since_row.setContentsMargins(0, 0, 0, 0)
+        since_row.addWidget(self.since_edit, 1)
+        since_row.addWidget(self.since_default_button)
+        form.addRow(self._caption("Changes &since:", self.since_edit), since_row)
+        self.since_note = self._note()
+        form.addRow("", self.since_note)
+
+        self.ceiling_combo = QComboBox(self)
+        self.ceiling_combo.setObjectName("ceiling_combo")
+        self.ceiling_combo.setAccessibleName("Ceiling")
+        for level in LEVELS:
+            self.ceiling_combo.addItem(f"{level.value} {portion_mark(level)}", level.value)
+        self.ceiling_combo.setToolTip("The highest classification the pack may contain")
+        form.addRow(self._caption("&Ceiling:", self.ceiling_combo), self.ceiling_combo)
+
+        self.paper_combo = QComboBox(self)
+        self.paper_combo.setObjectName("paper_combo")
+        self.paper_combo.setAccessibleName("Paper size")
+        self.paper_combo.addItem("A4", "a4")
+        self.paper_combo.addItem("Letter", "letter")
+        form.addRow(self._caption("Pap&er:", self.paper_combo), self.paper_combo)
+
+        self.output_edit = QLineEdit(self)
+        self.output_edit.setObjectName("output_edit")
+        self.output_edit.setAccessibleName("Save the pack as")
+        self.browse_button = QPushButton("C&hoose...", self)
+        self.browse_button.setAutoDefault(False)
+        output_row = QHBoxLayout()
+        output_row.setContentsMargins(0, 0, 0, 0)
+        output_row.addWidget(self.output_edit, 1)
+        output_row.addWidget(self.browse_button)
+        form.addRow(self._caption("Save &as:", self.output_edit), output_row)
+        self.output_note = self._note()
+        form.addRow("", self.output_note)
+
+        # right: scope and sections -------------------------------------
+        right = QVBoxLayout()
+        right.setSpacing(8)
+        columns.addLayout(right, 2)
+        scope_box = QGroupBox("Partnerships", self)
+        scope_layout = QVBoxLayout(scope_box)
+        self.partnership_list = QListWidget(self)
+        self.partnership_list.setObjectName("partnership_list")
+        self.partnership_list.setAccessibleName("Partnerships the pack covers")
+        for choice in self._partnerships:
+            item = QListWidgetItem(f"{choice.ref}  {choice.name}  {portion_mark(choice.classification)}")
+            item.setData(Qt.ItemDataRole.UserRole, choice.ref)
+            item.setData(Qt.ItemDataRole.UserRole + 1, choice.classification)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.partnership_list.addItem(item)
+        self.partnership_list.setMinimumHeight(110)
+        scope_layout.addWidget(self.partnership_list, 1)
+        self.scope_note = self._note()
+        scope_layout.addWidget(self.scope_note)
+        right.addWidget(scope_box, 1)
+
+        sections_box = QGroupBox("Sections", self)
+        grid = QGridLayout(sections_box)
+        grid.setVerticalSpacing(3)
+        self.section_checks: dict[str, QCheckBox] = {}
+        half = (len(SECTIONS) + 1) // 2
+        for i, name in enumerate(SECTIONS):
+            box = QCheckBox(SECTION_TITLES[name], self)
+            box.setObjectName(f"section_{name}")
+            box.setChecked(True)
+            self.section_checks[name] = box
+            grid.addWidget(box, i % half, i // half)
+        right.addWidget(sections_box)
+
+        # classification preview -------------------------------------------
+        marking = QFrame(self)
+        marking.setObjectName("marking_frame")
+        marking.setFrameShape(QFrame.Shape.StyledPanel)
+        mark_layout = QHBoxLayout(marking)
+        mark_layout.setContentsMargins(10, 8, 10, 8)
+        mark_layout.setSpacing(14)
+        caption = QLabel("The pack will be marked", self)
+        mark_layout.addWidget(caption)
+        self.banner_label = QLabel(self)
+        self.banner_label.setObjectName("banner_label")
+        self.banner_label.setAccessibleName("Banner the pack will carry")
+        self.banner_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.banner_label.setMinimumWidth(200)
+        self.banner_label.setTextFormat(Qt.TextFormat.PlainText)
+        bold = QFont(self.banner_label.font())
+        bold.setBold(True)
+        self.banner_label.setFont(bold)
+        mark_layout.addWidget(self.banner_label)
+        self.exclusion_label = QLabel(self)
+        self.exclusion_label.setObjectName("exclusion_label")
+        self.exclusion_label.setWordWrap(True)
+        self.exclusion_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.exclusion_label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        mark_layout.addWidget(self.exclusion_label, 1)
+        outer.addWidget(marking)
+
+        self.error_label = QLabel(self)
+        self.error_label.setObjectName("error_label")
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.error_label.setStyleSheet("color: #b3261e;")
+        outer.addWidget(self.error_label)
+
+        bottom = QHBoxLayout()
+        self.progress_bar = QProgressBar(self)
+        self.progress_bar.setObjectName("build_progress")
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setTextVisible(False)
+        self.progress_bar.setVisible(False)
+        self.status_label = QLabel(self)
+        self.status_label.setObjectName("status_label")
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
+        bottom.addWidget(self.status_label, 1)
+        bottom.addWidget(self.progress_bar, 1)
+        self.build_button = QPushButton("&Build", self)
+        self.build_button.setObjectName("build_button")
+        self.build_button.setDefault(True)
+        self.build_button.setToolTip("Build the pack (Ctrl+Return)")
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setObjectName("cancel_button")
+        self.cancel_button.setAutoDefault(False)
+        bottom.addWidget(self.build_button)
+        bottom.addWidget(self.cancel_button)
+        outer.addLayout(bottom)
+        self.resize(max(900, self.sizeHint().width()), max(640, self.sizeHint().height()))
+
+    def _caption(self, text: str, buddy: QWidget) -> QLabel:
+        label = QLabel(text, self)
+        label.setBuddy(buddy)
+        return label
+
+    def _note(self) -> QLabel:
+        label = QLabel(self)
+        label.setWordWrap(True)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setStyleSheet("color: palette(placeholder-text);")
+        return label
+
+    def _date_edit(self, name: str, accessible: str) -> QDateEdit:
+        edit = QDateEdit(self)
+        edit.setObjectName(name)
+        edit.setAccessibleName(accessible)
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("yyyy-MM-dd")
+        edit.setDateRange(QDate(1900, 1, 1), QDate(2999, 12, 31))
+        return edit
+
+    def _connect(self) -> None:
+        self.title_edit.textChanged.connect(self._title_changed)
+        self.audience_edit.textChanged.connect(self._changed)
+        self.period_combo.currentIndexChanged.connect(self._period_chosen)
+        self.from_edit.dateChanged.connect(self._dates_edited)
+        self.to_edit.dateChanged.connect(self._dates_edited)
+        self.since_edit.dateChanged.connect(self._since_edited)
+        self.since_default_button.clicked.connect(self.reset_since)
+        self.ceiling_combo.currentIndexChanged.connect(self._scope_changed)
+        self.partnership_list.itemChanged.connect(self._scope_changed)
+        for box in self.section_checks.values():
+            box.toggled.connect(self._changed)
+        self.paper_combo.currentIndexChanged.connect(self._changed)
+        self.output_edit.textEdited.connect(self._output_edited)
+        self.browse_button.clicked.connect(self.choose_output)
+        self.build_button.clicked.connect(self.start_build)
+        self.cancel_button.clicked.connect(self.reject)
+        for key in ("Ctrl+Return", "Ctrl+Enter"):
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.activated.connect(self.start_build)
+
+    # ------------------------------------------------------------------ loading
+
+    def _load(self, initial: BriefingParameters | None, output: str | os.PathLike[str] | None) -> None:
+        settings = self.context.settings
+        if initial is None:
+            self.title_edit.setText(DEFAULT_TITLE)
+            self.period_combo.setCurrentIndex(self.period_combo.findData(DEFAULT_PERIOD))
+            start, end = period_dates(DEFAULT_PERIOD, self.today)
+            self.from_edit.setDate(qdate(start))
+            self.to_edit.setDate(qdate(end))
+            self._select_ceiling(settings.default_ceiling)
+            self.reset_since()
+        else:
+            self.title_edit.setText(initial.title or DEFAULT_TITLE)
+            self.audience_edit.setText(initial.audience or "")
+            self.period_combo.setCurrentIndex(self.period_combo.findData("custom"))
+            start = initial.date_from or period_dates(DEFAULT_PERIOD, self.today)[0]
+            end = initial.date_to or self.today
+            self.from_edit.setDate(qdate(start))
+            self.to_edit.setDate(qdate(end))
+            self._select_ceiling(parse_level(initial.ceiling))
+            wanted = {r.strip().upper() for r in initial.partnership_refs}
+            for i in range(self.partnership_list.count()):
+                item = self.partnership_list.item(i)
+                if str(item.data(Qt.ItemDataRole.UserRole)).upper() in wanted:
+                    item.setCheckState(Qt.CheckState.Checked)
+            known = {c.ref.upper() for c in self._partnerships}
+            self._missing_refs = sorted(wanted - known)
+            for name, box in self.section_checks.items():
+                box.setChecked(name in set(initial.sections))
+            self.paper_combo.setCurrentIndex(max(0, self.paper_combo.findData((initial.paper or "a4").lower())))
+            if initial.since is not None:
+                self.since_edit.setDate(qdate(initial.since))
+                self._since_touched = True
+            else:
+                self.reset_since()
+        if output:
+            self.output_edit.setText(str(output))
+            self._output_touched = True
+        else:
+            self.output_edit.setText(str(self.default_output()))
+        self._update_since_note()
+        self._update_scope_note()
+
+    def _select_ceiling(self, level: Classification) -> None:
+        self.ceiling_combo.setCurrentIndex(max(0, self.ceiling_combo.findData(level.value)))
+
+    def default_output(self) -> Path:
+        name = f"{slug(self.title_edit.text() or DEFAULT_TITLE)}-{pydate(self.to_edit.date()):%Y-%m-%d}.pdf"
+        return unique_path(packs_folder(self.context.settings) / name)
+
+    # ------------------------------------------------------------------ reacting
+
+    def _changed(self, *_args: object) -> None:
+        if not self._loading:
+            self._build_error = ""
+            self.validate()
+
+    def _title_changed(self, _text: str) -> None:
+        if not self._loading and not self._output_touched:
+            self.output_edit.setText(str(self.default_output()))
+        self._changed()
+
+    def _output_edited(self, _text: str) -> None:
+        self._output_touched = True
+        self._changed()
+
+    def _period_chosen(self, _index: int) -> None:
+        key = self.period_combo.currentData()
+        if key != "custom" and not self._loading:
+            start, end = period_dates(str(key), self.today)
+            for edit, day in ((self.from_edit, start), (self.to_edit, end)):
+                edit.blockSignals(True)
+                edit.setDate(qdate(day))
+                edit.blockSignals(False)
+            self._period_moved()
+
+    def _dates_edited(self, _date: QDate) -> None:
+        if self._loading:
+            return
+        custom = self.period_combo.findData("custom")
+        if self.period_combo.currentIndex() != custom:
+            self.period_combo.blockSignals(True)
+            self.period_combo.setCurrentIndex(custom)
+            self.period_combo.blockSignals(False)
+        self._period_moved()
+
+    def _period_moved(self) -> None:
+        if not self._since_touched:
+            self.reset_since()
+        if not self._output_touched:
+            self.output_edit.setText(str(self.default_output()))
+        self._scope_changed()
+
+    def _since_edited(self, _date: QDate) -> None:
+        if not self._loading:
+            self._since_touched = True
+        self._update_since_note()
+        self._changed()
+
+    def reset_since(self) -> None:
+        """Back to the default: the previous pack's date, else the start of the period."""
+        day = default_since(pydate(self.from_edit.date()), pydate(self.to_edit.date()), self._latest_pack)
+        self.since_edit.blockSignals(True)
+        self.since_edit.setDate(qdate(day))
+        self.since_edit.blockSignals(False)
+        self._since_touched = False
+        self._update_since_note()
+        self._changed()
+
+    def _update_since_note(self) -> None:
+        if self._since_touched:
+            text = "As chosen."
+        elif self._latest_pack is not None and self._latest_pack <= pydate(self.to_edit.date()):
+            text = f"The previous pack's date ({self._latest_pack.isoformat()})."
+        else:
+            text = "The start of the period (no earlier pack)."
+        self.since_note.setText(f"What changed is counted from here. {text}")
+        self.since_default_button.setEnabled(self._since_touched)
+
+    def _scope_changed(self, *_args: object) -> None:
+        self._update_scope_note()
+        self._changed()
+        if not self._loading:
+            self.classification_pending = True
+            self._show_checking()
+            self._preview_timer.start()
+
+    def _update_scope_note(self) -> None:
+        ceiling = self.ceiling()
+        refs = self.partnership_refs()
+        above = []
+        for i in range(self.partnership_list.count()):
+            item = self.partnership_list.item(i)
+            level = str(item.data(Qt.ItemDataRole.UserRole + 1))
+            is_above = rank(level) > rank(ceiling)
+            item.setForeground(self.palette().placeholderText() if is_above else self.palette().text())
+            item.setToolTip(
+                f"{level}: above the {ceiling.value} ceiling, so its own record is left out; "
+                "records linked to it at or below the ceiling can still appear."
+                if is_above else level
+            )
+            if is_above and item.checkState() == Qt.CheckState.Checked:
+                above.append(str(item.data(Qt.ItemDataRole.UserRole)))
+        if not refs:
+            text = "None ticked: the pack covers the whole register."
+        else:
+            text = f"The pack covers {len(refs)} partnership{'s' if len(refs) != 1 else ''} and what links to them."
+        if above:
+            text += f" {', '.join(above)} {'is' if len(above) == 1 else 'are'} above the ceiling and will not be named."
+        if self._missing_refs:
+            text += f" No longer in the register: {', '.join(self._missing_refs)}."
+        self.scope_note.setText(text)
+
+    # ------------------------------------------------------------------ the request
+
+    def ceiling(self) -> Classification:
+        return parse_level(self.ceiling_combo.currentData() or Classification.UNCLASSIFIED)
+
+    def partnership_refs(self) -> list[str]:
+        refs = []
+        for i in range(self.partnership_list.count()):
+            item = self.partnership_list.item(i)
+            if item.checkState() == Qt.CheckState.Checked:
+                refs.append(str(item.data(Qt.ItemDataRole.UserRole)))
+        return refs
+
+    def sections(self) -> tuple[str, ...]:
+        return tuple(name for name in SECTIONS if self.section_checks[name].isChecked())
+
+    def output_path(self) -> Path | None:
+        text = self.output_edit.text().strip()
+        if not text:
+            return None
+        path = Path(os.path.expanduser(text))
+        if path.suffix.lower() != ".pdf" and not path.is_dir():
+            path = path.with_name(path.name + ".pdf")
+        return path
+
+    def parameters(self) -> BriefingParameters:
+        """The request as the builder takes it (dates explicit; "since" only if chosen)."""
+        return BriefingParameters(
+            title=self.title_edit.text().strip(),
+            audience=self.audience_edit.text().strip() or None,
+            date_from=pydate(self.from_edit.date()),
+            date_to=pydate(self.to_edit.date()),
+            since=pydate(self.since_edit.date()) if self._since_touched else None,
+            ceiling=self.ceiling(),
+            partnership_refs=self.partnership_refs(),
+            sections=self.sections(),
+            paper=str(self.paper_combo.currentData() or "a4"),
+            marking_prefix=self._marking_prefix,
+            invariant=self._invariant,
+            today=self.today,
+        )
+
+    def problems(self) -> list[str]:
+        """What stops the pack being built, in the user's words (empty: ready)."""
+        out = []
+        if not self.title_edit.text().strip():
+            out.append("Give the pack a title.")
+        start, end = pydate(self.from_edit.date()), pydate(self.to_edit.date())
+        if start > end:
+            out.append(f"The period starts ({start.isoformat()}) after it ends ({end.isoformat()}).")
+        if pydate(self.since_edit.date()) > end:
+            out.append("\"Changes since\" must be on or before the end of the period.")
+        if not any(self.section_checks[s].isChecked() for s in BODY_SECTIONS):
+            out.append("Choose at least one section besides the cover and contents.")
+        if self._missing_refs:
+            out.append(f"Untick or replace the partnerships no longer in the register: {', '.join(self._missing_refs)}.")
+        problem = output_problem(self.output_path())
+        if problem:
+            out.append(problem)
+        return out
+
+    def validate(self) -> bool:
+        problems = self.problems()
+        shown = problems or ([self._build_error] if self._build_error else [])
+        self.error_label.setText("\n".join(shown))
+        self.error_label.setVisible(bool(shown))
+        path = self.output_path()
+        if path is not None and path.is_file() and not problems:
+            self.output_note.setText(f"{path.name} exists and will be replaced.")
+        elif path is not None and not path.parent.exists():
+            self.output_note.setText(f"The folder {path.parent} will be created.")
+        else:
+            self.output_note.setText("")
+        ok = not problems and not self.building
+        self.build_button.setEnabled(ok)
+        return not problems
+
+    # ------------------------------------------------------------------ classification preview
+
+    def _show_checking(self) -> None:
+        self.exclusion_label.setText("Checking what the ceiling leaves out...")
+
+    def refresh_classification(self) -> None:
+        """Ask, off the GUI thread, what the pack would be marked and leave out."""
+        self._preview_timer.stop()
+        self._preview_seq += 1
+        seq = self._preview_seq
+        try:
+            params = self.parameters()
+            params.resolved()
+        except ValueError as exc:
+            self.classification_pending = False
+            self.exclusion_label.setText(f"Cannot tell yet: {exc}")
+            return
+        params.since = None  # not needed for the marking; keeps the preview cheap and valid
+        register = self.context.register
+        self.classification_pending = True
+        self._show_checking()
+        handle = run_task(lambda _p: preview_classification(register, params), title="classification")
+        handle.setProperty("preview_seq", seq)
+        # Bound methods: the connection goes with the dialog if it closes before the answer.
+        handle.succeeded.connect(self._classified)
+        handle.failed.connect(self._classify_failed)
+        self._preview_handle = handle
+
+    def _is_latest_answer(self) -> bool:
+        sender = self.sender()
+        return sender is not None and sender.property("preview_seq") == self._preview_seq
+
+    def _classified(self, value: tuple[str, dict[str, int]]) -> None:
+        if not self._is_latest_answer():
+            return  # an older answer; a newer question is on its way
+        level, counts = value
+        self.classification = Classified(level, dict(counts))
+        self.classification_pending = False
+        self._show_classification()
+        self.classification_ready.emit(self.classification)
+
+    def _classify_failed(self, message: str) -> None:
+        if not self._is_latest_answer():
+            return
+        self.classification = None
+        self.classification_pending = False
+        self.exclusion_label.setText(f"Cannot tell what the pack will be marked: {message}")
+        self.classification_ready.emit(None)
+
+    def banner(self) -> str:
+        """The banner text the pack will carry (blank until known)."""
+        if self.classification is None:
+            return ""
+        return banner_text(self.classification.banner_level, self._marking_prefix)
+
+    def _show_classification(self) -> None:
+        c = self.classification
+        if c is None:
+            return
+        fill = banner_colour(c.banner_level)
+        ink = BANNER_TEXT_COLOURS.get(c.banner_level, "#ffffff")
+        self.banner_label.setText(self.banner())
+        self.banner_label.setStyleSheet(
+            f"background: {fill}; color: {ink}; padding: 5px 14px; border-radius: 3px;"
+        )
+        ceiling = self.ceiling().value
+        left_out = describe_exclusions(c.excluded_counts)
+        if left_out:
+            n = c.excluded_total
+            self.exclusion_label.setText(
+                f"The {ceiling} ceiling leaves out {n} record{'s' if n != 1 else ''}: {left_out}."
+            )
+        else:
+            self.exclusion_label.setText(f"Nothing in scope is above the {ceiling} ceiling.")
+        self.banner_label.setToolTip(
+            "The highest classification actually included (never the ceiling itself), "
+            "printed at the top and bottom of every page."
+        )
+
+    # ------------------------------------------------------------------ output file
+
+    def choose_output(self) -> None:
+        current = self.output_path() or self.default_output()
+        folder = current.parent if current.parent.is_dir() else Path.home()
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the briefing pack as", str(folder / current.name), "PDF files (*.pdf)"
+        )
+        if path:
+            if not path.lower().endswith(".pdf"):
+                path += ".pdf"
+            self.output_edit.setText(path)
+            self._output_touched = True
+            self.validate()
+
+    # ------------------------------------------------------------------ building
+
+    @property
+    def building(self) -> bool:
+        return self.build_handle is not None and not self.build_handle.done
+
+    def start_build(self) -> TaskHandle | None:
+        """Build the pack in the background (does nothing unless the request is valid)."""
+        if self.building or not self.validate():
+            return None
+        path = self.output_path()
+        assert path is not None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self.error_label.setText(f"The folder {path.parent} cannot be created: {exc.strerror or exc}")
+            self.error_label.setVisible(True)
+            return None
+        params = self.parameters()
+        register = self.context.register
+        actor = self.context.actor
+
+        def job(progress: Any) -> BriefingResult:
+            return build_pack(
+                register,
+                params,
+                path,
+                actor=actor,
+                progress=lambda fraction, text: progress.update(int(fraction * 1000), 1000, text),
+                cancel=progress.is_cancelled,
+            )
+
+        self.build_started = time.perf_counter()
+        self._build_error = ""
+        self.built_result = None
+        handle = run_task(job, title="Briefing pack")
+        self.build_handle = handle
+        handle.progressed.connect(self._progressed)
+        handle.succeeded.connect(self._built)
+        handle.cancelled.connect(self._build_cancelled)
+        handle.failed.connect(self._build_failed)
+        handle.finished.connect(self._build_ended)
+        self.form_area.setEnabled(False)
+        self.build_button.setEnabled(False)
+        self.progress_bar.setValue(0)
+        self.progress_bar.setVisible(True)
+        self.status_label.setText("Starting...")
+        self.cancel_button.setToolTip("Stop building; nothing is written")
+        self.error_label.setVisible(False)
+        return handle
+
+    def cancel_build(self) -> None:
+        if self.building and self.build_handle is not None:
+            self.build_handle.cancel()
+            self.status_label.setText("Cancelling...")
+            self.cancel_button.setEnabled(False)
+
+    def _progressed(self, done: int, total: int, text: str) -> None:
+        if total > 0:
+            self.progress_bar.setValue(min(done, total) * 1000 // total)
+        if text:
+            self.status_label.setText(text)
+
+    def _built(self, result: BriefingResult) -> None:
+        self.built_result = result
+        remember_pack(self.context.settings, result.sha256, result.path)
+        self.context.notify_changed()  # the Briefings list shows the new record
+        seconds = time.perf_counter() - (self.build_started or time.perf_counter())
+        self.status_label.setText(
+            f"Built {result.path.name}: {result.page_count} pages in {seconds:.1f} s."
+        )
+        self.built.emit(result)
+        self.accept()
+
+    def _build_cancelled(self) -> None:
+        handle = self.build_handle
+        done = handle.result if handle is not None else None
+        if isinstance(done, BriefingResult):
+            # The pack was finished and recorded before the cancel was seen.
+            self._built(done)
+            return
+        self.status_label.setText("Cancelled: no file was written and no pack was recorded.")
+
+    def _build_failed(self, message: str) -> None:
+        self.status_label.setText("")
+        self._build_error = f"The pack could not be built: {message}"
+        self.validate()
+
+    def _build_ended(self) -> None:
+        self.form_area.setEnabled(True)
+        self.progress_bar.setVisible(False)
+        self.cancel_button.setEnabled(True)
+        self.cancel_button.setToolTip("")
+        self.validate()
+
+    # ------------------------------------------------------------------ closing
+
+    def reject(self) -> None:
+        """Cancel (Esc, the Cancel button): stops a running build first, closes when idle."""
+        if self.building:
+            self.cancel_build()
+            return
+        super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.building:
+            self.cancel_build()
+            if self.build_handle is not None:
+                wait_for(self.build_handle, 30_000)
+        self._preview_timer.stop()
+        super().closeEvent(event)
+
+
+def output_problem(path: Path | None) -> str:
+    """Why the pack cannot be saved at ``path`` ("" if it can)."""
+    if path is None:
+        return "Choose where to save the pack."
+    if path.is_dir():
+        return f"{path} is a folder; give the pack a file name."
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"{path.name} exists and cannot be replaced (it is read-only)."
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        return f"{folder} is not a folder."
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"The folder {folder} cannot be written to."
+    return ""
+
+
+# --------------------------------------------------------------------------- entry points
+
+_OPEN: dict[int, BriefingDialog] = {}
+
+
+def after_build(context: AppContext, parent: QWidget | None, result: BriefingResult) -> QWidget:
+    """A pack was made: show the Briefings list (in the main window) and preview the pack."""
+    from desktop.widgets.pdf_preview import open_pdf_preview
+
+    show_page = getattr(parent, "show_page", None)
+    if callable(show_page):
+        try:
+            show_page("Briefings")
+        except (ValueError, KeyError):
+            pass
+    folder = context.settings.get(keys.LAST_BRIEFING_FOLDER)
+    return open_pdf_preview(result.path, parent, title="Briefing pack", save_folder=folder)
+
+
+def open_briefing_dialog(
+    context: AppContext,
+    parent: QWidget | None = None,
+    *,
+    initial: BriefingParameters | None = None,
+    output: str | os.PathLike[str] | None = None,
+) -> BriefingDialog:
+    """Show the dialog (one at a time; a second request raises the open one).
+
+    The dialog is not modal: the window stays usable while a pack is built.  When
+    the pack is made, the Briefings list is shown and the pack opens in a preview.
+    """
+    key = id(context)
+    existing = _OPEN.get(key)
+    if existing is not None:
+        try:
+            if existing.building or initial is None:
+                existing.show()
+                existing.raise_()
+                existing.activateWindow()
+                return existing
+            existing.close()
+        except RuntimeError:  # already deleted by Qt
+            pass
+        _OPEN.pop(key, None)
+    dialog = BriefingDialog(context, parent, initial=initial, output=output)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    _OPEN[key] = dialog
+    dialog.finished.connect(lambda _code: _OPEN.pop(key, None) if _OPEN.get(key) is dialog else None)
+    dialog.built.connect(lambda result: after_build(context, parent, result))
+    dialog.show()
+    dialog.raise_()
+    dialog.activateWindow()
+    return dialog
