@@ -538,7 +538,7 @@ class RiskMatrixView(QWidget):
             return
         n_moves = sum(len(a.refs) for a in data.residual.arrows)
         self.status_label.setText(
-            f"{data.inherent.total:,} risks shown{moved}"
+            f"{data.inherent.total:,} risks shown ({self.status.currentText().lower()}){moved}"
             + (f" ({n_moves} changed cell in the residual map)" if data.since else "")
         )
         self.refreshed.emit()
