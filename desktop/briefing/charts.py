@@ -154,7 +154,7 @@ def stakeholder_map(
     for n, stance in enumerate(sorted(STANCE_LABELS, reverse=True)):
         y = ly - 10 - n * 12
         d.add(Circle(lx + 4, y + 2.5, 3.5, fillColor=hex_colour(palette.stance_colour(stance)), strokeColor=None))
-        d.add(_text(lx + 12, y, f"{STANCE_LABELS[stance]} ({stance:+d})", size=7, anchor="start"))
+        d.add(_text(lx + 12, y, f"{STANCE_LABELS[stance]} ({stance:+d})" if stance else f"{STANCE_LABELS[stance]} (0)", size=7, anchor="start"))
     return d
 
 

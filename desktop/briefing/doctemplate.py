@@ -62,6 +62,36 @@ class Furniture:
     label_note: str = "Markings are handling labels, not accreditation."
 
 
+def _skip_draw(canvas: Any, x: float, y: float, _sW: float = 0) -> None:
+    return None
+
+
+class DraftAwareFrame(Frame):
+    """A frame that, in a draft pass, places flowables without drawing them.
+
+    Draft passes exist only to learn where things fall (TOC page numbers, the page
+    total); their output is thrown away, so drawing in them is wasted work.
+    """
+
+    def __init__(self, *args: Any, layout: LayoutState, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self._layout = layout
+
+    def _add(self, flowable: Flowable, canv: Any, trySplit: int = 0) -> Any:
+        if not self._layout.draft:
+            return super()._add(flowable, canv, trySplit)
+        try:
+            flowable.drawOn = _skip_draw  # type: ignore[method-assign]
+        except AttributeError:  # pragma: no cover - a flowable with __slots__
+            return super()._add(flowable, canv, trySplit)
+        try:
+            return super()._add(flowable, canv, trySplit)
+        finally:
+            del flowable.drawOn
+
+    add = _add
+
+
 def fit_text(text: str, font: str, size: float, width: float) -> str:
     """``text`` shortened with an ellipsis so it fits ``width`` on one line."""
     if stringWidth(text, font, size) <= width:
@@ -109,11 +139,13 @@ class BriefingDocTemplate(BaseDocTemplate):
             **kw,
         )
         g = geometry
-        cover_frame = Frame(
-            g.left, g.bottom, g.frame_width, g.frame_height, id="cover", leftPadding=0, rightPadding=0
+        cover_frame = DraftAwareFrame(
+            g.left, g.bottom, g.frame_width, g.frame_height, id="cover", leftPadding=0, rightPadding=0,
+            layout=self.layout,
         )
-        body_frame = Frame(
-            g.left, g.bottom, g.frame_width, g.frame_height, id="body", leftPadding=0, rightPadding=0
+        body_frame = DraftAwareFrame(
+            g.left, g.bottom, g.frame_width, g.frame_height, id="body", leftPadding=0, rightPadding=0,
+            layout=self.layout,
         )
         templates = [
             PageTemplate(id="cover", frames=[cover_frame], onPage=self._draw_cover_page),
@@ -201,6 +233,8 @@ class BriefingDocTemplate(BaseDocTemplate):
         canvas.line(g.left, y - 4, g.width - g.right, y - 4)
 
     def _draw_cover_page(self, canvas: Any, doc: Any) -> None:
+        if self.layout.draft:
+            return
         canvas.saveState()
         g = self.geometry
         self._banner(canvas, g.height - g.banner_height)
@@ -209,6 +243,8 @@ class BriefingDocTemplate(BaseDocTemplate):
         canvas.restoreState()
 
     def _draw_body_page(self, canvas: Any, doc: Any) -> None:
+        if self.layout.draft:
+            return
         canvas.saveState()
         g = self.geometry
         self._banner(canvas, g.height - g.banner_height)

@@ -20,7 +20,7 @@ from desktop.briefing.sections.common import (
 )
 from desktop.briefing.styles import hex_colour
 
-FRACTIONS = (0.11, 0.30, 0.16, 0.08, 0.08, 0.14, 0.13)
+FRACTIONS = (0.135, 0.25, 0.17, 0.095, 0.085, 0.145, 0.12)
 
 
 def build(ctx: SectionContext) -> list[Flowable]:
@@ -40,8 +40,9 @@ def build(ctx: SectionContext) -> list[Flowable]:
     for x in people:
         change = "—"
         if x.stance_before is not None:
-            change = f"{'▲' if x.stance > x.stance_before else '▼'} from {x.stance_before:+d}"
-        rows.append([f"{mark(x.level)} {x.ref}", cell(x.name, s.cell, widths[1]), enum_label(x.kind),
+            was = f"{x.stance_before:+d}" if x.stance_before else "0"
+            change = f"{'▲' if x.stance > x.stance_before else '▼'} from {was}"
+        rows.append([f"{mark(x.level)} {x.ref}", cell(x.name, s.cell, widths[1]), cell(enum_label(x.kind), s.cell, widths[2]),
                      str(x.influence), str(x.interest), stance_text(x.stance), change])
 
     def row_styles(index: int, row: int) -> list[tuple[Any, ...]]:
