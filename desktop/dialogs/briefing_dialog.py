@@ -691,7 +691,8 @@ class BriefingDialog(QDialog):
             item = self.partnership_list.item(i)
             level = str(item.data(Qt.ItemDataRole.UserRole + 1))
             is_above = rank(level) > rank(ceiling)
-            item.setForeground(self.palette().placeholderText() if is_above else self.palette().text())
+            # Only above-ceiling rows get a colour: the others follow the palette (and greying when disabled).
+            item.setData(Qt.ItemDataRole.ForegroundRole, self.palette().placeholderText() if is_above else None)
             item.setToolTip(
                 f"{level}: above the {ceiling.value} ceiling, so its own record is left out; "
                 "records linked to it at or below the ceiling can still appear."

@@ -26,6 +26,7 @@ from PySide6.QtCore import (
     QRectF,
     QSize,
     Qt,
+    QTimer,
     QUrl,
     Signal,
 )
@@ -359,11 +360,31 @@ class PdfPreview(QWidget):
 
     # ------------------------------------------------------------------ zoom
 
+    def _keeping_page(self, change: Callable[[], None]) -> None:
+        """Re-zoom and stay on the page shown (the view would keep the pixel offset instead)."""
+        page = self.current_page()
+        change()
+        if self.page_count() > 0:
+            self._return_to(page)
+            # Once more after the view has laid the pages out at the new size.
+            QTimer.singleShot(0, self, lambda: self._return_to(page))
+
+    def _return_to(self, page: int) -> None:
+        if 0 <= page < self.page_count():
+            # The view scrolls only when the navigator's page *changes*: step to a
+            # neighbour and back, and it scrolls to the page at its new size.
+            zoom = self.navigator.currentZoom()
+            neighbour = page + 1 if page + 1 < self.page_count() else page - 1
+            if neighbour >= 0:
+                self.navigator.jump(neighbour, QPointF(), zoom)
+            self.navigator.jump(page, QPointF(), zoom)
+            self._page_changed(page)
+
     def fit_width(self) -> None:
-        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self._keeping_page(lambda: self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth))
 
     def fit_page(self) -> None:
-        self.view.setZoomMode(QPdfView.ZoomMode.FitInView)
+        self._keeping_page(lambda: self.view.setZoomMode(QPdfView.ZoomMode.FitInView))
 
     def effective_zoom(self) -> float:
         """The scale the pages are drawn at (1.0 = actual size), in any zoom mode."""
@@ -383,8 +404,11 @@ class PdfPreview(QWidget):
         return max(ZOOM_MIN, min(width, height))
 
     def set_zoom(self, factor: float) -> None:
-        self.view.setZoomMode(QPdfView.ZoomMode.Custom)
-        self.view.setZoomFactor(max(ZOOM_MIN, min(ZOOM_MAX, factor)))
+        def change() -> None:
+            self.view.setZoomMode(QPdfView.ZoomMode.Custom)
+            self.view.setZoomFactor(max(ZOOM_MIN, min(ZOOM_MAX, factor)))
+
+        self._keeping_page(change)
 
     def zoom_in(self) -> None:
         self.set_zoom(self.effective_zoom() * ZOOM_STEP)

@@ -37,12 +37,37 @@ TODAY = dt.date.today()
 # --------------------------------------------------------------------------- helpers
 
 
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A register file holding the demo data, made once per module (dates relative to today)."""
+    from db.engine import open_register
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    register = open_register(path)
+    try:
+        load_demo(register, actor="t")
+    finally:
+        register.dispose()
+    return path
+
+
 @pytest.fixture
-def demo(context: Any, tmp_path: Path) -> Any:
-    """The context on a register holding the demo data, packs saved under tmp."""
-    load_demo(context.register, actor="t")
+def demo(demo_template: Path, settings: Any, tmp_path: Path) -> Iterator[Any]:
+    """A context on a private copy of the demo register; packs are saved under tmp."""
+    import shutil
+
+    from db.engine import open_register
+    from desktop.context import AppContext
+
+    path = tmp_path / "register" / "demo.db"
+    path.parent.mkdir()
+    shutil.copyfile(demo_template, path)
+    register = open_register(path)
+    context = AppContext(register, settings)
     context.settings.set(bd.keys.LAST_BRIEFING_FOLDER, str(tmp_path))
-    return context
+    yield context
+    context.undo_stack.clear()
+    register.dispose()
 
 
 @pytest.fixture(autouse=True)
@@ -115,14 +140,16 @@ def leftovers(folder: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def built_pack(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BriefingResult]:
+def built_pack(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> tuple[Path, BriefingResult]:
     """One demo pack built without the GUI, for the preview and print tests."""
+    import shutil
+
     from db.engine import open_register
 
     folder = tmp_path_factory.mktemp("pack")
+    shutil.copyfile(demo_template, folder / "demo.db")
     register = open_register(folder / "demo.db")
     try:
-        load_demo(register, actor="t")
         result = build_pack(register, BriefingParameters(ceiling="RESTRICTED"), folder / "pack.pdf", actor="t")
     finally:
         register.dispose()
@@ -362,8 +389,14 @@ def test_preview_loads_the_pack_with_pages_and_zoom(qtbot: Any, built_pack: tupl
     preview.zoom_out_action.trigger()
     assert preview.effective_zoom() == pytest.approx(fitted / 1.25)
     assert not preview.fit_width_action.isChecked()
+    preview.go_to_page(4)
+    bar = preview.view.verticalScrollBar()
     preview.fit_page_action.trigger()
     assert preview.fit_page_action.isChecked() and preview.effective_zoom() < fitted
+    qtbot.wait(20)
+    # Zooming keeps the page shown, not the scroll offset (another page at another size).
+    assert preview.current_page() == 4 and preview.page_text() == f"Page 5 of {result.page_count}"
+    assert abs(bar.value() / bar.maximum() * (result.page_count - 1) - 4) < 1
 
 
 def test_preview_of_a_missing_file_says_so(qtbot: Any, tmp_path: Path) -> None:
