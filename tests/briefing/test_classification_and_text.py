@@ -98,7 +98,7 @@ def registers(draw):
     return ceiling, levels
 
 
-@settings(max_examples=6, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+@settings(max_examples=12, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=registers(), seed=st.integers(min_value=0, max_value=10_000))
 def test_no_canary_above_the_ceiling_anywhere(tmp_path_factory, case, seed):
@@ -121,6 +121,7 @@ def test_no_canary_above_the_ceiling_anywhere(tmp_path_factory, case, seed):
 
         ids = []
         included = [lv for lv in levels if rank(lv) <= rank(ceiling)]
+        previous_event = None
         for n in range(len(levels) // 4):
             lv = next(it)
             s = stakeholder(register, name("S", lv, n), lv, notes=f"notes CANARYnoteS{seed}x{n}Q"
@@ -134,8 +135,11 @@ def test_no_canary_above_the_ceiling_anywhere(tmp_path_factory, case, seed):
                      partnership_ids=[p.id], stakeholder_ids=[s.id], likelihood=1 + n % 5, impact=5)
             ids.append(r.id)
             lv = next(it)
-            event(register, name("E", lv, n), lv, days_ago=1 + n, kind="statement", severity=5, sentiment=-2,
-                  summary=name("Esum", lv, n), stakeholder_id=s.id, partnership_id=p.id, risk_ids=list(ids))
+            previous_event = event(
+                register, name("E", lv, n), lv, days_ago=1 + n, kind="statement", severity=5, sentiment=-2,
+                summary=name("Esum", lv, n), stakeholder_id=s.id, partnership_id=p.id, risk_ids=list(ids),
+                responds_to_id=previous_event.id if previous_event is not None else None,
+            )
         out = folder / "pack.pdf"
         result = build_pack(register, BriefingParameters(ceiling=ceiling, since=dt.date.today() - dt.timedelta(days=40)),
                             out, actor="Tester")
