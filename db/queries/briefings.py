@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -42,7 +43,11 @@ class PartnershipChoice:
     status: str
 
 
-_COLUMNS = (
+# Typed as Any: SQLModel declares the columns as their Python types.
+_B: Any = BriefingRecord
+_P: Any = Partnership
+
+_COLUMNS: tuple[Any, ...] = (
     BriefingRecord.id,
     BriefingRecord.created_at,
     BriefingRecord.actor,
@@ -79,14 +84,14 @@ def _row(r: tuple[object, ...]) -> BriefingRow:
 
 def list_briefings(session: Session, *, limit: int | None = None) -> list[BriefingRow]:
     """Packs made, newest first."""
-    stmt = select(*_COLUMNS).order_by(BriefingRecord.created_at.desc(), BriefingRecord.id.desc())
+    stmt = select(*_COLUMNS).order_by(_B.created_at.desc(), _B.id.desc())
     if limit is not None:
         stmt = stmt.limit(limit)
     return [_row(tuple(r)) for r in session.execute(stmt).all()]
 
 
 def get_briefing(session: Session, *, briefing_id: int) -> BriefingRow | None:
-    row = session.execute(select(*_COLUMNS).where(BriefingRecord.id == briefing_id)).first()
+    row = session.execute(select(*_COLUMNS).where(_B.id == briefing_id)).first()
     return _row(tuple(row)) if row is not None else None
 
 
@@ -96,9 +101,9 @@ def briefing_count(session: Session) -> int:
 
 def latest_briefing_at(session: Session, *, before: dt.datetime | None = None) -> dt.datetime | None:
     """When the newest pack (made before ``before``, if given) was made, in UTC; None if none."""
-    stmt = select(func.max(BriefingRecord.created_at))
+    stmt = select(func.max(_B.created_at))
     if before is not None:
-        stmt = stmt.where(BriefingRecord.created_at < before)
+        stmt = stmt.where(_B.created_at < before)
     value = session.execute(stmt).scalar_one_or_none()
     if value is None:
         return None
@@ -115,9 +120,7 @@ def latest_briefing_date(session: Session) -> dt.date | None:
 
 def partnership_choices(session: Session) -> list[PartnershipChoice]:
     """Every partnership (any classification) for the pack's scope picker, by ref."""
-    stmt = select(
-        Partnership.id, Partnership.ref, Partnership.name, Partnership.classification, Partnership.status
-    ).order_by(Partnership.ref)
+    stmt = select(_P.id, _P.ref, _P.name, _P.classification, _P.status).order_by(_P.ref)
     return [
         PartnershipChoice(int(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]))
         for r in session.execute(stmt).all()

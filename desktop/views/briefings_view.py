@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QShowEvent
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -27,6 +27,9 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QStackedWidget,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -112,6 +115,36 @@ class BriefingsTableModel(RowsTableModel):
         return super().data(index, role)
 
 
+class BannerDelegate(QStyledItemDelegate):
+    """The banner cell in its level's colour, also when the row is selected."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+        fill = index.data(Qt.ItemDataRole.BackgroundRole)
+        if not isinstance(fill, QColor):
+            super().paint(painter, option, index)
+            return
+        painter.save()
+        rect = option.rect.adjusted(2, 2, -2, -2)
+        painter.fillRect(rect, fill)
+        if option.state & QStyle.StateFlag.State_Selected:
+            painter.setPen(QPen(option.palette.highlight().color(), 2))
+            painter.drawRect(option.rect.adjusted(1, 1, -1, -1))
+        ink = index.data(Qt.ItemDataRole.ForegroundRole)
+        painter.setPen(ink if isinstance(ink, QColor) else QColor("#ffffff"))
+        font = QFont(option.font)
+        font.setBold(True)
+        painter.setFont(font)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, str(index.data(Qt.ItemDataRole.DisplayRole) or ""))
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        size = super().sizeHint(option, index)
+        font = QFont(option.font)
+        font.setBold(True)
+        text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        return QSize(max(size.width(), QFontMetrics(font).horizontalAdvance(text) + 20), size.height())
+
+
 class BriefingsView(QWidget):
     selection_changed = Signal()
 
@@ -152,6 +185,7 @@ class BriefingsView(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(False)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.setItemDelegateForColumn(BANNER_COLUMN, BannerDelegate(self.table))
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
