@@ -1,9 +1,11 @@
 """Everything a pack shows, loaded once under the ceiling and turned into plain rows.
 
-``load_pack_data`` runs a fixed handful of queries (db.queries.briefing), each
-filtered by classification in SQL, and derives the analysis the sections print
-from those rows alone.  Nothing above the ceiling is ever loaded, so nothing above
-it can reach a page; a link to a record that was not loaded is simply not shown.
+``load_pack_data`` runs a fixed handful of queries (``db.queries.briefing``), each
+filtered by classification in SQL, so nothing above the ceiling is ever loaded and
+nothing above it can reach a page; a link to a record that was not loaded is simply
+not shown.  Key figures, "review suggested" and "what changed" come from the shared
+analysis (``desktop.services``, given the same ceiling), so the pack states what the
+dashboard and the matrix view show.  No query runs once per row.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 from sqlmodel import Session
 
 from db import audit as audit_mod
-from db.classification import LEVELS, Classification, highest, levels_up_to, rank
+from db.classification import LEVELS, Classification, highest, levels_up_to
 from db.enums import EventKind, PartnershipStatus, RiskStatus
 from db.errors import RegisterError
 from db.meta import get_meta
@@ -290,10 +292,6 @@ def resolve_scope(session: Session, params: BriefingParameters) -> tuple[q.Scope
     if missing:
         raise RegisterError(f"no partnership with ref {', '.join(missing)}")
     return q.Scope(tuple(sorted(found.values()))), sorted(found)
-
-
-def _start_of(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
 
 
 def _as_utc(value: dt.datetime) -> dt.datetime:
@@ -580,7 +578,3 @@ def _figures(f: summary_service.PeriodFigures) -> Figures:
 
 def status_order() -> list[str]:
     return [s.value for s in PartnershipStatus]
-
-
-def level_rank(level: str) -> int:
-    return rank(level)
