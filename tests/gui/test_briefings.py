@@ -582,3 +582,49 @@ def test_regenerate_pins_changes_since_to_the_date_the_pack_used(demo: Any) -> N
         assert bq.latest_briefing_date(session) == day2.date()
         assert bq.briefing_count(session) == 2
         assert bq.get_briefing(session, briefing_id=one.id) == one
+
+
+def test_print_button_goes_through_the_print_dialog_and_its_page_range(
+    qtbot: Any, built_pack: tuple[Path, BriefingResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The system print dialog is modal and native; a stand-in answers it as a user would:
+    a PDF printer, pages 2 to 3."""
+    path, result = built_pack
+    out = tmp_path / "dialog.pdf"
+    asked: dict[str, Any] = {}
+
+    class FakePrintDialog:
+        DialogCode = pdf_preview.QPrintDialog.DialogCode
+
+        def __init__(self, printer: QPrinter, parent: Any) -> None:
+            self.printer = printer
+
+        def setWindowTitle(self, title: str) -> None:
+            asked["title"] = title
+
+        def setMinMax(self, low: int, high: int) -> None:
+            asked["range"] = (low, high)
+
+        def setFromTo(self, low: int, high: int) -> None:
+            pass
+
+        def setOptions(self, options: Any) -> None:
+            asked["options"] = options
+
+        def exec(self) -> Any:
+            self.printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+            self.printer.setOutputFileName(str(out))
+            self.printer.setPrintRange(QPrinter.PrintRange.PageRange)
+            self.printer.setFromTo(2, 3)
+            return self.DialogCode.Accepted
+
+    monkeypatch.setattr(pdf_preview, "QPrintDialog", FakePrintDialog)
+    preview = PdfPreview()
+    qtbot.addWidget(preview)
+    preview.load(path)
+    with qtbot.waitSignal(preview.printed) as blocker:
+        preview.print_action.trigger()
+    assert blocker.args == [2]
+    assert asked["range"] == (1, result.page_count)
+    assert asked["options"] & pdf_preview.QAbstractPrintDialog.PrintDialogOption.PrintPageRange
+    assert len(PdfReader(str(out)).pages) == 2
