@@ -7,25 +7,31 @@ older one after writing a backup copy beside it, and refuses a newer or foreign 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from db.errors import RegisterError
 
 if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
     from db.engine import Register
 
+# Alembic (with Mako and Pygments behind it) is imported only when a register must be
+# created or upgraded: opening a register already at the head revision, which is
+# every start-up but the first, checks the version with one query instead.
 HERE = Path(__file__).resolve().parent
+_REVISION_LINE = re.compile(r"""^(revision|down_revision)\s*(?::[^=]*)?=\s*['"]?([\w]+)?['"]?\s*$""", re.M)
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("path_separator", "os")
     cfg.set_main_option("script_location", str(HERE))
@@ -34,7 +40,25 @@ def alembic_config() -> Config:
 
 
 def script_directory() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config())
+
+
+def _head_from_files() -> str | None:
+    """The head revision read from the revision files' ``revision``/``down_revision``
+    lines (no Alembic import); None when that is not one plain linear chain."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (HERE / "versions").glob("*.py"):
+        found = dict((m.group(1), m.group(2)) for m in _REVISION_LINE.finditer(path.read_text("utf-8")))
+        if not found.get("revision"):
+            return None
+        revisions.add(found["revision"])
+        if found.get("down_revision") and found["down_revision"] != "None":
+            parents.add(found["down_revision"])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
 
 
 def head_revision() -> str:
@@ -44,6 +68,8 @@ def head_revision() -> str:
 
 
 def current_revision(register: Register) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with register.engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
@@ -76,6 +102,8 @@ def backup_before_upgrade(register: Register, revision: str) -> Path | None:
 
 
 def run_upgrade(register: Register, revision: str = "head") -> None:
+    from alembic import command
+
     cfg = alembic_config()
     with register.engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -102,6 +130,10 @@ def prepare(register: Register, *, upgrade: bool = True) -> None:
         raise RegisterError(
             f"{register.display_name()} is not a Stakeholder Risk Tracker register; it was left untouched"
         )
+    with register.engine.connect() as conn:
+        stamped = [row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))]
+    if len(stamped) == 1 and stamped[0] == _head_from_files():
+        return  # at the head already: the common case, without importing Alembic
     current = current_revision(register)
     head = head_revision()
     if current == head:
