@@ -301,6 +301,13 @@ def _without_index(expr: Any, fmt: str) -> Any:
     return type_coerce(expr, String).concat("")
 
 
+def _sort_index_covers_search(spec: RegisterSpec, column: RegisterColumn) -> bool:
+    """True when the quick search looks only at the sort column itself (events sorted
+    by title): walking that column's index then tests each row in the index entry,
+    with no table read, which beats any scan whether matches are common or rare."""
+    return column.sort_expr is None and bool(spec.search) and all(c is column.expr for c in spec.search)
+
+
 def _sort_column(spec: RegisterSpec, sort: RegisterSort | None) -> RegisterColumn:
     if sort is not None:
         col = spec.column(sort.key)
@@ -354,7 +361,12 @@ def page_statement(
     if conditions:
         inner = inner.where(*conditions)
     text = flt.text.strip() if flt is not None else ""
-    scan = bool(text) and not looks_like_ref(text) and session.get_bind().dialect.name == "sqlite"
+    scan = (
+        bool(text)
+        and not looks_like_ref(text)
+        and session.get_bind().dialect.name == "sqlite"
+        and not _sort_index_covers_search(spec, sort_col)
+    )
     inner = inner.order_by(*_order_by(spec, sort, scan=scan)).offset(max(0, offset)).limit(max(0, limit))
     page = inner.subquery("page")
     stmt = select(table.id, *[c.expr.label(c.key) for c in spec.columns]).select_from(
@@ -421,6 +433,7 @@ def fetch_page(
         bool(text)
         and not looks_like_ref(text)
         and not _sort_column(spec, sort).joined
+        and not _sort_index_covers_search(spec, _sort_column(spec, sort))
         and session.get_bind().dialect.name == "sqlite"
         and offset + limit <= PROBE_ROWS // 4
     )
