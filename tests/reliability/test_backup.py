@@ -16,6 +16,7 @@ from db.backup import backup_sqlite, restore_sqlite, validate_backup
 from db.engine import open_register
 from db.errors import RegisterError
 from db.models import EventCreate, RiskCreate
+from desktop.cli import main as cli_main
 from tests.reliability.conftest import ROOT, cli_env, run_cli, sha256
 
 
@@ -51,7 +52,7 @@ def _snapshot_is_consistent(path: Path) -> int:
 
 def test_backup_while_another_process_writes(tmp_path, live):
     writer = subprocess.Popen(
-        [sys.executable, "-m", "tests.reliability.workers", "events", live.url, "300", "writer"],
+        [sys.executable, "-m", "tests.reliability.workers", "events", live.url, "150", "writer"],
         cwd=ROOT, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     counts: list[int] = []
@@ -79,7 +80,7 @@ def test_backup_while_another_process_writes(tmp_path, live):
         assert not copy.with_name(copy.name + "-wal").exists()
         assert _snapshot_is_consistent(copy) == count
     assert counts == sorted(counts)
-    assert any(5 < c < 305 for c in counts), f"no backup overlapped the writes: {counts}"
+    assert any(5 < c < 155 for c in counts), f"no backup overlapped the writes: {counts}"
     print(f"backups during writes saw {counts} events")
 
 
@@ -89,8 +90,7 @@ def test_cli_backup_is_a_consistent_copy(tmp_path, live):
     assert proc.returncode == 0, proc.stderr
     info = validate_backup(out)
     assert info.counts["event"] == 5 and info.counts["risk"] == 1
-    again = run_cli("backup", "--out", str(out), "--db", str(live.path))
-    assert again.returncode == 1 and "Traceback" not in again.stderr
+    assert cli_main(["backup", "--out", str(out), "--db", str(live.path)]) == 1  # never overwrites
 
 
 def test_validate_never_writes_to_the_file(tmp_path, live):

@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, inspect, text
 from db import migrations
 from db.engine import APP_MARKER, open_register
 from db.errors import RegisterError
+from desktop.cli import main as cli_main
 from tests.pgserver import free_port
 from tests.reliability.conftest import assert_clean_refusal, run_cli
 
@@ -50,38 +51,41 @@ def test_a_foreign_postgresql_database_is_refused_untouched(pg_empty_url):
     engine.dispose()
 
 
-def test_the_command_line_works_against_a_postgresql_url(pg_register, tmp_path: Path):
+def test_the_command_line_works_against_a_postgresql_url(pg_register, tmp_path: Path, capsys):
     url = pg_register.url
-    demo = run_cli("demo", "--db", url)
-    assert demo.returncode == 0, demo.stderr
-    matrix = run_cli("matrix", "--db", url)
-    assert matrix.returncode == 0, matrix.stderr
-    assert "5" in matrix.stdout
+
+    def cli(*args: str) -> tuple[int, str, str]:
+        code = cli_main([*args, "--db", url])
+        captured = capsys.readouterr()
+        assert "Traceback" not in captured.err
+        return code, captured.out, captured.err
+
+    assert cli("demo")[0] == 0
+    code, out, _ = cli("matrix")
+    assert code == 0 and "5" in out
     csv_path = tmp_path / "events.csv"
     csv_path.write_text(
         "occurred_on,title,kind,severity,channel\n"
         "2026-03-01,Union statement against the deal,criticism,4,press\n"
         "2026-03-02,Ministry clarification,statement,2,official_statement\n"
     )
-    before = run_cli("export", "events", "--out", str(tmp_path / "before.csv"), "--db", url)
-    assert before.returncode == 0, before.stderr
-    imported = run_cli("import", "events", str(csv_path), "--db", url)
-    assert imported.returncode == 0, imported.stderr
-    exported = run_cli("export", "events", "--out", str(tmp_path / "after.csv"), "--db", url)
-    assert exported.returncode == 0, exported.stderr
+    assert cli("export", "events", "--out", str(tmp_path / "before.csv"))[0] == 0
+    assert cli("import", "events", str(csv_path))[0] == 0
+    assert cli("export", "events", "--out", str(tmp_path / "after.csv"))[0] == 0
     before_rows = (tmp_path / "before.csv").read_text().count("\n")
     after_text = (tmp_path / "after.csv").read_text()
     assert after_text.count("\n") == before_rows + 2
     assert "Union statement against the deal" in after_text
+    bad = tmp_path / "bad.csv"
+    bad.write_text("occurred_on,title,severity\n2026-03-01,OK row,3\nnot-a-date,x,9\n")
+    code, _, err = cli("import", "events", str(bad))
+    assert code == 1 and "row 3" in err
+    code, _, err = cli("backup", "--out", str(tmp_path / "b.db"))
+    assert code == 1 and "PostgreSQL" in err and len(err.strip().splitlines()) == 1
+    # And once as a separate process, as a user types it.
     check = run_cli("db", "check", "--db", url)
     assert check.returncode == 0, check.stdout + check.stderr
     assert "audit chain: ok" in check.stdout
-    bad = tmp_path / "bad.csv"
-    bad.write_text("occurred_on,title,severity\n2026-03-01,OK row,3\nnot-a-date,x,9\n")
-    refused = run_cli("import", "events", str(bad), "--db", url)
-    assert refused.returncode == 1 and "row 3" in refused.stderr and "Traceback" not in refused.stderr
-    backup = run_cli("backup", "--out", str(tmp_path / "b.db"), "--db", url)
-    assert "PostgreSQL" in assert_clean_refusal(backup)
 
 
 def test_an_unreachable_server_is_one_clear_message():
