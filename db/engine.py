@@ -242,7 +242,8 @@ def _lock_audit_head(session: Session) -> None:
 
     from db.models import AuditHead
 
-    session.execute(select(AuditHead.id).where(AuditHead.id == 1).with_for_update())
+    head: Any = AuditHead  # columns, not the Python values SQLModel types them as
+    session.execute(select(head.id).where(head.id == 1).with_for_update())
 
 
 def _use_wal(engine: Engine) -> None:
