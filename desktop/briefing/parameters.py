@@ -93,7 +93,8 @@ class BriefingParameters:
         """A copy with the defaults filled in: dates, ceiling parsed, sections checked."""
         today = self.today or dt.date.today()
         date_to = self.date_to or today
-        date_from = self.date_from or (date_to - dt.timedelta(days=DEFAULT_PERIOD_DAYS))
+        # the last 30 days with both ends included, as the dashboard and the dialog count them
+        date_from = self.date_from or (date_to - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1))
         if date_from > date_to:
             raise ValueError(f"the period starts ({date_from}) after it ends ({date_to})")
         if self.since is not None and self.since > date_to:
