@@ -238,12 +238,22 @@ def _lock_audit_head(session: Session) -> None:
     the start gives all writers one lock order (no deadlock between, say, a ref
     counter and the head) and makes the first ref-counter row safe to create.
     """
-    from sqlalchemy import select
+    from sqlalchemy import select, text
 
     from db.models import AuditHead
 
     head: Any = AuditHead  # columns, not the Python values SQLModel types them as
-    session.execute(select(head.id).where(head.id == 1).with_for_update())
+    # Wait as long as SQLite would for another writer, then say so (not a frozen window).
+    session.execute(text(f"SET LOCAL lock_timeout = {int(BUSY_TIMEOUT_MS)}"))
+    try:
+        session.execute(select(head.id).where(head.id == 1).with_for_update())
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) != "55P03":  # lock_not_available
+            raise
+        raise RegisterError(
+            "the register is busy: another user has been writing to it for "
+            f"{BUSY_TIMEOUT_MS / 1000:g} s; try again later"
+        ) from None
 
 
 def _use_wal(engine: Engine) -> None:

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from db import audit, repository
 from db.engine import open_register
-from db.errors import ConflictError
+from db.errors import ConflictError, RegisterError
 from db.models import RiskCreate
 from tests.reliability.conftest import ROOT, cli_env
 
@@ -172,3 +172,26 @@ def test_two_processes_write_events_into_postgresql(pg_register):
     assert errors == [], errors
     _check_contention_result(target, 2, 150)
     print(f"R2 PostgreSQL: 2 x 150 events in {elapsed:.1f} s")
+
+
+@pytest.mark.postgres
+def test_a_postgresql_writer_waits_then_is_told_the_register_is_busy(pg_register, monkeypatch):
+    import db.engine
+
+    _make_risk(pg_register)
+    monkeypatch.setattr(db.engine, "BUSY_TIMEOUT_MS", 800)
+    other = open_register(pg_register.url)
+    try:
+        with pg_register.write() as s:  # a long import holding the register
+            repository.create(s, "risk", RiskCreate(title="Held", likelihood=1, impact=1), actor="Ana")
+            with pytest.raises(RegisterError, match="busy"):
+                with other.write() as s2:
+                    repository.create(s2, "risk", RiskCreate(title="Waiting", likelihood=1, impact=1),
+                                      actor="Bea")
+        with other.write() as s2:  # once the first writer is done, the second goes ahead
+            repository.create(s2, "risk", RiskCreate(title="Later", likelihood=1, impact=1), actor="Bea")
+        with pg_register.session() as s:
+            assert repository.count(s, "risk") == 3
+            assert audit.verify_chain(s) == []
+    finally:
+        other.dispose()
