@@ -78,6 +78,7 @@ from db.importexport.columns import (
     header_key,
     normalise_kind,
 )
+from db.importexport.fastpath import FastCreate
 from db.importexport.neutralise import restore
 from db.importexport.progress import Cancel, Progress, Ticker
 from db.importexport.reader import Table, read_table
@@ -402,6 +403,15 @@ def _converter(column: Column) -> Callable[[Any], Any]:
     raise AssertionError(ctype)  # pragma: no cover
 
 
+_FAST: dict[str, FastCreate | None] = {}
+
+
+def _fast_create(kind: str) -> FastCreate | None:
+    if kind not in _FAST:
+        _FAST[kind] = FastCreate.build(repository.spec(kind).create)
+    return _FAST[kind]
+
+
 def _field_to_column(kind: str) -> dict[str, str]:
     return {c.field: c.name for c in columns_for(kind)}
 
@@ -486,8 +496,11 @@ def prepare(
             errors.append(FieldError(c.name, f"missing column: it is needed to create new {kind}s", 1))
         raise ValidationFailed(errors)
 
-    # Pass 2: every row through the models.
+    # Pass 2: every row through the models (new rows through the quick check first).
     create_model, update_model = s.create, s.update
+    fast = _fast_create(kind)
+    if fast is not None and not fast.takes({c.field for _, c, _ in value_columns} | {c.field for _, c in link_columns}):
+        fast = None
     seen_names: dict[str, int] = {}
     name_rows: list[tuple[_Row, str]] = []
     for done, ((number, cells), ref) in enumerate(zip(table.rows, row_refs, strict=True), 1):
@@ -547,10 +560,14 @@ def prepare(
             for column in blanks:
                 if column.required:
                     row_errors.append(FieldError(column.name, "is required", number))
-            try:
-                row.values = _validate(create_model, data)
-            except ValidationError as exc:
-                _add_model_errors(row_errors, _row_errors(exc, number, names))
+            quick = fast(data) if fast is not None and not row_errors else None
+            if quick is not None:
+                row.values = quick
+            else:
+                try:
+                    row.values = _validate(create_model, data)
+                except ValidationError as exc:
+                    _add_model_errors(row_errors, _row_errors(exc, number, names))
             if not row_errors:
                 plan.creates.append(row)
         else:
@@ -625,6 +642,56 @@ def _prepare_update(
 # --------------------------------------------------------------------------- writing
 
 
+def _changes_encoder(
+    plain_fields: Sequence[str], date_fields: set[str], link_names: Sequence[str]
+) -> Callable[[list[Any], dict[str, Any]], str]:
+    """(plain values in ``plain_fields`` order, link refs by export name) -> the audit text.
+
+    The text is exactly ``audit.dumps`` of ``{name: [None, value]}`` for the values
+    that are not None or "" (dates as ISO text) and the links that are not empty,
+    assembled from pre-encoded keys in sorted order rather than through a dict and
+    the JSON encoder for every row.
+    """
+    quote = audit.json_text
+    fallback = audit.dumps
+
+    def value_text(value: Any) -> str:
+        kind = value.__class__
+        if kind is str:
+            return quote(value)
+        if kind is int:
+            return int.__repr__(value)
+        if kind is float and math.isfinite(value):
+            return float.__repr__(value)
+        if kind is list:
+            return "[" + ",".join([value_text(v) for v in value]) + "]"
+        return fallback(audit.to_jsonable(value))  # type: ignore[arg-type]
+
+    order = sorted([(name, i, name in date_fields) for i, name in enumerate(plain_fields)] +
+                   [(name, -1, False) for name in link_names])
+    plan = [(quote(name) + ":[null,", name, i, is_date) for name, i, is_date in order]
+
+    def encode(values: list[Any], links: dict[str, Any]) -> str:
+        parts = []
+        for head, name, i, is_date in plan:
+            if i < 0:
+                value = links.get(name)
+                if not value:
+                    continue
+            else:
+                value = values[i]
+                if value is None or value == "":
+                    continue
+                if is_date:
+                    parts.append(f'{head}"{value.isoformat()}"]')
+                    continue
+            parts.append(head + value_text(value) + "]")
+        return "{" + ",".join(parts) + "}"
+
+    return encode
+
+
+
 def write(session: Session, plan: _Plan, *, actor: str, ticker: Ticker | None = None) -> ImportResult:
     kind = plan.kind
     s = repository.spec(kind)
@@ -647,44 +714,44 @@ def write(session: Session, plan: _Plan, *, actor: str, ticker: Ticker | None = 
             row.ref = ref
         before = q.max_id(session, kind=kind)
         now = utcnow()
-        all_refs: set[str] = set()
-        for start in range(0, len(creates), BATCH):
-            batch = creates[start : start + BATCH]
-            records: list[dict[str, Any]] = []
-            entries: list[audit.PendingEntry] = []
-            for row in batch:
-                assert row.ref is not None
-                values = row.values
-                record: dict[str, Any] = {f: values[f] for f in table_fields}
-                for name in enum_fields:
-                    record[name] = record[name].value
-                # the audit says what repository.values() says of a new record
-                changes: dict[str, list[Any]] = {
-                    name: [None, value.isoformat() if name in date_fields else value]
-                    for name in plain_fields
-                    if (value := record[name]) is not None and value != ""
-                }
-                for name in row.pending:
-                    record[name] = None  # set once the record it points at exists
-                for export_name, refs in row.link_refs.items():
-                    if refs:
-                        changes[export_name] = [None, refs]
-                if s.unique_name:
-                    record["name_key"] = record[s.unique_name].casefold()
-                record.update(
-                    ref=row.ref, created_at=now, updated_at=now, created_by=actor, updated_by=actor, version=1
-                )
-                records.append(record)
-                entries.append(audit.PendingEntry(kind, row.ref, IMPORT_ACTION, changes))
-                all_refs.add(row.ref)
-            try:
-                q.insert_rows(session, kind=kind, rows=records)
-            except IntegrityError as exc:
-                raise RegisterError(f"the register refused the import: {exc.orig}") from None
-            audit.record_many(session, actor=actor, entries=entries)
-            if ticker is not None:
-                ticker.advance(len(batch))
-        new_ids = q.ids_after(session, kind=kind, after_id=before, refs=all_refs)
+        enum_values = {m: m.value for c in kind_columns.values() if c.enum is not None for m in c.enum}
+        keys = [*table_fields, *(["name_key"] if s.unique_name else [])]
+        keys += ["ref", "created_at", "updated_at", "created_by", "updated_by", "version"]
+        enum_at = [i for i, f in enumerate(table_fields) if f in enum_fields]
+        ref_at = [(i, f) for i, f in enumerate(table_fields) if f in ref_fields]
+        name_at = table_fields.index(s.unique_name) if s.unique_name else -1
+        tail = (now, now, actor, actor, 1)
+        encode_changes = _changes_encoder(plain_fields, date_fields, [c.name for c in columns_for(kind) if c.is_link])
+        plain_at = [table_fields.index(f) for f in plain_fields]
+        with q.bulk_writing(session, kind=kind, rows=len(creates)):
+            for start in range(0, len(creates), BATCH):
+                batch = creates[start : start + BATCH]
+                records: list[tuple[Any, ...]] = []
+                items: list[tuple[str, str]] = []
+                for row in batch:
+                    values = row.values
+                    record = [values[f] for f in table_fields]
+                    for i in enum_at:
+                        record[i] = enum_values[record[i]]
+                    # the audit says what repository.values() says of a new record
+                    text = encode_changes([record[i] for i in plain_at], row.link_refs)
+                    if row.pending:
+                        for i, name in ref_at:
+                            if name in row.pending:
+                                record[i] = None  # set once the record it points at exists
+                    if name_at >= 0:
+                        record.append(record[name_at].casefold())
+                    record.append(row.ref)
+                    records.append((*record, *tail))
+                    items.append((row.ref, text))  # type: ignore[arg-type]
+                try:
+                    q.insert_tuples(session, kind=kind, keys=keys, rows=records)
+                except IntegrityError as exc:
+                    raise RegisterError(f"the register refused the import: {exc.orig}") from None
+                audit.record_encoded(session, actor=actor, kind=kind, action=IMPORT_ACTION, items=items)
+                if ticker is not None:
+                    ticker.advance(len(batch))
+        new_ids = q.new_ids(session, kind=kind, after_id=before, refs=[row.ref for row in creates])  # type: ignore[misc]
         for link in s.links:
             pairs = [
                 (new_ids[row.ref], other)  # type: ignore[index]

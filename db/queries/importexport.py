@@ -7,12 +7,14 @@ chunks so that no statement exceeds a backend's parameter limit.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, inspect, select, update
 from sqlmodel import Session
 
+from db.audit import insert_tuples as _insert_tuples
 from db.models import AuditEntry
 from db.repository import LinkSpec, spec
 
@@ -116,6 +118,76 @@ def insert_rows(session: Session, *, kind: str, rows: Sequence[dict[str, Any]]) 
                 values[i] = last_out[i]
             params[n] = tuple(values)
     connection.exec_driver_sql(compiled.string, params)
+
+
+def insert_tuples(session: Session, *, kind: str, keys: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """``INSERT`` executemany of rows given as tuples of the ``keys`` columns (the bulk path)."""
+    table: Any = spec(kind).table.__table__  # type: ignore[attr-defined]
+    _insert_tuples(session.connection(), table, keys, rows)
+
+
+def new_ids(session: Session, *, kind: str, after_id: int, refs: Sequence[str]) -> dict[str, int]:
+    """Ids of the records just inserted (in ``refs`` order) after ``after_id``: ref -> id.
+
+    SQLite gives a new row of a table without AUTOINCREMENT the id one above the
+    largest, and the import holds the write lock, so the ids are ``after_id + 1``
+    onwards in insertion order; that is checked (count, lowest and highest id) rather
+    than assumed, and anything else is read back.
+    """
+    table: Any = spec(kind).table
+    if session.get_bind().dialect.name == "sqlite" and refs:
+        count, low, high = session.execute(
+            select(func.count(), func.min(table.id), func.max(table.id)).where(table.id > after_id)
+        ).one()
+        if (count, low, high) == (len(refs), after_id + 1, after_id + len(refs)):
+            return dict(zip(refs, range(after_id + 1, after_id + 1 + len(refs)), strict=True))
+    return ids_after(session, kind=kind, after_id=after_id, refs=set(refs))
+
+
+# Below this many new rows the indexes are kept up row by row.
+REBUILD_MIN_ROWS = 5000
+
+
+@contextmanager
+def bulk_writing(session: Session, *, kind: str, rows: int) -> Iterator[None]:
+    """Set SQLite up for a bulk insert of ``rows`` records of ``kind`` in this transaction.
+
+    * A larger page cache while it runs (index pages stay in memory instead of
+      being spilled to the WAL and read back); the old size is put back after.
+    * When the table holds fewer records than are coming, its plain (non-unique)
+      indexes are dropped and built again after the insert: SQLite builds an index
+      from sorted keys several times faster than it inserts the same keys one by
+      one.  Only indexes whose definition in the file is exactly the model's are
+      touched, and they are re-created from the model, so the schema is the same
+      before and after.  It is all in the import's transaction: a crash or an error
+      rolls the drop back with everything else.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    table: Any = spec(kind).table.__table__  # type: ignore[attr-defined]
+    cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql("PRAGMA cache_size = -65536")  # 64 MiB
+    rebuilt: list[Any] = []
+    try:
+        if rows >= REBUILD_MIN_ROWS:
+            existing = int(session.execute(select(func.count()).select_from(table)).scalar() or 0)
+            if existing < rows:
+                live = {
+                    ix["name"]: (tuple(ix["column_names"]), bool(ix["unique"]))
+                    for ix in inspect(connection).get_indexes(table.name)
+                }
+                for index in sorted(table.indexes, key=lambda ix: ix.name):
+                    shape = (tuple(c.name for c in index.columns), bool(index.unique))
+                    if not index.unique and live.get(index.name) == shape:
+                        index.drop(bind=connection)
+                        rebuilt.append(index)
+        yield
+        for index in rebuilt:
+            index.create(bind=connection)
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size = {int(cache)}")
 
 
 def insert_links(session: Session, *, link: LinkSpec, pairs: Sequence[tuple[int, int]]) -> None:

@@ -1,0 +1,268 @@
+"""A quick check of an import row against the kind's ``*Create`` model, for bulk imports.
+
+Validating a row through the SQLModel ``*Create`` class costs ~15 us (an instance,
+a ``before`` validator called in Python for every field, SQLModel's own init); at
+100,000 rows that is most of an import.  ``FastCreate`` checks the converted values
+of a row directly against the constraints it reads from the same model (type,
+``min_length``/``max_length``, ``ge``/``gt``/``le``/``lt``, optional or required, the
+text trimming and blank-to-None rule of ``db.models._Input``) and runs the model's own
+``after`` field validators, remembering their answer per distinct value.
+
+It only ever *accepts* what the model accepts, with the very values the model gives
+(``tests/importexport/test_speed_paths.py`` checks this with hypothesis); anything it
+is not sure of is handed back (``None``) and the caller validates that row with the
+model, which words the error.  A model with a validator this module does not know
+how to run (a model validator, a ``before``/``wrap`` validator on a field, one that
+wants ``info``) gets no fast path at all: ``FastCreate.build`` returns ``None``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import types
+import typing
+from collections.abc import Callable
+from enum import Enum
+from typing import Any
+
+from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen
+from pydantic_core import PydanticUndefined
+
+# The ``before`` validator every input model shares (``db.models._Input``); its rule
+# (strip text; blank text on an optional field becomes None) is built in below.
+SHARED_BEFORE = "_blank_optional_text"
+
+_MISSING = object()
+
+
+class _Reject(Exception):
+    """The value needs the model's own judgement."""
+
+
+def _unwrap(annotation: Any) -> tuple[Any, bool]:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return args[0], True
+        return annotation, True
+    return annotation, False
+
+
+def _memo(validators: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    """The field's ``after`` validators in order, answered once per distinct value."""
+    answers: dict[Any, Any] = {}
+
+    def run(value: Any) -> Any:
+        try:
+            found = answers.get(value, _MISSING)
+        except TypeError:  # unhashable: no memory
+            found = _MISSING
+        if found is _MISSING:
+            result: Any = value
+            try:
+                for validate in validators:
+                    result = validate(result)
+            except (ValueError, AssertionError):
+                result = _Reject
+            try:
+                answers[value] = result
+            except TypeError:
+                pass
+            found = result
+        if found is _Reject:
+            raise _Reject
+        return found
+
+    return run
+
+
+def _checker(annotation: Any, metadata: list[Any], required: bool) -> Callable[[Any], Any] | None:
+    """value -> the model's value for it (or _Reject); None when the type is not handled."""
+    base, optional = _unwrap(annotation)
+    low = high = None
+    low_open = high_open = False
+    min_len, max_len = 0, None
+    for item in metadata:
+        if isinstance(item, Ge):
+            low = item.ge
+        elif isinstance(item, Gt):
+            low, low_open = item.gt, True
+        elif isinstance(item, Le):
+            high = item.le
+        elif isinstance(item, Lt):
+            high, high_open = item.lt, True
+        elif isinstance(item, MinLen):
+            min_len = item.min_length
+        elif isinstance(item, MaxLen):
+            max_len = item.max_length
+        elif type(item).__module__.startswith(("annotated_types", "pydantic")):
+            return None  # a constraint not read here (multiple_of, pattern, ...)
+
+    def in_range(number: Any) -> bool:
+        if low is not None and (number <= low if low_open else number < low):
+            return False
+        return not (high is not None and (number >= high if high_open else number > high))
+
+    if base is str:
+        blank_ok = optional and not required
+
+        def text(value: Any) -> Any:
+            if value.__class__ is not str:
+                raise _Reject
+            value = value.strip()
+            if not value:
+                if blank_ok:
+                    return None
+                raise _Reject
+            if not value.isascii():
+                try:
+                    value.encode("utf-8")  # pydantic refuses lone surrogates
+                except UnicodeEncodeError:
+                    raise _Reject from None
+            if len(value) < min_len or (max_len is not None and len(value) > max_len):
+                raise _Reject
+            return value
+
+        return text
+    if isinstance(base, type) and issubclass(base, Enum):
+        members: dict[Any, Any] = {m.value: m for m in base}
+
+        def choice(value: Any) -> Any:
+            found = members.get(value) if value.__class__ is str else None
+            if found is None:
+                raise _Reject
+            return found
+
+        return choice
+    if base is int:
+        if min_len or max_len is not None:
+            return None
+
+        def whole(value: Any) -> Any:
+            if value.__class__ is not int or not in_range(value):
+                raise _Reject
+            return value
+
+        return whole
+    if base is float:
+
+        def number(value: Any) -> Any:
+            if value.__class__ is not float or not in_range(value):
+                raise _Reject
+            return value
+
+        return number
+    if base is dt.date:
+
+        def day(value: Any) -> Any:
+            if value.__class__ is not dt.date:
+                raise _Reject
+            return value
+
+        return day
+    if typing.get_origin(base) is list and typing.get_args(base) == (int,) and not metadata_bounds(metadata):
+
+        def ids(value: Any) -> Any:
+            if value.__class__ is not list or any(v.__class__ is not int for v in value):
+                raise _Reject
+            return list(value)
+
+        return ids
+    return None
+
+
+def metadata_bounds(metadata: list[Any]) -> bool:
+    return any(isinstance(m, (Ge, Gt, Le, Lt, MinLen, MaxLen)) for m in metadata)
+
+
+class FastCreate:
+    """Checks a dict of converted values as ``create_model`` would (see the module doc)."""
+
+    def __init__(self, model: Any, checks: dict[str, Callable[[Any], Any]], defaults: dict[str, Any],
+                 factories: dict[str, Callable[[], Any]]):
+        self.model = model
+        self._checks = checks
+        self._defaults = defaults
+        self._factories = factories
+        self._order = list(model.model_fields)
+
+    @classmethod
+    def build(cls, model: Any) -> FastCreate | None:
+        decorators = model.__pydantic_decorators__
+        if decorators.model_validators or decorators.root_validators or decorators.validators:
+            return None
+        after: dict[str, list[Callable[[Any], Any]]] = {}
+        for name, dec in decorators.field_validators.items():
+            if name == SHARED_BEFORE and dec.info.mode == "before" and dec.info.fields == ("*",):
+                continue
+            if dec.info.mode != "after" or "*" in dec.info.fields:
+                return None
+            try:
+                params = inspect.signature(dec.func).parameters
+            except (TypeError, ValueError):
+                return None
+            if len(params) != 1:
+                return None
+            for field_name in dec.info.fields:
+                after.setdefault(field_name, []).append(dec.func)
+        if SHARED_BEFORE not in decorators.field_validators:
+            return None  # the text rule below is that validator's
+        config = model.model_config
+        if not config.get("str_strip_whitespace") or config.get("strict") or config.get("extra") == "forbid":
+            return None
+        checks: dict[str, Callable[[Any], Any]] = {}
+        defaults: dict[str, Any] = {}
+        factories: dict[str, Callable[[], Any]] = {}
+        for name, info in model.model_fields.items():
+            check = _checker(info.annotation, list(info.metadata), info.is_required())
+            if check is None:
+                return None
+            if name in after:
+                check = _then(check, _memo(after.pop(name)))
+            checks[name] = check
+            if info.default_factory is not None:
+                factories[name] = info.default_factory  # type: ignore[assignment]
+            elif info.default is not PydanticUndefined:
+                defaults[name] = info.default
+        if after:
+            return None
+        return cls(model, checks, defaults, factories)
+
+    def __call__(self, data: dict[str, Any]) -> dict[str, Any] | None:
+        """The model's field values for ``data``, or None: validate with the model.
+
+        Every key of ``data`` must be a field of the model (see ``takes``).
+        """
+        out: dict[str, Any] = {}
+        checks = self._checks
+        try:
+            for name in self._order:
+                value = data.get(name, _MISSING)
+                if value is _MISSING:
+                    if name in self._defaults:
+                        out[name] = self._defaults[name]
+                    elif name in self._factories:
+                        out[name] = self._factories[name]()
+                    else:
+                        return None  # required and missing: the model words it
+                elif value is None:
+                    return None
+                else:
+                    out[name] = checks[name](value)
+        except _Reject:
+            return None
+        return out
+
+    def takes(self, names: set[str]) -> bool:
+        """Whether rows with these keys can be checked here (all are model fields)."""
+        return names <= set(self._order)
+
+
+def _then(first: Callable[[Any], Any], second: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def both(value: Any) -> Any:
+        result = first(value)
+        return second(result)
+
+    return both
