@@ -162,8 +162,6 @@ def _append(session: Session, actor: str, rows: list[tuple[dt.datetime, str, str
     return len(params)
 
 
-_UNSET = object()
-
 
 def insert_tuples(connection: Any, table: Any, keys: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
     """``INSERT`` executemany of ``rows`` (tuples of the ``keys`` columns, in that order).
@@ -171,9 +169,9 @@ def insert_tuples(connection: Any, table: Any, keys: Sequence[str], rows: list[t
     The statement is compiled once by SQLAlchemy Core and each value goes through its
     column type's own bind processor, as ``Connection.execute`` would do, but without
     the per-row dictionaries and bookkeeping of the generic path (which cost more
-    than the database's own work at 100,000 rows).  A value repeated from the row
-    before (a shared time stamp) is processed once.  On a driver with named
-    parameters the generic path is taken.
+    than the database's own work at 100,000 rows).  A value that appears more than
+    once in a column (a date, a shared time stamp) is processed once.  On a driver
+    with named parameters the generic path is taken.
     """
     if not rows:
         return
@@ -183,29 +181,23 @@ def insert_tuples(connection: Any, table: Any, keys: Sequence[str], rows: list[t
     if sorted(order) != sorted(keys):
         connection.execute(insert(table), [dict(zip(keys, row, strict=True)) for row in rows])
         return
-    if order != list(keys):
-        position = [list(keys).index(name) for name in order]
-        rows = [tuple(row[i] for i in position) for row in rows]
+    position = [list(keys).index(name) for name in order]
     processors = [
         (i, process)
-        for i, name in enumerate(order)
+        for i, name in enumerate(keys)
         if (process := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
     ]
-    if processors:
-        last_in: list[Any] = [_UNSET] * len(order)
-        last_out: list[Any] = [None] * len(order)
-        converted: list[tuple[Any, ...]] = []
-        for row in rows:
-            values = list(row)
-            for i, process in processors:
-                value = values[i]
-                if value is None:
-                    continue
-                if value is not last_in[i]:
-                    last_in[i], last_out[i] = value, process(value)
-                values[i] = last_out[i]
-            converted.append(tuple(values))
-        rows = converted
+    if processors or position != list(range(len(keys))):
+        # Column by column: each distinct value is processed once (dates repeat).
+        columns: list[Any] = list(zip(*rows, strict=True))
+        for i, process in processors:
+            column = columns[i]
+            try:
+                done = {value: process(value) for value in set(column) if value is not None}
+                columns[i] = list(map(done.get, column))
+            except TypeError:  # unhashable values
+                columns[i] = [None if value is None else process(value) for value in column]
+        rows = list(zip(*[columns[i] for i in position], strict=True))
     connection.exec_driver_sql(compiled.string, rows)
 
 

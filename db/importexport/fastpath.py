@@ -187,6 +187,7 @@ class FastCreate:
         self._defaults = defaults
         self._factories = factories
         self._order = list(model.model_fields)
+        self._size = len(self._order)
 
     @classmethod
     def build(cls, model: Any) -> FastCreate | None:
@@ -235,24 +236,20 @@ class FastCreate:
 
         Every key of ``data`` must be a field of the model (see ``takes``).
         """
-        out: dict[str, Any] = {}
+        out = self._defaults.copy()
         checks = self._checks
         try:
-            for name in self._order:
-                value = data.get(name, _MISSING)
-                if value is _MISSING:
-                    if name in self._defaults:
-                        out[name] = self._defaults[name]
-                    elif name in self._factories:
-                        out[name] = self._factories[name]()
-                    else:
-                        return None  # required and missing: the model words it
-                elif value is None:
+            for name, value in data.items():
+                if value is None:
                     return None
-                else:
-                    out[name] = checks[name](value)
+                out[name] = checks[name](value)
         except _Reject:
             return None
+        for name, factory in self._factories.items():
+            if name not in data:
+                out[name] = factory()
+        if len(out) != self._size:
+            return None  # a required field is missing: the model words it
         return out
 
     def takes(self, names: set[str]) -> bool:

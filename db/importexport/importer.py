@@ -481,9 +481,10 @@ def prepare(
         assert column.target is not None
         targets[column.name] = _Targets(column.target)
         tokens: set[str] = set()
-        for _, cells in table.rows:
-            if index < len(cells) and not _is_blank(cells[index]):
-                tokens.update(_tokens(cells[index], column.type == REFS))
+        distinct = {cells[index] for _, cells in table.rows if index < len(cells)}
+        for raw in distinct:
+            if not _is_blank(raw):
+                tokens.update(_tokens(raw, column.type == REFS))
         targets[column.name].prefetch(session, tokens)
         if column.target == kind:
             targets[column.name].in_file = new_refs
@@ -673,6 +674,7 @@ def _changes_encoder(
 
     def encode(values: list[Any], links: dict[str, Any]) -> str:
         parts = []
+        add = parts.append
         for head, name, i, is_date in plan:
             if i < 0:
                 value = links.get(name)
@@ -683,9 +685,15 @@ def _changes_encoder(
                 if value is None or value == "":
                     continue
                 if is_date:
-                    parts.append(f'{head}"{value.isoformat()}"]')
+                    add(f'{head}"{value.isoformat()}"]')
                     continue
-            parts.append(head + value_text(value) + "]")
+            kind = value.__class__
+            if kind is str:
+                add(f"{head}{quote(value)}]")
+            elif kind is int:
+                add(f"{head}{int.__repr__(value)}]")
+            else:
+                add(f"{head}{value_text(value)}]")
         return "{" + ",".join(parts) + "}"
 
     return encode

@@ -83,10 +83,10 @@ def _read_csv(path: Path, cancel: Cancel | None) -> Table | None:
             number = 1
             for cells in reader:
                 number += 1
-                _check(cancel, number)
-                if not cells or _blank(cells):
-                    continue
-                rows.append((number, cells))
+                if cancel is not None and number % 2048 == 0:
+                    _check(cancel, number)
+                if cells and (cells[0].strip() or not _blank(cells)):
+                    rows.append((number, cells))
             return table
     except UnicodeDecodeError as exc:
         raise RegisterError(
