@@ -5,7 +5,9 @@ Used by ``test_crash.py`` (small, default run) and ``tests/perf/reliability_full
 
 1. copies a pristine register (a few records already in it) to a fresh file;
 2. starts ``python -m desktop import events FILE --db DB`` as a child process;
-3. sends SIGKILL after a random delay drawn across the import's measured duration;
+3. sends SIGKILL at a random moment: odd trials after a random delay across the
+   import's measured duration, even trials once the write-ahead log has grown to a
+   random fraction of its size in an uninterrupted run (so the kill lands mid-write);
 4. checks ``PRAGMA integrity_check`` is ``ok``, the event count is the base count or
    the base count plus every row of the file (never anything in between), the audit
    chain verifies, and ``db.engine.open_register`` opens the file again.
@@ -114,10 +116,12 @@ def _env() -> dict[str, str]:
 
 
 def _start_import(csv_path: Path, db: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "desktop", "import", "events", str(csv_path), "--db", str(db)],
-        cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    # stderr to a file: a pipe nobody reads while polling could fill and stall the child.
+    with db.with_name(db.name + ".stderr").open("wb") as err:
+        return subprocess.Popen(
+            [sys.executable, "-m", "desktop", "import", "events", str(csv_path), "--db", str(db)],
+            cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=err,
+        )
 
 
 def inspect_file(db: Path, rows: int) -> tuple[int, list[str]]:
@@ -168,13 +172,19 @@ def run_crash_trials(
     pristine = workdir / "pristine.db"
     make_base_register(pristine)
 
-    # The uninterrupted run: how long an import takes, and that it imports everything.
+    # The uninterrupted run: how long an import takes, how large its write-ahead log
+    # grows while it writes, and that it imports everything.
     db = workdir / "calibrate.db"
     shutil.copyfile(pristine, db)
     started = time.perf_counter()
     proc = _start_import(csv_path, db)
-    _, err = proc.communicate(timeout=3600)
+    wal = db.with_name(db.name + "-wal")
+    max_wal = 0
+    while proc.poll() is None:
+        max_wal = max(max_wal, _size(wal))
+        time.sleep(0.005)
     elapsed = time.perf_counter() - started
+    err = db.with_name(db.name + ".stderr").read_bytes()
     report = CrashReport(rows=rows, seed=seed, import_seconds=elapsed)
     if proc.returncode != 0:
         report.problems.append(f"uninterrupted import failed: {err.decode(errors='replace').strip()}")
@@ -183,31 +193,46 @@ def run_crash_trials(
     if events != BASE_EVENTS + rows:
         problems.append(f"uninterrupted import left {events - BASE_EVENTS} of {rows} rows")
     report.problems.extend(problems)
-    log(f"uninterrupted import of {rows:,} rows: {elapsed:.1f} s")
+    log(f"uninterrupted import of {rows:,} rows: {elapsed:.1f} s, write-ahead log up to {max_wal:,} bytes")
 
     for n in range(1, trials + 1):
         db = workdir / f"trial-{n}.db"
+        wal = db.with_name(db.name + "-wal")
         shutil.copyfile(pristine, db)
-        delay = rng.uniform(0.05, 1.0) * elapsed
+        # Odd trials: a random moment of the whole run (start-up, reading, validating,
+        # writing, committing, checkpointing).  Even trials: a random point of the
+        # writing itself, seen as the write-ahead log growing.
+        by_wal = n % 2 == 0 and max_wal > 0
+        delay = rng.uniform(0.1, 1.0) * elapsed
+        threshold = int(rng.uniform(0.02, 1.0) * max_wal)
         proc = _start_import(csv_path, db)
         started = time.perf_counter()
-        try:
-            proc.wait(timeout=delay)
-            killed = False
-            # The machine got faster (shared machines vary): aim later kills within this run time.
-            elapsed = time.perf_counter() - started
-        except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait()
-            killed = True
-        if proc.stderr is not None:
-            proc.stderr.close()
+        killed = False
+        while proc.poll() is None:
+            now = time.perf_counter() - started
+            if (by_wal and _size(wal) >= threshold) or (not by_wal and now >= delay):
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait()
+                killed = True
+                break
+            time.sleep(0.002)
+        at = time.perf_counter() - started
+        if not killed and not by_wal:
+            elapsed = at  # the machine got faster (shared machines vary): aim within this run time
         events, problems = inspect_file(db, rows)
         outcome = "all" if events == BASE_EVENTS + rows else "none" if events == BASE_EVENTS else "partial"
-        report.trials.append(Trial(n, delay, killed, events, outcome))
-        report.problems.extend(f"trial {n} (kill after {delay:.2f} s): {p}" for p in problems)
-        log(f"trial {n}: {'killed' if killed else 'finished'} after {delay:.2f} s -> {outcome}"
+        how = f"log at {threshold:,} bytes" if by_wal else "time"
+        report.trials.append(Trial(n, at, killed, events, outcome))
+        report.problems.extend(f"trial {n} (kill by {how} after {at:.2f} s): {p}" for p in problems)
+        log(f"trial {n}: {'killed' if killed else 'finished'} after {at:.2f} s ({how}) -> {outcome}"
             + (f" PROBLEMS {problems}" if problems else ""))
         for leftover in workdir.glob(f"trial-{n}.db*"):
             leftover.unlink()
     return report
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0

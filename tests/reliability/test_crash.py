@@ -8,8 +8,8 @@ import pytest
 
 from tests.reliability.crash import run_crash_trials
 
-ROWS = int(os.environ.get("RISK_TRACKER_CRASH_ROWS", "10000"))
-TRIALS = int(os.environ.get("RISK_TRACKER_CRASH_TRIALS", "5"))
+ROWS = int(os.environ.get("RISK_TRACKER_CRASH_ROWS", "20000"))
+TRIALS = int(os.environ.get("RISK_TRACKER_CRASH_TRIALS", "6"))
 
 
 @pytest.mark.slow
