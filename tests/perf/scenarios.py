@@ -279,6 +279,8 @@ def p2_gui(table: Table, work: Path, *, size: str) -> None:
     raw_sort = timed(lambda: con.execute(sort_sql).fetchall(), 5)
     raw_filter = timed(lambda: con.execute(filter_sql, (f"%{P2_SEARCH}%",)).fetchall(), 3)
     raw_filter_rows = con.execute(filter_sql, (f"%{P2_SEARCH}%",)).fetchall()
+    last_sql = f"SELECT {_P2_COLUMNS} ORDER BY e.occurred_on DESC, e.id DESC LIMIT 200 OFFSET ?"  # noqa: S608
+    raw_last = timed(lambda: con.execute(last_sql, (n - 200,)).fetchall(), 3)
     con.close()
 
     reg = open_register(path)
@@ -289,26 +291,29 @@ def p2_gui(table: Table, work: Path, *, size: str) -> None:
         ours_sort = timed(lambda: source.fetch(0, 200, sort), 5)
         ours_filter = timed(lambda: source.fetch(0, 200, sort, flt), 3)
         ours_rows = source.fetch(0, 200, sort, flt)
+        ours_last = timed(lambda: source.fetch(n - 200, 200), 3)
     finally:
         reg.dispose()
     assert [r[0] for r in ours_rows] == [r[0] for r in raw_filter_rows], "the filtered page differs from raw SQL"
 
     first = float(run["first_paint"])
-    table.add(Result("P2 open events register: first rows painted", label, first, raw_first[0],
+    table.add(Result("P2 open events register: first rows painted", label, first, None,
                      "<= 1.5 s from process start", first <= 1.5, cpu=run["cpu_first_paint"],
-                     note="baseline: raw first-page query"))
+                     note=f"raw first-page query {raw_first[0] * 1000:.1f} ms"))
     ratio = ours_sort[0] / raw_sort[0]
     table.add(Result(f"P2 re-sort by {P2_SORT}: page query", label, ours_sort[0], raw_sort[0], "<= 2x raw SQL",
                      ratio <= 2.0, cpu=ours_sort[1]))
     gui_sort = float(run["sort"])
-    table.add(Result(f"P2 re-sort by {P2_SORT}: click to rows painted", label, gui_sort, raw_sort[0], "<= 0.3 s",
+    table.add(Result(f"P2 re-sort by {P2_SORT}: click to rows painted", label, gui_sort, None, "<= 0.3 s",
                      gui_sort <= 0.3, cpu=run["cpu_sort"]))
     ratio = ours_filter[0] / raw_filter[0]
     table.add(Result(f"P2 text filter '{P2_SEARCH}': page query", label, ours_filter[0], raw_filter[0],
                      "<= 2x raw SQL", ratio <= 2.0, cpu=ours_filter[1]))
     gui_filter = float(run["filter"])
-    table.add(Result(f"P2 text filter '{P2_SEARCH}': Enter to rows painted", label, gui_filter, raw_filter[0],
+    table.add(Result(f"P2 text filter '{P2_SEARCH}': Enter to rows painted", label, gui_filter, None,
                      "<= 0.3 s", gui_filter <= 0.3, cpu=run["cpu_filter"]))
+    table.add(Result("P2 extra: scroll to the last page (page query)", label, ours_last[0], raw_last[0],
+                     "<= 0.3 s (not in QUALITY.md)", ours_last[0] <= 0.3, cpu=ours_last[1]))
     rss = float(run["peak_rss_mb"])
     table.add(Result("P2 peak RSS of the GUI process", label, rss, None, "<= 400 MB", rss <= 400, unit="MB"))
 
