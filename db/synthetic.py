@@ -180,11 +180,11 @@ def _generate(
         # stakeholders -----------------------------------------------------------
         refs = reserve_refs(session, "stakeholder", stakeholders)
         kinds = list(StakeholderKind)
-        rows = []
+        rows: list[dict[str, Any]] = []
         for i, ref in enumerate(refs):
             when = _at(first_day, rng)
             name = f"{rng.choice(_ORGS)} {i + 1} ({ref})"
-            row = {
+            row: dict[str, Any] = {
                 "ref": ref,
                 "name": name,
                 "name_key": name.casefold(),
@@ -329,16 +329,16 @@ def _generate(
                 rlinks = rng.sample(risk_ids, k=min(len(risk_ids), rng.randint(0, 2))) if risk_ids else []
                 links.append((j, rlinks))
             ids = insert_rows(Event, "event", rows)
-            link_rows = [{"event_id": ids[j], "risk_id": r} for j, rl in links for r in rl]
+            link_rows = [{"event_id": ids[j], "risk_id": r} for j, event_risks in links for r in event_risks]
             for chunk in _chunks(link_rows):
                 link_insert(EventRiskLink, chunk)
-            for (_j, rl), row in zip(links, rows, strict=True):
+            for (_j, event_risks), row in zip(links, rows, strict=True):
                 changes = _create_changes(row)
                 changes["stakeholder"] = [None, ref_for("S", row["stakeholder_id"])]
                 if row["partnership_id"]:
                     changes["partnership"] = [None, ref_for("P", row["partnership_id"])]
-                if rl:
-                    changes["risks"] = [None, sorted(ref_for("R", r) for r in rl)]
+                if event_risks:
+                    changes["risks"] = [None, sorted(ref_for("R", r) for r in event_risks)]
                 entries.append(audit.PendingEntry("event", row["ref"], "import", changes, row["created_at"]))
             flush_audit()
             made += n
@@ -369,7 +369,7 @@ def _generate(
 
             stmt = (
                 update(Risk)
-                .where(Risk.ref == bindparam("r_ref"))
+                .where(Risk.ref == bindparam("r_ref"))  # type: ignore[arg-type]
                 .values(
                     likelihood=bindparam("l"),
                     impact=bindparam("i"),
