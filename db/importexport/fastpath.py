@@ -36,7 +36,7 @@ SHARED_BEFORE = "_blank_optional_text"
 _MISSING = object()
 
 
-class _Reject(Exception):
+class Rejected(Exception):
     """The value needs the model's own judgement."""
 
 
@@ -65,21 +65,21 @@ def _memo(validators: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
                 for validate in validators:
                     result = validate(result)
             except (ValueError, AssertionError):
-                result = _Reject
+                result = Rejected
             try:
                 answers[value] = result
             except TypeError:
                 pass
             found = result
-        if found is _Reject:
-            raise _Reject
+        if found is Rejected:
+            raise Rejected
         return found
 
     return run
 
 
 def _checker(annotation: Any, metadata: list[Any], required: bool) -> Callable[[Any], Any] | None:
-    """value -> the model's value for it (or _Reject); None when the type is not handled."""
+    """value -> the model's value for it (or Rejected); None when the type is not handled."""
     base, optional = _unwrap(annotation)
     low = high = None
     low_open = high_open = False
@@ -110,21 +110,33 @@ def _checker(annotation: Any, metadata: list[Any], required: bool) -> Callable[[
 
         def text(value: Any) -> Any:
             if value.__class__ is not str:
-                raise _Reject
+                raise Rejected
             value = value.strip()
             if not value:
                 if blank_ok:
                     return None
-                raise _Reject
+                raise Rejected
             if not value.isascii():
                 try:
                     value.encode("utf-8")  # pydantic refuses lone surrogates
                 except UnicodeEncodeError:
-                    raise _Reject from None
+                    raise Rejected from None
             if len(value) < min_len or (max_len is not None and len(value) > max_len):
-                raise _Reject
+                raise Rejected
             return value
 
+        def texts(values: list[str]) -> list[str] | None:
+            """A whole column of plain text cells at once (None: check cell by cell)."""
+            stripped = list(map(str.strip, values))
+            if not stripped:
+                return stripped
+            if "" in stripped or not all(map(str.isascii, stripped)):
+                return None
+            if min(map(len, stripped)) < min_len or (max_len is not None and max(map(len, stripped)) > max_len):
+                return None
+            return stripped
+
+        text.bulk = texts  # type: ignore[attr-defined]
         return text
     if isinstance(base, type) and issubclass(base, Enum):
         members: dict[Any, Any] = {m.value: m for m in base}
@@ -132,7 +144,7 @@ def _checker(annotation: Any, metadata: list[Any], required: bool) -> Callable[[
         def choice(value: Any) -> Any:
             found = members.get(value) if value.__class__ is str else None
             if found is None:
-                raise _Reject
+                raise Rejected
             return found
 
         return choice
@@ -142,15 +154,22 @@ def _checker(annotation: Any, metadata: list[Any], required: bool) -> Callable[[
 
         def whole(value: Any) -> Any:
             if value.__class__ is not int or not in_range(value):
-                raise _Reject
+                raise Rejected
             return value
 
+        def wholes(values: list[int]) -> list[int] | None:
+            """A whole column of ints at once (None: check cell by cell)."""
+            if values and not (in_range(min(values)) and in_range(max(values))):
+                return None
+            return values
+
+        whole.bulk = wholes  # type: ignore[attr-defined]
         return whole
     if base is float:
 
         def number(value: Any) -> Any:
             if value.__class__ is not float or not in_range(value):
-                raise _Reject
+                raise Rejected
             return value
 
         return number
@@ -158,7 +177,7 @@ def _checker(annotation: Any, metadata: list[Any], required: bool) -> Callable[[
 
         def day(value: Any) -> Any:
             if value.__class__ is not dt.date:
-                raise _Reject
+                raise Rejected
             return value
 
         return day
@@ -166,7 +185,7 @@ def _checker(annotation: Any, metadata: list[Any], required: bool) -> Callable[[
 
         def ids(value: Any) -> Any:
             if value.__class__ is not list or any(v.__class__ is not int for v in value):
-                raise _Reject
+                raise Rejected
             return list(value)
 
         return ids
@@ -243,7 +262,7 @@ class FastCreate:
                 if value is None:
                     return None
                 out[name] = checks[name](value)
-        except _Reject:
+        except Rejected:
             return None
         for name, factory in self._factories.items():
             if name not in data:
@@ -251,6 +270,23 @@ class FastCreate:
         if len(out) != self._size:
             return None  # a required field is missing: the model words it
         return out
+
+    def field_check(self, name: str) -> Callable[[Any], Any]:
+        """The check of one field: value -> the model's value, or raises ``Rejected``.
+
+        A text or whole-number field without ``after`` validators also has
+        ``check.bulk(values) -> values | None`` for a whole column of str / int values."""
+        return self._checks[name]
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """Fields with a plain default: field -> default (shared, immutable values)."""
+        return dict(self._defaults)
+
+    @property
+    def factories(self) -> dict[str, Callable[[], Any]]:
+        """Fields whose default is made fresh for every record (lists)."""
+        return dict(self._factories)
 
     def takes(self, names: set[str]) -> bool:
         """Whether rows with these keys can be checked here (all are model fields)."""

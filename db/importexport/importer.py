@@ -48,6 +48,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,7 @@ from db.importexport.columns import (
     header_key,
     normalise_kind,
 )
-from db.importexport.fastpath import FastCreate
+from db.importexport.fastpath import FastCreate, Rejected
 from db.importexport.neutralise import restore
 from db.importexport.progress import Cancel, Progress, Ticker
 from db.importexport.reader import Table, read_table
@@ -299,7 +300,7 @@ class _Targets:
 # --------------------------------------------------------------------------- the plan
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     number: int
     ref: str | None  # explicit ref (normalised); None: assign one
@@ -502,11 +503,26 @@ def prepare(
     fast = _fast_create(kind)
     if fast is not None and not fast.takes({c.field for _, c, _ in value_columns} | {c.field for _, c in link_columns}):
         fast = None
+    quick: list[_Row | None] = (
+        _quick_creates(kind, table, row_refs, existing, bad_ref_rows, value_columns, link_columns, targets, fast)
+        if fast is not None
+        else [None] * len(table.rows)
+    )
     seen_names: dict[str, int] = {}
     name_rows: list[tuple[_Row, str]] = []
-    for done, ((number, cells), ref) in enumerate(zip(table.rows, row_refs, strict=True), 1):
+    for done, ((number, cells), ref, ready) in enumerate(zip(table.rows, row_refs, quick, strict=True), 1):
         if ticker is not None and done % 1000 == 0:
             ticker.advance(1000)
+        if ready is not None:
+            plan.creates.append(ready)
+            if s.unique_name and s.unique_name in ready.values:
+                key = str(ready.values[s.unique_name]).casefold()
+                if key in seen_names:
+                    errors.append(FieldError(s.unique_name, f"same name as row {seen_names[key]}", number))
+                else:
+                    seen_names[key] = number
+                    name_rows.append((ready, key))
+            continue
         record_id = existing.get(ref) if ref is not None else None
         row = _Row(number, ref, record_id)
         data: dict[str, Any] = {}
@@ -561,9 +577,9 @@ def prepare(
             for column in blanks:
                 if column.required:
                     row_errors.append(FieldError(column.name, "is required", number))
-            quick = fast(data) if fast is not None and not row_errors else None
-            if quick is not None:
-                row.values = quick
+            checked = fast(data) if fast is not None and not row_errors else None
+            if checked is not None:
+                row.values = checked
             else:
                 try:
                     row.values = _validate(create_model, data)
@@ -597,6 +613,173 @@ def prepare(
         errors.sort(key=lambda e: (e.row or 0, order.get(e.field, -1)))
         raise ValidationFailed(errors)
     return plan
+
+
+_REJECT = object()  # a cell the quick pass leaves to the full row check
+_DEFAULT = object()  # a blank cell: the field's default
+
+
+def _bulk_column(column: Column, check: Any, raws: Any) -> list[Any] | None:
+    """A column of CSV text cells checked in one go, or None (cell by cell)."""
+    bulk = getattr(check, "bulk", None)
+    if bulk is None or not raws or set(map(type, raws)) != {str}:
+        return None
+    if column.type == TEXT:
+        if "'" in {raw[:1] for raw in raws}:
+            return None  # neutralised text: the converter undoes it cell by cell
+        return bulk(list(raws))  # type: ignore[no-any-return]
+    if column.type == INT:
+        try:
+            numbers = list(map(int, raws))  # what the converter tries first
+        except ValueError:
+            return None
+        if min(numbers) < -INT64 or max(numbers) >= INT64:
+            return None
+        return bulk(numbers)  # type: ignore[no-any-return]
+    return None
+
+
+def _quick_creates(
+    kind: str,
+    table: Table,
+    row_refs: list[str | None],
+    existing: dict[str, int],
+    bad_ref_rows: set[int],
+    value_columns: list[tuple[int, Column, Callable[[Any], Any]]],
+    link_columns: list[tuple[int, Column]],
+    targets: dict[str, _Targets],
+    fast: FastCreate,
+) -> list[_Row | None]:
+    """The new-record rows that pass every check, done column by column: a ready
+    ``_Row`` for each, None for the rows left to the full check (updates, rows with
+    a bad ref, and any row with a cell the quick checks do not accept).
+
+    A cell goes through the column's converter and then the field's quick check
+    (``FastCreate.field_check``), the same two steps the full path takes, so an
+    accepted row has the values the model would give.  In a column of text cells
+    each distinct cell is converted once (dates, enums, scales and links repeat a
+    lot); values are immutable, so rows may share them.
+    """
+    rows = table.rows
+    count = len(rows)
+    candidate = [
+        (ref is None or ref not in existing) and number not in bad_ref_rows
+        for (number, _cells), ref in zip(rows, row_refs, strict=True)
+    ]
+    defaults = fast.defaults
+    factories = list(fast.factories.items())
+    fields: list[str] = []
+    columns: list[list[Any]] = []
+
+    all_cells = [cells for _number, cells in rows]
+    widths = set(map(len, all_cells))
+    transposed: list[Any] = list(zip(*all_cells, strict=True)) if len(widths) == 1 else []
+
+    def cells_of(index: int) -> Any:
+        if index < len(transposed):
+            return transposed[index]
+        return [cells[index] if index < len(cells) else None for cells in all_cells]
+
+    def by_distinct(raws: Any, convert: Callable[[Any], Any]) -> list[Any]:
+        distinct = set(raws)
+        if len(distinct) * 4 < len(raws) + 4 and set(map(type, distinct)) <= {str, type(None)}:
+            # (only text: 1, 1.0 and True would share a key)
+            answers = {raw: convert(raw) for raw in distinct}
+            return list(map(answers.__getitem__, raws))
+        return [convert(raw) for raw in raws]
+
+    for index, column, converter in value_columns:
+        check = fast.field_check(column.field)
+        required = column.required
+
+        def cell(raw: Any, converter: Any = converter, check: Any = check, required: bool = required) -> Any:
+            if raw is None or (raw.__class__ is str and not raw.strip()):
+                return _REJECT if required else _DEFAULT
+            try:
+                return check(converter(raw))
+            except (ValueError, Rejected):
+                return _REJECT
+
+        fields.append(column.field)
+        raws = cells_of(index)
+        answers = _bulk_column(column, check, raws)
+        columns.append(answers if answers is not None else by_distinct(raws, cell))
+
+    links: list[tuple[Column, list[Any]]] = []
+    for index, column in link_columns:
+        finder = targets[column.name]
+        check = fast.field_check(column.field)
+        many = column.type == REFS
+
+        def link(raw: Any, finder: _Targets = finder, check: Any = check, many: bool = many) -> Any:
+            tokens = _tokens(raw, many) if not _is_blank(raw) else []
+            if not tokens:
+                return _DEFAULT
+            found: dict[int, str] = {}
+            try:
+                for token in tokens:
+                    target_id, target_ref = finder.resolve(token)
+                    found[target_id] = target_ref
+            except ValueError:
+                return _REJECT
+            if many:
+                if any(target_id == _PENDING_ID for target_id in found):
+                    return _REJECT
+                return found  # made per cell: each row gets its own
+            ((target_id, target_ref),) = found.items()
+            try:
+                return check(target_id), target_ref
+            except Rejected:
+                return _REJECT
+
+        raws = cells_of(index)
+        links.append((column, [link(raw) for raw in raws] if many else by_distinct(raws, link)))
+
+    out: list[_Row | None] = [None] * count
+    size = len(fast.model.model_fields)
+    # rows with a refused cell / a blank cell, found column by column
+    refused = {k for column in columns if _REJECT in column for k, v in enumerate(column) if v is _REJECT}
+    blank = {k for column in columns if _DEFAULT in column for k, v in enumerate(column) if v is _DEFAULT}
+    refused.update(k for k, ok in enumerate(candidate) if not ok)
+    for k, values_row in enumerate(zip(*columns, strict=True) if columns else [()] * count):
+        if k in refused:
+            continue
+        values = defaults.copy()
+        if k in blank:
+            for name, value in zip(fields, values_row, strict=True):
+                if value is not _DEFAULT:
+                    values[name] = value
+        else:
+            values.update(zip(fields, values_row, strict=True))
+        row = _Row(rows[k][0], row_refs[k], None, values)
+        for column, answers in links:
+            answer = answers[k]
+            if answer is _DEFAULT:
+                continue
+            if answer is _REJECT:
+                break
+            if column.type == REFS:
+                ids = sorted(answer)
+                try:
+                    values[column.field] = fast.field_check(column.field)(ids)
+                except Rejected:
+                    break
+                row.link_refs[column.name] = sorted(set(answer.values()))
+                continue
+            target_id, target_ref = answer
+            if column.target == kind and target_ref == row.ref:
+                break  # responds to itself: the full check words it
+            values[column.field] = target_id
+            row.link_refs[column.name] = target_ref
+            if target_id == _PENDING_ID:
+                row.pending[column.field] = target_ref
+        else:
+            for name, factory in factories:
+                if name not in values:
+                    values[name] = factory()
+            if len(values) == size:
+                out[k] = row
+    return out
 
 
 def _prepare_update(
@@ -643,61 +826,46 @@ def _prepare_update(
 # --------------------------------------------------------------------------- writing
 
 
-def _changes_encoder(
-    plain_fields: Sequence[str], date_fields: set[str], link_names: Sequence[str]
-) -> Callable[[list[Any], dict[str, Any]], str]:
-    """(plain values in ``plain_fields`` order, link refs by export name) -> the audit text.
-
-    The text is exactly ``audit.dumps`` of ``{name: [None, value]}`` for the values
-    that are not None or "" (dates as ISO text) and the links that are not empty,
-    assembled from pre-encoded keys in sorted order rather than through a dict and
-    the JSON encoder for every row.
-    """
+def _change_parts(values: Sequence[Any], name: str, is_date: bool) -> list[str]:
+    """One field's ``,"name":[null,value]`` text for a column of values ("" when the
+    value is None, "" or an empty link), each distinct value encoded once."""
     quote = audit.json_text
-    fallback = audit.dumps
+    head = "," + quote(name) + ":[null,"
 
-    def value_text(value: Any) -> str:
+    def part(value: Any) -> str:
+        if value is None or value == "" or value == []:
+            return ""
+        if is_date:
+            return f'{head}"{value.isoformat()}"]'
         kind = value.__class__
         if kind is str:
-            return quote(value)
+            return f"{head}{quote(value)}]"
         if kind is int:
-            return int.__repr__(value)
+            return f"{head}{int.__repr__(value)}]"
         if kind is float and math.isfinite(value):
-            return float.__repr__(value)
-        if kind is list:
-            return "[" + ",".join([value_text(v) for v in value]) + "]"
-        return fallback(audit.to_jsonable(value))  # type: ignore[arg-type]
+            return f"{head}{float.__repr__(value)}]"
+        if kind is list and all(v.__class__ is str for v in value):
+            return head + "[" + ",".join(map(quote, value)) + "]]"
+        return head + audit.dumps(audit.to_jsonable(value)) + "]"  # type: ignore[arg-type]
 
-    order = sorted([(name, i, name in date_fields) for i, name in enumerate(plain_fields)] +
-                   [(name, -1, False) for name in link_names])
-    plan = [(quote(name) + ":[null,", name, i, is_date) for name, i, is_date in order]
+    try:
+        answers = {value: part(value) for value in set(values)}
+    except TypeError:  # lists (many-valued links)
+        return [part(value) for value in values]
+    return list(map(answers.__getitem__, values))
 
-    def encode(values: list[Any], links: dict[str, Any]) -> str:
-        parts = []
-        add = parts.append
-        for head, name, i, is_date in plan:
-            if i < 0:
-                value = links.get(name)
-                if not value:
-                    continue
-            else:
-                value = values[i]
-                if value is None or value == "":
-                    continue
-                if is_date:
-                    add(f'{head}"{value.isoformat()}"]')
-                    continue
-            kind = value.__class__
-            if kind is str:
-                add(f"{head}{quote(value)}]")
-            elif kind is int:
-                add(f"{head}{int.__repr__(value)}]")
-            else:
-                add(f"{head}{value_text(value)}]")
-        return "{" + ",".join(parts) + "}"
 
-    return encode
+def _changes_texts(columns: Sequence[tuple[str, bool, Sequence[Any]]]) -> list[str]:
+    """The audit ``changes`` text of each row, from ``(name, is_date, values)`` columns.
 
+    Exactly ``audit.dumps`` of ``{name: [None, value]}`` for the values that are not
+    None or "" (dates as ISO text) and the links that are not empty: keys in sorted
+    order, no spaces, strings by the JSON encoder's own function; assembled column
+    by column rather than through a dict and the encoder for every row.
+    """
+    ordered = sorted(columns, key=lambda c: c[0])
+    parts = [_change_parts(values, name, is_date) for name, is_date, values in ordered]
+    return ["{" + "".join(row)[1:] + "}" for row in zip(*parts, strict=True)]
 
 
 def write(session: Session, plan: _Plan, *, actor: str, ticker: Ticker | None = None) -> ImportResult:
@@ -725,40 +893,44 @@ def write(session: Session, plan: _Plan, *, actor: str, ticker: Ticker | None = 
         enum_values = {m: m.value for c in kind_columns.values() if c.enum is not None for m in c.enum}
         keys = [*table_fields, *(["name_key"] if s.unique_name else [])]
         keys += ["ref", "created_at", "updated_at", "created_by", "updated_by", "version"]
-        enum_at = [i for i, f in enumerate(table_fields) if f in enum_fields]
-        ref_at = [(i, f) for i, f in enumerate(table_fields) if f in ref_fields]
-        name_at = table_fields.index(s.unique_name) if s.unique_name else -1
-        tail = (now, now, actor, actor, 1)
-        encode_changes = _changes_encoder(plain_fields, date_fields, [c.name for c in columns_for(kind) if c.is_link])
-        plain_at = [table_fields.index(f) for f in plain_fields]
+        take = itemgetter(*table_fields)
+        link_names = [c.name for c in columns_for(kind) if c.is_link]
         with q.bulk_writing(session, kind=kind, rows=len(creates)):
             for start in range(0, len(creates), BATCH):
                 batch = creates[start : start + BATCH]
-                records: list[tuple[Any, ...]] = []
-                items: list[tuple[str, str]] = []
-                for row in batch:
-                    values = row.values
-                    record = [values[f] for f in table_fields]
-                    for i in enum_at:
-                        record[i] = enum_values[record[i]]
-                    # the audit says what repository.values() says of a new record
-                    text = encode_changes([record[i] for i in plain_at], row.link_refs)
-                    if row.pending:
-                        for i, name in ref_at:
-                            if name in row.pending:
-                                record[i] = None  # set once the record it points at exists
-                    if name_at >= 0:
-                        record.append(record[name_at].casefold())
-                    record.append(row.ref)
-                    records.append((*record, *tail))
-                    items.append((row.ref, text))  # type: ignore[arg-type]
+                n = len(batch)
+                # column by column: field -> the values of the batch
+                picked = [take(row.values) for row in batch]
+                columns: dict[str, list[Any]] = {
+                    name: list(values)
+                    for name, values in zip(table_fields, zip(*picked, strict=True) if len(table_fields) > 1
+                                            else [tuple(picked)], strict=True)
+                }
+                for name in enum_fields:
+                    columns[name] = list(map(enum_values.__getitem__, columns[name]))
+                refs = [row.ref for row in batch]
+                # the audit says what repository.values() says of a new record
+                texts = _changes_texts(
+                    [(name, name in date_fields, columns[name]) for name in plain_fields]
+                    + [(name, False, [row.link_refs.get(name) for row in batch]) for name in link_names]
+                )
+                for k, row in enumerate(batch):
+                    for name in row.pending:
+                        columns[name][k] = None  # set once the record it points at exists
+                extra: list[list[Any]] = [[v.casefold() for v in columns[s.unique_name]]] if s.unique_name else []
+                records = list(
+                    zip(*[columns[name] for name in table_fields], *extra, refs, [now] * n, [now] * n,
+                        [actor] * n, [actor] * n, [1] * n, strict=True)
+                )
                 try:
                     q.insert_tuples(session, kind=kind, keys=keys, rows=records)
                 except IntegrityError as exc:
                     raise RegisterError(f"the register refused the import: {exc.orig}") from None
-                audit.record_encoded(session, actor=actor, kind=kind, action=IMPORT_ACTION, items=items)
+                audit.record_encoded(
+                    session, actor=actor, kind=kind, action=IMPORT_ACTION, items=list(zip(refs, texts, strict=True))  # type: ignore[arg-type]
+                )
                 if ticker is not None:
-                    ticker.advance(len(batch))
+                    ticker.advance(n)
         new_ids = q.new_ids(session, kind=kind, after_id=before, refs=[row.ref for row in creates])  # type: ignore[misc]
         for link in s.links:
             pairs = [

@@ -150,44 +150,52 @@ REBUILD_MIN_ROWS = 5000
 
 @contextmanager
 def bulk_writing(session: Session, *, kind: str, rows: int) -> Iterator[None]:
-    """Set SQLite up for a bulk insert of ``rows`` records of ``kind`` in this transaction.
+    """Set SQLite up for a bulk insert of ``rows`` records of ``kind`` (and as many
+    audit entries) in this transaction.
 
     * A larger page cache while it runs (index pages stay in memory instead of
       being spilled to the WAL and read back); the old size is put back after.
-    * When the table holds fewer records than are coming, its plain (non-unique)
-      indexes are dropped and built again after the insert: SQLite builds an index
-      from sorted keys several times faster than it inserts the same keys one by
-      one.  Only indexes whose definition in the file is exactly the model's are
-      touched, and they are re-created from the model, so the schema is the same
-      before and after.  It is all in the import's transaction: a crash or an error
-      rolls the drop back with everything else.
+    * For each of the two tables that holds fewer rows than are coming, its plain
+      (non-unique) indexes are dropped and built again after the insert: SQLite
+      builds an index from sorted keys several times faster than it inserts the
+      same keys one by one.  Only indexes whose definition in the file is exactly
+      the model's are touched, and they are re-created from the model, so the
+      schema is the same before and after.  It is all in the import's transaction:
+      a crash or an error rolls the drop back with everything else.  A large
+      register keeps its indexes and is updated row by row.
     """
     connection = session.connection()
     if connection.dialect.name != "sqlite":
         yield
         return
-    table: Any = spec(kind).table.__table__  # type: ignore[attr-defined]
     cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
     connection.exec_driver_sql("PRAGMA cache_size = -65536")  # 64 MiB
     rebuilt: list[Any] = []
     try:
         if rows >= REBUILD_MIN_ROWS:
-            existing = int(session.execute(select(func.count()).select_from(table)).scalar() or 0)
-            if existing < rows:
-                live = {
-                    ix["name"]: (tuple(ix["column_names"]), bool(ix["unique"]))
-                    for ix in inspect(connection).get_indexes(table.name)
-                }
-                for index in sorted(table.indexes, key=lambda ix: ix.name):
-                    shape = (tuple(c.name for c in index.columns), bool(index.unique))
-                    if not index.unique and live.get(index.name) == shape:
-                        index.drop(bind=connection)
-                        rebuilt.append(index)
+            for table in (spec(kind).table.__table__, AuditEntry.__table__):  # type: ignore[attr-defined]
+                existing = int(session.execute(select(func.count()).select_from(table)).scalar() or 0)
+                if existing < rows:
+                    rebuilt += _drop_plain_indexes(connection, table)
         yield
         for index in rebuilt:
             index.create(bind=connection)
     finally:
         connection.exec_driver_sql(f"PRAGMA cache_size = {int(cache)}")
+
+
+def _drop_plain_indexes(connection: Any, table: Any) -> list[Any]:
+    live = {
+        ix["name"]: (tuple(ix["column_names"]), bool(ix["unique"]))
+        for ix in inspect(connection).get_indexes(table.name)
+    }
+    dropped = []
+    for index in sorted(table.indexes, key=lambda ix: ix.name):
+        shape = (tuple(c.name for c in index.columns), bool(index.unique))
+        if not index.unique and live.get(index.name) == shape:
+            index.drop(bind=connection)
+            dropped.append(index)
+    return dropped
 
 
 def insert_links(session: Session, *, link: LinkSpec, pairs: Sequence[tuple[int, int]]) -> None:
