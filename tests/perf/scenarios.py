@@ -420,7 +420,8 @@ def raw_reportlab_annex(path: Path, date_from: dt.date, date_to: dt.date) -> byt
 
 def p4_briefing(table: Table, work: Path, *, size: str) -> None:
     from db.engine import open_register
-    from desktop.briefing.builder import build_pack
+    from desktop.briefing.builder import build_pack, generation_time
+    from desktop.briefing.data import load_pack_data
     from desktop.briefing.parameters import BriefingParameters
 
     repeat = _sizes(size, 3, 2, 1)
@@ -452,6 +453,10 @@ def p4_briefing(table: Table, work: Path, *, size: str) -> None:
     shutil.copy(path, copy)
     reg = open_register(copy)
     try:
+        with reg.session() as session:  # the period really holds the n events, all within the ceiling
+            resolved = params.resolved()
+            shown = load_pack_data(session, resolved, generated_at=generation_time(resolved)).events
+        assert len(shown) == n, f"the pack's period holds {len(shown)} events, not {n}"
         ours = timed(lambda: build_pack(reg, params, work / "p4_large.pdf", actor="bench"), repeat)
     finally:
         reg.dispose()
