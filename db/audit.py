@@ -191,14 +191,36 @@ def insert_tuples(connection: Any, table: Any, keys: Sequence[str], rows: list[t
         # Column by column: each distinct value is processed once (dates repeat).
         columns: list[Any] = list(zip(*rows, strict=True))
         for i, process in processors:
-            column = columns[i]
-            try:
-                done = {value: process(value) for value in set(column) if value is not None}
-                columns[i] = list(map(done.get, column))
-            except TypeError:  # unhashable values
-                columns[i] = [None if value is None else process(value) for value in column]
+            columns[i] = _processed(columns[i], process)
         rows = list(zip(*[columns[i] for i in position], strict=True))
     connection.exec_driver_sql(compiled.string, rows)
+
+
+_EQUAL_MEANS_SAME = frozenset({str, int, dt.date, type(None)})
+
+
+def _processed(column: Sequence[Any], process: Any) -> list[Any]:
+    """``process`` applied to each value of a column (None stays None), once per value.
+
+    Values that compare equal are processed once when equality means "the same
+    value" for these types (dates, text, whole numbers: not 0.0 and -0.0, nor two
+    aware datetimes at the same instant in different zones); otherwise a value is
+    reused only when it is the very object of the row before (a shared time stamp).
+    """
+    if set(map(type, column)) <= _EQUAL_MEANS_SAME:
+        done = {value: process(value) for value in set(column) if value is not None}
+        return list(map(done.get, column))
+    out: list[Any] = []
+    last_in: Any = out  # matches nothing
+    last_out: Any = None
+    for value in column:
+        if value is None:
+            out.append(None)
+            continue
+        if value is not last_in:
+            last_in, last_out = value, process(value)
+        out.append(last_out)
+    return out
 
 
 def change_counter(session: Session) -> int:

@@ -142,9 +142,13 @@ def _checker(annotation: Any, metadata: list[Any], required: bool) -> Callable[[
         members: dict[Any, Any] = {m.value: m for m in base}
 
         def choice(value: Any) -> Any:
-            found = members.get(value) if value.__class__ is str else None
-            if found is None:
+            if value.__class__ is not str:
                 raise Rejected
+            found = members.get(value)
+            if found is None:
+                found = members.get(value.strip())  # as the shared validator trims it
+                if found is None:
+                    raise Rejected
             return found
 
         return choice

@@ -848,11 +848,13 @@ def _change_parts(values: Sequence[Any], name: str, is_date: bool) -> list[str]:
             return head + "[" + ",".join(map(quote, value)) + "]]"
         return head + audit.dumps(audit.to_jsonable(value)) + "]"  # type: ignore[arg-type]
 
-    try:
+    if set(map(type, values)) <= _EQUAL_MEANS_SAME:  # not floats (0.0 and -0.0), not lists
         answers = {value: part(value) for value in set(values)}
-    except TypeError:  # lists (many-valued links)
-        return [part(value) for value in values]
-    return list(map(answers.__getitem__, values))
+        return list(map(answers.__getitem__, values))
+    return [part(value) for value in values]
+
+
+_EQUAL_MEANS_SAME = frozenset({str, int, dt.date, type(None)})
 
 
 def _changes_texts(columns: Sequence[tuple[str, bool, Sequence[Any]]]) -> list[str]:
