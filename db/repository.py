@@ -18,7 +18,7 @@ from sqlalchemy import delete as sa_delete
 from sqlalchemy import func, insert, select
 from sqlalchemy import update as sa_update
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 from db import audit
 from db.errors import ConflictError, FieldError, NotFound, ValidationFailed
@@ -171,7 +171,7 @@ def reserve_refs(session: Session, kind: str, count: int = 1) -> list[str]:
     """Hand out the next ``count`` refs of a kind; numbers are never reused."""
     prefix = REF_PREFIX[kind]
     counter = session.execute(
-        select(RefCounter).where(RefCounter.prefix == prefix).with_for_update()
+        select(RefCounter).where(col(RefCounter.prefix) == prefix).with_for_update()
     ).scalar_one_or_none()
     if counter is None:
         counter = RefCounter(prefix=prefix, next_number=1)
@@ -192,7 +192,7 @@ def claim_ref(session: Session, kind: str, ref: str) -> str:
         raise ValidationFailed([FieldError("ref", f"must look like {format_ref(prefix, 1)}")])
     number = parsed[1]
     counter = session.execute(
-        select(RefCounter).where(RefCounter.prefix == prefix).with_for_update()
+        select(RefCounter).where(col(RefCounter.prefix) == prefix).with_for_update()
     ).scalar_one_or_none()
     if counter is None:
         session.add(RefCounter(prefix=prefix, next_number=number + 1))
@@ -352,7 +352,7 @@ def create(
         created_by=actor,
         updated_by=actor,
     )
-    record = s.table(**row)
+    record: Any = s.table(**row)
     session.add(record)
     session.flush()
     _write_links(session, kind, record.id, payload, replace=False)
@@ -463,7 +463,7 @@ def delete(
         raise _conflict(kind, record)
     if kind == "stakeholder":
         partner_of = session.execute(
-            select(Partnership.ref).where(Partnership.partner_id == record_id)
+            select(col(Partnership.ref)).where(col(Partnership.partner_id) == record_id)
         ).scalars().all()
         if partner_of:
             raise ValidationFailed(
