@@ -33,10 +33,18 @@ Links
     or down in the same file.
 
 Bulk path
-    New records are inserted with Core ``INSERT`` executemany in batches, refs are
-    reserved in one block, links are resolved through dictionaries and the audit
-    entries (action ``import``, changes exactly as ``db.repository.values`` would
-    give for a create) are appended with ``db.audit.record_many``.
+    New records are checked column by column (``_quick_creates``): each cell goes
+    through its column's converter and the field's quick check
+    (``db.importexport.fastpath.FastCreate``, read from the ``*Create`` model and
+    accepting only what the model accepts, with the same values), each distinct
+    cell of a text column once.  A row with any cell the quick checks do not take
+    goes the row-by-row way through the model, which words the error.  Rows are
+    then written in batches as tuples (``INSERT`` executemany), refs reserved in one
+    block, links resolved through dictionaries, and the audit entries (action
+    ``import``, changes exactly as ``db.repository.values`` would give for a create,
+    built as JSON text column by column) appended with ``db.audit.record_encoded``.
+    On SQLite a large import into a smaller table rebuilds the plain indexes after
+    the insert (``db.queries.importexport.bulk_writing``), in the same transaction.
 """
 
 from __future__ import annotations
@@ -504,7 +512,9 @@ def prepare(
     if fast is not None and not fast.takes({c.field for _, c, _ in value_columns} | {c.field for _, c in link_columns}):
         fast = None
     quick: list[_Row | None] = (
-        _quick_creates(kind, table, row_refs, existing, bad_ref_rows, value_columns, link_columns, targets, fast)
+        _quick_creates(
+            kind, table, row_refs, existing, bad_ref_rows, value_columns, link_columns, targets, fast, ticker
+        )
         if fast is not None
         else [None] * len(table.rows)
     )
@@ -649,6 +659,7 @@ def _quick_creates(
     link_columns: list[tuple[int, Column]],
     targets: dict[str, _Targets],
     fast: FastCreate,
+    ticker: Ticker | None = None,
 ) -> list[_Row | None]:
     """The new-record rows that pass every check, done column by column: a ready
     ``_Row`` for each, None for the rows left to the full check (updates, rows with
@@ -700,6 +711,8 @@ def _quick_creates(
             except (ValueError, Rejected):
                 return _REJECT
 
+        if ticker is not None:
+            ticker.check()  # a cancel is heard between columns
         fields.append(column.field)
         raws = cells_of(index)
         answers = _bulk_column(column, check, raws)
@@ -848,7 +861,13 @@ def _change_parts(values: Sequence[Any], name: str, is_date: bool) -> list[str]:
             return head + "[" + ",".join(map(quote, value)) + "]]"
         return head + audit.dumps(audit.to_jsonable(value)) + "]"  # type: ignore[arg-type]
 
-    if set(map(type, values)) <= _EQUAL_MEANS_SAME:  # not floats (0.0 and -0.0), not lists
+    types = set(map(type, values))
+    if not is_date and len(types) == 1 and "" not in values:
+        if types == {str}:  # every value given: one encoder call each, no tests
+            return [f"{head}{text}]" for text in map(quote, values)]
+        if types == {int}:
+            return [f"{head}{text}]" for text in map(int.__repr__, values)]
+    if types <= _EQUAL_MEANS_SAME:  # not floats (0.0 and -0.0), not lists
         answers = {value: part(value) for value in set(values)}
         return list(map(answers.__getitem__, values))
     return [part(value) for value in values]

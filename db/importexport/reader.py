@@ -17,6 +17,7 @@ import csv
 import sys
 import zipfile
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -80,13 +81,19 @@ def _read_csv(path: Path, cancel: Cancel | None) -> Table | None:
                 return None
             table = Table(header=list(header))
             rows = table.rows
-            number = 1
-            for cells in reader:
-                number += 1
-                if cancel is not None and number % 2048 == 0:
-                    _check(cancel, number)
-                if cells and (cells[0].strip() or not _blank(cells)):
-                    rows.append((number, cells))
+            number = 2  # of the next row
+            while True:
+                if cancel is not None and cancel():
+                    raise Cancelled("import cancelled; nothing was written")
+                chunk = list(islice(reader, 4096))
+                if not chunk:
+                    break
+                rows.extend(
+                    (n, cells)
+                    for n, cells in enumerate(chunk, number)
+                    if cells and (cells[0].strip() or not _blank(cells))
+                )
+                number += len(chunk)
             return table
     except UnicodeDecodeError as exc:
         raise RegisterError(
