@@ -190,8 +190,9 @@ def load_dashboard(register: Any, start: dt.date, end: dt.date, today: dt.date, 
             tooltip=f"{p.ref} {p.title}\nReview suggested: " + "; ".join(p.reasons) + "\nClick to open",
             colour=BAND_COLOURS.get(p.residual_band),
         )
+        # every flagged risk, whatever the reason: an overdue review is a reason too
+        # (PRODUCT.md "Pressure"), so it appears here as well as under "Overdue reviews"
         for p in flagged
-        if p.pressure_flag
     ]
     data.weeks = [b.week_start for b in buckets]
     kinds = [k.value for k in EventKind]

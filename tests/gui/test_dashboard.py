@@ -208,3 +208,16 @@ def test_review_suggested_lists_the_reason_in_words(qtbot: Any, context: AppCont
     why = suggested[0][2][2]
     assert "3 adverse events in the last 14 days" in why
     assert all(rid != quiet.id for _k, rid, _c in suggested)
+
+
+def test_an_overdue_review_is_also_a_suggested_review(qtbot: Any, context: AppContext, register: Any) -> None:
+    with register.write() as s:
+        late = repository.create(
+            s, "risk", RiskCreate(title="Review slipped", review_due=ago(10)), actor="t"
+        )
+    view = shown(qtbot, context)
+    overdue = view.overdue.lines()
+    suggested = view.suggested.lines()
+    assert [rid for _k, rid, _c in overdue] == [late.id]
+    assert [rid for _k, rid, _c in suggested] == [late.id]
+    assert "review was due on" in suggested[0][2][2]
