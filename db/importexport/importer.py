@@ -738,15 +738,14 @@ def _quick_creates(
             if many:
                 if any(target_id == _PENDING_ID for target_id in found):
                     return _REJECT
-                return found  # made per cell: each row gets its own
+                return found  # rows with the same cell share it: read, never changed
             ((target_id, target_ref),) = found.items()
             try:
                 return check(target_id), target_ref
             except Rejected:
                 return _REJECT
 
-        raws = cells_of(index)
-        links.append((column, [link(raw) for raw in raws] if many else by_distinct(raws, link)))
+        links.append((column, by_distinct(cells_of(index), link)))
 
     out: list[_Row | None] = [None] * count
     size = len(fast.model.model_fields)
@@ -952,22 +951,22 @@ def write(session: Session, plan: _Plan, *, actor: str, ticker: Ticker | None = 
                 )
                 if ticker is not None:
                     ticker.advance(n)
-        new_ids = q.new_ids(session, kind=kind, after_id=before, refs=[row.ref for row in creates])  # type: ignore[misc]
-        for link in s.links:
-            pairs = [
-                (new_ids[row.ref], other)  # type: ignore[index]
-                for row in creates
-                for other in row.values.get(link.field) or ()
-            ]
-            for start in range(0, len(pairs), BATCH * 4):
-                q.insert_links(session, link=link, pairs=pairs[start : start + BATCH * 4])
-        for name in ref_fields:
-            pairs = [
-                (new_ids[row.ref], new_ids[row.pending[name]])  # type: ignore[index]
-                for row in creates
-                if name in row.pending
-            ]
-            q.set_reference(session, kind=kind, field=name, pairs=pairs)
+            new_ids = q.new_ids(session, kind=kind, after_id=before, refs=[row.ref for row in creates])  # type: ignore[misc]
+            for link in s.links:
+                pairs = [
+                    (new_ids[row.ref], other)  # type: ignore[index]
+                    for row in creates
+                    for other in row.values.get(link.field) or ()
+                ]
+                for start in range(0, len(pairs), BATCH * 4):
+                    q.insert_links(session, link=link, pairs=pairs[start : start + BATCH * 4])
+            for name in ref_fields:
+                pairs = [
+                    (new_ids[row.ref], new_ids[row.pending[name]])  # type: ignore[index]
+                    for row in creates
+                    if name in row.pending
+                ]
+                q.set_reference(session, kind=kind, field=name, pairs=pairs)
         result.created = len(creates)
         result.created_refs = [row.ref for row in creates]  # type: ignore[misc]
     else:

@@ -150,12 +150,12 @@ REBUILD_MIN_ROWS = 5000
 
 @contextmanager
 def bulk_writing(session: Session, *, kind: str, rows: int) -> Iterator[None]:
-    """Set SQLite up for a bulk insert of ``rows`` records of ``kind`` (and as many
-    audit entries) in this transaction.
+    """Set SQLite up for a bulk insert of ``rows`` records of ``kind`` (as many audit
+    entries, and their link rows) in this transaction.
 
     * A larger page cache while it runs (index pages stay in memory instead of
       being spilled to the WAL and read back); the old size is put back after.
-    * For each of the two tables that holds fewer rows than are coming, its plain
+    * For each of these tables that holds fewer rows than are coming, its plain
       (non-unique) indexes are dropped and built again after the insert: SQLite
       builds an index from sorted keys several times faster than it inserts the
       same keys one by one.  Only indexes whose definition in the file is exactly
@@ -173,7 +173,9 @@ def bulk_writing(session: Session, *, kind: str, rows: int) -> Iterator[None]:
     rebuilt: list[Any] = []
     try:
         if rows >= REBUILD_MIN_ROWS:
-            for table in (spec(kind).table.__table__, AuditEntry.__table__):  # type: ignore[attr-defined]
+            tables = [spec(kind).table.__table__, AuditEntry.__table__]  # type: ignore[attr-defined]
+            tables += [link.table.__table__ for link in spec(kind).links]  # type: ignore[attr-defined]
+            for table in tables:
                 existing = int(session.execute(select(func.count()).select_from(table)).scalar() or 0)
                 if existing < rows:
                     rebuilt += _drop_plain_indexes(connection, table)
@@ -202,9 +204,7 @@ def insert_links(session: Session, *, link: LinkSpec, pairs: Sequence[tuple[int,
     """Rows of a many-to-many link table: (this record's id, the linked record's id)."""
     table: Any = link.table.__table__  # type: ignore[attr-defined]
     if pairs:
-        session.connection().execute(
-            insert(table), [{link.own_col: own, link.other_col: other} for own, other in pairs]
-        )
+        _insert_tuples(session.connection(), table, (link.own_col, link.other_col), list(pairs))
 
 
 def set_reference(session: Session, *, kind: str, field: str, pairs: Sequence[tuple[int, int]]) -> None:
