@@ -61,6 +61,9 @@ ALIASES: dict[str, str] = {
 SubmitHandler = Callable[[SQLModel, bool], None]
 
 
+COLUMN_MIN_WIDTH = 380  # px: each side-by-side column of a record form
+
+
 @dataclass
 class Row:
     """One labelled row of a form: its editor(s) and the message under them."""
@@ -191,11 +194,16 @@ class RecordDialog(QDialog):
         outer.setSpacing(24)
         forms = []
         for _ in range(count):
-            column = QVBoxLayout()
+            # Each column gets room of its own: without it, the column with the widest
+            # fields (URL, combos) squeezed the other one to a few characters.
+            holder = QWidget(body)
+            holder.setMinimumWidth(COLUMN_MIN_WIDTH)
+            column = QVBoxLayout(holder)
+            column.setContentsMargins(0, 0, 0, 0)
             form = self.form_layout()
             column.addLayout(form)
             column.addStretch(1)
-            outer.addLayout(column, 1)
+            outer.addWidget(holder, 1)
             forms.append(form)
         return forms
 

@@ -504,6 +504,8 @@ class RecordCombo(QComboBox):
         self._search_timer.setInterval(150)
         self._search_timer.timeout.connect(self._search)
         self.lineEdit().textEdited.connect(self._text_edited)
+        # editingFinished: the line edit lost focus (Tab) or Return was pressed
+        self.lineEdit().editingFinished.connect(self.complete_unique)
         self.currentIndexChanged.connect(self._index_changed)
 
     def _add(self, found: Iterable[Choice]) -> None:
@@ -531,6 +533,30 @@ class RecordCombo(QComboBox):
         if not self._loading:
             self.edited.emit()
 
+    def complete_unique(self) -> bool:
+        """Typed text that only one item contains becomes that item ("AI res" -> S-007).
+
+        Run when editing finishes (focus leaves the field, or Return), so typing part of a name and pressing Tab
+        picks the one record the completer showed, as a keyboard user expects.
+        """
+        text = self.currentText().strip()
+        if not text or self.findText(text, Qt.MatchFlag.MatchFixedString) >= 0:
+            return False
+        index = self._unique_containing(text.casefold())
+        if index < 0:
+            return False
+        self.setCurrentIndex(index)
+        self.setEditText(self.itemText(index))
+        self.edited.emit()
+        return True
+
+    def _unique_containing(self, folded: str) -> int:
+        hits = [
+            i for i in range(self.count())
+            if self.itemData(i) is not None and folded in self.itemText(i).casefold()
+        ]
+        return hits[0] if len(hits) == 1 else -1
+
     def value(self) -> int | None:
         text = self.currentText().strip()
         if not text:
@@ -548,6 +574,9 @@ class RecordCombo(QComboBox):
             ]
             if len(hits) == 1:
                 index = hits[0]
+        if index < 0:
+            # Part of a name that only one record contains: the one the completer offered.
+            index = self._unique_containing(folded)
         if index < 0 or self.itemData(index) is None:
             raise FieldInputError(f"must be a {self.noun} from the list")
         return int(self.itemData(index))

@@ -61,6 +61,30 @@ def test_logging_an_event_from_the_keyboard_alone(qtbot, context, seed) -> None:
     assert dialog.saver.last_id == saved.id
 
 
+
+def test_part_of_a_name_and_tab_picks_the_one_stakeholder_it_matches(qtbot, context, seed) -> None:
+    dialog = show(qtbot, make_form(context, "event"))
+    qtbot.keyClicks(dialog.title_edit, "Researchers object again")
+    combo = dialog.stakeholder_combo
+    combo.setFocus()
+    qtbot.keyClicks(combo.lineEdit(), "ai res")  # only "AI researchers" contains it
+    qtbot.keyClick(combo.lineEdit(), Qt.Key.Key_Tab)
+    assert combo.value() == seed.critic
+    assert not dialog.error_text("stakeholder_id")
+    qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Return, CTRL)
+    assert not dialog.isVisible()
+    assert _events(context.register)[-1].stakeholder_id == seed.critic
+
+
+def test_text_that_several_records_contain_is_not_guessed(qtbot, context, seed) -> None:
+    dialog = show(qtbot, make_form(context, "event"))
+    combo = dialog.stakeholder_combo
+    combo.setFocus()
+    qtbot.keyClicks(combo.lineEdit(), "a")  # both stakeholders contain an "a"
+    qtbot.keyClick(combo.lineEdit(), Qt.Key.Key_Tab)
+    assert combo.currentText() == "a"
+    assert dialog.error_text("stakeholder_id")
+
 def test_future_date_and_short_title_are_refused_next_to_the_fields(qtbot, context) -> None:
     dialog = show(qtbot, make_form(context, "event"))
     qtbot.keyClicks(dialog.title_edit, "ab")
