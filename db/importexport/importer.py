@@ -869,6 +869,10 @@ def _change_parts(values: Sequence[Any], name: str, is_date: bool) -> list[str]:
     if types <= _EQUAL_MEANS_SAME:  # not floats (0.0 and -0.0), not lists
         answers = {value: part(value) for value in set(values)}
         return list(map(answers.__getitem__, values))
+    if types <= {list, type(None)} and all(v is None or all(x.__class__ is str for x in v) for v in values):
+        keys = [None if v is None else tuple(v) for v in values]  # lists of refs, as keys
+        by_key = {key: part(None if key is None else list(key)) for key in set(keys)}
+        return list(map(by_key.__getitem__, keys))
     return [part(value) for value in values]
 
 
