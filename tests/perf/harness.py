@@ -55,9 +55,11 @@ class Table:
                 (
                     r.scenario,
                     r.size,
-                    f"{r.ours:.3f}{unit}" if r.unit == "s" else f"{r.ours:.0f}{unit}",
-                    f"{r.cpu:.3f}" if r.cpu is not None else "-",
-                    (f"{r.baseline:.3f}{unit}" if r.baseline is not None else "-"),
+                    _seconds(r.ours) if r.unit == "s" else f"{r.ours:.0f}{unit}",
+                    _seconds(r.cpu) if r.cpu is not None else "-",
+                    (_seconds(r.baseline) if r.unit == "s" else f"{r.baseline:.0f}{unit}")
+                    if r.baseline is not None
+                    else "-",
                     f"{r.ratio:.2f}x" if r.ratio is not None else "-",
                     r.target,
                     ("pass" if r.passed else "FAIL") + (f" ({r.note})" if r.note else ""),
@@ -70,6 +72,11 @@ class Table:
             if n == 0:
                 lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
         return "\n".join(lines)
+
+
+def _seconds(value: float) -> str:
+    """Seconds with three decimals; a few milliseconds keep a fourth (0.0003, not 0.000)."""
+    return f"{value:.3f}" if value >= 0.01 else f"{value:.4f}"
 
 
 def best_of(fn: Callable[[], object], repeat: int = 3) -> float:
