@@ -244,11 +244,44 @@ def p1_import(table: Table, work: Path, *, size: str) -> None:
         finally:
             reg.dispose()
         assert result.created == n, result
+    def baseline_real_table() -> None:
+        """The same rows by csv + executemany into the register's own event table.
+
+        Not the baseline QUALITY.md names (that one is the row above), but the floor
+        any importer into this schema pays: the event table's indexes (the GUI sorts
+        a million events on them) cost about four times the bare insert.
+        """
+        fresh_copy()
+        con = sqlite3.connect(target)
+        stakeholder_id = dict(con.execute("SELECT ref, id FROM stakeholder"))
+        partnership_id = dict(con.execute("SELECT ref, id FROM partnership"))
+        stamp = "2026-11-01 00:00:00.000000"
+        with csv_path.open(newline="", encoding="utf-8") as fh:
+            rows = csv.reader(fh)
+            next(rows)
+            con.executemany(
+                "INSERT INTO event (ref, occurred_on, title, kind, severity, sentiment, reach, channel, "
+                "stakeholder_id, partnership_id, classification, summary, created_at, updated_at, "
+                "created_by, updated_by, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)",
+                (
+                    (f"E-{i:06d}", r[0], r[1], r[2], r[3], r[4], r[5] or None, r[6],
+                     stakeholder_id.get(r[7]), partnership_id.get(r[8]), r[10], r[11],
+                     stamp, stamp, "bench", "bench")
+                    for i, r in enumerate(rows, 1)
+                ),
+            )
+        con.commit()
+        con.close()
+
     base_t, _base_cpu = timed(baseline, 3)
+    real_t, _real_cpu = timed(baseline_real_table, 3)
     ours_t = min(ours_walls)
     ratio = ours_t / base_t
     table.add(Result("P1 import events from CSV", f"{n:,}", ours_t, base_t, "<= 3x (stretch 2x)",
                      ratio <= 3.0, cpu=min(ours_cpus), note="stretch met" if ratio <= 2.0 else ""))
+    real_ratio = ours_t / real_t
+    table.add(Result("P1 extra: vs executemany into the real event table", f"{n:,}", ours_t, real_t,
+                     "<= 3x (not in QUALITY.md)", real_ratio <= 3.0, cpu=min(ours_cpus)))
 
 
 # --------------------------------------------------------------------------- P2
