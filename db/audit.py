@@ -29,6 +29,11 @@ _CHANGES_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=
 _DIGEST_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
+# Typed column collections for SQL expressions (the model attributes type as plain values).
+_ENTRY = AuditEntry.__table__.c  # type: ignore[attr-defined]
+_HEAD = AuditHead.__table__.c  # type: ignore[attr-defined]
+
+
 def to_jsonable(value: Any) -> Any:
     kind = type(value)
     if kind in _PLAIN:  # the common case, answered without the checks below
@@ -69,7 +74,7 @@ class PendingEntry:
 
 
 def _lock_head(session: Session) -> AuditHead:
-    stmt = select(AuditHead).where(AuditHead.id == 1).with_for_update()
+    stmt = select(AuditHead).where(_HEAD.id == 1).with_for_update()
     head = session.execute(stmt).scalar_one_or_none()
     if head is None:
         head = AuditHead(id=1)
@@ -94,8 +99,13 @@ def record_many(session: Session, *, actor: str, entries: Sequence[PendingEntry]
         session,
         actor,
         [
-            (entry.at or at, entry.kind, entry.ref, entry.action,
-             dumps({k: to_jsonable(v) for k, v in entry.changes.items()}))
+            (
+                entry.at or at,
+                entry.kind,
+                entry.ref,
+                entry.action,
+                dumps({k: to_jsonable(v) for k, v in entry.changes.items()}),
+            )
             for entry in entries
         ],
     )
@@ -115,7 +125,9 @@ def record_encoded(
     return _append(session, actor, [(at, kind, ref, action, text) for ref, text in items])
 
 
-def _append(session: Session, actor: str, rows: list[tuple[dt.datetime, str, str, str, str]]) -> int:
+def _append(
+    session: Session, actor: str, rows: list[tuple[dt.datetime, str, str, str, str]]
+) -> int:
     """Hash and insert ``(at, kind, ref, action, changes text)`` rows after the head.
 
     The digest is ``entry_digest`` spelled out: the JSON array of the seven values
@@ -138,7 +150,9 @@ def _append(session: Session, actor: str, rows: list[tuple[dt.datetime, str, str
             last_key = key
             middle = f",{quote(to_jsonable(when))},{actor_q},{quote(kind)},"
             suffix = f",{quote(action)},"
-        digest = sha256(f"[{quote(prev)}{middle}{quote(ref)}{suffix}{quote(text)}]".encode()).hexdigest()
+        digest = sha256(
+            f"[{quote(prev)}{middle}{quote(ref)}{suffix}{quote(text)}]".encode()
+        ).hexdigest()
         add((when, actor, kind, ref, action, text, prev, digest))
         prev = digest
     connection = session.connection()
@@ -148,22 +162,23 @@ def _append(session: Session, actor: str, rows: list[tuple[dt.datetime, str, str
         ("at", "actor", "entity_kind", "entity_ref", "action", "changes", "prev_hash", "hash"),
         params,
     )
-    last_id = session.execute(select(AuditEntry.id).order_by(AuditEntry.id.desc()).limit(1)).scalar()
+    last_id = session.execute(select(_ENTRY.id).order_by(_ENTRY.id.desc()).limit(1)).scalar()
     session.execute(
         update(AuditHead)
-        .where(AuditHead.id == 1)
+        .where(_HEAD.id == 1)
         .values(
             last_hash=prev,
             last_id=last_id or 0,
-            change_counter=AuditHead.change_counter + 1,
+            change_counter=_HEAD.change_counter + 1,
         )
     )
     session.expire(head)
     return len(params)
 
 
-
-def insert_tuples(connection: Any, table: Any, keys: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+def insert_tuples(
+    connection: Any, table: Any, keys: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
     """``INSERT`` executemany of ``rows`` (tuples of the ``keys`` columns, in that order).
 
     The statement is compiled once by SQLAlchemy Core and each value goes through its
@@ -225,7 +240,7 @@ def _processed(column: Sequence[Any], process: Any) -> list[Any]:
 
 def change_counter(session: Session) -> int:
     """Grows with every write; views poll it to notice other users' changes."""
-    value = session.execute(select(AuditHead.change_counter).where(AuditHead.id == 1)).scalar()
+    value = session.execute(select(_HEAD.change_counter).where(_HEAD.id == 1)).scalar()
     return int(value or 0)
 
 
@@ -253,23 +268,23 @@ def verify_chain(session: Session, *, batch: int = 5000) -> list[ChainProblem]:
     position = 0
     last_id = 0
     cols = (
-        AuditEntry.id,
-        AuditEntry.at,
-        AuditEntry.actor,
-        AuditEntry.entity_kind,
-        AuditEntry.entity_ref,
-        AuditEntry.action,
-        AuditEntry.changes,
-        AuditEntry.prev_hash,
-        AuditEntry.hash,
+        _ENTRY.id,
+        _ENTRY.at,
+        _ENTRY.actor,
+        _ENTRY.entity_kind,
+        _ENTRY.entity_ref,
+        _ENTRY.action,
+        _ENTRY.changes,
+        _ENTRY.prev_hash,
+        _ENTRY.hash,
     )
-    head_stmt = select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1)
+    head_stmt = select(_HEAD.last_id, _HEAD.last_hash).where(_HEAD.id == 1)
     # On PostgreSQL each statement sees new commits: if entries were appended while
     # the walk ran, walk on to the head read afterwards (a few rounds at most).
     for _round in range(10):
         while True:
             rows = session.execute(
-                select(*cols).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
+                select(*cols).where(_ENTRY.id > last_id).order_by(_ENTRY.id).limit(batch)
             ).all()
             if not rows:
                 break
@@ -285,10 +300,20 @@ def verify_chain(session: Session, *, batch: int = 5000) -> list[ChainProblem]:
                         )
                     )
                 digest = entry_digest(
-                    row.prev_hash, row.at, row.actor, row.entity_kind, row.entity_ref, row.action, row.changes
+                    row.prev_hash,
+                    row.at,
+                    row.actor,
+                    row.entity_kind,
+                    row.entity_ref,
+                    row.action,
+                    row.changes,
                 )
                 if digest != row.hash:
-                    problems.append(ChainProblem(position, row.id, "its content was changed after it was written"))
+                    problems.append(
+                        ChainProblem(
+                            position, row.id, "its content was changed after it was written"
+                        )
+                    )
                 prev = row.hash
         head = session.execute(head_stmt).first()
         if head is None or head.last_id <= last_id:
@@ -303,13 +328,13 @@ def verify_chain(session: Session, *, batch: int = 5000) -> list[ChainProblem]:
         return problems
     if head.last_id < last_id:
         end_hash = (
-            session.execute(select(AuditEntry.hash).where(AuditEntry.id == head.last_id)).scalar()
+            session.execute(select(_ENTRY.hash).where(_ENTRY.id == head.last_id)).scalar()
             if head.last_id
             else ""
         )
         if end_hash == head.last_hash:
             extra, first_extra = session.execute(
-                select(func.count(), func.min(AuditEntry.id)).where(AuditEntry.id > head.last_id)
+                select(func.count(), func.min(_ENTRY.id)).where(_ENTRY.id > head.last_id)
             ).one()
             problems.append(
                 ChainProblem(
@@ -326,12 +351,14 @@ def verify_chain(session: Session, *, batch: int = 5000) -> list[ChainProblem]:
     return problems
 
 
-def history(session: Session, *, kind: str | None = None, ref: str | None = None) -> list[AuditEntry]:
-    stmt = select(AuditEntry).order_by(AuditEntry.id)
+def history(
+    session: Session, *, kind: str | None = None, ref: str | None = None
+) -> list[AuditEntry]:
+    stmt = select(AuditEntry).order_by(_ENTRY.id)
     if kind:
-        stmt = stmt.where(AuditEntry.entity_kind == kind)
+        stmt = stmt.where(_ENTRY.entity_kind == kind)
     if ref:
-        stmt = stmt.where(AuditEntry.entity_ref == ref)
+        stmt = stmt.where(_ENTRY.entity_ref == ref)
     return list(session.execute(stmt).scalars())
 
 
@@ -340,6 +367,8 @@ def parse_changes(entry: AuditEntry) -> dict[str, list[Any]]:
     return data if isinstance(data, dict) else {}
 
 
-def iter_entries(entries: Iterable[AuditEntry]) -> Iterable[tuple[AuditEntry, dict[str, list[Any]]]]:
+def iter_entries(
+    entries: Iterable[AuditEntry],
+) -> Iterable[tuple[AuditEntry, dict[str, list[Any]]]]:
     for entry in entries:
         yield entry, parse_changes(entry)

@@ -87,8 +87,12 @@ def _private_new_file(path: Path) -> None:
 
 
 def _remove_quietly(path: Path) -> None:
-    for p in (path, path.with_name(path.name + "-journal"), path.with_name(path.name + "-wal"),
-              path.with_name(path.name + "-shm")):
+    for p in (
+        path,
+        path.with_name(path.name + "-journal"),
+        path.with_name(path.name + "-wal"),
+        path.with_name(path.name + "-shm"),
+    ):
         try:
             p.unlink()
         except FileNotFoundError:
@@ -124,7 +128,9 @@ def validate_backup(path: str | os.PathLike[str]) -> BackupInfo:
             result = [r[0] for r in con.execute("PRAGMA integrity_check")]
             if result != ["ok"]:
                 raise RegisterError(f"{path} is damaged (integrity check: {result[0]})")
-            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            tables = {
+                r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
             if not {"alembic_version", "app_meta"} <= tables:
                 raise RegisterError(f"{path} is not a Stakeholder Risk Tracker backup")
             marker = con.execute(
@@ -201,7 +207,10 @@ def backup_sqlite(register: Register, out_path: str | os.PathLike[str]) -> Backu
     finally:
         _remove_quietly(tmp)
     return BackupInfo(
-        path=out, revision=info.revision, size=info.size, counts=info.counts,
+        path=out,
+        revision=info.revision,
+        size=info.size,
+        counts=info.counts,
         audit_entries=info.audit_entries,
     )
 
@@ -256,15 +265,18 @@ def restore_sqlite(
             try:
                 kept = _keep_copy(target)
             except OSError as exc:
-                raise RegisterError(f"could not keep a copy of {target} ({exc}); nothing was restored") from None
+                raise RegisterError(
+                    f"could not keep a copy of {target} ({exc}); nothing was restored"
+                ) from None
     else:
         _private_new_file(target)
     where = f"; the previous register is kept as {kept}" if kept else ""
     try:
         try:
-            with closing(_connect_ro(backup)) as src, closing(
-                sqlite3.connect(target, timeout=BUSY_TIMEOUT_S)
-            ) as dst:
+            with (
+                closing(_connect_ro(backup)) as src,
+                closing(sqlite3.connect(target, timeout=BUSY_TIMEOUT_S)) as dst,
+            ):
                 dst.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
                 src.backup(dst, pages=-1)
         except sqlite3.DatabaseError:

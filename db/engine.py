@@ -82,7 +82,9 @@ def _filesystem_type(path: Path) -> str | None:
     target = str(path.resolve())
     for line in mounts:
         parts = line.split()
-        if len(parts) >= 3 and (target == parts[1] or target.startswith(parts[1].rstrip("/") + "/")):
+        if len(parts) >= 3 and (
+            target == parts[1] or target.startswith(parts[1].rstrip("/") + "/")
+        ):
             if len(parts[1]) > len(best):
                 best, fstype = parts[1], parts[2]
     return fstype
@@ -112,7 +114,9 @@ def check_sqlite_file(path: Path) -> bool:
     with path.open("rb") as fh:
         header = fh.read(len(SQLITE_HEADER))
     if header != SQLITE_HEADER:
-        raise RegisterError(f"{path} is not a Stakeholder Risk Tracker register; it was left untouched")
+        raise RegisterError(
+            f"{path} is not a Stakeholder Risk Tracker register; it was left untouched"
+        )
     if size < 512 or size % 512 != 0:
         raise RegisterError(f"{path} looks truncated or damaged; it was left untouched")
     # os.access alone says "writable" to root even when no write bit is set, so the
@@ -299,7 +303,9 @@ def _sqlite_is_foreign(path: Path) -> bool:
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
-        raise RegisterError(f"{path} is not a readable register ({exc}); it was left untouched") from None
+        raise RegisterError(
+            f"{path} is not a readable register ({exc}); it was left untouched"
+        ) from None
     if not names:
         return False
     return not {"alembic_version", "app_meta"} <= names
@@ -320,7 +326,9 @@ def open_register(
                 raise RegisterError(f"{path} does not exist")
             _create_private_file(path)
         elif _sqlite_is_foreign(path):
-            raise RegisterError(f"{path} is not a Stakeholder Risk Tracker register; it was left untouched")
+            raise RegisterError(
+                f"{path} is not a Stakeholder Risk Tracker register; it was left untouched"
+            )
     engine = make_engine(url)
     register = Register(url=url, engine=engine)
     try:

@@ -177,6 +177,7 @@ class StakeholderUpdate(_Input):
 # on every instance, which made constructing a record take ~90 ms.
 _STAKEHOLDER_VERSION = _version_column()
 
+
 class Stakeholder(Bookkeeping, StakeholderBase, table=True):
     __tablename__ = "stakeholder"
     # Case-insensitive uniqueness of the name is enforced through this key.
@@ -194,7 +195,9 @@ class StakeholderRead(Bookkeeping, StakeholderBase):
 
 class PartnershipBase(RecordFields):
     name: str = Field(min_length=1, max_length=200)
-    status: PartnershipStatus = Field(default=PartnershipStatus.exploring, max_length=20, sa_type=String(20))
+    status: PartnershipStatus = Field(
+        default=PartnershipStatus.exploring, max_length=20, sa_type=String(20)
+    )
     network: Network = Field(default=Network.not_applicable, max_length=20, sa_type=String(20))
     scope: str | None = Field(default=None, max_length=TEXT_MAX)
     announced_on: dt.date | None = None
@@ -250,6 +253,7 @@ class PartnershipUpdate(_Input):
 
 _PARTNERSHIP_VERSION = _version_column()
 
+
 class Partnership(Bookkeeping, PartnershipBase, table=True):
     __tablename__ = "partnership"
     name_key: str = Field(max_length=200, unique=True)
@@ -268,7 +272,9 @@ class PartnershipRead(Bookkeeping, PartnershipBase):
 
 class RiskBase(RecordFields):
     title: str = Field(min_length=3, max_length=200)
-    category: RiskCategory = Field(default=RiskCategory.reputational, max_length=20, sa_type=String(20))
+    category: RiskCategory = Field(
+        default=RiskCategory.reputational, max_length=20, sa_type=String(20)
+    )
     description: str | None = Field(default=None, max_length=TEXT_MAX)
     owner: str | None = Field(default=None, max_length=200)
     likelihood: int = Field(default=3, ge=1, le=5)
@@ -277,7 +283,9 @@ class RiskBase(RecordFields):
     residual_impact: int | None = Field(default=None, ge=1, le=5)
     treatment: Treatment = Field(default=Treatment.mitigate, max_length=20, sa_type=String(20))
     mitigation: str | None = Field(default=None, max_length=TEXT_MAX)
-    status: RiskStatus = Field(default=RiskStatus.open, max_length=20, sa_type=String(20), index=True)
+    status: RiskStatus = Field(
+        default=RiskStatus.open, max_length=20, sa_type=String(20), index=True
+    )
     review_due: dt.date | None = None
 
 
@@ -316,6 +324,7 @@ class RiskUpdate(_Input):
 
 
 _RISK_VERSION = _version_column()
+
 
 class Risk(Bookkeeping, RiskBase, table=True):
     __tablename__ = "risk"
@@ -404,6 +413,7 @@ class EventUpdate(_Input):
 
 
 _EVENT_VERSION = _version_column()
+
 
 class Event(Bookkeeping, EventBase, table=True):
     __tablename__ = "event"

@@ -100,8 +100,22 @@ KINDS: dict[str, KindSpec] = {
         None,
         (),
         (
-            LinkSpec("partnership_ids", RiskPartnershipLink, "risk_id", "partnership_id", "partnership", "partnerships"),
-            LinkSpec("stakeholder_ids", RiskStakeholderLink, "risk_id", "stakeholder_id", "stakeholder", "stakeholders"),
+            LinkSpec(
+                "partnership_ids",
+                RiskPartnershipLink,
+                "risk_id",
+                "partnership_id",
+                "partnership",
+                "partnerships",
+            ),
+            LinkSpec(
+                "stakeholder_ids",
+                RiskStakeholderLink,
+                "risk_id",
+                "stakeholder_id",
+                "stakeholder",
+                "stakeholders",
+            ),
         ),
     ),
     "event": KindSpec(
@@ -215,7 +229,9 @@ def get(session: Session, kind: str, record_id: int) -> Any:
 
 def get_by_ref(session: Session, kind: str, ref: str) -> Any:
     table: Any = spec(kind).table
-    record = session.execute(select(table).where(table.ref == ref.strip().upper())).scalar_one_or_none()
+    record = session.execute(
+        select(table).where(table.ref == ref.strip().upper())
+    ).scalar_one_or_none()
     if record is None:
         raise NotFound(f"no {kind} with ref {ref}")
     return record
@@ -241,10 +257,14 @@ def refs_of(session: Session, kind: str, ids: list[int]) -> list[str]:
 def values(session: Session, kind: str, record: Any) -> dict[str, Any]:
     """The record's user-visible values, links by ref: what the audit compares."""
     s = spec(kind)
-    out: dict[str, Any] = {f: getattr(record, f) for f in user_fields(kind) if not f.endswith("_id")}
+    out: dict[str, Any] = {
+        f: getattr(record, f) for f in user_fields(kind) if not f.endswith("_id")
+    }
     for ref_spec in s.refs:
         target = getattr(record, ref_spec.field)
-        out[ref_spec.export_name] = refs_of(session, ref_spec.other_kind, [target])[0] if target else None
+        out[ref_spec.export_name] = (
+            refs_of(session, ref_spec.other_kind, [target])[0] if target else None
+        )
     for link, ids in link_ids(session, kind, record.id).items():
         link_spec = next(x for x in s.links if x.field == link)
         out[link_spec.export_name] = refs_of(session, link_spec.other_kind, ids)
@@ -284,12 +304,16 @@ def _check_targets(session: Session, kind: str, data: dict[str, Any], own_id: in
         found = set(session.execute(select(table.id).where(table.id.in_(set(ids)))).scalars())
         missing = set(ids) - found
         if missing:
-            errors.append(FieldError(link.export_name, f"no such {link.other_kind} ({len(missing)} missing)"))
+            errors.append(
+                FieldError(link.export_name, f"no such {link.other_kind} ({len(missing)} missing)")
+            )
     if errors:
         raise ValidationFailed(errors)
 
 
-def _write_links(session: Session, kind: str, record_id: int, data: dict[str, Any], replace: bool) -> None:
+def _write_links(
+    session: Session, kind: str, record_id: int, data: dict[str, Any], replace: bool
+) -> None:
     for link in spec(kind).links:
         ids = data.get(link.field)
         if ids is None:
@@ -300,7 +324,8 @@ def _write_links(session: Session, kind: str, record_id: int, data: dict[str, An
         unique = sorted(set(ids))
         if unique:
             session.execute(
-                insert(table), [{link.own_col: record_id, link.other_col: other} for other in unique]
+                insert(table),
+                [{link.own_col: record_id, link.other_col: other} for other in unique],
             )
 
 
@@ -320,7 +345,9 @@ def validated(model: type[SQLModel], data: Any) -> Any:
     if isinstance(data, model):
         return data
     try:
-        return model.model_validate(data if isinstance(data, dict) else data.model_dump(exclude_unset=True))
+        return model.model_validate(
+            data if isinstance(data, dict) else data.model_dump(exclude_unset=True)
+        )
     except ValidationError as exc:
         raise ValidationFailed.from_pydantic(exc) from None
 
@@ -393,7 +420,11 @@ def update(
     current.update(link_ids(session, kind, record_id))
     merged = {**current, **{k: v for k, v in changes_in.items()}}
     for field in user_fields(kind):
-        if field in changes_in and changes_in[field] is None and s.create.model_fields[field].is_required():
+        if (
+            field in changes_in
+            and changes_in[field] is None
+            and s.create.model_fields[field].is_required()
+        ):
             raise ValidationFailed([FieldError(field, "is required")])
     _revalidate(kind, merged)
     if s.unique_name and "name" in changes_in:
@@ -436,13 +467,19 @@ def snapshot(session: Session, kind: str, record_id: int) -> dict[str, Any]:
     incoming: dict[str, list[int]] = {}
     for other_kind, column in INCOMING[kind]:
         table: Any = spec(other_kind).table
-        ids = list(session.execute(select(table.id).where(getattr(table, column) == record_id)).scalars())
+        ids = list(
+            session.execute(select(table.id).where(getattr(table, column) == record_id)).scalars()
+        )
         if ids:
             incoming[f"{other_kind}.{column}"] = ids
     incoming_links: dict[str, list[int]] = {}
     for link_table, own_col, other_col in INCOMING_LINKS[kind]:
         lt: Any = link_table
-        ids = list(session.execute(select(getattr(lt, other_col)).where(getattr(lt, own_col) == record_id)).scalars())
+        ids = list(
+            session.execute(
+                select(getattr(lt, other_col)).where(getattr(lt, own_col) == record_id)
+            ).scalars()
+        )
         if ids:
             incoming_links[lt.__tablename__] = ids
     return {
@@ -462,13 +499,22 @@ def delete(
     if expected_version is not None and record.version != expected_version:
         raise _conflict(kind, record)
     if kind == "stakeholder":
-        partner_of = session.execute(
-            select(col(Partnership.ref)).where(col(Partnership.partner_id) == record_id)
-        ).scalars().all()
+        partner_of = (
+            session.execute(
+                select(col(Partnership.ref)).where(col(Partnership.partner_id) == record_id)
+            )
+            .scalars()
+            .all()
+        )
         if partner_of:
             raise ValidationFailed(
-                [FieldError("partner", f"{record.ref} is the partner of {', '.join(partner_of)}; "
-                            "delete those partnerships or choose another partner first")]
+                [
+                    FieldError(
+                        "partner",
+                        f"{record.ref} is the partner of {', '.join(partner_of)}; "
+                        "delete those partnerships or choose another partner first",
+                    )
+                ]
             )
     snap = snapshot(session, kind, record_id)
     session.delete(record)
@@ -511,13 +557,20 @@ def restore(session: Session, kind: str, snap: dict[str, Any], *, actor: str) ->
         if target is not None and session.get(spec(ref_spec.other_kind).table, target) is None:
             if s.create.model_fields[ref_spec.field].is_required():
                 raise ValidationFailed(
-                    [FieldError(ref_spec.export_name, f"the {ref_spec.other_kind} it needs no longer exists")]
+                    [
+                        FieldError(
+                            ref_spec.export_name,
+                            f"the {ref_spec.other_kind} it needs no longer exists",
+                        )
+                    ]
                 )
             row[ref_spec.field] = None
     if session.get(table, row["id"]) is not None:
         row.pop("id")
     version = row.pop("version")
-    record_id = session.execute(insert(table).values(**row, version=version).returning(table.id)).scalar_one()
+    record_id = session.execute(
+        insert(table).values(**row, version=version).returning(table.id)
+    ).scalar_one()
     links = {
         link.field: _existing(session, link.other_kind, snap["links"].get(link.field) or [])
         for link in s.links
@@ -538,7 +591,9 @@ def restore(session: Session, kind: str, snap: dict[str, Any], *, actor: str) ->
             if lt.__tablename__ == tablename:
                 present = _existing(session, _LINK_OWNER[tablename], ids)
                 if present:
-                    session.execute(insert(lt), [{own_col: record_id, other_col: i} for i in present])
+                    session.execute(
+                        insert(lt), [{own_col: record_id, other_col: i} for i in present]
+                    )
     audit.record(
         session,
         actor=actor,
@@ -552,7 +607,11 @@ def restore(session: Session, kind: str, snap: dict[str, Any], *, actor: str) ->
 
 
 # Which kind owns the other side of each link table, seen from the linked record.
-_LINK_OWNER: dict[str, str] = {"risk_partnership": "risk", "risk_stakeholder": "risk", "event_risk": "event"}
+_LINK_OWNER: dict[str, str] = {
+    "risk_partnership": "risk",
+    "risk_stakeholder": "risk",
+    "event_risk": "event",
+}
 
 
 def _existing(session: Session, kind: str, ids: list[int]) -> list[int]:
@@ -562,9 +621,7 @@ def _existing(session: Session, kind: str, ids: list[int]) -> list[int]:
     return sorted(session.execute(select(table.id).where(table.id.in_(set(ids)))).scalars())
 
 
-def overwrite(
-    session: Session, kind: str, record_id: int, data: SQLModel, *, actor: str
-) -> Any:
+def overwrite(session: Session, kind: str, record_id: int, data: SQLModel, *, actor: str) -> Any:
     """Save ``data`` over whatever is there now (the user chose "overwrite" on a conflict)."""
     return update(session, kind, record_id, data, actor=actor, expected_version=None)
 

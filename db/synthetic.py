@@ -50,8 +50,25 @@ BATCH = 20_000
 LEVEL_WEIGHTS = (10, 60, 18, 8, 4)
 
 _ORGS = ("Ministry", "Agency", "Council", "Institute", "Network", "Group", "Forum", "Alliance")
-_TOPICS = ("logistics", "cyber defence", "translation", "planning", "research", "analytics", "training")
-_WORDS = ("criticism", "letter", "report", "statement", "cancellation", "briefing", "milestone", "protest")
+_TOPICS = (
+    "logistics",
+    "cyber defence",
+    "translation",
+    "planning",
+    "research",
+    "analytics",
+    "training",
+)
+_WORDS = (
+    "criticism",
+    "letter",
+    "report",
+    "statement",
+    "cancellation",
+    "briefing",
+    "milestone",
+    "protest",
+)
 
 Progress = Callable[[int, int], None]
 
@@ -70,7 +87,9 @@ def _level(rng: random.Random) -> str:
 
 
 def _at(day: dt.date, rng: random.Random) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(8 + rng.randrange(10), rng.randrange(60)), tzinfo=dt.UTC)
+    return dt.datetime.combine(
+        day, dt.time(8 + rng.randrange(10), rng.randrange(60)), tzinfo=dt.UTC
+    )
 
 
 def _stamp(row: dict[str, Any], when: dt.datetime) -> dict[str, Any]:
@@ -102,8 +121,15 @@ def generate(
     gc.disable()
     try:
         return _generate(
-            register, stakeholders=stakeholders, partnerships=partnerships, risks=risks,
-            events=events, risk_updates=risk_updates, seed=seed, today=today, days=days,
+            register,
+            stakeholders=stakeholders,
+            partnerships=partnerships,
+            risks=risks,
+            events=events,
+            risk_updates=risk_updates,
+            seed=seed,
+            today=today,
+            days=days,
             progress=progress,
         )
     finally:
@@ -163,7 +189,9 @@ def _generate(
             wanted = {r["ref"] for r in rows}
             id_by_ref = {
                 ref: rid
-                for rid, ref in session.execute(select(table.id, table.ref).where(table.id > before))
+                for rid, ref in session.execute(
+                    select(table.id, table.ref).where(table.id > before)
+                )
                 if ref in wanted
             }
             prefix = rows[0]["ref"].split("-")[0] if rows else ""
@@ -198,7 +226,9 @@ def _generate(
                 "notes": None,
             }
             rows.append(_stamp(row, when))
-            entries.append(audit.PendingEntry("stakeholder", ref, "create", _create_changes(row), when))
+            entries.append(
+                audit.PendingEntry("stakeholder", ref, "create", _create_changes(row), when)
+            )
         stakeholder_ids = insert_rows(Stakeholder, "stakeholder", rows)
         tick(stakeholders)
 
@@ -283,7 +313,9 @@ def _generate(
                     changes["partnerships"] = [None, sorted(ref_for("P", p) for p in ps)]
                 if ss:
                     changes["stakeholders"] = [None, sorted(ref_for("S", s) for s in ss)]
-                entries.append(audit.PendingEntry("risk", state["ref"], "create", changes, state["when"]))
+                entries.append(
+                    audit.PendingEntry("risk", state["ref"], "create", changes, state["when"])
+                )
             for chunk in _chunks(link_p):
                 link_insert(RiskPartnershipLink, chunk)
             for chunk in _chunks(link_s):
@@ -304,14 +336,21 @@ def _generate(
                 day = first_day + dt.timedelta(days=rng.randrange(days + 1))
                 when = _at(day, rng)
                 kind = rng.choice(kinds_e).value
-                adverse = kind in ("criticism", "customer_action", "employee_action", "media_report")
+                adverse = kind in (
+                    "criticism",
+                    "customer_action",
+                    "employee_action",
+                    "media_report",
+                )
                 row = {
                     "ref": ref,
                     "occurred_on": day,
                     "title": f"{rng.choice(_WORDS).capitalize()} #{made + j + 1}",
                     "kind": kind,
                     "stakeholder_id": rng.choice(stakeholder_ids),
-                    "partnership_id": rng.choice(partnership_ids) if partnership_ids and rng.random() < 0.6 else None,
+                    "partnership_id": rng.choice(partnership_ids)
+                    if partnership_ids and rng.random() < 0.6
+                    else None,
                     "responds_to_id": None,
                     "severity": rng.randint(1, 5),
                     "sentiment": rng.randint(-2, 0) if adverse else rng.randint(-1, 2),
@@ -326,10 +365,16 @@ def _generate(
                     "notes": None,
                 }
                 rows.append(_stamp(row, when))
-                rlinks = rng.sample(risk_ids, k=min(len(risk_ids), rng.randint(0, 2))) if risk_ids else []
+                rlinks = (
+                    rng.sample(risk_ids, k=min(len(risk_ids), rng.randint(0, 2)))
+                    if risk_ids
+                    else []
+                )
                 links.append((j, rlinks))
             ids = insert_rows(Event, "event", rows)
-            link_rows = [{"event_id": ids[j], "risk_id": r} for j, event_risks in links for r in event_risks]
+            link_rows = [
+                {"event_id": ids[j], "risk_id": r} for j, event_risks in links for r in event_risks
+            ]
             for chunk in _chunks(link_rows):
                 link_insert(EventRiskLink, chunk)
             for (_j, event_risks), row in zip(links, rows, strict=True):
@@ -339,7 +384,9 @@ def _generate(
                     changes["partnership"] = [None, ref_for("P", row["partnership_id"])]
                 if event_risks:
                     changes["risks"] = [None, sorted(ref_for("R", r) for r in event_risks)]
-                entries.append(audit.PendingEntry("event", row["ref"], "import", changes, row["created_at"]))
+                entries.append(
+                    audit.PendingEntry("event", row["ref"], "import", changes, row["created_at"])
+                )
             flush_audit()
             made += n
             tick(n)
@@ -354,13 +401,19 @@ def _generate(
             history.sort(key=lambda item: item[0])
             for when, i, _unused in history:
                 row = risk_state[i]["row"]
-                field = rng.choice(("likelihood", "impact", "residual_likelihood", "residual_impact"))
+                field = rng.choice(
+                    ("likelihood", "impact", "residual_likelihood", "residual_impact")
+                )
                 old = row[field]
                 new = max(1, min(5, old + rng.choice((-1, 1))))
                 if new == old:
                     new = 2 if old == 1 else old - 1
                 row[field] = new
-                entries.append(audit.PendingEntry("risk", risk_state[i]["ref"], "update", {field: [old, new]}, when))
+                entries.append(
+                    audit.PendingEntry(
+                        "risk", risk_state[i]["ref"], "update", {field: [old, new]}, when
+                    )
+                )
                 if len(entries) >= BATCH:
                     flush_audit()
             flush_audit()
@@ -378,8 +431,13 @@ def _generate(
                 )
             )
             params = [
-                {"r_ref": s["ref"], "l": s["row"]["likelihood"], "i": s["row"]["impact"],
-                 "rl": s["row"]["residual_likelihood"], "ri": s["row"]["residual_impact"]}
+                {
+                    "r_ref": s["ref"],
+                    "l": s["row"]["likelihood"],
+                    "i": s["row"]["impact"],
+                    "rl": s["row"]["residual_likelihood"],
+                    "ri": s["row"]["residual_impact"],
+                }
                 for s in risk_state
             ]
             for chunk in _chunks(params):
@@ -389,6 +447,17 @@ def _generate(
 
 
 def _create_changes(row: dict[str, Any]) -> dict[str, list[Any]]:
-    skip = {"ref", "name_key", "created_at", "updated_at", "created_by", "updated_by", "version",
-            "partner_id", "stakeholder_id", "partnership_id", "responds_to_id"}
+    skip = {
+        "ref",
+        "name_key",
+        "created_at",
+        "updated_at",
+        "created_by",
+        "updated_by",
+        "version",
+        "partner_id",
+        "stakeholder_id",
+        "partnership_id",
+        "responds_to_id",
+    }
     return {k: [None, v] for k, v in row.items() if k not in skip and v not in (None, "", [])}

@@ -105,7 +105,10 @@ def main(db: str | None = None) -> int:
         from PySide6.QtCore import QTimer
 
         def report() -> None:
-            print(f"startup: main window shown after {time.perf_counter() - STARTED:.3f} s", file=sys.stderr)
+            print(
+                f"startup: main window shown after {time.perf_counter() - STARTED:.3f} s",
+                file=sys.stderr,
+            )
 
         QTimer.singleShot(0, report)
     code = int(app.exec())  # type: ignore[attr-defined]

@@ -91,7 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--audience")
     p.add_argument("--since", type=_date, metavar="DATE", help="start of 'what changed'")
     p.add_argument("--sections", metavar="LIST", help="comma-separated sections to include")
-    p.add_argument("--exclude-sections", metavar="LIST", help="comma-separated sections to leave out")
+    p.add_argument(
+        "--exclude-sections", metavar="LIST", help="comma-separated sections to leave out"
+    )
     p.add_argument("--paper", choices=("a4", "letter"), default="a4")
     p.add_argument("--marking-prefix", metavar="TEXT", help="e.g. NATO gives 'NATO RESTRICTED'")
     p.add_argument("--invariant", action="store_true", help="deterministic output (tests)")

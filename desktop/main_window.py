@@ -48,8 +48,18 @@ from desktop.context import AppContext
 from desktop.widgets.placeholder import PlaceholderPage
 
 PageFactory = Callable[[AppContext, QWidget], QWidget]
-KIND_LABELS = {"risk": "Risk", "event": "Event", "partnership": "Partnership", "stakeholder": "Stakeholder"}
-REGISTER_PAGE = {"risk": "Risks", "event": "Events", "partnership": "Partnerships", "stakeholder": "Stakeholders"}
+KIND_LABELS = {
+    "risk": "Risk",
+    "event": "Event",
+    "partnership": "Partnership",
+    "stakeholder": "Stakeholder",
+}
+REGISTER_PAGE = {
+    "risk": "Risks",
+    "event": "Events",
+    "partnership": "Partnerships",
+    "stakeholder": "Stakeholders",
+}
 DEFAULT_NEW_KIND = "event"  # logging what happened is the most frequent job
 
 
@@ -58,7 +68,9 @@ def _lazy(module: str, class_name: str, what: str) -> PageFactory:
 
     def factory(context: AppContext, parent: QWidget) -> QWidget:
         if importlib.util.find_spec(module) is None:
-            return PlaceholderPage(what, f"The {what.lower()} screen is coming in a later version.", parent)
+            return PlaceholderPage(
+                what, f"The {what.lower()} screen is coming in a later version.", parent
+            )
         try:
             cls = getattr(importlib.import_module(module), class_name)
             return cls(context, parent)  # type: ignore[no-any-return]
@@ -88,8 +100,14 @@ class Page:
 
 # The one list of pages: the navigation, the View menu and Ctrl+1.. shortcuts follow it.
 PAGES: tuple[Page, ...] = (
-    Page("Dashboard", "go-home", _lazy("desktop.views.dashboard_view", "DashboardView", "Dashboard")),
-    Page("Risk matrix", "view-grid", _lazy("desktop.views.matrix_view", "RiskMatrixView", "Risk matrix")),
+    Page(
+        "Dashboard", "go-home", _lazy("desktop.views.dashboard_view", "DashboardView", "Dashboard")
+    ),
+    Page(
+        "Risk matrix",
+        "view-grid",
+        _lazy("desktop.views.matrix_view", "RiskMatrixView", "Risk matrix"),
+    ),
     Page("Risks", "dialog-warning", _register("risk"), "risk"),
     Page("Events", "view-calendar", _register("event"), "event"),
     Page("Partnerships", "emblem-shared", _register("partnership"), "partnership"),
@@ -99,7 +117,11 @@ PAGES: tuple[Page, ...] = (
         "view-statistics",
         _lazy("desktop.views.stakeholder_map_view", "StakeholderMapView", "Stakeholder map"),
     ),
-    Page("Briefings", "document-print", _lazy("desktop.views.briefings_view", "BriefingsView", "Briefings")),
+    Page(
+        "Briefings",
+        "document-print",
+        _lazy("desktop.views.briefings_view", "BriefingsView", "Briefings"),
+    ),
 )
 
 _FALLBACK_ICONS: dict[str, QStyle.StandardPixmap] = {
@@ -138,7 +160,9 @@ def icon(name: str) -> QIcon:
 # --------------------------------------------------------------------------- forms (E2's API)
 
 
-def open_record_form(context: AppContext, kind: str, record_id: int | None, parent: QWidget | None) -> Any:
+def open_record_form(
+    context: AppContext, kind: str, record_id: int | None, parent: QWidget | None
+) -> Any:
     """Open the form for a new (``record_id`` None) or existing record.
 
     The form pushes its own undo command when accepted and returns the record id.
@@ -146,7 +170,9 @@ def open_record_form(context: AppContext, kind: str, record_id: int | None, pare
     try:
         forms = importlib.import_module("desktop.dialogs.forms")
     except ImportError:
-        QMessageBox.information(parent, "Forms", "Record forms are not available in this build yet.")
+        QMessageBox.information(
+            parent, "Forms", "Record forms are not available in this build yet."
+        )
         return None
     return forms.open_form(context, kind, record_id=record_id, parent=parent)
 
@@ -159,7 +185,13 @@ def briefing_dialog_available() -> bool:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, context: AppContext, parent: QWidget | None = None, *, show_welcome: bool | None = None):
+    def __init__(
+        self,
+        context: AppContext,
+        parent: QWidget | None = None,
+        *,
+        show_welcome: bool | None = None,
+    ):
         super().__init__(parent)
         self.context = context
         self.setWindowTitle(PRODUCT_NAME)
@@ -247,24 +279,38 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         K = QKeySequence.StandardKey
-        self.new_register_action = self._action("&New register...", self.new_register, icon_name="document-new")
+        self.new_register_action = self._action(
+            "&New register...", self.new_register, icon_name="document-new"
+        )
         self.open_register_action = self._action(
             "&Open register...", self.open_register, shortcut=K.Open, icon_name="document-open"
         )
-        self.import_action = self._action("&Import...", self.import_file, icon_name="document-import")
+        self.import_action = self._action(
+            "&Import...", self.import_file, icon_name="document-import"
+        )
         self.export_action = self._action(
-            "&Export shown rows...", self.export_rows, icon_name="document-export",
+            "&Export shown rows...",
+            self.export_rows,
+            icon_name="document-export",
             tip="Export the rows of the register shown, with its filters, to CSV or XLSX",
         )
         self.backup_action = self._action("&Backup...", self.backup)
         self.settings_action = self._action(
-            "&Settings...", self.open_settings, shortcut=K.Preferences, icon_name="preferences-system"
+            "&Settings...",
+            self.open_settings,
+            shortcut=K.Preferences,
+            icon_name="preferences-system",
         )
-        self.quit_action = self._action("&Quit", self.close, shortcut=K.Quit, icon_name="application-exit")
+        self.quit_action = self._action(
+            "&Quit", self.close, shortcut=K.Quit, icon_name="application-exit"
+        )
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
 
         self.new_action = self._action(
-            "&New...", self.new_record, shortcut=K.New, icon_name="document-new",
+            "&New...",
+            self.new_record,
+            shortcut=K.New,
+            icon_name="document-new",
             tip="New record of the kind shown (an event elsewhere)",
         )
         self.new_actions: dict[str, QAction] = {
@@ -272,11 +318,17 @@ class MainWindow(QMainWindow):
             for kind, label in KIND_LABELS.items()
         }
         self.edit_action = self._action(
-            "&Edit...", self.edit_selected, icon_name="document-edit", tip="Edit the selected record"
+            "&Edit...",
+            self.edit_selected,
+            icon_name="document-edit",
+            tip="Edit the selected record",
         )
         self.edit_action.setShortcut(QKeySequence("Ctrl+E"))
         self.delete_action = self._action(
-            "&Delete...", self.delete_selected, shortcut=K.Delete, icon_name="edit-delete",
+            "&Delete...",
+            self.delete_selected,
+            shortcut=K.Delete,
+            icon_name="edit-delete",
             tip="Delete the selected records (asks first; can be undone)",
         )
         stack = self.context.undo_stack
@@ -289,10 +341,17 @@ class MainWindow(QMainWindow):
         for action in (self.undo_action, self.redo_action):
             self.addAction(action)
         self.find_action = self._action(
-            "&Find", self.find, shortcut=K.Find, icon_name="edit-find", tip="Search the register shown"
+            "&Find",
+            self.find,
+            shortcut=K.Find,
+            icon_name="edit-find",
+            tip="Search the register shown",
         )
         self.briefing_action = self._action(
-            "&Briefing pack...", self.briefing_pack, shortcut=K.Print, icon_name="document-print",
+            "&Briefing pack...",
+            self.briefing_pack,
+            shortcut=K.Print,
+            icon_name="document-print",
             tip="Make a briefing pack (PDF)",
         )
         if not briefing_dialog_available():
@@ -304,7 +363,9 @@ class MainWindow(QMainWindow):
         )
         self.page_actions: list[QAction] = []
         for row, page in enumerate(PAGES):
-            action = self._action(page.title, lambda r=row: self.show_page_row(r), icon_name=page.icon)
+            action = self._action(
+                page.title, lambda r=row: self.show_page_row(r), icon_name=page.icon
+            )
             if row < 9:
                 action.setShortcut(QKeySequence(f"Ctrl+{row + 1}"))
             self.page_actions.append(action)
@@ -537,7 +598,10 @@ class MainWindow(QMainWindow):
     def new_register(self) -> None:
         folder = self.context.settings.last_export_folder or str(Path.home())
         path, _ = QFileDialog.getSaveFileName(
-            self, "New register", str(Path(folder) / "register.db"), "Registers (*.db);;All files (*)"
+            self,
+            "New register",
+            str(Path(folder) / "register.db"),
+            "Registers (*.db);;All files (*)",
         )
         if not path:
             return
@@ -551,7 +615,9 @@ class MainWindow(QMainWindow):
     def open_register(self) -> None:
         current = self.context.register.path
         folder = str(current.parent) if current is not None else str(Path.home())
-        path, _ = QFileDialog.getOpenFileName(self, "Open register", folder, "Registers (*.db);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open register", folder, "Registers (*.db);;All files (*)"
+        )
         if path:
             self._open_target(path)
 
@@ -573,14 +639,18 @@ class MainWindow(QMainWindow):
         register = self.context.register
         if register.path is None:
             QMessageBox.information(
-                self, "Backup", "This register lives on a PostgreSQL server: back it up with pg_dump."
+                self,
+                "Backup",
+                "This register lives on a PostgreSQL server: back it up with pg_dump.",
             )
             return
         import datetime as dt
 
         folder = self.context.settings.last_export_folder or str(register.path.parent)
         suggested = Path(folder) / f"{register.path.stem}-{dt.date.today():%Y%m%d}.db"
-        path, _ = QFileDialog.getSaveFileName(self, "Back up the register", str(suggested), "Registers (*.db)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Back up the register", str(suggested), "Registers (*.db)"
+        )
         if not path:
             return
         self.context.settings.last_export_folder = str(Path(path).parent)
@@ -588,10 +658,15 @@ class MainWindow(QMainWindow):
         from desktop.widgets.task_progress import run_with_progress
 
         handle = run_with_progress(
-            self, "Backup", lambda _p: backup_sqlite(register, path), label="Copying the register...",
+            self,
+            "Backup",
+            lambda _p: backup_sqlite(register, path),
+            label="Copying the register...",
             cancellable=False,
         )
-        handle.succeeded.connect(lambda _info: self.statusBar().showMessage(f"Backed up to {path}", 8000))
+        handle.succeeded.connect(
+            lambda _info: self.statusBar().showMessage(f"Backed up to {path}", 8000)
+        )
         handle.failed.connect(lambda msg: QMessageBox.warning(self, "Backup failed", msg))
 
     def open_settings(self) -> None:
@@ -603,7 +678,9 @@ class MainWindow(QMainWindow):
 
     def briefing_pack(self) -> None:
         if not briefing_dialog_available():
-            QMessageBox.information(self, "Briefing pack", "Briefing packs from the app are coming soon.")
+            QMessageBox.information(
+                self, "Briefing pack", "Briefing packs from the app are coming soon."
+            )
             return
         module = importlib.import_module("desktop.dialogs.briefing_dialog")
         opener = getattr(module, "open_briefing_dialog", None)

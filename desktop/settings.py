@@ -42,7 +42,10 @@ DEFAULT_CEILING: SettingKey[str] = SettingKey(
     "briefing/default_ceiling", str, DEFAULT_LEVEL.value, "ceiling proposed for new briefing packs"
 )
 BANDS: SettingKey[str] = SettingKey(
-    "matrix/bands", str, DEFAULT_BANDS.to_text(), "upper bounds of low, medium, high: 'low,medium,high'"
+    "matrix/bands",
+    str,
+    DEFAULT_BANDS.to_text(),
+    "upper bounds of low, medium, high: 'low,medium,high'",
 )
 LAST_DATABASE: SettingKey[str] = SettingKey(
     "files/last_database", str, "", "register opened last (path or URL without password)"
@@ -63,7 +66,10 @@ LAST_BRIEFING_FOLDER: SettingKey[str] = SettingKey(
     "files/last_briefing_folder", str, "", "folder the last briefing pack was saved in"
 )
 BRIEFING_LOCATIONS: SettingKey[str] = SettingKey(
-    "briefing/pack_locations", str, "", "where packs were saved on this machine: JSON {sha256: path}"
+    "briefing/pack_locations",
+    str,
+    "",
+    "where packs were saved on this machine: JSON {sha256: path}",
 )
 LAST_VIEW: SettingKey[str] = SettingKey("window/last_view", str, "", "title of the page shown last")
 THEME: SettingKey[str] = SettingKey(
@@ -213,4 +219,6 @@ class Settings:
 
 def default_qsettings() -> QSettings:
     """The user's settings file (an ini file in the user's config folder on every OS)."""
-    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANISATION, APPLICATION)
+    return QSettings(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANISATION, APPLICATION
+    )

@@ -170,7 +170,9 @@ class CreateRecordCommand(RecordCommand):
         self._values: dict[str, Any] = {}  # the record as we left it after create / restore
 
     def _do(self) -> None:
-        self.record_id, self.ref = records.create_record(self._register, self.kind, self.data, actor=self._actor)
+        self.record_id, self.ref = records.create_record(
+            self._register, self.kind, self.data, actor=self._actor
+        )
         self._values = records.load_form_data(self._register, self.kind, self.record_id).values
         self.setText(f"New {_noun(self.kind)} {self.ref}")
 
@@ -187,10 +189,14 @@ class CreateRecordCommand(RecordCommand):
             )
             if not confirm_overwrite(f"Delete {self.ref}?", text, "Delete it anyway"):
                 raise Cancelled(f"undo cancelled: {self.ref} was changed by {who}")
-        self._snapshots = records.delete_records(self._register, self.kind, [self.record_id], actor=self._actor)
+        self._snapshots = records.delete_records(
+            self._register, self.kind, [self.record_id], actor=self._actor
+        )
 
     def _redo_again(self) -> None:
-        (self.record_id,) = records.restore_records(self._register, self.kind, self._snapshots, actor=self._actor)
+        (self.record_id,) = records.restore_records(
+            self._register, self.kind, self._snapshots, actor=self._actor
+        )
         self._values = records.load_form_data(self._register, self.kind, self.record_id).values
 
 
@@ -246,8 +252,12 @@ class EditRecordCommand(RecordCommand):
             )
         else:
             self.version = records.update_record(
-                self._register, self.kind, self.record_id, values,
-                actor=self._actor, expected_version=self.version,
+                self._register,
+                self.kind,
+                self.record_id,
+                values,
+                actor=self._actor,
+                expected_version=self.version,
             )
 
     def _do(self) -> None:
@@ -271,7 +281,9 @@ class EditRecordCommand(RecordCommand):
                 "overwritten in the fields your edit touched: "
                 f"{', '.join(self.fields)}."
             )
-            if not confirm_overwrite(f"{verb.capitalize()} over another user's change?", question + _CANCEL_NOTE):
+            if not confirm_overwrite(
+                f"{verb.capitalize()} over another user's change?", question + _CANCEL_NOTE
+            ):
                 raise Cancelled(f"{verb} cancelled: {exc}") from None
             self._write(values, overwrite=True)
 
@@ -290,7 +302,14 @@ class EditRecordCommand(RecordCommand):
 class DeleteRecordsCommand(RecordCommand):
     """Delete one or many records of a kind as ONE undo step; undo restores them exactly."""
 
-    def __init__(self, context: AppContext, kind: str, ids: list[int] | tuple[int, ...], *, refs: list[str] | None = None):
+    def __init__(
+        self,
+        context: AppContext,
+        kind: str,
+        ids: list[int] | tuple[int, ...],
+        *,
+        refs: list[str] | None = None,
+    ):
         ids = list(dict.fromkeys(ids))
         what = f"{refs[0]}" if refs and len(ids) == 1 else f"{len(ids)} {_noun(kind, len(ids))}"
         super().__init__(context, kind, f"Delete {what}")
@@ -302,12 +321,16 @@ class DeleteRecordsCommand(RecordCommand):
         return [s["row"]["ref"] for s in self.snapshots]
 
     def _do(self) -> None:
-        self.snapshots = records.delete_records(self._register, self.kind, self.ids, actor=self._actor)
+        self.snapshots = records.delete_records(
+            self._register, self.kind, self.ids, actor=self._actor
+        )
         if len(self.ids) == 1:
             self.setText(f"Delete {self.refs[0]}")
 
     def _undo(self) -> None:
-        self.ids = records.restore_records(self._register, self.kind, self.snapshots, actor=self._actor)
+        self.ids = records.restore_records(
+            self._register, self.kind, self.snapshots, actor=self._actor
+        )
 
     def _redo_again(self) -> None:
         self.ids = [records.id_for_ref(self._register, self.kind, ref) for ref in self.refs]
@@ -333,7 +356,9 @@ class MoveStakeholderCommand(RecordCommand):
         self.before = {"influence": data.values["influence"], "interest": data.values["interest"]}
         self.version = data.version
         self.ref = data.ref
-        self.setText(f"Move {data.ref} to influence {self.after['influence']}, interest {self.after['interest']}")
+        self.setText(
+            f"Move {data.ref} to influence {self.after['influence']}, interest {self.after['interest']}"
+        )
         self._write(self.after)
 
     def _write(self, values: dict[str, Any]) -> None:
@@ -341,8 +366,12 @@ class MoveStakeholderCommand(RecordCommand):
             self.record_id = records.id_for_ref(self._register, "stakeholder", self.ref)
         try:
             self.version = records.update_record(
-                self._register, "stakeholder", self.record_id, values,
-                actor=self._actor, expected_version=self.version,
+                self._register,
+                "stakeholder",
+                self.record_id,
+                values,
+                actor=self._actor,
+                expected_version=self.version,
             )
         except ConflictError as exc:
             if not confirm_overwrite("Move over another user's change?", f"{exc}." + _CANCEL_NOTE):

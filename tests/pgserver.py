@@ -100,12 +100,20 @@ class PgServer:
             return [exe, *args[1:]], {}
         if shutil.which("runuser"):
             return ["runuser", "-u", OS_USER, "--", exe, *args[1:]], {}
-        return [exe, *args[1:]], {"user": OS_USER, "group": OS_USER}  # no runuser: setuid in the child
+        return [exe, *args[1:]], {
+            "user": OS_USER,
+            "group": OS_USER,
+        }  # no runuser: setuid in the child
 
     def _run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         cmd, as_user = self._cmd(*args)
         proc = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=timeout, cwd=self.root, **as_user  # type: ignore[call-overload]
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=self.root,
+            **as_user,  # type: ignore[call-overload]
         )
         if proc.returncode != 0:
             tail = ""
@@ -128,8 +136,15 @@ class PgServer:
         if self.as_root:
             shutil.chown(self.socket_dir, user=OS_USER)
         self._run(
-            "initdb", "-D", str(self.data), "-U", SUPERUSER, "--auth=trust",
-            "--encoding=UTF8", "--locale=C", "--no-sync",
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            SUPERUSER,
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C",
+            "--no-sync",
         )
         last_error: Exception | None = None
         for _attempt in range(3):  # a free port can be taken between probe and bind
@@ -140,8 +155,19 @@ class PgServer:
                 "-c max_connections=60 -c shared_buffers=32MB"
             )
             try:
-                self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options,
-                          "-w", "-t", "60", "start")
+                self._run(
+                    "pg_ctl",
+                    "-D",
+                    str(self.data),
+                    "-l",
+                    str(self.log),
+                    "-o",
+                    options,
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                )
             except PgStartFailed as exc:
                 last_error = exc
                 continue
@@ -154,7 +180,9 @@ class PgServer:
     def stop(self) -> None:
         if self.running:
             try:
-                self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop", timeout=60)
+                self._run(
+                    "pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop", timeout=60
+                )
             except (PgStartFailed, subprocess.TimeoutExpired):
                 pass
             self.running = False
@@ -189,7 +217,9 @@ class PgServer:
         from psycopg import sql
 
         with self.admin() as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
 
     def ensure_template(self) -> str:
         """A database holding an empty register at the current schema, to copy per test.
@@ -248,7 +278,9 @@ def shared_server_or_fail() -> PgServer:
     try:
         return PgServer.shared()
     except PgUnavailable as exc:
-        pytest.fail(f"PostgreSQL is required for the R7 tests: {exc}; set {NO_PG_ENV}=1 to skip them")
+        pytest.fail(
+            f"PostgreSQL is required for the R7 tests: {exc}; set {NO_PG_ENV}=1 to skip them"
+        )
     except (PgStartFailed, OSError, subprocess.TimeoutExpired) as exc:
         pytest.fail(f"the test PostgreSQL server did not start: {exc}")
 

@@ -30,5 +30,7 @@ def test_command_line_start_imports_no_gui_or_pdf_stack() -> None:
         "heavy = [m for m in ('PySide6', 'reportlab', 'sqlalchemy', 'sqlmodel') if m in sys.modules]; "
         "print(','.join(heavy))"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == ""

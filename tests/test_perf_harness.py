@@ -34,7 +34,11 @@ def test_tiny_benchmark_run_prints_the_table(tmp_path):
     env = dict(os.environ)
     done = subprocess.run(
         [sys.executable, "-m", "tests.perf", "--tiny", "--workdir", str(tmp_path / "work")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     out = done.stdout
@@ -55,14 +59,37 @@ def test_gui_probe_reports_first_paint_sort_and_filter(tmp_path):
     path = tmp_path / "probe.db"
     reg = open_register(path)
     try:
-        generate(reg, stakeholders=5, partnerships=2, risks=5, events=450, seed=2, today=dt.date(2026, 11, 1))
+        generate(
+            reg,
+            stakeholders=5,
+            partnerships=2,
+            risks=5,
+            events=450,
+            seed=2,
+            today=dt.date(2026, 11, 1),
+        )
     finally:
         reg.dispose()
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"))
     done = subprocess.run(
-        [sys.executable, "-m", "tests.perf.gui_probe", "--db", str(path), "--view", "events",
-         "--sort", "title", "--search", "protest"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "tests.perf.gui_probe",
+            "--db",
+            str(path),
+            "--view",
+            "events",
+            "--sort",
+            "title",
+            "--search",
+            "protest",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
@@ -98,9 +125,22 @@ def test_synthetic_register_is_what_the_orm_path_writes(tmp_path):
     today = dt.date(2026, 11, 1)
     reg = open_register(tmp_path / "a.db")
     try:
-        counts = generate(reg, stakeholders=8, partnerships=4, risks=12, events=60, risk_updates=40,
-                          seed=9, today=today)
-        assert (counts.stakeholders, counts.partnerships, counts.risks, counts.events) == (8, 4, 12, 60)
+        counts = generate(
+            reg,
+            stakeholders=8,
+            partnerships=4,
+            risks=12,
+            events=60,
+            risk_updates=40,
+            seed=9,
+            today=today,
+        )
+        assert (counts.stakeholders, counts.partnerships, counts.risks, counts.events) == (
+            8,
+            4,
+            12,
+            60,
+        )
         assert counts.audit_entries == 8 + 4 + 12 + 60 + 40
         with reg.session() as s:
             assert audit.verify_chain(s) == []
@@ -112,8 +152,11 @@ def test_synthetic_register_is_what_the_orm_path_writes(tmp_path):
                 spec = repository.spec(kind)
                 records = list(s.execute(select(spec.table).order_by(spec.table.id)).scalars())
                 assert len(records) == n
-                counter = s.execute(select(RefCounter.next_number).where(
-                    RefCounter.prefix == records[0].ref.split("-")[0])).scalar()
+                counter = s.execute(
+                    select(RefCounter.next_number).where(
+                        RefCounter.prefix == records[0].ref.split("-")[0]
+                    )
+                ).scalar()
                 assert counter == n + 1
                 for record in records:
                     values = repository.values(s, kind, record)
@@ -121,7 +164,9 @@ def test_synthetic_register_is_what_the_orm_path_writes(tmp_path):
                     # the first entry made the record and says what the ORM's create says
                     first = audit.parse_changes(history[0])
                     if kind != "risk" or len(history) == 1:
-                        assert first == {k: [None, v] for k, v in values.items() if v not in (None, [], "")}
+                        assert first == {
+                            k: [None, v] for k, v in values.items() if v not in (None, [], "")
+                        }
                     # every later entry (score history) replays onto the first to today's values
                     state = {k: v[1] for k, v in first.items()}
                     for later in history[1:]:
@@ -139,8 +184,19 @@ def test_synthetic_register_is_what_the_orm_path_writes(tmp_path):
         reg.dispose()
     again = open_register(tmp_path / "b.db")
     try:
-        generate(again, stakeholders=8, partnerships=4, risks=12, events=60, risk_updates=40, seed=9, today=today)
-        assert _dump(again) == first_dump  # deterministic: same seed, same register, same audit chain
+        generate(
+            again,
+            stakeholders=8,
+            partnerships=4,
+            risks=12,
+            events=60,
+            risk_updates=40,
+            seed=9,
+            today=today,
+        )
+        assert (
+            _dump(again) == first_dump
+        )  # deterministic: same seed, same register, same audit chain
     finally:
         again.dispose()
 
@@ -159,6 +215,8 @@ def test_opening_a_current_register_does_not_import_alembic(tmp_path):
         "import sys; from db.engine import open_register; "
         f"open_register({str(path)!r}).dispose(); print('alembic' in sys.modules)"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"

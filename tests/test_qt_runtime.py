@@ -23,4 +23,6 @@ def test_process_events_keeps_reference_counts_balanced() -> None:
         QCoreApplication.processEvents()
     drift = sys.getrefcount(None) - before
     # Other threads may hold or drop a few references meanwhile; a leak is one per call.
-    assert abs(drift) < 100, f"None's reference count moved by {drift} over 500 processEvents() calls"
+    assert abs(drift) < 100, (
+        f"None's reference count moved by {drift} over 500 processEvents() calls"
+    )

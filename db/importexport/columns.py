@@ -42,27 +42,70 @@ LIST_SEPARATOR = ";"
 
 _ORDER: dict[str, tuple[str, ...]] = {
     "stakeholder": (
-        "name", "kind", "description", "influence", "interest", "stance", "relationship_owner",
+        "name",
+        "kind",
+        "description",
+        "influence",
+        "interest",
+        "stance",
+        "relationship_owner",
     ),
     "partnership": (
-        "name", "partner", "status", "network", "scope", "announced_on", "ended_on", "owner",
-        "value", "currency", "source_url",
+        "name",
+        "partner",
+        "status",
+        "network",
+        "scope",
+        "announced_on",
+        "ended_on",
+        "owner",
+        "value",
+        "currency",
+        "source_url",
     ),
     "risk": (
-        "title", "category", "description", "owner", "likelihood", "impact",
-        "residual_likelihood", "residual_impact", "treatment", "mitigation", "status",
-        "review_due", "partnerships", "stakeholders",
+        "title",
+        "category",
+        "description",
+        "owner",
+        "likelihood",
+        "impact",
+        "residual_likelihood",
+        "residual_impact",
+        "treatment",
+        "mitigation",
+        "status",
+        "review_due",
+        "partnerships",
+        "stakeholders",
     ),
     "event": (
-        "occurred_on", "title", "kind", "stakeholder", "partnership", "risks", "severity",
-        "sentiment", "reach", "reach_basis", "metric_value", "metric_unit", "channel",
-        "source_url", "summary", "responds_to",
+        "occurred_on",
+        "title",
+        "kind",
+        "stakeholder",
+        "partnership",
+        "risks",
+        "severity",
+        "sentiment",
+        "reach",
+        "reach_basis",
+        "metric_value",
+        "metric_unit",
+        "channel",
+        "source_url",
+        "summary",
+        "responds_to",
     ),
 }
 
 # Words the importer accepts in place of numbers, as the forms show them.
 STANCE_WORDS: dict[str, int] = {
-    "hostile": -2, "critical": -1, "neutral": 0, "supportive": 1, "champion": 2,
+    "hostile": -2,
+    "critical": -1,
+    "neutral": 0,
+    "supportive": 1,
+    "champion": 2,
 }
 
 KIND_ALIASES: dict[str, str] = {
@@ -87,9 +130,7 @@ def normalise_kind(kind: str) -> str:
     """``"events"`` or ``"Event"`` -> ``"event"``; anything else is a ValueError."""
     key = str(kind).strip().lower()
     if key not in KIND_ALIASES:
-        raise ValueError(
-            f"unknown kind {kind!r}: use stakeholders, partnerships, risks or events"
-        )
+        raise ValueError(f"unknown kind {kind!r}: use stakeholders, partnerships, risks or events")
     return KIND_ALIASES[key]
 
 
@@ -129,8 +170,12 @@ def _build(kind: str) -> tuple[Column, ...]:
     for ref_spec in s.refs:
         info = fields[ref_spec.field]
         by_export[ref_spec.export_name] = Column(
-            ref_spec.export_name, ref_spec.field, REF, target=ref_spec.other_kind,
-            required=info.is_required(), nullable=not info.is_required(),
+            ref_spec.export_name,
+            ref_spec.field,
+            REF,
+            target=ref_spec.other_kind,
+            required=info.is_required(),
+            nullable=not info.is_required(),
         )
     for link in s.links:
         by_export[link.export_name] = Column(

@@ -76,7 +76,9 @@ def iter_rows(
             )
             for field, other in ref_targets.items()
         }
-        link_maps = {f: q.link_refs(session, link=link, own_ids=own_ids) for f, link in links.items()}
+        link_maps = {
+            f: q.link_refs(session, link=link, own_ids=own_ids) for f, link in links.items()
+        }
         for record in batch:
             out: list[Any] = []
             for column in columns:
@@ -84,7 +86,9 @@ def iter_rows(
                     target = getattr(record, column.field)
                     out.append(ref_maps[column.field].get(target) if target else None)
                 elif column.type == REFS:
-                    out.append(LIST_SEPARATOR.join(link_maps[column.field].get(record.id, [])) or None)
+                    out.append(
+                        LIST_SEPARATOR.join(link_maps[column.field].get(record.id, [])) or None
+                    )
                 else:
                     out.append(_cell(getattr(record, column.field)))
             yield out

@@ -81,7 +81,8 @@ def _memo(validators: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
 def _checker(annotation: Any, metadata: list[Any], required: bool) -> Callable[[Any], Any] | None:
     """value -> the model's value for it (or Rejected); None when the type is not handled."""
     base, optional = _unwrap(annotation)
-    low = high = None
+    low: Any = None
+    high: Any = None
     low_open = high_open = False
     min_len, max_len = 0, None
     for item in metadata:
@@ -132,7 +133,9 @@ def _checker(annotation: Any, metadata: list[Any], required: bool) -> Callable[[
                 return stripped
             if "" in stripped or not all(map(str.isascii, stripped)):
                 return None
-            if min(map(len, stripped)) < min_len or (max_len is not None and max(map(len, stripped)) > max_len):
+            if min(map(len, stripped)) < min_len or (
+                max_len is not None and max(map(len, stripped)) > max_len
+            ):
                 return None
             return stripped
 
@@ -185,7 +188,11 @@ def _checker(annotation: Any, metadata: list[Any], required: bool) -> Callable[[
             return value
 
         return day
-    if typing.get_origin(base) is list and typing.get_args(base) == (int,) and not metadata_bounds(metadata):
+    if (
+        typing.get_origin(base) is list
+        and typing.get_args(base) == (int,)
+        and not metadata_bounds(metadata)
+    ):
 
         def ids(value: Any) -> Any:
             if value.__class__ is not list or any(v.__class__ is not int for v in value):
@@ -203,8 +210,13 @@ def metadata_bounds(metadata: list[Any]) -> bool:
 class FastCreate:
     """Checks a dict of converted values as ``create_model`` would (see the module doc)."""
 
-    def __init__(self, model: Any, checks: dict[str, Callable[[Any], Any]], defaults: dict[str, Any],
-                 factories: dict[str, Callable[[], Any]]):
+    def __init__(
+        self,
+        model: Any,
+        checks: dict[str, Callable[[Any], Any]],
+        defaults: dict[str, Any],
+        factories: dict[str, Callable[[], Any]],
+    ):
         self.model = model
         self._checks = checks
         self._defaults = defaults
@@ -234,7 +246,11 @@ class FastCreate:
         if SHARED_BEFORE not in decorators.field_validators:
             return None  # the text rule below is that validator's
         config = model.model_config
-        if not config.get("str_strip_whitespace") or config.get("strict") or config.get("extra") == "forbid":
+        if (
+            not config.get("str_strip_whitespace")
+            or config.get("strict")
+            or config.get("extra") == "forbid"
+        ):
             return None
         checks: dict[str, Callable[[Any], Any]] = {}
         defaults: dict[str, Any] = {}

@@ -267,7 +267,9 @@ class _Targets:
         if not names:
             pass
         elif self.kind in ("stakeholder", "partnership"):
-            for key, (record_id, ref) in q.ids_by_name_key(session, kind=self.kind, keys=names).items():
+            for key, (record_id, ref) in q.ids_by_name_key(
+                session, kind=self.kind, keys=names
+            ).items():
                 self.by_name[key] = [(record_id, ref)]
         elif self.kind == "risk":
             for record_id, ref, title in q.risk_titles(session):
@@ -327,7 +329,9 @@ class _Plan:
     unchanged: list[_Row] = field(default_factory=list)
 
 
-def _map_header(kind: str, header: Sequence[Any], rows: list[tuple[int, list[Any]]]) -> list[tuple[int, Column]]:
+def _map_header(
+    kind: str, header: Sequence[Any], rows: list[tuple[int, list[Any]]]
+) -> list[tuple[int, Column]]:
     known = {c.name: c for c in columns_for(kind)}
     errors: list[FieldError] = []
     used: list[tuple[int, Column]] = []
@@ -337,16 +341,26 @@ def _map_header(kind: str, header: Sequence[Any], rows: list[tuple[int, list[Any
         if not key:
             for _number, cells in rows:
                 if index < len(cells) and not _is_blank(cells[index]):
-                    errors.append(FieldError(f"column {index + 1}", "has values but no name in the header row", 1))
+                    errors.append(
+                        FieldError(
+                            f"column {index + 1}", "has values but no name in the header row", 1
+                        )
+                    )
                     break
             continue
         column = known.get(key)
         if column is None:
             names = ", ".join(known)
-            errors.append(FieldError(str(raw).strip(), f"unknown column; the columns of {kind} files are: {names}", 1))
+            errors.append(
+                FieldError(
+                    str(raw).strip(), f"unknown column; the columns of {kind} files are: {names}", 1
+                )
+            )
             continue
         if key in seen:
-            errors.append(FieldError(key, f"appears twice (columns {seen[key] + 1} and {index + 1})", 1))
+            errors.append(
+                FieldError(key, f"appears twice (columns {seen[key] + 1} and {index + 1})", 1)
+            )
             continue
         seen[key] = index
         used.append((index, column))
@@ -440,9 +454,7 @@ def _add_model_errors(row_errors: list[FieldError], found: list[FieldError]) -> 
             row_errors.append(error)
 
 
-def prepare(
-    session: Session, kind: str, table: Table, ticker: Ticker | None = None
-) -> _Plan:
+def prepare(session: Session, kind: str, table: Table, ticker: Ticker | None = None) -> _Plan:
     """Validate every row of ``table``; the plan of what to write, or ValidationFailed."""
     s = repository.spec(kind)
     columns = _map_header(kind, table.header, table.rows)
@@ -453,7 +465,9 @@ def prepare(
     own_ref_index = next((i for i, c in columns if c.type == OWN_REF), None)
     link_columns = [(i, c) for i, c in columns if c.is_link]
     value_columns = [
-        (i, c, _converter(c)) for i, c in columns if c.type not in (OWN_REF, IGNORED) and not c.is_link
+        (i, c, _converter(c))
+        for i, c in columns
+        if c.type not in (OWN_REF, IGNORED) and not c.is_link
     ]
 
     # Pass 1: refs of the rows and every name/ref the links mention.
@@ -462,16 +476,26 @@ def prepare(
     bad_ref_rows: set[int] = set()
     for number, cells in table.rows:
         ref: str | None = None
-        if own_ref_index is not None and own_ref_index < len(cells) and not _is_blank(cells[own_ref_index]):
+        if (
+            own_ref_index is not None
+            and own_ref_index < len(cells)
+            and not _is_blank(cells[own_ref_index])
+        ):
             text = text_value(cells[own_ref_index]).strip()
             ref = _normal_ref(kind, text)
             if ref is None:
                 example = repository.format_ref(REF_PREFIX[kind], 1)
                 article = "an" if kind[0] in "aeiou" else "a"
-                errors.append(FieldError("ref", f"{text!r} is not {article} {kind} ref (like {example})", number))
+                errors.append(
+                    FieldError(
+                        "ref", f"{text!r} is not {article} {kind} ref (like {example})", number
+                    )
+                )
                 bad_ref_rows.add(number)
             elif ref in first_row_of_ref:
-                errors.append(FieldError("ref", f"{ref} is also on row {first_row_of_ref[ref]}", number))
+                errors.append(
+                    FieldError("ref", f"{ref} is also on row {first_row_of_ref[ref]}", number)
+                )
                 bad_ref_rows.add(number)
             else:
                 first_row_of_ref[ref] = number
@@ -480,8 +504,12 @@ def prepare(
     new_refs = set(first_row_of_ref) - set(existing)
     for ref in sorted(q.refs_ever_used(session, kind=kind, refs=new_refs)):
         errors.append(
-            FieldError("ref", f"{ref} belonged to a deleted {kind} and refs are never reused; "
-                       "leave ref empty to get a new one", first_row_of_ref[ref])
+            FieldError(
+                "ref",
+                f"{ref} belonged to a deleted {kind} and refs are never reused; "
+                "leave ref empty to get a new one",
+                first_row_of_ref[ref],
+            )
         )
         bad_ref_rows.add(first_row_of_ref[ref])
 
@@ -498,29 +526,42 @@ def prepare(
         if column.target == kind:
             targets[column.name].in_file = new_refs
 
-    missing_required = [
-        c for c in columns_for(kind) if c.required and c.name not in present
-    ]
+    missing_required = [c for c in columns_for(kind) if c.required and c.name not in present]
     if missing_required and any(r is None or r in new_refs for r in row_refs):
         for c in missing_required:
-            errors.append(FieldError(c.name, f"missing column: it is needed to create new {kind}s", 1))
+            errors.append(
+                FieldError(c.name, f"missing column: it is needed to create new {kind}s", 1)
+            )
         raise ValidationFailed(errors)
 
     # Pass 2: every row through the models (new rows through the quick check first).
     create_model, update_model = s.create, s.update
     fast = _fast_create(kind)
-    if fast is not None and not fast.takes({c.field for _, c, _ in value_columns} | {c.field for _, c in link_columns}):
+    if fast is not None and not fast.takes(
+        {c.field for _, c, _ in value_columns} | {c.field for _, c in link_columns}
+    ):
         fast = None
     quick: list[_Row | None] = (
         _quick_creates(
-            kind, table, row_refs, existing, bad_ref_rows, value_columns, link_columns, targets, fast, ticker
+            kind,
+            table,
+            row_refs,
+            existing,
+            bad_ref_rows,
+            value_columns,
+            link_columns,
+            targets,
+            fast,
+            ticker,
         )
         if fast is not None
         else [None] * len(table.rows)
     )
     seen_names: dict[str, int] = {}
     name_rows: list[tuple[_Row, str]] = []
-    for done, ((number, cells), ref, ready) in enumerate(zip(table.rows, row_refs, quick, strict=True), 1):
+    for done, ((number, cells), ref, ready) in enumerate(
+        zip(table.rows, row_refs, quick, strict=True), 1
+    ):
         if ticker is not None and done % 1000 == 0:
             ticker.advance(1000)
         if ready is not None:
@@ -528,7 +569,9 @@ def prepare(
             if s.unique_name and s.unique_name in ready.values:
                 key = str(ready.values[s.unique_name]).casefold()
                 if key in seen_names:
-                    errors.append(FieldError(s.unique_name, f"same name as row {seen_names[key]}", number))
+                    errors.append(
+                        FieldError(s.unique_name, f"same name as row {seen_names[key]}", number)
+                    )
                 else:
                     seen_names[key] = number
                     name_rows.append((ready, key))
@@ -568,7 +611,9 @@ def prepare(
                     row_errors.append(FieldError(column.name, str(exc), number))
                     continue
                 if column.target == kind and (target_ref == ref):
-                    row_errors.append(FieldError(column.name, "an event cannot respond to itself", number))
+                    row_errors.append(
+                        FieldError(column.name, "an event cannot respond to itself", number)
+                    )
                     continue
                 if target_id == _PENDING_ID:
                     row.pending[column.field] = target_ref
@@ -577,7 +622,7 @@ def prepare(
                 data[column.field] = sorted(found)
                 row.link_refs[column.name] = sorted(set(found.values()))
             elif found:
-                (target_id, target_ref), = found.items()
+                ((target_id, target_ref),) = found.items()
                 data[column.field] = target_id
                 row.link_refs[column.name] = target_ref
         if number in bad_ref_rows:
@@ -598,7 +643,9 @@ def prepare(
             if not row_errors:
                 plan.creates.append(row)
         else:
-            _prepare_update(session, kind, row, data, blanks, row_errors, names, update_model, create_model)
+            _prepare_update(
+                session, kind, row, data, blanks, row_errors, names, update_model, create_model
+            )
             if not row_errors:
                 (plan.updates if row.changed else plan.unchanged).append(row)
         if row_errors:
@@ -606,7 +653,9 @@ def prepare(
         elif s.unique_name and s.unique_name in row.values:
             key = str(row.values[s.unique_name]).casefold()
             if key in seen_names:
-                errors.append(FieldError(s.unique_name, f"same name as row {seen_names[key]}", number))
+                errors.append(
+                    FieldError(s.unique_name, f"same name as row {seen_names[key]}", number)
+                )
             else:
                 seen_names[key] = number
                 name_rows.append((row, key))
@@ -615,7 +664,9 @@ def prepare(
         for row, key in name_rows:
             holder = holders.get(key)
             if holder is not None and holder[0] != row.record_id:
-                errors.append(FieldError("name", f"{kind} {holder[1]} already has this name", row.number))
+                errors.append(
+                    FieldError("name", f"{kind} {holder[1]} already has this name", row.number)
+                )
     if ticker is not None:
         ticker.advance(len(table.rows) % 1000)
     if errors:
@@ -703,7 +754,9 @@ def _quick_creates(
         check = fast.field_check(column.field)
         required = column.required
 
-        def cell(raw: Any, converter: Any = converter, check: Any = check, required: bool = required) -> Any:
+        def cell(
+            raw: Any, converter: Any = converter, check: Any = check, required: bool = required
+        ) -> Any:
             if raw is None or (raw.__class__ is str and not raw.strip()):
                 return _REJECT if required else _DEFAULT
             try:
@@ -750,8 +803,12 @@ def _quick_creates(
     out: list[_Row | None] = [None] * count
     size = len(fast.model.model_fields)
     # rows with a refused cell / a blank cell, found column by column
-    refused = {k for column in columns if _REJECT in column for k, v in enumerate(column) if v is _REJECT}
-    blank = {k for column in columns if _DEFAULT in column for k, v in enumerate(column) if v is _DEFAULT}
+    refused = {
+        k for column in columns if _REJECT in column for k, v in enumerate(column) if v is _REJECT
+    }
+    blank = {
+        k for column in columns if _DEFAULT in column for k, v in enumerate(column) if v is _DEFAULT
+    }
     refused.update(k for k, ok in enumerate(candidate) if not ok)
     for k, values_row in enumerate(zip(*columns, strict=True) if columns else [()] * count):
         if k in refused:
@@ -830,7 +887,9 @@ def _prepare_update(
         return
     row.values = {k: merged[k] for k in data}
     row.changed = bool(row.pending) or any(
-        (sorted(merged[k]) != sorted(current[k])) if isinstance(merged[k], list) else merged[k] != current[k]
+        (sorted(merged[k]) != sorted(current[k]))
+        if isinstance(merged[k], list)
+        else merged[k] != current[k]
         for k in data
     )
 
@@ -869,7 +928,9 @@ def _change_parts(values: Sequence[Any], name: str, is_date: bool) -> list[str]:
     if types <= _EQUAL_MEANS_SAME:  # not floats (0.0 and -0.0), not lists
         answers = {value: part(value) for value in set(values)}
         return list(map(answers.__getitem__, values))
-    if types <= {list, type(None)} and all(v is None or all(x.__class__ is str for x in v) for v in values):
+    if types <= {list, type(None)} and all(
+        v is None or all(x.__class__ is str for x in v) for v in values
+    ):
         keys = [None if v is None else tuple(v) for v in values]  # lists of refs, as keys
         by_key = {key: part(None if key is None else list(key)) for key in set(keys)}
         return list(map(by_key.__getitem__, keys))
@@ -892,7 +953,9 @@ def _changes_texts(columns: Sequence[tuple[str, bool, Sequence[Any]]]) -> list[s
     return ["{" + "".join(row)[1:] + "}" for row in zip(*parts, strict=True)]
 
 
-def write(session: Session, plan: _Plan, *, actor: str, ticker: Ticker | None = None) -> ImportResult:
+def write(
+    session: Session, plan: _Plan, *, actor: str, ticker: Ticker | None = None
+) -> ImportResult:
     kind = plan.kind
     s = repository.spec(kind)
     result = ImportResult(kind)
@@ -910,11 +973,15 @@ def write(session: Session, plan: _Plan, *, actor: str, ticker: Ticker | None = 
             highest = max(explicit, key=lambda ref: repository.parse_ref(ref)[1])  # type: ignore[index]
             repository.claim_ref(session, kind, highest)
         auto = [r for r in creates if r.ref is None]
-        for row, ref in zip(auto, repository.reserve_refs(session, kind, len(auto)) if auto else [], strict=True):
+        for row, ref in zip(
+            auto, repository.reserve_refs(session, kind, len(auto)) if auto else [], strict=True
+        ):
             row.ref = ref
         before = q.max_id(session, kind=kind)
         now = utcnow()
-        enum_values = {m: m.value for c in kind_columns.values() if c.enum is not None for m in c.enum}
+        enum_values = {
+            m: m.value for c in kind_columns.values() if c.enum is not None for m in c.enum
+        }
         keys = [*table_fields, *(["name_key"] if s.unique_name else [])]
         keys += ["ref", "created_at", "updated_at", "created_by", "updated_by", "version"]
         take = itemgetter(*table_fields)
@@ -927,8 +994,11 @@ def write(session: Session, plan: _Plan, *, actor: str, ticker: Ticker | None = 
                 picked = [take(row.values) for row in batch]
                 columns: dict[str, list[Any]] = {
                     name: list(values)
-                    for name, values in zip(table_fields, zip(*picked, strict=True) if len(table_fields) > 1
-                                            else [tuple(picked)], strict=True)
+                    for name, values in zip(
+                        table_fields,
+                        zip(*picked, strict=True) if len(table_fields) > 1 else [tuple(picked)],
+                        strict=True,
+                    )
                 }
                 for name in enum_fields:
                     columns[name] = list(map(enum_values.__getitem__, columns[name]))
@@ -936,26 +1006,49 @@ def write(session: Session, plan: _Plan, *, actor: str, ticker: Ticker | None = 
                 # the audit says what repository.values() says of a new record
                 texts = _changes_texts(
                     [(name, name in date_fields, columns[name]) for name in plain_fields]
-                    + [(name, False, [row.link_refs.get(name) for row in batch]) for name in link_names]
+                    + [
+                        (name, False, [row.link_refs.get(name) for row in batch])
+                        for name in link_names
+                    ]
                 )
                 for k, row in enumerate(batch):
                     for name in row.pending:
                         columns[name][k] = None  # set once the record it points at exists
-                extra: list[list[Any]] = [[v.casefold() for v in columns[s.unique_name]]] if s.unique_name else []
+                extra: list[list[Any]] = (
+                    [[v.casefold() for v in columns[s.unique_name]]] if s.unique_name else []
+                )
                 records = list(
-                    zip(*[columns[name] for name in table_fields], *extra, refs, [now] * n, [now] * n,
-                        [actor] * n, [actor] * n, [1] * n, strict=True)
+                    zip(
+                        *[columns[name] for name in table_fields],
+                        *extra,
+                        refs,
+                        [now] * n,
+                        [now] * n,
+                        [actor] * n,
+                        [actor] * n,
+                        [1] * n,
+                        strict=True,
+                    )
                 )
                 try:
                     q.insert_tuples(session, kind=kind, keys=keys, rows=records)
                 except IntegrityError as exc:
                     raise RegisterError(f"the register refused the import: {exc.orig}") from None
                 audit.record_encoded(
-                    session, actor=actor, kind=kind, action=IMPORT_ACTION, items=list(zip(refs, texts, strict=True))  # type: ignore[arg-type]
+                    session,
+                    actor=actor,
+                    kind=kind,
+                    action=IMPORT_ACTION,
+                    items=list(zip(refs, texts, strict=True)),  # type: ignore[arg-type]
                 )
                 if ticker is not None:
                     ticker.advance(n)
-            new_ids = q.new_ids(session, kind=kind, after_id=before, refs=[row.ref for row in creates])  # type: ignore[misc]
+            new_ids = q.new_ids(
+                session,
+                kind=kind,
+                after_id=before,
+                refs=[row.ref for row in creates],  # type: ignore[misc]
+            )
             for link in s.links:
                 pairs = [
                     (new_ids[row.ref], other)  # type: ignore[index]
@@ -982,9 +1075,13 @@ def write(session: Session, plan: _Plan, *, actor: str, ticker: Ticker | None = 
         for name, ref in row.pending.items():
             values[name] = new_ids[ref]
         try:
-            repository.update(session, kind, row.record_id, update_model.model_validate(values), actor=actor)
+            repository.update(
+                session, kind, row.record_id, update_model.model_validate(values), actor=actor
+            )
         except ValidationFailed as exc:
-            raise ValidationFailed([FieldError(e.field, e.reason, row.number) for e in exc.errors]) from None
+            raise ValidationFailed(
+                [FieldError(e.field, e.reason, row.number) for e in exc.errors]
+            ) from None
         if ticker is not None:
             ticker.advance(1)
     result.updated = len(plan.updates)
@@ -1071,4 +1168,3 @@ def import_file(
         return import_table(
             register, kind, table, actor=actor, dry_run=dry_run, progress=progress, cancel=cancel
         )
-

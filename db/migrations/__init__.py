@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 # created or upgraded: opening a register already at the head revision, which is
 # every start-up but the first, checks the version with one query instead.
 HERE = Path(__file__).resolve().parent
-_REVISION_LINE = re.compile(r"""^(revision|down_revision)\s*(?::[^=]*)?=\s*['"]?([\w]+)?['"]?\s*$""", re.M)
+_REVISION_LINE = re.compile(
+    r"""^(revision|down_revision)\s*(?::[^=]*)?=\s*['"]?([\w]+)?['"]?\s*$""", re.M
+)
 
 
 def alembic_config() -> Config:
@@ -51,7 +53,9 @@ def _head_from_files() -> str | None:
     revisions: set[str] = set()
     parents: set[str] = set()
     for path in (HERE / "versions").glob("*.py"):
-        found = dict((m.group(1), m.group(2)) for m in _REVISION_LINE.finditer(path.read_text("utf-8")))
+        found = dict(
+            (m.group(1), m.group(2)) for m in _REVISION_LINE.finditer(path.read_text("utf-8"))
+        )
         if not found.get("revision"):
             return None
         revisions.add(found["revision"])

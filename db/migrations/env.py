@@ -28,7 +28,9 @@ if connection is not None:
         context.run_migrations()
 else:  # pragma: no cover - used only by developers running `alembic revision`
     url = config.get_main_option("sqlalchemy.url")
-    engine = engine_from_config({"sqlalchemy.url": url}, prefix="sqlalchemy.", poolclass=pool.NullPool)
+    engine = engine_from_config(
+        {"sqlalchemy.url": url}, prefix="sqlalchemy.", poolclass=pool.NullPool
+    )
     with engine.begin() as conn:
         _configure(conn)
         with context.begin_transaction():

@@ -178,14 +178,18 @@ def _raw_rows(session: Session, stmt: Any) -> list[tuple[Any, ...]]:
 # --------------------------------------------------------------------------- risk matrix
 
 
-def risk_cell_counts(session: Session, *, criteria: Criteria, residual: bool = False) -> list[tuple[int, int, int]]:
+def risk_cell_counts(
+    session: Session, *, criteria: Criteria, residual: bool = False
+) -> list[tuple[int, int, int]]:
     """(likelihood, impact, count) for every occupied cell: one GROUP BY."""
     lk, im = _cell_columns(residual)
     stmt = select(lk, im, func.count()).where(*risk_conditions(criteria)).group_by(lk, im)
     return [(int(a), int(b), int(n)) for a, b, n in _core(session, stmt)]
 
 
-def risk_point_rows(session: Session, *, criteria: Criteria, residual: bool = False) -> list[tuple[Any, ...]]:
+def risk_point_rows(
+    session: Session, *, criteria: Criteria, residual: bool = False
+) -> list[tuple[Any, ...]]:
     """(id, ref, title, classification, status, likelihood, impact) of every matching
     risk, by ref: plain tuples straight off the cursor (text and integer columns)."""
     lk, im = _cell_columns(residual)
@@ -240,7 +244,9 @@ def risk_rows(
     return list(_core(session, stmt))
 
 
-def count_new_risks(session: Session, *, criteria: Criteria, start: dt.datetime, end: dt.datetime) -> int:
+def count_new_risks(
+    session: Session, *, criteria: Criteria, start: dt.datetime, end: dt.datetime
+) -> int:
     """Risks created in [start, end), whatever their status now (closed ones count)."""
     c = Criteria(
         levels=criteria.levels,
@@ -277,7 +283,9 @@ def risk_owner_names(session: Session, *, levels: Sequence[str] | None) -> list[
     return sorted(names, key=lambda n: (n.casefold(), n))
 
 
-def partnership_refs_for(session: Session, *, ids: Sequence[int], levels: Sequence[str] | None) -> list[str]:
+def partnership_refs_for(
+    session: Session, *, ids: Sequence[int], levels: Sequence[str] | None
+) -> list[str]:
     """Refs of the given partnerships that are within the ceiling."""
     if not ids:
         return []
@@ -308,7 +316,9 @@ def count_records(session: Session, *, kind: str) -> int:
     return int(_core(session, select(func.count()).select_from(table)).scalar() or 0)
 
 
-def risk_partnership_ref_pairs(session: Session, *, levels: Sequence[str] | None) -> list[tuple[str, str]]:
+def risk_partnership_ref_pairs(
+    session: Session, *, levels: Sequence[str] | None
+) -> list[tuple[str, str]]:
     """(risk ref, partnership ref) for every link; the audit names links by ref too."""
     stmt = (
         select(Risk.ref, Partnership.ref)
@@ -411,9 +421,9 @@ def audit_entries(
     so a deleted or excluded record's history never surfaces.  ``touching`` keeps
     creating entries and those whose text names one of these fields (a coarse
     pre-filter: the caller parses the JSON and decides)."""
-    stmt = select(AuditEntry.entity_ref, AuditEntry.at, AuditEntry.action, AuditEntry.changes).where(
-        *_audit_where(kind, start, end, levels)
-    )
+    stmt = select(
+        AuditEntry.entity_ref, AuditEntry.at, AuditEntry.action, AuditEntry.changes
+    ).where(*_audit_where(kind, start, end, levels))
     if touching:
         stmt = stmt.where(touching_condition(touching))
     if existing_only:
@@ -512,7 +522,9 @@ def event_rows(
     return list(_core(session, stmt))
 
 
-def event_counts(session: Session, *, criteria: Criteria, start: dt.date, end: dt.date) -> tuple[int, int]:
+def event_counts(
+    session: Session, *, criteria: Criteria, start: dt.date, end: dt.date
+) -> tuple[int, int]:
     """(events, adverse events) that occurred in ``[start, end]``."""
     adverse = func.sum(case((adverse_condition(), 1), else_=0))
     stmt = select(func.count(), adverse).where(
@@ -587,7 +599,13 @@ def partnership_status_counts(session: Session, *, criteria: Criteria) -> dict[s
 
 def partnership_rows(session: Session, *, criteria: Criteria) -> list[Row[Any]]:
     stmt = (
-        select(Partnership.id, Partnership.ref, Partnership.name, Partnership.status, Partnership.classification)
+        select(
+            Partnership.id,
+            Partnership.ref,
+            Partnership.name,
+            Partnership.status,
+            Partnership.classification,
+        )
         .where(*partnership_conditions(criteria))
         .order_by(Partnership.ref)
     )
@@ -638,4 +656,3 @@ def stakeholder_rows(session: Session, *, criteria: Criteria) -> list[Row[Any]]:
         .order_by(Stakeholder.ref)
     )
     return list(_core(session, stmt))
-

@@ -91,7 +91,9 @@ def _partnership_scope(scope: Scope) -> ColumnElement[bool]:
 def _event_scope(scope: Scope) -> ColumnElement[bool]:
     if scope.whole:
         return true()
-    linked = select(EventRiskLink.event_id).where(EventRiskLink.risk_id.in_(_scoped_risk_ids(scope)))
+    linked = select(EventRiskLink.event_id).where(
+        EventRiskLink.risk_id.in_(_scoped_risk_ids(scope))
+    )
     return or_(Event.partnership_id.in_(scope.partnership_ids or ()), Event.id.in_(linked))
 
 
@@ -144,7 +146,9 @@ def risk_links(
     return [(a, b) for a, b in rp], [(a, b) for a, b in rs]
 
 
-def partnerships(session: Session, *, levels: Sequence[str], scope: Scope) -> list[models.Partnership]:
+def partnerships(
+    session: Session, *, levels: Sequence[str], scope: Scope
+) -> list[models.Partnership]:
     stmt = (
         select(Partnership)
         .where(Partnership.classification.in_(levels), _partnership_scope(scope))
@@ -164,11 +168,15 @@ def stakeholders(
     return list(session.execute(stmt).scalars())
 
 
-def stakeholders_by_id(session: Session, *, levels: Sequence[str], ids: Sequence[int]) -> list[models.Stakeholder]:
+def stakeholders_by_id(
+    session: Session, *, levels: Sequence[str], ids: Sequence[int]
+) -> list[models.Stakeholder]:
     """Stakeholders named by included records (partners, actors), still under the ceiling."""
     if not ids:
         return []
-    stmt = select(Stakeholder).where(Stakeholder.classification.in_(levels), Stakeholder.id.in_(list(ids)))
+    stmt = select(Stakeholder).where(
+        Stakeholder.classification.in_(levels), Stakeholder.id.in_(list(ids))
+    )
     return list(session.execute(stmt).scalars())
 
 
@@ -192,12 +200,16 @@ def event_risk_links(
         Event.classification.in_(levels), _event_scope(scope), _event_window(start, end)
     )
     rows = session.execute(
-        select(EventRiskLink.event_id, EventRiskLink.risk_id).where(EventRiskLink.event_id.in_(included))
+        select(EventRiskLink.event_id, EventRiskLink.risk_id).where(
+            EventRiskLink.event_id.in_(included)
+        )
     ).all()
     return [(a, b) for a, b in rows]
 
 
-def event_titles(session: Session, *, levels: Sequence[str], ids: Sequence[int]) -> dict[int, tuple[str, str, str]]:
+def event_titles(
+    session: Session, *, levels: Sequence[str], ids: Sequence[int]
+) -> dict[int, tuple[str, str, str]]:
     """Ref, title and classification of events answered by statements (under the ceiling)."""
     if not ids:
         return {}
@@ -218,7 +230,11 @@ def excluded_counts(
     """How many records of each kind the ceiling removed from the pack's scope."""
 
     def count(model: Any, *conds: ColumnElement[bool]) -> int:
-        stmt = select(func.count()).select_from(model).where(model.classification.not_in(levels), *conds)
+        stmt = (
+            select(func.count())
+            .select_from(model)
+            .where(model.classification.not_in(levels), *conds)
+        )
         return int(session.execute(stmt).scalar() or 0)
 
     return {
@@ -232,7 +248,9 @@ def excluded_counts(
 # --------------------------------------------------------------------------- history
 
 
-def audit_since(session: Session, *, kinds: Sequence[str], since: dt.datetime) -> list[models.AuditEntry]:
+def audit_since(
+    session: Session, *, kinds: Sequence[str], since: dt.datetime
+) -> list[models.AuditEntry]:
     """Audit entries of ``kinds`` after ``since``, newest first (callers keep included refs)."""
     stmt = (
         select(AuditEntry)
@@ -264,5 +282,7 @@ def briefing_records(session: Session) -> list[BriefingRecord]:
 def partnership_ids_for_refs(session: Session, *, refs: Sequence[str]) -> dict[str, int]:
     """Ref (any case) -> id for the partnerships that exist; the caller reports the rest."""
     wanted = [r.strip().upper() for r in refs]
-    rows = session.execute(select(Partnership.ref, Partnership.id).where(Partnership.ref.in_(wanted))).all()
+    rows = session.execute(
+        select(Partnership.ref, Partnership.id).where(Partnership.ref.in_(wanted))
+    ).all()
     return {r[0]: r[1] for r in rows}

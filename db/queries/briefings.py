@@ -99,7 +99,9 @@ def briefing_count(session: Session) -> int:
     return int(session.execute(select(func.count()).select_from(BriefingRecord)).scalar_one())
 
 
-def latest_briefing_at(session: Session, *, before: dt.datetime | None = None) -> dt.datetime | None:
+def latest_briefing_at(
+    session: Session, *, before: dt.datetime | None = None
+) -> dt.datetime | None:
     """When the newest pack (made before ``before``, if given) was made, in UTC; None if none."""
     stmt = select(func.max(_B.created_at))
     if before is not None:

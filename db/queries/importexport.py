@@ -32,12 +32,16 @@ def ids_by_ref(session: Session, *, kind: str, refs: Iterable[str]) -> dict[str,
     table: Any = spec(kind).table
     out: dict[str, int] = {}
     for chunk in _chunks(sorted(set(refs))):
-        for ref, record_id in session.execute(select(table.ref, table.id).where(table.ref.in_(chunk))):
+        for ref, record_id in session.execute(
+            select(table.ref, table.id).where(table.ref.in_(chunk))
+        ):
             out[ref] = record_id
     return out
 
 
-def ids_by_name_key(session: Session, *, kind: str, keys: Iterable[str]) -> dict[str, tuple[int, str]]:
+def ids_by_name_key(
+    session: Session, *, kind: str, keys: Iterable[str]
+) -> dict[str, tuple[int, str]]:
     """Stakeholders or partnerships whose case-folded name is in ``keys``: key -> (id, ref)."""
     table: Any = spec(kind).table
     out: dict[str, tuple[int, str]] = {}
@@ -100,7 +104,9 @@ def insert_rows(session: Session, *, kind: str, rows: Sequence[dict[str, Any]]) 
     if not order or set(order) != set(keys):  # a named-parameter driver: the generic path
         connection.execute(insert(table), list(rows))
         return
-    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in order]
+    processors = [
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in order
+    ]
     take = itemgetter(*order)
     converted = [(i, process) for i, process in enumerate(processors) if process is not None]
     params: list[Any] = [take(row) for row in rows]
@@ -120,7 +126,9 @@ def insert_rows(session: Session, *, kind: str, rows: Sequence[dict[str, Any]]) 
     connection.exec_driver_sql(compiled.string, params)
 
 
-def insert_tuples(session: Session, *, kind: str, keys: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+def insert_tuples(
+    session: Session, *, kind: str, keys: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
     """``INSERT`` executemany of rows given as tuples of the ``keys`` columns (the bulk path)."""
     table: Any = spec(kind).table.__table__  # type: ignore[attr-defined]
     _insert_tuples(session.connection(), table, keys, rows)
@@ -168,7 +176,7 @@ def bulk_writing(session: Session, *, kind: str, rows: int) -> Iterator[None]:
     if connection.dialect.name != "sqlite":
         yield
         return
-    cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    cache = connection.exec_driver_sql("PRAGMA cache_size").scalar() or -2000  # SQLite default
     connection.exec_driver_sql("PRAGMA cache_size = -65536")  # 64 MiB
     rebuilt: list[Any] = []
     try:
@@ -176,7 +184,9 @@ def bulk_writing(session: Session, *, kind: str, rows: int) -> Iterator[None]:
             tables = [spec(kind).table.__table__, AuditEntry.__table__]  # type: ignore[attr-defined]
             tables += [link.table.__table__ for link in spec(kind).links]  # type: ignore[attr-defined]
             for table in tables:
-                existing = int(session.execute(select(func.count()).select_from(table)).scalar() or 0)
+                existing = int(
+                    session.execute(select(func.count()).select_from(table)).scalar() or 0
+                )
                 if existing < rows:
                     rebuilt += _drop_plain_indexes(connection, table)
         yield
@@ -207,7 +217,9 @@ def insert_links(session: Session, *, link: LinkSpec, pairs: Sequence[tuple[int,
         _insert_tuples(session.connection(), table, (link.own_col, link.other_col), list(pairs))
 
 
-def set_reference(session: Session, *, kind: str, field: str, pairs: Sequence[tuple[int, int]]) -> None:
+def set_reference(
+    session: Session, *, kind: str, field: str, pairs: Sequence[tuple[int, int]]
+) -> None:
     """Point ``field`` of each record at another record: (record id, target id) pairs."""
     table: Any = spec(kind).table.__table__  # type: ignore[attr-defined]
     if not pairs:
@@ -238,7 +250,9 @@ def record_batches(
     if ids is not None:
         wanted = sorted(set(ids))
         for chunk in _chunks(wanted, min(batch, CHUNK)):
-            rows = list(session.execute(select(table).where(table.c.id.in_(chunk)).order_by(table.c.id)))
+            rows = list(
+                session.execute(select(table).where(table.c.id.in_(chunk)).order_by(table.c.id))
+            )
             if rows:
                 yield rows
         return
@@ -256,7 +270,9 @@ def refs_by_id(session: Session, *, kind: str, ids: Iterable[int]) -> dict[int, 
     table: Any = spec(kind).table
     out: dict[int, str] = {}
     for chunk in _chunks(sorted(set(ids))):
-        for record_id, ref in session.execute(select(table.id, table.ref).where(table.id.in_(chunk))):
+        for record_id, ref in session.execute(
+            select(table.id, table.ref).where(table.id.in_(chunk))
+        ):
             out[record_id] = ref
     return out
 

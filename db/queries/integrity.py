@@ -29,4 +29,6 @@ def foreign_key_problems(session: Session) -> list[str] | None:
     if not _is_sqlite(session):
         return None
     rows = session.execute(text("PRAGMA foreign_key_check")).all()
-    return [f"{table} row {rowid} points at a missing {parent}" for table, rowid, parent, _fk in rows]
+    return [
+        f"{table} row {rowid} points at a missing {parent}" for table, rowid, parent, _fk in rows
+    ]

@@ -107,7 +107,9 @@ def choice_rows(
     return [_row(kind, r) for r in session.execute(stmt).all()]
 
 
-def choice_rows_by_id(session: Session, *, kind: str, ids: Iterable[int]) -> list[tuple[int, str, str]]:
+def choice_rows_by_id(
+    session: Session, *, kind: str, ids: Iterable[int]
+) -> list[tuple[int, str, str]]:
     wanted = sorted(set(ids))
     if not wanted:
         return []

@@ -36,7 +36,15 @@ if TYPE_CHECKING:
 
 # How a column's values are shown; the GUI maps each to a display rule.
 TEXT, REF, DATE, ENUM, INT, NUMBER, STANCE, SCORE, LEVEL = (
-    "text", "ref", "date", "enum", "int", "number", "stance", "score", "level"
+    "text",
+    "ref",
+    "date",
+    "enum",
+    "int",
+    "number",
+    "stance",
+    "score",
+    "level",
 )
 
 
@@ -136,12 +144,18 @@ def _specs() -> dict[str, RegisterSpec]:
                 RegisterColumn("occurred_on", "Date", t_ev.occurred_on, DATE),
                 RegisterColumn("title", "Title", t_ev.title),
                 RegisterColumn("kind", "Kind", t_ev.kind, ENUM),
-                RegisterColumn("stakeholder", "Stakeholder", ev_stakeholder.name, sortable=False, joined=True),
-                RegisterColumn("partnership", "Partnership", ev_partnership.name, sortable=False, joined=True),
+                RegisterColumn(
+                    "stakeholder", "Stakeholder", ev_stakeholder.name, sortable=False, joined=True
+                ),
+                RegisterColumn(
+                    "partnership", "Partnership", ev_partnership.name, sortable=False, joined=True
+                ),
                 RegisterColumn("severity", "Severity", t_ev.severity, INT),
                 RegisterColumn("sentiment", "Sentiment", t_ev.sentiment, STANCE, sortable=False),
                 RegisterColumn("channel", "Channel", t_ev.channel, ENUM, sortable=False),
-                RegisterColumn("classification", "Classification", t_ev.classification, LEVEL, sortable=False),
+                RegisterColumn(
+                    "classification", "Classification", t_ev.classification, LEVEL, sortable=False
+                ),
             ),
             joins=(
                 (ev_stakeholder, ev_stakeholder.id == t_ev.stakeholder_id),
@@ -264,7 +278,9 @@ def _text_condition(session: Session, spec: RegisterSpec, text: str) -> ColumnEl
     parts: list[ColumnElement[bool]] = []
     for col in spec.search:
         # SQLite's LIKE ignores ASCII case already; ILIKE would wrap both sides in lower().
-        parts.append(col.like(pattern, escape="\\") if is_sqlite else col.ilike(pattern, escape="\\"))
+        parts.append(
+            col.like(pattern, escape="\\") if is_sqlite else col.ilike(pattern, escape="\\")
+        )
     return or_(*parts)
 
 
@@ -305,7 +321,11 @@ def _sort_index_covers_search(spec: RegisterSpec, column: RegisterColumn) -> boo
     """True when the quick search looks only at the sort column itself (events sorted
     by title): walking that column's index then tests each row in the index entry,
     with no table read, which beats any scan whether matches are common or rare."""
-    return column.sort_expr is None and bool(spec.search) and all(c is column.expr for c in spec.search)
+    return (
+        column.sort_expr is None
+        and bool(spec.search)
+        and all(c is column.expr for c in spec.search)
+    )
 
 
 def _sort_column(spec: RegisterSpec, sort: RegisterSort | None) -> RegisterColumn:
@@ -316,9 +336,7 @@ def _sort_column(spec: RegisterSpec, sort: RegisterSort | None) -> RegisterColum
     return spec.column(spec.default_sort[0])
 
 
-def _order_by(
-    spec: RegisterSpec, sort: RegisterSort | None, *, scan: bool = False
-) -> list[Any]:
+def _order_by(spec: RegisterSpec, sort: RegisterSort | None, *, scan: bool = False) -> list[Any]:
     key, descending = spec.default_sort
     if sort is not None:
         col = spec.column(sort.key)
@@ -367,7 +385,11 @@ def page_statement(
         and session.get_bind().dialect.name == "sqlite"
         and not _sort_index_covers_search(spec, sort_col)
     )
-    inner = inner.order_by(*_order_by(spec, sort, scan=scan)).offset(max(0, offset)).limit(max(0, limit))
+    inner = (
+        inner.order_by(*_order_by(spec, sort, scan=scan))
+        .offset(max(0, offset))
+        .limit(max(0, limit))
+    )
     page = inner.subquery("page")
     stmt = select(table.id, *[c.expr.label(c.key) for c in spec.columns]).select_from(
         page.join(table, table.id == page.c.id)
@@ -444,7 +466,9 @@ def fetch_page(
         ids = [int(r[0]) for r in session.execute(stmt)]
         if len(ids) == limit:
             return [tuple(row) for row in session.execute(_display_statement(spec, ids, sort))]
-    stmt = page_statement(session, kind=kind, offset=offset, limit=limit, sort=sort, flt=flt, bands=bands)
+    stmt = page_statement(
+        session, kind=kind, offset=offset, limit=limit, sort=sort, flt=flt, bands=bands
+    )
     return [tuple(row) for row in session.execute(stmt)]
 
 

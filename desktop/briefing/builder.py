@@ -64,7 +64,9 @@ class BriefingResult:
         return sum(self.excluded_counts.values())
 
 
-def preview_classification(register: Register, params: BriefingParameters) -> tuple[str, dict[str, int]]:
+def preview_classification(
+    register: Register, params: BriefingParameters
+) -> tuple[str, dict[str, int]]:
     """The banner level and exclusion counts a pack with ``params`` would have (no layout)."""
     p = params.resolved()
     with register.session() as session:
@@ -133,8 +135,13 @@ class BriefingPackBuilder:
         )
         ctx = SectionContext(data=self.data, styles=Styles(), geometry=geo, layout=layout)
         self._report(0.15, "Preparing the sections")
-        story = build_story(ctx, pack_id=self.pack_id, generated=generated, prepared_by=self.actor,
-                            digest=self.digest)
+        story = build_story(
+            ctx,
+            pack_id=self.pack_id,
+            generated=generated,
+            prepared_by=self.actor,
+            digest=self.digest,
+        )
         buffer = io.BytesIO()
         first_pass_pages = [0]
 
@@ -209,7 +216,9 @@ def build_pack(
     generated_at = generation_time(p)
     with register.session() as session:
         data = load_pack_data(session, p, generated_at=generated_at)
-    builder = BriefingPackBuilder(data, actor=actor, generated_at=generated_at, progress=progress, cancel=cancel)
+    builder = BriefingPackBuilder(
+        data, actor=actor, generated_at=generated_at, progress=progress, cancel=cancel
+    )
     payload = builder.render()
     digest = hashlib.sha256(payload).hexdigest()
     if progress is not None:

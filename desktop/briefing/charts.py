@@ -25,8 +25,16 @@ AXIS_INK = hex_colour(palette.MUTED)
 INK = hex_colour(palette.INK)
 
 
-def _text(x: float, y: float, text: str, *, size: float = 6.5, font: str = REGULAR, anchor: str = "middle",
-          colour: colors.Color = INK) -> String:
+def _text(
+    x: float,
+    y: float,
+    text: str,
+    *,
+    size: float = 6.5,
+    font: str = REGULAR,
+    anchor: str = "middle",
+    colour: colors.Color = INK,
+) -> String:
     return String(x, y, text, fontName=font, fontSize=size, fillColor=colour, textAnchor=anchor)
 
 
@@ -56,10 +64,27 @@ def heat_map(
             x = left + (im - 1) * size
             y = bottom + (li - 1) * size
             band = bands.band(li * im)
-            d.add(Rect(x, y, size, size, fillColor=hex_colour(palette.band_colour(band)),
-                       strokeColor=GRID_LINE, strokeWidth=1.2))
-            d.add(_text(x + size - 2.5, y + size - 7, str(li * im), size=5.5, anchor="end",
-                        colour=hex_colour(palette.BAND_TEXT_COLOURS[band])))
+            d.add(
+                Rect(
+                    x,
+                    y,
+                    size,
+                    size,
+                    fillColor=hex_colour(palette.band_colour(band)),
+                    strokeColor=GRID_LINE,
+                    strokeWidth=1.2,
+                )
+            )
+            d.add(
+                _text(
+                    x + size - 2.5,
+                    y + size - 7,
+                    str(li * im),
+                    size=5.5,
+                    anchor="end",
+                    colour=hex_colour(palette.BAND_TEXT_COLOURS[band]),
+                )
+            )
             refs = sorted(cells.get((li, im), []))
             if not refs:
                 continue
@@ -76,19 +101,41 @@ def heat_map(
             total_h = len(lines) * 7
             y0 = y + (size - 4) / 2 + total_h / 2 - 6
             for n, line in enumerate(lines):
-                d.add(_text(x + size / 2, y0 - n * 7, " ".join(line), size=5.6, font=BOLD, colour=ink))
+                d.add(
+                    _text(x + size / 2, y0 - n * 7, " ".join(line), size=5.6, font=BOLD, colour=ink)
+                )
     # Axes: impact along the bottom, likelihood up the side.
     for i, lab in enumerate(IMPACT_LABELS):
-        d.add(_text(left + (i + 0.5) * size, bottom - 8, f"{i + 1}", size=6.5, font=BOLD, colour=AXIS_INK))
+        d.add(
+            _text(
+                left + (i + 0.5) * size,
+                bottom - 8,
+                f"{i + 1}",
+                size=6.5,
+                font=BOLD,
+                colour=AXIS_INK,
+            )
+        )
         d.add(_text(left + (i + 0.5) * size, bottom - 15, lab, size=5.2, colour=AXIS_INK))
     for i, lab in enumerate(LIKELIHOOD_LABELS):
         y = bottom + (i + 0.5) * size
-        d.add(_text(left - 4, y + 1, f"{i + 1}", size=6.5, font=BOLD, anchor="end", colour=AXIS_INK))
+        d.add(
+            _text(left - 4, y + 1, f"{i + 1}", size=6.5, font=BOLD, anchor="end", colour=AXIS_INK)
+        )
         short = lab if len(lab) <= 9 else lab.split()[0]
         d.add(_text(left - 4, y - 6, short, size=5.2, anchor="end", colour=AXIS_INK))
     d.add(_text(left + grid_w / 2, 4, "Impact", size=7, font=BOLD, colour=AXIS_INK))
-    rotated = Group(String(bottom + grid_w / 2, -7, "Likelihood", fontName=BOLD, fontSize=7,
-                           fillColor=AXIS_INK, textAnchor="middle"))
+    rotated = Group(
+        String(
+            bottom + grid_w / 2,
+            -7,
+            "Likelihood",
+            fontName=BOLD,
+            fontSize=7,
+            fillColor=AXIS_INK,
+            textAnchor="middle",
+        )
+    )
     rotated.rotate(90)
     d.add(rotated)
     return d
@@ -106,9 +153,7 @@ def band_legend(bands: Bands, width: float) -> Drawing:
     return d
 
 
-def stakeholder_map(
-    points: Sequence[tuple[str, int, int, int]], *, width: float
-) -> Drawing:
+def stakeholder_map(points: Sequence[tuple[str, int, int, int]], *, width: float) -> Drawing:
     """Influence (up) x interest (across) with stance colours; points are (ref, influence, interest, stance)."""
     left, bottom = 34.0, 30.0
     size = min((width - left - 120) / 5, 52.0)
@@ -118,8 +163,17 @@ def stakeholder_map(
     for row in range(5):
         for col in range(5):
             shade = "#eef2f6" if (row >= 2 and col >= 2) else "#f7f9fb"
-            d.add(Rect(left + col * size, bottom + row * size, size, size,
-                       fillColor=hex_colour(shade), strokeColor=hex_colour(palette.RULE), strokeWidth=0.5))
+            d.add(
+                Rect(
+                    left + col * size,
+                    bottom + row * size,
+                    size,
+                    size,
+                    fillColor=hex_colour(shade),
+                    strokeColor=hex_colour(palette.RULE),
+                    strokeWidth=0.5,
+                )
+            )
     by_cell: dict[tuple[int, int], list[tuple[str, int]]] = {}
     for ref, influence, interest, stance in points:
         by_cell.setdefault((influence, interest), []).append((ref, stance))
@@ -133,18 +187,60 @@ def stakeholder_map(
         for n, (ref, stance) in enumerate(shown):
             cx = x0 + 7 + (n % per_row) * size
             cy = y0 + size - 8 - (n // per_row) * 11
-            d.add(Circle(cx, cy, 3.3, fillColor=hex_colour(palette.stance_colour(stance)), strokeColor=None))
+            d.add(
+                Circle(
+                    cx,
+                    cy,
+                    3.3,
+                    fillColor=hex_colour(palette.stance_colour(stance)),
+                    strokeColor=None,
+                )
+            )
             d.add(_text(cx + 5, cy - 2.3, ref, size=5.6, anchor="start"))
         if len(members) > len(shown):
-            d.add(_text(x0 + 4, y0 + size - 10.5 - len(shown) * 11, f"+{len(members) - len(shown)} more",
-                        size=5.6, anchor="start"))
+            d.add(
+                _text(
+                    x0 + 4,
+                    y0 + size - 10.5 - len(shown) * 11,
+                    f"+{len(members) - len(shown)} more",
+                    size=5.6,
+                    anchor="start",
+                )
+            )
     for i in range(5):
-        d.add(_text(left + (i + 0.5) * size, bottom - 9, str(i + 1), size=6.5, font=BOLD, colour=AXIS_INK))
-        d.add(_text(left - 5, bottom + (i + 0.5) * size - 2, str(i + 1), size=6.5, font=BOLD, anchor="end",
-                    colour=AXIS_INK))
+        d.add(
+            _text(
+                left + (i + 0.5) * size,
+                bottom - 9,
+                str(i + 1),
+                size=6.5,
+                font=BOLD,
+                colour=AXIS_INK,
+            )
+        )
+        d.add(
+            _text(
+                left - 5,
+                bottom + (i + 0.5) * size - 2,
+                str(i + 1),
+                size=6.5,
+                font=BOLD,
+                anchor="end",
+                colour=AXIS_INK,
+            )
+        )
     d.add(_text(left + grid / 2, bottom - 20, "Interest", size=7, font=BOLD, colour=AXIS_INK))
-    rotated = Group(String(bottom + grid / 2, -14, "Influence", fontName=BOLD, fontSize=7,
-                           fillColor=AXIS_INK, textAnchor="middle"))
+    rotated = Group(
+        String(
+            bottom + grid / 2,
+            -14,
+            "Influence",
+            fontName=BOLD,
+            fontSize=7,
+            fillColor=AXIS_INK,
+            textAnchor="middle",
+        )
+    )
     rotated.rotate(90)
     d.add(rotated)
     # Stance legend on the right.
@@ -153,8 +249,26 @@ def stakeholder_map(
     d.add(_text(lx, ly + 4, "Stance", size=7.5, font=BOLD, anchor="start"))
     for n, stance in enumerate(sorted(STANCE_LABELS, reverse=True)):
         y = ly - 10 - n * 12
-        d.add(Circle(lx + 4, y + 2.5, 3.5, fillColor=hex_colour(palette.stance_colour(stance)), strokeColor=None))
-        d.add(_text(lx + 12, y, f"{STANCE_LABELS[stance]} ({stance:+d})" if stance else f"{STANCE_LABELS[stance]} (0)", size=7, anchor="start"))
+        d.add(
+            Circle(
+                lx + 4,
+                y + 2.5,
+                3.5,
+                fillColor=hex_colour(palette.stance_colour(stance)),
+                strokeColor=None,
+            )
+        )
+        d.add(
+            _text(
+                lx + 12,
+                y,
+                f"{STANCE_LABELS[stance]} ({stance:+d})"
+                if stance
+                else f"{STANCE_LABELS[stance]} (0)",
+                size=7,
+                anchor="start",
+            )
+        )
     return d
 
 
@@ -170,7 +284,11 @@ def weeks_between(start: dt.date, end: dt.date) -> list[dt.date]:
 
 
 def events_per_week(
-    counts: dict[dt.date, dict[str, int]], weeks: list[dt.date], *, width: float, height: float = 150
+    counts: dict[dt.date, dict[str, int]],
+    weeks: list[dt.date],
+    *,
+    width: float,
+    height: float = 150,
 ) -> Drawing:
     """Stacked bars of events per week by kind, with a legend of the kinds present."""
     kinds = [k.value for k in EventKind if any(counts.get(w, {}).get(k.value) for w in weeks)]
@@ -185,7 +303,9 @@ def events_per_week(
     chart.data = [[counts.get(w, {}).get(k, 0) for w in weeks] for k in kinds]
     chart.categoryAxis.style = "stacked"
     step = max(1, len(weeks) // 12)
-    chart.categoryAxis.categoryNames = [w.strftime("%d %b") if i % step == 0 else "" for i, w in enumerate(weeks)]
+    chart.categoryAxis.categoryNames = [
+        w.strftime("%d %b") if i % step == 0 else "" for i, w in enumerate(weeks)
+    ]
     chart.categoryAxis.labels.fontName = REGULAR
     chart.categoryAxis.labels.fontSize = 6.5
     chart.categoryAxis.labels.dy = -2
@@ -210,7 +330,16 @@ def events_per_week(
     for n, k in enumerate(kinds):
         x = 30 + (n % 4) * col_w
         y = 4 + (legend_rows - 1 - n // 4) * 11
-        d.add(Rect(x, y, 7, 7, fillColor=hex_colour(palette.EVENT_KIND_COLOURS.get(k, "#999999")), strokeColor=None))
+        d.add(
+            Rect(
+                x,
+                y,
+                7,
+                7,
+                fillColor=hex_colour(palette.EVENT_KIND_COLOURS.get(k, "#999999")),
+                strokeColor=None,
+            )
+        )
         d.add(_text(x + 10, y + 0.8, label(k), size=6.8, anchor="start"))
     return d
 
@@ -223,16 +352,36 @@ def _nice_top(value: float) -> float:
     return float((int(value / magnitude) + 1) * magnitude)
 
 
-def sentiment_sparkline(values: Sequence[float | None], *, width: float = 120, height: float = 30) -> Drawing:
+def sentiment_sparkline(
+    values: Sequence[float | None], *, width: float = 120, height: float = 30
+) -> Drawing:
     """Average sentiment per week (-2..+2) as a small line around a zero rule."""
     d = Drawing(width, height)
     d.initialFontName = REGULAR
     pad = 3.0
-    d.add(Rect(0, 0, width, height, fillColor=hex_colour("#f7f9fb"), strokeColor=hex_colour(palette.RULE),
-               strokeWidth=0.4))
+    d.add(
+        Rect(
+            0,
+            0,
+            width,
+            height,
+            fillColor=hex_colour("#f7f9fb"),
+            strokeColor=hex_colour(palette.RULE),
+            strokeWidth=0.4,
+        )
+    )
     mid = height / 2
-    d.add(Line(pad, mid, width - pad, mid, strokeColor=hex_colour(palette.RULE), strokeWidth=0.6,
-               strokeDashArray=[2, 2]))
+    d.add(
+        Line(
+            pad,
+            mid,
+            width - pad,
+            mid,
+            strokeColor=hex_colour(palette.RULE),
+            strokeWidth=0.6,
+            strokeDashArray=[2, 2],
+        )
+    )
     n = len(values)
     if n == 0:
         return d

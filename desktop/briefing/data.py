@@ -107,7 +107,9 @@ class EventRow:
     def adverse(self) -> bool:
         # As desktop.services.pressure counts it: negative sentiment, or a criticism
         # not logged with a positive sentiment.
-        return self.sentiment < 0 or (self.kind == EventKind.criticism.value and self.sentiment <= 0)
+        return self.sentiment < 0 or (
+            self.kind == EventKind.criticism.value and self.sentiment <= 0
+        )
 
 
 @dataclass
@@ -259,7 +261,9 @@ class PackData:
             for row in rows:
                 values = {k: v for k, v in vars(row).items() if not k.startswith("_")}
                 h.update(kind.encode())
-                h.update(json.dumps(values, sort_keys=True, default=str, ensure_ascii=False).encode())
+                h.update(
+                    json.dumps(values, sort_keys=True, default=str, ensure_ascii=False).encode()
+                )
 
         feed("risk", self.risks)
         feed("event", self.events)
@@ -474,8 +478,14 @@ def load_pack_data(
     missing = sorted(named_ids - in_scope_ids)
     for sm in q.stakeholders_by_id(session, levels=levels, ids=missing):
         named[sm.id or 0] = StakeholderRow(
-            id=sm.id or 0, ref=sm.ref, level=str(sm.classification), name=sm.name, kind=str(sm.kind),
-            influence=sm.influence, interest=sm.interest, stance=sm.stance,
+            id=sm.id or 0,
+            ref=sm.ref,
+            level=str(sm.classification),
+            name=sm.name,
+            kind=str(sm.kind),
+            influence=sm.influence,
+            interest=sm.interest,
+            stance=sm.stance,
             relationship_owner=sm.relationship_owner,
         )
     for r in risks:
@@ -494,7 +504,9 @@ def load_pack_data(
     # ``analysis=False`` (the dialog's live preview) keeps only what decides the
     # marking: the records and what the "what changed" section would show.
     if "changes" in p.sections or analysis:
-        changes = changes_service.changes_between(session, start=since, end=end, filters=filters, bands=bands)
+        changes = changes_service.changes_between(
+            session, start=since, end=end, filters=filters, bands=bands
+        )
     else:
         changes = changes_service.Changes(start=since, end=end)
     flags: list[ReviewFlag] = []
@@ -503,8 +515,14 @@ def load_pack_data(
         now_fig, prev_fig = summary_service.compare_periods(
             session, start=start, end=end, filters=filters, bands=bands
         )
-        flagged = pressure_service.review_suggested(session, today=end, filters=filters, bands=bands)
-        flags = [ReviewFlag(risk_by_id[f.risk_id], list(f.reasons)) for f in flagged if f.risk_id in risk_by_id]
+        flagged = pressure_service.review_suggested(
+            session, today=end, filters=filters, bands=bands
+        )
+        flags = [
+            ReviewFlag(risk_by_id[f.risk_id], list(f.reasons))
+            for f in flagged
+            if f.risk_id in risk_by_id
+        ]
 
     by_ref = {s.ref: s for s in stakeholders}
     for change in sorted(changes.stance_changes, key=lambda c: c.on):
@@ -538,7 +556,13 @@ def load_pack_data(
             ri = old.get("residual_impact") or old.get("impact") or 1
             previous = int(rl) * int(ri)
             r.previous_residual_score = previous
-            r.trend = "up" if r.residual_score > previous else "down" if r.residual_score < previous else "same"
+            r.trend = (
+                "up"
+                if r.residual_score > previous
+                else "down"
+                if r.residual_score < previous
+                else "same"
+            )
 
     return PackData(
         params=p,

@@ -33,7 +33,9 @@ class Heading(Paragraph):
     for the outline (which is not parsed as markup).
     """
 
-    def __init__(self, markup: str, style: Any, *, level: int, plain: str, key: str, toc: bool = True):
+    def __init__(
+        self, markup: str, style: Any, *, level: int, plain: str, key: str, toc: bool = True
+    ):
         super().__init__(markup, style)
         self.outline_level = level
         self.outline_text = plain
@@ -140,11 +142,23 @@ class BriefingDocTemplate(BaseDocTemplate):
         )
         g = geometry
         cover_frame = DraftAwareFrame(
-            g.left, g.bottom, g.frame_width, g.frame_height, id="cover", leftPadding=0, rightPadding=0,
+            g.left,
+            g.bottom,
+            g.frame_width,
+            g.frame_height,
+            id="cover",
+            leftPadding=0,
+            rightPadding=0,
             layout=self.layout,
         )
         body_frame = DraftAwareFrame(
-            g.left, g.bottom, g.frame_width, g.frame_height, id="body", leftPadding=0, rightPadding=0,
+            g.left,
+            g.bottom,
+            g.frame_width,
+            g.frame_height,
+            id="body",
+            leftPadding=0,
+            rightPadding=0,
             layout=self.layout,
         )
         templates = [
@@ -187,7 +201,9 @@ class BriefingDocTemplate(BaseDocTemplate):
         if isinstance(flowable, Heading):
             key = flowable.outline_key
             self.canv.bookmarkPage(key)
-            self.canv.addOutlineEntry(flowable.outline_text, key, level=flowable.outline_level, closed=False)
+            self.canv.addOutlineEntry(
+                flowable.outline_text, key, level=flowable.outline_level, closed=False
+            )
             if flowable.in_toc:
                 self.notify("TOCEntry", (flowable.outline_level, flowable.text, self.page, key))
 

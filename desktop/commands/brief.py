@@ -27,7 +27,9 @@ def _user_settings() -> object | None:
 
 
 def _actor(settings: object | None) -> str:
-    name = os.environ.get("RISK_TRACKER_USER", "").strip() or str(getattr(settings, "display_name", "") or "")
+    name = os.environ.get("RISK_TRACKER_USER", "").strip() or str(
+        getattr(settings, "display_name", "") or ""
+    )
     if name.strip():
         return name.strip()
     try:
@@ -67,8 +69,13 @@ def run_brief(args: argparse.Namespace) -> int:
                 or str(getattr(settings, "default_ceiling", "") or "")
                 or DEFAULT_LEVEL.value
             )
-            prefix = args.marking_prefix if args.marking_prefix is not None else (
-                _setting(session, MARKING_PREFIX_KEYS) or str(getattr(settings, "marking_prefix", "") or "")
+            prefix = (
+                args.marking_prefix
+                if args.marking_prefix is not None
+                else (
+                    _setting(session, MARKING_PREFIX_KEYS)
+                    or str(getattr(settings, "marking_prefix", "") or "")
+                )
             )
         try:
             ceiling = parse_level(ceiling_text)

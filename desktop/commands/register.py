@@ -42,7 +42,9 @@ def run_demo(args: Any) -> int:
     register = _open(args)
     try:
         counts = load_demo(register, force=bool(getattr(args, "force", False)))
-        print(f"Loaded the demo register into {register.display_name()}: {_describe_counts(counts)}.")
+        print(
+            f"Loaded the demo register into {register.display_name()}: {_describe_counts(counts)}."
+        )
         print("Its dates and figures (cancellation counts, reach) are illustrative, not reported.")
     finally:
         register.dispose()
@@ -84,7 +86,9 @@ def run_matrix(args: Any) -> int:
     try:
         from desktop.services.matrix import risk_matrix
     except ImportError:
-        raise RegisterError("the matrix needs the analysis module, which is not installed") from None
+        raise RegisterError(
+            "the matrix needs the analysis module, which is not installed"
+        ) from None
     if as_of is not None and as_of > dt.date.today():
         raise RegisterError(f"--as-of {as_of.isoformat()} is in the future")
     register = _open(args)
@@ -120,7 +124,9 @@ def run_backup(args: Any) -> int:
     finally:
         register.dispose()
     print(f"Backed up {register.display_name()} to {info.path}")
-    print(f"  schema {info.revision}; {_describe_counts(info.counts)}; {info.audit_entries:,} audit entries")
+    print(
+        f"  schema {info.revision}; {_describe_counts(info.counts)}; {info.audit_entries:,} audit entries"
+    )
     return 0
 
 
@@ -251,5 +257,7 @@ def run_generate(args: Any) -> int:
         "risk": result.risks,
         "event": result.events,
     }
-    print(f"Generated into {register.display_name()} (seed {args.seed}): {_describe_counts(counts)}.")
+    print(
+        f"Generated into {register.display_name()} (seed {args.seed}): {_describe_counts(counts)}."
+    )
     return 0

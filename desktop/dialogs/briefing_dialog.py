@@ -122,7 +122,7 @@ def unique_path(path: Path) -> Path:
 
 
 def describe_exclusions(counts: dict[str, int]) -> str:
-    """"4 stakeholders, 3 partnerships and 9 events" (kinds with none left out are not named)."""
+    """ "4 stakeholders, 3 partnerships and 9 events" (kinds with none left out are not named)."""
     parts = []
     for kind, (one, many) in KIND_WORDS.items():
         n = int(counts.get(kind, 0))
@@ -241,7 +241,9 @@ def regeneration_parameters(register: Register, row: bq.BriefingRow) -> Briefing
     if params.since is None and params.date_from is not None and params.date_to is not None:
         with register.session() as session:
             before = bq.latest_briefing_at(session, before=row.created_at)
-        params.since = default_since(params.date_from, params.date_to, before.date() if before else None)
+        params.since = default_since(
+            params.date_from, params.date_to, before.date() if before else None
+        )
     return params
 
 
@@ -279,7 +281,9 @@ class BriefingDialog(QDialog):
         self.today = today or dt.date.today()
         self.regenerating = initial is not None
         self.setWindowTitle("Regenerate briefing pack" if initial else "New briefing pack")
-        self._marking_prefix = initial.marking_prefix if initial else context.settings.marking_prefix
+        self._marking_prefix = (
+            initial.marking_prefix if initial else context.settings.marking_prefix
+        )
         self._invariant = bool(initial.invariant) if initial else False
         self._since_touched = False
         self._output_touched = False
@@ -315,7 +319,9 @@ class BriefingDialog(QDialog):
         outer = QVBoxLayout(self)
         outer.setSpacing(10)
 
-        heading = QLabel("Regenerate a briefing pack" if self.regenerating else "New briefing pack", self)
+        heading = QLabel(
+            "Regenerate a briefing pack" if self.regenerating else "New briefing pack", self
+        )
         font = QFont(heading.font())
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.15)
@@ -384,7 +390,9 @@ class BriefingDialog(QDialog):
         self.since_edit = self._date_edit("since_edit", "What changed since")
         self.since_default_button = QToolButton(self)
         self.since_default_button.setText("Default")
-        self.since_default_button.setToolTip("Count from the previous pack's date, else the period start")
+        self.since_default_button.setToolTip(
+            "Count from the previous pack's date, else the period start"
+        )
         since_row = QHBoxLayout()
         since_row.setContentsMargins(0, 0, 0, 0)
         since_row.addWidget(self.since_edit, 1)
@@ -431,7 +439,9 @@ class BriefingDialog(QDialog):
         self.partnership_list.setObjectName("partnership_list")
         self.partnership_list.setAccessibleName("Partnerships the pack covers")
         for choice in self._partnerships:
-            item = QListWidgetItem(f"{choice.ref}  {choice.name}  {portion_mark(choice.classification)}")
+            item = QListWidgetItem(
+                f"{choice.ref}  {choice.name}  {portion_mark(choice.classification)}"
+            )
             item.setData(Qt.ItemDataRole.UserRole, choice.ref)
             item.setData(Qt.ItemDataRole.UserRole + 1, choice.classification)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
@@ -479,7 +489,9 @@ class BriefingDialog(QDialog):
         self.exclusion_label.setObjectName("exclusion_label")
         self.exclusion_label.setWordWrap(True)
         self.exclusion_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.exclusion_label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.exclusion_label.setSizePolicy(
+            QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred
+        )
         mark_layout.addWidget(self.exclusion_label, 1)
         outer.addWidget(marking)
 
@@ -557,7 +569,9 @@ class BriefingDialog(QDialog):
 
     # ------------------------------------------------------------------ loading
 
-    def _load(self, initial: BriefingParameters | None, output: str | os.PathLike[str] | None) -> None:
+    def _load(
+        self, initial: BriefingParameters | None, output: str | os.PathLike[str] | None
+    ) -> None:
         settings = self.context.settings
         if initial is None:
             self.title_edit.setText(DEFAULT_TITLE)
@@ -585,7 +599,9 @@ class BriefingDialog(QDialog):
             self._missing_refs = sorted(wanted - known)
             for name, box in self.section_checks.items():
                 box.setChecked(name in set(initial.sections))
-            self.paper_combo.setCurrentIndex(max(0, self.paper_combo.findData((initial.paper or "a4").lower())))
+            self.paper_combo.setCurrentIndex(
+                max(0, self.paper_combo.findData((initial.paper or "a4").lower()))
+            )
             if initial.since is not None:
                 self.since_edit.setDate(qdate(initial.since))
                 self._since_touched = True
@@ -657,7 +673,9 @@ class BriefingDialog(QDialog):
 
     def reset_since(self) -> None:
         """Back to the default: the previous pack's date, else the start of the period."""
-        day = default_since(pydate(self.from_edit.date()), pydate(self.to_edit.date()), self._latest_pack)
+        day = default_since(
+            pydate(self.from_edit.date()), pydate(self.to_edit.date()), self._latest_pack
+        )
         self.since_edit.blockSignals(True)
         self.since_edit.setDate(qdate(day))
         self.since_edit.blockSignals(False)
@@ -692,11 +710,15 @@ class BriefingDialog(QDialog):
             level = str(item.data(Qt.ItemDataRole.UserRole + 1))
             is_above = rank(level) > rank(ceiling)
             # Only above-ceiling rows get a colour: the others follow the palette (and greying when disabled).
-            item.setData(Qt.ItemDataRole.ForegroundRole, self.palette().placeholderText() if is_above else None)
+            item.setData(
+                Qt.ItemDataRole.ForegroundRole,
+                self.palette().placeholderText() if is_above else None,
+            )
             item.setToolTip(
                 f"{level}: above the {ceiling.value} ceiling, so its own record is left out; "
                 "records linked to it at or below the ceiling can still appear."
-                if is_above else level
+                if is_above
+                else level
             )
             if is_above and item.checkState() == Qt.CheckState.Checked:
                 above.append(str(item.data(Qt.ItemDataRole.UserRole)))
@@ -759,13 +781,17 @@ class BriefingDialog(QDialog):
             out.append("Give the pack a title.")
         start, end = pydate(self.from_edit.date()), pydate(self.to_edit.date())
         if start > end:
-            out.append(f"The period starts ({start.isoformat()}) after it ends ({end.isoformat()}).")
+            out.append(
+                f"The period starts ({start.isoformat()}) after it ends ({end.isoformat()})."
+            )
         if pydate(self.since_edit.date()) > end:
-            out.append("\"Changes since\" must be on or before the end of the period.")
+            out.append('"Changes since" must be on or before the end of the period.')
         if not any(self.section_checks[s].isChecked() for s in BODY_SECTIONS):
             out.append("Choose at least one section besides the cover and contents.")
         if self._missing_refs:
-            out.append(f"Untick or replace the partnerships no longer in the register: {', '.join(self._missing_refs)}.")
+            out.append(
+                f"Untick or replace the partnerships no longer in the register: {', '.join(self._missing_refs)}."
+            )
         problem = output_problem(self.output_path())
         if problem:
             out.append(problem)
@@ -808,7 +834,9 @@ class BriefingDialog(QDialog):
         register = self.context.register
         self.classification_pending = True
         self._show_checking()
-        handle = run_task(lambda _p: preview_classification(register, params), title="classification")
+        handle = run_task(
+            lambda _p: preview_classification(register, params), title="classification"
+        )
         handle.setProperty("preview_seq", seq)
         # Bound methods: the connection goes with the dialog if it closes before the answer.
         handle.succeeded.connect(self._classified)
@@ -896,7 +924,9 @@ class BriefingDialog(QDialog):
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            self.error_label.setText(f"The folder {path.parent} cannot be created: {exc.strerror or exc}")
+            self.error_label.setText(
+                f"The folder {path.parent} cannot be created: {exc.strerror or exc}"
+            )
             self.error_label.setVisible(True)
             return None
         params = self.parameters()
@@ -1059,7 +1089,9 @@ def open_briefing_dialog(
     dialog = BriefingDialog(context, parent, initial=initial, output=output)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     _OPEN[key] = dialog
-    dialog.finished.connect(lambda _code: _OPEN.pop(key, None) if _OPEN.get(key) is dialog else None)
+    dialog.finished.connect(
+        lambda _code: _OPEN.pop(key, None) if _OPEN.get(key) is dialog else None
+    )
     dialog.built.connect(lambda result: after_build(context, parent, result))
     dialog.show()
     dialog.raise_()

@@ -251,7 +251,9 @@ class RecordDialog(QDialog):
         for index, name in enumerate(names):
             self._row_of[name] = row
             # The widget a message about this field sends the cursor to.
-            self._editors[name] = focus_list[index] if len(focus_list) == len(names) else focus_list[0]
+            self._editors[name] = (
+                focus_list[index] if len(focus_list) == len(names) else focus_list[0]
+            )
             if not self._editors[name].accessibleName():
                 self._editors[name].setAccessibleName(self._labels_for(name, row.label, captions))
             self._labels[name] = self._labels_for(name, row.label, captions)
@@ -355,7 +357,11 @@ class RecordDialog(QDialog):
                     continue
                 reason = err.reason
                 info = self.spec.create.model_fields.get(name)
-                if info is not None and info.is_required() and str(readable.get(name) or "").strip() == "":
+                if (
+                    info is not None
+                    and info.is_required()
+                    and str(readable.get(name) or "").strip() == ""
+                ):
                     reason = "is required"
                 errors.setdefault(name, []).append(reason)
         if errors:
@@ -373,7 +379,10 @@ class RecordDialog(QDialog):
         is valid; run them again with the faulty fields replaced by harmless stand-ins so
         all the messages show at once."""
         stand_ins: dict[str, Any] = {
-            "name": "stand-in", "title": "stand-in", "occurred_on": dt.date.today(), "partner_id": 1,
+            "name": "stand-in",
+            "title": "stand-in",
+            "occurred_on": dt.date.today(),
+            "partner_id": 1,
         }
         defaults = records.new_form_data(self.kind).values
         probe = dict(readable)
@@ -507,7 +516,10 @@ class RecordDialog(QDialog):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         # Return saves like the default button would, and on an invalid form it shows
         # every message instead of doing nothing.
-        plain = event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
+        plain = event.modifiers() in (
+            Qt.KeyboardModifier.NoModifier,
+            Qt.KeyboardModifier.KeypadModifier,
+        )
         if plain and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             event.accept()
             self.submit(False)

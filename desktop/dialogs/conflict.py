@@ -17,7 +17,9 @@ def conflict_text(error: ConflictError) -> str:
     return f"{error.ref} was changed by {who}{when}, after you opened this form."
 
 
-def conflict_box(parent: QWidget | None, error: ConflictError) -> tuple[QMessageBox, dict[Choice, object]]:
+def conflict_box(
+    parent: QWidget | None, error: ConflictError
+) -> tuple[QMessageBox, dict[Choice, object]]:
     """The question, built but not shown, with its buttons by choice."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Warning)

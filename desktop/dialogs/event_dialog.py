@@ -20,7 +20,13 @@ from desktop.widgets.form_fields import (
 )
 
 SEVERITY_WORDS = ("Negligible", "Low", "Moderate", "High", "Very high")
-SENTIMENT_WORDS = {-2: "Very negative", -1: "Negative", 0: "Neutral", 1: "Positive", 2: "Very positive"}
+SENTIMENT_WORDS = {
+    -2: "Very negative",
+    -1: "Negative",
+    0: "Neutral",
+    1: "Positive",
+    2: "Very positive",
+}
 
 
 class EventDialog(RecordDialog):
@@ -28,13 +34,21 @@ class EventDialog(RecordDialog):
     noun = "event"
     first_field = "title"
     keep_on_new = (
-        "occurred_on", "kind", "channel", "stakeholder_id", "partnership_id", "risk_ids", "classification",
+        "occurred_on",
+        "kind",
+        "channel",
+        "stakeholder_id",
+        "partnership_id",
+        "risk_ids",
+        "classification",
     )
 
     def build(self, body: QWidget) -> None:
         left, right = self.columns(body)
 
-        self.title_edit = TextLine(body, max_length=200, placeholder="what happened, at least 3 characters")
+        self.title_edit = TextLine(
+            body, max_length=200, placeholder="what happened, at least 3 characters"
+        )
         self.add_row(left, "&Title", self.title_edit, "title")
         self.date_edit = DateField(body)
         self.add_row(left, "&Date", self.date_edit, "occurred_on")
@@ -59,7 +73,10 @@ class EventDialog(RecordDialog):
 
         self.risks_picker = LinkPicker(self.picks.risks, body, noun="risks", rows=4)
         self.add_row(
-            right, "&Risks", self.risks_picker, "risk_ids",
+            right,
+            "&Risks",
+            self.risks_picker,
+            "risk_ids",
             focus=[self.risks_picker.filter, self.risks_picker.list],
         )
         self.summary_edit = TextArea(body, lines=3)
@@ -73,9 +90,15 @@ class EventDialog(RecordDialog):
         reach_row.addWidget(self.reach_edit, 1)
         reach_row.addWidget(self.reach_basis_edit, 2)
         self.add_row(
-            right, "Re&ach", reach, ("reach", "reach_basis"),
+            right,
+            "Re&ach",
+            reach,
+            ("reach", "reach_basis"),
             getters={"reach": self.reach_edit.value, "reach_basis": self.reach_basis_edit.value},
-            setters={"reach": self.reach_edit.set_value, "reach_basis": self.reach_basis_edit.set_value},
+            setters={
+                "reach": self.reach_edit.set_value,
+                "reach_basis": self.reach_basis_edit.set_value,
+            },
             focus=[self.reach_edit, self.reach_basis_edit],
             signals=[self.reach_edit.edited, self.reach_basis_edit.edited],
             captions={"reach_basis": "Reach basis"},
@@ -84,13 +107,24 @@ class EventDialog(RecordDialog):
         metric_row = QHBoxLayout(metric)
         metric_row.setContentsMargins(0, 0, 0, 0)
         self.metric_edit = NumberLine(metric, placeholder="number")
-        self.metric_unit_edit = TextLine(metric, max_length=100, placeholder="e.g. subscriptions cancelled")
+        self.metric_unit_edit = TextLine(
+            metric, max_length=100, placeholder="e.g. subscriptions cancelled"
+        )
         metric_row.addWidget(self.metric_edit, 1)
         metric_row.addWidget(self.metric_unit_edit, 2)
         self.add_row(
-            right, "Metri&c", metric, ("metric_value", "metric_unit"),
-            getters={"metric_value": self.metric_edit.value, "metric_unit": self.metric_unit_edit.value},
-            setters={"metric_value": self.metric_edit.set_value, "metric_unit": self.metric_unit_edit.set_value},
+            right,
+            "Metri&c",
+            metric,
+            ("metric_value", "metric_unit"),
+            getters={
+                "metric_value": self.metric_edit.value,
+                "metric_unit": self.metric_unit_edit.value,
+            },
+            setters={
+                "metric_value": self.metric_edit.set_value,
+                "metric_unit": self.metric_unit_edit.set_value,
+            },
             focus=[self.metric_edit, self.metric_unit_edit],
             signals=[self.metric_edit.edited, self.metric_unit_edit.edited],
             captions={"metric_value": "Metric value", "metric_unit": "Metric unit"},

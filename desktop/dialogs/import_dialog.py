@@ -44,7 +44,9 @@ KIND_CHOICES = (
 
 
 class ImportDialog(QDialog):
-    def __init__(self, context: AppContext, parent: QWidget | None = None, *, kind: str | None = None):
+    def __init__(
+        self, context: AppContext, parent: QWidget | None = None, *, kind: str | None = None
+    ):
         super().__init__(parent)
         self.context = context
         self.imported = False
@@ -112,9 +114,13 @@ class ImportDialog(QDialog):
         layout.addWidget(self.error_table, 1)
 
         self.buttons = QDialogButtonBox()
-        self.check_button = self.buttons.addButton("Check only", QDialogButtonBox.ButtonRole.ActionRole)
+        self.check_button = self.buttons.addButton(
+            "Check only", QDialogButtonBox.ButtonRole.ActionRole
+        )
         self.check_button.setToolTip("Validate every row without writing anything")
-        self.import_button = self.buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.import_button = self.buttons.addButton(
+            "Import", QDialogButtonBox.ButtonRole.AcceptRole
+        )
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.check_button.clicked.connect(lambda: self.start(dry_run=True))
         self.import_button.clicked.connect(lambda: self.start(dry_run=False))
@@ -204,7 +210,14 @@ class ImportDialog(QDialog):
         if isinstance(error, ValidationFailed):
             self.errors = list(error.errors)
             self.error_model.set_rows(
-                [{"row": e.row if e.row is not None else "", "field": e.field, "reason": e.reason} for e in self.errors]
+                [
+                    {
+                        "row": e.row if e.row is not None else "",
+                        "field": e.field,
+                        "reason": e.reason,
+                    }
+                    for e in self.errors
+                ]
             )
             self.error_table.setVisible(True)
             self.error_table.resizeColumnToContents(0)

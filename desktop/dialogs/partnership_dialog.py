@@ -29,7 +29,9 @@ class PartnershipDialog(RecordDialog):
 
         self.name_edit = TextLine(body, max_length=200)
         self.add_row(left, "&Name", self.name_edit, "name")
-        self.partner_combo = RecordCombo(self.picks.stakeholders, body, optional=False, noun="stakeholder")
+        self.partner_combo = RecordCombo(
+            self.picks.stakeholders, body, optional=False, noun="stakeholder"
+        )
         self.add_row(left, "&Partner", self.partner_combo, "partner_id")
         self.status_combo = enum_combo(PartnershipStatus, body)
         self.add_row(left, "S&tatus", self.status_combo, "status")
@@ -47,11 +49,16 @@ class PartnershipDialog(RecordDialog):
         money_row.setContentsMargins(0, 0, 0, 0)
         self.value_edit = NumberLine(money, placeholder="amount")
         self.currency_edit = TextLine(money, max_length=3, placeholder="USD")
-        self.currency_edit.setMaximumWidth(self.currency_edit.fontMetrics().horizontalAdvance("WWWW") + 16)
+        self.currency_edit.setMaximumWidth(
+            self.currency_edit.fontMetrics().horizontalAdvance("WWWW") + 16
+        )
         money_row.addWidget(self.value_edit, 1)
         money_row.addWidget(self.currency_edit)
         self.add_row(
-            left, "&Value", money, ("value", "currency"),
+            left,
+            "&Value",
+            money,
+            ("value", "currency"),
             getters={"value": self.value_edit.value, "currency": self.currency_edit.value},
             setters={"value": self.value_edit.set_value, "currency": self.currency_edit.set_value},
             focus=[self.value_edit, self.currency_edit],
@@ -60,7 +67,9 @@ class PartnershipDialog(RecordDialog):
         )
 
         self.url_field = UrlField(body)
-        self.add_row(right, "Source &URL", self.url_field, "source_url", focus=[self.url_field.line])
+        self.add_row(
+            right, "Source &URL", self.url_field, "source_url", focus=[self.url_field.line]
+        )
         self.scope_edit = TextArea(body, lines=3, placeholder="what the work is for")
         self.add_row(right, "S&cope", self.scope_edit, "scope")
         self.classification_combo = classification_combo(body)

@@ -37,15 +37,27 @@ class RiskDialog(RecordDialog):
 
         self.inherent = ScorePicker(body, bands=self.bands)
         self.add_row(
-            left, "&Inherent", self.inherent, ("likelihood", "impact"),
-            getters={"likelihood": self.inherent.likelihood.value, "impact": self.inherent.impact.value},
-            setters={"likelihood": self.inherent.likelihood.set_value, "impact": self.inherent.impact.set_value},
+            left,
+            "&Inherent",
+            self.inherent,
+            ("likelihood", "impact"),
+            getters={
+                "likelihood": self.inherent.likelihood.value,
+                "impact": self.inherent.impact.value,
+            },
+            setters={
+                "likelihood": self.inherent.likelihood.set_value,
+                "impact": self.inherent.impact.set_value,
+            },
             focus=[self.inherent.likelihood, self.inherent.impact],
             captions={"likelihood": "Likelihood", "impact": "Impact"},
         )
         self.residual = ScorePicker(body, optional=True, bands=self.bands)
         self.add_row(
-            left, "&Residual", self.residual, ("residual_likelihood", "residual_impact"),
+            left,
+            "&Residual",
+            self.residual,
+            ("residual_likelihood", "residual_impact"),
             getters={
                 "residual_likelihood": self.residual.likelihood.value,
                 "residual_impact": self.residual.impact.value,
@@ -55,7 +67,10 @@ class RiskDialog(RecordDialog):
                 "residual_impact": self.residual.impact.set_value,
             },
             focus=[self.residual.likelihood, self.residual.impact],
-            captions={"residual_likelihood": "Residual likelihood", "residual_impact": "Residual impact"},
+            captions={
+                "residual_likelihood": "Residual likelihood",
+                "residual_impact": "Residual impact",
+            },
         )
         self.treatment_combo = enum_combo(Treatment, body)
         self.add_row(left, "Tr&eatment", self.treatment_combo, "treatment")
@@ -64,14 +79,24 @@ class RiskDialog(RecordDialog):
         self.review_edit = DateField(body, optional=True)
         self.add_row(left, "Re&view due", self.review_edit, "review_due")
 
-        self.partnerships_picker = LinkPicker(self.picks.partnerships, body, noun="partnerships", rows=4)
+        self.partnerships_picker = LinkPicker(
+            self.picks.partnerships, body, noun="partnerships", rows=4
+        )
         self.add_row(
-            right, "&Partnerships", self.partnerships_picker, "partnership_ids",
+            right,
+            "&Partnerships",
+            self.partnerships_picker,
+            "partnership_ids",
             focus=[self.partnerships_picker.filter, self.partnerships_picker.list],
         )
-        self.stakeholders_picker = LinkPicker(self.picks.stakeholders, body, noun="stakeholders", rows=4)
+        self.stakeholders_picker = LinkPicker(
+            self.picks.stakeholders, body, noun="stakeholders", rows=4
+        )
         self.add_row(
-            right, "&Stakeholders", self.stakeholders_picker, "stakeholder_ids",
+            right,
+            "&Stakeholders",
+            self.stakeholders_picker,
+            "stakeholder_ids",
             focus=[self.stakeholders_picker.filter, self.stakeholders_picker.list],
         )
         self.description_edit = TextArea(body, lines=3)

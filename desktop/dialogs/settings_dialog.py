@@ -59,7 +59,9 @@ class SettingsDialog(QDialog):
         db_form = QFormLayout(db_box)
         self.database_edit = QLineEdit(self._current_target())
         self.database_edit.setAccessibleName("Register file or PostgreSQL URL")
-        self.database_edit.setPlaceholderText("/path/to/register.db  or  postgresql+psycopg://user@host/db")
+        self.database_edit.setPlaceholderText(
+            "/path/to/register.db  or  postgresql+psycopg://user@host/db"
+        )
         browse = QPushButton("Browse...")
         browse.setToolTip("Choose a register file")
         browse.clicked.connect(self._browse)
@@ -94,7 +96,9 @@ class SettingsDialog(QDialog):
         self.ceiling_combo.setAccessibleName("Default ceiling")
         for level in LEVELS:
             self.ceiling_combo.addItem(level.value, level.value)
-        self.ceiling_combo.setCurrentIndex(self.ceiling_combo.findData(settings.default_ceiling.value))
+        self.ceiling_combo.setCurrentIndex(
+            self.ceiling_combo.findData(settings.default_ceiling.value)
+        )
         user_form.addRow("Default ceiling:", self.ceiling_combo)
         self.banner_preview = QLabel()
         self.banner_preview.setObjectName("banner_preview")
@@ -192,7 +196,9 @@ class SettingsDialog(QDialog):
             self.critical_label.setText(f"{bands.high_max + 1} to 25")
         self.bands_error.setVisible(bands is None)
         prefix = self.prefix_edit.text()
-        self.banner_preview.setText(banner_text(self.ceiling_combo.currentData() or "UNCLASSIFIED", prefix))
+        self.banner_preview.setText(
+            banner_text(self.ceiling_combo.currentData() or "UNCLASSIFIED", prefix)
+        )
         ok = not problem and bands is not None
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
         return ok

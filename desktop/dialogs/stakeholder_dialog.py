@@ -25,7 +25,9 @@ class StakeholderDialog(RecordDialog):
 
     def build(self, body: QWidget) -> None:
         (form,) = self.columns(body, 1)
-        self.name_edit = TextLine(body, max_length=200, placeholder="e.g. Defence research institute")
+        self.name_edit = TextLine(
+            body, max_length=200, placeholder="e.g. Defence research institute"
+        )
         self.add_row(form, "&Name", self.name_edit, "name")
         self.kind_combo = enum_combo(StakeholderKind, body)
         self.add_row(form, "&Kind", self.kind_combo, "kind")
@@ -35,7 +37,9 @@ class StakeholderDialog(RecordDialog):
         self.add_row(form, "&Influence", self.influence_combo, "influence")
         self.interest_combo = scale_combo(LEVEL_WORDS, body)
         self.add_row(form, "I&nterest", self.interest_combo, "interest")
-        self.owner_edit = TextLine(body, max_length=200, placeholder="who in our team keeps in touch")
+        self.owner_edit = TextLine(
+            body, max_length=200, placeholder="who in our team keeps in touch"
+        )
         self.add_row(form, "Relationship &owner", self.owner_edit, "relationship_owner")
         self.description_edit = TextArea(body, lines=3)
         self.add_row(form, "&Description", self.description_edit, "description")

@@ -40,7 +40,9 @@ def contrast_ratio(a: QColor, b: QColor) -> float:
 def readable_text_colour(background: QColor) -> QColor:
     """Black or white, whichever contrasts more with ``background``."""
     black, white = QColor(Qt.GlobalColor.black), QColor(Qt.GlobalColor.white)
-    return black if contrast_ratio(background, black) >= contrast_ratio(background, white) else white
+    return (
+        black if contrast_ratio(background, black) >= contrast_ratio(background, white) else white
+    )
 
 
 def band_qcolor(band: str) -> QColor:

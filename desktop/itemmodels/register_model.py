@@ -48,10 +48,13 @@ _BACKGROUND = Qt.ItemDataRole.BackgroundRole
 _FOREGROUND = Qt.ItemDataRole.ForegroundRole
 _DECORATION = Qt.ItemDataRole.DecorationRole
 _COLOUR_ROLES = frozenset({_BACKGROUND, _FOREGROUND})
-_ROLES = frozenset({_DISPLAY, _TOOLTIP, _ALIGN, _BACKGROUND, _FOREGROUND, _DECORATION, ID_ROLE, SORT_VALUE_ROLE})
+_ROLES = frozenset(
+    {_DISPLAY, _TOOLTIP, _ALIGN, _BACKGROUND, _FOREGROUND, _DECORATION, ID_ROLE, SORT_VALUE_ROLE}
+)
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 _ALIGNMENTS = {
-    fmt: display.alignment(fmt) for fmt in (rq.TEXT, rq.REF, rq.DATE, rq.ENUM, rq.INT, rq.NUMBER, rq.STANCE, rq.SCORE, rq.LEVEL)
+    fmt: display.alignment(fmt)
+    for fmt in (rq.TEXT, rq.REF, rq.DATE, rq.ENUM, rq.INT, rq.NUMBER, rq.STANCE, rq.SCORE, rq.LEVEL)
 }
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -64,7 +67,11 @@ class RowSource(Protocol):
     def count(self, flt: RegisterFilter | None = None) -> int: ...
 
     def fetch(
-        self, offset: int, limit: int, sort: RegisterSort | None = None, flt: RegisterFilter | None = None
+        self,
+        offset: int,
+        limit: int,
+        sort: RegisterSort | None = None,
+        flt: RegisterFilter | None = None,
     ) -> list[tuple[Any, ...]]: ...
 
 
@@ -199,7 +206,9 @@ class RegisterTableModel(QAbstractTableModel):
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._columns)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._columns):
             col = self._columns[section]
             if role == Qt.ItemDataRole.DisplayRole:
@@ -260,7 +269,10 @@ class RegisterTableModel(QAbstractTableModel):
             self._brushes = {}
             for band in BAND_NAMES:
                 background = display.band_qcolor(band)
-                self._brushes[band] = (QBrush(background), QBrush(display.readable_text_colour(background)))
+                self._brushes[band] = (
+                    QBrush(background),
+                    QBrush(display.readable_text_colour(background)),
+                )
         return self._brushes
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -360,7 +372,9 @@ class RegisterTableModel(QAbstractTableModel):
             self._pages.move_to_end(page)
             return cached
         try:
-            rows = self._source.fetch(page * self._page_size, self._page_size, self._sort, self._filter)
+            rows = self._source.fetch(
+                page * self._page_size, self._page_size, self._sort, self._filter
+            )
         except Exception as exc:  # noqa: BLE001 - shown to the user, the view stays usable
             from desktop.tasks import describe_error
 

@@ -139,7 +139,13 @@ def _field_changes(
     of a record that exists now within the ceiling; name and classification are the
     record's current ones."""
     entries = q.audit_entries(
-        session, kind=kind, start=start, end=end, levels=levels, existing_only=True, touching=[value_field]
+        session,
+        kind=kind,
+        start=start,
+        end=end,
+        levels=levels,
+        existing_only=True,
+        touching=[value_field],
     )
     if not entries:
         return []
@@ -185,7 +191,13 @@ def changes_between(
     created_on: dict[str, dt.date] = {}
     closed_on: dict[str, dt.date] = {}
     for ref, at, action, text in q.audit_entries(
-        session, kind="risk", start=t0, end=t1, levels=levels, existing_only=False, touching=["status"]
+        session,
+        kind="risk",
+        start=t0,
+        end=t1,
+        levels=levels,
+        existing_only=False,
+        touching=["status"],
     ):
         changes = _parse(text)
         title = changes.get("title")
@@ -206,7 +218,11 @@ def changes_between(
         if snap.status == q.CLOSED and (ref not in before or before[ref].status != q.CLOSED)
     ]
     moved = [
-        [m for m in movements(before, after, residual=residual, filters=filters, bands=bands) if m.moved]
+        [
+            m
+            for m in movements(before, after, residual=residual, filters=filters, bands=bands)
+            if m.moved
+        ]
         for residual in (False, True)
     ]
 
@@ -219,21 +235,39 @@ def changes_between(
         wanted_p = {r.id for r in q.partnership_rows(session, criteria=criteria)}
     stances = [
         StanceChange(
-            sid, ref, name, level, day, int(old), int(new),  # type: ignore[call-overload]
+            sid,
+            ref,
+            name,
+            level,
+            day,
+            int(old),  # type: ignore[call-overload]
+            int(new),  # type: ignore[call-overload]
             STANCE_LABELS.get(int(old), str(old)),  # type: ignore[call-overload]
             STANCE_LABELS.get(int(new), str(new)),  # type: ignore[call-overload]
         )
         for sid, ref, name, level, day, old, new in _field_changes(
-            session, kind="stakeholder", name_field="name", value_field="stance",
-            start=t0, end=t1, levels=levels, partnership_filter=wanted_s,
+            session,
+            kind="stakeholder",
+            name_field="name",
+            value_field="stance",
+            start=t0,
+            end=t1,
+            levels=levels,
+            partnership_filter=wanted_s,
         )
         if old is not None and new is not None
     ]
     statuses = [
         StatusChange(pid, ref, name, level, day, str(old), str(new) if new is not None else None)
         for pid, ref, name, level, day, old, new in _field_changes(
-            session, kind="partnership", name_field="name", value_field="status",
-            start=t0, end=t1, levels=levels, partnership_filter=wanted_p,
+            session,
+            kind="partnership",
+            name_field="name",
+            value_field="status",
+            start=t0,
+            end=t1,
+            levels=levels,
+            partnership_filter=wanted_p,
         )
     ]
     return Changes(

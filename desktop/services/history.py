@@ -46,7 +46,14 @@ RISK_FIELDS: tuple[str, ...] = (
     "owner",
     "partnerships",
 )
-STAKEHOLDER_FIELDS: tuple[str, ...] = ("name", "classification", "kind", "influence", "interest", "stance")
+STAKEHOLDER_FIELDS: tuple[str, ...] = (
+    "name",
+    "classification",
+    "kind",
+    "influence",
+    "interest",
+    "stance",
+)
 PARTNERSHIP_FIELDS: tuple[str, ...] = ("name", "classification", "status")
 
 # The required text field of each kind: an entry whose old value of it is null made
@@ -84,11 +91,15 @@ class StateTable:
     directly (``column("likelihood")``) is how the matrix stays quick at 100,000
     risks; ``record(ref)`` gives one record as a dict."""
 
-    def __init__(self, kind: str, fields: Sequence[str], values: dict[str, dict[str, Any]] | None = None):
+    def __init__(
+        self, kind: str, fields: Sequence[str], values: dict[str, dict[str, Any]] | None = None
+    ):
         self.kind = kind
         self.fields = tuple(fields)
         self.name = EXISTS_FIELD
-        self.values: dict[str, dict[str, Any]] = values if values is not None else {f: {} for f in fields}
+        self.values: dict[str, dict[str, Any]] = (
+            values if values is not None else {f: {} for f in fields}
+        )
 
     def __len__(self) -> int:
         return len(self.values[self.name])
@@ -136,7 +147,9 @@ class StateTable:
 # A digested change text: (made, gone, new items, old items) where made/gone say the
 # entry created/removed the record, and the items pair the *column dict* of each
 # wanted field with its value, so applying an entry is one store per field.
-Digest = tuple[bool, bool, tuple[tuple[dict[str, Any], Any], ...], tuple[tuple[dict[str, Any], Any], ...]]
+Digest = tuple[
+    bool, bool, tuple[tuple[dict[str, Any], Any], ...], tuple[tuple[dict[str, Any], Any], ...]
+]
 
 
 class _Digester:
@@ -174,7 +187,9 @@ def _blank(table: StateTable) -> tuple[tuple[dict[str, Any], Any], ...]:
     return tuple((table.values[f], [] if f in LIST_FIELDS else None) for f in table.fields)
 
 
-def _apply_forward(table: StateTable, rows: Iterable[tuple[str, str, str]], digest: _Digester) -> None:
+def _apply_forward(
+    table: StateTable, rows: Iterable[tuple[str, str, str]], digest: _Digester
+) -> None:
     all_cols = tuple(table.values.values())
     blank = _blank(table)
     memo_get = digest.memo.get
@@ -192,7 +207,9 @@ def _apply_forward(table: StateTable, rows: Iterable[tuple[str, str, str]], dige
             col[ref] = value
 
 
-def _apply_reverse(table: StateTable, rows: Iterable[tuple[str, str, str]], digest: _Digester) -> None:
+def _apply_reverse(
+    table: StateTable, rows: Iterable[tuple[str, str, str]], digest: _Digester
+) -> None:
     all_cols = tuple(table.values.values())
     blank = _blank(table)
     memo_get = digest.memo.get
@@ -235,7 +252,7 @@ def current_state(
 
 
 def choose_method(session: Session, *, kind: str, cutoffs: Sequence[dt.datetime]) -> str:
-    """"forward" or "reverse": whichever reads fewer audit entries (current rows count
+    """ "forward" or "reverse": whichever reads fewer audit entries (current rows count
     half an entry each, as they are cheaper to read than a change to parse)."""
     latest, earliest = max(cutoffs), min(cutoffs)
     before = q.count_audit(session, kind=kind, end=latest)
@@ -291,7 +308,12 @@ def states_at(
         upper: dt.datetime | None = None
         for pos, k in enumerate(reversed(order)):
             with q.stream_audit(
-                session, kind=kind, start=cutoffs[k], end=upper, levels=levels, descending=True,
+                session,
+                kind=kind,
+                start=cutoffs[k],
+                end=upper,
+                levels=levels,
+                descending=True,
                 touching=touching,
             ) as rows:
                 _apply_reverse(table, rows, digest)
@@ -323,7 +345,9 @@ def states_on(
                 out[k] = now
     if past:
         cutoffs = [end_of_day(d) for _, d in past if d is not None]
-        states = states_at(session, kind=kind, cutoffs=cutoffs, fields=fields, levels=levels, method=method)
+        states = states_at(
+            session, kind=kind, cutoffs=cutoffs, fields=fields, levels=levels, method=method
+        )
         for (k, _d), st in zip(past, states, strict=True):
             out[k] = st
     return [s if s is not None else StateTable(kind, _with_required(kind, fields)) for s in out]

@@ -117,7 +117,11 @@ class Movement:
 
     @property
     def moved(self) -> bool:
-        return self.from_cell is not None and self.to_cell is not None and self.from_cell != self.to_cell
+        return (
+            self.from_cell is not None
+            and self.to_cell is not None
+            and self.from_cell != self.to_cell
+        )
 
 
 # --------------------------------------------------------------------------- snapshots
@@ -150,7 +154,9 @@ class RiskSnapshot:
 RiskRow = tuple[Any, ...]
 
 
-def _needs(filters: RecordFilter, *, residual: bool | None = None, titles: bool = True) -> list[str]:
+def _needs(
+    filters: RecordFilter, *, residual: bool | None = None, titles: bool = True
+) -> list[str]:
     """Fields a replay must follow: the scores of the matrix asked for (``residual``
     None: both), status and classification, titles for points, and filtered fields."""
     fields = ["classification", "status", "likelihood", "impact"]
@@ -167,7 +173,9 @@ def _needs(filters: RecordFilter, *, residual: bool | None = None, titles: bool 
     return fields
 
 
-def _past_refs(table: history.StateTable, filters: RecordFilter, wanted: set[str] | None) -> list[str]:
+def _past_refs(
+    table: history.StateTable, filters: RecordFilter, wanted: set[str] | None
+) -> list[str]:
     """Refs of the replayed risks that pass ``filters`` (the Python twin of
     ``q.risk_conditions``); risks with an incomplete history are left out."""
     cols = table.values
@@ -190,7 +198,9 @@ def _past_refs(table: history.StateTable, filters: RecordFilter, wanted: set[str
     return refs
 
 
-def _past_rows(table: history.StateTable, refs: list[str], ids: dict[str, int] | None) -> list[RiskRow]:
+def _past_rows(
+    table: history.StateTable, refs: list[str], ids: dict[str, int] | None
+) -> list[RiskRow]:
     cols = table.values
     title, level, status = cols.get("title", {}), cols["classification"], cols["status"]
     lk, im = cols["likelihood"], cols["impact"]
@@ -198,13 +208,26 @@ def _past_rows(table: history.StateTable, refs: list[str], ids: dict[str, int] |
     category, owner = cols.get("category", {}), cols.get("owner", {})
     get_id = ids.get if ids is not None else (lambda _ref: None)
     return [
-        (get_id(ref), ref, title.get(ref) or "", level.get(ref) or "", status.get(ref) or "open",
-         lk[ref], im[ref], rl.get(ref), ri.get(ref), category.get(ref), owner.get(ref))
+        (
+            get_id(ref),
+            ref,
+            title.get(ref) or "",
+            level.get(ref) or "",
+            status.get(ref) or "open",
+            lk[ref],
+            im[ref],
+            rl.get(ref),
+            ri.get(ref),
+            category.get(ref),
+            owner.get(ref),
+        )
         for ref in refs
     ]
 
 
-def _past_counts(table: history.StateTable, refs: list[str], residual: bool) -> dict[tuple[int, int], int]:
+def _past_counts(
+    table: history.StateTable, refs: list[str], residual: bool
+) -> dict[tuple[int, int], int]:
     """Risks per cell, counted without building a row per risk."""
     cols = table.values
     ls = list(map(cols["likelihood"].__getitem__, refs))
@@ -241,8 +264,19 @@ def rows_on(
     past = [k for k, d in enumerate(days) if not history.is_current(d)]
     if len(past) < len(days):
         now = [
-            (r.id, r.ref, r.title, r.classification, r.status, r.likelihood, r.impact,
-             r.residual_likelihood, r.residual_impact, r.category, r.owner)
+            (
+                r.id,
+                r.ref,
+                r.title,
+                r.classification,
+                r.status,
+                r.likelihood,
+                r.impact,
+                r.residual_likelihood,
+                r.residual_impact,
+                r.category,
+                r.owner,
+            )
             for r in q.risk_rows(session, criteria=filters.criteria())
         ]
         for k, d in enumerate(days):
@@ -251,7 +285,9 @@ def rows_on(
     if past:
         wanted: set[str] | None = None
         if filters.partnership_ids:
-            wanted = set(q.partnership_refs_for(session, ids=filters.partnership_ids, levels=levels))
+            wanted = set(
+                q.partnership_refs_for(session, ids=filters.partnership_ids, levels=levels)
+            )
         tables = history.states_at(
             session,
             kind="risk",
@@ -272,7 +308,9 @@ def _past_tables(
     """One replayed day for counts only: the state and the refs in the matrix."""
     wanted: set[str] | None = None
     if filters.partnership_ids:
-        wanted = set(q.partnership_refs_for(session, ids=filters.partnership_ids, levels=filters.levels))
+        wanted = set(
+            q.partnership_refs_for(session, ids=filters.partnership_ids, levels=filters.levels)
+        )
     (table,) = history.states_at(
         session,
         kind="risk",
@@ -291,7 +329,10 @@ def snapshots_on(
     session: Session, *, days: Iterable[dt.date | None], filters: RecordFilter | None = None
 ) -> list[dict[str, RiskSnapshot]]:
     """For each day (None = now), the risks in the matrix under ``filters``, by ref."""
-    return [{row[1]: _snapshot(row) for row in rows} for rows in rows_on(session, days=days, filters=filters)]
+    return [
+        {row[1]: _snapshot(row) for row in rows}
+        for rows in rows_on(session, days=days, filters=filters)
+    ]
 
 
 def _cell_of(row: RiskRow, residual: bool) -> tuple[int, int]:
@@ -350,7 +391,9 @@ def _from_rows(
             points.setdefault(cell, []).append(
                 RiskPoint(row[0], row[1], row[2], row[3], lk, im, lk * im, band_of[cell], row[4])
             )
-    return _build(counts, points if with_points else None, residual=residual, as_of=as_of, bands=bands)
+    return _build(
+        counts, points if with_points else None, residual=residual, as_of=as_of, bands=bands
+    )
 
 
 def risk_matrix(
@@ -367,20 +410,31 @@ def risk_matrix(
     if history.is_current(as_of):
         criteria = filters.criteria()
         if not with_points:
-            counts = {(lk, im): n for lk, im, n in q.risk_cell_counts(session, criteria=criteria, residual=residual)}
+            counts = {
+                (lk, im): n
+                for lk, im, n in q.risk_cell_counts(session, criteria=criteria, residual=residual)
+            }
             return _build(counts, None, residual=residual, as_of=as_of, bands=bands)
         points: dict[tuple[int, int], list[RiskPoint]] = {cell: [] for cell in CELLS}
         band_of = {cell: bands.band(cell[0] * cell[1]) for cell in CELLS}
-        for rid, ref, title, level, status, lk, im in q.risk_point_rows(session, criteria=criteria, residual=residual):
+        for rid, ref, title, level, status, lk, im in q.risk_point_rows(
+            session, criteria=criteria, residual=residual
+        ):
             cell = (lk, im)
-            points[cell].append(RiskPoint(rid, ref, title, level, lk, im, lk * im, band_of[cell], status))
+            points[cell].append(
+                RiskPoint(rid, ref, title, level, lk, im, lk * im, band_of[cell], status)
+            )
         counts = {cell: len(pts) for cell, pts in points.items()}
         return _build(counts, points, residual=residual, as_of=as_of, bands=bands, presorted=True)
     if not with_points:
         assert as_of is not None
         table, refs = _past_tables(session, day=as_of, filters=filters, residual=residual)
-        return _build(_past_counts(table, refs, residual), None, residual=residual, as_of=as_of, bands=bands)
-    (rows,) = rows_on(session, days=[as_of], filters=filters, with_ids=with_points, residual=residual)
+        return _build(
+            _past_counts(table, refs, residual), None, residual=residual, as_of=as_of, bands=bands
+        )
+    (rows,) = rows_on(
+        session, days=[as_of], filters=filters, with_ids=with_points, residual=residual
+    )
     return _from_rows(rows, residual=residual, as_of=as_of, bands=bands, with_points=with_points)
 
 
@@ -395,14 +449,30 @@ def risk_matrices(
     """(inherent, residual) side by side; an as-of date is replayed only once."""
     if history.is_current(as_of):
         return (
-            risk_matrix(session, residual=False, filters=filters, as_of=as_of, bands=bands, with_points=with_points),
-            risk_matrix(session, residual=True, filters=filters, as_of=as_of, bands=bands, with_points=with_points),
+            risk_matrix(
+                session,
+                residual=False,
+                filters=filters,
+                as_of=as_of,
+                bands=bands,
+                with_points=with_points,
+            ),
+            risk_matrix(
+                session,
+                residual=True,
+                filters=filters,
+                as_of=as_of,
+                bands=bands,
+                with_points=with_points,
+            ),
         )
     if not with_points:
         assert as_of is not None
         table, refs = _past_tables(session, day=as_of, filters=filters or NO_FILTER, residual=None)
         return (
-            _build(_past_counts(table, refs, False), None, residual=False, as_of=as_of, bands=bands),
+            _build(
+                _past_counts(table, refs, False), None, residual=False, as_of=as_of, bands=bands
+            ),
             _build(_past_counts(table, refs, True), None, residual=True, as_of=as_of, bands=bands),
         )
     (rows,) = rows_on(session, days=[as_of], filters=filters, with_ids=with_points)

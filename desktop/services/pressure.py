@@ -125,9 +125,13 @@ def _reasons(
                 f"{BASELINE_WEEKS}-week baseline of {baseline:.1f})"
             )
         else:
-            out.append(f"{events} (pressure {recent:.1f}) after none in the {BASELINE_WEEKS} weeks before")
+            out.append(
+                f"{events} (pressure {recent:.1f}) after none in the {BASELINE_WEEKS} weeks before"
+            )
     if days_overdue is not None and review_due is not None:
-        out.append(f"review was due on {review_due.isoformat()} ({_plural(days_overdue, 'day')} overdue)")
+        out.append(
+            f"review was due on {review_due.isoformat()} ({_plural(days_overdue, 'day')} overdue)"
+        )
     return out
 
 
@@ -157,8 +161,14 @@ def risk_pressure(
         ]
         baseline = sum(p for p, _ in windows) / BASELINE_WINDOWS
         baseline_n = sum(n for _, n in windows)
-        pressure_flag = recent >= MIN_PRESSURE and (baseline <= 0 or recent >= RATIO_THRESHOLD * baseline)
-        overdue = (today - r.review_due).days if r.review_due is not None and r.review_due < today else None
+        pressure_flag = recent >= MIN_PRESSURE and (
+            baseline <= 0 or recent >= RATIO_THRESHOLD * baseline
+        )
+        overdue = (
+            (today - r.review_due).days
+            if r.review_due is not None and r.review_due < today
+            else None
+        )
         urgency = 0.0
         if pressure_flag:
             urgency += recent / MIN_PRESSURE
@@ -210,6 +220,10 @@ def review_suggested(
     bands: Bands = DEFAULT_BANDS,
 ) -> list[RiskPressure]:
     """Only the flagged risks, most urgent first."""
-    flagged = [p for p in risk_pressure(session, today=today, filters=filters, bands=bands) if p.review_suggested]
+    flagged = [
+        p
+        for p in risk_pressure(session, today=today, filters=filters, bands=bands)
+        if p.review_suggested
+    ]
     flagged.sort(key=lambda p: (-p.urgency, -p.residual_score, p.ref))
     return flagged

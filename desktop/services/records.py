@@ -144,7 +144,11 @@ class ListLookup:
 
     def search(self, text: str = "", limit: int | None = SEARCH_LIMIT) -> list[Choice]:
         needle = text.strip().lower()
-        found = [c for c in self.items if not needle or needle in c.ref.lower() or needle in c.label.lower()]
+        found = [
+            c
+            for c in self.items
+            if not needle or needle in c.ref.lower() or needle in c.label.lower()
+        ]
         return found if limit is None else found[:limit]
 
     def by_ids(self, ids: Iterable[int]) -> list[Choice]:
@@ -215,7 +219,10 @@ def choices(register: Register) -> PickLists:
 
 def empty_choices() -> PickLists:
     return PickLists(
-        ListLookup("stakeholder"), ListLookup("partnership"), ListLookup("risk"), ListLookup("event")
+        ListLookup("stakeholder"),
+        ListLookup("partnership"),
+        ListLookup("risk"),
+        ListLookup("event"),
     )
 
 
@@ -229,11 +236,15 @@ def _integrity(exc: IntegrityError) -> RegisterError:
     )
 
 
-def create_record(register: Register, kind: str, data: SQLModel | dict[str, Any], *, actor: str) -> tuple[int, str]:
+def create_record(
+    register: Register, kind: str, data: SQLModel | dict[str, Any], *, actor: str
+) -> tuple[int, str]:
     """Create one record; returns its id and ref."""
     try:
         with register.write() as session:
-            record = repository.create(session, kind, _as_model(kind, data, create=True), actor=actor)
+            record = repository.create(
+                session, kind, _as_model(kind, data, create=True), actor=actor
+            )
             return int(record.id), str(record.ref)
     except IntegrityError as exc:
         raise _integrity(exc) from None
@@ -252,8 +263,12 @@ def update_record(
     try:
         with register.write() as session:
             record = repository.update(
-                session, kind, record_id, _as_model(kind, data, create=False),
-                actor=actor, expected_version=expected_version,
+                session,
+                kind,
+                record_id,
+                _as_model(kind, data, create=False),
+                actor=actor,
+                expected_version=expected_version,
             )
             session.flush()
             return int(record.version)
@@ -267,14 +282,18 @@ def overwrite_record(
     """Save ``data`` over whatever is there now (conflict resolved by "overwrite")."""
     try:
         with register.write() as session:
-            record = repository.overwrite(session, kind, record_id, _as_model(kind, data, create=False), actor=actor)
+            record = repository.overwrite(
+                session, kind, record_id, _as_model(kind, data, create=False), actor=actor
+            )
             session.flush()
             return int(record.version)
     except IntegrityError as exc:
         raise _integrity(exc) from None
 
 
-def delete_records(register: Register, kind: str, ids: Sequence[int], *, actor: str) -> list[dict[str, Any]]:
+def delete_records(
+    register: Register, kind: str, ids: Sequence[int], *, actor: str
+) -> list[dict[str, Any]]:
     """Delete every record in ``ids`` in one transaction (all or none); returns their snapshots."""
     snapshots: list[dict[str, Any]] = []
     try:
@@ -314,7 +333,9 @@ def id_for_ref(register: Register, kind: str, ref: str) -> int:
         try:
             return int(repository.get_by_ref(session, kind, ref).id)
         except NotFound:
-            raise NotFound(f"{kind} {ref} no longer exists (someone else may have deleted it)") from None
+            raise NotFound(
+                f"{kind} {ref} no longer exists (someone else may have deleted it)"
+            ) from None
 
 
 def record_ref(register: Register, kind: str, record_id: int) -> str:
@@ -322,7 +343,9 @@ def record_ref(register: Register, kind: str, record_id: int) -> str:
         return str(repository.get(session, kind, record_id).ref)
 
 
-def current_values(register: Register, kind: str, record_id: int, fields: Iterable[str]) -> dict[str, Any]:
+def current_values(
+    register: Register, kind: str, record_id: int, fields: Iterable[str]
+) -> dict[str, Any]:
     """The named editable fields as they are now (for undo of an overwrite)."""
     data = load_form_data(register, kind, record_id)
     return {f: data.values.get(f) for f in fields}

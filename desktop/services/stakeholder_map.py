@@ -27,7 +27,9 @@ class StakeholderPoint:
     interest: int
     stance: int
     classification: str
-    stance_before: int | None = None  # at ``since``; None without ``since`` or if it did not exist then
+    stance_before: int | None = (
+        None  # at ``since``; None without ``since`` or if it did not exist then
+    )
 
     @property
     def stance_label(self) -> str:

@@ -32,7 +32,9 @@ class PeriodFigures:
     events: int
     adverse_events: int
     new_risks: int
-    risks_by_band: dict[str, int] = field(default_factory=dict)  # inherent, open risks at period end
+    risks_by_band: dict[str, int] = field(
+        default_factory=dict
+    )  # inherent, open risks at period end
     residual_by_band: dict[str, int] = field(default_factory=dict)
     partnerships_by_status: dict[str, int] = field(default_factory=dict)  # at period end
 
@@ -82,7 +84,9 @@ def previous_period(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
     return prev_end - dt.timedelta(days=length - 1), prev_end
 
 
-def _partnership_statuses(session: Session, *, end: dt.date, filters: RecordFilter) -> dict[str, int]:
+def _partnership_statuses(
+    session: Session, *, end: dt.date, filters: RecordFilter
+) -> dict[str, int]:
     criteria = filters.criteria()
     if history.is_current(end):
         counts = q.partnership_status_counts(session, criteria=criteria)
@@ -92,13 +96,17 @@ def _partnership_statuses(session: Session, *, end: dt.date, filters: RecordFilt
         )
         wanted: set[str] | None = None
         if criteria.partnership_ids:
-            wanted = set(q.partnership_refs_for(session, ids=criteria.partnership_ids, levels=filters.levels))
+            wanted = set(
+                q.partnership_refs_for(session, ids=criteria.partnership_ids, levels=filters.levels)
+            )
         counts = {}
         for ref, status in table.column("status").items():
             if ref in table and (wanted is None or ref in wanted) and status:
                 counts[status] = counts.get(status, 0) + 1
     order = [s.value for s in PartnershipStatus]
-    return {s: counts[s] for s in sorted(counts, key=lambda s: order.index(s) if s in order else 99)}
+    return {
+        s: counts[s] for s in sorted(counts, key=lambda s: order.index(s) if s in order else 99)
+    }
 
 
 def period_figures(
@@ -116,7 +124,11 @@ def period_figures(
         session, criteria=criteria, start=history.start_of_day(start), end=history.end_of_day(end)
     )
     inherent, residual = risk_matrices(
-        session, filters=filters, as_of=None if history.is_current(end) else end, bands=bands, with_points=False
+        session,
+        filters=filters,
+        as_of=None if history.is_current(end) else end,
+        bands=bands,
+        with_points=False,
     )
     return PeriodFigures(
         start=start,
@@ -149,7 +161,11 @@ def compare_periods(
 def _summary(row: Any, bands: Bands, today: dt.date) -> RiskSummary:
     rl = row.residual_likelihood or row.likelihood
     ri = row.residual_impact or row.impact
-    overdue = (today - row.review_due).days if row.review_due is not None and row.review_due < today else None
+    overdue = (
+        (today - row.review_due).days
+        if row.review_due is not None and row.review_due < today
+        else None
+    )
     return RiskSummary(
         id=row.id,
         ref=row.ref,
@@ -210,7 +226,9 @@ def notable_events(
     limit: int | None = None,
 ) -> list[EventItem]:
     """Events of the period with severity >= ``min_severity``, most severe first."""
-    return events_between(session, start=start, end=end, filters=filters, min_severity=min_severity, limit=limit)
+    return events_between(
+        session, start=start, end=end, filters=filters, min_severity=min_severity, limit=limit
+    )
 
 
 # --------------------------------------------------------------------------- sentences
@@ -232,29 +250,46 @@ def _versus(now: int, before: int) -> str:
 
 
 def summary_sentences(
-    current: PeriodFigures, previous: PeriodFigures | None, flagged: list[RiskPressure] | None = None
+    current: PeriodFigures,
+    previous: PeriodFigures | None,
+    flagged: list[RiskPressure] | None = None,
 ) -> list[str]:
     """Plain sentences that state the figures; no judgement beyond the numbers."""
     out: list[str] = []
     period = f"between {_day(current.start)} and {_day(current.end)}"
     if previous is not None:
-        out.append(f"{_n(current.events, 'event was', 'events were')} logged {period}, "
-                   f"{_versus(current.events, previous.events)}.")
-        out.append(f"{_n(current.adverse_events, 'of them was', 'of them were')} adverse "
-                   f"(previous period: {previous.adverse_events})."
-                   if current.events else f"No adverse events (previous period: {previous.adverse_events}).")
-        out.append(f"{_n(current.new_risks, 'new risk was', 'new risks were')} opened "
-                   f"(previous period: {previous.new_risks}).")
-        out.append(f"{_n(current.high_or_critical, 'open risk is', 'open risks are')} in the high or critical "
-                   f"band at the end of the period, against {previous.high_or_critical} at the end of the "
-                   "previous one.")
+        out.append(
+            f"{_n(current.events, 'event was', 'events were')} logged {period}, "
+            f"{_versus(current.events, previous.events)}."
+        )
+        out.append(
+            f"{_n(current.adverse_events, 'of them was', 'of them were')} adverse "
+            f"(previous period: {previous.adverse_events})."
+            if current.events
+            else f"No adverse events (previous period: {previous.adverse_events})."
+        )
+        out.append(
+            f"{_n(current.new_risks, 'new risk was', 'new risks were')} opened "
+            f"(previous period: {previous.new_risks})."
+        )
+        out.append(
+            f"{_n(current.high_or_critical, 'open risk is', 'open risks are')} in the high or critical "
+            f"band at the end of the period, against {previous.high_or_critical} at the end of the "
+            "previous one."
+        )
     else:
-        out.append(f"{_n(current.events, 'event was', 'events were')} logged {period}, "
-                   f"{_n(current.adverse_events, 'adverse one', 'adverse ones')} among them.")
+        out.append(
+            f"{_n(current.events, 'event was', 'events were')} logged {period}, "
+            f"{_n(current.adverse_events, 'adverse one', 'adverse ones')} among them."
+        )
         out.append(f"{_n(current.new_risks, 'new risk was', 'new risks were')} opened.")
-        out.append(f"{_n(current.high_or_critical, 'open risk is', 'open risks are')} in the high or critical band.")
+        out.append(
+            f"{_n(current.high_or_critical, 'open risk is', 'open risks are')} in the high or critical band."
+        )
     if current.partnerships_by_status:
-        parts = ", ".join(f"{n} {label(s).lower()}" for s, n in current.partnerships_by_status.items())
+        parts = ", ".join(
+            f"{n} {label(s).lower()}" for s, n in current.partnerships_by_status.items()
+        )
         total = sum(current.partnerships_by_status.values())
         out.append(f"{_n(total, 'partnership is', 'partnerships are')} tracked: {parts}.")
     if flagged:

@@ -110,7 +110,12 @@ def events_between(
     """Events that occurred in ``[start, end]``, newest first (or, with
     ``min_severity``, most severe first)."""
     rows = q.event_rows(
-        session, criteria=criteria_of(filters), start=start, end=end, min_severity=min_severity, limit=limit
+        session,
+        criteria=criteria_of(filters),
+        start=start,
+        end=end,
+        min_severity=min_severity,
+        limit=limit,
     )
     return [event_item(r) for r in rows]
 
@@ -118,8 +123,12 @@ def events_between(
 def events_per_week(
     session: Session, *, start: dt.date, end: dt.date, filters: RecordFilter | None = None
 ) -> list[WeekBucket]:
-    buckets: dict[dt.date, dict[str, int]] = {w: dict.fromkeys(EVENT_KINDS, 0) for w in weeks(start, end)}
-    for day, kind, n in q.event_counts_by_day_and_kind(session, criteria=criteria_of(filters), start=start, end=end):
+    buckets: dict[dt.date, dict[str, int]] = {
+        w: dict.fromkeys(EVENT_KINDS, 0) for w in weeks(start, end)
+    }
+    for day, kind, n in q.event_counts_by_day_and_kind(
+        session, criteria=criteria_of(filters), start=start, end=end
+    ):
         counts = buckets[week_start(day)]
         counts[kind] = counts.get(kind, 0) + n
     return [WeekBucket(w, counts) for w, counts in buckets.items()]

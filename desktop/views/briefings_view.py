@@ -94,7 +94,9 @@ def entry_row(entry: PackEntry) -> dict[str, Any]:
 class BriefingsTableModel(RowsTableModel):
     """The rows model with the banner in its colour and missing files marked."""
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         row = self.row_at(index.row()) if index.isValid() else None
         if row is not None:
             entry: PackEntry = row["entry"]
@@ -110,7 +112,11 @@ class BriefingsTableModel(RowsTableModel):
                     return QColor(MISSING_COLOUR)
                 if role == Qt.ItemDataRole.ToolTipRole:
                     return "The file cannot be found; Regenerate makes it again with the same parameters."
-            if role == Qt.ItemDataRole.ToolTipRole and index.column() == FILE_COLUMN and entry.file.path:
+            if (
+                role == Qt.ItemDataRole.ToolTipRole
+                and index.column() == FILE_COLUMN
+                and entry.file.path
+            ):
                 return str(entry.file.path)
         return super().data(index, role)
 
@@ -118,7 +124,12 @@ class BriefingsTableModel(RowsTableModel):
 class BannerDelegate(QStyledItemDelegate):
     """The banner cell in its level's colour, also when the row is selected."""
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
         fill = index.data(Qt.ItemDataRole.BackgroundRole)
         if not isinstance(fill, QColor):
             super().paint(painter, option, index)
@@ -134,15 +145,21 @@ class BannerDelegate(QStyledItemDelegate):
         font = QFont(option.font)
         font.setBold(True)
         painter.setFont(font)
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, str(index.data(Qt.ItemDataRole.DisplayRole) or ""))
+        painter.drawText(
+            rect, Qt.AlignmentFlag.AlignCenter, str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        )
         painter.restore()
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
         size = super().sizeHint(option, index)
         font = QFont(option.font)
         font.setBold(True)
         text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
-        return QSize(max(size.width(), QFontMetrics(font).horizontalAdvance(text) + 20), size.height())
+        return QSize(
+            max(size.width(), QFontMetrics(font).horizontalAdvance(text) + 20), size.height()
+        )
 
 
 class BriefingsView(QWidget):
@@ -223,7 +240,12 @@ class BriefingsView(QWidget):
         self.regenerate_button = QPushButton("&Regenerate...", self)
         self.regenerate_button.setObjectName("regenerate_button")
         self.regenerate_button.setToolTip("Build the pack again with the same parameters")
-        for button in (self.open_button, self.external_button, self.reveal_button, self.regenerate_button):
+        for button in (
+            self.open_button,
+            self.external_button,
+            self.reveal_button,
+            self.regenerate_button,
+        ):
             actions.addWidget(button)
         actions.addStretch(1)
         layout.addLayout(actions)
@@ -264,11 +286,15 @@ class BriefingsView(QWidget):
             self.detail_label.setText(f"The packs made cannot be read: {exc}")
             return
         settings = self.context.settings
-        entries = [PackEntry(r, bd.find_pack_file(settings, r.sha256, r.file_name)) for r in records]
+        entries = [
+            PackEntry(r, bd.find_pack_file(settings, r.sha256, r.file_name)) for r in records
+        ]
         self.model.set_rows([entry_row(e) for e in entries])
         self.stack.setCurrentWidget(self.table if entries else self.empty_label)
         self._stale = False
-        row = next((i for i, e in enumerate(entries) if e.record.id == keep_id), 0 if entries else -1)
+        row = next(
+            (i for i, e in enumerate(entries) if e.record.id == keep_id), 0 if entries else -1
+        )
         if row >= 0:
             self.table.selectRow(row)
         self._selection_changed()
@@ -300,14 +326,18 @@ class BriefingsView(QWidget):
         self.reveal_button.setEnabled(found)
         self.regenerate_button.setEnabled(entry is not None)
         self.detail_label.setText(self.describe(entry) if entry else "")
-        self.detail_label.setStyleSheet("" if entry is None or found else f"color: {MISSING_COLOUR};")
+        self.detail_label.setStyleSheet(
+            "" if entry is None or found else f"color: {MISSING_COLOUR};"
+        )
         self.selection_changed.emit()
 
     @staticmethod
     def describe(entry: PackEntry) -> str:
         r = entry.record
         pages = f"{r.page_count} page{'s' if r.page_count != 1 else ''}"
-        head = f"{r.title}: {pages}, marked {r.banner_level} (ceiling {r.ceiling}), made by {r.actor}."
+        head = (
+            f"{r.title}: {pages}, marked {r.banner_level} (ceiling {r.ceiling}), made by {r.actor}."
+        )
         if entry.file.found:
             return f"{head}\nFile: {entry.file.path}"
         if entry.file.remembered is not None:
@@ -372,7 +402,9 @@ class BriefingsView(QWidget):
         try:
             params = bd.regeneration_parameters(self.context.register, entry.record)
         except (ValueError, TypeError) as exc:
-            QMessageBox.warning(self, "Regenerate", f"The pack's stored parameters cannot be read: {exc}")
+            QMessageBox.warning(
+                self, "Regenerate", f"The pack's stored parameters cannot be read: {exc}"
+            )
             return None
         output = None
         remembered = entry.file.remembered
@@ -386,7 +418,12 @@ class BriefingsView(QWidget):
             return
         self.table.selectRow(index.row())
         menu = QMenu(self)
-        for button in (self.open_button, self.external_button, self.reveal_button, self.regenerate_button):
+        for button in (
+            self.open_button,
+            self.external_button,
+            self.reveal_button,
+            self.regenerate_button,
+        ):
             action = menu.addAction(button.text().replace("&", ""))
             action.setEnabled(button.isEnabled())
             action.triggered.connect(button.click)

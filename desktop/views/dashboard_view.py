@@ -136,7 +136,9 @@ def _event_line(event: Any) -> RecordLine:
     )
 
 
-def load_dashboard(register: Any, start: dt.date, end: dt.date, today: dt.date, bands: Bands = DEFAULT_BANDS) -> DashboardData:
+def load_dashboard(
+    register: Any, start: dt.date, end: dt.date, today: dt.date, bands: Bands = DEFAULT_BANDS
+) -> DashboardData:
     """Runs on a worker thread: one short read session, plain data out."""
     from db.queries.pick_lists import choice_rows
     from desktop.services import pressure, summary, timeline
@@ -159,24 +161,44 @@ def load_dashboard(register: Any, start: dt.date, end: dt.date, today: dt.date, 
         Figure("New risks", current.new_risks, previous.new_risks, up_is_worse=True),
     ]
     data.band_figures = [
-        Figure(label(band), current.residual_by_band.get(band, 0), previous.residual_by_band.get(band, 0),
-               colour=BAND_COLOURS[band], up_is_worse=True if band in ("high", "critical") else None)
+        Figure(
+            label(band),
+            current.residual_by_band.get(band, 0),
+            previous.residual_by_band.get(band, 0),
+            colour=BAND_COLOURS[band],
+            up_is_worse=True if band in ("high", "critical") else None,
+        )
         for band in ("critical", "high", "medium", "low")
     ]
-    statuses = [s for s in PartnershipStatus if current.partnerships_by_status.get(s.value) or previous.partnerships_by_status.get(s.value)]
+    statuses = [
+        s
+        for s in PartnershipStatus
+        if current.partnerships_by_status.get(s.value)
+        or previous.partnerships_by_status.get(s.value)
+    ]
     data.partnership_figures = [
-        Figure(label(s), current.partnerships_by_status.get(s.value, 0),
-               previous.partnerships_by_status.get(s.value, 0), up_is_worse=None)
+        Figure(
+            label(s),
+            current.partnerships_by_status.get(s.value, 0),
+            previous.partnerships_by_status.get(s.value, 0),
+            up_is_worse=None,
+        )
         for s in statuses
     ]
     data.latest = [_event_line(e) for e in latest]
-    overdue = sorted((p for p in flagged if p.overdue_flag), key=lambda p: (-(p.days_overdue or 0), p.ref))
+    overdue = sorted(
+        (p for p in flagged if p.overdue_flag), key=lambda p: (-(p.days_overdue or 0), p.ref)
+    )
     data.overdue = [
         RecordLine(
             kind="risk",
             id=int(p.risk_id),
-            columns=(p.ref, p.title, p.review_due.isoformat() if p.review_due else "",
-                     f"{p.days_overdue} day{'s' if p.days_overdue != 1 else ''}"),
+            columns=(
+                p.ref,
+                p.title,
+                p.review_due.isoformat() if p.review_due else "",
+                f"{p.days_overdue} day{'s' if p.days_overdue != 1 else ''}",
+            ),
             tooltip=f"{p.ref} {p.title}\nResidual {p.residual_score} ({p.residual_band})\nClick to open",
             colour=BAND_COLOURS.get(p.residual_band),
         )
@@ -187,7 +209,9 @@ def load_dashboard(register: Any, start: dt.date, end: dt.date, today: dt.date, 
             kind="risk",
             id=int(p.risk_id),
             columns=(p.ref, p.title, "; ".join(p.reasons)),
-            tooltip=f"{p.ref} {p.title}\nReview suggested: " + "; ".join(p.reasons) + "\nClick to open",
+            tooltip=f"{p.ref} {p.title}\nReview suggested: "
+            + "; ".join(p.reasons)
+            + "\nClick to open",
             colour=BAND_COLOURS.get(p.residual_band),
         )
         # every flagged risk, whatever the reason: an overdue review is a reason too
@@ -324,7 +348,13 @@ class RecordList(QTreeWidget):
             item = self.topLevelItem(i)
             kind = item.data(0, KIND_ROLE)
             if kind:
-                out.append((kind, int(item.data(0, ID_ROLE)), [item.text(c) for c in range(self.columnCount())]))
+                out.append(
+                    (
+                        kind,
+                        int(item.data(0, ID_ROLE)),
+                        [item.text(c) for c in range(self.columnCount())],
+                    )
+                )
         return out
 
 
@@ -415,7 +445,9 @@ class DashboardView(QWidget):
         self.sentiment.series_clicked.connect(lambda pid: self._open("partnership", pid))
         timeline_box = QGroupBox("Events per week by kind (click a bar to list its events)", self)
         QVBoxLayout(timeline_box).addWidget(self.timeline)
-        sentiment_box = QGroupBox("Sentiment per partnership (weekly average, \u22122 hostile .. +2 champion)", self)
+        sentiment_box = QGroupBox(
+            "Sentiment per partnership (weekly average, \u22122 hostile .. +2 champion)", self
+        )
         QVBoxLayout(sentiment_box).addWidget(self.sentiment)
         charts = QHBoxLayout()
         charts.addWidget(timeline_box, 5)
@@ -477,7 +509,8 @@ class DashboardView(QWidget):
         self.status_label.setText("Loading\u2026")
         bands = self.bands()
         handle = run_task(
-            lambda _p: (generation, load_dashboard(register, start, end, today, bands)), title="Dashboard"
+            lambda _p: (generation, load_dashboard(register, start, end, today, bands)),
+            title="Dashboard",
         )
         # Bound methods (not lambdas): Qt drops the connection if the view is gone.
         handle.succeeded.connect(self._loaded)
@@ -550,7 +583,8 @@ class DashboardView(QWidget):
         register = self.context.register
         generation = self._generation
         handle = run_task(
-            lambda _p: (generation, week, kind, load_week_events(register, week, kind)), title="Events of a week"
+            lambda _p: (generation, week, kind, load_week_events(register, week, kind)),
+            title="Events of a week",
         )
         handle.succeeded.connect(self._week_loaded)
         self._week_handle = handle

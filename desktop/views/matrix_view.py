@@ -131,7 +131,12 @@ def load_matrix(
         if since is not None and with_points:
             for side, is_residual in zip(sides, (False, True), strict=True):
                 moves = analysis.risk_movement(
-                    session, since=since, until=as_of, residual=is_residual, filters=filters, bands=bands
+                    session,
+                    since=since,
+                    until=as_of,
+                    residual=is_residual,
+                    filters=filters,
+                    bands=bands,
                 )
                 side.arrows = arrows_from(moves)
         partnerships = choice_rows(session, kind="partnership")
@@ -173,12 +178,16 @@ class RiskRowsModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
         return 0 if parent.isValid() else len(self.HEADERS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:  # noqa: N802
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.HEADERS[section]
         return None
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid():
             return None
         row = self._rows[index.row()]
@@ -302,7 +311,9 @@ class RiskMatrixView(QWidget):
         self.partnership = QComboBox(bar)
         self.partnership.addItem("All partnerships", None)
         self.partnership.setMinimumContentsLength(16)
-        self.partnership.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.partnership.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.category = QComboBox(bar)
         self.category.addItem("All categories", None)
         for category in RiskCategory:
@@ -325,7 +336,9 @@ class RiskMatrixView(QWidget):
         self.ceiling.setToolTip("Leave out risks classified above this level")
 
         self.as_of_check = QCheckBox("As of", bar)
-        self.as_of_check.setToolTip("Rebuild both maps as they stood on this date (from the audit history)")
+        self.as_of_check.setToolTip(
+            "Rebuild both maps as they stood on this date (from the audit history)"
+        )
         self.as_of_date = QDateEdit(bar)
         self.as_of_date.setCalendarPopup(True)
         self.as_of_date.setDisplayFormat("yyyy-MM-dd")
@@ -333,7 +346,9 @@ class RiskMatrixView(QWidget):
         self.as_of_date.setMaximumDate(QDate.currentDate())
         self.as_of_date.setEnabled(False)
         self.since_check = QCheckBox("Movement since", bar)
-        self.since_check.setToolTip("Draw an arrow from each risk's cell on this date to its cell now (or on the as-of date)")
+        self.since_check.setToolTip(
+            "Draw an arrow from each risk's cell on this date to its cell now (or on the as-of date)"
+        )
         self.since_date = QDateEdit(bar)
         self.since_date.setCalendarPopup(True)
         self.since_date.setDisplayFormat("yyyy-MM-dd")
@@ -345,8 +360,13 @@ class RiskMatrixView(QWidget):
 
         row = 0
         for col, (text, widget) in enumerate(
-            (("Partnership", self.partnership), ("Category", self.category), ("Owner", self.owner),
-             ("Status", self.status), ("Classification", self.ceiling))
+            (
+                ("Partnership", self.partnership),
+                ("Category", self.category),
+                ("Owner", self.owner),
+                ("Status", self.status),
+                ("Classification", self.ceiling),
+            )
         ):
             caption = QLabel(text + ":", bar)
             caption.setBuddy(widget)
@@ -458,7 +478,12 @@ class RiskMatrixView(QWidget):
         self._debounce.stop()
         self._dirty = False
         self._generation += 1
-        filters, as_of, since, bands = self.record_filter(), self.as_of(), self.since(), self.bands()
+        filters, as_of, since, bands = (
+            self.record_filter(),
+            self.as_of(),
+            self.since(),
+            self.bands(),
+        )
         self._apply_bands()
         self.inherent.set_busy(True)
         self.residual.set_busy(True)
@@ -467,15 +492,25 @@ class RiskMatrixView(QWidget):
         self._start(self._generation, filters, as_of, since, bands, with_points=small)
 
     def _start(
-        self, generation: int, filters: Any, as_of: dt.date | None, since: dt.date | None,
-        bands: Bands, *, with_points: bool,
+        self,
+        generation: int,
+        filters: Any,
+        as_of: dt.date | None,
+        since: dt.date | None,
+        bands: Bands,
+        *,
+        with_points: bool,
     ) -> None:
         from desktop.tasks import run_task
 
         register = self.context.register
         request = (filters, as_of, since, bands)
         handle = run_task(
-            lambda _p: (generation, request, load_matrix(register, filters, as_of, since, bands, with_points=with_points)),
+            lambda _p: (
+                generation,
+                request,
+                load_matrix(register, filters, as_of, since, bands, with_points=with_points),
+            ),
             title="Risk matrix",
         )
         # Bound methods (not lambdas): Qt drops the connection if the view is gone.
@@ -575,7 +610,11 @@ class RiskMatrixView(QWidget):
         other.clear_selection()
         if heat.selected_cell() != cell:
             heat.set_current_cell(*cell, select=True)
-        side = None if self._data is None else (self._data.inherent if which == "inherent" else self._data.residual)
+        side = (
+            None
+            if self._data is None
+            else (self._data.inherent if which == "inherent" else self._data.residual)
+        )
         rows = [] if side is None else side.rows.get(cell, [])
         count = heat.cell(*cell).count
         self.rows_model.set_rows(rows)
@@ -584,7 +623,11 @@ class RiskMatrixView(QWidget):
         pending = self._data is not None and not self._data.detailed
         if pending:
             self._load_details()
-        more = " (listing\u2026)" if pending and count else (f" (first {len(rows)} listed)" if len(rows) < count else "")
+        more = (
+            " (listing\u2026)"
+            if pending and count
+            else (f" (first {len(rows)} listed)" if len(rows) < count else "")
+        )
         self.cell_title.setText(
             f"<b>{which.capitalize()}</b>: likelihood {likelihood} {LIKELIHOOD_LABELS[likelihood - 1]} "
             f"\u00d7 impact {impact} {IMPACT_LABELS[impact - 1]}, score {likelihood * impact} ({label(band)}): "

@@ -14,7 +14,9 @@ from typing import Any
 from db.queries.registers import RegisterFilter, RegisterRowSource, RegisterSort
 
 
-def shown_ids(source: RegisterRowSource, sort: RegisterSort | None, flt: RegisterFilter | None) -> list[int]:
+def shown_ids(
+    source: RegisterRowSource, sort: RegisterSort | None, flt: RegisterFilter | None
+) -> list[int]:
     return [int(row[0]) for batch in source.iter_rows(sort, flt) for row in batch]
 
 
@@ -35,7 +37,9 @@ def export_rows_job(
             source.kind,
             target,
             ids=ids,
-            progress=lambda done, total: progress.update(done, total, f"{done:,} of {total:,} rows"),
+            progress=lambda done, total: progress.update(
+                done, total, f"{done:,} of {total:,} rows"
+            ),
             cancel=progress.is_cancelled,
         )
 

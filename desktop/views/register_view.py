@@ -47,7 +47,12 @@ from desktop.itemmodels.register_model import RegisterTableModel
 from desktop.widgets.search_box import SearchBox
 
 ANY = "__any__"
-PLURAL = {"event": "events", "risk": "risks", "partnership": "partnerships", "stakeholder": "stakeholders"}
+PLURAL = {
+    "event": "events",
+    "risk": "risks",
+    "partnership": "partnerships",
+    "stakeholder": "stakeholders",
+}
 CONFIRM_LIST_MAX = 12
 
 
@@ -82,7 +87,9 @@ class OptionalDateEdit(QWidget):
         layout.addWidget(self.edit)
         self.check.toggled.connect(self.edit.setEnabled)
         self.check.toggled.connect(lambda _on: self.changed.emit())
-        self.edit.dateChanged.connect(lambda _d: self.changed.emit() if self.check.isChecked() else None)
+        self.edit.dateChanged.connect(
+            lambda _d: self.changed.emit() if self.check.isChecked() else None
+        )
 
     def value(self) -> dt.date | None:
         if not self.check.isChecked():
@@ -141,7 +148,9 @@ class RegisterView(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
 
         top = QHBoxLayout()
-        self.search = SearchBox(f"Search {self.spec.title.lower()}: words of the title, or a ref such as {self._sample_ref()}")
+        self.search = SearchBox(
+            f"Search {self.spec.title.lower()}: words of the title, or a ref such as {self._sample_ref()}"
+        )
         self.search.setObjectName("quick_search")
         self.search.setMinimumWidth(280)
         self.search.search_changed.connect(lambda _t: self._apply_filter())
@@ -172,7 +181,9 @@ class RegisterView(QWidget):
             )
             bar.addWidget(self.band_combo)
         self.level_combo = _combo(
-            "Filter by classification", "Any classification", [(lv.value, lv.value) for lv in LEVELS]
+            "Filter by classification",
+            "Any classification",
+            [(lv.value, lv.value) for lv in LEVELS],
         )
         bar.addWidget(self.level_combo)
         for combo in (self.choice_combo, self.status_combo, self.band_combo, self.level_combo):
@@ -223,7 +234,9 @@ class RegisterView(QWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self._set_column_widths()
-        self.table.selectionModel().selectionChanged.connect(lambda *_: self.selection_changed.emit())
+        self.table.selectionModel().selectionChanged.connect(
+            lambda *_: self.selection_changed.emit()
+        )
         layout.addWidget(self.table, 1)
 
         footer = QHBoxLayout()
@@ -231,7 +244,9 @@ class RegisterView(QWidget):
         self.count_label.setObjectName("count_label")
         footer.addWidget(self.count_label, 1)
         self.export_button = QPushButton("Export shown rows...")
-        self.export_button.setToolTip("Write the rows shown (with these filters and this order) to CSV or XLSX")
+        self.export_button.setToolTip(
+            "Write the rows shown (with these filters and this order) to CSV or XLSX"
+        )
         self.export_button.clicked.connect(self.export_shown)
         footer.addWidget(self.export_button)
         layout.addLayout(footer)
@@ -243,7 +258,9 @@ class RegisterView(QWidget):
         self.table.addAction(edit_action)
 
     def _sample_ref(self) -> str:
-        return {"event": "E-0042", "risk": "R-007", "partnership": "P-003", "stakeholder": "S-012"}[self.kind]
+        return {"event": "E-0042", "risk": "R-007", "partnership": "P-003", "stakeholder": "S-012"}[
+            self.kind
+        ]
 
     def _set_column_widths(self) -> None:
         metrics = self.table.fontMetrics()
@@ -289,7 +306,13 @@ class RegisterView(QWidget):
         self.model.set_filter(self.current_filter())
 
     def clear_filters(self) -> None:
-        widgets: list[Any] = [self.search, self.choice_combo, self.status_combo, self.band_combo, self.level_combo]
+        widgets: list[Any] = [
+            self.search,
+            self.choice_combo,
+            self.status_combo,
+            self.band_combo,
+            self.level_combo,
+        ]
         for w in widgets:
             if w is not None:
                 w.blockSignals(True)
@@ -358,7 +381,8 @@ class RegisterView(QWidget):
             if row is not None:
                 selection.select(
                     self.model.index(row, 0),
-                    QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+                    QItemSelectionModel.SelectionFlag.Select
+                    | QItemSelectionModel.SelectionFlag.Rows,
                 )
 
     def _show_count(self) -> None:
@@ -399,7 +423,8 @@ class RegisterView(QWidget):
         index = self.model.index(row, 0)
         self.table.selectionModel().select(
             index,
-            QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
         )
         self.table.setCurrentIndex(index)
         self.table.scrollTo(index)
@@ -428,7 +453,11 @@ class RegisterView(QWidget):
         lines = [f"{ref}  {title}" for _id, ref, title in described[:CONFIRM_LIST_MAX]]
         if len(described) > CONFIRM_LIST_MAX:
             lines.append(f"... and {len(described) - CONFIRM_LIST_MAX:,} more")
-        return f"Delete {len(ids):,} {noun}?\n\n" + "\n".join(lines) + "\n\nYou can undo this (Edit > Undo)."
+        return (
+            f"Delete {len(ids):,} {noun}?\n\n"
+            + "\n".join(lines)
+            + "\n\nYou can undo this (Edit > Undo)."
+        )
 
     def delete_selected(self) -> bool:
         """Ask, then delete the selected records as one undo step.  True when deleted."""
@@ -507,10 +536,14 @@ class RegisterView(QWidget):
         from desktop.widgets.task_progress import run_with_progress
 
         source = self.model.source
-        job = export_rows_job(source, self.model.current_sort(), self.model.current_filter(), target)
+        job = export_rows_job(
+            source, self.model.current_sort(), self.model.current_filter(), target
+        )
         handle = run_with_progress(self, "Export", job, label=f"Writing {target.name}...")
         handle.succeeded.connect(
-            lambda n: self.count_label.setText(f"Exported {n:,} {PLURAL[self.kind]} to {target.name}")
+            lambda n: self.count_label.setText(
+                f"Exported {n:,} {PLURAL[self.kind]} to {target.name}"
+            )
         )
         handle.failed.connect(lambda msg: QMessageBox.warning(self, "Export failed", msg))
         return handle

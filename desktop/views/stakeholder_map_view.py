@@ -83,8 +83,12 @@ def stance_words(stance: int) -> str:
 
 
 def change_sentence(marker: StakeholderMarker) -> str:
-    before = stance_words(marker.stance_before if marker.stance_before is not None else marker.stance)
-    return f"{marker.ref} {marker.name}: stance moved from {before} to {stance_words(marker.stance)}"
+    before = stance_words(
+        marker.stance_before if marker.stance_before is not None else marker.stance
+    )
+    return (
+        f"{marker.ref} {marker.name}: stance moved from {before} to {stance_words(marker.stance)}"
+    )
 
 
 # --------------------------------------------------------------------------- the painted map
@@ -127,7 +131,11 @@ class StakeholderMapCanvas(QWidget):
 
     def grid_rect(self) -> QRectF:
         fm = QFontMetricsF(self.font())
-        left = fm.height() * 1.6 + max(fm.horizontalAdvance(f"{n} {t}") for n, t in enumerate(INFLUENCE_LABELS, 1)) + 12
+        left = (
+            fm.height() * 1.6
+            + max(fm.horizontalAdvance(f"{n} {t}") for n, t in enumerate(INFLUENCE_LABELS, 1))
+            + 12
+        )
         top = 6.0
         bottom = fm.height() * 3.2
         right = 8.0
@@ -170,7 +178,7 @@ class StakeholderMapCanvas(QWidget):
             slots = capacity * columns
             shown = members if len(members) <= slots else members[: slots - 1]
             if len(shown) < len(members):
-                self._overflow[cell] = members[len(shown):]
+                self._overflow[cell] = members[len(shown) :]
             col_w = rect.width() / columns
             # Room to spare: give each name two lines so long names are not cut.
             lines = 2 if columns == 1 and len(members) * 2 <= capacity else 1
@@ -179,7 +187,12 @@ class StakeholderMapCanvas(QWidget):
                 col, row = divmod(index, per_column)
                 placed.append(
                     (
-                        QRectF(rect.left() + col * col_w, rect.top() + row * row_h * lines, col_w, row_h * lines),
+                        QRectF(
+                            rect.left() + col * col_w,
+                            rect.top() + row * row_h * lines,
+                            col_w,
+                            row_h * lines,
+                        ),
                         marker,
                     )
                 )
@@ -242,7 +255,11 @@ class StakeholderMapCanvas(QWidget):
         for text, (hi_inf, hi_int) in quadrants.items():
             anchor = self.cell_rect(5 if hi_inf else 1, 5 if hi_int else 1)
             lowest = max(
-                (rect.bottom() for rect, m in placed if m.cell == ((5 if hi_inf else 1), (5 if hi_int else 1))),
+                (
+                    rect.bottom()
+                    for rect, m in placed
+                    if m.cell == ((5 if hi_inf else 1), (5 if hi_int else 1))
+                ),
                 default=anchor.top(),
             )
             if lowest > anchor.bottom() - row_h:
@@ -257,7 +274,12 @@ class StakeholderMapCanvas(QWidget):
         for influence in range(1, SIZE + 1):
             rect = self.cell_rect(influence, 1)
             painter.drawText(
-                QRectF(fm.height() * 1.6, rect.top(), grid.left() - fm.height() * 1.6 - 6, rect.height()),
+                QRectF(
+                    fm.height() * 1.6,
+                    rect.top(),
+                    grid.left() - fm.height() * 1.6 - 6,
+                    rect.height(),
+                ),
                 int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
                 f"{influence} {INFLUENCE_LABELS[influence - 1]}",
             )
@@ -295,17 +317,29 @@ class StakeholderMapCanvas(QWidget):
             rect = self.cell_rect(*cell).adjusted(4, 4, -4, -4)
             painter.setPen(blend(ink, base, 0.25))
             painter.drawText(
-                rect, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom), f"+{len(extra)} more"
+                rect,
+                int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom),
+                f"+{len(extra)} more",
             )
         if dragged is not None and self._drag_pos is not None and self._press is not None:
             marker = self._press[1]
-            row = QRectF(self._drag_pos.x() - 8, self._drag_pos.y() - self._row_height() / 2,
-                         min(220.0, self.grid_rect().width() / SIZE), self._row_height())
+            row = QRectF(
+                self._drag_pos.x() - 8,
+                self._drag_pos.y() - self._row_height() / 2,
+                min(220.0, self.grid_rect().width() / SIZE),
+                self._row_height(),
+            )
             self._paint_marker(painter, row, marker, faded=False, ghost=True)
         painter.end()
 
     def _paint_marker(
-        self, painter: QPainter, rect: QRectF, marker: StakeholderMarker, *, faded: bool, ghost: bool = False
+        self,
+        painter: QPainter,
+        rect: QRectF,
+        marker: StakeholderMarker,
+        *,
+        faded: bool,
+        ghost: bool = False,
     ) -> None:
         pal = self.palette()
         ink = pal.color(QPalette.ColorRole.WindowText)
@@ -324,7 +358,9 @@ class StakeholderMapCanvas(QWidget):
         if faded:
             colour = blend(colour, base, 0.6)
         if marker.moved:
-            before = self._stance_colour(marker.stance_before if marker.stance_before is not None else 0)
+            before = self._stance_colour(
+                marker.stance_before if marker.stance_before is not None else 0
+            )
             painter.setPen(QPen(before, 2.6))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawEllipse(centre, radius + 3.2, radius + 3.2)
@@ -338,15 +374,31 @@ class StakeholderMapCanvas(QWidget):
             ay = centre.y()
             size = radius * 0.95
             tri = (
-                QPolygonF([QPointF(ax - size, ay + size * 0.6), QPointF(ax + size, ay + size * 0.6), QPointF(ax, ay - size * 0.9)])
+                QPolygonF(
+                    [
+                        QPointF(ax - size, ay + size * 0.6),
+                        QPointF(ax + size, ay + size * 0.6),
+                        QPointF(ax, ay - size * 0.9),
+                    ]
+                )
                 if up
-                else QPolygonF([QPointF(ax - size, ay - size * 0.6), QPointF(ax + size, ay - size * 0.6), QPointF(ax, ay + size * 0.9)])
+                else QPolygonF(
+                    [
+                        QPointF(ax - size, ay - size * 0.6),
+                        QPointF(ax + size, ay - size * 0.6),
+                        QPointF(ax, ay + size * 0.9),
+                    ]
+                )
             )
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(self._stance_colour(marker.stance))
             painter.drawPolygon(tri)
             text_left += size * 2 + 6
-        fill = base if not (marker.id == self._selected or ghost) else blend(base, pal.color(QPalette.ColorRole.Highlight), 0.35)
+        fill = (
+            base
+            if not (marker.id == self._selected or ghost)
+            else blend(base, pal.color(QPalette.ColorRole.Highlight), 0.35)
+        )
         painter.setPen(blend(ink, base, 0.5) if faded else text_colour_for_base(ink, fill))
         width = max(rect.right() - text_left - 2, 4.0)
         max_lines = max(1, round(rect.height() / row_h))
@@ -368,8 +420,12 @@ class StakeholderMapCanvas(QWidget):
             f"Stance: {stance_words(marker.stance)} ({marker.stance:+d})",
         ]
         if marker.moved:
-            lines.append(f"Moved from {stance_words(marker.stance_before or 0)} since the chosen date")
-        lines.append("<i>Drag to another cell to change influence and interest; double-click to edit</i>")
+            lines.append(
+                f"Moved from {stance_words(marker.stance_before or 0)} since the chosen date"
+            )
+        lines.append(
+            "<i>Drag to another cell to change influence and interest; double-click to edit</i>"
+        )
         return "<br>".join(x for x in lines if x)
 
     def event(self, event: QEvent) -> bool:
@@ -379,7 +435,9 @@ class StakeholderMapCanvas(QWidget):
             cell = self.cell_at(pos)
             if marker is not None:
                 QToolTip.showText(event.globalPos(), self.tooltip_text(marker), self)
-            elif cell is not None and cell in self._overflow and self.cell_rect(*cell).contains(pos):
+            elif (
+                cell is not None and cell in self._overflow and self.cell_rect(*cell).contains(pos)
+            ):
                 names = "<br>".join(f"{_esc(m.ref)} {_esc(m.name)}" for m in self._overflow[cell])
                 QToolTip.showText(event.globalPos(), f"Also here:<br>{names}", self)
             else:
@@ -416,7 +474,9 @@ class StakeholderMapCanvas(QWidget):
             event.accept()
             return
         over = self.marker_at(pos)
-        self.setCursor(Qt.CursorShape.OpenHandCursor if over is not None else Qt.CursorShape.ArrowCursor)
+        self.setCursor(
+            Qt.CursorShape.OpenHandCursor if over is not None else Qt.CursorShape.ArrowCursor
+        )
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
@@ -515,7 +575,9 @@ def _load_map(register: object, filters: object, since: dt.date | None) -> _MapD
             influence=int(p.influence),
             interest=int(p.interest),
             stance=int(p.stance),
-            stance_before=None if getattr(p, "stance_before", None) is None else int(p.stance_before),
+            stance_before=None
+            if getattr(p, "stance_before", None) is None
+            else int(p.stance_before),
             kind=str(getattr(p, "kind", "") or ""),
         )
         for p in points
@@ -579,8 +641,11 @@ class StakeholderMapView(QWidget):
         self.changes_title = QLabel("<b>Stance changes</b>", side)
         side_layout.addWidget(self.changes_title)
         side_layout.addWidget(self.changes, 1)
-        hint = QLabel("Drag a stakeholder to another cell to change its influence and interest "
-                      "(Undo puts it back). Double-click to edit.", side)
+        hint = QLabel(
+            "Drag a stakeholder to another cell to change its influence and interest "
+            "(Undo puts it back). Double-click to edit.",
+            side,
+        )
         hint.setWordWrap(True)
         side_layout.addWidget(hint)
 
@@ -633,7 +698,9 @@ class StakeholderMapView(QWidget):
         register = self.context.register  # type: ignore[attr-defined]
         filters, since = self._filters(), self.since()
         self.status.setText("Loading\u2026")
-        handle = run_task(lambda _p: (generation, _load_map(register, filters, since)), title="Stakeholder map")
+        handle = run_task(
+            lambda _p: (generation, _load_map(register, filters, since)), title="Stakeholder map"
+        )
         # Bound methods (not lambdas): Qt drops the connection if the view is gone.
         handle.succeeded.connect(self._loaded)
         handle.failed.connect(self._load_failed)
@@ -667,7 +734,9 @@ class StakeholderMapView(QWidget):
         elif not moved:
             self.changes_title.setText(f"<b>Stance changes since {since:%d %b %Y}</b>: none")
         else:
-            self.changes_title.setText(f"<b>Stance changes since {since:%d %b %Y}</b>: {len(moved)}")
+            self.changes_title.setText(
+                f"<b>Stance changes since {since:%d %b %Y}</b>: {len(moved)}"
+            )
         self.status.setText(f"{len(data.markers)} stakeholders")
         self.refreshed.emit()
 
@@ -714,11 +783,15 @@ class _StanceLegend(QWidget):
             painter.setBrush(QColor(STANCE_COLOURS[stance]))
             painter.drawEllipse(QPointF(10, y + line / 2), 5.5, 5.5)
             painter.setPen(ink)
-            painter.drawText(QPointF(22, y + fm.ascent() + 1), f"{STANCE_LABELS[stance]} ({stance:+d})")
+            painter.drawText(
+                QPointF(22, y + fm.ascent() + 1), f"{STANCE_LABELS[stance]} ({stance:+d})"
+            )
             y += line
         painter.setPen(QPen(QColor(STANCE_COLOURS[0]), 2.4))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawEllipse(QPointF(10, y + line / 2), 8, 8)
         painter.setPen(ink)
-        painter.drawText(QPointF(22, y + fm.ascent() + 1), "Ring: stance before, \u25b2\u25bc direction")
+        painter.drawText(
+            QPointF(22, y + fm.ascent() + 1), "Ring: stance before, \u25b2\u25bc direction"
+        )
         painter.end()

@@ -71,7 +71,8 @@ class WelcomeView(QWidget):
         self.import_button.setObjectName("import_file")
         self.import_button.clicked.connect(self.import_requested)
         self.empty_button = QCommandLinkButton(
-            "Start with an empty register", "Log your first stakeholder, partnership, risk or event by hand."
+            "Start with an empty register",
+            "Log your first stakeholder, partnership, risk or event by hand.",
         )
         self.empty_button.setObjectName("start_empty")
         self.empty_button.clicked.connect(self.done)
@@ -102,7 +103,9 @@ class WelcomeView(QWidget):
         try:
             from db.demo import load_demo
         except ImportError:
-            QMessageBox.information(self, "Demo", "The demo register is not available in this build.")
+            QMessageBox.information(
+                self, "Demo", "The demo register is not available in this build."
+            )
             return
         from desktop.widgets.task_progress import run_with_progress
 

@@ -122,14 +122,18 @@ class WeeklyBarsChart(QWidget):
         left = fm.horizontalAdvance("0000") + 10
         bottom = fm.height() * 1.6
         top = self._legend_height() + 6
-        return QRectF(left, top, max(10.0, self.width() - left - 8), max(10.0, self.height() - top - bottom))
+        return QRectF(
+            left, top, max(10.0, self.width() - left - 8), max(10.0, self.height() - top - bottom)
+        )
 
     def bar_rect(self, index: int) -> QRectF:
         plot = self.plot_rect()
         n = max(len(self._weeks), 1)
         slot = plot.width() / n
         width = max(2.0, slot * 0.72)
-        return QRectF(plot.left() + slot * index + (slot - width) / 2, plot.top(), width, plot.height())
+        return QRectF(
+            plot.left() + slot * index + (slot - width) / 2, plot.top(), width, plot.height()
+        )
 
     def segment_rects(self, index: int) -> list[tuple[str, QRectF]]:
         plot = self.plot_rect()
@@ -167,7 +171,9 @@ class WeeklyBarsChart(QWidget):
         plot = self.plot_rect()
         if not self._weeks:
             painter.setPen(_muted(ink, 0.7))
-            painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignCenter), "No events in this period")
+            painter.drawText(
+                self.rect(), int(Qt.AlignmentFlag.AlignCenter), "No events in this period"
+            )
             painter.end()
             return
         top_value = nice_ceiling(max(self.totals(), default=0))
@@ -243,7 +249,9 @@ class WeeklyBarsChart(QWidget):
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
         found = self.hit(event.position())
-        self.setCursor(Qt.CursorShape.PointingHandCursor if found and found[1] else Qt.CursorShape.ArrowCursor)
+        self.setCursor(
+            Qt.CursorShape.PointingHandCursor if found and found[1] else Qt.CursorShape.ArrowCursor
+        )
         super().mouseMoveEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
@@ -325,7 +333,9 @@ class SentimentLinesChart(QWidget):
         fm = QFontMetricsF(self.font())
         if not self._series:
             painter.setPen(_muted(ink, 0.7))
-            painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignCenter), "No sentiment in this period")
+            painter.drawText(
+                self.rect(), int(Qt.AlignmentFlag.AlignCenter), "No sentiment in this period"
+            )
             painter.end()
             return
         name_w = self._name_width()
@@ -341,7 +351,12 @@ class SentimentLinesChart(QWidget):
                 int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                 fm.elidedText(series.name, Qt.TextElideMode.ElideRight, name_w - 8),
             )
-            plot = QRectF(name_w, row.top() + 5, max(10.0, row.width() - name_w - value_w - 4), row.height() - 10)
+            plot = QRectF(
+                name_w,
+                row.top() + 5,
+                max(10.0, row.width() - name_w - value_w - 4),
+                row.height() - 10,
+            )
             # Zero line and a faint band for -2..+2.
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(_muted(ink, 0.05))
@@ -415,7 +430,11 @@ class SentimentLinesChart(QWidget):
         index = self.row_at(event.position())
         if index != self._hover:
             self._hover = index
-            self.setCursor(Qt.CursorShape.PointingHandCursor if index is not None else Qt.CursorShape.ArrowCursor)
+            self.setCursor(
+                Qt.CursorShape.PointingHandCursor
+                if index is not None
+                else Qt.CursorShape.ArrowCursor
+            )
             self.update()
         super().mouseMoveEvent(event)
 

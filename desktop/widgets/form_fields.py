@@ -68,7 +68,9 @@ def error_colour(widget: QWidget) -> str:
 class TextLine(QLineEdit):
     edited = Signal()
 
-    def __init__(self, parent: QWidget | None = None, *, max_length: int | None = None, placeholder: str = ""):
+    def __init__(
+        self, parent: QWidget | None = None, *, max_length: int | None = None, placeholder: str = ""
+    ):
         super().__init__(parent)
         if max_length:
             self.setMaxLength(max_length)
@@ -117,7 +119,9 @@ class TextArea(QPlainTextEdit):
 class NumberLine(TextLine):
     """An optional number typed as text; pydantic decides whether it is valid."""
 
-    def __init__(self, parent: QWidget | None = None, *, whole: bool = False, placeholder: str = ""):
+    def __init__(
+        self, parent: QWidget | None = None, *, whole: bool = False, placeholder: str = ""
+    ):
         super().__init__(parent, max_length=30, placeholder=placeholder)
         self.whole = whole
         self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -129,7 +133,9 @@ class NumberLine(TextLine):
         try:
             number = float(text)
         except ValueError:
-            raise FieldInputError("must be a whole number" if self.whole else "must be a number") from None
+            raise FieldInputError(
+                "must be a whole number" if self.whole else "must be a number"
+            ) from None
         if self.whole:
             if not number.is_integer():
                 raise FieldInputError("must be a whole number")
@@ -153,7 +159,13 @@ class ChoiceCombo(QComboBox):
 
     edited = Signal()
 
-    def __init__(self, items: Sequence[tuple[Any, str]], parent: QWidget | None = None, *, optional: bool = False):
+    def __init__(
+        self,
+        items: Sequence[tuple[Any, str]],
+        parent: QWidget | None = None,
+        *,
+        optional: bool = False,
+    ):
         super().__init__(parent)
         self.optional = optional
         if optional:
@@ -175,7 +187,9 @@ class ChoiceCombo(QComboBox):
         self._loading = True
         try:
             for i in range(self.count()):
-                if self.itemData(i) == value or (value is not None and str(self.itemData(i)) == str(value)):
+                if self.itemData(i) == value or (
+                    value is not None and str(self.itemData(i)) == str(value)
+                ):
                     self.setCurrentIndex(i)
                     return
             self.setCurrentIndex(0)
@@ -198,7 +212,10 @@ def scale_combo(
 ) -> ChoiceCombo:
     """1..5 (or -2..+2) with words: ``3  Possible``; type-ahead on the digit."""
     pairs = labels.items() if isinstance(labels, dict) else enumerate(labels, start=1)
-    items = [(n, f"{n:+d}  {text}" if isinstance(labels, dict) and n else f"{n}  {text}") for n, text in pairs]
+    items = [
+        (n, f"{n:+d}  {text}" if isinstance(labels, dict) and n else f"{n}  {text}")
+        for n, text in pairs
+    ]
     return ChoiceCombo(items, parent, optional=optional)
 
 
@@ -221,7 +238,9 @@ class DateEdit(QDateEdit):
         self.optional = optional
         self.setCalendarPopup(True)
         self.setDisplayFormat("yyyy-MM-dd")
-        self.setToolTip("Type the date or pick it from the calendar (Alt+Down); Left/Right move between year, month and day")
+        self.setToolTip(
+            "Type the date or pick it from the calendar (Alt+Down); Left/Right move between year, month and day"
+        )
         self.setMaximumDate(QDate(2200, 12, 31))
         if optional:
             self.setMinimumDate(self.EMPTY)
@@ -263,7 +282,13 @@ class DateEdit(QDateEdit):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
         if self.is_empty():
-            starts = (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown, Qt.Key.Key_Space)
+            starts = (
+                Qt.Key.Key_Up,
+                Qt.Key.Key_Down,
+                Qt.Key.Key_PageUp,
+                Qt.Key.Key_PageDown,
+                Qt.Key.Key_Space,
+            )
             if key in starts:
                 self.setDate(QDate.currentDate())
                 event.accept()
@@ -285,7 +310,11 @@ class DateEdit(QDateEdit):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Open the popup on this month rather than on January 1900 when empty.
-        if watched is self.calendarWidget() and event.type() == QEvent.Type.Show and self.is_empty():
+        if (
+            watched is self.calendarWidget()
+            and event.type() == QEvent.Type.Show
+            and self.is_empty()
+        ):
             today = QDate.currentDate()
             self.calendarWidget().setCurrentPage(today.year(), today.month())
         return super().eventFilter(watched, event)
@@ -307,7 +336,9 @@ class DateField(QWidget):
         if optional:
             self.clear_button = QToolButton(self)
             self.clear_button.setText("Clear")
-            self.clear_button.setToolTip("Leave this date empty (Delete in the date field does the same)")
+            self.clear_button.setToolTip(
+                "Leave this date empty (Delete in the date field does the same)"
+            )
             self.clear_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             self.clear_button.clicked.connect(self.edit.clear_date)
             layout.addWidget(self.clear_button)
@@ -437,7 +468,9 @@ class ScorePicker(QWidget):
         score = lk * im
         band = self.bands.band(score)
         self.chip.setText(f"Score {score}  {band.capitalize()}")
-        self.chip.setToolTip(f"{LIKELIHOOD_LABELS[lk - 1]} x {IMPACT_LABELS[im - 1]} = {score} ({band})")
+        self.chip.setToolTip(
+            f"{LIKELIHOOD_LABELS[lk - 1]} x {IMPACT_LABELS[im - 1]} = {score} ({band})"
+        )
         self._set_chip_style(_chip_style(band, self))
 
     def _set_chip_style(self, style: str) -> None:
@@ -471,8 +504,15 @@ class RecordCombo(QComboBox):
 
     edited = Signal()
 
-    def __init__(self, lookup: Lookup, parent: QWidget | None = None, *, optional: bool = True,
-                 exclude_id: int | None = None, noun: str = "record"):
+    def __init__(
+        self,
+        lookup: Lookup,
+        parent: QWidget | None = None,
+        *,
+        optional: bool = True,
+        exclude_id: int | None = None,
+        noun: str = "record",
+    ):
         super().__init__(parent)
         self.lookup = lookup
         self.optional = optional
@@ -482,7 +522,9 @@ class RecordCombo(QComboBox):
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.setMaxVisibleItems(15)
         what = "title" if noun in ("event", "risk") else "name"
-        self.lineEdit().setPlaceholderText(f"type a ref or part of the {what}" + (" (optional)" if optional else ""))
+        self.lineEdit().setPlaceholderText(
+            f"type a ref or part of the {what}" + (" (optional)" if optional else "")
+        )
         if not lookup.complete:
             self.setToolTip(
                 f"Type a ref (such as {noun[:1].upper()}-0123) to find any {noun}; "
@@ -552,7 +594,8 @@ class RecordCombo(QComboBox):
 
     def _unique_containing(self, folded: str) -> int:
         hits = [
-            i for i in range(self.count())
+            i
+            for i in range(self.count())
             if self.itemData(i) is not None and folded in self.itemText(i).casefold()
         ]
         return hits[0] if len(hits) == 1 else -1
@@ -568,7 +611,8 @@ class RecordCombo(QComboBox):
             # A bare ref, or a whole name that only one record has, is accepted too.
             folded = text.casefold()
             hits = [
-                i for i in range(self.count())
+                i
+                for i in range(self.count())
                 if self.itemData(i) is not None
                 and folded in {part.strip().casefold() for part in self.itemText(i).split("  ", 1)}
             ]
@@ -602,7 +646,9 @@ class LinkPicker(QWidget):
 
     edited = Signal()
 
-    def __init__(self, lookup: Lookup, parent: QWidget | None = None, *, noun: str = "records", rows: int = 5):
+    def __init__(
+        self, lookup: Lookup, parent: QWidget | None = None, *, noun: str = "records", rows: int = 5
+    ):
         super().__init__(parent)
         self.lookup = lookup
         self.noun = noun
@@ -648,7 +694,9 @@ class LinkPicker(QWidget):
                 item = self.list.currentItem()
                 if item is not None and item.flags() & Qt.ItemFlag.ItemIsUserCheckable:
                     checked = item.checkState() == Qt.CheckState.Checked
-                    item.setCheckState(Qt.CheckState.Unchecked if checked else Qt.CheckState.Checked)
+                    item.setCheckState(
+                        Qt.CheckState.Unchecked if checked else Qt.CheckState.Checked
+                    )
                 return True
         return super().eventFilter(watched, event)
 
@@ -668,7 +716,9 @@ class LinkPicker(QWidget):
                 item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
                 self._mark(item, checked)
             if not self.list.count():
-                item = QListWidgetItem(f"no {self.noun} match" if text else f"no {self.noun} yet", self.list)
+                item = QListWidgetItem(
+                    f"no {self.noun} match" if text else f"no {self.noun} yet", self.list
+                )
                 item.setFlags(Qt.ItemFlag.NoItemFlags)
         finally:
             self._loading = False

@@ -175,7 +175,9 @@ class HeatMapWidget(QWidget):
         self._impact_labels = tuple(impact_labels)
         self.update()
 
-    def set_bands(self, colours: Mapping[str, str | QColor], ranges: Mapping[str, tuple[int, int]]) -> None:
+    def set_bands(
+        self, colours: Mapping[str, str | QColor], ranges: Mapping[str, tuple[int, int]]
+    ) -> None:
         """Band colours (hex strings from the shared palette) and score ranges."""
         self._band_colours = {name: QColor(value) for name, value in colours.items()}
         self._band_ranges = dict(ranges)
@@ -242,7 +244,10 @@ class HeatMapWidget(QWidget):
         """left, top, right, bottom space around the grid."""
         fm = QFontMetricsF(self._label_font())
         line = fm.height()
-        widest = max((fm.horizontalAdvance(f"{n} {t}") for n, t in enumerate(self._likelihood_labels, 1)), default=0)
+        widest = max(
+            (fm.horizontalAdvance(f"{n} {t}") for n, t in enumerate(self._likelihood_labels, 1)),
+            default=0,
+        )
         left = line * 1.6 + min(widest, max(60.0, self.width() * 0.22)) + 8
         top = line * (2.4 if self._subtitle else 1.6)
         bottom = line * 3.4
@@ -278,7 +283,9 @@ class HeatMapWidget(QWidget):
 
     def band_colour(self, band: str) -> QColor:
         colour = self._band_colours.get(band)
-        return QColor(colour) if colour is not None else self.palette().color(QPalette.ColorRole.Mid)
+        return (
+            QColor(colour) if colour is not None else self.palette().color(QPalette.ColorRole.Mid)
+        )
 
     def fill_colour(self, cell: Cell) -> QColor:
         data = self.cell(*cell)
@@ -362,10 +369,18 @@ class HeatMapWidget(QWidget):
         label_w = grid.left() - label_left - 6
         for likelihood in range(1, SIZE + 1):
             rect = self.cell_rect(likelihood, 1)
-            text = self._likelihood_labels[likelihood - 1] if likelihood <= len(self._likelihood_labels) else ""
+            text = (
+                self._likelihood_labels[likelihood - 1]
+                if likelihood <= len(self._likelihood_labels)
+                else ""
+            )
             painter.drawText(
                 QRectF(label_left, rect.top(), label_w, rect.height()),
-                int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap),
+                int(
+                    Qt.AlignmentFlag.AlignRight
+                    | Qt.AlignmentFlag.AlignVCenter
+                    | Qt.TextFlag.TextWordWrap
+                ),
                 f"{likelihood} {text}".strip(),
             )
         for impact in range(1, SIZE + 1):
@@ -408,7 +423,11 @@ class HeatMapWidget(QWidget):
             faint = QColor(ink)
             faint.setAlphaF(0.45)
             painter.setPen(faint)
-            painter.drawText(inner, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom), str(cell[0] * cell[1]))
+            painter.drawText(
+                inner,
+                int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom),
+                str(cell[0] * cell[1]),
+            )
             return
         count_font = QFont(self.font())
         count_font.setBold(True)
@@ -482,7 +501,9 @@ class HeatMapWidget(QWidget):
             ux, uy = dx / length, dy / length
             # Bend to the left of travel so A->B and B->A do not overlap.
             bend = min(side * 0.35, length * 0.18)
-            ctrl = QPointF((start.x() + end.x()) / 2 - uy * bend, (start.y() + end.y()) / 2 + ux * bend)
+            ctrl = QPointF(
+                (start.x() + end.x()) / 2 - uy * bend, (start.y() + end.y()) / 2 + ux * bend
+            )
             shrink = min(side * 0.18, length * 0.2)
             start = QPointF(start.x() + ux * shrink, start.y() + uy * shrink)
             tip = QPointF(end.x() - ux * shrink, end.y() - uy * shrink)
@@ -515,7 +536,11 @@ class HeatMapWidget(QWidget):
         data = self.cell(*cell)
         band = data.band or self._band_of(cell)
         low, high = self._band_ranges.get(band, (0, 0))
-        l_label = self._likelihood_labels[likelihood - 1] if likelihood <= len(self._likelihood_labels) else ""
+        l_label = (
+            self._likelihood_labels[likelihood - 1]
+            if likelihood <= len(self._likelihood_labels)
+            else ""
+        )
         i_label = self._impact_labels[impact - 1] if impact <= len(self._impact_labels) else ""
         lines = [
             f"<b>{_esc(l_label)} \u00d7 {_esc(i_label)}</b> (likelihood {likelihood}, impact {impact})",
@@ -533,9 +558,13 @@ class HeatMapWidget(QWidget):
         moved_in = [a for a in self._arrows if a.to_cell == cell]
         moved_out = [a for a in self._arrows if a.from_cell == cell]
         for arrow in moved_in:
-            lines.append(f"Moved in from score {arrow.from_cell[0] * arrow.from_cell[1]}: {_esc(', '.join(arrow.refs))}")
+            lines.append(
+                f"Moved in from score {arrow.from_cell[0] * arrow.from_cell[1]}: {_esc(', '.join(arrow.refs))}"
+            )
         for arrow in moved_out:
-            lines.append(f"Moved out to score {arrow.to_cell[0] * arrow.to_cell[1]}: {_esc(', '.join(arrow.refs))}")
+            lines.append(
+                f"Moved out to score {arrow.to_cell[0] * arrow.to_cell[1]}: {_esc(', '.join(arrow.refs))}"
+            )
         return "<br>".join(lines)
 
     def event(self, event: QEvent) -> bool:
@@ -614,5 +643,9 @@ class HeatMapWidget(QWidget):
 
 def _esc(text: object) -> str:
     return (
-        str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+        str(text)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
     )

@@ -120,7 +120,9 @@ def print_pdf(
     ``progress(done, total)`` is called after each page; returning False stops
     the job (the printer is aborted, ``PrintCancelled`` raised).
     """
-    document = document_or_path if isinstance(document_or_path, QPdfDocument) else _load(document_or_path)
+    document = (
+        document_or_path if isinstance(document_or_path, QPdfDocument) else _load(document_or_path)
+    )
     count = document.pageCount()
     if count <= 0:
         raise OSError("the document has no pages to print")
@@ -147,7 +149,9 @@ def print_pdf(
             target.moveCenter(QPointF(area.width() / 2, area.height() / 2))
             # Render at what the printer resolves (target size), never above max_dpi.
             cap = min(1.0, max_dpi / dpi) if dpi > 0 else 1.0
-            pixels = QSize(max(1, round(target.width() * cap)), max(1, round(target.height() * cap)))
+            pixels = QSize(
+                max(1, round(target.width() * cap)), max(1, round(target.height() * cap))
+            )
             image = document.render(index, pixels)
             if image.isNull():
                 raise OSError(f"page {number} could not be rendered")
@@ -218,8 +222,15 @@ class PdfPreview(QWidget):
 
     # ------------------------------------------------------------------ toolbar
 
-    def _act(self, text: str, slot: object, *, icon: QStyle.StandardPixmap | None = None,
-             keys: QKeySequence.StandardKey | str | None = None, tip: str = "") -> QAction:
+    def _act(
+        self,
+        text: str,
+        slot: object,
+        *,
+        icon: QStyle.StandardPixmap | None = None,
+        keys: QKeySequence.StandardKey | str | None = None,
+        tip: str = "",
+    ) -> QAction:
         action = QAction(text, self)
         if icon is not None:
             action.setIcon(self.style().standardIcon(icon))
@@ -238,10 +249,16 @@ class PdfPreview(QWidget):
     def _build_toolbar(self) -> None:
         K = QKeySequence.StandardKey
         SP = QStyle.StandardPixmap
-        self.prev_action = self._act("Previous", self.previous_page, icon=SP.SP_ArrowUp, keys="Ctrl+PgUp",
-                                     tip="Previous page")
-        self.next_action = self._act("Next", self.next_page, icon=SP.SP_ArrowDown, keys="Ctrl+PgDown",
-                                     tip="Next page")
+        self.prev_action = self._act(
+            "Previous",
+            self.previous_page,
+            icon=SP.SP_ArrowUp,
+            keys="Ctrl+PgUp",
+            tip="Previous page",
+        )
+        self.next_action = self._act(
+            "Next", self.next_page, icon=SP.SP_ArrowDown, keys="Ctrl+PgDown", tip="Next page"
+        )
         self.page_spin = QSpinBox(self)
         self.page_spin.setObjectName("page_spin")
         self.page_spin.setAccessibleName("Page number")
@@ -263,11 +280,15 @@ class PdfPreview(QWidget):
         self.zoom_label.setMinimumWidth(self.fontMetrics().horizontalAdvance("Fit width 000%"))
         self.print_action = self._act("&Print...", self.print_document, keys=K.Print)
         self.print_action.setIcon(QIcon.fromTheme("document-print"))
-        self.save_as_action = self._act("Save &as...", self.save_as, keys=K.SaveAs,
-                                        tip="Save a copy of the pack")
+        self.save_as_action = self._act(
+            "Save &as...", self.save_as, keys=K.SaveAs, tip="Save a copy of the pack"
+        )
         self.save_as_action.setIcon(QIcon.fromTheme("document-save-as"))
-        self.open_external_action = self._act("Open in system viewer", self.open_external,
-                                              tip="Open the pack in the system's PDF viewer")
+        self.open_external_action = self._act(
+            "Open in system viewer",
+            self.open_external,
+            tip="Open the pack in the system's PDF viewer",
+        )
         self.open_external_action.setIcon(QIcon.fromTheme("document-open"))
 
         tb = self.toolbar
@@ -324,7 +345,10 @@ class PdfPreview(QWidget):
 
     @property
     def loaded(self) -> bool:
-        return self.document.status() == QPdfDocument.Status.Ready and self.pages.currentWidget() is self.view
+        return (
+            self.document.status() == QPdfDocument.Status.Ready
+            and self.pages.currentWidget() is self.view
+        )
 
     def page_count(self) -> int:
         return self.document.pageCount() if self.loaded else 0
@@ -400,7 +424,9 @@ class PdfPreview(QWidget):
         width = (viewport.width() - margins.left() - margins.right()) / (points.width() * per_point)
         if mode == QPdfView.ZoomMode.FitToWidth:
             return max(ZOOM_MIN, width)
-        height = (viewport.height() - margins.top() - margins.bottom()) / (points.height() * per_point)
+        height = (viewport.height() - margins.top() - margins.bottom()) / (
+            points.height() * per_point
+        )
         return max(ZOOM_MIN, min(width, height))
 
     def set_zoom(self, factor: float) -> None:
@@ -439,13 +465,18 @@ class PdfPreview(QWidget):
         self.next_action.setEnabled(loaded and page < count - 1)
         self.page_spin.setEnabled(loaded)
         self.page_label.setText(f" of {count} " if loaded else " of \u2013 ")
-        for action in (self.fit_width_action, self.fit_page_action, self.print_action, self.save_as_action):
+        for action in (
+            self.fit_width_action,
+            self.fit_page_action,
+            self.print_action,
+            self.save_as_action,
+        ):
             action.setEnabled(loaded)
         self.open_external_action.setEnabled(self.path is not None and self.path.is_file())
         self._update_zoom_label()
 
     def page_text(self) -> str:
-        """"Page N of M", as the toolbar shows it."""
+        """ "Page N of M", as the toolbar shows it."""
         return f"Page {self.page_spin.value()} of {self.page_count()}"
 
     # ------------------------------------------------------------------ file actions
@@ -461,8 +492,12 @@ class PdfPreview(QWidget):
         dialog.setMinMax(1, self.page_count())
         dialog.setFromTo(1, self.page_count())
         options = QAbstractPrintDialog.PrintDialogOption
-        dialog.setOptions(options.PrintPageRange | options.PrintCurrentPage | options.PrintToFile
-                          | options.PrintShowPageSize)
+        dialog.setOptions(
+            options.PrintPageRange
+            | options.PrintCurrentPage
+            | options.PrintToFile
+            | options.PrintShowPageSize
+        )
         if dialog.exec() != QPrintDialog.DialogCode.Accepted:
             return 0
         return self.print_to(printer)
@@ -521,7 +556,9 @@ class PdfPreview(QWidget):
             if Path(target).resolve() != self.path.resolve():
                 shutil.copyfile(self.path, target)
         except OSError as exc:
-            QMessageBox.warning(self, "Save as", f"The pack could not be saved: {exc.strerror or exc}")
+            QMessageBox.warning(
+                self, "Save as", f"The pack could not be saved: {exc.strerror or exc}"
+            )
             return None
         self.save_folder = str(Path(target).parent)
         self.saved_as.emit(target)
@@ -536,8 +573,14 @@ class PdfPreview(QWidget):
 class PdfPreviewWindow(QWidget):
     """A window of its own for one pack's preview."""
 
-    def __init__(self, path: str | os.PathLike[str], parent: QWidget | None = None, *, title: str = "",
-                 save_folder: str = ""):
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        parent: QWidget | None = None,
+        *,
+        title: str = "",
+        save_folder: str = "",
+    ):
         super().__init__(parent, Qt.WindowType.Window)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setObjectName("pdf_preview_window")
@@ -552,7 +595,9 @@ class PdfPreviewWindow(QWidget):
         close.setShortcuts(QKeySequence.StandardKey.Close)
         close.triggered.connect(self.close)
         self.addAction(close)
-        screen = (parent.screen() if parent is not None else None) or QGuiApplication.primaryScreen()
+        screen = (
+            parent.screen() if parent is not None else None
+        ) or QGuiApplication.primaryScreen()
         available = screen.availableGeometry() if screen is not None else None
         wanted = max(900, self.preview.toolbar.sizeHint().width())
         if available is not None:
@@ -561,8 +606,13 @@ class PdfPreviewWindow(QWidget):
             self.resize(wanted, 900)
 
 
-def open_pdf_preview(path: str | os.PathLike[str], parent: QWidget | None = None, *, title: str = "",
-                     save_folder: str = "") -> PdfPreviewWindow:
+def open_pdf_preview(
+    path: str | os.PathLike[str],
+    parent: QWidget | None = None,
+    *,
+    title: str = "",
+    save_folder: str = "",
+) -> PdfPreviewWindow:
     """Open a preview window for ``path`` (kept alive by its parent; deleted when closed)."""
     window = PdfPreviewWindow(path, parent, title=title, save_folder=save_folder)
     window.show()

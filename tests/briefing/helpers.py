@@ -24,18 +24,29 @@ def stakeholder(register: Any, name: str, level: str = "UNCLASSIFIED", **kw: Any
     return add(register, "stakeholder", StakeholderCreate(name=name, classification=level, **kw))
 
 
-def partnership(register: Any, name: str, partner_id: int, level: str = "UNCLASSIFIED", **kw: Any) -> Any:
-    return add(register, "partnership", PartnershipCreate(name=name, partner_id=partner_id, classification=level, **kw))
+def partnership(
+    register: Any, name: str, partner_id: int, level: str = "UNCLASSIFIED", **kw: Any
+) -> Any:
+    return add(
+        register,
+        "partnership",
+        PartnershipCreate(name=name, partner_id=partner_id, classification=level, **kw),
+    )
 
 
 def risk(register: Any, title: str, level: str = "UNCLASSIFIED", **kw: Any) -> Any:
     return add(register, "risk", RiskCreate(title=title, classification=level, **kw))
 
 
-def event(register: Any, title: str, level: str = "UNCLASSIFIED", days_ago: int = 1, **kw: Any) -> Any:
+def event(
+    register: Any, title: str, level: str = "UNCLASSIFIED", days_ago: int = 1, **kw: Any
+) -> Any:
     return add(
-        register, "event",
-        EventCreate(title=title, classification=level, occurred_on=TODAY - dt.timedelta(days=days_ago), **kw),
+        register,
+        "event",
+        EventCreate(
+            title=title, classification=level, occurred_on=TODAY - dt.timedelta(days=days_ago), **kw
+        ),
     )
 
 

@@ -96,8 +96,14 @@ def large_pack_seconds(work: Path, events: int) -> dict[str, float]:
             lt = next(f for f in annex_a.build(ctx) if isinstance(f, LongTable))
             table = Table([lt.header, *lt.rows], colWidths=lt.widths, repeatRows=1)
             table.setStyle(TableStyle(base_table_style(len(lt.rows) + 1)))
-            doc = SimpleDocTemplate(io.BytesIO(), pagesize=(g.width, g.height), leftMargin=g.left,
-                                    rightMargin=g.right, topMargin=g.top, bottomMargin=g.bottom)
+            doc = SimpleDocTemplate(
+                io.BytesIO(),
+                pagesize=(g.width, g.height),
+                leftMargin=g.left,
+                rightMargin=g.right,
+                topMargin=g.top,
+                bottomMargin=g.bottom,
+            )
             doc.build([table])
             pages["baseline"] = doc.page
 
@@ -111,8 +117,12 @@ def large_pack_seconds(work: Path, events: int) -> dict[str, float]:
             base_c.append(c)
         return {
             "events": float(len(data.events)),
-            "ours": min(ours_w), "ours_cpu": min(ours_c), "pages": float(pages["pack"]),
-            "baseline": min(base_w), "baseline_cpu": min(base_c), "baseline_pages": float(pages["baseline"]),
+            "ours": min(ours_w),
+            "ours_cpu": min(ours_c),
+            "pages": float(pages["pack"]),
+            "baseline": min(base_w),
+            "baseline_cpu": min(base_c),
+            "baseline_pages": float(pages["baseline"]),
         }
     finally:
         reg.dispose()
@@ -122,15 +132,23 @@ def p4_briefing(table: Any, work: Path, *, quick: bool) -> None:
     from tests.perf.harness import Result
 
     demo, demo_pages = demo_pack_seconds(work)
-    table.add(Result("P4 demo pack", f"demo, {demo_pages} pages", demo, None, "<= 1 s", demo <= 1.0))
+    table.add(
+        Result("P4 demo pack", f"demo, {demo_pages} pages", demo, None, "<= 1 s", demo <= 1.0)
+    )
     n = 500 if quick else 5_000
     r = large_pack_seconds(work, n)
     ratio = r["ours"] / r["baseline"]
-    table.add(Result(
-        "P4 pack, 5,000 events vs raw Table", f"{int(r['events'])} events, {int(r['pages'])} pages",
-        r["ours"], r["baseline"], "<= 1.3x", ratio <= 1.3,
-        note=f"cpu {r['ours_cpu']:.1f} s vs {r['baseline_cpu']:.1f} s",
-    ))
+    table.add(
+        Result(
+            "P4 pack, 5,000 events vs raw Table",
+            f"{int(r['events'])} events, {int(r['pages'])} pages",
+            r["ours"],
+            r["baseline"],
+            "<= 1.3x",
+            ratio <= 1.3,
+            note=f"cpu {r['ours_cpu']:.1f} s vs {r['baseline_cpu']:.1f} s",
+        )
+    )
 
 
 def main(argv: list[str]) -> int:

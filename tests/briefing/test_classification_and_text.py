@@ -69,9 +69,22 @@ def test_hostile_text_prints_exactly_as_typed(register, tmp_path):
     owner = stakeholder(register, "Plain partner")
     p = partnership(register, "Plain partnership", owner.id)
     for n, text in enumerate(sample):
-        r = risk(register, text, likelihood=1 + n % 5, impact=1 + (n * 2) % 5, owner=text[:50],
-                 partnership_ids=[p.id])
-        event(register, text, days_ago=1 + n % 20, kind="criticism", severity=1 + n % 5, risk_ids=[r.id])
+        r = risk(
+            register,
+            text,
+            likelihood=1 + n % 5,
+            impact=1 + (n * 2) % 5,
+            owner=text[:50],
+            partnership_ids=[p.id],
+        )
+        event(
+            register,
+            text,
+            days_ago=1 + n % 20,
+            kind="criticism",
+            severity=1 + n % 5,
+            risk_ids=[r.id],
+        )
         stakeholder(register, f"{n} {text}")
     for word in RTL:
         risk(register, f"Risk {word} here")
@@ -98,8 +111,12 @@ def registers(draw):
     return ceiling, levels
 
 
-@settings(max_examples=12, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(case=registers(), seed=st.integers(min_value=0, max_value=10_000))
 def test_no_canary_above_the_ceiling_anywhere(tmp_path_factory, case, seed):
     from db.engine import open_register
@@ -124,25 +141,51 @@ def test_no_canary_above_the_ceiling_anywhere(tmp_path_factory, case, seed):
         previous_event = None
         for n in range(len(levels) // 4):
             lv = next(it)
-            s = stakeholder(register, name("S", lv, n), lv, notes=f"notes CANARYnoteS{seed}x{n}Q"
-                            if rank(lv) > rank(ceiling) else None)
+            s = stakeholder(
+                register,
+                name("S", lv, n),
+                lv,
+                notes=f"notes CANARYnoteS{seed}x{n}Q" if rank(lv) > rank(ceiling) else None,
+            )
             if rank(lv) > rank(ceiling):
                 canaries.append(f"CANARYnoteS{seed}x{n}Q")
             lv = next(it)
             p = partnership(register, name("P", lv, n), s.id, lv, scope=name("Pscope", lv, n))
             lv = next(it)
-            r = risk(register, name("R", lv, n), lv, owner=name("Rowner", lv, n), mitigation=name("Rmit", lv, n),
-                     partnership_ids=[p.id], stakeholder_ids=[s.id], likelihood=1 + n % 5, impact=5)
+            r = risk(
+                register,
+                name("R", lv, n),
+                lv,
+                owner=name("Rowner", lv, n),
+                mitigation=name("Rmit", lv, n),
+                partnership_ids=[p.id],
+                stakeholder_ids=[s.id],
+                likelihood=1 + n % 5,
+                impact=5,
+            )
             ids.append(r.id)
             lv = next(it)
             previous_event = event(
-                register, name("E", lv, n), lv, days_ago=1 + n, kind="statement", severity=5, sentiment=-2,
-                summary=name("Esum", lv, n), stakeholder_id=s.id, partnership_id=p.id, risk_ids=list(ids),
+                register,
+                name("E", lv, n),
+                lv,
+                days_ago=1 + n,
+                kind="statement",
+                severity=5,
+                sentiment=-2,
+                summary=name("Esum", lv, n),
+                stakeholder_id=s.id,
+                partnership_id=p.id,
+                risk_ids=list(ids),
                 responds_to_id=previous_event.id if previous_event is not None else None,
             )
         out = folder / "pack.pdf"
-        result = build_pack(register, BriefingParameters(ceiling=ceiling, since=dt.date.today() - dt.timedelta(days=40)),
-                            out, actor="Tester")
+        result = build_pack(
+            register,
+            BriefingParameters(ceiling=ceiling, since=dt.date.today() - dt.timedelta(days=40)),
+            out,
+            actor="Tester",
+        )
         texts = "\n".join(page_texts(out))
         outline = "\n".join(outline_titles(out))
         meta = metadata_text(out)

@@ -32,12 +32,29 @@ def small_register(register):
     a = stakeholder(register, "Defence ministry", influence=5, interest=4, stance=1)
     b = stakeholder(register, "Research community", influence=3, interest=5, stance=-2)
     p = partnership(register, "Alliance pilot", a.id, status="exploring", network="unclassified")
-    r1 = risk(register, "Loss of research trust", likelihood=4, impact=4, residual_likelihood=3,
-              residual_impact=4, partnership_ids=[p.id], stakeholder_ids=[b.id])
+    r1 = risk(
+        register,
+        "Loss of research trust",
+        likelihood=4,
+        impact=4,
+        residual_likelihood=3,
+        residual_impact=4,
+        partnership_ids=[p.id],
+        stakeholder_ids=[b.id],
+    )
     risk(register, "Customer churn", "RESTRICTED", likelihood=3, impact=3)
     for i in range(6):
-        event(register, f"Open letter number {i}", days_ago=i + 1, kind="criticism", severity=4,
-              sentiment=-1, stakeholder_id=b.id, partnership_id=p.id, risk_ids=[r1.id])
+        event(
+            register,
+            f"Open letter number {i}",
+            days_ago=i + 1,
+            kind="criticism",
+            severity=4,
+            sentiment=-1,
+            stakeholder_id=b.id,
+            partnership_id=p.id,
+            risk_ids=[r1.id],
+        )
     return register
 
 
@@ -72,9 +89,18 @@ def test_marking_prefix_and_lower_ceiling(small_register, tmp_path):
 def test_sections_outline_metadata_and_no_paths(small_register, tmp_path):
     result, out = build(small_register, tmp_path, title="Board briefing")
     titles = outline_titles(out)
-    for expected in ("Contents", "Executive summary", "Risk matrix", "Risk register", "Partnerships",
-                     "Stakeholders", "Events and criticism", "Annex A: event log",
-                     "Annex B: scoring scales and bands", "Annex C: exclusions and provenance"):
+    for expected in (
+        "Contents",
+        "Executive summary",
+        "Risk matrix",
+        "Risk register",
+        "Partnerships",
+        "Stakeholders",
+        "Events and criticism",
+        "Annex A: event log",
+        "Annex B: scoring scales and bands",
+        "Annex C: exclusions and provenance",
+    ):
         assert expected in titles
     meta = metadata_text(out)
     assert "Board briefing" in meta and "Test Author" in meta and "Stakeholder Risk Tracker" in meta
@@ -112,13 +138,17 @@ def test_preview_matches_build(small_register, tmp_path):
     assert (level, counts) == (result.banner_level, result.excluded_counts)
 
 
-@pytest.mark.skipif(shutil.which("qpdf") is None or shutil.which("pdffonts") is None,
-                    reason="qpdf / poppler-utils not installed (.ci/run installs them)")
+@pytest.mark.skipif(
+    shutil.which("qpdf") is None or shutil.which("pdffonts") is None,
+    reason="qpdf / poppler-utils not installed (.ci/run installs them)",
+)
 def test_qpdf_clean_and_fonts_embedded(small_register, tmp_path):
     _, out = build(small_register, tmp_path)
     check = subprocess.run(["qpdf", "--check", str(out)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
-    fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout
+    fonts = subprocess.run(
+        ["pdffonts", str(out)], capture_output=True, text=True, check=True
+    ).stdout
     rows = fonts.splitlines()[2:]
     assert rows
     for row in rows:
@@ -144,8 +174,14 @@ def test_cancel_leaves_no_file_and_no_record(small_register, tmp_path):
 
     out = tmp_path / "cancelled.pdf"
     with pytest.raises(Cancelled):
-        build_pack(small_register, BriefingParameters(), out, actor="x", cancel=cancel,
-                   progress=lambda f, m: None)
+        build_pack(
+            small_register,
+            BriefingParameters(),
+            out,
+            actor="x",
+            cancel=cancel,
+            progress=lambda f, m: None,
+        )
     assert list(tmp_path.iterdir()) == [tmp_path / "register.db"] or not out.exists()
     assert not any(p.suffix in (".pdf", ".part") for p in tmp_path.iterdir())
     with small_register.session() as s:
@@ -154,8 +190,13 @@ def test_cancel_leaves_no_file_and_no_record(small_register, tmp_path):
 
 def test_progress_reports_fractions(small_register, tmp_path):
     seen: list[tuple[float, str]] = []
-    build_pack(small_register, BriefingParameters(), tmp_path / "p.pdf", actor="x",
-               progress=lambda f, m: seen.append((f, m)))
+    build_pack(
+        small_register,
+        BriefingParameters(),
+        tmp_path / "p.pdf",
+        actor="x",
+        progress=lambda f, m: seen.append((f, m)),
+    )
     fractions = [f for f, _ in seen]
     assert fractions[0] == 0.0 and fractions[-1] == 1.0
     assert all(0.0 <= f <= 1.0 for f in fractions)
@@ -165,7 +206,9 @@ def test_progress_reports_fractions(small_register, tmp_path):
 def test_sections_can_be_switched_off(small_register, tmp_path):
     result, out = build(small_register, tmp_path, sections=("summary", "annex_c"))
     titles = outline_titles(out)
-    assert "Executive summary" in titles and "Risk register" not in titles and "Contents" not in titles
+    assert (
+        "Executive summary" in titles and "Risk register" not in titles and "Contents" not in titles
+    )
     texts = page_texts(out)
     assert all(t.count("RESTRICTED") >= 2 for t in texts)
 
@@ -173,9 +216,23 @@ def test_sections_can_be_switched_off(small_register, tmp_path):
 def test_cli_end_to_end(small_register, db_path, tmp_path):
     out = tmp_path / "cli.pdf"
     proc = subprocess.run(
-        [sys.executable, "-m", "desktop", "brief", "--db", str(db_path), "--out", str(out),
-         "--ceiling", "unclassified", "--title", "Weekly <b>brief</b> & notes"],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "desktop",
+            "brief",
+            "--db",
+            str(db_path),
+            "--out",
+            str(out),
+            "--ceiling",
+            "unclassified",
+            "--title",
+            "Weekly <b>brief</b> & notes",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().startswith(f"wrote {out}: ")
@@ -185,14 +242,19 @@ def test_cli_end_to_end(small_register, db_path, tmp_path):
 
 @pytest.mark.parametrize(
     ("extra", "message"),
-    [(["--ceiling", "TOPSECRET"], "--ceiling"), (["--partnership", "P-999"], "P-999"),
-     (["--sections", "summary,nonsense"], "nonsense")],
+    [
+        (["--ceiling", "TOPSECRET"], "--ceiling"),
+        (["--partnership", "P-999"], "P-999"),
+        (["--sections", "summary,nonsense"], "nonsense"),
+    ],
 )
 def test_cli_user_errors_exit_1(small_register, db_path, tmp_path, extra, message):
     out = tmp_path / "bad.pdf"
     proc = subprocess.run(
         [sys.executable, "-m", "desktop", "brief", "--db", str(db_path), "--out", str(out), *extra],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 1
     assert message in proc.stderr and "Traceback" not in proc.stderr
@@ -209,7 +271,9 @@ def test_cli_defaults_come_from_the_user_settings(small_register, db_path, tmp_p
     out = tmp_path / "defaults.pdf"
     proc = subprocess.run(
         [sys.executable, "-m", "desktop", "brief", "--db", str(db_path), "--out", str(out)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     assert "banner RESTRICTED, 0 records excluded" in proc.stdout

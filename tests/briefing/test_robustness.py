@@ -14,15 +14,37 @@ LONG = ("Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 200)[:10_0
 NO_SPACES = "x" * 200
 
 
-def test_longest_texts_missing_glyphs_and_control_characters_do_not_break_the_pack(register, tmp_path):
+def test_longest_texts_missing_glyphs_and_control_characters_do_not_break_the_pack(
+    register, tmp_path
+):
     odd = "Emoji 😀👩‍👩‍👧 flag 🇺🇦 CJK 中文 bell \x07 esc \x1b[31m ZWJ\u200d"
     s = stakeholder(register, odd[:200], notes=LONG, description=LONG)
     p = partnership(register, NO_SPACES, s.id, scope=LONG, notes=LONG)
-    r = risk(register, NO_SPACES, mitigation=LONG, description=LONG, owner=NO_SPACES, notes=LONG,
-             partnership_ids=[p.id], stakeholder_ids=[s.id])
+    r = risk(
+        register,
+        NO_SPACES,
+        mitigation=LONG,
+        description=LONG,
+        owner=NO_SPACES,
+        notes=LONG,
+        partnership_ids=[p.id],
+        stakeholder_ids=[s.id],
+    )
     for n in range(3):
-        event(register, odd[:200], summary=LONG[:5000], notes=LONG, reach_basis=odd, stakeholder_id=s.id,
-              partnership_id=p.id, risk_ids=[r.id], severity=5, sentiment=-2, kind="criticism", days_ago=n + 1)
+        event(
+            register,
+            odd[:200],
+            summary=LONG[:5000],
+            notes=LONG,
+            reach_basis=odd,
+            stakeholder_id=s.id,
+            partnership_id=p.id,
+            risk_ids=[r.id],
+            severity=5,
+            sentiment=-2,
+            kind="criticism",
+            days_ago=n + 1,
+        )
     out = tmp_path / "long.pdf"
     result = build_pack(register, BriefingParameters(title=LONG, audience=odd), out, actor=odd)
     texts = page_texts(out)

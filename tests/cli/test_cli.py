@@ -21,7 +21,11 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "RISK_TRACKER_DB"}
     return subprocess.run(
         [sys.executable, "-m", "desktop", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -41,7 +45,9 @@ def parse_grid(text: str) -> dict[tuple[int, int], int]:
     """The cells of the printed 5x5 grid: {(likelihood, impact): count}."""
     cells: dict[tuple[int, int], int] = {}
     for line in text.splitlines():
-        m = re.match(r"^([1-5]) [A-Z][a-z]+(?: [a-z]+)?\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$", line)
+        m = re.match(
+            r"^([1-5]) [A-Z][a-z]+(?: [a-z]+)?\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$", line
+        )
         if m:
             for impact, n in enumerate(m.groups()[1:], start=1):
                 cells[(int(m.group(1)), impact)] = int(n)
@@ -49,10 +55,16 @@ def parse_grid(text: str) -> dict[tuple[int, int], int]:
 
 
 def expected_grid(path: Path, residual: bool) -> dict[tuple[int, int], int]:
-    cols = ("coalesce(residual_likelihood, likelihood), coalesce(residual_impact, impact)"
-            if residual else "likelihood, impact")
+    cols = (
+        "coalesce(residual_likelihood, likelihood), coalesce(residual_impact, impact)"
+        if residual
+        else "likelihood, impact"
+    )
     grid = {(lk, im): 0 for lk in range(1, 6) for im in range(1, 6)}
-    for lk, im, n in sql(path, f"SELECT {cols}, count(*) FROM risk WHERE status != 'closed' GROUP BY 1, 2"):  # noqa: S608
+    for lk, im, n in sql(
+        path,
+        f"SELECT {cols}, count(*) FROM risk WHERE status != 'closed' GROUP BY 1, 2",  # noqa: S608
+    ):
         grid[(lk, im)] = n
     return grid
 
@@ -133,7 +145,9 @@ def test_backup_writes_a_valid_private_copy_and_never_overwrites(demo_db, tmp_pa
     assert (out.stat().st_mode & 0o777) == 0o600
     assert counts_in(out) == DEMO_COUNTS
     assert sql(out, "PRAGMA integrity_check") == [("ok",)]
-    assert sql(out, "SELECT value FROM app_meta WHERE key = 'application'") == [("stakeholder-risk-tracker",)]
+    assert sql(out, "SELECT value FROM app_meta WHERE key = 'application'") == [
+        ("stakeholder-risk-tracker",)
+    ]
     digest = hashlib.sha256(out.read_bytes()).hexdigest()
     again = run("backup", "--db", str(demo_db), "--out", str(out))
     assert again.returncode == 1 and "already exists" in again.stderr
@@ -159,7 +173,9 @@ def test_demo_force_replaces_the_records(tmp_path, demo_db):
     result = run("demo", "--force", "--db", str(path))
     assert result.returncode == 0, result.stderr
     assert counts_in(path) == DEMO_COUNTS
-    assert sql(path, "SELECT count(*) FROM audit_entry WHERE action = 'delete'")[0][0] == sum(DEMO_COUNTS.values())
+    assert sql(path, "SELECT count(*) FROM audit_entry WHERE action = 'delete'")[0][0] == sum(
+        DEMO_COUNTS.values()
+    )
 
 
 def test_the_environment_variable_names_the_register(demo_db, monkeypatch, capsys):

@@ -85,7 +85,10 @@ def test_restore_refuses_to_replace_a_file_that_is_not_a_register(small_db, tmp_
 
 
 def test_restore_to_a_postgresql_url_explains_what_to_use(tmp_path, capsys):
-    assert main(["restore", "--db", "postgresql+psycopg://u@localhost/db", str(tmp_path / "b.db")]) == 1
+    assert (
+        main(["restore", "--db", "postgresql+psycopg://u@localhost/db", str(tmp_path / "b.db")])
+        == 1
+    )
     assert "pg_restore" in capsys.readouterr().err
 
 
@@ -99,14 +102,32 @@ def test_backup_of_a_postgresql_url_points_to_pg_dump(tmp_path, capsys):
 
 def test_generate_adds_a_seeded_register(tmp_path, capsys):
     path = tmp_path / "synthetic.db"
-    args = ["generate", "--db", str(path), "--stakeholders", "5", "--partnerships", "2",
-            "--risks", "7", "--events", "30", "--seed", "3"]
+    args = [
+        "generate",
+        "--db",
+        str(path),
+        "--stakeholders",
+        "5",
+        "--partnerships",
+        "2",
+        "--risks",
+        "7",
+        "--events",
+        "30",
+        "--seed",
+        "3",
+    ]
     assert main(args) == 0
     assert "5 stakeholders, 2 partnerships, 7 risks, 30 events" in capsys.readouterr().out
     reg = open_register(path)
     try:
         with reg.session() as s:
-            assert repository.counts(s) == {"stakeholder": 5, "partnership": 2, "risk": 7, "event": 30}
+            assert repository.counts(s) == {
+                "stakeholder": 5,
+                "partnership": 2,
+                "risk": 7,
+                "event": 30,
+            }
     finally:
         reg.dispose()
 

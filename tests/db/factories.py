@@ -9,7 +9,9 @@ from db import repository
 
 
 def stakeholder(session: Any, name: str = "NATO", **kw: Any) -> Any:
-    return repository.create(session, "stakeholder", {"name": name, "kind": "defence_body", **kw}, actor="tester")
+    return repository.create(
+        session, "stakeholder", {"name": name, "kind": "defence_body", **kw}, actor="tester"
+    )
 
 
 def partnership(session: Any, partner_id: int, name: str = "NATO talks", **kw: Any) -> Any:

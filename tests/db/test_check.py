@@ -44,13 +44,21 @@ def run_check(path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]
 def test_a_sound_register_passes_every_check(checked_db, capsys):
     code, out = run_check(checked_db, capsys)
     assert code == 0
-    for line in ("database integrity: ok", "schema revision: ok", "foreign keys: ok", "audit chain: ok",
-                 "all checks passed"):
+    for line in (
+        "database integrity: ok",
+        "schema revision: ok",
+        "foreign keys: ok",
+        "audit chain: ok",
+        "all checks passed",
+    ):
         assert line in out
 
 
 def test_a_changed_audit_entry_is_reported_with_its_position(checked_db, capsys):
-    tamper(checked_db, """UPDATE audit_entry SET changes = '{"title":[null,"Nothing happened"]}' WHERE id = 5""")
+    tamper(
+        checked_db,
+        """UPDATE audit_entry SET changes = '{"title":[null,"Nothing happened"]}' WHERE id = 5""",
+    )
     code, out = run_check(checked_db, capsys)
     assert code == 1
     assert "audit chain: FAIL" in out

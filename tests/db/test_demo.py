@@ -72,7 +72,9 @@ def test_the_story_facts_are_there(demo):
 
 def test_cancellations_carry_counts_and_reach(demo):
     register, _ = demo
-    cancellations = [e for e in all_rows(register, Event) if e.metric_unit == "subscriptions cancelled"]
+    cancellations = [
+        e for e in all_rows(register, Event) if e.metric_unit == "subscriptions cancelled"
+    ]
     assert len(cancellations) >= 3
     assert all(e.kind == "customer_action" and e.metric_value > 0 for e in cancellations)
     assert any(e.reach and e.reach_basis for e in cancellations)
@@ -84,7 +86,9 @@ def test_clarifications_answer_the_specific_criticism(demo):
     events = {e.id: e for e in all_rows(register, Event)}
 
     def answered(title_part):
-        statement = next(e for e in events.values() if title_part in e.title and e.kind == "statement")
+        statement = next(
+            e for e in events.values() if title_part in e.title and e.kind == "statement"
+        )
         assert statement.responds_to_id is not None
         return events[statement.responds_to_id]
 
@@ -108,8 +112,15 @@ def test_events_span_several_weeks_ending_before_today_with_many_in_the_last_30_
     assert (max(days) - min(days)).days >= 42
     assert sum(1 for d in days if (TODAY - d).days <= 30) >= 10
     kinds = Counter(e.kind for e in all_rows(register, Event))
-    for kind in ("criticism", "statement", "customer_action", "government_action",
-                 "partnership_milestone", "media_report", "employee_action"):
+    for kind in (
+        "criticism",
+        "statement",
+        "customer_action",
+        "government_action",
+        "partnership_milestone",
+        "media_report",
+        "employee_action",
+    ):
         assert kinds[kind] >= 1, kind
 
 
@@ -127,7 +138,9 @@ def test_risks_have_owners_scores_treatments_and_some_overdue_reviews(demo):
     risks = all_rows(register, Risk)
     assert all(r.owner and r.treatment and r.mitigation for r in risks)
     assert sum(1 for r in risks if r.residual_likelihood is not None) >= 6
-    assert sum(1 for r in risks if r.review_due and r.review_due < TODAY and r.status != "closed") >= 3
+    assert (
+        sum(1 for r in risks if r.review_due and r.review_due < TODAY and r.status != "closed") >= 3
+    )
     assert sum(1 for r in risks if r.status == "closed") == 1
     with register.session() as s:
         linked = [repository.link_ids(s, "risk", r.id) for r in risks]
@@ -148,7 +161,9 @@ def test_the_audit_history_moves_with_the_story(demo):
         assert audit.verify_chain(s) == []
         entries = audit.history(s)
     updates = [(e.entity_ref, audit.parse_changes(e)) for e in entries if e.action == "update"]
-    assert any("likelihood" in ch and ch["likelihood"][1] > ch["likelihood"][0] for _, ch in updates)
+    assert any(
+        "likelihood" in ch and ch["likelihood"][1] > ch["likelihood"][0] for _, ch in updates
+    )
     assert any(ch.get("stance") == [0, -1] for _, ch in updates)
     assert any(ch.get("status") == ["exploring", "negotiating"] for _, ch in updates)
     # The entries carry the story's dates, in order, all before today.
@@ -168,8 +183,10 @@ def test_the_same_today_gives_the_same_records(tmp_path):
         reg.dispose()
         con = sqlite3.connect(path)
         try:
-            return {t: con.execute(f"SELECT * FROM {t} ORDER BY id").fetchall()  # noqa: S608
-                    for t in ("stakeholder", "partnership", "risk", "event", "audit_entry")}
+            return {
+                t: con.execute(f"SELECT * FROM {t} ORDER BY id").fetchall()  # noqa: S608
+                for t in ("stakeholder", "partnership", "risk", "event", "audit_entry")
+            }
         finally:
             con.close()
 

@@ -97,7 +97,11 @@ def test_a_sqlite_database_with_our_table_names_but_no_marker_is_refused(tmp_pat
 @pytest.mark.parametrize("keep", [0.5, 100, 4096, 3 * 4096, -4096])
 def test_a_truncated_register_is_refused_untouched(tmp_path, good_register, keep):
     data = good_register.read_bytes()
-    size = int(len(data) * keep) + 17 if isinstance(keep, float) else (keep if keep > 0 else len(data) + keep)
+    size = (
+        int(len(data) * keep) + 17
+        if isinstance(keep, float)
+        else (keep if keep > 0 else len(data) + keep)
+    )
     path = tmp_path / "truncated.db"
     path.write_bytes(data[:size])
     refuse(path, "truncated|damaged|not a readable register")
@@ -145,9 +149,17 @@ def test_a_new_register_is_created_with_user_only_permissions(tmp_path):
 
 @pytest.mark.parametrize(
     "args",
-    [["matrix"], ["matrix", "--residual"], ["demo"], ["demo", "--force"], ["db", "check"],
-     ["db", "upgrade"], ["backup", "--out", "{tmp}/copy.db"], ["generate", "--events", "5"],
-     ["restore", "{tmp}/backup.db"]],
+    [
+        ["matrix"],
+        ["matrix", "--residual"],
+        ["demo"],
+        ["demo", "--force"],
+        ["db", "check"],
+        ["db", "upgrade"],
+        ["backup", "--out", "{tmp}/copy.db"],
+        ["generate", "--events", "5"],
+        ["restore", "{tmp}/backup.db"],
+    ],
 )
 def test_the_command_line_gives_one_line_and_exit_1_for_a_bad_file(tmp_path, capsys, args):
     path = tmp_path / "notes.txt"
@@ -170,5 +182,9 @@ def test_an_unreadable_register_is_refused(tmp_path, good_register, monkeypatch)
     shutil.copy(good_register, path)
     # Root reads any file whatever its mode, so the refusal is exercised through os.access.
     real_access = os.access
-    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == path and mode == os.R_OK else real_access(p, mode))
+    monkeypatch.setattr(
+        os,
+        "access",
+        lambda p, mode: False if Path(p) == path and mode == os.R_OK else real_access(p, mode),
+    )
     refuse(path, "permission denied")

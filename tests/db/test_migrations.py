@@ -18,8 +18,18 @@ from db.errors import RegisterError
 from desktop.cli import main
 
 TODAY = dt.date.today()
-RECORD_TABLES = ("stakeholder", "partnership", "risk", "event", "risk_partnership",
-                 "risk_stakeholder", "event_risk", "audit_entry", "ref_counter", "app_meta")
+RECORD_TABLES = (
+    "stakeholder",
+    "partnership",
+    "risk",
+    "event",
+    "risk_partnership",
+    "risk_stakeholder",
+    "event_risk",
+    "audit_entry",
+    "ref_counter",
+    "app_meta",
+)
 
 
 def earlier_revisions() -> list[str]:
@@ -89,7 +99,12 @@ def test_an_older_register_is_backed_up_then_upgraded_with_its_data_intact(tmp_p
         assert reg.upgraded_from == revision
         assert migrations.current_revision(reg) == migrations.head_revision()
         with reg.session() as s:
-            assert repository.counts(s) == {"stakeholder": 14, "partnership": 5, "risk": 11, "event": 34}
+            assert repository.counts(s) == {
+                "stakeholder": 14,
+                "partnership": 5,
+                "risk": 11,
+                "event": 34,
+            }
             assert audit.verify_chain(s) == []
         # The register still takes writes after the upgrade.
         with reg.write() as s:

@@ -81,7 +81,11 @@ def test_the_valid_baselines_pass():
         ("event", {"channel": "pigeon"}, "channel"),
         ("stakeholder", {"classification": "TOP SECRET"}, "classification"),
         # dates
-        ("partnership", {"announced_on": TODAY, "ended_on": TODAY - dt.timedelta(days=1)}, "ended_on"),
+        (
+            "partnership",
+            {"announced_on": TODAY, "ended_on": TODAY - dt.timedelta(days=1)},
+            "ended_on",
+        ),
         ("event", {"occurred_on": TODAY + dt.timedelta(days=2)}, "occurred_on"),
         ("event", {"occurred_on": "yesterday"}, "occurred_on"),
         # URLs: http and https only
@@ -116,7 +120,9 @@ def test_required_fields_are_required():
 
 
 def test_every_broken_rule_is_reported_at_once():
-    assert {"name", "influence", "stance"} <= fields_at_fault("stakeholder", name="", influence=9, stance=7)
+    assert {"name", "influence", "stance"} <= fields_at_fault(
+        "stakeholder", name="", influence=9, stance=7
+    )
 
 
 def test_messages_are_readable():
@@ -147,7 +153,9 @@ def test_edge_values_inside_the_rules_pass(kind, changes):
 
 
 def test_text_is_trimmed_and_blank_optional_text_becomes_empty():
-    s = check("stakeholder", name="  NATO \n", description="   ", relationship_owner="\tHead of Policy ")
+    s = check(
+        "stakeholder", name="  NATO \n", description="   ", relationship_owner="\tHead of Policy "
+    )
     assert s.name == "NATO"
     assert s.description is None
     assert s.relationship_owner == "Head of Policy"
@@ -218,7 +226,9 @@ def test_partial_updates_are_checked_against_the_whole_record(register):
         r = factories.risk(s)
     with pytest.raises(ValidationFailed, match="ended_on"):
         with register.write() as s:
-            repository.update(s, "partnership", p.id, {"ended_on": TODAY - dt.timedelta(days=20)}, actor="t")
+            repository.update(
+                s, "partnership", p.id, {"ended_on": TODAY - dt.timedelta(days=20)}, actor="t"
+            )
     with pytest.raises(ValidationFailed, match="residual"):
         with register.write() as s:
             repository.update(s, "risk", r.id, {"residual_likelihood": 2}, actor="t")
@@ -228,7 +238,9 @@ def test_partial_updates_are_checked_against_the_whole_record(register):
     with pytest.raises(ValidationFailed, match="occurred_on"):
         with register.write() as s:
             e = factories.event(s)
-            repository.update(s, "event", e.id, {"occurred_on": TODAY + dt.timedelta(days=3)}, actor="t")
+            repository.update(
+                s, "event", e.id, {"occurred_on": TODAY + dt.timedelta(days=3)}, actor="t"
+            )
 
 
 def test_stored_values_are_trimmed(register):

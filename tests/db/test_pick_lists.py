@@ -13,20 +13,31 @@ def _events(register, titles):
     with register.write() as session:
         for n, title in enumerate(titles):
             repository.create(
-                session, "event",
-                {"title": title, "occurred_on": dt.date(2026, 1, 1) + dt.timedelta(days=n)}, actor="t",
+                session,
+                "event",
+                {"title": title, "occurred_on": dt.date(2026, 1, 1) + dt.timedelta(days=n)},
+                actor="t",
             )
 
 
 def test_text_search_is_case_insensitive_literal_and_newest_first(register) -> None:
-    _events(register, ["Open letter", "100% outrage", "snake_case_title", "Another LETTER", "plain"])
+    _events(
+        register, ["Open letter", "100% outrage", "snake_case_title", "Another LETTER", "plain"]
+    )
     with register.session() as session:
         found = pick_lists.choice_rows(session, kind="event", text="letter")
         assert [r[1] for r in found] == ["E-0004", "E-0001"]  # newest first
         assert found[0][2] == "2026-01-04 Another LETTER"
-        assert [r[1] for r in pick_lists.choice_rows(session, kind="event", text="0%")] == ["E-0002"]
-        assert [r[1] for r in pick_lists.choice_rows(session, kind="event", text="e_c")] == ["E-0003"]
-        assert pick_lists.choice_rows(session, kind="event", text="letter", exclude_id=4)[0][1] == "E-0001"
+        assert [r[1] for r in pick_lists.choice_rows(session, kind="event", text="0%")] == [
+            "E-0002"
+        ]
+        assert [r[1] for r in pick_lists.choice_rows(session, kind="event", text="e_c")] == [
+            "E-0003"
+        ]
+        assert (
+            pick_lists.choice_rows(session, kind="event", text="letter", exclude_id=4)[0][1]
+            == "E-0001"
+        )
         assert len(pick_lists.choice_rows(session, kind="event", limit=2)) == 2
 
 

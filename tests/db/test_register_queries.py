@@ -39,7 +39,9 @@ def test_event_sort_and_filters_match_python(source_register: Any) -> None:
     source = RegisterRowSource(source_register, "event")
     everything = _all(source)
     keys = [c.key for c in source.columns]
-    sev, date, title, kind = (keys.index(k) + 1 for k in ("severity", "occurred_on", "title", "kind"))
+    sev, date, title, kind = (
+        keys.index(k) + 1 for k in ("severity", "occurred_on", "title", "kind")
+    )
     by_severity = _all(source, RegisterSort("severity", True))
     assert [r[sev] for r in by_severity] == sorted((r[sev] for r in everything), reverse=True)
     assert [r[0] for r in by_severity] == [

@@ -29,14 +29,20 @@ def dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of the record and link tables, read straight from the file."""
     con = sqlite3.connect(path)
     try:
-        return {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in RECORD_TABLES}  # noqa: S608
+        return {
+            t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr)  # noqa: S608
+            for t in RECORD_TABLES
+        }
     finally:
         con.close()
 
 
 def entries(register: Any, ref: str | None = None) -> list[tuple[str, str, str, dict[str, Any]]]:
     with register.session() as s:
-        return [(e.actor, e.entity_ref, e.action, audit.parse_changes(e)) for e in audit.history(s, ref=ref)]
+        return [
+            (e.actor, e.entity_ref, e.action, audit.parse_changes(e))
+            for e in audit.history(s, ref=ref)
+        ]
 
 
 @pytest.fixture
@@ -46,19 +52,33 @@ def story(register: Any) -> dict[str, int]:
         nato = factories.stakeholder(s, "NATO")
         researchers = factories.stakeholder(s, "AI researchers", kind="research_community")
         talks = factories.partnership(s, nato.id, "NATO talks")
-        backlash = factories.risk(s, "Backlash", partnership_ids=[talks.id], stakeholder_ids=[researchers.id, nato.id])
+        backlash = factories.risk(
+            s, "Backlash", partnership_ids=[talks.id], stakeholder_ids=[researchers.id, nato.id]
+        )
         churn = factories.risk(s, "Churn", category="commercial", stakeholder_ids=[researchers.id])
         crit = factories.event(
-            s, "Researchers criticise", stakeholder_id=researchers.id, partnership_id=talks.id,
+            s,
+            "Researchers criticise",
+            stakeholder_id=researchers.id,
+            partnership_id=talks.id,
             risk_ids=[backlash.id, churn.id],
         )
         answer = factories.event(
-            s, "Clarification", kind="statement", responds_to_id=crit.id, partnership_id=talks.id,
+            s,
+            "Clarification",
+            kind="statement",
+            responds_to_id=crit.id,
+            partnership_id=talks.id,
             risk_ids=[backlash.id],
         )
     return {
-        "nato": nato.id, "researchers": researchers.id, "talks": talks.id, "backlash": backlash.id,
-        "churn": churn.id, "crit": crit.id, "answer": answer.id,
+        "nato": nato.id,
+        "researchers": researchers.id,
+        "talks": talks.id,
+        "backlash": backlash.id,
+        "churn": churn.id,
+        "crit": crit.id,
+        "answer": answer.id,
     }
 
 
@@ -119,22 +139,42 @@ def test_create_writes_one_entry_with_null_to_new_values_and_links_by_ref(regist
 def test_update_records_exactly_the_changed_fields_as_old_new(register, story):
     with register.write() as s:
         repository.update(
-            s, "risk", story["backlash"],
+            s,
+            "risk",
+            story["backlash"],
             {"likelihood": 5, "residual_likelihood": 2, "residual_impact": 3, "title": "Backlash"},
             actor="Alice",
         )
     actor, _, action, changes = entries(register, "R-001")[-1]
     assert (actor, action) == ("Alice", "update")
-    assert changes == {"likelihood": [3, 5], "residual_likelihood": [None, 2], "residual_impact": [None, 3]}
+    assert changes == {
+        "likelihood": [3, 5],
+        "residual_likelihood": [None, 2],
+        "residual_impact": [None, 3],
+    }
 
 
 def test_update_of_links_and_dates_is_recorded_by_ref_and_iso_date(register, story):
     day = dt.date(2026, 1, 15)
     with register.write() as s:
-        repository.update(s, "risk", story["backlash"], {"partnership_ids": [], "review_due": day}, actor="Bo")
-        repository.update(s, "event", story["answer"], {"responds_to_id": None, "risk_ids": [story["churn"]]}, actor="Bo")
-    assert entries(register, "R-001")[-1][3] == {"partnerships": [["P-001"], []], "review_due": [None, "2026-01-15"]}
-    assert entries(register, "E-0002")[-1][3] == {"responds_to": ["E-0001", None], "risks": [["R-001"], ["R-002"]]}
+        repository.update(
+            s, "risk", story["backlash"], {"partnership_ids": [], "review_due": day}, actor="Bo"
+        )
+        repository.update(
+            s,
+            "event",
+            story["answer"],
+            {"responds_to_id": None, "risk_ids": [story["churn"]]},
+            actor="Bo",
+        )
+    assert entries(register, "R-001")[-1][3] == {
+        "partnerships": [["P-001"], []],
+        "review_due": [None, "2026-01-15"],
+    }
+    assert entries(register, "E-0002")[-1][3] == {
+        "responds_to": ["E-0001", None],
+        "risks": [["R-001"], ["R-002"]],
+    }
 
 
 def test_an_update_that_changes_nothing_writes_no_entry_and_keeps_the_version(register, story):
@@ -176,10 +216,14 @@ def test_a_stale_update_is_refused_naming_who_changed_the_record(register, story
     with register.session() as s:
         seen = repository.get(s, "risk", story["backlash"]).version
     with register.write() as s:
-        repository.update(s, "risk", story["backlash"], {"impact": 5}, actor="Alice", expected_version=seen)
+        repository.update(
+            s, "risk", story["backlash"], {"impact": 5}, actor="Alice", expected_version=seen
+        )
     with pytest.raises(ConflictError) as info:
         with register.write() as s:
-            repository.update(s, "risk", story["backlash"], {"impact": 2}, actor="Bob", expected_version=seen)
+            repository.update(
+                s, "risk", story["backlash"], {"impact": 2}, actor="Bob", expected_version=seen
+            )
     assert info.value.changed_by == "Alice"
     assert "R-001 was changed by Alice" in str(info.value)
     with register.session() as s:
@@ -192,7 +236,9 @@ def test_a_stale_delete_is_refused(register, story):
         repository.update(s, "stakeholder", story["researchers"], {"stance": -1}, actor="Alice")
     with pytest.raises(ConflictError, match="changed by Alice"):
         with register.write() as s:
-            repository.delete(s, "stakeholder", story["researchers"], actor="Bob", expected_version=1)
+            repository.delete(
+                s, "stakeholder", story["researchers"], actor="Bob", expected_version=1
+            )
 
 
 def test_overwrite_saves_over_a_newer_version(register, story):
@@ -209,10 +255,17 @@ def test_overwrite_saves_over_a_newer_version(register, story):
 
 @pytest.mark.parametrize(
     ("kind", "key"),
-    [("event", "crit"), ("event", "answer"), ("risk", "backlash"), ("partnership", "talks"),
-     ("stakeholder", "researchers")],
+    [
+        ("event", "crit"),
+        ("event", "answer"),
+        ("risk", "backlash"),
+        ("partnership", "talks"),
+        ("stakeholder", "researchers"),
+    ],
 )
-def test_delete_then_restore_gives_back_identical_rows_and_links(register, db_path, story, kind, key):
+def test_delete_then_restore_gives_back_identical_rows_and_links(
+    register, db_path, story, kind, key
+):
     before = dump(db_path)
     with register.write() as s:
         snap = repository.delete(s, kind, story[key], actor="tester")

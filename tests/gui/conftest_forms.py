@@ -91,24 +91,44 @@ class Seed:
 def seed(register: Register) -> Seed:
     from desktop.services import records as r
 
-    sid, _ = r.create_record(register, "stakeholder", {"name": "Alliance HQ", "kind": "government"}, actor="alice")
+    sid, _ = r.create_record(
+        register, "stakeholder", {"name": "Alliance HQ", "kind": "government"}, actor="alice"
+    )
     cid, _ = r.create_record(
-        register, "stakeholder", {"name": "AI researchers", "kind": "research_community", "stance": -1},
+        register,
+        "stakeholder",
+        {"name": "AI researchers", "kind": "research_community", "stance": -1},
         actor="alice",
     )
     pid, _ = r.create_record(
-        register, "partnership", {"name": "Alliance pilot", "partner_id": sid, "status": "exploring"}, actor="alice"
+        register,
+        "partnership",
+        {"name": "Alliance pilot", "partner_id": sid, "status": "exploring"},
+        actor="alice",
     )
     rid, _ = r.create_record(
-        register, "risk",
-        {"title": "Loss of researcher trust", "likelihood": 4, "impact": 4, "partnership_ids": [pid],
-         "stakeholder_ids": [cid]},
+        register,
+        "risk",
+        {
+            "title": "Loss of researcher trust",
+            "likelihood": 4,
+            "impact": 4,
+            "partnership_ids": [pid],
+            "stakeholder_ids": [cid],
+        },
         actor="alice",
     )
     eid, _ = r.create_record(
-        register, "event",
-        {"title": "Open letter against the pilot", "occurred_on": dt.date(2026, 3, 3), "kind": "criticism",
-         "stakeholder_id": cid, "partnership_id": pid, "risk_ids": [rid]},
+        register,
+        "event",
+        {
+            "title": "Open letter against the pilot",
+            "occurred_on": dt.date(2026, 3, 3),
+            "kind": "criticism",
+            "stakeholder_id": cid,
+            "partnership_id": pid,
+            "risk_ids": [rid],
+        },
         actor="alice",
     )
     return Seed(sid, cid, pid, rid, eid)

@@ -33,7 +33,9 @@ def test_a_foreign_file_is_explained_and_another_can_be_chosen(
         register.dispose()
 
 
-def test_main_quits_with_1_when_the_user_gives_up(qapp: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_main_quits_with_1_when_the_user_gives_up(
+    qapp: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     foreign = tmp_path / "letter.db"
     foreign.write_text("not a register")
     monkeypatch.setattr(app_module, "ask_for_register", lambda message, parent=None: None)
@@ -53,7 +55,9 @@ def test_main_opens_the_window_and_remembers_the_register(
         # Instead of the real loop (whose quit would end other tests' loops too):
         # let the window settle, note it, close it.
         qtbot.wait(100)
-        shown.extend(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible())
+        shown.extend(
+            w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()
+        )
         for window in shown:
             window.close()
         return 0

@@ -89,8 +89,10 @@ def close_dialogs() -> Iterator[None]:
 
 def settle(qtbot: Any, dialog: BriefingDialog) -> bd.Classified:
     """Wait for the live classification preview to answer the latest question."""
-    qtbot.waitUntil(lambda: not dialog.classification_pending and not dialog._preview_timer.isActive(),
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: not dialog.classification_pending and not dialog._preview_timer.isActive(),
+        timeout=10_000,
+    )
     assert dialog.classification is not None, dialog.exclusion_label.text()
     return dialog.classification
 
@@ -140,7 +142,9 @@ def leftovers(folder: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def built_pack(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> tuple[Path, BriefingResult]:
+def built_pack(
+    tmp_path_factory: pytest.TempPathFactory, demo_template: Path
+) -> tuple[Path, BriefingResult]:
     """One demo pack built without the GUI, for the preview and print tests."""
     import shutil
 
@@ -150,7 +154,9 @@ def built_pack(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) ->
     shutil.copyfile(demo_template, folder / "demo.db")
     register = open_register(folder / "demo.db")
     try:
-        result = build_pack(register, BriefingParameters(ceiling="RESTRICTED"), folder / "pack.pdf", actor="t")
+        result = build_pack(
+            register, BriefingParameters(ceiling="RESTRICTED"), folder / "pack.pdf", actor="t"
+        )
     finally:
         register.dispose()
     return folder / "pack.pdf", result
@@ -195,7 +201,9 @@ def test_live_banner_and_exclusions_match_the_built_pack(
     assert json.loads(record.parameters)["partnerships"] == list(partnerships)
 
 
-def test_the_marking_follows_the_ceiling_and_partnerships_without_building(qtbot: Any, demo: Any) -> None:
+def test_the_marking_follows_the_ceiling_and_partnerships_without_building(
+    qtbot: Any, demo: Any
+) -> None:
     dialog = make_dialog(qtbot, demo)
     whole = settle(qtbot, dialog)
     assert dialog.ceiling().value == "UNCLASSIFIED"  # the settings' default ceiling
@@ -215,12 +223,25 @@ def test_the_marking_follows_the_ceiling_and_partnerships_without_building(qtbot
     assert records(demo) == []  # nothing was built
 
 
-def test_period_presets_since_default_and_output_name(qtbot: Any, demo: Any, tmp_path: Path) -> None:
+def test_period_presets_since_default_and_output_name(
+    qtbot: Any, demo: Any, tmp_path: Path
+) -> None:
     earlier = dt.datetime.combine(TODAY - dt.timedelta(days=10), dt.time(9), tzinfo=dt.UTC)
     with demo.register.write() as session:
-        bq_write.add_briefing_record(session, record=BriefingRecord(
-            created_at=earlier, actor="t", title="Earlier", parameters="{}", ceiling="UNCLASSIFIED",
-            banner_level="UNCLASSIFIED", page_count=3, sha256="0" * 64, file_name="earlier.pdf"))
+        bq_write.add_briefing_record(
+            session,
+            record=BriefingRecord(
+                created_at=earlier,
+                actor="t",
+                title="Earlier",
+                parameters="{}",
+                ceiling="UNCLASSIFIED",
+                banner_level="UNCLASSIFIED",
+                page_count=3,
+                sha256="0" * 64,
+                file_name="earlier.pdf",
+            ),
+        )
     dialog = make_dialog(qtbot, demo)
     start, end = bd.pydate(dialog.from_edit.date()), bd.pydate(dialog.to_edit.date())
     assert (start, end) == (TODAY - dt.timedelta(days=29), TODAY)
@@ -228,12 +249,17 @@ def test_period_presets_since_default_and_output_name(qtbot: Any, demo: Any, tmp
     assert bd.pydate(dialog.since_edit.date()) == earlier.date()
     assert "previous pack" in dialog.since_note.text()
     assert dialog.parameters().since is None
-    assert Path(dialog.output_edit.text()) == tmp_path / f"stakeholder-risk-briefing-{TODAY:%Y-%m-%d}.pdf"
+    assert (
+        Path(dialog.output_edit.text())
+        == tmp_path / f"stakeholder-risk-briefing-{TODAY:%Y-%m-%d}.pdf"
+    )
 
     dialog.period_combo.setCurrentIndex(dialog.period_combo.findData("7d"))
     assert bd.pydate(dialog.from_edit.date()) == TODAY - dt.timedelta(days=6)
     dialog.period_combo.setCurrentIndex(dialog.period_combo.findData("qtd"))
-    assert bd.pydate(dialog.from_edit.date()) == dt.date(TODAY.year, 3 * ((TODAY.month - 1) // 3) + 1, 1)
+    assert bd.pydate(dialog.from_edit.date()) == dt.date(
+        TODAY.year, 3 * ((TODAY.month - 1) // 3) + 1, 1
+    )
     dialog.from_edit.setDate(bd.qdate(TODAY - dt.timedelta(days=3)))
     assert dialog.period_combo.currentData() == "custom"
     # The previous pack is before this period's end, so it stays the default.
@@ -249,7 +275,9 @@ def test_period_presets_since_default_and_output_name(qtbot: Any, demo: Any, tmp
     assert Path(dialog.output_edit.text()).name.startswith("stakeholder-risk-briefing-für-q4-co-")
 
 
-def test_build_is_disabled_until_the_request_is_valid(qtbot: Any, demo: Any, tmp_path: Path) -> None:
+def test_build_is_disabled_until_the_request_is_valid(
+    qtbot: Any, demo: Any, tmp_path: Path
+) -> None:
     dialog = make_dialog(qtbot, demo)
     assert dialog.build_button.isEnabled() and not dialog.error_label.isVisibleTo(dialog)
 
@@ -274,8 +302,11 @@ def test_build_is_disabled_until_the_request_is_valid(qtbot: Any, demo: Any, tmp
 
     a_file = tmp_path / "not-a-folder.txt"
     a_file.write_text("x")
-    for bad, words in (("", "Choose where"), (str(tmp_path), "is a folder"),
-                       (str(a_file / "pack.pdf"), "is not a folder")):
+    for bad, words in (
+        ("", "Choose where"),
+        (str(tmp_path), "is a folder"),
+        (str(a_file / "pack.pdf"), "is not a folder"),
+    ):
         dialog.output_edit.setText(bad)
         dialog.output_edit.textEdited.emit(bad)
         assert not dialog.build_button.isEnabled(), bad
@@ -293,7 +324,9 @@ def test_build_is_disabled_until_the_request_is_valid(qtbot: Any, demo: Any, tmp
 # --------------------------------------------------------------------------- building and cancelling
 
 
-def test_cancel_straight_after_build_leaves_no_file_and_no_record(qtbot: Any, demo: Any, tmp_path: Path) -> None:
+def test_cancel_straight_after_build_leaves_no_file_and_no_record(
+    qtbot: Any, demo: Any, tmp_path: Path
+) -> None:
     dialog = make_dialog(qtbot, demo)
     target = dialog.output_path()
     assert target is not None
@@ -313,7 +346,9 @@ def test_cancel_straight_after_build_leaves_no_file_and_no_record(qtbot: Any, de
     assert not dialog.isVisible()
 
 
-def test_cancel_during_layout_leaves_no_file_and_no_record(qtbot: Any, demo: Any, tmp_path: Path) -> None:
+def test_cancel_during_layout_leaves_no_file_and_no_record(
+    qtbot: Any, demo: Any, tmp_path: Path
+) -> None:
     dialog = make_dialog(qtbot, demo)
     target = dialog.output_path()
     seen: list[str] = []
@@ -352,7 +387,9 @@ def test_a_failed_build_is_reported_in_the_dialog(qtbot: Any, demo: Any, tmp_pat
     assert handle is not None
     with qtbot.waitSignal(handle.finished, timeout=60_000):
         pass
-    assert "could not be built" in dialog.error_label.text() and "P-002" in dialog.error_label.text()
+    assert (
+        "could not be built" in dialog.error_label.text() and "P-002" in dialog.error_label.text()
+    )
     assert records(demo) == [] and leftovers(tmp_path) == []
     assert dialog.build_button.isEnabled()
 
@@ -360,7 +397,9 @@ def test_a_failed_build_is_reported_in_the_dialog(qtbot: Any, demo: Any, tmp_pat
 # --------------------------------------------------------------------------- preview and print
 
 
-def test_preview_loads_the_pack_with_pages_and_zoom(qtbot: Any, built_pack: tuple[Path, BriefingResult]) -> None:
+def test_preview_loads_the_pack_with_pages_and_zoom(
+    qtbot: Any, built_pack: tuple[Path, BriefingResult]
+) -> None:
     path, result = built_pack
     preview = PdfPreview()
     qtbot.addWidget(preview)
@@ -421,7 +460,9 @@ def test_save_as_and_open_in_the_system_viewer(
     assert no_desktop == [QUrl.fromLocalFile(str(path))]
 
 
-def _pdf_printer(path: Path, mode: QPrinter.PrinterMode = QPrinter.PrinterMode.ScreenResolution) -> QPrinter:
+def _pdf_printer(
+    path: Path, mode: QPrinter.PrinterMode = QPrinter.PrinterMode.ScreenResolution
+) -> QPrinter:
     printer = QPrinter(mode)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(path))
@@ -446,7 +487,9 @@ def test_print_pdf_to_a_pdf_printer_gives_the_pages_asked_for(
     assert any(reader.pages[0].images)
 
     with pytest.raises(ValueError):
-        print_pdf(path, _pdf_printer(tmp_path / "none.pdf"), result.page_count + 1, result.page_count + 2)
+        print_pdf(
+            path, _pdf_printer(tmp_path / "none.pdf"), result.page_count + 1, result.page_count + 2
+        )
 
 
 def test_print_honours_the_range_chosen_in_the_print_dialog(
@@ -496,7 +539,11 @@ def test_list_shows_packs_missing_files_and_regenerates_with_the_same_parameters
     assert view.model.rowCount() == 1
     row = view.model.rows()[0]
     assert (row["title"], row["audience"], row["banner"], row["pages"]) == (
-        "Quarterly board pack", "Board", first.banner_level, first.page_count)
+        "Quarterly board pack",
+        "Board",
+        first.banner_level,
+        first.page_count,
+    )
     assert row["file"] == first.path.name
     assert view.open_button.isEnabled()
     assert str(first.path) in view.detail_label.text()
@@ -506,13 +553,18 @@ def test_list_shows_packs_missing_files_and_regenerates_with_the_same_parameters
     assert window.preview.document.pageCount() == first.page_count  # type: ignore[attr-defined]
     window.close()
     assert view.open_selected_externally() and view.reveal_selected()
-    assert no_desktop == [QUrl.fromLocalFile(str(first.path)), QUrl.fromLocalFile(str(first.path.parent))]
+    assert no_desktop == [
+        QUrl.fromLocalFile(str(first.path)),
+        QUrl.fromLocalFile(str(first.path.parent)),
+    ]
 
     first.path.unlink()
     demo.notify_changed()
     assert view.model.rows()[0]["file"].endswith("(not found)")
     assert not view.open_button.isEnabled() and view.regenerate_button.isEnabled()
-    assert "cannot be found" in view.detail_label.text() and "Regenerate" in view.detail_label.text()
+    assert (
+        "cannot be found" in view.detail_label.text() and "Regenerate" in view.detail_label.text()
+    )
 
     again = view.regenerate_selected()  # deletes itself when closed
     assert again.regenerating and Path(again.output_edit.text()) == first.path  # back where it was
@@ -526,7 +578,11 @@ def test_list_shows_packs_missing_files_and_regenerates_with_the_same_parameters
     assert after.pop("since") == before["date_from"]  # ... and the rebuild counts from the same day
     before.pop("since")
     assert after == before
-    assert (new.banner_level, new.ceiling, new.page_count) == (old.banner_level, old.ceiling, old.page_count)
+    assert (new.banner_level, new.ceiling, new.page_count) == (
+        old.banner_level,
+        old.ceiling,
+        old.page_count,
+    )
     assert view.model.rowCount() == 2
     assert all(not r["file"].endswith("(not found)") for r in view.model.rows())
 
@@ -552,27 +608,46 @@ def test_ctrl_p_dialog_build_list_and_preview_end_to_end(qtbot: Any, demo: Any) 
     page = win.page("Briefings")
     assert page is not None and win.current_page() is page
     assert [e.record.sha256 for e in page.entries()] == [result.sha256]  # type: ignore[attr-defined]
-    previews = [w for w in QApplication.topLevelWidgets()
-                if w.objectName() == "pdf_preview_window" and w.isVisible()]
+    previews = [
+        w
+        for w in QApplication.topLevelWidgets()
+        if w.objectName() == "pdf_preview_window" and w.isVisible()
+    ]
     assert len(previews) == 1
     qtbot.addWidget(previews[0])
     (record,) = records(demo)
     assert previews[0].preview.document.status() == QPdfDocument.Status.Ready  # type: ignore[attr-defined]
     assert previews[0].preview.document.pageCount() == record.page_count  # type: ignore[attr-defined]
     # Where the pack went is remembered on this machine; the register keeps only the name.
-    assert bd.find_pack_file(demo.settings, record.sha256, record.file_name).path == result.path.resolve()
+    assert (
+        bd.find_pack_file(demo.settings, record.sha256, record.file_name).path
+        == result.path.resolve()
+    )
     wait_tasks(qtbot)
 
 
 def test_regenerate_pins_changes_since_to_the_date_the_pack_used(demo: Any) -> None:
     day1 = dt.datetime.combine(TODAY - dt.timedelta(days=20), dt.time(8), tzinfo=dt.UTC)
     day2 = dt.datetime.combine(TODAY - dt.timedelta(days=5), dt.time(8), tzinfo=dt.UTC)
-    params = BriefingParameters(date_from=TODAY - dt.timedelta(days=29), date_to=TODAY, ceiling="PUBLIC").to_json()
+    params = BriefingParameters(
+        date_from=TODAY - dt.timedelta(days=29), date_to=TODAY, ceiling="PUBLIC"
+    ).to_json()
     with demo.register.write() as session:
         for when, name in ((day1, "one.pdf"), (day2, "two.pdf")):
-            bq_write.add_briefing_record(session, record=BriefingRecord(
-                created_at=when, actor="t", title=name, parameters=params, ceiling="PUBLIC",
-                banner_level="PUBLIC", page_count=1, sha256=name * 4, file_name=name))
+            bq_write.add_briefing_record(
+                session,
+                record=BriefingRecord(
+                    created_at=when,
+                    actor="t",
+                    title=name,
+                    parameters=params,
+                    ceiling="PUBLIC",
+                    banner_level="PUBLIC",
+                    page_count=1,
+                    sha256=name * 4,
+                    file_name=name,
+                ),
+            )
     two, one = records(demo)
     assert bd.regeneration_parameters(demo.register, two).since == day1.date()
     assert bd.regeneration_parameters(demo.register, one).since == TODAY - dt.timedelta(days=29)
@@ -585,7 +660,10 @@ def test_regenerate_pins_changes_since_to_the_date_the_pack_used(demo: Any) -> N
 
 
 def test_print_button_goes_through_the_print_dialog_and_its_page_range(
-    qtbot: Any, built_pack: tuple[Path, BriefingResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: Any,
+    built_pack: tuple[Path, BriefingResult],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The system print dialog is modal and native; a stand-in answers it as a user would:
     a PDF printer, pages 2 to 3."""

@@ -47,25 +47,37 @@ def built(register: Any) -> dict[str, int]:
     with clock_at(moment(45)), register.write() as s:
         partner = repository.create(s, "stakeholder", StakeholderCreate(name="Alliance"), actor="t")
         ids["P-001"] = repository.create(
-            s, "partnership", PartnershipCreate(name="Alliance pilot", partner_id=partner.id, status="exploring"),
+            s,
+            "partnership",
+            PartnershipCreate(name="Alliance pilot", partner_id=partner.id, status="exploring"),
             actor="t",
         ).id
         ids["R-001"] = repository.create(
-            s, "risk", RiskCreate(title="Backlash from researchers", likelihood=5, impact=5), actor="t"
+            s,
+            "risk",
+            RiskCreate(title="Backlash from researchers", likelihood=5, impact=5),
+            actor="t",
         ).id
         ids["R-002"] = repository.create(
             s, "risk", RiskCreate(title="Minor press noise", likelihood=1, impact=2), actor="t"
         ).id
     with clock_at(moment(40)), register.write() as s:
         ids["E-0001"] = repository.create(
-            s, "event",
-            EventCreate(occurred_on=ago(40), title="Earlier criticism", kind="criticism", sentiment=-1,
-                        partnership_id=ids["P-001"]),
+            s,
+            "event",
+            EventCreate(
+                occurred_on=ago(40),
+                title="Earlier criticism",
+                kind="criticism",
+                sentiment=-1,
+                partnership_id=ids["P-001"],
+            ),
             actor="t",
         ).id
     with register.write() as s:
         ids["R-003"] = repository.create(
-            s, "risk",
+            s,
+            "risk",
             RiskCreate(title="Review slipped", likelihood=3, impact=4, review_due=ago(5)),
             actor="t",
         ).id
@@ -73,9 +85,15 @@ def built(register: Any) -> dict[str, int]:
             [(2, "criticism", -2), (9, "statement", 1), (20, "customer_action", -1)], start=2
         ):
             ids[f"E-000{n}"] = repository.create(
-                s, "event",
-                EventCreate(occurred_on=ago(days), title=f"Event {n}", kind=kind, sentiment=sentiment,
-                            partnership_id=ids["P-001"]),
+                s,
+                "event",
+                EventCreate(
+                    occurred_on=ago(days),
+                    title=f"Event {n}",
+                    kind=kind,
+                    sentiment=sentiment,
+                    partnership_id=ids["P-001"],
+                ),
                 actor="t",
             ).id
     return ids
@@ -91,10 +109,14 @@ def shown(qtbot: Any, context: AppContext) -> DashboardView:
 
 
 def figures(cards: list[Any]) -> dict[str, tuple[int, int | None]]:
-    return {c.figure.name: (c.figure.value, c.figure.previous) for c in cards if c.figure is not None}
+    return {
+        c.figure.name: (c.figure.value, c.figure.previous) for c in cards if c.figure is not None
+    }
 
 
-def test_key_figures_against_the_previous_period(qtbot: Any, context: AppContext, built: dict[str, int]) -> None:
+def test_key_figures_against_the_previous_period(
+    qtbot: Any, context: AppContext, built: dict[str, int]
+) -> None:
     view = shown(qtbot, context)
     assert view.period_key() == "30d"
     events = figures(view.event_cards)
@@ -116,7 +138,9 @@ def test_key_figures_against_the_previous_period(qtbot: Any, context: AppContext
     assert events["Events"] == (1, 1)  # 2 days ago; 9 days ago falls in the previous week
 
 
-def test_lists_show_latest_events_and_overdue_reviews(qtbot: Any, context: AppContext, built: dict[str, int]) -> None:
+def test_lists_show_latest_events_and_overdue_reviews(
+    qtbot: Any, context: AppContext, built: dict[str, int]
+) -> None:
     view = shown(qtbot, context)
     latest = view.latest.lines()
     assert [cols[1] for _k, _i, cols in latest] == ["E-0002", "E-0003", "E-0004"]  # newest first
@@ -128,7 +152,9 @@ def test_lists_show_latest_events_and_overdue_reviews(qtbot: Any, context: AppCo
     assert view.partnership_labels and view.partnership_labels[0].text() == "Exploring"
 
 
-def test_clicking_an_item_asks_to_open_that_record(qtbot: Any, context: AppContext, built: dict[str, int]) -> None:
+def test_clicking_an_item_asks_to_open_that_record(
+    qtbot: Any, context: AppContext, built: dict[str, int]
+) -> None:
     view = shown(qtbot, context)
     requests: list[tuple[str, int]] = []
     context.edit_requested.connect(lambda kind, rid: requests.append((kind, rid)))
@@ -149,12 +175,16 @@ def test_clicking_an_item_asks_to_open_that_record(qtbot: Any, context: AppConte
     assert len(requests) == 3
 
 
-def test_a_week_bar_lists_its_events(qtbot: Any, context: AppContext, built: dict[str, int]) -> None:
+def test_a_week_bar_lists_its_events(
+    qtbot: Any, context: AppContext, built: dict[str, int]
+) -> None:
     view = shown(qtbot, context)
     chart = view.timeline
     totals = chart.totals()
     assert sum(totals) == 3
-    index = next(i for i, week in enumerate(chart._weeks) if week <= ago(20) < week + dt.timedelta(days=7))
+    index = next(
+        i for i, week in enumerate(chart._weeks) if week <= ago(20) < week + dt.timedelta(days=7)
+    )
     kind, rect = chart.segment_rects(index)[0]
     assert kind == "customer_action"
     with qtbot.waitSignal(view.week_listed, timeout=10_000):
@@ -164,11 +194,16 @@ def test_a_week_bar_lists_its_events(qtbot: Any, context: AppContext, built: dic
     assert chart.hit(QPointF(1, 1)) is None
 
 
-def test_the_dashboard_follows_data_changed(qtbot: Any, context: AppContext, built: dict[str, int], register: Any) -> None:
+def test_the_dashboard_follows_data_changed(
+    qtbot: Any, context: AppContext, built: dict[str, int], register: Any
+) -> None:
     view = shown(qtbot, context)
     with register.write() as s:
         repository.create(
-            s, "event", EventCreate(occurred_on=ago(1), title="Fresh statement", kind="statement"), actor="t"
+            s,
+            "event",
+            EventCreate(occurred_on=ago(1), title="Fresh statement", kind="statement"),
+            actor="t",
         )
     with qtbot.waitSignal(view.refreshed, timeout=15_000):
         context.notify_changed()
@@ -191,15 +226,29 @@ def test_period_dates() -> None:
     assert period_dates("qtd", dt.date(2026, 3, 31)) == (dt.date(2026, 1, 1), dt.date(2026, 3, 31))
 
 
-def test_review_suggested_lists_the_reason_in_words(qtbot: Any, context: AppContext, register: Any) -> None:
+def test_review_suggested_lists_the_reason_in_words(
+    qtbot: Any, context: AppContext, register: Any
+) -> None:
     with register.write() as s:
-        risk = repository.create(s, "risk", RiskCreate(title="Open letter campaign", likelihood=3, impact=3), actor="t")
-        quiet = repository.create(s, "risk", RiskCreate(title="Nobody talks about it", likelihood=2, impact=2), actor="t")
+        risk = repository.create(
+            s, "risk", RiskCreate(title="Open letter campaign", likelihood=3, impact=3), actor="t"
+        )
+        quiet = repository.create(
+            s, "risk", RiskCreate(title="Nobody talks about it", likelihood=2, impact=2), actor="t"
+        )
         for days in (1, 3, 4):
             repository.create(
-                s, "event",
-                EventCreate(occurred_on=ago(days), title=f"Letter signed, day {days}", kind="criticism",
-                            sentiment=-2, severity=5, reach=500_000, risk_ids=[risk.id]),
+                s,
+                "event",
+                EventCreate(
+                    occurred_on=ago(days),
+                    title=f"Letter signed, day {days}",
+                    kind="criticism",
+                    sentiment=-2,
+                    severity=5,
+                    reach=500_000,
+                    risk_ids=[risk.id],
+                ),
                 actor="t",
             )
     view = shown(qtbot, context)
@@ -210,7 +259,9 @@ def test_review_suggested_lists_the_reason_in_words(qtbot: Any, context: AppCont
     assert all(rid != quiet.id for _k, rid, _c in suggested)
 
 
-def test_an_overdue_review_is_also_a_suggested_review(qtbot: Any, context: AppContext, register: Any) -> None:
+def test_an_overdue_review_is_also_a_suggested_review(
+    qtbot: Any, context: AppContext, register: Any
+) -> None:
     with register.write() as s:
         late = repository.create(
             s, "risk", RiskCreate(title="Review slipped", review_due=ago(10)), actor="t"

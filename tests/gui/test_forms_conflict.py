@@ -29,10 +29,18 @@ def _open_and_edit(qtbot, context, seed):
     return dialog
 
 
-def test_conflict_then_reload_shows_their_version(qtbot, context, seed, other_user, prompts) -> None:
+def test_conflict_then_reload_shows_their_version(
+    qtbot, context, seed, other_user, prompts
+) -> None:
     dialog = _open_and_edit(qtbot, context, seed)
-    records.update_record(other_user, "risk", seed.risk, {"owner": "Bob Jones", "likelihood": 5},
-                          actor="bob", expected_version=1)
+    records.update_record(
+        other_user,
+        "risk",
+        seed.risk,
+        {"owner": "Bob Jones", "likelihood": 5},
+        actor="bob",
+        expected_version=1,
+    )
     prompts.conflict_answer = "reload"
     qtbot.keyClick(dialog.title_edit, Qt.Key.Key_Return, CTRL)
 
@@ -57,7 +65,9 @@ def test_conflict_then_reload_shows_their_version(qtbot, context, seed, other_us
     assert not dialog.isVisible()
     stored = record_values(context.register, "risk", seed.risk)
     assert (stored["title"], stored["owner"], stored["likelihood"]) == (
-        "Loss of trust among researchers", "Bob Jones", 5
+        "Loss of trust among researchers",
+        "Bob Jones",
+        5,
     )
 
 
@@ -65,8 +75,14 @@ def test_conflict_then_overwrite_keeps_their_other_fields_and_undoes_exactly(
     qtbot, context, seed, other_user, prompts
 ) -> None:
     dialog = _open_and_edit(qtbot, context, seed)
-    records.update_record(other_user, "risk", seed.risk, {"title": "Researchers walk away", "owner": "Bob"},
-                          actor="bob", expected_version=1)
+    records.update_record(
+        other_user,
+        "risk",
+        seed.risk,
+        {"title": "Researchers walk away", "owner": "Bob"},
+        actor="bob",
+        expected_version=1,
+    )
     theirs = record_values(context.register, "risk", seed.risk)
     prompts.conflict_answer = "overwrite"
     qtbot.keyClick(dialog.title_edit, Qt.Key.Key_Return, CTRL)
@@ -82,9 +98,13 @@ def test_conflict_then_overwrite_keeps_their_other_fields_and_undoes_exactly(
     assert record_values(context.register, "risk", seed.risk) == stored
 
 
-def test_conflict_then_cancel_keeps_my_edits_in_the_form(qtbot, context, seed, other_user, prompts) -> None:
+def test_conflict_then_cancel_keeps_my_edits_in_the_form(
+    qtbot, context, seed, other_user, prompts
+) -> None:
     dialog = _open_and_edit(qtbot, context, seed)
-    records.update_record(other_user, "risk", seed.risk, {"owner": "Bob"}, actor="bob", expected_version=1)
+    records.update_record(
+        other_user, "risk", seed.risk, {"owner": "Bob"}, actor="bob", expected_version=1
+    )
     prompts.conflict_answer = "cancel"
     qtbot.keyClick(dialog.title_edit, Qt.Key.Key_Return, CTRL)
     assert dialog.isVisible()
@@ -93,7 +113,9 @@ def test_conflict_then_cancel_keeps_my_edits_in_the_form(qtbot, context, seed, o
     assert context.undo_stack.count() == 0
 
 
-def test_record_deleted_by_someone_else_while_editing(qtbot, context, seed, other_user, prompts) -> None:
+def test_record_deleted_by_someone_else_while_editing(
+    qtbot, context, seed, other_user, prompts
+) -> None:
     dialog = _open_and_edit(qtbot, context, seed)
     records.delete_records(other_user, "risk", [seed.risk], actor="bob")
     qtbot.keyClick(dialog.title_edit, Qt.Key.Key_Return, CTRL)
@@ -114,12 +136,16 @@ def test_the_conflict_question_says_who_and_when_and_maps_the_buttons(qtbot) -> 
 
     error = ConflictError("risk", "R-003", "bob", dt.datetime(2026, 11, 29, 10, 50, tzinfo=dt.UTC))
     box, buttons = conflict.conflict_box(None, error)
-    assert box.text() == "R-003 was changed by bob on 2026-11-29 at 10:50 UTC, after you opened this form."
+    assert (
+        box.text()
+        == "R-003 was changed by bob on 2026-11-29 at 10:50 UTC, after you opened this form."
+    )
     assert set(buttons) == {"reload", "overwrite", "cancel"}
     assert box.defaultButton() is buttons["cancel"]  # the safe answer
     box.deleteLater()
 
     for label, expected in (("Overwrite", "overwrite"), ("Reload", "reload"), (None, "cancel")):
+
         def answer(label=label) -> None:
             modal = QApplication.activeModalWidget()
             if label is None:

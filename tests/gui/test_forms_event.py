@@ -49,7 +49,11 @@ def test_logging_an_event_from_the_keyboard_alone(qtbot, context, seed) -> None:
     qtbot.keyClicks(dialog.focusWidget(), "4")
     qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Return, CTRL)
 
-    assert not dialog.isVisible(), (dialog.focusWidget(), dialog._errors, dialog.general_error.text())
+    assert not dialog.isVisible(), (
+        dialog.focusWidget(),
+        dialog._errors,
+        dialog.general_error.text(),
+    )
     saved = _events(context.register)[-1]
     assert saved.title == "Customers cancel subscriptions"
     assert saved.occurred_on == dt.date.today()
@@ -59,7 +63,6 @@ def test_logging_an_event_from_the_keyboard_alone(qtbot, context, seed) -> None:
     assert saved.created_by == "tester"
     assert context.undo_stack.count() == 1
     assert dialog.saver.last_id == saved.id
-
 
 
 def test_part_of_a_name_and_tab_picks_the_one_stakeholder_it_matches(qtbot, context, seed) -> None:
@@ -84,6 +87,7 @@ def test_text_that_several_records_contain_is_not_guessed(qtbot, context, seed) 
     qtbot.keyClick(combo.lineEdit(), Qt.Key.Key_Tab)
     assert combo.currentText() == "a"
     assert dialog.error_text("stakeholder_id")
+
 
 def test_future_date_and_short_title_are_refused_next_to_the_fields(qtbot, context) -> None:
     dialog = show(qtbot, make_form(context, "event"))
@@ -125,7 +129,9 @@ def test_save_and_new_keeps_date_and_stakeholder(qtbot, context, seed) -> None:
     assert dialog.isVisible()  # ready for the next one
     first = _events(context.register)[-1]
     assert (first.title, first.stakeholder_id, first.summary) == (
-        "Researchers sign open letter", seed.critic, "Hundreds of signatures."
+        "Researchers sign open letter",
+        seed.critic,
+        "Hundreds of signatures.",
     )
     assert dialog.status.text() == f"Saved {first.ref}."
     assert dialog.title_edit.text() == ""
@@ -140,7 +146,9 @@ def test_save_and_new_keeps_date_and_stakeholder(qtbot, context, seed) -> None:
     assert not dialog.isVisible()
     second = _events(context.register)[-1]
     assert (second.title, second.occurred_on, second.stakeholder_id) == (
-        "Second letter", dt.date(2026, 3, 4), seed.critic
+        "Second letter",
+        dt.date(2026, 3, 4),
+        seed.critic,
     )
     assert context.undo_stack.count() == 2
     assert dialog.saver.saved_ids == [first.id, second.id]
@@ -160,11 +168,22 @@ def test_edit_links_risks_and_responds_to_through_searchable_pickers(qtbot, cont
     with reg.write() as session:
         for n in range(300):
             repository.create(
-                session, "event", {"title": f"Filler event {n:03d}", "occurred_on": "2025-01-01"}, actor="x"
+                session,
+                "event",
+                {"title": f"Filler event {n:03d}", "occurred_on": "2025-01-01"},
+                actor="x",
             )
-    rid2, _ = records.create_record(reg, "risk", {"title": "Customer churn", "category": "commercial"}, actor="x")
+    rid2, _ = records.create_record(
+        reg, "risk", {"title": "Customer churn", "category": "commercial"}, actor="x"
+    )
     statement, _ = records.create_record(
-        reg, "event", {"title": "Company clarifies its position", "occurred_on": "2026-03-05", "kind": "statement"},
+        reg,
+        "event",
+        {
+            "title": "Company clarifies its position",
+            "occurred_on": "2026-03-05",
+            "kind": "statement",
+        },
         actor="x",
     )
     dialog = show(qtbot, make_form(context, "event", statement))
@@ -195,7 +214,9 @@ def test_bad_url_is_refused_and_open_only_on_click(qtbot, context, monkeypatch) 
     opened: list[str] = []
     from PySide6.QtGui import QDesktopServices
 
-    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toString()) or True)
+    monkeypatch.setattr(
+        QDesktopServices, "openUrl", lambda url: opened.append(url.toString()) or True
+    )
     dialog = show(qtbot, make_form(context, "event"))
     qtbot.keyClicks(dialog.title_edit, "A report")
     field = dialog.url_field
@@ -221,7 +242,9 @@ def test_delete_an_event_and_undo(qtbot, context, seed) -> None:
     assert register_state(context.register) == before
 
 
-def test_return_saves_shows_errors_when_invalid_and_ticks_in_link_lists(qtbot, context, seed) -> None:
+def test_return_saves_shows_errors_when_invalid_and_ticks_in_link_lists(
+    qtbot, context, seed
+) -> None:
     dialog = show(qtbot, make_form(context, "event"))
     qtbot.keyClick(dialog.title_edit, Qt.Key.Key_Return)  # nothing typed yet
     assert dialog.isVisible()

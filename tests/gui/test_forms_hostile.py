@@ -13,7 +13,9 @@ from desktop.dialogs.stakeholder_dialog import StakeholderDialog
 TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=300)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(name=TEXT, notes=st.text(st.characters(blacklist_categories=("Cs",)), max_size=500))
 def test_stakeholder_form_returns_what_was_typed(qtbot, name: str, notes: str) -> None:
     dialog = StakeholderDialog(None)
@@ -36,7 +38,9 @@ def test_stakeholder_form_returns_what_was_typed(qtbot, name: str, notes: str) -
         assert not dialog.save_button.isEnabled()
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(title=TEXT, url=TEXT)
 def test_event_form_never_accepts_a_bad_address_or_title(qtbot, title: str, url: str) -> None:
     dialog = EventDialog(None)
@@ -52,6 +56,8 @@ def test_event_form_never_accepts_a_bad_address_or_title(qtbot, title: str, url:
     if data is not None:
         assert title_ok and data.title == typed.strip()
         assert data.source_url is None or data.source_url == url.strip()
-        assert data.source_url is None or data.source_url.lower().startswith(("http://", "https://"))
+        assert data.source_url is None or data.source_url.lower().startswith(
+            ("http://", "https://")
+        )
     else:
         assert not title_ok or not url_ok or "source_url" in errors

@@ -120,7 +120,9 @@ def test_delete_risks_and_undo_restores_their_event_links(qtbot, context, seed) 
     from desktop.services import records
 
     reg = context.register
-    other, _ = records.create_record(reg, "risk", {"title": "Staff departures", "category": "people"}, actor="a")
+    other, _ = records.create_record(
+        reg, "risk", {"title": "Staff departures", "category": "people"}, actor="a"
+    )
     before = register_state(reg)
     undo.push(context, undo.DeleteRecordsCommand(context, "risk", [seed.risk, other]))
     assert record_values(reg, "event", seed.event)["risks"] == []

@@ -42,7 +42,10 @@ def test_create_a_stakeholder_as_a_user_would(qtbot, context) -> None:
     values = record_values(context.register, "stakeholder", new_id)
     assert values["name"] == "Defence Ministry"  # trimmed
     assert (values["kind"], values["stance"], values["influence"], values["interest"]) == (
-        "defence_body", 2, 5, 3
+        "defence_body",
+        2,
+        5,
+        3,
     )
     assert values["description"] == "Signs the contracts."
     assert values["classification"] == "UNCLASSIFIED"
@@ -128,12 +131,12 @@ def test_cancel_and_escape_save_nothing(qtbot, context) -> None:
     assert register_state(context.register) == {}
 
 
-
-
 HOSTILE = [
     "<b>bold</b> & <script>alert('x')</script>",
-    "=HYPERLINK(\"http://evil.example\")",
-    "+1-2", "-5", "@SUM(A1:A9)",
+    '=HYPERLINK("http://evil.example")',
+    "+1-2",
+    "-5",
+    "@SUM(A1:A9)",
     "Robert'); DROP TABLE stakeholder;--",
     "\u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627 mixed RTL",
     "emoji \U0001f680\U0001f525 and e\u0301 combining",
@@ -149,7 +152,9 @@ def test_hostile_text_is_stored_literally_through_save_and_new(qtbot, context) -
         dialog.name_edit.setText(text)
         dialog.name_edit.edited.emit()
         dialog.notes_edit.setPlainText(f"{text}\n{long_notes}")
-        qtbot.keyClick(dialog.name_edit, Qt.Key.Key_Return, CTRL | Qt.KeyboardModifier.ShiftModifier)
+        qtbot.keyClick(
+            dialog.name_edit, Qt.Key.Key_Return, CTRL | Qt.KeyboardModifier.ShiftModifier
+        )
         assert dialog.general_error.text() == "", text
         assert dialog.status.text().startswith("Saved S-"), text
     ids = dialog.saver.saved_ids

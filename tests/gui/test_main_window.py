@@ -93,7 +93,9 @@ def test_load_demo_from_the_welcome_panel(qtbot: Any, window: MainWindow, regist
     assert f"{counts['event']:,} events" in window.counts_label.text()
 
 
-def test_window_opens_on_a_register_with_counts_and_database(filled_window: MainWindow, filled_register: Any) -> None:
+def test_window_opens_on_a_register_with_counts_and_database(
+    filled_window: MainWindow, filled_register: Any
+) -> None:
     win = filled_window
     assert not win.on_welcome()
     assert str(filled_register.path) in win.database_label.text()
@@ -227,7 +229,9 @@ def test_show_requested_selects_the_record(filled_window: MainWindow, filled_reg
     assert view.selected_ids() == [record.id]
 
 
-def test_polling_notices_another_users_change(qtbot: Any, filled_window: MainWindow, filled_register: Any) -> None:
+def test_polling_notices_another_users_change(
+    qtbot: Any, filled_window: MainWindow, filled_register: Any
+) -> None:
     from db.engine import open_register
     from db.models import EventCreate
 
@@ -237,7 +241,10 @@ def test_polling_notices_another_users_change(qtbot: Any, filled_window: MainWin
     try:
         with other.write() as session:
             repository.create(
-                session, "event", EventCreate(occurred_on="2026-01-01", title="Written elsewhere"), actor="other"
+                session,
+                "event",
+                EventCreate(occurred_on="2026-01-01", title="Written elsewhere"),
+                actor="other",
             )
     finally:
         other.dispose()
@@ -270,7 +277,9 @@ def test_new_register_switches_the_context(
     from PySide6.QtWidgets import QFileDialog
 
     target = tmp_path / "second.db"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), ""))
+    )
     filled_window.new_register()
     wait_tasks(qtbot)
     assert filled_window.context.register.path == target
@@ -288,8 +297,12 @@ def test_open_register_refuses_a_foreign_file_with_a_message(
     foreign.write_bytes(b"not a database at all" * 100)
     before = foreign.read_bytes()
     warned: list[str] = []
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(foreign), "")))
-    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda _p, _t, text, *a: warned.append(text)))
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(foreign), ""))
+    )
+    monkeypatch.setattr(
+        QMessageBox, "warning", staticmethod(lambda _p, _t, text, *a: warned.append(text))
+    )
     current = filled_window.context.register
     filled_window.open_register()
     assert warned and "not a Stakeholder Risk Tracker register" in warned[0]
@@ -305,7 +318,9 @@ def test_backup_writes_a_sound_copy_in_the_background(
     from db.backup import validate_backup
 
     target = tmp_path / "copy.db"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), "")))
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), ""))
+    )
     filled_window.backup_action.trigger()
     qtbot.waitUntil(target.exists, timeout=30_000)
     wait_tasks(qtbot)

@@ -31,7 +31,10 @@ def context(register: Any, tmp_path: Path) -> Iterator[AppContext]:
 def add_risk(register: Any, title: str, likelihood: int, impact: int, **extra: Any) -> Any:
     with register.write() as session:
         return repository.create(
-            session, "risk", RiskCreate(title=title, likelihood=likelihood, impact=impact, **extra), actor="t"
+            session,
+            "risk",
+            RiskCreate(title=title, likelihood=likelihood, impact=impact, **extra),
+            actor="t",
         )
 
 
@@ -40,13 +43,20 @@ def seeded(register: Any) -> dict[str, int]:
     """R-001, R-002 at likelihood 4 x impact 3; R-003 at 2 x 5; R-004 closed at 4 x 3;
     R-005 (RESTRICTED, political) at 4 x 3; R-001 has residual 1 x 1."""
     ids = {}
-    ids["R-001"] = add_risk(register, "Researchers denounce the deal", 4, 3,
-                            residual_likelihood=1, residual_impact=1).id
+    ids["R-001"] = add_risk(
+        register, "Researchers denounce the deal", 4, 3, residual_likelihood=1, residual_impact=1
+    ).id
     ids["R-002"] = add_risk(register, "Subscribers cancel", 4, 3).id
     ids["R-003"] = add_risk(register, "Regulator inquiry", 2, 5).id
     ids["R-004"] = add_risk(register, "Old closed worry", 4, 3, status="closed").id
-    ids["R-005"] = add_risk(register, "Allied government objects", 4, 3,
-                            classification="RESTRICTED", category="political").id
+    ids["R-005"] = add_risk(
+        register,
+        "Allied government objects",
+        4,
+        3,
+        classification="RESTRICTED",
+        category="political",
+    ).id
     return ids
 
 
@@ -72,7 +82,9 @@ def click_cell(qtbot: Any, heat: Any, likelihood: int, impact: int, double: bool
         qtbot.mouseClick(heat, Qt.MouseButton.LeftButton, pos=centre)
 
 
-def test_click_on_a_cell_lists_exactly_its_risks(qtbot: Any, context: AppContext, seeded: dict[str, int]) -> None:
+def test_click_on_a_cell_lists_exactly_its_risks(
+    qtbot: Any, context: AppContext, seeded: dict[str, int]
+) -> None:
     view = shown_view(qtbot, context)
     assert view.inherent.cell(4, 3).count == 3  # the closed risk is left out
     click_cell(qtbot, view.inherent, 4, 3)
@@ -90,10 +102,18 @@ def test_click_on_a_cell_lists_exactly_its_risks(qtbot: Any, context: AppContext
     assert view.listed_refs() == []
 
 
-def test_a_click_between_cells_and_outside_the_grid_selects_nothing(qtbot: Any, context: AppContext, seeded: dict[str, int]) -> None:
+def test_a_click_between_cells_and_outside_the_grid_selects_nothing(
+    qtbot: Any, context: AppContext, seeded: dict[str, int]
+) -> None:
     view = shown_view(qtbot, context)
     heat = view.inherent
-    assert heat.cell_at(heat.cell_rect(1, 1).center() + (heat.cell_rect(1, 1).bottomRight() - heat.cell_rect(1, 1).center()) * 3) is None
+    assert (
+        heat.cell_at(
+            heat.cell_rect(1, 1).center()
+            + (heat.cell_rect(1, 1).bottomRight() - heat.cell_rect(1, 1).center()) * 3
+        )
+        is None
+    )
     qtbot.mouseClick(heat, Qt.MouseButton.LeftButton, pos=QPoint(2, 2))
     assert heat.selected_cell() is None
     # Each cell's centre maps back to that cell, corners included.
@@ -107,10 +127,14 @@ def test_a_click_between_cells_and_outside_the_grid_selects_nothing(qtbot: Any, 
 def test_filters_change_the_counts(qtbot: Any, context: AppContext, seeded: dict[str, int]) -> None:
     view = shown_view(qtbot, context)
     assert view.inherent.cell(4, 3).count == 3
-    refreshed(qtbot, view, lambda: view.ceiling.setCurrentIndex(view.ceiling.findData("UNCLASSIFIED")))
+    refreshed(
+        qtbot, view, lambda: view.ceiling.setCurrentIndex(view.ceiling.findData("UNCLASSIFIED"))
+    )
     assert view.inherent.cell(4, 3).count == 2  # the RESTRICTED risk is above the ceiling
     refreshed(qtbot, view, lambda: view.ceiling.setCurrentIndex(0))
-    refreshed(qtbot, view, lambda: view.category.setCurrentIndex(view.category.findData("political")))
+    refreshed(
+        qtbot, view, lambda: view.category.setCurrentIndex(view.category.findData("political"))
+    )
     assert view.inherent.cell(4, 3).count == 1
     assert view.inherent.cell(2, 5).count == 0
     refreshed(qtbot, view, lambda: view.category.setCurrentIndex(0))
@@ -126,9 +150,14 @@ def test_partnership_and_owner_filters(qtbot: Any, context: AppContext, register
     from db.models import PartnershipCreate, StakeholderCreate
 
     with register.write() as session:
-        partner = repository.create(session, "stakeholder", StakeholderCreate(name="NATO"), actor="t")
+        partner = repository.create(
+            session, "stakeholder", StakeholderCreate(name="NATO"), actor="t"
+        )
         deal = repository.create(
-            session, "partnership", PartnershipCreate(name="NATO pilot", partner_id=partner.id), actor="t"
+            session,
+            "partnership",
+            PartnershipCreate(name="NATO pilot", partner_id=partner.id),
+            actor="t",
         )
     add_risk(register, "Linked to the pilot", 3, 3, partnership_ids=[deal.id], owner="Ana")
     add_risk(register, "Not linked", 3, 3, owner="Ben")
@@ -185,7 +214,9 @@ def test_as_of_shows_the_older_position_and_arrows_show_the_move(
     assert "R-001" in tip and "Moved in" in tip
 
 
-def test_keyboard_walks_the_cells_and_enter_lists_one(qtbot: Any, context: AppContext, seeded: dict[str, int]) -> None:
+def test_keyboard_walks_the_cells_and_enter_lists_one(
+    qtbot: Any, context: AppContext, seeded: dict[str, int]
+) -> None:
     view = shown_view(qtbot, context)
     heat = view.inherent
     heat.setFocus()
@@ -207,7 +238,9 @@ def test_keyboard_walks_the_cells_and_enter_lists_one(qtbot: Any, context: AppCo
     assert view.listed_refs() == ["R-001", "R-002", "R-005"]
 
 
-def test_double_click_on_a_listed_risk_asks_to_edit_it(qtbot: Any, context: AppContext, seeded: dict[str, int]) -> None:
+def test_double_click_on_a_listed_risk_asks_to_edit_it(
+    qtbot: Any, context: AppContext, seeded: dict[str, int]
+) -> None:
     view = shown_view(qtbot, context)
     click_cell(qtbot, view.inherent, 2, 5)
     requests: list[tuple[str, int]] = []
@@ -221,7 +254,9 @@ def test_double_click_on_a_listed_risk_asks_to_edit_it(qtbot: Any, context: AppC
     assert requests and requests[-1] == ("risk", seeded["R-003"])
 
 
-def test_the_view_follows_data_changed(qtbot: Any, context: AppContext, seeded: dict[str, int], register: Any) -> None:
+def test_the_view_follows_data_changed(
+    qtbot: Any, context: AppContext, seeded: dict[str, int], register: Any
+) -> None:
     view = shown_view(qtbot, context)
     click_cell(qtbot, view.inherent, 2, 5)
     add_risk(register, "Another inquiry", 2, 5)
@@ -230,7 +265,9 @@ def test_the_view_follows_data_changed(qtbot: Any, context: AppContext, seeded: 
     assert view.listed_refs() == ["R-003", "R-006"]  # the listed cell is listed again
 
 
-def test_cells_elide_their_refs_and_tooltips_name_them(qtbot: Any, context: AppContext, register: Any) -> None:
+def test_cells_elide_their_refs_and_tooltips_name_them(
+    qtbot: Any, context: AppContext, register: Any
+) -> None:
     for n in range(9):
         add_risk(register, f"Crowded risk {n}", 5, 5)
     view = shown_view(qtbot, context)
@@ -284,7 +321,9 @@ def test_text_on_every_band_colour_is_readable() -> None:
         assert contrast_ratio(fill, text_colour_on(fill)) >= 4.5
 
 
-def test_closing_the_view_while_it_computes_is_harmless(qtbot: Any, context: AppContext, seeded: dict[str, int]) -> None:
+def test_closing_the_view_while_it_computes_is_harmless(
+    qtbot: Any, context: AppContext, seeded: dict[str, int]
+) -> None:
     from desktop.tasks import wait_for
 
     view = RiskMatrixView(context)

@@ -29,12 +29,16 @@ class SpySource:
         self.counts.append(flt)
         return self._source.count(flt)
 
-    def fetch(self, offset: int, limit: int, sort: Any = None, flt: Any = None) -> list[tuple[Any, ...]]:
+    def fetch(
+        self, offset: int, limit: int, sort: Any = None, flt: Any = None
+    ) -> list[tuple[Any, ...]]:
         self.fetches.append((offset, limit, sort, flt))
         return self._source.fetch(offset, limit, sort, flt)
 
 
-def _model(register: Any, kind: str = "event", page_size: int = 100) -> tuple[RegisterTableModel, SpySource]:
+def _model(
+    register: Any, kind: str = "event", page_size: int = 100
+) -> tuple[RegisterTableModel, SpySource]:
     spy = SpySource(RegisterRowSource(register, kind))
     model = RegisterTableModel(spy, page_size=page_size, count_in_background=False)
     return model, spy
@@ -45,7 +49,9 @@ def _displayed_ids(model: RegisterTableModel, rows: int) -> list[int]:
 
 
 @pytest.mark.parametrize("kind", ["event", "risk", "partnership", "stakeholder"])
-def test_qtmodeltester_on_every_register_kind(qtmodeltester: Any, filled_register: Any, kind: str) -> None:
+def test_qtmodeltester_on_every_register_kind(
+    qtmodeltester: Any, filled_register: Any, kind: str
+) -> None:
     model, _spy = _model(filled_register, kind)
     qtmodeltester.check(model, force_py=True)
 
@@ -94,7 +100,9 @@ def test_sort_reaches_the_sql_and_matches_a_direct_query(filled_register: Any) -
     with filled_register.session() as session:
         expected = [
             r[0]
-            for r in session.execute(text("SELECT id FROM event ORDER BY severity DESC, id DESC LIMIT 120"))
+            for r in session.execute(
+                text("SELECT id FROM event ORDER BY severity DESC, id DESC LIMIT 120")
+            )
         ]
     assert _displayed_ids(model, 120) == expected
 
@@ -137,7 +145,9 @@ def test_ref_prefix_search_and_filters(filled_register: Any) -> None:
     model.set_filter(RegisterFilter(choices=("criticism",), classifications=("UNCLASSIFIED",)))
     with filled_register.session() as session:
         expected = session.execute(
-            text("SELECT count(*) FROM event WHERE kind = 'criticism' AND classification = 'UNCLASSIFIED'")
+            text(
+                "SELECT count(*) FROM event WHERE kind = 'criticism' AND classification = 'UNCLASSIFIED'"
+            )
         ).scalar()
     assert model.total() == expected
     kinds = {model.data(model.index(r, 3)) for r in range(model.rowCount())}
@@ -166,7 +176,10 @@ def test_refresh_sees_new_rows_and_keeps_the_query(filled_register: Any) -> None
     assert model.total() == 0
     with filled_register.write() as session:
         repository.create(
-            session, "event", EventCreate(occurred_on="2026-01-02", title="Zebra crossing protest"), actor="t"
+            session,
+            "event",
+            EventCreate(occurred_on="2026-01-02", title="Zebra crossing protest"),
+            actor="t",
         )
     model.refresh()
     assert model.total() == 1
@@ -176,7 +189,9 @@ def test_refresh_sees_new_rows_and_keeps_the_query(filled_register: Any) -> None
 def test_rows_model_set_rows(qtmodeltester: Any) -> None:
     from desktop.itemmodels.rows_model import RowsColumn, RowsTableModel
 
-    model = RowsTableModel([RowsColumn("row", "Row", align_right=True), RowsColumn("reason", "Problem")])
+    model = RowsTableModel(
+        [RowsColumn("row", "Row", align_right=True), RowsColumn("reason", "Problem")]
+    )
     model.set_rows([{"row": 2, "reason": "title: is required"}, {"row": 5, "reason": None}])
     qtmodeltester.check(model, force_py=True)
     assert model.rowCount() == 2
@@ -194,9 +209,18 @@ def test_quick_search_probe_gives_the_same_pages_as_the_scan(
     monkeypatch.setattr(rq, "PROBE_ROWS", window)
     with filled_register.session() as session:
         for text_ in ("letter", "Briefing", "9", "no such words"):
-            for sort in (None, RegisterSort("title"), RegisterSort("severity", True), RegisterSort("ref")):
+            for sort in (
+                None,
+                RegisterSort("title"),
+                RegisterSort("severity", True),
+                RegisterSort("ref"),
+            ):
                 for offset in (0, 40):
                     flt = RegisterFilter(text=text_)
-                    got = rq.fetch_page(session, kind="event", offset=offset, limit=20, sort=sort, flt=flt)
-                    scan = rq.page_statement(session, kind="event", offset=offset, limit=20, sort=sort, flt=flt)
+                    got = rq.fetch_page(
+                        session, kind="event", offset=offset, limit=20, sort=sort, flt=flt
+                    )
+                    scan = rq.page_statement(
+                        session, kind="event", offset=offset, limit=20, sort=sort, flt=flt
+                    )
                     assert got == [tuple(r) for r in session.execute(scan)], (text_, sort, offset)

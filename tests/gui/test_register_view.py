@@ -38,7 +38,9 @@ def test_quick_search_box_filters_in_sql(qtbot: Any, filled_context: Any) -> Non
     wait_tasks(qtbot)
     assert view.model.current_filter() == RegisterFilter(text="briefing")
     with filled_context.register.session() as session:
-        n = session.execute(text("SELECT count(*) FROM event WHERE title LIKE '%briefing%'")).scalar()
+        n = session.execute(
+            text("SELECT count(*) FROM event WHERE title LIKE '%briefing%'")
+        ).scalar()
     assert view.model.total() == n
     assert view.count_label.text() == f"{n:,} events match the filters"
     view.clear_filters()
@@ -69,7 +71,9 @@ def test_filters_combine_kind_classification_and_dates(qtbot: Any, filled_contex
     assert view.model.total() == n
 
 
-def test_header_click_sorts_in_sql_and_unsortable_columns_say_so(qtbot: Any, filled_context: Any) -> None:
+def test_header_click_sorts_in_sql_and_unsortable_columns_say_so(
+    qtbot: Any, filled_context: Any
+) -> None:
     view = _view(qtbot, filled_context, "event")
     header = view.table.horizontalHeader()
     title = view.spec.column_index("title")
@@ -78,7 +82,10 @@ def test_header_click_sorts_in_sql_and_unsortable_columns_say_so(qtbot: Any, fil
     assert header.sortIndicatorSection() == title
     first = view.model.data(view.model.index(0, title))
     with filled_context.register.session() as session:
-        assert first == session.execute(text("SELECT title FROM event ORDER BY title, id LIMIT 1")).scalar()
+        assert (
+            first
+            == session.execute(text("SELECT title FROM event ORDER BY title, id LIMIT 1")).scalar()
+        )
     header.sectionClicked.emit(title)
     assert view.model.current_sort().descending  # type: ignore[union-attr]
     channel = view.spec.column_index("channel")
@@ -96,12 +103,16 @@ def test_band_filter_on_risks_uses_the_configured_bands(qtbot: Any, filled_conte
     view.band_combo.setCurrentIndex(view.band_combo.findData("critical"))
     wait_tasks(qtbot)
     with filled_context.register.session() as session:
-        n = session.execute(text("SELECT count(*) FROM risk WHERE likelihood * impact >= 5")).scalar()
+        n = session.execute(
+            text("SELECT count(*) FROM risk WHERE likelihood * impact >= 5")
+        ).scalar()
     assert view.model.total() == n
 
 
 def test_export_of_the_rows_shown(qtbot: Any, filled_context: Any, tmp_path: Path) -> None:
-    pytest.importorskip("db.importexport.exporter", reason="export is written by another part of the app")
+    pytest.importorskip(
+        "db.importexport.exporter", reason="export is written by another part of the app"
+    )
     view = _view(qtbot, filled_context, "event")
     assert view.choice_combo is not None
     view.choice_combo.setCurrentIndex(view.choice_combo.findData("criticism"))
@@ -119,7 +130,9 @@ def test_export_of_the_rows_shown(qtbot: Any, filled_context: Any, tmp_path: Pat
     assert filled_context.settings.last_export_folder == str(tmp_path)
 
 
-def test_view_follows_data_changed_and_register_changed(qtbot: Any, filled_context: Any, register: Any) -> None:
+def test_view_follows_data_changed_and_register_changed(
+    qtbot: Any, filled_context: Any, register: Any
+) -> None:
     view = _view(qtbot, filled_context, "stakeholder")
     assert view.model.total() == 30
     filled_context.set_register(register)  # an empty register

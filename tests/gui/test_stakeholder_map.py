@@ -28,12 +28,16 @@ def context(register: Any, tmp_path: Path) -> Iterator[AppContext]:
     yield AppContext(register, settings)
 
 
-def add(register: Any, name: str, influence: int, interest: int, stance: int = 0, **extra: Any) -> int:
+def add(
+    register: Any, name: str, influence: int, interest: int, stance: int = 0, **extra: Any
+) -> int:
     with register.write() as session:
         record = repository.create(
             session,
             "stakeholder",
-            StakeholderCreate(name=name, influence=influence, interest=interest, stance=stance, **extra),
+            StakeholderCreate(
+                name=name, influence=influence, interest=interest, stance=stance, **extra
+            ),
             actor="t",
         )
         return int(record.id)
@@ -66,12 +70,16 @@ def drag(widget: Any, start: QPointF, end: QPointF) -> None:
     send_mouse(widget, QEvent.Type.MouseButtonPress, start, held)
     for step in range(1, 6):
         t = step / 5
-        point = QPointF(start.x() + (end.x() - start.x()) * t, start.y() + (end.y() - start.y()) * t)
+        point = QPointF(
+            start.x() + (end.x() - start.x()) * t, start.y() + (end.y() - start.y()) * t
+        )
         send_mouse(widget, QEvent.Type.MouseMove, point, held)
     send_mouse(widget, QEvent.Type.MouseButtonRelease, end, Qt.MouseButton.NoButton)
 
 
-def test_each_stakeholder_sits_in_its_cell_without_overlap(qtbot: Any, context: AppContext, register: Any) -> None:
+def test_each_stakeholder_sits_in_its_cell_without_overlap(
+    qtbot: Any, context: AppContext, register: Any
+) -> None:
     ids = [add(register, f"Crowd {n}", 4, 4) for n in range(4)]
     alone = add(register, "Alone", 1, 5, stance=-2)
     view = shown(qtbot, context)
@@ -100,12 +108,16 @@ def test_a_full_cell_says_how_many_more(qtbot: Any, context: AppContext, registe
     assert len(placed) + len(extra) == 30 and extra  # shown or counted, none lost
 
 
-def test_stance_changes_since_a_date_are_marked_and_listed(qtbot: Any, context: AppContext, register: Any) -> None:
+def test_stance_changes_since_a_date_are_marked_and_listed(
+    qtbot: Any, context: AppContext, register: Any
+) -> None:
     with clock_at(TWENTY_DAYS_AGO):
         researchers = add(register, "AI researchers", 3, 5, stance=0)
         add(register, "Steady partner", 5, 5, stance=1)
     with register.write() as session:
-        repository.update(session, "stakeholder", researchers, StakeholderUpdate(stance=-1), actor="t")
+        repository.update(
+            session, "stakeholder", researchers, StakeholderUpdate(stance=-1), actor="t"
+        )
     view = shown(qtbot, context)
 
     def since_thirty_days() -> None:
@@ -117,14 +129,18 @@ def test_stance_changes_since_a_date_are_marked_and_listed(qtbot: Any, context: 
     moved = [m for m in view.canvas.markers() if m.moved]
     assert [(m.id, m.stance_before, m.stance) for m in moved] == [(researchers, 0, -1)]
     assert view.changes.count() == 1
-    assert view.changes.item(0).text() == "S-001 AI researchers: stance moved from neutral to critical"
+    assert (
+        view.changes.item(0).text() == "S-001 AI researchers: stance moved from neutral to critical"
+    )
     requests: list[tuple[str, int]] = []
     context.edit_requested.connect(lambda kind, rid: requests.append((kind, rid)))
     view.changes.itemActivated.emit(view.changes.item(0))
     assert requests == [("stakeholder", researchers)]
 
 
-def test_dragging_a_stakeholder_moves_it_and_undo_puts_it_back(qtbot: Any, context: AppContext, register: Any) -> None:
+def test_dragging_a_stakeholder_moves_it_and_undo_puts_it_back(
+    qtbot: Any, context: AppContext, register: Any
+) -> None:
     sid = add(register, "Tech press", 2, 2, stance=-1)
     other = add(register, "Investors", 4, 3, stance=1)
     view = shown(qtbot, context)
@@ -150,7 +166,9 @@ def test_dragging_a_stakeholder_moves_it_and_undo_puts_it_back(qtbot: Any, conte
     assert (stakeholder(register, sid).influence, stakeholder(register, sid).interest) == (5, 4)
 
 
-def test_a_short_wobble_or_a_drop_in_the_same_cell_writes_nothing(qtbot: Any, context: AppContext, register: Any) -> None:
+def test_a_short_wobble_or_a_drop_in_the_same_cell_writes_nothing(
+    qtbot: Any, context: AppContext, register: Any
+) -> None:
     sid = add(register, "Regulator", 5, 2)
     view = shown(qtbot, context)
     canvas = view.canvas
@@ -173,7 +191,9 @@ def test_double_click_asks_to_edit(qtbot: Any, context: AppContext, register: An
     assert requests == [("stakeholder", sid)]
 
 
-def test_the_ceiling_hides_stakeholders_above_it(qtbot: Any, context: AppContext, register: Any) -> None:
+def test_the_ceiling_hides_stakeholders_above_it(
+    qtbot: Any, context: AppContext, register: Any
+) -> None:
     add(register, "Open source", 3, 3)
     add(register, "Secret contact", 3, 3, classification="SECRET")
     view = shown(qtbot, context)

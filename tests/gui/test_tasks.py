@@ -24,7 +24,9 @@ def test_result_and_progress_arrive_on_the_gui_thread(qtbot: Any) -> None:
         return 42
 
     handle = run_task(job)
-    handle.progressed.connect(lambda d, t, s: seen.append((d, t, s, QThread.currentThread() is gui)))
+    handle.progressed.connect(
+        lambda d, t, s: seen.append((d, t, s, QThread.currentThread() is gui))
+    )
     handle.succeeded.connect(lambda r: seen.append(("ok", r, QThread.currentThread() is gui)))
     assert wait_for(handle)
     assert worker_threads and worker_threads[0] != threading.get_ident()

@@ -39,8 +39,14 @@ def test_create_undo_redo_restores_the_same_record_and_ref(context, seed) -> Non
     changed = _changes(context)
     start = register_state(reg)
     command = undo.CreateRecordCommand(
-        context, "event", {"title": "Competitor dropped by agencies", "occurred_on": "2026-02-27",
-                           "risk_ids": [seed.risk], "responds_to_id": seed.event}
+        context,
+        "event",
+        {
+            "title": "Competitor dropped by agencies",
+            "occurred_on": "2026-02-27",
+            "risk_ids": [seed.risk],
+            "responds_to_id": seed.event,
+        },
     )
     context.undo_stack.push(command)  # pushed directly: performs on the first redo
     assert command.ref == "E-0002"
@@ -57,7 +63,9 @@ def test_create_undo_redo_restores_the_same_record_and_ref(context, seed) -> Non
 
     # Undo again, then make something new: the deleted ref is not handed out again.
     context.undo_stack.undo()
-    other = undo.CreateRecordCommand(context, "event", {"title": "Another event", "occurred_on": "2026-02-28"})
+    other = undo.CreateRecordCommand(
+        context, "event", {"title": "Another event", "occurred_on": "2026-02-28"}
+    )
     undo.push(context, other)
     assert other.ref == "E-0003"
     assert context.undo_stack.count() == 1  # the undone create left the history
@@ -68,14 +76,20 @@ def test_edit_undo_redo_is_exact(context, seed) -> None:
     before = record_values(reg, "risk", seed.risk)
     form = records.load_form_data(reg, "risk", seed.risk)
     command = undo.EditRecordCommand(
-        context, "risk", seed.risk,
+        context,
+        "risk",
+        seed.risk,
         {"likelihood": 4, "residual_likelihood": None, "residual_impact": None},
         {"likelihood": 2, "residual_likelihood": 1, "residual_impact": 2},
         form.version,
     )
     undo.push(context, command)
     after = record_values(reg, "risk", seed.risk)
-    assert (after["likelihood"], after["residual_likelihood"], after["residual_impact"]) == (2, 1, 2)
+    assert (after["likelihood"], after["residual_likelihood"], after["residual_impact"]) == (
+        2,
+        1,
+        2,
+    )
     context.undo_stack.undo()
     assert record_values(reg, "risk", seed.risk) == before
     context.undo_stack.redo()
@@ -85,11 +99,22 @@ def test_edit_undo_redo_is_exact(context, seed) -> None:
 def test_multi_row_delete_is_one_step_and_undo_restores_exactly(context, seed) -> None:
     reg = context.register
     answer, _ = records.create_record(
-        reg, "event", {"title": "Company clarifies", "occurred_on": "2026-03-04", "responds_to_id": seed.event,
-                       "risk_ids": [seed.risk]}, actor="alice")
+        reg,
+        "event",
+        {
+            "title": "Company clarifies",
+            "occurred_on": "2026-03-04",
+            "responds_to_id": seed.event,
+            "risk_ids": [seed.risk],
+        },
+        actor="alice",
+    )
     reply, _ = records.create_record(
-        reg, "event", {"title": "Researchers reply", "occurred_on": "2026-03-05", "responds_to_id": answer},
-        actor="alice")
+        reg,
+        "event",
+        {"title": "Researchers reply", "occurred_on": "2026-03-05", "responds_to_id": answer},
+        actor="alice",
+    )
     ids = [seed.event, answer, reply]
     start = register_state(reg)
     snaps = {i: _snapshot(reg, "event", i) for i in ids}
@@ -113,12 +138,25 @@ def test_multi_row_delete_is_one_step_and_undo_restores_exactly(context, seed) -
     assert register_state(reg) == start
 
 
-def test_undo_of_an_edit_over_someone_elses_later_change_asks_first(context, seed, other_user, prompts) -> None:
+def test_undo_of_an_edit_over_someone_elses_later_change_asks_first(
+    context, seed, other_user, prompts
+) -> None:
     reg = context.register
-    undo.push(context, undo.EditRecordCommand(context, "stakeholder", seed.critic, {"stance": -1}, {"stance": 1}, 1))
+    undo.push(
+        context,
+        undo.EditRecordCommand(
+            context, "stakeholder", seed.critic, {"stance": -1}, {"stance": 1}, 1
+        ),
+    )
     current = records.load_form_data(reg, "stakeholder", seed.critic)
-    records.update_record(other_user, "stakeholder", seed.critic, {"stance": 2, "interest": 5},
-                          actor="bob", expected_version=current.version)
+    records.update_record(
+        other_user,
+        "stakeholder",
+        seed.critic,
+        {"stance": 2, "interest": 5},
+        actor="bob",
+        expected_version=current.version,
+    )
     theirs = record_values(reg, "stakeholder", seed.critic)
 
     prompts.confirm_answer = False
@@ -130,12 +168,25 @@ def test_undo_of_an_edit_over_someone_elses_later_change_asks_first(context, see
     assert prompts.errors == []  # cancelling is not an error
 
 
-def test_undo_of_an_edit_can_overwrite_when_the_user_says_so(context, seed, other_user, prompts) -> None:
+def test_undo_of_an_edit_can_overwrite_when_the_user_says_so(
+    context, seed, other_user, prompts
+) -> None:
     reg = context.register
-    undo.push(context, undo.EditRecordCommand(context, "stakeholder", seed.critic, {"stance": -1}, {"stance": 1}, 1))
+    undo.push(
+        context,
+        undo.EditRecordCommand(
+            context, "stakeholder", seed.critic, {"stance": -1}, {"stance": 1}, 1
+        ),
+    )
     current = records.load_form_data(reg, "stakeholder", seed.critic)
-    records.update_record(other_user, "stakeholder", seed.critic, {"stance": 2, "interest": 5},
-                          actor="bob", expected_version=current.version)
+    records.update_record(
+        other_user,
+        "stakeholder",
+        seed.critic,
+        {"stance": 2, "interest": 5},
+        actor="bob",
+        expected_version=current.version,
+    )
     prompts.confirm_answer = True
     context.undo_stack.undo()
     values = record_values(reg, "stakeholder", seed.critic)
@@ -144,12 +195,20 @@ def test_undo_of_an_edit_can_overwrite_when_the_user_says_so(context, seed, othe
     assert context.undo_stack.canRedo()
 
 
-def test_undo_of_a_create_after_someone_edited_it_asks_first(context, seed, other_user, prompts) -> None:
+def test_undo_of_a_create_after_someone_edited_it_asks_first(
+    context, seed, other_user, prompts
+) -> None:
     reg = context.register
     command = undo.CreateRecordCommand(context, "stakeholder", {"name": "Journalists"})
     undo.push(context, command)
-    records.update_record(other_user, "stakeholder", command.record_id, {"stance": -2}, actor="bob",
-                          expected_version=1)
+    records.update_record(
+        other_user,
+        "stakeholder",
+        command.record_id,
+        {"stance": -2},
+        actor="bob",
+        expected_version=1,
+    )
     prompts.confirm_answer = False
     context.undo_stack.undo()
     assert len(prompts.confirms) == 1
@@ -157,12 +216,16 @@ def test_undo_of_a_create_after_someone_edited_it_asks_first(context, seed, othe
     assert context.undo_stack.count() == 0
 
 
-def test_redo_that_cannot_be_done_is_reported_and_dropped(context, seed, other_user, prompts) -> None:
+def test_redo_that_cannot_be_done_is_reported_and_dropped(
+    context, seed, other_user, prompts
+) -> None:
     reg = context.register
     command = undo.CreateRecordCommand(context, "stakeholder", {"name": "Investors"})
     undo.push(context, command)
     context.undo_stack.undo()
-    records.create_record(other_user, "stakeholder", {"name": "INVESTORS"}, actor="bob")  # name taken meanwhile
+    records.create_record(
+        other_user, "stakeholder", {"name": "INVESTORS"}, actor="bob"
+    )  # name taken meanwhile
     before = register_state(reg)
     context.undo_stack.redo()
     assert len(prompts.errors) == 1
@@ -172,8 +235,13 @@ def test_redo_that_cannot_be_done_is_reported_and_dropped(context, seed, other_u
     assert not context.undo_stack.canRedo()
 
 
-def test_undo_of_an_edit_to_a_deleted_record_is_reported(context, seed, other_user, prompts) -> None:
-    undo.push(context, undo.EditRecordCommand(context, "risk", seed.risk, {"owner": None}, {"owner": "Ann"}, 1))
+def test_undo_of_an_edit_to_a_deleted_record_is_reported(
+    context, seed, other_user, prompts
+) -> None:
+    undo.push(
+        context,
+        undo.EditRecordCommand(context, "risk", seed.risk, {"owner": None}, {"owner": "Ann"}, 1),
+    )
     records.delete_records(other_user, "risk", [seed.risk], actor="bob")
     context.undo_stack.undo()
     assert len(prompts.errors) == 1
@@ -216,7 +284,9 @@ def test_redo_after_sqlite_reused_the_id_restores_the_ref_and_later_edits_follow
     context, seed, other_user, prompts
 ) -> None:
     reg = context.register
-    create = undo.CreateRecordCommand(context, "stakeholder", {"name": "Regulators", "kind": "regulator"})
+    create = undo.CreateRecordCommand(
+        context, "stakeholder", {"name": "Regulators", "kind": "regulator"}
+    )
     undo.push(context, create)
     old_id = create.record_id
     edit = undo.EditRecordCommand(context, "stakeholder", old_id, {"stance": 0}, {"stance": -1}, 1)
@@ -224,7 +294,9 @@ def test_redo_after_sqlite_reused_the_id_restores_the_ref_and_later_edits_follow
     context.undo_stack.undo()
     context.undo_stack.undo()
     # Another user's new stakeholder is given the freed id by SQLite.
-    newcomer, newcomer_ref = records.create_record(other_user, "stakeholder", {"name": "Unions"}, actor="bob")
+    newcomer, newcomer_ref = records.create_record(
+        other_user, "stakeholder", {"name": "Unions"}, actor="bob"
+    )
     assert newcomer == old_id and newcomer_ref == "S-004"
     untouched = record_values(reg, "stakeholder", newcomer)
 

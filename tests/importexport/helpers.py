@@ -32,79 +32,163 @@ def seed(register: Register) -> dict[str, Any]:
     """A small register touching every field type and every kind of link."""
     with register.write() as s:
         mod = repository.create(
-            s, "stakeholder",
-            StakeholderCreate(name="Ministry of Defence", kind="defence_body", influence=5, interest=4,
-                              stance=1, relationship_owner="=HYPERLINK(\"x\")", classification="RESTRICTED",
-                              description="Signed the contract.\nSecond line, with \"quotes\"."),
+            s,
+            "stakeholder",
+            StakeholderCreate(
+                name="Ministry of Defence",
+                kind="defence_body",
+                influence=5,
+                interest=4,
+                stance=1,
+                relationship_owner='=HYPERLINK("x")',
+                classification="RESTRICTED",
+                description='Signed the contract.\nSecond line, with "quotes".',
+            ),
             actor=ACTOR,
         )
         nato = repository.create(
-            s, "stakeholder",
-            StakeholderCreate(name="NATO", kind="government", stance=0, notes="-note starting with minus"),
+            s,
+            "stakeholder",
+            StakeholderCreate(
+                name="NATO", kind="government", stance=0, notes="-note starting with minus"
+            ),
             actor=ACTOR,
         )
         researchers = repository.create(
-            s, "stakeholder",
-            StakeholderCreate(name="AI researchers", kind="research_community", influence=3, interest=5,
-                              stance=-2, description="@mention; semi;colons"),
+            s,
+            "stakeholder",
+            StakeholderCreate(
+                name="AI researchers",
+                kind="research_community",
+                influence=3,
+                interest=5,
+                stance=-2,
+                description="@mention; semi;colons",
+            ),
             actor=ACTOR,
         )
         # an edit, so that versions and the audit hold more than creates
         repository.update(s, "stakeholder", nato.id, StakeholderUpdate(interest=5), actor=ACTOR)
         p1 = repository.create(
-            s, "partnership",
-            PartnershipCreate(name="Defence department contract", partner_id=mod.id, status="active",
-                              network="classified", scope="Analysis tools", announced_on=dt.date(2026, 1, 12),
-                              owner="Policy lead", value=200000000.0, currency="usd",
-                              source_url="https://example.org/contract"),
+            s,
+            "partnership",
+            PartnershipCreate(
+                name="Defence department contract",
+                partner_id=mod.id,
+                status="active",
+                network="classified",
+                scope="Analysis tools",
+                announced_on=dt.date(2026, 1, 12),
+                owner="Policy lead",
+                value=200000000.0,
+                currency="usd",
+                source_url="https://example.org/contract",
+            ),
             actor=ACTOR,
         )
         p2 = repository.create(
-            s, "partnership",
-            PartnershipCreate(name="NATO exploration", partner_id=nato.id, status="exploring",
-                              network="unclassified", announced_on=dt.date(2026, 2, 1),
-                              ended_on=dt.date(2026, 3, 1), value=0.1, currency="EUR"),
+            s,
+            "partnership",
+            PartnershipCreate(
+                name="NATO exploration",
+                partner_id=nato.id,
+                status="exploring",
+                network="unclassified",
+                announced_on=dt.date(2026, 2, 1),
+                ended_on=dt.date(2026, 3, 1),
+                value=0.1,
+                currency="EUR",
+            ),
             actor=ACTOR,
         )
         r1 = repository.create(
-            s, "risk",
-            RiskCreate(title="Reputational backlash", category="reputational", likelihood=4, impact=4,
-                       residual_likelihood=3, residual_impact=2, treatment="mitigate",
-                       mitigation="+ publish usage policy", review_due=dt.date(2026, 6, 30),
-                       partnership_ids=[p1.id, p2.id], stakeholder_ids=[researchers.id]),
+            s,
+            "risk",
+            RiskCreate(
+                title="Reputational backlash",
+                category="reputational",
+                likelihood=4,
+                impact=4,
+                residual_likelihood=3,
+                residual_impact=2,
+                treatment="mitigate",
+                mitigation="+ publish usage policy",
+                review_due=dt.date(2026, 6, 30),
+                partnership_ids=[p1.id, p2.id],
+                stakeholder_ids=[researchers.id],
+            ),
             actor=ACTOR,
         )
         r2 = repository.create(
-            s, "risk",
-            RiskCreate(title="Customer cancellations", category="commercial", likelihood=3, impact=3,
-                       status="monitoring", classification="CONFIDENTIAL"),
+            s,
+            "risk",
+            RiskCreate(
+                title="Customer cancellations",
+                category="commercial",
+                likelihood=3,
+                impact=3,
+                status="monitoring",
+                classification="CONFIDENTIAL",
+            ),
             actor=ACTOR,
         )
         e1 = repository.create(
-            s, "event",
-            EventCreate(occurred_on=dt.date(2026, 2, 3), title="Open letter from researchers",
-                        kind="criticism", stakeholder_id=researchers.id, partnership_id=p1.id,
-                        risk_ids=[r1.id], severity=4, sentiment=-2, reach=120000,
-                        reach_basis="signatures x 40", channel="open_letter",
-                        source_url="https://example.org/letter", summary="=1+1 in a summary"),
+            s,
+            "event",
+            EventCreate(
+                occurred_on=dt.date(2026, 2, 3),
+                title="Open letter from researchers",
+                kind="criticism",
+                stakeholder_id=researchers.id,
+                partnership_id=p1.id,
+                risk_ids=[r1.id],
+                severity=4,
+                sentiment=-2,
+                reach=120000,
+                reach_basis="signatures x 40",
+                channel="open_letter",
+                source_url="https://example.org/letter",
+                summary="=1+1 in a summary",
+            ),
             actor=ACTOR,
         )
         e2 = repository.create(
-            s, "event",
-            EventCreate(occurred_on=dt.date(2026, 2, 4), title="Subscriptions cancelled",
-                        kind="customer_action", risk_ids=[r1.id, r2.id], severity=3, sentiment=-1,
-                        metric_value=-1250.5, metric_unit="subscriptions cancelled", channel="social_media"),
+            s,
+            "event",
+            EventCreate(
+                occurred_on=dt.date(2026, 2, 4),
+                title="Subscriptions cancelled",
+                kind="customer_action",
+                risk_ids=[r1.id, r2.id],
+                severity=3,
+                sentiment=-1,
+                metric_value=-1250.5,
+                metric_unit="subscriptions cancelled",
+                channel="social_media",
+            ),
             actor=ACTOR,
         )
         e3 = repository.create(
-            s, "event",
-            EventCreate(occurred_on=dt.date(2026, 2, 5), title="Clarification issued", kind="statement",
-                        responds_to_id=e1.id, stakeholder_id=mod.id, sentiment=1, channel="official_statement",
-                        notes="'quoted start"),
+            s,
+            "event",
+            EventCreate(
+                occurred_on=dt.date(2026, 2, 5),
+                title="Clarification issued",
+                kind="statement",
+                responds_to_id=e1.id,
+                stakeholder_id=mod.id,
+                sentiment=1,
+                channel="official_statement",
+                notes="'quoted start",
+            ),
             actor=ACTOR,
         )
-    return {"stakeholders": [mod, nato, researchers], "partnerships": [p1, p2], "risks": [r1, r2],
-            "events": [e1, e2, e3]}
+    return {
+        "stakeholders": [mod, nato, researchers],
+        "partnerships": [p1, p2],
+        "risks": [r1, r2],
+        "events": [e1, e2, e3],
+    }
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[Any]], *, bom: bool = False) -> Path:
@@ -169,4 +253,7 @@ def audit_rows(register: Register) -> list[tuple[str, str, str, dict[str, Any]]]
     from db import audit
 
     with register.session() as s:
-        return [(e.entity_kind, e.entity_ref, e.action, audit.parse_changes(e)) for e in audit.history(s)]
+        return [
+            (e.entity_kind, e.entity_ref, e.action, audit.parse_changes(e))
+            for e in audit.history(s)
+        ]

@@ -19,20 +19,22 @@ def _rows() -> list[dict[str, Any]]:
     kinds = ["criticism", "statement", "media_report", "other"]
     rows = []
     for i in range(N):
-        rows.append({
-            "occurred_on": dt.date(2026, 1, 1) + dt.timedelta(days=i % 60),
-            "title": f"Event number {i}",
-            "kind": kinds[i % 4],
-            "severity": 1 + i % 5,
-            "sentiment": -2 + i % 5,
-            "reach": None if i % 3 else i * 100,
-            "metric_value": None if i % 4 else i / 7,
-            "summary": "=formula-like" if i % 10 == 0 else None,
-            "classification": "RESTRICTED" if i % 6 == 0 else "UNCLASSIFIED",
-            "stakeholder": f"S-00{1 + i % 3}" if i % 2 else None,
-            "partnership": "P-001" if i % 5 == 0 else None,
-            "risks": ["R-001", "R-002"][: i % 3],
-        })
+        rows.append(
+            {
+                "occurred_on": dt.date(2026, 1, 1) + dt.timedelta(days=i % 60),
+                "title": f"Event number {i}",
+                "kind": kinds[i % 4],
+                "severity": 1 + i % 5,
+                "sentiment": -2 + i % 5,
+                "reach": None if i % 3 else i * 100,
+                "metric_value": None if i % 4 else i / 7,
+                "summary": "=formula-like" if i % 10 == 0 else None,
+                "classification": "RESTRICTED" if i % 6 == 0 else "UNCLASSIFIED",
+                "stakeholder": f"S-00{1 + i % 3}" if i % 2 else None,
+                "partnership": "P-001" if i % 5 == 0 else None,
+                "risks": ["R-001", "R-002"][: i % 3],
+            }
+        )
     return rows
 
 
@@ -40,14 +42,24 @@ def _table(register, table) -> list[tuple]:
     skip = {"created_at", "updated_at"}
     cols = [c for c in table.__table__.columns if c.name not in skip]
     with register.session() as s:
-        return [tuple(r) for r in s.execute(select(*cols).order_by(*table.__table__.primary_key.columns))]
+        return [
+            tuple(r)
+            for r in s.execute(select(*cols).order_by(*table.__table__.primary_key.columns))
+        ]
 
 
 def _audit(register) -> list[tuple]:
     with register.session() as s:
         rows = s.execute(
-            select(AuditEntry.actor, AuditEntry.entity_kind, AuditEntry.entity_ref, AuditEntry.action,
-                   AuditEntry.changes).where(AuditEntry.entity_kind == "event").order_by(AuditEntry.id)
+            select(
+                AuditEntry.actor,
+                AuditEntry.entity_kind,
+                AuditEntry.entity_ref,
+                AuditEntry.action,
+                AuditEntry.changes,
+            )
+            .where(AuditEntry.entity_kind == "event")
+            .order_by(AuditEntry.id)
         )
         return [tuple(r) for r in rows]
 
@@ -58,8 +70,20 @@ def test_bulk_import_equals_one_by_one_creates(tmp_path):
     slow = fresh_register(tmp_path / "slow.db")
     try:
         made = {"bulk": seed(bulk), "slow": seed(slow)}
-        header = ["occurred_on", "title", "kind", "severity", "sentiment", "reach", "metric_value", "summary",
-                  "classification", "stakeholder", "partnership", "risks"]
+        header = [
+            "occurred_on",
+            "title",
+            "kind",
+            "severity",
+            "sentiment",
+            "reach",
+            "metric_value",
+            "summary",
+            "classification",
+            "stakeholder",
+            "partnership",
+            "risks",
+        ]
         from db.importexport.neutralise import neutralise
 
         def cell(v: Any) -> Any:
@@ -81,11 +105,15 @@ def test_bulk_import_equals_one_by_one_creates(tmp_path):
         }
         with slow.write() as s:
             for r in rows:
-                data = {k: v for k, v in r.items() if k not in ("stakeholder", "partnership", "risks")}
+                data = {
+                    k: v for k, v in r.items() if k not in ("stakeholder", "partnership", "risks")
+                }
                 data["stakeholder_id"] = ids["S"].get(r["stakeholder"])
                 data["partnership_id"] = ids["P"].get(r["partnership"])
                 data["risk_ids"] = [ids["R"][x] for x in r["risks"]]
-                repository.create(s, "event", repository.spec("event").create.model_validate(data), actor="tester")
+                repository.create(
+                    s, "event", repository.spec("event").create.model_validate(data), actor="tester"
+                )
 
         tables = [repository.spec(k).table for k in ("stakeholder", "partnership", "risk", "event")]
         for table in [*tables, EventRiskLink, RefCounter]:

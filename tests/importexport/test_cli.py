@@ -13,28 +13,46 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "desktop", *args], capture_output=True, text=True, cwd=ROOT, timeout=120
+        [sys.executable, "-m", "desktop", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
     )
 
 
 def test_import_dry_run_bad_file_and_export(tmp_path):
     db = tmp_path / "cli.db"
-    people = write_csv(tmp_path / "s.csv", ["name", "kind", "stance"],
-                       [["Ministry of Defence", "Defence body", "1"], ["Researchers", "research_community", "-2"]])
+    people = write_csv(
+        tmp_path / "s.csv",
+        ["name", "kind", "stance"],
+        [["Ministry of Defence", "Defence body", "1"], ["Researchers", "research_community", "-2"]],
+    )
     done = _cli("import", "stakeholders", str(people), "--db", str(db))
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "imported 2 stakeholders (2 new, 0 updated)"
 
-    events = write_csv(tmp_path / "e.csv", ["occurred_on", "title", "kind", "stakeholder"],
-                       [["2026-03-01", "Open letter", "criticism", "Researchers"],
-                        ["2026-03-02", "Clarification", "statement", "S-001"]])
+    events = write_csv(
+        tmp_path / "e.csv",
+        ["occurred_on", "title", "kind", "stakeholder"],
+        [
+            ["2026-03-01", "Open letter", "criticism", "Researchers"],
+            ["2026-03-02", "Clarification", "statement", "S-001"],
+        ],
+    )
     dry = _cli("--db", str(db), "import", "events", str(events), "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout.strip() == "dry run: 2 events valid (2 new, 0 updated); nothing written"
 
-    bad = write_csv(tmp_path / "bad.csv", ["occurred_on", "title", "kind"],
-                    [["2026-03-01", "Fine", "criticism"], ["not a date", "Bad", "criticism"],
-                     ["2026-03-03", "No", "gossip"]])
+    bad = write_csv(
+        tmp_path / "bad.csv",
+        ["occurred_on", "title", "kind"],
+        [
+            ["2026-03-01", "Fine", "criticism"],
+            ["not a date", "Bad", "criticism"],
+            ["2026-03-03", "No", "gossip"],
+        ],
+    )
     failed = _cli("import", "events", str(bad), "--db", str(db))
     assert failed.returncode == 1
     lines = failed.stderr.strip().splitlines()
@@ -59,7 +77,9 @@ def test_import_dry_run_bad_file_and_export(tmp_path):
     assert exported.returncode == 0, exported.stderr
     assert exported.stdout.strip() == f"exported 2 stakeholders to {out}"
     assert [(r["ref"], r["name"], r["stance"]) for r in read_rows(out)] == [
-        ("S-001", "Ministry of Defence", 1), ("S-002", "Researchers", -2)]
+        ("S-001", "Ministry of Defence", 1),
+        ("S-002", "Researchers", -2),
+    ]
 
 
 def test_export_to_an_unknown_format_exits_1_with_one_message(tmp_path):

@@ -39,8 +39,16 @@ def _event_rows() -> list[list[str]]:
 
 
 CASES: dict[str, tuple[list[str], Any, Any]] = {
-    "stakeholder": (["name", "description", "notes", "relationship_owner"], _stakeholder_rows, StakeholderCreate),
-    "event": (["occurred_on", "title", "summary", "reach_basis", "metric_unit"], _event_rows, EventCreate),
+    "stakeholder": (
+        ["name", "description", "notes", "relationship_owner"],
+        _stakeholder_rows,
+        StakeholderCreate,
+    ),
+    "event": (
+        ["occurred_on", "title", "summary", "reach_basis", "metric_unit"],
+        _event_rows,
+        EventCreate,
+    ),
 }
 
 
@@ -78,13 +86,20 @@ def test_hostile_corpus_round_trips_literally(register, tmp_path, kind, ext):
         assert all_values(second, kind) == all_values(register, kind)
         out2 = tmp_path / f"out2.{ext}"
         export_file(second, kind, out2)
-        strip = lambda rs: [{k: v for k, v in r.items() if k not in ("created_at", "updated_at")} for r in rs]  # noqa: E731
+
+        def strip(rs):
+            return [
+                {k: v for k, v in r.items() if k not in ("created_at", "updated_at")} for r in rs
+            ]
+
         assert strip(read_rows(out)) == strip(read_rows(out2))
     finally:
         second.dispose()
 
 
-TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=300)
+TEXT = st.text(
+    alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=300
+)
 
 
 def test_arbitrary_text_round_trips(tmp_path_factory):
@@ -98,11 +113,16 @@ def test_arbitrary_text_round_trips(tmp_path_factory):
     def check(description: str, notes: str) -> None:
         n = next(counter)
         name = f"Body {n}"
-        src = write_csv(work / "src.csv", ["name", "description", "notes"],
-                        [[name, neutralise(description), neutralise(notes)]])
+        src = write_csv(
+            work / "src.csv",
+            ["name", "description", "notes"],
+            [[name, neutralise(description), neutralise(notes)]],
+        )
         result = import_file(register, "stakeholder", src, actor="t")
         ref = result.created_refs[0]
-        expected = StakeholderCreate.model_validate({"name": name, "description": description, "notes": notes})
+        expected = StakeholderCreate.model_validate(
+            {"name": name, "description": description, "notes": notes}
+        )
         with register.session() as s:
             record = repository.get_by_ref(s, "stakeholder", ref)
             assert (record.description, record.notes) == (expected.description, expected.notes)

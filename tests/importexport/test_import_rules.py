@@ -103,31 +103,65 @@ def test_labels_are_accepted_in_any_case(register, tmp_path):
     path = write_csv(
         tmp_path / "s.csv",
         ["name", "kind", "stance", "classification", "influence"],
-        [["Regulator X", "Defence Body", "hostile", "restricted", "5"],
-         ["Investor Y", "CIVIL_SOCIETY", "Champion", "Secret", "1.0"]],
+        [
+            ["Regulator X", "Defence Body", "hostile", "restricted", "5"],
+            ["Investor Y", "CIVIL_SOCIETY", "Champion", "Secret", "1.0"],
+        ],
     )
     import_file(register, "stakeholders", path, actor="t")
     values = all_values(register, "stakeholder")
-    assert (values["S-004"]["kind"], values["S-004"]["stance"], values["S-004"]["classification"]) == (
-        "defence_body", -2, "RESTRICTED")
+    assert (
+        values["S-004"]["kind"],
+        values["S-004"]["stance"],
+        values["S-004"]["classification"],
+    ) == ("defence_body", -2, "RESTRICTED")
     assert (values["S-005"]["kind"], values["S-005"]["stance"], values["S-005"]["influence"]) == (
-        "civil_society", 2, 1)
+        "civil_society",
+        2,
+        1,
+    )
     path = write_csv(
         tmp_path / "r.csv",
-        ["title", "category", "likelihood", "impact", "treatment", "status", "residual_likelihood", "residual_impact"],
-        [["Legal challenge", "Legal Regulatory", "almost certain", "SEVERE", "Transfer", "Monitoring", "rare", "minor"]],
+        [
+            "title",
+            "category",
+            "likelihood",
+            "impact",
+            "treatment",
+            "status",
+            "residual_likelihood",
+            "residual_impact",
+        ],
+        [
+            [
+                "Legal challenge",
+                "Legal Regulatory",
+                "almost certain",
+                "SEVERE",
+                "Transfer",
+                "Monitoring",
+                "rare",
+                "minor",
+            ]
+        ],
     )
     import_file(register, "risks", path, actor="t")
     risk = all_values(register, "risk")["R-003"]
-    assert (risk["category"], risk["likelihood"], risk["impact"], risk["treatment"], risk["status"]) == (
-        "legal_regulatory", 5, 5, "transfer", "monitoring")
+    assert (
+        risk["category"],
+        risk["likelihood"],
+        risk["impact"],
+        risk["treatment"],
+        risk["status"],
+    ) == ("legal_regulatory", 5, 5, "transfer", "monitoring")
     assert (risk["residual_likelihood"], risk["residual_impact"]) == (1, 2)
 
 
 def test_links_by_ref_and_by_name(register, tmp_path):
     seed(register)
     path = write_csv(
-        tmp_path / "p.csv", ["name", "partner", "status"],
+        tmp_path / "p.csv",
+        ["name", "partner", "status"],
         [["Alliance pilot", "nato", "negotiating"], ["Ministry follow-up", "s-1", "agreed"]],
     )
     import_file(register, "partnerships", path, actor="t")
@@ -135,28 +169,53 @@ def test_links_by_ref_and_by_name(register, tmp_path):
     assert values["P-003"]["partner"] == "S-002"
     assert values["P-004"]["partner"] == "S-001"
     path = write_csv(
-        tmp_path / "r.csv", ["title", "partnerships", "stakeholders"],
-        [["Linked risk", "Defence department contract; P-002 ;alliance pilot", "AI researchers;S-001;s-001"]],
+        tmp_path / "r.csv",
+        ["title", "partnerships", "stakeholders"],
+        [
+            [
+                "Linked risk",
+                "Defence department contract; P-002 ;alliance pilot",
+                "AI researchers;S-001;s-001",
+            ]
+        ],
     )
     import_file(register, "risks", path, actor="t")
     risk = all_values(register, "risk")["R-003"]
     assert risk["partnerships"] == ["P-001", "P-002", "P-003"]
     assert risk["stakeholders"] == ["S-001", "S-003"]
     path = write_csv(
-        tmp_path / "e.csv", ["occurred_on", "title", "stakeholder", "partnership", "risks", "responds_to"],
-        [["2026-03-01", "Reply", "ministry of defence", "NATO exploration", "reputational BACKLASH;R-002", "E-0001"]],
+        tmp_path / "e.csv",
+        ["occurred_on", "title", "stakeholder", "partnership", "risks", "responds_to"],
+        [
+            [
+                "2026-03-01",
+                "Reply",
+                "ministry of defence",
+                "NATO exploration",
+                "reputational BACKLASH;R-002",
+                "E-0001",
+            ]
+        ],
     )
     import_file(register, "events", path, actor="t")
     event = all_values(register, "event")["E-0004"]
     assert (event["stakeholder"], event["partnership"], event["risks"], event["responds_to"]) == (
-        "S-001", "P-002", ["R-001", "R-002"], "E-0001")
+        "S-001",
+        "P-002",
+        ["R-001", "R-002"],
+        "E-0001",
+    )
 
 
 def test_ambiguous_risk_title_asks_for_the_ref(register, tmp_path):
     seed(register)
     path = write_csv(tmp_path / "r.csv", ["title"], [["Reputational backlash"]])
     import_file(register, "risks", path, actor="t")  # a second risk with the same title
-    path = write_csv(tmp_path / "e.csv", ["occurred_on", "title", "risks"], [["2026-03-01", "Tweet", "Reputational backlash"]])
+    path = write_csv(
+        tmp_path / "e.csv",
+        ["occurred_on", "title", "risks"],
+        [["2026-03-01", "Tweet", "Reputational backlash"]],
+    )
     with pytest.raises(ValidationFailed) as exc:
         import_file(register, "events", path, actor="t")
     assert _errors(exc) == [
@@ -166,11 +225,14 @@ def test_ambiguous_risk_title_asks_for_the_ref(register, tmp_path):
 
 def test_events_may_respond_to_events_in_the_same_file(register, tmp_path):
     path = write_csv(
-        tmp_path / "e.csv", ["ref", "occurred_on", "title", "responds_to"],
-        [["E-0010", "2026-03-02", "Second clarification", "E-0011"],  # forward reference
-         ["E-0011", "2026-03-01", "Clarification", "E-0012"],
-         ["E-0012", "2026-02-28", "Criticism", ""],
-         ["", "2026-03-03", "Follow-up", "e-12"]],
+        tmp_path / "e.csv",
+        ["ref", "occurred_on", "title", "responds_to"],
+        [
+            ["E-0010", "2026-03-02", "Second clarification", "E-0011"],  # forward reference
+            ["E-0011", "2026-03-01", "Clarification", "E-0012"],
+            ["E-0012", "2026-02-28", "Criticism", ""],
+            ["", "2026-03-03", "Follow-up", "e-12"],
+        ],
     )
     result = import_file(register, "events", path, actor="t")
     assert result.created_refs == ["E-0010", "E-0011", "E-0012", "E-0013"]
@@ -187,8 +249,11 @@ def test_events_may_respond_to_events_in_the_same_file(register, tmp_path):
 
 
 def test_an_event_cannot_respond_to_itself(register, tmp_path):
-    path = write_csv(tmp_path / "e.csv", ["ref", "occurred_on", "title", "responds_to"],
-                     [["E-0005", "2026-03-02", "Loop", "E-0005"]])
+    path = write_csv(
+        tmp_path / "e.csv",
+        ["ref", "occurred_on", "title", "responds_to"],
+        [["E-0005", "2026-03-02", "Loop", "E-0005"]],
+    )
     with pytest.raises(ValidationFailed) as exc:
         import_file(register, "events", path, actor="t")
     assert _errors(exc) == ["row 2: responds_to: an event cannot respond to itself"]
@@ -198,10 +263,13 @@ def test_existing_ref_updates_new_ref_creates_later_refs_follow(register, tmp_pa
     made = seed(register)
     nato_version = made["stakeholders"][1].version
     path = write_csv(
-        tmp_path / "s.csv", ["ref", "name", "stance", "description"],
-        [["S-002", "NATO", "2", ""],  # update: stance changed, description cleared (was empty)
-         ["S-050", "Think tank", "0", "new under its own ref"],
-         ["", "Journalists", "-1", "next ref"]],
+        tmp_path / "s.csv",
+        ["ref", "name", "stance", "description"],
+        [
+            ["S-002", "NATO", "2", ""],  # update: stance changed, description cleared (was empty)
+            ["S-050", "Think tank", "0", "new under its own ref"],
+            ["", "Journalists", "-1", "next ref"],
+        ],
     )
     result = import_file(register, "stakeholders", path, actor="importer")
     assert (result.created, result.updated, result.unchanged) == (2, 1, 0)
@@ -223,7 +291,9 @@ def test_existing_ref_updates_new_ref_creates_later_refs_follow(register, tmp_pa
 def test_update_rows_keep_what_they_leave_out(register, tmp_path):
     seed(register)
     before = all_values(register, "partnership")["P-001"]
-    path = write_csv(tmp_path / "p.csv", ["ref", "status", "classification"], [["P-001", "paused", ""]])
+    path = write_csv(
+        tmp_path / "p.csv", ["ref", "status", "classification"], [["P-001", "paused", ""]]
+    )
     result = import_file(register, "partnerships", path, actor="t")
     assert result.updated == 1
     after = all_values(register, "partnership")["P-001"]
@@ -243,11 +313,14 @@ def test_refs_are_checked(register, tmp_path):
     with register.write() as s:
         repository.delete(s, "event", made["events"][1].id, actor="t")
     path = write_csv(
-        tmp_path / "e.csv", ["ref", "occurred_on", "title"],
-        [["R-001", "2026-03-01", "Wrong prefix"],
-         ["E-0020", "2026-03-01", "Fine"],
-         ["e-20", "2026-03-01", "Same ref again"],
-         ["E-0002", "2026-03-01", "A deleted record's ref"]],
+        tmp_path / "e.csv",
+        ["ref", "occurred_on", "title"],
+        [
+            ["R-001", "2026-03-01", "Wrong prefix"],
+            ["E-0020", "2026-03-01", "Fine"],
+            ["e-20", "2026-03-01", "Same ref again"],
+            ["E-0002", "2026-03-01", "A deleted record's ref"],
+        ],
     )
     with pytest.raises(ValidationFailed) as exc:
         import_file(register, "events", path, actor="t")
@@ -271,8 +344,11 @@ def test_names_must_stay_unique(register, tmp_path):
 def test_dry_run_validates_and_writes_nothing(register, tmp_path):
     seed(register)
     before = audit_rows(register)
-    path = write_csv(tmp_path / "s.csv", ["ref", "name", "stance"],
-                     [["S-001", "Ministry of Defence", "-1"], ["", "Someone new", "0"]])
+    path = write_csv(
+        tmp_path / "s.csv",
+        ["ref", "name", "stance"],
+        [["S-001", "Ministry of Defence", "-1"], ["", "Someone new", "0"]],
+    )
     result = import_file(register, "stakeholders", path, actor="t", dry_run=True)
     assert (result.created, result.updated, result.dry_run) == (1, 1, True)
     assert result.summary() == "dry run: 2 stakeholders valid (1 new, 1 updated); nothing written"
@@ -284,33 +360,50 @@ def test_dry_run_validates_and_writes_nothing(register, tmp_path):
 
 def test_bom_dates_and_numbers_in_several_spellings(register, tmp_path):
     path = write_csv(
-        tmp_path / "e.csv", ["occurred_on", "title", "severity", "reach", "metric_value"],
-        [["2026-03-01", "With BOM", "4.0", "+12", "1e3"]], bom=True,
+        tmp_path / "e.csv",
+        ["occurred_on", "title", "severity", "reach", "metric_value"],
+        [["2026-03-01", "With BOM", "4.0", "+12", "1e3"]],
+        bom=True,
     )
     import_file(register, "events", path, actor="t")
     event = all_values(register, "event")["E-0001"]
     assert (event["occurred_on"], event["severity"], event["reach"], event["metric_value"]) == (
-        "2026-03-01", 4, 12, 1000.0)
+        "2026-03-01",
+        4,
+        12,
+        1000.0,
+    )
 
 
 def test_xlsx_cells_keep_their_types(register, tmp_path):
     path = write_xlsx(
-        tmp_path / "e.xlsx", ["occurred_on", "title", "severity", "reach", "metric_value", "reach_basis"],
-        [[dt.datetime(2026, 3, 1), "Typed cells", 2, 1500, 2.5, 12345],
-         [dt.date(2026, 3, 2), 404, 2.0, None, None, None]],
+        tmp_path / "e.xlsx",
+        ["occurred_on", "title", "severity", "reach", "metric_value", "reach_basis"],
+        [
+            [dt.datetime(2026, 3, 1), "Typed cells", 2, 1500, 2.5, 12345],
+            [dt.date(2026, 3, 2), 404, 2.0, None, None, None],
+        ],
     )
     import_file(register, "events", path, actor="t")
     values = all_values(register, "event")
-    assert values["E-0001"]["occurred_on"] == "2026-03-01" and values["E-0001"]["reach_basis"] == "12345"
+    assert (
+        values["E-0001"]["occurred_on"] == "2026-03-01"
+        and values["E-0001"]["reach_basis"] == "12345"
+    )
     assert values["E-0002"]["title"] == "404" and values["E-0002"]["severity"] == 2
 
 
 def test_future_and_timed_dates_and_non_finite_numbers_are_refused(register, tmp_path):
     far = (dt.date.today() + dt.timedelta(days=10)).isoformat()
     path = write_csv(
-        tmp_path / "e.csv", ["occurred_on", "title", "metric_value", "reach"],
-        [[far, "Future", ""], ["2026-01-01 10:30", "Timed", ""], ["2026-01-01", "NaN metric", "nan"],
-         ["2026-01-01", "Huge reach", "", "9" * 30]],
+        tmp_path / "e.csv",
+        ["occurred_on", "title", "metric_value", "reach"],
+        [
+            [far, "Future", ""],
+            ["2026-01-01 10:30", "Timed", ""],
+            ["2026-01-01", "NaN metric", "nan"],
+            ["2026-01-01", "Huge reach", "", "9" * 30],
+        ],
     )
     with pytest.raises(ValidationFailed) as exc:
         import_file(register, "events", path, actor="t")
@@ -350,13 +443,21 @@ def test_cancel_rolls_back_and_progress_reaches_the_end(register, tmp_path):
         return bool(seen) and seen[-1][0] > 3000
 
     with pytest.raises(Cancelled):
-        import_file(register, "stakeholders", path, actor="t", progress=lambda d, t: seen.append((d, t)),
-                    cancel=cancel_late)
+        import_file(
+            register,
+            "stakeholders",
+            path,
+            actor="t",
+            progress=lambda d, t: seen.append((d, t)),
+            cancel=cancel_late,
+        )
     assert counts(register)["stakeholder"] == 0
     with register.session() as s:
         assert audit.history(s) == []
     seen.clear()
-    result = import_file(register, "stakeholders", path, actor="t", progress=lambda d, t: seen.append((d, t)))
+    result = import_file(
+        register, "stakeholders", path, actor="t", progress=lambda d, t: seen.append((d, t))
+    )
     assert result.created == 3000
     assert seen[-1] == (6000, 6000)
     assert all(b[0] >= a[0] for a, b in zip(seen, seen[1:], strict=False))

@@ -43,15 +43,22 @@ def test_xlsx_escaping_round_trips(text):
 
 def _hostile_event_rows():
     return [
-        ["2026-03-01", "=1+1", "=HYPERLINK(\"http://evil.example\",\"x\")", "-5", "+cmd|' /C calc'!A0"],
+        ["2026-03-01", "=1+1", '=HYPERLINK("http://evil.example","x")', "-5", "+cmd|' /C calc'!A0"],
         ["2026-03-02", "@SUM(A1)", "\t=1+1", "-2.5", "'=already quoted"],
     ]
 
 
 def _seed_hostile(register, tmp_path):
     # the input is what a user could have typed: neutralise it the way export would
-    rows = [[r[0], neutralise(r[1]), neutralise(r[2]), r[3], neutralise(r[4])] for r in _hostile_event_rows()]
-    path = write_csv(tmp_path / "in.csv", ["occurred_on", "title", "summary", "metric_value", "reach_basis"], rows)
+    rows = [
+        [r[0], neutralise(r[1]), neutralise(r[2]), r[3], neutralise(r[4])]
+        for r in _hostile_event_rows()
+    ]
+    path = write_csv(
+        tmp_path / "in.csv",
+        ["occurred_on", "title", "summary", "metric_value", "reach_basis"],
+        rows,
+    )
     import_file(register, "events", path, actor="t")
 
 
@@ -65,7 +72,7 @@ def test_csv_cells_are_neutralised_and_numbers_are_not(register, tmp_path):
     with (tmp_path / "out.csv").open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert rows[0]["title"] == "'=1+1"
-    assert rows[0]["summary"] == "'=HYPERLINK(\"http://evil.example\",\"x\")"
+    assert rows[0]["summary"] == '\'=HYPERLINK("http://evil.example","x")'
     assert rows[0]["reach_basis"] == "'+cmd|' /C calc'!A0"
     assert rows[1]["title"] == "'@SUM(A1)"
     assert rows[1]["reach_basis"] == "''=already quoted"

@@ -86,7 +86,13 @@ def test_export_of_selected_ids_and_progress(register, tmp_path):
     made = seed(register)
     calls = []
     ids = [made["events"][0].id, made["events"][2].id]
-    n = export_file(register, "event", tmp_path / "some.xlsx", ids=ids, progress=lambda d, t: calls.append((d, t)))
+    n = export_file(
+        register,
+        "event",
+        tmp_path / "some.xlsx",
+        ids=ids,
+        progress=lambda d, t: calls.append((d, t)),
+    )
     assert n == 2
     assert [r["ref"] for r in read_rows(tmp_path / "some.xlsx")] == ["E-0001", "E-0003"]
     assert calls and calls[-1] == (2, 2)
@@ -120,10 +126,21 @@ def test_extreme_values_round_trip_through_xlsx(register, tmp_path):
     from db.models import EventCreate
 
     with register.write() as s:
-        for i, day in enumerate([dt.date(1, 1, 1), dt.date(1899, 12, 31), dt.date(1900, 2, 28), dt.date(2026, 1, 1)]):
-            repository.create(s, "event", EventCreate(
-                occurred_on=day, title=f"Edge {i}", reach=2**60 + i, metric_value=1e-300 if i else -1e300,
-                sentiment=-2), actor="t")
+        for i, day in enumerate(
+            [dt.date(1, 1, 1), dt.date(1899, 12, 31), dt.date(1900, 2, 28), dt.date(2026, 1, 1)]
+        ):
+            repository.create(
+                s,
+                "event",
+                EventCreate(
+                    occurred_on=day,
+                    title=f"Edge {i}",
+                    reach=2**60 + i,
+                    metric_value=1e-300 if i else -1e300,
+                    sentiment=-2,
+                ),
+                actor="t",
+            )
     path = tmp_path / "edge.xlsx"
     export_file(register, "events", path)
     second = fresh_register(tmp_path / "second.db")

@@ -32,23 +32,49 @@ from db.importexport.reader import Table
 from db.models import EventCreate, StakeholderCreate
 from tests.importexport.helpers import ACTOR, fresh_register, seed, write_csv
 
-SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 # Text as cells may hold it: edges of the length limits, blanks, padding, odd characters.
 _text = st.one_of(
     st.text(max_size=8),
     st.text(alphabet=st.characters(codec="utf-8"), min_size=0, max_size=12),
-    st.sampled_from(["", " ", "  ab ", "abc", " abc ", "\t\n", "\x1c x \x1f", "\u3000abc\u3000", "x" * 200,
-                     "x" * 201, " " + "y" * 200 + " ", "'quoted", "=1+1", "é" * 5, "\ud800 bad"]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "  ab ",
+            "abc",
+            " abc ",
+            "\t\n",
+            "\x1c x \x1f",
+            "\u3000abc\u3000",
+            "x" * 200,
+            "x" * 201,
+            " " + "y" * 200 + " ",
+            "'quoted",
+            "=1+1",
+            "é" * 5,
+            "\ud800 bad",
+        ]
+    ),
 )
 _ints = st.one_of(st.integers(-5, 8), st.integers(-(2**63), 2**63 - 1))
 _today = dt.date.today()
-_dates = st.one_of(st.dates(), st.sampled_from([_today, _today + dt.timedelta(days=1), _today + dt.timedelta(days=2)]))
+_dates = st.one_of(
+    st.dates(),
+    st.sampled_from([_today, _today + dt.timedelta(days=1), _today + dt.timedelta(days=2)]),
+)
 
 
 def _enum_text(values: list[str]) -> st.SearchStrategy[str]:
-    return st.one_of(st.sampled_from(values), st.sampled_from(values).map(lambda v: f" {v} "),
-                     st.sampled_from(values).map(str.upper), _text)
+    return st.one_of(
+        st.sampled_from(values),
+        st.sampled_from(values).map(lambda v: f" {v} "),
+        st.sampled_from(values).map(str.upper),
+        _text,
+    )
 
 
 def _model_values(model: Any, data: dict[str, Any]) -> dict[str, Any] | None:
@@ -71,8 +97,18 @@ _EVENT_FIELDS = {
     "metric_value": st.floats(allow_nan=False),
     "metric_unit": _text,
     "channel": _enum_text(["press", "other"]),
-    "source_url": st.one_of(_text, st.sampled_from(["https://example.org/x", "http://a.b", "ftp://x.org",
-                                                    "https://x.org/a b", " https://x.org "])),
+    "source_url": st.one_of(
+        _text,
+        st.sampled_from(
+            [
+                "https://example.org/x",
+                "http://a.b",
+                "ftp://x.org",
+                "https://x.org/a b",
+                " https://x.org ",
+            ]
+        ),
+    ),
     "summary": _text,
     "stakeholder_id": _ints,
     "partnership_id": _ints,
@@ -93,13 +129,30 @@ _STAKEHOLDER_FIELDS = {
 
 
 _VALID_BASE = {
-    EventCreate: {"occurred_on": dt.date(2026, 1, 5), "title": "A title", "kind": "statement", "severity": 2,
-                  "reach": 10, "summary": "s", "stakeholder_id": 3, "metric_value": 1.5, "risk_ids": [1]},
-    StakeholderCreate: {"name": "A name", "kind": "company", "influence": 2, "stance": -1, "notes": "n"},
+    EventCreate: {
+        "occurred_on": dt.date(2026, 1, 5),
+        "title": "A title",
+        "kind": "statement",
+        "severity": 2,
+        "reach": 10,
+        "summary": "s",
+        "stakeholder_id": 3,
+        "metric_value": 1.5,
+        "risk_ids": [1],
+    },
+    StakeholderCreate: {
+        "name": "A name",
+        "kind": "company",
+        "influence": 2,
+        "stance": -1,
+        "notes": "n",
+    },
 }
 
 
-def _rows(model: Any, fields: dict[str, st.SearchStrategy[Any]]) -> st.SearchStrategy[dict[str, Any]]:
+def _rows(
+    model: Any, fields: dict[str, st.SearchStrategy[Any]]
+) -> st.SearchStrategy[dict[str, Any]]:
     """Mostly a valid row with one field changed (a missing or odd value), sometimes any row."""
 
     @st.composite
@@ -112,10 +165,14 @@ def _rows(model: Any, fields: dict[str, st.SearchStrategy[Any]]) -> st.SearchStr
             row[name] = draw(fields[name])
         return row
 
-    return st.one_of(one_changed(), one_changed(), one_changed(), st.fixed_dictionaries({}, optional=fields))
+    return st.one_of(
+        one_changed(), one_changed(), one_changed(), st.fixed_dictionaries({}, optional=fields)
+    )
 
 
-@pytest.mark.parametrize(("model", "fields"), [(EventCreate, _EVENT_FIELDS), (StakeholderCreate, _STAKEHOLDER_FIELDS)])
+@pytest.mark.parametrize(
+    ("model", "fields"), [(EventCreate, _EVENT_FIELDS), (StakeholderCreate, _STAKEHOLDER_FIELDS)]
+)
 def test_quick_check_accepts_and_refuses_exactly_what_the_model_does(model, fields):
     fast = FastCreate.build(model)
     assert fast is not None
@@ -140,9 +197,24 @@ def test_models_with_validators_the_quick_check_cannot_run_get_none():
 
 # --------------------------------------------------------------------------- prepare, both ways
 
-_HEADER = ["ref", "occurred_on", "title", "kind", "stakeholder", "partnership", "risks", "severity",
-           "sentiment", "reach", "metric_value", "channel", "source_url", "summary", "responds_to",
-           "classification"]
+_HEADER = [
+    "ref",
+    "occurred_on",
+    "title",
+    "kind",
+    "stakeholder",
+    "partnership",
+    "risks",
+    "severity",
+    "sentiment",
+    "reach",
+    "metric_value",
+    "channel",
+    "source_url",
+    "summary",
+    "responds_to",
+    "classification",
+]
 # Per column: spellings the import accepts, then ones it refuses (or that need care).
 _GOOD: dict[str, list[str]] = {
     "ref": ["", "", "", "E-0500", "E-0501", "e-502"],
@@ -164,7 +236,13 @@ _GOOD: dict[str, list[str]] = {
 }
 _ODD: dict[str, list[str]] = {
     "ref": ["E-0001", "X-1", "E-0003", "E-0500"],
-    "occurred_on": ["2026-02-30", "05/01/2026", "", (_today + dt.timedelta(days=3)).isoformat(), "2026-01-05 10:00"],
+    "occurred_on": [
+        "2026-02-30",
+        "05/01/2026",
+        "",
+        (_today + dt.timedelta(days=3)).isoformat(),
+        "2026-01-05 10:00",
+    ],
     "title": ["ab", "", "x" * 201, "   ", "'"],
     "kind": ["nonsense", "criticism;statement"],
     "stakeholder": ["S-999", "Nobody", "P-001"],
@@ -202,7 +280,11 @@ def seeded(tmp_path_factory):
 def _plan_view(plan: Any) -> list[tuple[Any, ...]]:
     return [
         (name, row.number, row.ref, row.record_id, row.values, row.link_refs, row.pending)
-        for name, rows in (("create", plan.creates), ("update", plan.updates), ("same", plan.unchanged))
+        for name, rows in (
+            ("create", plan.creates),
+            ("update", plan.updates),
+            ("same", plan.unchanged),
+        )
         for row in rows
     ]
 
@@ -218,24 +300,40 @@ def _prepare(register: Any, table: Table, quick: bool, monkeypatch: Any) -> Any:
                 return [str(e) for e in exc.errors]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(_csv_row(), min_size=1, max_size=12), st.permutations(_HEADER))
 def test_column_pass_plans_exactly_what_the_row_pass_plans(seeded, monkeypatch, rows, header):
-    table = Table(header=list(header), rows=[(n, [r[c] for c in header]) for n, r in enumerate(rows, 2)])
+    table = Table(
+        header=list(header), rows=[(n, [r[c] for c in header]) for n, r in enumerate(rows, 2)]
+    )
     assert _prepare(seeded, table, True, monkeypatch) == _prepare(seeded, table, False, monkeypatch)
 
 
 # --------------------------------------------------------------------------- audit text and chain
 
 _json_values = st.one_of(
-    st.none(), st.just(""), st.text(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
-    st.dates(), st.lists(st.text(min_size=1), min_size=0, max_size=3),
+    st.none(),
+    st.just(""),
+    st.text(),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.dates(),
+    st.lists(st.text(min_size=1), min_size=0, max_size=3),
 )
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.dictionaries(st.sampled_from(["b", "a", "title", "risks", "occurred_on", "zz", "ä"]),
-                                _json_values), min_size=1, max_size=5))
+@given(
+    st.lists(
+        st.dictionaries(
+            st.sampled_from(["b", "a", "title", "risks", "occurred_on", "zz", "ä"]), _json_values
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
 def test_changes_text_is_what_audit_dumps_writes(records):
     names = sorted({k for r in records for k in r})
     columns = [(name, False, [r.get(name) for r in records]) for name in names]
@@ -244,7 +342,11 @@ def test_changes_text_is_what_audit_dumps_writes(records):
         if all(v is None or isinstance(v, dt.date) for v in values):
             columns[i] = (name, True, values)
         else:
-            columns[i] = (name, False, [v.isoformat() if isinstance(v, dt.date) else v for v in values])
+            columns[i] = (
+                name,
+                False,
+                [v.isoformat() if isinstance(v, dt.date) else v for v in values],
+            )
     got = imp._changes_texts(columns)
     for k, text in enumerate(got):
         expected = {
@@ -255,12 +357,22 @@ def test_changes_text_is_what_audit_dumps_writes(records):
         assert text == audit.dumps(expected)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(st.text(max_size=6), st.text(max_size=20)), min_size=1, max_size=4), st.text(max_size=8))
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(st.tuples(st.text(max_size=6), st.text(max_size=20)), min_size=1, max_size=4),
+    st.text(max_size=8),
+)
 def test_encoded_entries_extend_the_chain_as_entry_digest_says(register, items, actor):
     with register.write() as session:
-        audit.record_encoded(session, actor=actor, kind="event", action="import",
-                             items=[(ref, audit.dumps({"t": [None, text]})) for ref, text in items])
+        audit.record_encoded(
+            session,
+            actor=actor,
+            kind="event",
+            action="import",
+            items=[(ref, audit.dumps({"t": [None, text]})) for ref, text in items],
+        )
     with register.session() as session:
         assert audit.verify_chain(session) == []
 
@@ -278,8 +390,18 @@ def _schema(path: Path) -> list[tuple[Any, ...]]:
 
 def _events_csv(path: Path, n: int) -> Path:
     # refs E-0004 onwards (the seed has three events); every 7th answers the one before it
-    rows = [[f"E-{i + 3:04d}", f"2026-01-{1 + i % 28:02d}", f"Bulk event {i}", ["criticism", "statement"][i % 2],
-             1 + i % 5, "S-001" if i % 3 else "", f"E-{i + 2:04d}" if i % 7 == 3 else ""] for i in range(1, n + 1)]
+    rows = [
+        [
+            f"E-{i + 3:04d}",
+            f"2026-01-{1 + i % 28:02d}",
+            f"Bulk event {i}",
+            ["criticism", "statement"][i % 2],
+            1 + i % 5,
+            "S-001" if i % 3 else "",
+            f"E-{i + 2:04d}" if i % 7 == 3 else "",
+        ]
+        for i in range(1, n + 1)
+    ]
     header = ["ref", "occurred_on", "title", "kind", "severity", "stakeholder", "responds_to"]
     return write_csv(path, header, rows)
 
@@ -304,10 +426,16 @@ def test_large_import_into_a_small_table_rebuilds_indexes_to_the_same_schema(tmp
             assert audit.verify_chain(session) == []
             # the rebuilt indexes answer: the planner uses them and they hold every row
             con = session.connection()
-            assert con.exec_driver_sql("SELECT count(*) FROM event INDEXED BY ix_event_title").scalar() == 403
-            assert con.exec_driver_sql(
-                "SELECT count(*) FROM audit_entry INDEXED BY ix_audit_entry_entity_ref"
-            ).scalar() == con.exec_driver_sql("SELECT count(*) FROM audit_entry").scalar()
+            assert (
+                con.exec_driver_sql("SELECT count(*) FROM event INDEXED BY ix_event_title").scalar()
+                == 403
+            )
+            assert (
+                con.exec_driver_sql(
+                    "SELECT count(*) FROM audit_entry INDEXED BY ix_audit_entry_entity_ref"
+                ).scalar()
+                == con.exec_driver_sql("SELECT count(*) FROM audit_entry").scalar()
+            )
             responder = repository.get_by_ref(session, "event", "E-0006")
             answered = repository.get_by_ref(session, "event", "E-0005")
             assert responder.responds_to_id == answered.id

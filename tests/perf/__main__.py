@@ -24,10 +24,16 @@ from tests.perf.harness import Table
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.perf", description=__doc__)
     sizes = parser.add_mutually_exclusive_group()
-    sizes.add_argument("--quick", action="store_true", help="small sizes: checks the harness, not the targets")
-    sizes.add_argument("--tiny", action="store_true", help="smallest sizes (the default test run's smoke test)")
+    sizes.add_argument(
+        "--quick", action="store_true", help="small sizes: checks the harness, not the targets"
+    )
+    sizes.add_argument(
+        "--tiny", action="store_true", help="smallest sizes (the default test run's smoke test)"
+    )
     parser.add_argument("--only", help="comma-separated scenario ids, e.g. P1,P3")
-    parser.add_argument("--workdir", help="keep generated registers here between runs (default: a temp folder)")
+    parser.add_argument(
+        "--workdir", help="keep generated registers here between runs (default: a temp folder)"
+    )
     args = parser.parse_args(argv)
     size = "tiny" if args.tiny else "quick" if args.quick else "full"
     wanted = {s.strip().upper() for s in args.only.split(",")} if args.only else None

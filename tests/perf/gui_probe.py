@@ -179,9 +179,17 @@ def app_window(db: str, view: str, sort_key: str | None, search: str | None) -> 
         out["cpu_filter"] = _cpu() - cpu
         out["filter_rows"] = model.rowCount()
         first = model.values_at(0)
-        title_col = [c.key for c in model.columns].index("title") if "title" in [c.key for c in model.columns] else None
+        title_col = (
+            [c.key for c in model.columns].index("title")
+            if "title" in [c.key for c in model.columns]
+            else None
+        )
         out["filter_first_title"] = first[title_col] if first and title_col is not None else None
-        out["sort_after_filter"] = [model.current_sort().key, model.current_sort().descending] if model.current_sort() else None
+        out["sort_after_filter"] = (
+            [model.current_sort().key, model.current_sort().descending]
+            if model.current_sort()
+            else None
+        )
     return out
 
 

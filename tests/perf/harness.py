@@ -22,7 +22,9 @@ class Result:
     target: str
     passed: bool
     note: str = ""
-    cpu: float | None = None  # our CPU seconds (the machine is shared: CPU says what wall time cannot)
+    cpu: float | None = (
+        None  # our CPU seconds (the machine is shared: CPU says what wall time cannot)
+    )
     unit: str = "s"
 
     @property
@@ -68,7 +70,9 @@ class Table:
         widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
         lines = []
         for n, row in enumerate(rows):
-            lines.append("| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) + " |")
+            lines.append(
+                "| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) + " |"
+            )
             if n == 0:
                 lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
         return "\n".join(lines)

@@ -30,7 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="risk-tracker-r1-"))
     try:
         report = run_crash_trials(
-            workdir, rows=args.rows, trials=args.trials, seed=args.seed, log=lambda m: print(m, flush=True)
+            workdir,
+            rows=args.rows,
+            trials=args.trials,
+            seed=args.seed,
+            log=lambda m: print(m, flush=True),
         )
     finally:
         if not args.keep:

@@ -151,17 +151,44 @@ def warm_bytecode(work: Path) -> None:
     _run([str(BIN / "risk-tracker"), "--version"], env)
     _run([sys.executable, "-m", "tests.perf.gui_probe", "--empty-window"], env)
     demo = demo_register(work)
-    _run([sys.executable, "-m", "tests.perf.gui_probe", "--db", str(demo), "--view", "events", "--sort", "title",
-          "--search", "a"], env)
-    _run([sys.executable, "-m", "tests.perf.gui_probe", "--db", str(demo), "--view", "dashboard"], env)
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "tests.perf.gui_probe",
+            "--db",
+            str(demo),
+            "--view",
+            "events",
+            "--sort",
+            "title",
+            "--search",
+            "a",
+        ],
+        env,
+    )
+    _run(
+        [sys.executable, "-m", "tests.perf.gui_probe", "--db", str(demo), "--view", "dashboard"],
+        env,
+    )
 
 
 # --------------------------------------------------------------------------- P1
 
 
 EVENT_COLUMNS = [
-    "occurred_on", "title", "kind", "severity", "sentiment", "reach", "channel",
-    "stakeholder", "partnership", "risks", "classification", "summary",
+    "occurred_on",
+    "title",
+    "kind",
+    "severity",
+    "sentiment",
+    "reach",
+    "channel",
+    "stakeholder",
+    "partnership",
+    "risks",
+    "classification",
+    "summary",
 ]
 
 
@@ -177,13 +204,22 @@ def _write_events_csv(path: Path, n: int, refs: dict[str, list[str]], seed: int 
         for i in range(n):
             day = TODAY - dt.timedelta(days=rng.randrange(365))
             risks = rng.sample(refs["risk"], k=rng.randint(0, 2))
-            w.writerow([
-                day.isoformat(), f"Imported event {i + 1}", rng.choice(kinds), rng.randint(1, 5),
-                rng.randint(-2, 2), rng.randrange(0, 100_000), rng.choice(channels),
-                rng.choice(refs["stakeholder"]),
-                rng.choice(refs["partnership"]) if rng.random() < 0.5 else "",
-                LIST_SEPARATOR.join(risks), "UNCLASSIFIED", f"Summary of event {i + 1}",
-            ])
+            w.writerow(
+                [
+                    day.isoformat(),
+                    f"Imported event {i + 1}",
+                    rng.choice(kinds),
+                    rng.randint(1, 5),
+                    rng.randint(-2, 2),
+                    rng.randrange(0, 100_000),
+                    rng.choice(channels),
+                    rng.choice(refs["stakeholder"]),
+                    rng.choice(refs["partnership"]) if rng.random() < 0.5 else "",
+                    LIST_SEPARATOR.join(risks),
+                    "UNCLASSIFIED",
+                    f"Summary of event {i + 1}",
+                ]
+            )
 
 
 def p1_import(table: Table, work: Path, *, size: str) -> None:
@@ -244,6 +280,7 @@ def p1_import(table: Table, work: Path, *, size: str) -> None:
         finally:
             reg.dispose()
         assert result.created == n, result
+
     def baseline_real_table() -> None:
         """The same rows by csv + executemany into the register's own event table.
 
@@ -264,9 +301,24 @@ def p1_import(table: Table, work: Path, *, size: str) -> None:
                 "stakeholder_id, partnership_id, classification, summary, created_at, updated_at, "
                 "created_by, updated_by, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)",
                 (
-                    (f"E-{i:06d}", r[0], r[1], r[2], r[3], r[4], r[5] or None, r[6],
-                     stakeholder_id.get(r[7]), partnership_id.get(r[8]), r[10], r[11],
-                     stamp, stamp, "bench", "bench")
+                    (
+                        f"E-{i:06d}",
+                        r[0],
+                        r[1],
+                        r[2],
+                        r[3],
+                        r[4],
+                        r[5] or None,
+                        r[6],
+                        stakeholder_id.get(r[7]),
+                        partnership_id.get(r[8]),
+                        r[10],
+                        r[11],
+                        stamp,
+                        stamp,
+                        "bench",
+                        "bench",
+                    )
                     for i, r in enumerate(rows, 1)
                 ),
             )
@@ -277,11 +329,30 @@ def p1_import(table: Table, work: Path, *, size: str) -> None:
     real_t, _real_cpu = timed(baseline_real_table, 3)
     ours_t = min(ours_walls)
     ratio = ours_t / base_t
-    table.add(Result("P1 import events from CSV", f"{n:,}", ours_t, base_t, "<= 3x (stretch 2x)",
-                     ratio <= 3.0, cpu=min(ours_cpus), note="stretch met" if ratio <= 2.0 else ""))
+    table.add(
+        Result(
+            "P1 import events from CSV",
+            f"{n:,}",
+            ours_t,
+            base_t,
+            "<= 3x (stretch 2x)",
+            ratio <= 3.0,
+            cpu=min(ours_cpus),
+            note="stretch met" if ratio <= 2.0 else "",
+        )
+    )
     real_ratio = ours_t / real_t
-    table.add(Result("P1 extra: vs executemany into the real event table", f"{n:,}", ours_t, real_t,
-                     "<= 3x (not in QUALITY.md)", real_ratio <= 3.0, cpu=min(ours_cpus)))
+    table.add(
+        Result(
+            "P1 extra: vs executemany into the real event table",
+            f"{n:,}",
+            ours_t,
+            real_t,
+            "<= 3x (not in QUALITY.md)",
+            real_ratio <= 3.0,
+            cpu=min(ours_cpus),
+        )
+    )
 
 
 # --------------------------------------------------------------------------- P2
@@ -302,14 +373,31 @@ def p2_gui(table: Table, work: Path, *, size: str) -> None:
 
     n = _sizes(size, 1_000_000, 20_000, 2_000)
     path = cached_register(
-        work, "p2", stakeholders=300, partnerships=120, risks=2000 if n >= 100_000 else 100, events=n,
-        seed=7, today=TODAY,
+        work,
+        "p2",
+        stakeholders=300,
+        partnerships=120,
+        risks=2000 if n >= 100_000 else 100,
+        events=n,
+        seed=7,
+        today=TODAY,
     )
     label = f"{n:,} events"
     repeat = _sizes(size, 3, 2, 1)
     warm_bytecode(work)
-    run = _best_probe(work, repeat, "--db", str(path), "--view", "events", "--sort", P2_SORT,
-                      "--search", P2_SEARCH, key="first_paint")
+    run = _best_probe(
+        work,
+        repeat,
+        "--db",
+        str(path),
+        "--view",
+        "events",
+        "--sort",
+        P2_SORT,
+        "--search",
+        P2_SEARCH,
+        key="first_paint",
+    )
 
     con = sqlite3.connect(path)
     first_sql = f"SELECT {_P2_COLUMNS} ORDER BY e.occurred_on DESC, e.id DESC LIMIT 200"  # noqa: S608
@@ -336,28 +424,88 @@ def p2_gui(table: Table, work: Path, *, size: str) -> None:
         ours_last = timed(lambda: source.fetch(n - 200, 200), 3)
     finally:
         reg.dispose()
-    assert [r[0] for r in ours_rows] == [r[0] for r in raw_filter_rows], "the filtered page differs from raw SQL"
+    assert [r[0] for r in ours_rows] == [r[0] for r in raw_filter_rows], (
+        "the filtered page differs from raw SQL"
+    )
 
     first = float(run["first_paint"])
-    table.add(Result("P2 open events register: first rows painted", label, first, None,
-                     "<= 1.5 s from process start", first <= 1.5, cpu=run["cpu_first_paint"],
-                     note=f"raw first-page query {raw_first[0] * 1000:.1f} ms"))
+    table.add(
+        Result(
+            "P2 open events register: first rows painted",
+            label,
+            first,
+            None,
+            "<= 1.5 s from process start",
+            first <= 1.5,
+            cpu=run["cpu_first_paint"],
+            note=f"raw first-page query {raw_first[0] * 1000:.1f} ms",
+        )
+    )
     ratio = ours_sort[0] / raw_sort[0]
-    table.add(Result(f"P2 re-sort by {P2_SORT}: page query", label, ours_sort[0], raw_sort[0], "<= 2x raw SQL",
-                     ratio <= 2.0, cpu=ours_sort[1]))
+    table.add(
+        Result(
+            f"P2 re-sort by {P2_SORT}: page query",
+            label,
+            ours_sort[0],
+            raw_sort[0],
+            "<= 2x raw SQL",
+            ratio <= 2.0,
+            cpu=ours_sort[1],
+        )
+    )
     gui_sort = float(run["sort"])
-    table.add(Result(f"P2 re-sort by {P2_SORT}: click to rows painted", label, gui_sort, None, "<= 0.3 s",
-                     gui_sort <= 0.3, cpu=run["cpu_sort"]))
+    table.add(
+        Result(
+            f"P2 re-sort by {P2_SORT}: click to rows painted",
+            label,
+            gui_sort,
+            None,
+            "<= 0.3 s",
+            gui_sort <= 0.3,
+            cpu=run["cpu_sort"],
+        )
+    )
     ratio = ours_filter[0] / raw_filter[0]
-    table.add(Result(f"P2 text filter '{P2_SEARCH}': page query", label, ours_filter[0], raw_filter[0],
-                     "<= 2x raw SQL", ratio <= 2.0, cpu=ours_filter[1]))
+    table.add(
+        Result(
+            f"P2 text filter '{P2_SEARCH}': page query",
+            label,
+            ours_filter[0],
+            raw_filter[0],
+            "<= 2x raw SQL",
+            ratio <= 2.0,
+            cpu=ours_filter[1],
+        )
+    )
     gui_filter = float(run["filter"])
-    table.add(Result(f"P2 text filter '{P2_SEARCH}': Enter to rows painted", label, gui_filter, None,
-                     "<= 0.3 s", gui_filter <= 0.3, cpu=run["cpu_filter"]))
-    table.add(Result("P2 extra: scroll to the last page (page query)", label, ours_last[0], raw_last[0],
-                     "<= 0.3 s (not in QUALITY.md)", ours_last[0] <= 0.3, cpu=ours_last[1]))
+    table.add(
+        Result(
+            f"P2 text filter '{P2_SEARCH}': Enter to rows painted",
+            label,
+            gui_filter,
+            None,
+            "<= 0.3 s",
+            gui_filter <= 0.3,
+            cpu=run["cpu_filter"],
+        )
+    )
+    table.add(
+        Result(
+            "P2 extra: scroll to the last page (page query)",
+            label,
+            ours_last[0],
+            raw_last[0],
+            "<= 0.3 s (not in QUALITY.md)",
+            ours_last[0] <= 0.3,
+            cpu=ours_last[1],
+        )
+    )
     rss = float(run["peak_rss_mb"])
-    table.add(Result("P2 peak RSS of the GUI process", label, rss, None, "<= 400 MB", rss <= 400, unit="MB"))
+    table.add(
+        Result(
+            "P2 peak RSS of the GUI process", label, rss, None, "<= 400 MB", rss <= 400, unit="MB"
+        )
+    )
 
 
 # --------------------------------------------------------------------------- P3
@@ -371,12 +519,21 @@ def p3_matrix(table: Table, work: Path, *, size: str) -> None:
     risks, updates = _sizes(size, (100_000, 900_000), (5_000, 45_000), (500, 2_000))
     today = history.today_utc()  # "as of" compares with the real today
     path = cached_register(
-        work, "p3", stakeholders=100, partnerships=40, risks=risks, events=0, risk_updates=updates,
-        seed=3, today=today,
+        work,
+        "p3",
+        stakeholders=100,
+        partnerships=40,
+        risks=risks,
+        events=0,
+        risk_updates=updates,
+        seed=3,
+        today=today,
     )
     label = f"{risks:,} risks"
     con = sqlite3.connect(path)
-    entries = con.execute("SELECT count(*) FROM audit_entry WHERE entity_kind = 'risk'").fetchone()[0]
+    entries = con.execute("SELECT count(*) FROM audit_entry WHERE entity_kind = 'risk'").fetchone()[
+        0
+    ]
 
     def raw_counts() -> list[tuple[int, int, int]]:
         return con.execute(
@@ -391,8 +548,10 @@ def p3_matrix(table: Table, work: Path, *, size: str) -> None:
         with reg.session() as session:
             ours = timed(lambda: risk_matrix(session, residual=False, with_points=False), repeat)
             current = risk_matrix(session, residual=False, with_points=False)
-            past = timed(lambda: risk_matrix(session, as_of=as_of, residual=False, with_points=False),
-                         _sizes(size, 3, 2, 1))
+            past = timed(
+                lambda: risk_matrix(session, as_of=as_of, residual=False, with_points=False),
+                _sizes(size, 3, 2, 1),
+            )
     finally:
         reg.dispose()
     grid = [[0] * 5 for _ in range(5)]
@@ -401,16 +560,42 @@ def p3_matrix(table: Table, work: Path, *, size: str) -> None:
     con.close()
     assert [list(r) for r in current.counts()] == grid, "the matrix differs from raw SQL"
     ratio = ours[0] / raw[0]
-    table.add(Result("P3 risk matrix, current (counts)", label, ours[0], raw[0], "<= 1.5x raw GROUP BY",
-                     ratio <= 1.5, cpu=ours[1]))
-    table.add(Result(f"P3 risk matrix as of {as_of} (182 days back)", f"{label}, {entries:,} audit",
-                     past[0], None, "<= 1 s", past[0] <= 1.0, cpu=past[1]))
+    table.add(
+        Result(
+            "P3 risk matrix, current (counts)",
+            label,
+            ours[0],
+            raw[0],
+            "<= 1.5x raw GROUP BY",
+            ratio <= 1.5,
+            cpu=ours[1],
+        )
+    )
+    table.add(
+        Result(
+            f"P3 risk matrix as of {as_of} (182 days back)",
+            f"{label}, {entries:,} audit",
+            past[0],
+            None,
+            "<= 1 s",
+            past[0] <= 1.0,
+            cpu=past[1],
+        )
+    )
 
 
 # --------------------------------------------------------------------------- P4
 
 
-ANNEX_FRACTIONS = (0.10, 0.105, 0.13, 0.045, 0.058, 0.442, 0.12)  # desktop.briefing.sections.annex_a
+ANNEX_FRACTIONS = (
+    0.10,
+    0.105,
+    0.13,
+    0.045,
+    0.058,
+    0.442,
+    0.12,
+)  # desktop.briefing.sections.annex_a
 
 
 def raw_reportlab_annex(path: Path, date_from: dt.date, date_to: dt.date) -> bytes:
@@ -438,7 +623,9 @@ def raw_reportlab_annex(path: Path, date_from: dt.date, date_to: dt.date) -> byt
     ).fetchall()
     con.close()
     style = ParagraphStyle("cell", fontName=REGULAR, fontSize=7.8, leading=9.6)
-    data: list[list[Any]] = [["Event", "Date", "Kind", "Sev", "Sent", "Title, actor, partnership, summary", "Risks"]]
+    data: list[list[Any]] = [
+        ["Event", "Date", "Kind", "Sev", "Sent", "Title, actor, partnership, summary", "Risks"]
+    ]
     for level, ref, day, kind, sev, sent, title, who, pref, pname, summary, risks in rows:
         text = title
         extra = [f"by {who}"] if who else []
@@ -447,15 +634,31 @@ def raw_reportlab_annex(path: Path, date_from: dt.date, date_to: dt.date) -> byt
         if summary:
             extra.append(summary[:240])
         if extra:
-            text += f"<br/><font size=\"6.5\">{' · '.join(extra)}</font>"
-        data.append([f"({level[0]}) {ref}", day, Paragraph(kind.replace("_", " "), style), str(sev),
-                     f"{sent:+d}" if sent else "0", Paragraph(text, style), risks or "—"])
+            text += f'<br/><font size="6.5">{" · ".join(extra)}</font>'
+        data.append(
+            [
+                f"({level[0]}) {ref}",
+                day,
+                Paragraph(kind.replace("_", " "), style),
+                str(sev),
+                f"{sent:+d}" if sent else "0",
+                Paragraph(text, style),
+                risks or "—",
+            ]
+        )
     width = A4[0] - 36 * mm
     out = path.with_suffix(".raw.pdf")
     doc = SimpleDocTemplate(str(out), pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm)
     tbl = Table(data, colWidths=[width * f for f in ANNEX_FRACTIONS], repeatRows=1)
-    tbl.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), REGULAR, 7.8, 9.6), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                             ("GRID", (0, 0), (-1, -1), 0.25, "#999999")]))
+    tbl.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), REGULAR, 7.8, 9.6),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("GRID", (0, 0), (-1, -1), 0.25, "#999999"),
+            ]
+        )
+    )
     doc.build([tbl])
     return out.read_bytes()
 
@@ -480,22 +683,46 @@ def p4_briefing(table: Table, work: Path, *, size: str) -> None:
     finally:
         reg.dispose()
     demo_t = min(walls)
-    table.add(Result("P4 briefing pack, demo register", "demo", demo_t, None, "<= 1 s", demo_t <= 1.0,
-                     cpu=min(cpus)))
+    table.add(
+        Result(
+            "P4 briefing pack, demo register",
+            "demo",
+            demo_t,
+            None,
+            "<= 1 s",
+            demo_t <= 1.0,
+            cpu=min(cpus),
+        )
+    )
 
     n = _sizes(size, 5_000, 1_000, 200)
     path = cached_register(
-        work, "p4", stakeholders=100, partnerships=40, risks=200, events=n, days=29, seed=5, today=TODAY
+        work,
+        "p4",
+        stakeholders=100,
+        partnerships=40,
+        risks=200,
+        events=n,
+        days=29,
+        seed=5,
+        today=TODAY,
     )
-    params = BriefingParameters(date_from=TODAY - dt.timedelta(days=30), date_to=TODAY, today=TODAY,
-                                ceiling="SECRET", title="Benchmark pack")
+    params = BriefingParameters(
+        date_from=TODAY - dt.timedelta(days=30),
+        date_to=TODAY,
+        today=TODAY,
+        ceiling="SECRET",
+        title="Benchmark pack",
+    )
     copy = work / "p4_run.db"  # each pack adds a briefing record: keep the cached file as made
     for suffix in ("", "-wal", "-shm"):
         Path(f"{copy}{suffix}").unlink(missing_ok=True)
     shutil.copy(path, copy)
     reg = open_register(copy)
     try:
-        with reg.session() as session:  # the period really holds the n events, all within the ceiling
+        with (
+            reg.session() as session
+        ):  # the period really holds the n events, all within the ceiling
             resolved = params.resolved()
             shown = load_pack_data(session, resolved, generated_at=generation_time(resolved)).events
         assert len(shown) == n, f"the pack's period holds {len(shown)} events, not {n}"
@@ -504,8 +731,19 @@ def p4_briefing(table: Table, work: Path, *, size: str) -> None:
         reg.dispose()
     base = timed(lambda: raw_reportlab_annex(path, params.date_from, params.date_to), repeat)  # type: ignore[arg-type]
     ratio = ours[0] / base[0]
-    table.add(Result("P4 briefing pack, period of 5,000 events" if n == 5_000 else "P4 briefing pack, large period",
-                     f"{n:,} events", ours[0], base[0], "<= 1.3x raw ReportLab annex", ratio <= 1.3, cpu=ours[1]))
+    table.add(
+        Result(
+            "P4 briefing pack, period of 5,000 events"
+            if n == 5_000
+            else "P4 briefing pack, large period",
+            f"{n:,} events",
+            ours[0],
+            base[0],
+            "<= 1.3x raw ReportLab annex",
+            ratio <= 1.3,
+            cpu=ours[1],
+        )
+    )
 
 
 # --------------------------------------------------------------------------- P5
@@ -518,16 +756,34 @@ def p5_startup(table: Table, work: Path, *, size: str) -> None:
     py = sys.executable
     base = _best_run([py, "-c", "pass"], env, repeat)
     ours = _best_run([str(BIN / "risk-tracker"), "--version"], env, repeat)
-    table.add(Result("P5 start-up: risk-tracker --version", "-", ours[0], base[0], "<= 0.3 s", ours[0] <= 0.3,
-                     cpu=ours[1]))
+    table.add(
+        Result(
+            "P5 start-up: risk-tracker --version",
+            "-",
+            ours[0],
+            base[0],
+            "<= 0.3 s",
+            ours[0] <= 0.3,
+            cpu=ours[1],
+        )
+    )
 
     demo = demo_register(work)
     empty = _best_probe(work, repeat, "--empty-window", key="shown")
     shown = _best_probe(work, repeat, "--db", str(demo), "--view", "dashboard", key="first_paint")
     t = float(shown["first_paint"])
-    table.add(Result("P5 start-up: main window painted, demo register", "demo", t, float(empty["shown"]),
-                     "<= 1.0 s", t <= 1.0, cpu=shown["cpu_first_paint"],
-                     note="baseline: PySide6 + empty window"))
+    table.add(
+        Result(
+            "P5 start-up: main window painted, demo register",
+            "demo",
+            t,
+            float(empty["shown"]),
+            "<= 1.0 s",
+            t <= 1.0,
+            cpu=shown["cpu_first_paint"],
+            note="baseline: PySide6 + empty window",
+        )
+    )
 
 
 ALL: list[tuple[str, Callable[..., None]]] = [

@@ -33,7 +33,9 @@ def cli_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_cli(*args: str, timeout: float = 120, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, timeout: float = 120, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """``risk-tracker ARGS`` in a child process, as a user would run it."""
     return subprocess.run(
         [sys.executable, "-m", "desktop", *args],

@@ -75,19 +75,22 @@ def write_events_csv(path: Path, rows: int) -> None:
     channels = ("press", "social_media", "open_letter", "internal", "official_statement")
     with path.open("w", newline="", encoding="utf-8") as fh:
         out = csv.writer(fh)
-        out.writerow(["occurred_on", "title", "kind", "severity", "sentiment", "channel",
-                      "reach", "summary"])
+        out.writerow(
+            ["occurred_on", "title", "kind", "severity", "sentiment", "channel", "reach", "summary"]
+        )
         for i in range(rows):
-            out.writerow([
-                (today - dt.timedelta(days=i % 900)).isoformat(),
-                f"Crash-test event {i + 1}",
-                kinds[i % len(kinds)],
-                1 + i % 5,
-                (i % 5) - 2,
-                channels[i % len(channels)],
-                (i * 37) % 100_000,
-                f"Row {i + 1} of a large import that may be killed at any moment",
-            ])
+            out.writerow(
+                [
+                    (today - dt.timedelta(days=i % 900)).isoformat(),
+                    f"Crash-test event {i + 1}",
+                    kinds[i % len(kinds)],
+                    1 + i % 5,
+                    (i % 5) - 2,
+                    channels[i % len(channels)],
+                    (i * 37) % 100_000,
+                    f"Row {i + 1} of a large import that may be killed at any moment",
+                ]
+            )
 
 
 def make_base_register(path: Path) -> None:
@@ -98,10 +101,14 @@ def make_base_register(path: Path) -> None:
     reg = open_register(path)
     try:
         with reg.write() as s:
-            repository.create(s, "stakeholder", StakeholderCreate(name="Base stakeholder"), actor="setup")
+            repository.create(
+                s, "stakeholder", StakeholderCreate(name="Base stakeholder"), actor="setup"
+            )
             for i in range(BASE_EVENTS):
                 repository.create(
-                    s, "event", EventCreate(title=f"Base event {i + 1}", occurred_on=dt.date.today()),
+                    s,
+                    "event",
+                    EventCreate(title=f"Base event {i + 1}", occurred_on=dt.date.today()),
                     actor="setup",
                 )
     finally:
@@ -120,7 +127,10 @@ def _start_import(csv_path: Path, db: Path) -> subprocess.Popen[bytes]:
     with db.with_name(db.name + ".stderr").open("wb") as err:
         return subprocess.Popen(
             [sys.executable, "-m", "desktop", "import", "events", str(csv_path), "--db", str(db)],
-            cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=err,
+            cwd=ROOT,
+            env=_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=err,
         )
 
 
@@ -187,13 +197,17 @@ def run_crash_trials(
     err = db.with_name(db.name + ".stderr").read_bytes()
     report = CrashReport(rows=rows, seed=seed, import_seconds=elapsed)
     if proc.returncode != 0:
-        report.problems.append(f"uninterrupted import failed: {err.decode(errors='replace').strip()}")
+        report.problems.append(
+            f"uninterrupted import failed: {err.decode(errors='replace').strip()}"
+        )
         return report
     events, problems = inspect_file(db, rows)
     if events != BASE_EVENTS + rows:
         problems.append(f"uninterrupted import left {events - BASE_EVENTS} of {rows} rows")
     report.problems.extend(problems)
-    log(f"uninterrupted import of {rows:,} rows: {elapsed:.1f} s, write-ahead log up to {max_wal:,} bytes")
+    log(
+        f"uninterrupted import of {rows:,} rows: {elapsed:.1f} s, write-ahead log up to {max_wal:,} bytes"
+    )
 
     for n in range(1, trials + 1):
         db = workdir / f"trial-{n}.db"
@@ -220,12 +234,20 @@ def run_crash_trials(
         if not killed and not by_wal:
             elapsed = at  # the machine got faster (shared machines vary): aim within this run time
         events, problems = inspect_file(db, rows)
-        outcome = "all" if events == BASE_EVENTS + rows else "none" if events == BASE_EVENTS else "partial"
+        outcome = (
+            "all"
+            if events == BASE_EVENTS + rows
+            else "none"
+            if events == BASE_EVENTS
+            else "partial"
+        )
         how = f"log at {threshold:,} bytes" if by_wal else "time"
         report.trials.append(Trial(n, at, killed, events, outcome))
         report.problems.extend(f"trial {n} (kill by {how} after {at:.2f} s): {p}" for p in problems)
-        log(f"trial {n}: {'killed' if killed else 'finished'} after {at:.2f} s ({how}) -> {outcome}"
-            + (f" PROBLEMS {problems}" if problems else ""))
+        log(
+            f"trial {n}: {'killed' if killed else 'finished'} after {at:.2f} s ({how}) -> {outcome}"
+            + (f" PROBLEMS {problems}" if problems else "")
+        )
         for leftover in workdir.glob(f"trial-{n}.db*"):
             leftover.unlink()
     return report

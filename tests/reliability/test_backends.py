@@ -16,20 +16,35 @@ TODAY = dt.date.today()
 
 def _seed(reg):  # type: ignore[no-untyped-def]
     with reg.write() as s:
-        st = repository.create(s, "stakeholder", StakeholderCreate(name="Defence Ministry"), actor="ana")
+        st = repository.create(
+            s, "stakeholder", StakeholderCreate(name="Defence Ministry"), actor="ana"
+        )
         p = repository.create(
             s, "partnership", PartnershipCreate(name="Frontier deal", partner_id=st.id), actor="ana"
         )
         r = repository.create(
-            s, "risk",
-            RiskCreate(title="Staff backlash", likelihood=3, impact=4, partnership_ids=[p.id],
-                       stakeholder_ids=[st.id]),
+            s,
+            "risk",
+            RiskCreate(
+                title="Staff backlash",
+                likelihood=3,
+                impact=4,
+                partnership_ids=[p.id],
+                stakeholder_ids=[st.id],
+            ),
             actor="ana",
         )
         e = repository.create(
-            s, "event",
-            EventCreate(title="Open letter", occurred_on=TODAY, stakeholder_id=st.id,
-                        partnership_id=p.id, risk_ids=[r.id], severity=4),
+            s,
+            "event",
+            EventCreate(
+                title="Open letter",
+                occurred_on=TODAY,
+                stakeholder_id=st.id,
+                partnership_id=p.id,
+                risk_ids=[r.id],
+                severity=4,
+            ),
             actor="ana",
         )
     return st.id, p.id, r.id, e.id
@@ -43,8 +58,9 @@ def test_create_update_delete_restore(any_register):
         assert event.ref == "E-0001" and event.version == 1
         assert repository.values(s, "event", event)["risks"] == ["R-001"]
     with any_register.write() as s:
-        risk = repository.update(s, "risk", r_id, {"impact": 5, "owner": "Bea"}, actor="bea",
-                                 expected_version=1)
+        risk = repository.update(
+            s, "risk", r_id, {"impact": 5, "owner": "Bea"}, actor="bea", expected_version=1
+        )
         assert risk.version == 2
     with any_register.write() as s:
         snap = repository.delete(s, "event", e_id, actor="bea", expected_version=1)
@@ -59,8 +75,13 @@ def test_create_update_delete_restore(any_register):
         assert repository.values(s, "event", back)["partnership"] == "P-001"
         actions = [(e.entity_ref, e.action) for e in audit.history(s)]
         assert actions == [
-            ("S-001", "create"), ("P-001", "create"), ("R-001", "create"), ("E-0001", "create"),
-            ("R-001", "update"), ("E-0001", "delete"), ("E-0001", "restore"),
+            ("S-001", "create"),
+            ("P-001", "create"),
+            ("R-001", "create"),
+            ("E-0001", "create"),
+            ("R-001", "update"),
+            ("E-0001", "delete"),
+            ("E-0001", "restore"),
         ]
         changes = audit.parse_changes(audit.history(s, ref="R-001")[-1])
         assert changes == {"impact": [4, 5], "owner": [None, "Bea"]}
@@ -131,7 +152,7 @@ def test_import_of_a_small_csv_on_both_backends(any_register, tmp_path):
     good = tmp_path / "events.csv"
     good.write_text(
         "ref,occurred_on,title,kind,stakeholder,partnership,risks,severity,sentiment,summary\n"
-        f"E-0100,{TODAY},Researchers' open letter,criticism,Defence Ministry,P-001,R-001,5,-2,\"Signed, widely\"\n"
+        f'E-0100,{TODAY},Researchers\' open letter,criticism,Defence Ministry,P-001,R-001,5,-2,"Signed, widely"\n'
         f",{TODAY},Clarification issued,statement,,Frontier deal,,2,1,\n"
         ",2026-01-01,Subscription cancellations,customer_action,,,R-001,3,-1,≠ “quotes” ✓\n",
         encoding="utf-8",
@@ -146,7 +167,9 @@ def test_import_of_a_small_csv_on_both_backends(any_register, tmp_path):
         assert repository.count(s, "event") == 4
         letter = repository.get_by_ref(s, "event", "E-0100")
         v = repository.values(s, "event", letter)
-        assert v["stakeholder"] == "S-001" and v["partnership"] == "P-001" and v["risks"] == ["R-001"]
+        assert (
+            v["stakeholder"] == "S-001" and v["partnership"] == "P-001" and v["risks"] == ["R-001"]
+        )
         assert v["summary"] == "Signed, widely"
         third = [e for e in audit.history(s, kind="event") if e.actor == "importer"]
         assert len(third) == 3
@@ -173,8 +196,12 @@ def test_ceiling_filtered_queries_on_both_backends(any_register):
             ("Programme exposure", "SECRET", 5, 5),
             ("Staff walkout", "UNCLASSIFIED", 4, 4),
         ]:
-            repository.create(s, "risk", RiskCreate(title=title, classification=level, likelihood=lk, impact=im),
-                              actor="x")
+            repository.create(
+                s,
+                "risk",
+                RiskCreate(title=title, classification=level, likelihood=lk, impact=im),
+                actor="x",
+            )
     with any_register.session() as s:
         levels = tuple(RecordFilter(ceiling="RESTRICTED").levels or ())
         assert "SECRET" not in levels

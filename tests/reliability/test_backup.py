@@ -23,15 +23,21 @@ from tests.reliability.conftest import ROOT, cli_env, run_cli, sha256
 def _add_events(reg, n: int, actor: str = "t") -> None:  # type: ignore[no-untyped-def]
     with reg.write() as s:
         for i in range(n):
-            repository.create(s, "event", EventCreate(title=f"Event {i + 1}", occurred_on=dt.date.today()),
-                              actor=actor)
+            repository.create(
+                s,
+                "event",
+                EventCreate(title=f"Event {i + 1}", occurred_on=dt.date.today()),
+                actor=actor,
+            )
 
 
 @pytest.fixture
 def live(tmp_path: Path):  # type: ignore[no-untyped-def]
     reg = open_register(tmp_path / "live.db")
     with reg.write() as s:
-        repository.create(s, "risk", RiskCreate(title="Loss of trust", likelihood=4, impact=4), actor="Ana")
+        repository.create(
+            s, "risk", RiskCreate(title="Loss of trust", likelihood=4, impact=4), actor="Ana"
+        )
     _add_events(reg, 5)
     yield reg
     reg.dispose()
@@ -53,7 +59,11 @@ def _snapshot_is_consistent(path: Path) -> int:
 def test_backup_while_another_process_writes(tmp_path, live):
     writer = subprocess.Popen(
         [sys.executable, "-m", "tests.reliability.workers", "events", live.url, "150", "writer"],
-        cwd=ROOT, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     counts: list[int] = []
     try:
@@ -182,7 +192,9 @@ def test_a_bad_backup_is_refused_before_anything_is_replaced(tmp_path, live, dam
     assert sha256(live.path) == target_before
     assert sha256(backup) == backup_before
     assert not list(tmp_path.glob("live.db.replaced-*"))
-    proc = run_cli("restore", str(backup), "--db", str(live.path)) if damage == "corrupted" else None
+    proc = (
+        run_cli("restore", str(backup), "--db", str(live.path)) if damage == "corrupted" else None
+    )
     if proc is not None:
         assert proc.returncode == 1 and "Traceback" not in proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1

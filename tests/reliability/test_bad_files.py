@@ -19,7 +19,14 @@ from db.engine import open_register
 from desktop.cli import main as cli_main
 from tests.reliability.conftest import ROOT, assert_clean_refusal, cli_env, run_cli, sha256
 
-BAD_KINDS = ("not_a_database", "empty", "truncated", "read_only", "newer_schema", "missing_directory")
+BAD_KINDS = (
+    "not_a_database",
+    "empty",
+    "truncated",
+    "read_only",
+    "newer_schema",
+    "missing_directory",
+)
 EXPECTED = {
     "not_a_database": "not a Stakeholder Risk Tracker register",
     "empty": "empty file",
@@ -41,7 +48,9 @@ def good_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("good") / "good.db"
     reg = open_register(path)
     with reg.write() as s:
-        repository.create(s, "risk", RiskCreate(title="Press backlash", likelihood=3, impact=3), actor="t")
+        repository.create(
+            s, "risk", RiskCreate(title="Press backlash", likelihood=3, impact=3), actor="t"
+        )
     reg.dispose()
     con = sqlite3.connect(path)
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -84,14 +93,20 @@ def test_each_bad_file_gets_one_line_from_the_cli_and_keeps_its_bytes(tmp_path, 
     children = {
         kind: subprocess.Popen(
             [sys.executable, "-m", "desktop", "matrix", "--db", str(path)],
-            cwd=ROOT, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=ROOT,
+            env=cli_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for kind, path in files.items()
     }
     messages = {}
     for kind, child in children.items():
         out, err = child.communicate(timeout=120)
-        line = assert_clean_refusal(subprocess.CompletedProcess(child.args, child.returncode, out, err))
+        line = assert_clean_refusal(
+            subprocess.CompletedProcess(child.args, child.returncode, out, err)
+        )
         assert line.startswith("risk-tracker: ")
         assert EXPECTED[kind] in line, (kind, line)
         messages[kind] = line
@@ -121,7 +136,11 @@ def test_a_register_on_a_network_share_is_refused(tmp_path, good_file, monkeypat
 def _hold(path: Path, seconds: float) -> subprocess.Popen[str]:
     holder = subprocess.Popen(
         [sys.executable, "-m", "tests.reliability.workers", "hold", str(path), str(seconds)],
-        cwd=ROOT, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert holder.stdout is not None
     assert holder.stdout.readline().strip() == "locked"
@@ -152,7 +171,9 @@ def test_a_writer_waits_for_another_programs_lock_then_goes_ahead(tmp_path, good
     print(f"R4 locked (then released): import waited and succeeded in {waited:.1f} s")
 
 
-def test_a_writer_gives_up_on_a_lock_that_is_never_released(tmp_path, good_file, monkeypatch, capsys):
+def test_a_writer_gives_up_on_a_lock_that_is_never_released(
+    tmp_path, good_file, monkeypatch, capsys
+):
     """A WAL register held by another writer: reading works, writing waits, then one message."""
     import db.engine
 
@@ -207,7 +228,9 @@ def test_a_rollback_journal_file_locked_exclusively_is_a_clear_message(
 
 
 @pytest.mark.parametrize("kind", BAD_KINDS)
-def test_the_app_explains_a_bad_file_in_a_dialog(qapp: Any, qtbot: Any, tmp_path, good_file, monkeypatch, kind):
+def test_the_app_explains_a_bad_file_in_a_dialog(
+    qapp: Any, qtbot: Any, tmp_path, good_file, monkeypatch, kind
+):
     """desktop.app opens through open_register_interactively: the message goes to a dialog."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
@@ -222,7 +245,9 @@ def test_the_app_explains_a_bad_file_in_a_dialog(qapp: Any, qtbot: Any, tmp_path
         box = QApplication.activeModalWidget()
         if isinstance(box, QMessageBox):
             shown.append(box.text())
-            quit_button = next(b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.RejectRole)
+            quit_button = next(
+                b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.RejectRole
+            )
             quit_button.click()
         else:  # the dialog is not up yet
             QTimer.singleShot(20, dismiss)

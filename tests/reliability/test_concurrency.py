@@ -27,7 +27,11 @@ def _make_risk(reg):  # type: ignore[no-untyped-def]
 def _spawn(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "tests.reliability.workers", *args],
-        cwd=ROOT, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -44,12 +48,24 @@ def test_stale_version_is_refused_naming_who_and_when(any_register):
             theirs = repository.get(s, "risk", risk_id)
         assert mine.version == theirs.version == 1
         with other.write() as s:
-            repository.update(s, "risk", risk_id, {"impact": 5}, actor="Bea Ortiz",
-                              expected_version=theirs.version)
+            repository.update(
+                s,
+                "risk",
+                risk_id,
+                {"impact": 5},
+                actor="Bea Ortiz",
+                expected_version=theirs.version,
+            )
         with pytest.raises(ConflictError) as info:
             with any_register.write() as s:
-                repository.update(s, "risk", risk_id, {"likelihood": 4}, actor="Ana",
-                                  expected_version=mine.version)
+                repository.update(
+                    s,
+                    "risk",
+                    risk_id,
+                    {"likelihood": 4},
+                    actor="Ana",
+                    expected_version=mine.version,
+                )
         err = info.value
         assert err.changed_by == "Bea Ortiz" and err.changed_at is not None
         assert "R-001 was changed by Bea Ortiz at" in str(err)
@@ -78,7 +94,9 @@ def test_version_guard_catches_a_race_past_the_precheck(any_register):
             held = repository.get(ana, "risk", risk_id)  # the form keeps its copy
             ana.commit()
             with other.write() as s:
-                repository.update(s, "risk", risk_id, {"impact": 5}, actor="Bea", expected_version=1)
+                repository.update(
+                    s, "risk", risk_id, {"impact": 5}, actor="Bea", expected_version=1
+                )
             with pytest.raises(ConflictError, match="changed by Bea"):
                 repository.update(ana, "risk", risk_id, {"likelihood": 4}, actor="Ana")
             ana.rollback()
@@ -118,8 +136,9 @@ def test_another_process_edit_is_seen_and_detected(any_register):
         assert audit.change_counter(s) == counter_before + 1
     with pytest.raises(ConflictError, match=r"changed by Bea \(other process\)"):
         with any_register.write() as s:
-            repository.update(s, "risk", risk_id, {"owner": "Ana"}, actor="Ana",
-                              expected_version=loaded.version)
+            repository.update(
+                s, "risk", risk_id, {"owner": "Ana"}, actor="Ana", expected_version=loaded.version
+            )
 
 
 # --------------------------------------------------------------------------- contention
@@ -183,13 +202,18 @@ def test_a_postgresql_writer_waits_then_is_told_the_register_is_busy(pg_register
     other = open_register(pg_register.url)
     try:
         with pg_register.write() as s:  # a long import holding the register
-            repository.create(s, "risk", RiskCreate(title="Held", likelihood=1, impact=1), actor="Ana")
+            repository.create(
+                s, "risk", RiskCreate(title="Held", likelihood=1, impact=1), actor="Ana"
+            )
             with pytest.raises(RegisterError, match="busy"):
                 with other.write() as s2:
-                    repository.create(s2, "risk", RiskCreate(title="Waiting", likelihood=1, impact=1),
-                                      actor="Bea")
+                    repository.create(
+                        s2, "risk", RiskCreate(title="Waiting", likelihood=1, impact=1), actor="Bea"
+                    )
         with other.write() as s2:  # once the first writer is done, the second goes ahead
-            repository.create(s2, "risk", RiskCreate(title="Later", likelihood=1, impact=1), actor="Bea")
+            repository.create(
+                s2, "risk", RiskCreate(title="Later", likelihood=1, impact=1), actor="Bea"
+            )
         with pg_register.session() as s:
             assert repository.count(s, "risk") == 3
             assert audit.verify_chain(s) == []

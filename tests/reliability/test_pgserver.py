@@ -27,7 +27,9 @@ def test_the_server_runs_postgresql_15_or_later_on_loopback(pg_server, pg_url):
     import psycopg
 
     assert pg_url.startswith("postgresql+psycopg://postgres@127.0.0.1:")
-    with psycopg.connect(host="127.0.0.1", port=pg_server.port, user="postgres", dbname="risk_test") as conn:
+    with psycopg.connect(
+        host="127.0.0.1", port=pg_server.port, user="postgres", dbname="risk_test"
+    ) as conn:
         version = conn.execute("SHOW server_version_num").fetchone()[0]
     assert int(version) >= 150000
     assert str(pg_server.socket_dir).startswith(str(pg_server.root))

@@ -21,17 +21,32 @@ def test_migrations_build_the_schema_on_an_empty_database_and_mark_it_ours(pg_em
     reg = open_register(pg_empty_url)
     try:
         names = set(inspect(reg.engine).get_table_names())
-        assert {"stakeholder", "partnership", "risk", "event", "audit_entry", "audit_head",
-                "app_meta", "alembic_version"} <= names
+        assert {
+            "stakeholder",
+            "partnership",
+            "risk",
+            "event",
+            "audit_entry",
+            "audit_head",
+            "app_meta",
+            "alembic_version",
+        } <= names
         assert migrations.current_revision(reg) == migrations.head_revision()
         with reg.engine.connect() as conn:
-            assert conn.execute(text("SELECT value FROM app_meta WHERE key = 'application'")).scalar() == APP_MARKER
+            assert (
+                conn.execute(text("SELECT value FROM app_meta WHERE key = 'application'")).scalar()
+                == APP_MARKER
+            )
             assert conn.execute(text("SELECT count(*) FROM audit_head")).scalar() == 1
             # Timestamps keep their time zone on PostgreSQL.
-            kinds = dict(conn.execute(text(
-                "SELECT column_name, data_type FROM information_schema.columns "
-                "WHERE table_name = 'audit_entry'"
-            )).all())
+            kinds = dict(
+                conn.execute(
+                    text(
+                        "SELECT column_name, data_type FROM information_schema.columns "
+                        "WHERE table_name = 'audit_entry'"
+                    )
+                ).all()
+            )
             assert kinds["at"] == "timestamp with time zone"
     finally:
         reg.dispose()
@@ -45,7 +60,9 @@ def test_a_foreign_postgresql_database_is_refused_untouched(pg_empty_url):
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE invoices (id serial PRIMARY KEY, amount numeric)"))
         conn.execute(text("INSERT INTO invoices (amount) VALUES (12.5)"))
-    with pytest.raises(RegisterError, match="not a Stakeholder Risk Tracker register; it was left untouched"):
+    with pytest.raises(
+        RegisterError, match="not a Stakeholder Risk Tracker register; it was left untouched"
+    ):
         open_register(pg_empty_url)
     assert set(inspect(engine).get_table_names()) == {"invoices"}
     engine.dispose()

@@ -27,11 +27,21 @@ def audited_file(tmp_path: Path) -> Path:
     path = tmp_path / "audited.db"
     reg = open_register(path)
     with reg.write() as s:
-        st = repository.create(s, "stakeholder", StakeholderCreate(name="Union of Researchers"), actor="Ana")
-        risk = repository.create(s, "risk", RiskCreate(title="Talent loss", likelihood=3, impact=4), actor="Ana")
+        st = repository.create(
+            s, "stakeholder", StakeholderCreate(name="Union of Researchers"), actor="Ana"
+        )
+        risk = repository.create(
+            s, "risk", RiskCreate(title="Talent loss", likelihood=3, impact=4), actor="Ana"
+        )
         repository.create(
-            s, "event", EventCreate(title="Open letter", occurred_on=dt.date.today(), stakeholder_id=st.id,
-                                    risk_ids=[risk.id]),
+            s,
+            "event",
+            EventCreate(
+                title="Open letter",
+                occurred_on=dt.date.today(),
+                stakeholder_id=st.id,
+                risk_ids=[risk.id],
+            ),
             actor="Ana",
         )
     with reg.write() as s:
@@ -39,7 +49,9 @@ def audited_file(tmp_path: Path) -> Path:
     with reg.write() as s:
         repository.update(s, "stakeholder", st.id, {"stance": -2}, actor="Bea", expected_version=1)
     with reg.write() as s:
-        repository.create(s, "stakeholder", StakeholderCreate(name="Daily Courier", kind="media"), actor="Cy")
+        repository.create(
+            s, "stakeholder", StakeholderCreate(name="Daily Courier", kind="media"), actor="Cy"
+        )
     with reg.session() as s:
         assert len(audit.history(s)) == ENTRIES
     reg.dispose()
@@ -83,7 +95,9 @@ def test_a_changed_entry_is_reported_at_its_position(audited_file, capsys):
     _sql(audited_file, "UPDATE audit_entry SET changes = replace(changes, '5', '3') WHERE id = 4")
     code, lines = _db_check(audited_file, capsys)
     assert code == 1
-    assert lines == ["audit chain position 4 (entry #4): its content was changed after it was written"]
+    assert lines == [
+        "audit chain position 4 (entry #4): its content was changed after it was written"
+    ]
 
 
 def test_a_changed_actor_is_reported_through_the_command_line(audited_file):
@@ -99,7 +113,9 @@ def test_an_inserted_entry_is_reported_where_the_chain_breaks(audited_file, caps
     third = _row(audited_file, 3)
     at = dt.datetime.now(dt.UTC)
     forged_changes = '{"title":[null,"Invented event"]}'
-    digest = audit.entry_digest(third["hash"], at, "Mallory", "event", "E-0099", "create", forged_changes)
+    digest = audit.entry_digest(
+        third["hash"], at, "Mallory", "event", "E-0099", "create", forged_changes
+    )
     _sql(
         audited_file,
         "UPDATE audit_entry SET id = id + 1000 WHERE id > 3",
@@ -115,7 +131,9 @@ def test_an_inserted_entry_is_reported_where_the_chain_breaks(audited_file, caps
     con.close()
     code, lines = _db_check(audited_file, capsys)
     assert code == 1
-    assert lines[0].startswith("audit chain position 5 (entry #5): does not follow the entry before it")
+    assert lines[0].startswith(
+        "audit chain position 5 (entry #5): does not follow the entry before it"
+    )
     assert "inserted" in lines[0]
 
 
@@ -123,7 +141,9 @@ def test_an_entry_appended_behind_the_applications_back_is_reported(audited_file
     last = _row(audited_file, ENTRIES)
     at = dt.datetime.now(dt.UTC)
     changes = '{"name":[null,"Ghost"]}'
-    digest = audit.entry_digest(last["hash"], at, "Mallory", "stakeholder", "S-099", "create", changes)
+    digest = audit.entry_digest(
+        last["hash"], at, "Mallory", "stakeholder", "S-099", "create", changes
+    )
     _sql(
         audited_file,
         "INSERT INTO audit_entry (id, at, actor, entity_kind, entity_ref, action, changes, prev_hash, hash) "
@@ -155,7 +175,12 @@ def test_deleting_the_last_entry_is_reported_at_the_end(audited_file, capsys):
 
 
 def test_deleting_the_chain_end_marker_is_reported(audited_file, capsys):
-    _sql(audited_file, "DELETE FROM audit_entry WHERE id = ?", "DELETE FROM audit_head", params=(ENTRIES,))
+    _sql(
+        audited_file,
+        "DELETE FROM audit_entry WHERE id = ?",
+        "DELETE FROM audit_head",
+        params=(ENTRIES,),
+    )
     code, lines = _db_check(audited_file, capsys)
     assert code == 1
     assert lines and "end of chain" in lines[-1]

@@ -1,13 +1,13 @@
 """Child processes for the reliability tests: each one is "another user".
 
-    python -m tests.reliability.workers events DB_OR_URL COUNT ACTOR
-        create COUNT events, one short write transaction each (like a user saving
-        a form), and print "ok COUNT"; any error is printed on stderr (exit 1).
-    python -m tests.reliability.workers touch DB_OR_URL REF ACTOR
-        update one risk once (another user's edit) and print its new version.
-    python -m tests.reliability.workers hold DB SECONDS
-        hold SQLite's exclusive lock on DB for SECONDS (a writer in the middle
-        of a long transaction); prints "locked" once it holds the lock.
+python -m tests.reliability.workers events DB_OR_URL COUNT ACTOR
+    create COUNT events, one short write transaction each (like a user saving
+    a form), and print "ok COUNT"; any error is printed on stderr (exit 1).
+python -m tests.reliability.workers touch DB_OR_URL REF ACTOR
+    update one risk once (another user's edit) and print its new version.
+python -m tests.reliability.workers hold DB SECONDS
+    hold SQLite's exclusive lock on DB for SECONDS (a writer in the middle
+    of a long transaction); prints "locked" once it holds the lock.
 """
 
 from __future__ import annotations
@@ -28,8 +28,11 @@ def write_events(target: str, count: int, actor: str) -> int:
     try:
         for i in range(count):
             data = EventCreate(
-                title=f"{actor} event {i + 1}", occurred_on=today - dt.timedelta(days=i % 300),
-                kind="criticism", severity=1 + i % 5, sentiment=-(i % 3),
+                title=f"{actor} event {i + 1}",
+                occurred_on=today - dt.timedelta(days=i % 300),
+                kind="criticism",
+                severity=1 + i % 5,
+                sentiment=-(i % 3),
             )
             with reg.write() as session:
                 repository.create(session, "event", data, actor=actor)
@@ -48,7 +51,11 @@ def touch_risk(target: str, ref: str, actor: str) -> int:
         with reg.write() as session:
             risk = repository.get_by_ref(session, "risk", ref)
             risk = repository.update(
-                session, "risk", risk.id, {"mitigation": f"edited by {actor}"}, actor=actor,
+                session,
+                "risk",
+                risk.id,
+                {"mitigation": f"edited by {actor}"},
+                actor=actor,
                 expected_version=risk.version,
             )
             print(risk.version)

@@ -45,7 +45,9 @@ def stakeholder(s: Any, name: str, **kw: Any) -> Any:
 
 
 def partnership(s: Any, name: str, partner_id: int, **kw: Any) -> Any:
-    return repo.create(s, "partnership", PartnershipCreate(name=name, partner_id=partner_id, **kw), actor=ACTOR)
+    return repo.create(
+        s, "partnership", PartnershipCreate(name=name, partner_id=partner_id, **kw), actor=ACTOR
+    )
 
 
 def risk(s: Any, title: str, likelihood: int, impact: int, **kw: Any) -> Any:
@@ -55,7 +57,9 @@ def risk(s: Any, title: str, likelihood: int, impact: int, **kw: Any) -> Any:
 
 
 def event(s: Any, title: str, occurred_on: dt.date, **kw: Any) -> Any:
-    return repo.create(s, "event", EventCreate(title=title, occurred_on=occurred_on, **kw), actor=ACTOR)
+    return repo.create(
+        s, "event", EventCreate(title=title, occurred_on=occurred_on, **kw), actor=ACTOR
+    )
 
 
 def update(s: Any, kind: str, record_id: int, **values: Any) -> Any:

@@ -63,12 +63,22 @@ def main(argv: list[str] | None = None) -> int:
     if fresh:
         start = time.perf_counter()
         counts = generate(
-            reg, stakeholders=100, partnerships=40, risks=args.risks, events=0,
-            risk_updates=args.updates, seed=3, today=today,
+            reg,
+            stakeholders=100,
+            partnerships=40,
+            risks=args.risks,
+            events=0,
+            risk_updates=args.updates,
+            seed=3,
+            today=today,
         )
-        print(f"generated {counts} in {time.perf_counter() - start:.1f} s at {path}", file=sys.stderr)
+        print(
+            f"generated {counts} in {time.perf_counter() - start:.1f} s at {path}", file=sys.stderr
+        )
     con = sqlite3.connect(path)
-    n_audit = con.execute("SELECT count(*) FROM audit_entry WHERE entity_kind = 'risk'").fetchone()[0]
+    n_audit = con.execute("SELECT count(*) FROM audit_entry WHERE entity_kind = 'risk'").fetchone()[
+        0
+    ]
     n_risks = con.execute("SELECT count(*) FROM risk").fetchone()[0]
 
     def raw_counts() -> object:
@@ -107,8 +117,12 @@ def main(argv: list[str] | None = None) -> int:
             name = f"as of, counts, replay forced {forced}"
             t = best_of(
                 lambda forced=forced: history.states_at(
-                    session, kind="risk", cutoffs=[history.end_of_day(as_of)],
-                    fields=["likelihood", "impact", "status"], levels=None, method=forced,
+                    session,
+                    kind="risk",
+                    cutoffs=[history.end_of_day(as_of)],
+                    fields=["likelihood", "impact", "status"],
+                    levels=None,
+                    method=forced,
                     read=["likelihood", "impact", "status"],
                 ),
                 2,
@@ -121,13 +135,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"risks: {n_risks:,}; risk audit entries: {n_audit:,}")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"load average during the run: {load:.1f} on {os.cpu_count()} CPUs")
-    print(f"{'scenario':46} {'ours s':>8} {'raw s':>8} {'ratio':>7} {'ours cpu':>9} {'raw cpu':>8}  target")
+    print(
+        f"{'scenario':46} {'ours s':>8} {'raw s':>8} {'ratio':>7} {'ours cpu':>9} {'raw cpu':>8}  target"
+    )
     for name, ours, base, target in rows:
         ratio = f"{ours / base:.2f}x" if base else "-"
         base_s = f"{base:.4f}" if base else "-"
         raw_cpu = CPU.get(name + " (raw)")
         raw_cpu_s = f"{raw_cpu:.4f}" if raw_cpu is not None else "-"
-        print(f"{name:46} {ours:8.4f} {base_s:>8} {ratio:>7} {CPU.get(name, 0):9.4f} {raw_cpu_s:>8}  {target}")
+        print(
+            f"{name:46} {ours:8.4f} {base_s:>8} {ratio:>7} {CPU.get(name, 0):9.4f} {raw_cpu_s:>8}  {target}"
+        )
     return 0
 
 

@@ -28,10 +28,27 @@ def test_analysis_on_both_backends(any_register, clock):
         p2 = partnership(s, "CANARY deal", s1.id, classification="SECRET")
         r1 = risk(s, "Backlash", 2, 2, partnership_ids=[p1.id, p2.id], review_due=D(2026, 9, 20))
         r2 = risk(s, "CANARY risk", 5, 5, classification="SECRET")
-        event(s, "Letter", D(2026, 9, 2), kind="criticism", severity=5, sentiment=-2, reach=999,
-              partnership_id=p1.id, risk_ids=[r1.id])
-        event(s, "CANARY leak", D(2026, 9, 2), kind="media_report", severity=5, sentiment=-2,
-              classification="SECRET", risk_ids=[r1.id, r2.id])
+        event(
+            s,
+            "Letter",
+            D(2026, 9, 2),
+            kind="criticism",
+            severity=5,
+            sentiment=-2,
+            reach=999,
+            partnership_id=p1.id,
+            risk_ids=[r1.id],
+        )
+        event(
+            s,
+            "CANARY leak",
+            D(2026, 9, 2),
+            kind="media_report",
+            severity=5,
+            sentiment=-2,
+            classification="SECRET",
+            risk_ids=[r1.id, r2.id],
+        )
     clock.set(D(2026, 9, 5))
     with reg.write() as s:
         update(s, "risk", r1.id, likelihood=4, residual_likelihood=1, residual_impact=2)
@@ -47,10 +64,17 @@ def test_analysis_on_both_backends(any_register, clock):
         assert risk_matrix(s).total == 2
         assert risk_matrix(s, filters=f).cell(4, 2).refs == ("R-001",)
         assert risk_matrix(s, residual=True, filters=f, with_points=False).count(1, 2) == 1
-        cutoffs = [history.end_of_day(d) for d in (D(2026, 8, 31), D(2026, 9, 1), D(2026, 9, 5), D(2026, 9, 7))]
+        cutoffs = [
+            history.end_of_day(d)
+            for d in (D(2026, 8, 31), D(2026, 9, 1), D(2026, 9, 5), D(2026, 9, 7))
+        ]
         fields = ["title", "status", "likelihood", "impact"]
-        fwd = history.states_at(s, kind="risk", cutoffs=cutoffs, fields=fields, levels=None, method="forward")
-        rev = history.states_at(s, kind="risk", cutoffs=cutoffs, fields=fields, levels=None, method="reverse")
+        fwd = history.states_at(
+            s, kind="risk", cutoffs=cutoffs, fields=fields, levels=None, method="forward"
+        )
+        rev = history.states_at(
+            s, kind="risk", cutoffs=cutoffs, fields=fields, levels=None, method="reverse"
+        )
         assert [dict(t.items()) for t in fwd] == [dict(t.items()) for t in rev]
         assert [sorted(t) for t in fwd] == [[], ["R-001", "R-002"], ["R-001"], ["R-001", "R-002"]]
         assert risk_matrix(s, as_of=D(2026, 9, 1), filters=f).cell(2, 2).refs == ("R-001",)
@@ -64,7 +88,9 @@ def test_analysis_on_both_backends(any_register, clock):
         assert flag.recent_pressure == 20.0 * 0.5 ** (1 / 14) and flag.pressure_flag
         weeks = events_per_week(s, start=D(2026, 9, 1), end=D(2026, 9, 13), filters=f)
         assert [b.total for b in weeks] == [1, 0]
-        assert [p.count for p in sentiment_trend(s, start=D(2026, 9, 1), end=D(2026, 9, 13), filters=f)] == [1, 0]
+        assert [
+            p.count for p in sentiment_trend(s, start=D(2026, 9, 1), end=D(2026, 9, 13), filters=f)
+        ] == [1, 0]
         current, previous = compare_periods(s, start=D(2026, 9, 1), end=D(2026, 9, 30), filters=f)
         assert (current.events, current.adverse_events, current.new_risks) == (1, 1, 1)
         assert current.partnerships_by_status == {"active": 1}

@@ -33,26 +33,68 @@ def reg(register, clock):
         visible_s = stakeholder(s, "Open ministry", stance=1)
         secret_s = stakeholder(s, "CANARY agency", classification="SECRET", stance=-2)
         visible_p = partnership(s, "Open pilot", visible_s.id, status="active")
-        secret_p = partnership(s, "CANARY programme", secret_s.id, status="negotiating", classification="SECRET")
+        secret_p = partnership(
+            s, "CANARY programme", secret_s.id, status="negotiating", classification="SECRET"
+        )
         # visible risk linked to the secret partnership and stakeholder
-        r_open = risk(s, "Open risk", 4, 4, partnership_ids=[visible_p.id, secret_p.id],
-                      stakeholder_ids=[secret_s.id], review_due=D(2026, 9, 2))
-        r_secret = risk(s, "CANARY risk", 5, 5, classification="SECRET", partnership_ids=[secret_p.id],
-                        review_due=D(2026, 9, 2))
+        r_open = risk(
+            s,
+            "Open risk",
+            4,
+            4,
+            partnership_ids=[visible_p.id, secret_p.id],
+            stakeholder_ids=[secret_s.id],
+            review_due=D(2026, 9, 2),
+        )
+        r_secret = risk(
+            s,
+            "CANARY risk",
+            5,
+            5,
+            classification="SECRET",
+            partnership_ids=[secret_p.id],
+            review_due=D(2026, 9, 2),
+        )
         # secret at first with a canary title, later retitled and lowered
         r_lowered = risk(s, "CANARY first title", 3, 3, classification="SECRET")
         # open at first, later raised and retitled
         r_raised = risk(s, "Harmless at first", 2, 2)
         # secret, then deleted
         r_gone = risk(s, "CANARY deleted", 4, 1, classification="CONFIDENTIAL")
-        secret_e = event(s, "CANARY letter", D(2026, 9, 2), kind="criticism", severity=5, sentiment=-2,
-                         classification="SECRET", stakeholder_id=secret_s.id, partnership_id=secret_p.id,
-                         risk_ids=[r_open.id, r_secret.id])
-        event(s, "Open reply", D(2026, 9, 3), kind="statement", severity=4, sentiment=1,
-              stakeholder_id=secret_s.id, partnership_id=secret_p.id, responds_to_id=secret_e.id,
-              risk_ids=[r_open.id])
-        event(s, "Open criticism", D(2026, 9, 4), kind="criticism", severity=4, sentiment=-2,
-              partnership_id=visible_p.id, risk_ids=[r_open.id])
+        secret_e = event(
+            s,
+            "CANARY letter",
+            D(2026, 9, 2),
+            kind="criticism",
+            severity=5,
+            sentiment=-2,
+            classification="SECRET",
+            stakeholder_id=secret_s.id,
+            partnership_id=secret_p.id,
+            risk_ids=[r_open.id, r_secret.id],
+        )
+        event(
+            s,
+            "Open reply",
+            D(2026, 9, 3),
+            kind="statement",
+            severity=4,
+            sentiment=1,
+            stakeholder_id=secret_s.id,
+            partnership_id=secret_p.id,
+            responds_to_id=secret_e.id,
+            risk_ids=[r_open.id],
+        )
+        event(
+            s,
+            "Open criticism",
+            D(2026, 9, 4),
+            kind="criticism",
+            severity=4,
+            sentiment=-2,
+            partnership_id=visible_p.id,
+            risk_ids=[r_open.id],
+        )
     clock.set(D(2026, 9, 10))
     with register.write() as s:
         update(s, "risk", r_lowered.id, title="Now open title", classification="UNCLASSIFIED")
@@ -75,7 +117,9 @@ def everything(s, f, secret_p, secret_s):
         out.append(risk_matrices(s, filters=f, as_of=as_of))
     out.append(risk_matrix(s, filters=f.with_(partnership_ids=(secret_p,))))
     out.append(risk_movement(s, since=D(2026, 9, 1), filters=f))
-    out.append(risk_movement(s, since=D(2026, 9, 1), until=D(2026, 9, 10), residual=True, filters=f))
+    out.append(
+        risk_movement(s, since=D(2026, 9, 1), until=D(2026, 9, 10), residual=True, filters=f)
+    )
     out.append(risk_pressure(s, today=D(2026, 9, 5), filters=f))
     flagged = review_suggested(s, today=D(2026, 9, 5), filters=f)
     out.append(flagged)
@@ -83,8 +127,12 @@ def everything(s, f, secret_p, secret_s):
     out.append(changes_between(s, start=D(2026, 9, 5), end=D(2026, 9, 12), filters=f))
     out.append(events_per_week(s, start=D(2026, 9, 1), end=today, filters=f))
     out.append(sentiment_trend(s, start=D(2026, 9, 1), end=today, filters=f))
-    out.append(sentiment_trend(s, start=D(2026, 9, 1), end=today, partnership_id=secret_p, filters=f))
-    out.append(sentiment_trend(s, start=D(2026, 9, 1), end=today, stakeholder_id=secret_s, filters=f))
+    out.append(
+        sentiment_trend(s, start=D(2026, 9, 1), end=today, partnership_id=secret_p, filters=f)
+    )
+    out.append(
+        sentiment_trend(s, start=D(2026, 9, 1), end=today, stakeholder_id=secret_s, filters=f)
+    )
     current, previous = compare_periods(s, start=D(2026, 9, 1), end=today, filters=f)
     out.extend([current, previous, summary_sentences(current, previous, flagged)])
     out.append(top_residual_risks(s, filters=f))
@@ -112,10 +160,18 @@ def test_counts_do_not_include_excluded_records(reg):
     today = D(2026, 9, 30)
     with reg.session() as s:
         weeks = events_per_week(s, start=D(2026, 9, 1), end=today, filters=f)
-        secret_trend = sentiment_trend(s, start=D(2026, 9, 1), end=today, partnership_id=reg.secret_p, filters=f)
+        secret_trend = sentiment_trend(
+            s, start=D(2026, 9, 1), end=today, partnership_id=reg.secret_p, filters=f
+        )
         current, _previous = compare_periods(s, start=D(2026, 9, 1), end=today, filters=f)
-        (open_risk,) = [p for p in risk_pressure(s, today=D(2026, 9, 5), filters=f) if p.ref == "R-001"]
-        reply = [e for e in events_between(s, start=D(2026, 9, 1), end=today, filters=f) if e.title == "Open reply"]
+        (open_risk,) = [
+            p for p in risk_pressure(s, today=D(2026, 9, 5), filters=f) if p.ref == "R-001"
+        ]
+        reply = [
+            e
+            for e in events_between(s, start=D(2026, 9, 1), end=today, filters=f)
+            if e.title == "Open reply"
+        ]
         early = risk_matrix(s, as_of=D(2026, 9, 5), filters=f)
     assert sum(b.total for b in weeks) == 2
     assert sum(p.count for p in secret_trend) == 0
@@ -134,5 +190,11 @@ def test_without_ceiling_the_canaries_are_there(reg):
     """The same calls with no ceiling do show them (so the test above can fail)."""
     with reg.session() as s:
         text = repr(everything(s, RecordFilter(), reg.secret_p, reg.secret_s))
-    for name in ("CANARY risk", "CANARY letter", "CANARY agency", "CANARY programme", "CANARY first title"):
+    for name in (
+        "CANARY risk",
+        "CANARY letter",
+        "CANARY agency",
+        "CANARY programme",
+        "CANARY first title",
+    ):
         assert name in text

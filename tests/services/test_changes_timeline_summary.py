@@ -36,15 +36,34 @@ def story(register, clock):
     clock.set(D(2026, 9, 1))
     with register.write() as s:
         s1 = stakeholder(s, "Ministry", influence=5, interest=4, stance=0)
-        s2 = stakeholder(s, "Researchers", kind="research_community", influence=3, interest=5, stance=-1)
+        s2 = stakeholder(
+            s, "Researchers", kind="research_community", influence=3, interest=5, stance=-1
+        )
         p1 = partnership(s, "Pilot", s1.id, status="exploring")
         p2 = partnership(s, "Other deal", s2.id, status="active")
         r1 = risk(s, "Backlash", 2, 2, partnership_ids=[p1.id], stakeholder_ids=[s2.id])
         r2 = risk(s, "Cancellations", 3, 3, partnership_ids=[p2.id])
-        event(s, "Deal reported", D(2026, 9, 2), kind="media_report", severity=3, sentiment=-1,
-              partnership_id=p1.id, stakeholder_id=s1.id, risk_ids=[r1.id])
-        event(s, "Letter", D(2026, 9, 5), kind="criticism", severity=4, sentiment=-2,
-              stakeholder_id=s2.id, risk_ids=[r1.id])
+        event(
+            s,
+            "Deal reported",
+            D(2026, 9, 2),
+            kind="media_report",
+            severity=3,
+            sentiment=-1,
+            partnership_id=p1.id,
+            stakeholder_id=s1.id,
+            risk_ids=[r1.id],
+        )
+        event(
+            s,
+            "Letter",
+            D(2026, 9, 5),
+            kind="criticism",
+            severity=4,
+            sentiment=-2,
+            stakeholder_id=s2.id,
+            risk_ids=[r1.id],
+        )
     clock.set(D(2026, 9, 10))
     with register.write() as s:
         update(s, "stakeholder", s1.id, stance=-1)
@@ -52,14 +71,30 @@ def story(register, clock):
         update(s, "risk", r1.id, likelihood=4)
         update(s, "risk", r2.id, status="closed")
         risk(s, "New exposure", 5, 5, residual_likelihood=2, residual_impact=2)
-        event(s, "Clarification", D(2026, 9, 16), kind="statement", severity=2, sentiment=1,
-              partnership_id=p1.id)
+        event(
+            s,
+            "Clarification",
+            D(2026, 9, 16),
+            kind="statement",
+            severity=2,
+            sentiment=1,
+            partnership_id=p1.id,
+        )
     clock.set(D(2026, 9, 20))
     with register.write() as s:
         update(s, "stakeholder", s1.id, stance=-2)
         update(s, "risk", r1.id, residual_likelihood=1, residual_impact=1)
-        event(s, "Cancellations wave", D(2026, 9, 29), kind="customer_action", severity=5, sentiment=-2,
-              partnership_id=p2.id, metric_value=120, metric_unit="subscriptions cancelled")
+        event(
+            s,
+            "Cancellations wave",
+            D(2026, 9, 29),
+            kind="customer_action",
+            severity=5,
+            sentiment=-2,
+            partnership_id=p2.id,
+            metric_value=120,
+            metric_unit="subscriptions cancelled",
+        )
     register.ids = {"s1": s1.id, "s2": s2.id, "p1": p1.id, "p2": p2.id}
     return register
 
@@ -67,14 +102,18 @@ def story(register, clock):
 def test_changes_between_dates(story):
     with story.session() as s:
         c = changes_between(s, start=D(2026, 9, 6), end=D(2026, 9, 15))
-    assert [(r.ref, r.title, r.on) for r in c.new_risks] == [("R-003", "New exposure", D(2026, 9, 10))]
+    assert [(r.ref, r.title, r.on) for r in c.new_risks] == [
+        ("R-003", "New exposure", D(2026, 9, 10))
+    ]
     assert [(r.ref, r.on) for r in c.closed_risks] == [("R-002", D(2026, 9, 10))]
     assert [(m.ref, m.from_cell, m.to_cell) for m in c.cell_changes] == [("R-001", (2, 2), (4, 2))]
     # residual: no residual yet, so it follows the inherent cell
-    assert [(m.ref, m.from_cell, m.to_cell) for m in c.residual_cell_changes] == [("R-001", (2, 2), (4, 2))]
-    assert [(x.ref, x.name, x.on, x.old, x.new, x.old_label, x.new_label) for x in c.stance_changes] == [
-        ("S-001", "Ministry", D(2026, 9, 10), 0, -1, "Neutral", "Critical")
+    assert [(m.ref, m.from_cell, m.to_cell) for m in c.residual_cell_changes] == [
+        ("R-001", (2, 2), (4, 2))
     ]
+    assert [
+        (x.ref, x.name, x.on, x.old, x.new, x.old_label, x.new_label) for x in c.stance_changes
+    ] == [("S-001", "Ministry", D(2026, 9, 10), 0, -1, "Neutral", "Critical")]
     assert c.stance_changes[0].direction == "cooler"
     assert [(x.ref, x.on, x.old, x.new) for x in c.partnership_status_changes] == [
         ("P-001", D(2026, 9, 10), "exploring", "negotiating")
@@ -87,12 +126,23 @@ def test_changes_over_the_month(story):
     with story.session() as s:
         c = changes_between(s, start=D(2026, 9, 1), end=D(2026, 9, 30))
         later = changes_between(s, start=D(2026, 9, 16), end=D(2026, 9, 30))
-        by_p2 = changes_between(s, start=D(2026, 9, 1), end=D(2026, 9, 30),
-                                filters=RecordFilter(partnership_ids=(story.ids["p2"],)))
+        by_p2 = changes_between(
+            s,
+            start=D(2026, 9, 1),
+            end=D(2026, 9, 30),
+            filters=RecordFilter(partnership_ids=(story.ids["p2"],)),
+        )
     assert {r.ref for r in c.new_risks} == {"R-001", "R-002", "R-003"}
-    assert [e.title for e in c.new_events] == ["Cancellations wave", "Clarification", "Letter", "Deal reported"]
+    assert [e.title for e in c.new_events] == [
+        "Cancellations wave",
+        "Clarification",
+        "Letter",
+        "Deal reported",
+    ]
     assert [(x.old, x.new) for x in c.stance_changes] == [(0, -1), (-1, -2)]
-    assert [(m.ref, m.from_cell, m.to_cell) for m in later.residual_cell_changes] == [("R-001", (4, 2), (1, 1))]
+    assert [(m.ref, m.from_cell, m.to_cell) for m in later.residual_cell_changes] == [
+        ("R-001", (4, 2), (1, 1))
+    ]
     assert later.cell_changes == []
     assert [e.title for e in by_p2.new_events] == ["Cancellations wave"]
     assert by_p2.partnership_status_changes == [] and by_p2.stance_changes == []
@@ -102,7 +152,11 @@ def test_week_helpers():
     assert week_start(D(2026, 9, 1)) == D(2026, 8, 31)  # a Tuesday -> Monday
     assert week_start(D(2026, 8, 31)) == D(2026, 8, 31)
     assert weeks(D(2026, 9, 1), D(2026, 9, 30)) == [
-        D(2026, 8, 31), D(2026, 9, 7), D(2026, 9, 14), D(2026, 9, 21), D(2026, 9, 28)
+        D(2026, 8, 31),
+        D(2026, 9, 7),
+        D(2026, 9, 14),
+        D(2026, 9, 21),
+        D(2026, 9, 28),
     ]
     assert weeks(D(2026, 9, 2), D(2026, 9, 1)) == []
 
@@ -110,10 +164,18 @@ def test_week_helpers():
 def test_events_per_week_with_empty_weeks(story):
     with story.session() as s:
         buckets = events_per_week(s, start=D(2026, 9, 1), end=D(2026, 9, 30))
-        by_p1 = events_per_week(s, start=D(2026, 9, 1), end=D(2026, 9, 30),
-                                filters=RecordFilter(partnership_ids=(story.ids["p1"],)))
+        by_p1 = events_per_week(
+            s,
+            start=D(2026, 9, 1),
+            end=D(2026, 9, 30),
+            filters=RecordFilter(partnership_ids=(story.ids["p1"],)),
+        )
     assert [b.week_start for b in buckets] == [
-        D(2026, 8, 31), D(2026, 9, 7), D(2026, 9, 14), D(2026, 9, 21), D(2026, 9, 28)
+        D(2026, 8, 31),
+        D(2026, 9, 7),
+        D(2026, 9, 14),
+        D(2026, 9, 21),
+        D(2026, 9, 28),
     ]
     assert [b.total for b in buckets] == [2, 0, 1, 0, 1]
     assert buckets[0].counts["media_report"] == 1 and buckets[0].counts["criticism"] == 1
@@ -126,9 +188,19 @@ def test_events_per_week_with_empty_weeks(story):
 def test_sentiment_trend(story):
     with story.session() as s:
         overall = sentiment_trend(s, start=D(2026, 9, 1), end=D(2026, 9, 30))
-        pilot = sentiment_trend(s, start=D(2026, 9, 1), end=D(2026, 9, 30), partnership_id=story.ids["p1"])
-        researchers = sentiment_trend(s, start=D(2026, 9, 1), end=D(2026, 9, 30), stakeholder_id=story.ids["s2"])
-    assert [(p.mean_sentiment, p.count) for p in overall] == [(-1.5, 2), (None, 0), (1.0, 1), (None, 0), (-2.0, 1)]
+        pilot = sentiment_trend(
+            s, start=D(2026, 9, 1), end=D(2026, 9, 30), partnership_id=story.ids["p1"]
+        )
+        researchers = sentiment_trend(
+            s, start=D(2026, 9, 1), end=D(2026, 9, 30), stakeholder_id=story.ids["s2"]
+        )
+    assert [(p.mean_sentiment, p.count) for p in overall] == [
+        (-1.5, 2),
+        (None, 0),
+        (1.0, 1),
+        (None, 0),
+        (-2.0, 1),
+    ]
     week, mean, count = pilot[0]
     assert (week, mean, count) == (D(2026, 8, 31), -1.0, 1)
     assert [p.count for p in pilot] == [1, 0, 1, 0, 0]
@@ -162,7 +234,10 @@ def test_summary_sentences(story):
     with story.session() as s:
         current, previous = compare_periods(s, start=D(2026, 9, 11), end=D(2026, 9, 30))
     sentences = summary_sentences(current, previous, [])
-    assert sentences[0] == "2 events were logged between 11 September 2026 and 30 September 2026, the same as in the previous period (2)."
+    assert (
+        sentences[0]
+        == "2 events were logged between 11 September 2026 and 30 September 2026, the same as in the previous period (2)."
+    )
     assert sentences[1] == "1 of them was adverse (previous period: 2)."
     assert sentences[2] == "0 new risks were opened (previous period: 3)."
     assert "1 open risk is in the high or critical band" in sentences[3]

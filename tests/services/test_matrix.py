@@ -23,19 +23,53 @@ def reg(register):
         p1 = partnership(s, "Defence pilot", s1.id)
         p2 = partnership(s, "Hidden programme", s1.id, classification="SECRET")
         # inherent (4,4)=16 critical; residual (3,3)=9 medium
-        risk(s, "Research backlash", 4, 4, residual_likelihood=3, residual_impact=3,
-             category="reputational", owner="Ana", partnership_ids=[p1.id])
+        risk(
+            s,
+            "Research backlash",
+            4,
+            4,
+            residual_likelihood=3,
+            residual_impact=3,
+            category="reputational",
+            owner="Ana",
+            partnership_ids=[p1.id],
+        )
         # inherent (3,4)=12 high; no residual: sits at (3,4) in the residual matrix too
-        risk(s, "Customer cancellations", 3, 4, category="commercial", owner="Ben",
-             partnership_ids=[p1.id, p2.id])
+        risk(
+            s,
+            "Customer cancellations",
+            3,
+            4,
+            category="commercial",
+            owner="Ben",
+            partnership_ids=[p1.id, p2.id],
+        )
         # closed: (2,2) / (1,2)
-        risk(s, "Contract dispute", 2, 2, residual_likelihood=1, residual_impact=2,
-             category="legal_regulatory", owner="Ana", status="closed")
+        risk(
+            s,
+            "Contract dispute",
+            2,
+            2,
+            residual_likelihood=1,
+            residual_impact=2,
+            category="legal_regulatory",
+            owner="Ana",
+            status="closed",
+        )
         # SECRET: (5,5)
         risk(s, "Hidden exposure", 5, 5, classification="SECRET", partnership_ids=[p2.id])
         # monitoring: (3,3) / (2,3)
-        risk(s, "Staff protest", 3, 3, residual_likelihood=2, residual_impact=3,
-             category="people", owner="ben", status="monitoring")
+        risk(
+            s,
+            "Staff protest",
+            3,
+            3,
+            residual_likelihood=2,
+            residual_impact=3,
+            category="people",
+            owner="ben",
+            status="monitoring",
+        )
     register.p1, register.p2 = p1.id, p2.id
     return register
 
@@ -60,7 +94,12 @@ def test_inherent_and_residual_counts(reg):
     assert inherent.total == residual.total == 4
     assert inherent.counts()[3][3] == 1 and inherent.count(1, 1) == 0
     point = inherent.cell(4, 4).points[0]
-    assert (point.ref, point.title, point.score, point.band) == ("R-001", "Research backlash", 16, "critical")
+    assert (point.ref, point.title, point.score, point.band) == (
+        "R-001",
+        "Research backlash",
+        16,
+        "critical",
+    )
 
 
 def test_counts_only_matches_points(reg):
@@ -89,7 +128,9 @@ def test_filters(reg):
         by_owner = risk_matrix(s, filters=RecordFilter(owners=("BEN",)))
         by_status = risk_matrix(s, filters=RecordFilter(statuses=("monitoring",)))
         ceiling = risk_matrix(s, filters=RecordFilter(ceiling="UNCLASSIFIED"))
-        hidden_p = risk_matrix(s, filters=RecordFilter(ceiling="UNCLASSIFIED", partnership_ids=(reg.p2,)))
+        hidden_p = risk_matrix(
+            s, filters=RecordFilter(ceiling="UNCLASSIFIED", partnership_ids=(reg.p2,))
+        )
         secret_p = risk_matrix(s, filters=RecordFilter(partnership_ids=(reg.p2,)))
     assert {p.ref for p in by_p1.points()} == {"R-001", "R-002"}
     assert {p.ref for p in by_cat.points()} == {"R-002"}
@@ -194,7 +235,11 @@ def test_as_of_residual_and_closed(story):
     assert {p.ref: (p.likelihood, p.impact) for p in residual.points()}["R-001"] == (2, 2)
     # no residual yet on the 9th: the inherent cell
     assert {p.ref: (p.likelihood, p.impact) for p in before.points()}["R-001"] == (3, 2)
-    assert {p.ref: p.status for p in closed.points()} == {"R-001": "closed", "R-002": "open", "R-003": "open"}
+    assert {p.ref: p.status for p in closed.points()} == {
+        "R-001": "closed",
+        "R-002": "open",
+        "R-003": "open",
+    }
 
 
 def test_forward_and_reverse_replay_agree(story):
@@ -202,8 +247,12 @@ def test_forward_and_reverse_replay_agree(story):
     cutoffs = [history.end_of_day(d) for d in sorted(AS_OF)]
     with story.session() as s:
         for levels in (None, ("PUBLIC", "UNCLASSIFIED")):
-            fwd = history.states_at(s, kind="risk", cutoffs=cutoffs, fields=fields, levels=levels, method="forward")
-            rev = history.states_at(s, kind="risk", cutoffs=cutoffs, fields=fields, levels=levels, method="reverse")
+            fwd = history.states_at(
+                s, kind="risk", cutoffs=cutoffs, fields=fields, levels=levels, method="forward"
+            )
+            rev = history.states_at(
+                s, kind="risk", cutoffs=cutoffs, fields=fields, levels=levels, method="reverse"
+            )
             assert [dict(t.items()) for t in fwd] == [dict(t.items()) for t in rev]
 
 
@@ -230,13 +279,22 @@ def test_movement_between_dates(story):
         hidden = {
             m.ref: m
             for m in risk_movement(
-                s, since=D(2026, 9, 4), until=D(2026, 9, 10), filters=RecordFilter(ceiling="RESTRICTED")
+                s,
+                since=D(2026, 9, 4),
+                until=D(2026, 9, 10),
+                filters=RecordFilter(ceiling="RESTRICTED"),
             )
         }
         gone = {m.ref: m for m in risk_movement(s, since=D(2026, 9, 16), until=D(2026, 9, 20))}
         appeared = {m.ref: m for m in risk_movement(s, since=D(2026, 8, 31), until=D(2026, 9, 1))}
     m = moves["R-001"]
-    assert (m.from_cell, m.to_cell, m.from_score, m.to_score, m.direction) == ((2, 2), (3, 4), 4, 12, "up")
+    assert (m.from_cell, m.to_cell, m.from_score, m.to_score, m.direction) == (
+        (2, 2),
+        (3, 4),
+        4,
+        12,
+        "up",
+    )
     assert (m.from_band, m.to_band) == ("low", "high") and m.moved
     assert moves["R-003"].direction == "same" and not moves["R-003"].moved
     assert moves["R-002"].direction == "same"
@@ -274,11 +332,19 @@ def test_as_of_with_filters(register, clock):
     with register.session() as s:
         then = [
             risk_matrix(s, as_of=D(2026, 9, 2), filters=RecordFilter(**kw)).total
-            for kw in ({"categories": ("commercial",)}, {"owners": ("ana",)}, {"partnership_ids": (p1.id,)})
+            for kw in (
+                {"categories": ("commercial",)},
+                {"owners": ("ana",)},
+                {"partnership_ids": (p1.id,)},
+            )
         ]
         now = [
             risk_matrix(s, filters=RecordFilter(**kw)).total
-            for kw in ({"categories": ("commercial",)}, {"owners": ("ana",)}, {"partnership_ids": (p1.id,)})
+            for kw in (
+                {"categories": ("commercial",)},
+                {"owners": ("ana",)},
+                {"partnership_ids": (p1.id,)},
+            )
         ]
     assert then == [1, 1, 1]
     assert now == [0, 0, 0]
@@ -297,13 +363,20 @@ def test_risk_owners_pick_list(reg):
 def test_as_of_counts_only_agree_with_points(story):
     """The counts-only replay reads fewer entries (no title changes, only the scores
     asked for): it must give the same counts as the full one."""
-    filters = (RecordFilter(), RecordFilter(include_closed=True), RecordFilter(ceiling="UNCLASSIFIED"))
+    filters = (
+        RecordFilter(),
+        RecordFilter(include_closed=True),
+        RecordFilter(ceiling="UNCLASSIFIED"),
+    )
     with story.session() as s:
         for day, f in ((d, f) for d in sorted(AS_OF) for f in filters):
             for residual in (False, True):
                 full = risk_matrix(s, as_of=day, residual=residual, filters=f)
                 counts = risk_matrix(s, as_of=day, residual=residual, filters=f, with_points=False)
-                assert counts.counts() == full.counts() and counts.totals_by_band == full.totals_by_band
+                assert (
+                    counts.counts() == full.counts()
+                    and counts.totals_by_band == full.totals_by_band
+                )
             both = risk_matrices(s, as_of=day, filters=f, with_points=False)
             assert [m.counts() for m in both] == [
                 risk_matrix(s, as_of=day, residual=r, filters=f).counts() for r in (False, True)

@@ -24,7 +24,11 @@ def test_weights_and_decay():
     assert pm.reach_factor(9) == pytest.approx(2.0)
     assert pm.reach_factor(999) == pytest.approx(4.0)
     assert pm.event_weight(3, 999) == pytest.approx(12.0)
-    assert pm.decay(0) == 1.0 and pm.decay(14) == pytest.approx(0.5) and pm.decay(28) == pytest.approx(0.25)
+    assert (
+        pm.decay(0) == 1.0
+        and pm.decay(14) == pytest.approx(0.5)
+        and pm.decay(28) == pytest.approx(0.25)
+    )
 
 
 @pytest.fixture
@@ -36,33 +40,90 @@ def reg(register):
         r4 = risk(s, "Closed one", 2, 2, status="closed", review_due=ago(100))
         # R-001, recent: 4 x (1 + log10(1000)) = 16 today; 2 seven days ago -> 2 x 0.5**0.5;
         # a criticism logged neutral, severity 1, today -> 1.  Total 18.41421...
-        event(s, "Open letter", ago(0), kind="criticism", severity=4, sentiment=-2, reach=999, risk_ids=[r1.id])
-        event(s, "Blog post", ago(7), kind="media_report", severity=2, sentiment=-1, risk_ids=[r1.id])
-        event(s, "Neutral criticism", ago(0), kind="criticism", severity=1, sentiment=0, risk_ids=[r1.id])
+        event(
+            s,
+            "Open letter",
+            ago(0),
+            kind="criticism",
+            severity=4,
+            sentiment=-2,
+            reach=999,
+            risk_ids=[r1.id],
+        )
+        event(
+            s, "Blog post", ago(7), kind="media_report", severity=2, sentiment=-1, risk_ids=[r1.id]
+        )
+        event(
+            s,
+            "Neutral criticism",
+            ago(0),
+            kind="criticism",
+            severity=1,
+            sentiment=0,
+            risk_ids=[r1.id],
+        )
         # not adverse: positive statement
-        event(s, "Clarification", ago(0), kind="statement", severity=5, sentiment=1, risk_ids=[r1.id])
+        event(
+            s, "Clarification", ago(0), kind="statement", severity=5, sentiment=1, risk_ids=[r1.id]
+        )
         # R-001 baseline: 20 days ago = 6 days into the first earlier fortnight:
         # 3 x (1 + log10(10)) x 0.5**(6/14) = 6 x 0.742997 = 4.45798; / 6 windows = 0.742997
-        event(s, "Old protest", ago(20), kind="employee_action", severity=3, sentiment=-1, reach=9,
-              risk_ids=[r1.id])
+        event(
+            s,
+            "Old protest",
+            ago(20),
+            kind="employee_action",
+            severity=3,
+            sentiment=-1,
+            reach=9,
+            risk_ids=[r1.id],
+        )
         # beyond the baseline (98+ days ago): ignored
         event(s, "Ancient", ago(98), kind="criticism", severity=5, sentiment=-2, risk_ids=[r1.id])
         # SECRET adverse event: counted only without a ceiling
-        event(s, "Classified complaint", ago(0), kind="government_action", severity=5, sentiment=-2,
-              classification="SECRET", risk_ids=[r1.id])
+        event(
+            s,
+            "Classified complaint",
+            ago(0),
+            kind="government_action",
+            severity=5,
+            sentiment=-2,
+            classification="SECRET",
+            risk_ids=[r1.id],
+        )
         # one small event, 2 x 0.5**(3/14) = 1.7241 < 5
-        event(s, "Tweet", ago(3), kind="customer_action", severity=2, sentiment=-1, risk_ids=[r2.id])
+        event(
+            s, "Tweet", ago(3), kind="customer_action", severity=2, sentiment=-1, risk_ids=[r2.id]
+        )
         # 5 today and 5 at the end of each earlier fortnight: ratio 1, not flagged
         for k in range(0, 7):
-            event(s, f"Routine criticism {k}", ago(14 * k), kind="criticism", severity=5, sentiment=-1,
-                  risk_ids=[r3.id])
-        event(s, "On closed risk", ago(0), kind="criticism", severity=5, sentiment=-2, risk_ids=[r4.id])
+            event(
+                s,
+                f"Routine criticism {k}",
+                ago(14 * k),
+                kind="criticism",
+                severity=5,
+                sentiment=-1,
+                risk_ids=[r3.id],
+            )
+        event(
+            s,
+            "On closed risk",
+            ago(0),
+            kind="criticism",
+            severity=5,
+            sentiment=-2,
+            risk_ids=[r4.id],
+        )
     return register
 
 
 def test_hand_computed_pressure(reg):
     with reg.session() as s:
-        figures = {p.ref: p for p in risk_pressure(s, today=TODAY, filters=RecordFilter(ceiling="UNCLASSIFIED"))}
+        figures = {
+            p.ref: p
+            for p in risk_pressure(s, today=TODAY, filters=RecordFilter(ceiling="UNCLASSIFIED"))
+        }
         no_ceiling = {p.ref: p for p in risk_pressure(s, today=TODAY)}
     assert set(figures) == {"R-001", "R-002", "R-003"}  # closed left out
     p1 = figures["R-001"]
@@ -94,8 +155,16 @@ def test_hand_computed_pressure(reg):
 def test_review_suggested_order_and_new_pressure(reg):
     with reg.write() as s:
         r5 = risk(s, "Brand new storm", 2, 2)
-        event(s, "First strike", ago(1), kind="media_report", severity=3, sentiment=-2, reach=99,
-              risk_ids=[r5.id])
+        event(
+            s,
+            "First strike",
+            ago(1),
+            kind="media_report",
+            severity=3,
+            sentiment=-2,
+            reach=99,
+            risk_ids=[r5.id],
+        )
     with reg.session() as s:
         flagged = review_suggested(s, today=TODAY, filters=RecordFilter(ceiling="UNCLASSIFIED"))
     # 3 x 3 x 0.5**(1/14) = 8.5696, no baseline -> urgency 1.714
@@ -103,13 +172,20 @@ def test_review_suggested_order_and_new_pressure(reg):
     assert [p.ref for p in flagged] == ["R-001", "R-005", "R-002"]
     new = flagged[1]
     assert new.baseline_pressure == 0 and new.ratio is None
-    assert new.reasons == ["1 adverse event in the last 14 days (pressure 8.6) after none in the 12 weeks before"]
+    assert new.reasons == [
+        "1 adverse event in the last 14 days (pressure 8.6) after none in the 12 weeks before"
+    ]
 
 
 def test_include_closed_and_filters(reg):
     with reg.session() as s:
-        with_closed = {p.ref for p in risk_pressure(s, today=TODAY, filters=RecordFilter(include_closed=True))}
-        flagged_closed = {p.ref for p in review_suggested(s, today=TODAY, filters=RecordFilter(statuses=("closed",)))}
+        with_closed = {
+            p.ref for p in risk_pressure(s, today=TODAY, filters=RecordFilter(include_closed=True))
+        }
+        flagged_closed = {
+            p.ref
+            for p in review_suggested(s, today=TODAY, filters=RecordFilter(statuses=("closed",)))
+        }
     assert "R-004" in with_closed
     assert flagged_closed == {"R-004"}
 

@@ -54,6 +54,8 @@ def build_story(
     if "annex_b" in chosen:
         story += annex_b.build(ctx, page_break=True)
     if "annex_c" in chosen:
-        story += annex_c.build(ctx, page_break=True, digest=digest, generated=generated, pack_id=pack_id)
+        story += annex_c.build(
+            ctx, page_break=True, digest=digest, generated=generated, pack_id=pack_id
+        )
     story += annex_c.closing(ctx)
     return story

@@ -42,27 +42,47 @@ def build(ctx: SectionContext) -> list[Flowable]:
         if e.summary:
             extra.append(esc(shorten(e.summary, SUMMARY_CHARS)))
         if extra:
-            text += f"<br/><font size=\"6.5\" color=\"{muted}\">{' · '.join(extra)}</font>"
+            text += f'<br/><font size="6.5" color="{muted}">{" · ".join(extra)}</font>'
         risks = [d.risk(rid) for rid in e.risk_ids]
         risk_refs = " ".join(r.ref for r in risks if r is not None)
         kind_label = kinds.get(e.kind)
         if kind_label is None:
             kind_label = kinds[e.kind] = enum_label(e.kind)
         kind = cell(kind_label, s.cell, widths[2])
-        rows.append([
-            f"{mark(e.level)} {e.ref}",
-            fmt_short_date(e.occurred_on),
-            kind,
-            str(e.severity),
-            f"{e.sentiment:+d}" if e.sentiment else "0",
-            para(text, s.cell),
-            para(esc(risk_refs), s.cell) if len(risk_refs) > 14 else (risk_refs or "—"),
-        ])
+        rows.append(
+            [
+                f"{mark(e.level)} {e.ref}",
+                fmt_short_date(e.occurred_on),
+                kind,
+                str(e.severity),
+                f"{e.sentiment:+d}" if e.sentiment else "0",
+                para(text, s.cell),
+                para(esc(risk_refs), s.cell) if len(risk_refs) > 14 else (risk_refs or "—"),
+            ]
+        )
     out: list[Flowable] = [PageBreak(), ctx.heading("annex_a")]
-    out.append(para(
-        f"{len(rows)} event{'s' if len(rows) != 1 else ''} from {d.period_start.isoformat()} to "
-        f"{d.period_end.isoformat()}. Sev is severity (1 to 5); Sent is sentiment (−2 to +2).", s.body))
+    out.append(
+        para(
+            f"{len(rows)} event{'s' if len(rows) != 1 else ''} from {d.period_start.isoformat()} to "
+            f"{d.period_end.isoformat()}. Sev is severity (1 to 5); Sent is sentiment (−2 to +2).",
+            s.body,
+        )
+    )
     if rows:
-        out.append(LongTable(["Event", "Date", "Kind", "Sev", "Sent", "Title, actor, partnership, summary",
-                              "Risks"], rows, widths, layout=ctx.layout))
+        out.append(
+            LongTable(
+                [
+                    "Event",
+                    "Date",
+                    "Kind",
+                    "Sev",
+                    "Sent",
+                    "Title, actor, partnership, summary",
+                    "Risks",
+                ],
+                rows,
+                widths,
+                layout=ctx.layout,
+            )
+        )
     return out

@@ -27,7 +27,12 @@ def build(ctx: SectionContext) -> list[Flowable]:
     d, s = ctx.data, ctx.styles
     w = ctx.width
     out: list[Flowable] = [ctx.heading("changes", f"What changed since {fmt_date(d.since)}")]
-    out.append(para(f"Since {fmt_date(d.since)} ({esc(d.since_basis)}) up to {fmt_date(d.period_end)}.", s.muted))
+    out.append(
+        para(
+            f"Since {fmt_date(d.since)} ({esc(d.since_basis)}) up to {fmt_date(d.period_end)}.",
+            s.muted,
+        )
+    )
 
     def block(title: str, content: list[Flowable]) -> None:
         out.append(KeepTogether([para(title, s.h2), *content[:1]]))
@@ -37,15 +42,38 @@ def build(ctx: SectionContext) -> list[Flowable]:
         return [para("None.", s.body)]
 
     c = d.changes
-    rows = [[f"{mark(r.classification)} {r.ref}", cell(r.title, s.cell, w * 0.5), fmt_short_date(r.on),
-             f"{r.residual_score} ({r.residual_band})"] for r in c.new_risks]
-    block("New risks", [simple_table(["Risk", "Title", "Opened", "Residual"], rows,
-                                     [w * 0.12, w * 0.5, w * 0.18, w * 0.2])] if rows else none())
+    rows = [
+        [
+            f"{mark(r.classification)} {r.ref}",
+            cell(r.title, s.cell, w * 0.5),
+            fmt_short_date(r.on),
+            f"{r.residual_score} ({r.residual_band})",
+        ]
+        for r in c.new_risks
+    ]
+    block(
+        "New risks",
+        [
+            simple_table(
+                ["Risk", "Title", "Opened", "Residual"],
+                rows,
+                [w * 0.12, w * 0.5, w * 0.18, w * 0.2],
+            )
+        ]
+        if rows
+        else none(),
+    )
 
-    rows = [[f"{mark(r.classification)} {r.ref}", cell(r.title, s.cell, w * 0.6), fmt_short_date(r.on)]
-            for r in c.closed_risks]
-    block("Closed risks", [simple_table(["Risk", "Title", "Closed"], rows, [w * 0.12, w * 0.6, w * 0.28])]
-          if rows else none())
+    rows = [
+        [f"{mark(r.classification)} {r.ref}", cell(r.title, s.cell, w * 0.6), fmt_short_date(r.on)]
+        for r in c.closed_risks
+    ]
+    block(
+        "Closed risks",
+        [simple_table(["Risk", "Title", "Closed"], rows, [w * 0.12, w * 0.6, w * 0.28])]
+        if rows
+        else none(),
+    )
 
     rows = []
     for m in c.residual_cell_changes:
@@ -53,35 +81,104 @@ def build(ctx: SectionContext) -> list[Flowable]:
             continue
         b, a = m.from_score or 0, m.to_score or 0
         arrow = "▲" if a > b else ("▼" if a < b else "►")
-        rows.append([f"{mark(m.classification)} {m.ref}", cell(m.title, s.cell, w * 0.44),
-                     f"L{m.from_cell[0]} × I{m.from_cell[1]} = {b}", arrow,
-                     f"L{m.to_cell[0]} × I{m.to_cell[1]} = {a}"])
-    block("Risks that changed cell (residual)",
-          [simple_table(["Risk", "Title", "Was", "", "Now"], rows, [w * 0.12, w * 0.44, w * 0.19, w * 0.06, w * 0.19],
-                        extra=[("ALIGN", (3, 0), (3, -1), "CENTER")])] if rows else none())
+        rows.append(
+            [
+                f"{mark(m.classification)} {m.ref}",
+                cell(m.title, s.cell, w * 0.44),
+                f"L{m.from_cell[0]} × I{m.from_cell[1]} = {b}",
+                arrow,
+                f"L{m.to_cell[0]} × I{m.to_cell[1]} = {a}",
+            ]
+        )
+    block(
+        "Risks that changed cell (residual)",
+        [
+            simple_table(
+                ["Risk", "Title", "Was", "", "Now"],
+                rows,
+                [w * 0.12, w * 0.44, w * 0.19, w * 0.06, w * 0.19],
+                extra=[("ALIGN", (3, 0), (3, -1), "CENTER")],
+            )
+        ]
+        if rows
+        else none(),
+    )
 
     events = sorted(c.new_events, key=lambda e: (-e.severity, e.occurred_on, e.ref))
-    rows = [[f"{mark(e.classification)} {e.ref}", fmt_short_date(e.occurred_on), cell(e.title, s.cell, w * 0.5),
-             cell(enum_label(e.kind), s.cell, w * KIND_W), str(e.severity)] for e in events[:MAX_EVENTS]]
+    rows = [
+        [
+            f"{mark(e.classification)} {e.ref}",
+            fmt_short_date(e.occurred_on),
+            cell(e.title, s.cell, w * 0.5),
+            cell(enum_label(e.kind), s.cell, w * KIND_W),
+            str(e.severity),
+        ]
+        for e in events[:MAX_EVENTS]
+    ]
     content: list[Flowable] = []
     if rows:
-        content.append(simple_table(["Event", "Date", "Title", "Kind", "Sev."], rows,
-                                    [w * 0.12, w * 0.13, w * 0.5, w * 0.17, w * 0.08]))
+        content.append(
+            simple_table(
+                ["Event", "Date", "Title", "Kind", "Sev."],
+                rows,
+                [w * 0.12, w * 0.13, w * 0.5, w * 0.17, w * 0.08],
+            )
+        )
         if len(events) > MAX_EVENTS:
-            content.append(para(f"{len(events)} new events in all; the {MAX_EVENTS} most severe are shown. "
-                                "The full log of the period is in Annex A.", s.note))
+            content.append(
+                para(
+                    f"{len(events)} new events in all; the {MAX_EVENTS} most severe are shown. "
+                    "The full log of the period is in Annex A.",
+                    s.note,
+                )
+            )
     block(f"New events ({len(events)})", content or none())
 
-    rows = [[f"{mark(x.classification)} {x.ref}", cell(x.name, s.cell, w * 0.34), fmt_short_date(x.on),
-             stance_text(x.old) if x.old is not None else "—", "►",
-             stance_text(x.new) if x.new is not None else "—"] for x in c.stance_changes]
-    block("Stance changes", [simple_table(["Stakeholder", "Name", "On", "Was", "", "Now"], rows,
-                                          [w * 0.14, w * 0.32, w * 0.12, w * 0.18, w * 0.06, w * 0.18])]
-          if rows else none())
+    rows = [
+        [
+            f"{mark(x.classification)} {x.ref}",
+            cell(x.name, s.cell, w * 0.34),
+            fmt_short_date(x.on),
+            stance_text(x.old) if x.old is not None else "—",
+            "►",
+            stance_text(x.new) if x.new is not None else "—",
+        ]
+        for x in c.stance_changes
+    ]
+    block(
+        "Stance changes",
+        [
+            simple_table(
+                ["Stakeholder", "Name", "On", "Was", "", "Now"],
+                rows,
+                [w * 0.14, w * 0.32, w * 0.12, w * 0.18, w * 0.06, w * 0.18],
+            )
+        ]
+        if rows
+        else none(),
+    )
 
-    rows = [[f"{mark(x.classification)} {x.ref}", cell(x.name, s.cell, w * 0.34), fmt_short_date(x.on),
-             enum_label(x.old), "►", enum_label(x.new)] for x in c.partnership_status_changes]
-    block("Partnership status changes", [simple_table(["Partnership", "Name", "On", "Was", "", "Now"], rows,
-                                                      [w * 0.14, w * 0.32, w * 0.12, w * 0.18, w * 0.06, w * 0.18])]
-          if rows else none())
+    rows = [
+        [
+            f"{mark(x.classification)} {x.ref}",
+            cell(x.name, s.cell, w * 0.34),
+            fmt_short_date(x.on),
+            enum_label(x.old),
+            "►",
+            enum_label(x.new),
+        ]
+        for x in c.partnership_status_changes
+    ]
+    block(
+        "Partnership status changes",
+        [
+            simple_table(
+                ["Partnership", "Name", "On", "Was", "", "Now"],
+                rows,
+                [w * 0.14, w * 0.32, w * 0.12, w * 0.18, w * 0.06, w * 0.18],
+            )
+        ]
+        if rows
+        else none(),
+    )
     return out

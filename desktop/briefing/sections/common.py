@@ -44,16 +44,30 @@ class SectionContext:
     def width(self) -> float:
         return self.geometry.frame_width
 
-    def heading(self, section: str, text: str | None = None, *, level: int = 0, toc: bool = True,
-                markup: str | None = None, style: Any = None) -> Heading:
+    def heading(
+        self,
+        section: str,
+        text: str | None = None,
+        *,
+        level: int = 0,
+        toc: bool = True,
+        markup: str | None = None,
+        style: Any = None,
+    ) -> Heading:
         """A heading that is also an outline entry and a TOC line (deterministic key)."""
         shown = text if text is not None else SECTION_TITLES[section]
         key = f"s{len(self._keys) + 1}-{section}"
         self._keys.append(key)
         if style is None:
             style = self.styles.h1 if level == 0 else self.styles.h2
-        return Heading(markup if markup is not None else esc(shown), style, level=level, plain=plain(shown),
-                       key=key, toc=toc)
+        return Heading(
+            markup if markup is not None else esc(shown),
+            style,
+            level=level,
+            plain=plain(shown),
+            key=key,
+            toc=toc,
+        )
 
 
 def mark(level: str) -> str:
@@ -76,7 +90,11 @@ def fmt_short_date(day: dt.date | None) -> str:
 
 
 def stance_text(stance: int) -> str:
-    return f"{STANCE_LABELS.get(stance, str(stance))} ({stance:+d})" if stance else f"{STANCE_LABELS[0]} (0)"
+    return (
+        f"{STANCE_LABELS.get(stance, str(stance))} ({stance:+d})"
+        if stance
+        else f"{STANCE_LABELS[0]} (0)"
+    )
 
 
 def enum_label(value: str | None) -> str:
@@ -100,7 +118,9 @@ def cell(text: object, style: Any, width: float) -> Any:
     return Paragraph(esc(raw), style)
 
 
-def base_table_style(n_rows: int, *, header: bool = True, stripes: bool = True) -> list[tuple[Any, ...]]:
+def base_table_style(
+    n_rows: int, *, header: bool = True, stripes: bool = True
+) -> list[tuple[Any, ...]]:
     cmds: list[tuple[Any, ...]] = [
         ("FONT", (0, 0), (-1, -1), REGULAR, 7.8, 9.6),
         ("TEXTCOLOR", (0, 0), (-1, -1), hex_colour(palette.INK)),
@@ -143,7 +163,9 @@ def simple_table(
     """A short table (it may still split; its header repeats)."""
     data = ([header_cells(header)] if header else []) + [list(r) for r in rows]
     t = Table(data, colWidths=list(widths), repeatRows=1 if header else 0, hAlign="LEFT")
-    t.setStyle(TableStyle(base_table_style(len(data), header=bool(header), stripes=stripes) + list(extra)))
+    t.setStyle(
+        TableStyle(base_table_style(len(data), header=bool(header), stripes=stripes) + list(extra))
+    )
     return t
 
 
@@ -198,13 +220,13 @@ class LongTable(Flowable):
         if self._head_h is None:
             self._head_h = self._row_height(self.header)
         if len(self._heights) < len(self.rows):
-            self._heights.extend(self._row_height(r) for r in self.rows[len(self._heights):])
+            self._heights.extend(self._row_height(r) for r in self.rows[len(self._heights) :])
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         self._measure()
         assert self._head_h is not None
         self.width = sum(self.widths)
-        self.height = self._head_h + sum(self._heights[self._start:])
+        self.height = self._head_h + sum(self._heights[self._start :])
         return self.width, self.height
 
     def _page(self, start: int, stop: int) -> Flowable:
@@ -235,8 +257,15 @@ class LongTable(Flowable):
             return []
         if n >= total:
             return [self._page(self._start, n)]
-        rest = LongTable(self.header, (), self.widths, layout=self.layout, row_styles=self.row_styles,
-                         _shared=(self.rows, self._heights, self.header), _start=n)
+        rest = LongTable(
+            self.header,
+            (),
+            self.widths,
+            layout=self.layout,
+            row_styles=self.row_styles,
+            _shared=(self.rows, self._heights, self.header),
+            _start=n,
+        )
         rest._head_h = self._head_h
         return [self._page(self._start, n), rest]
 

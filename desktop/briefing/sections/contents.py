@@ -13,7 +13,8 @@ def build(ctx: SectionContext) -> list[Flowable]:
     toc = TableOfContents(
         levelStyles=ctx.styles.toc_levels,
         dotsMinLevel=0,
-        tableStyle=TableStyle([FONT_CMD, ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                               ("RIGHTPADDING", (0, 0), (-1, -1), 0)]),
+        tableStyle=TableStyle(
+            [FONT_CMD, ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]
+        ),
     )
     return [ctx.heading("contents", toc=False), toc, PageBreak()]

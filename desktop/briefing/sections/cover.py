@@ -21,12 +21,14 @@ def build(ctx: SectionContext, *, pack_id: str, generated: str, prepared_by: str
     out: list[Flowable] = [Spacer(1, 28 * mm)]
     out.append(para("BRIEFING PACK", s.muted))
     out.append(Spacer(1, 3 * mm))
-    out.append(ctx.heading("cover", p.title, toc=False, markup=esc(shorten(p.title, 300)), style=s.cover_title))
+    out.append(
+        ctx.heading(
+            "cover", p.title, toc=False, markup=esc(shorten(p.title, 300)), style=s.cover_title
+        )
+    )
     if p.audience:
         out.append(para(f"For: {esc(shorten(p.audience, 300))}", s.cover_sub))
-    out.append(
-        para(f"Period: {fmt_date(d.period_start)} to {fmt_date(d.period_end)}", s.cover_sub)
-    )
+    out.append(para(f"Period: {fmt_date(d.period_start)} to {fmt_date(d.period_end)}", s.cover_sub))
     if d.scope_refs:
         names = []
         for x in d.partnerships:

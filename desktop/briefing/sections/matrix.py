@@ -18,10 +18,18 @@ def build(ctx: SectionContext) -> list[Flowable]:
         inherent.setdefault((r.likelihood, r.impact), []).append(r.ref)
         residual.setdefault((r.residual_likelihood, r.residual_impact), []).append(r.ref)
     half = ctx.width / 2 - 4
-    left = charts.heat_map(inherent, title="Inherent (before mitigation)", bands=d.bands, width=half)
-    right = charts.heat_map(residual, title="Residual (after mitigation)", bands=d.bands, width=half)
+    left = charts.heat_map(
+        inherent, title="Inherent (before mitigation)", bands=d.bands, width=half
+    )
+    right = charts.heat_map(
+        residual, title="Residual (after mitigation)", bands=d.bands, width=half
+    )
     grid = Table([[left, right]], colWidths=[ctx.width / 2, ctx.width / 2])
-    grid.setStyle(TableStyle([FONT_CMD, ("LEFTPADDING", (0, 0), (-1, -1), 0), ("ALIGN", (0, 0), (-1, -1), "CENTER")]))
+    grid.setStyle(
+        TableStyle(
+            [FONT_CMD, ("LEFTPADDING", (0, 0), (-1, -1), 0), ("ALIGN", (0, 0), (-1, -1), "CENTER")]
+        )
+    )
     n = len(d.open_risks)
     return [
         ctx.heading("matrix"),

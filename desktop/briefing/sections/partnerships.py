@@ -33,10 +33,13 @@ def build(ctx: SectionContext) -> list[Flowable]:
     if not d.partnerships:
         out.append(para("No partnerships in scope.", s.body))
         return out
-    out.append(para(
-        f"{len(d.partnerships)} partnership{'s' if len(d.partnerships) != 1 else ''} in scope. Sentiment is the "
-        "average sentiment (−2 hostile to +2 champion) of the period's events about the partnership, week by week.",
-        s.body))
+    out.append(
+        para(
+            f"{len(d.partnerships)} partnership{'s' if len(d.partnerships) != 1 else ''} in scope. Sentiment is the "
+            "average sentiment (−2 hostile to +2 champion) of the period's events about the partnership, week by week.",
+            s.body,
+        )
+    )
     weeks = charts.weeks_between(d.period_start, d.period_end)
     events_by_p: dict[int, list] = defaultdict(list)
     for e in d.events:
@@ -68,18 +71,31 @@ def build(ctx: SectionContext) -> list[Flowable]:
             ["Events in period", f"{len(evs)} ({adverse} adverse)"],
         ]
         kv = Table(facts, colWidths=[w * 0.17, w * 0.45], hAlign="LEFT")
-        kv.setStyle(TableStyle([FONT_CMD,
-            ("FONT", (0, 0), (0, -1), "DejaVuSans-Bold", 7.8, 9.6),
-            ("FONT", (1, 0), (1, -1), "DejaVuSans", 7.8, 9.6),
-            ("TEXTCOLOR", (0, 0), (-1, -1), hex_colour(palette.INK)),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-            ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ]))
+        kv.setStyle(
+            TableStyle(
+                [
+                    FONT_CMD,
+                    ("FONT", (0, 0), (0, -1), "DejaVuSans-Bold", 7.8, 9.6),
+                    ("FONT", (1, 0), (1, -1), "DejaVuSans", 7.8, 9.6),
+                    ("TEXTCOLOR", (0, 0), (-1, -1), hex_colour(palette.INK)),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ]
+            )
+        )
         side = [para("<b>Sentiment by week</b>", s.small), spark]
         top = Table([[kv, side]], colWidths=[w * 0.64, w * 0.36])
-        top.setStyle(TableStyle([FONT_CMD, ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+        top.setStyle(
+            TableStyle(
+                [
+                    FONT_CMD,
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ]
+            )
+        )
         heading_text = f"{mark(x.level)} {x.ref} {x.name}"
         block: list[Flowable] = [
             ctx.heading("partnerships", heading_text, level=1, markup=esc(heading_text)),
@@ -89,13 +105,28 @@ def build(ctx: SectionContext) -> list[Flowable]:
             block.append(para(f"<b>Scope:</b> {esc(shorten(x.scope, MAX_LONG_TEXT))}", s.small))
         linked = sorted(risks_by_p.get(x.id, []), key=lambda r: (-r.residual_score, r.ref))
         if linked:
-            rows = [[f"{mark(r.level)} {r.ref}", cell(r.title, s.cell, w * 0.6), f"{r.residual_score}",
-                     enum_label(r.residual_band)] for r in linked]
-            band = [("BACKGROUND", (3, i), (3, i), hex_colour(palette.band_colour(r.residual_band)))
-                    for i, r in enumerate(linked, start=1)]
+            rows = [
+                [
+                    f"{mark(r.level)} {r.ref}",
+                    cell(r.title, s.cell, w * 0.6),
+                    f"{r.residual_score}",
+                    enum_label(r.residual_band),
+                ]
+                for r in linked
+            ]
+            band = [
+                ("BACKGROUND", (3, i), (3, i), hex_colour(palette.band_colour(r.residual_band)))
+                for i, r in enumerate(linked, start=1)
+            ]
             block.append(Spacer(1, 1.5 * mm))
-            block.append(simple_table(["Linked risk", "Title", "Residual", "Band"], rows,
-                                      [w * 0.14, w * 0.6, w * 0.12, w * 0.14], extra=band))
+            block.append(
+                simple_table(
+                    ["Linked risk", "Title", "Residual", "Band"],
+                    rows,
+                    [w * 0.14, w * 0.6, w * 0.12, w * 0.14],
+                    extra=band,
+                )
+            )
         else:
             block.append(para("No open risks linked.", s.small))
         # One partnership stays on one page unless it is longer than a page.

@@ -32,22 +32,24 @@ def build(ctx: SectionContext) -> list[Flowable]:
     for r in risks:
         owner = f"{esc(r.owner)} · " if r.owner else ""
         title = para(
-            f"{esc(r.title)}<br/><font size=\"6.5\" color=\"{muted}\">{owner}{esc(label(r.category))}</font>",
+            f'{esc(r.title)}<br/><font size="6.5" color="{muted}">{owner}{esc(label(r.category))}</font>',
             s.cell,
         )
         treatment = f"<b>{esc(label(r.treatment))}</b>"
         if r.mitigation:
             treatment += f": {esc(shorten(r.mitigation, 300))}"
-        rows.append([
-            f"{mark(r.level)} {r.ref}",
-            title,
-            f"{r.likelihood}×{r.impact}={r.score}",
-            f"{r.residual_likelihood}×{r.residual_impact}={r.residual_score}",
-            label(r.residual_band),
-            TREND.get(r.trend, "—"),
-            para(treatment, s.cell),
-            fmt_short_date(r.review_due) + ("\noverdue" if r.overdue else ""),
-        ])
+        rows.append(
+            [
+                f"{mark(r.level)} {r.ref}",
+                title,
+                f"{r.likelihood}×{r.impact}={r.score}",
+                f"{r.residual_likelihood}×{r.residual_impact}={r.residual_score}",
+                label(r.residual_band),
+                TREND.get(r.trend, "—"),
+                para(treatment, s.cell),
+                fmt_short_date(r.review_due) + ("\noverdue" if r.overdue else ""),
+            ]
+        )
     band_bg = {b: hex_colour(c) for b, c in palette.BAND_COLOURS.items()}
     band_ink = {b: hex_colour(c) for b, c in palette.BAND_TEXT_COLOURS.items()}
     overdue_bg = hex_colour(palette.OVERDUE)
@@ -61,15 +63,26 @@ def build(ctx: SectionContext) -> list[Flowable]:
             ("TEXTCOLOR", (4, row), (4, row), band_ink[r.residual_band]),
         ]
         if r.overdue:
-            cmds += [("BACKGROUND", (7, row), (7, row), overdue_bg),
-                     ("TEXTCOLOR", (7, row), (7, row), overdue_ink)]
+            cmds += [
+                ("BACKGROUND", (7, row), (7, row), overdue_bg),
+                ("TEXTCOLOR", (7, row), (7, row), overdue_ink),
+            ]
         return cmds
 
-    header = ["Risk", "Title, owner and category", "Inh. L×I", "Res. L×I", "Band", "Trend",
-              "Treatment and mitigation", "Review due"]
+    header = [
+        "Risk",
+        "Title, owner and category",
+        "Inh. L×I",
+        "Res. L×I",
+        "Band",
+        "Trend",
+        "Treatment and mitigation",
+        "Review due",
+    ]
     since = (
         f"Trend compares the residual score with the previous pack ({d.last_pack_at.date().isoformat()})."
-        if d.last_pack_at else "Trend: no earlier pack to compare with."
+        if d.last_pack_at
+        else "Trend: no earlier pack to compare with."
     )
     out: list[Flowable] = [
         ctx.heading("register"),

@@ -25,15 +25,25 @@ FRACTIONS = (0.135, 0.25, 0.17, 0.095, 0.085, 0.145, 0.12)
 
 def build(ctx: SectionContext) -> list[Flowable]:
     d, s = ctx.data, ctx.styles
-    people = sorted(d.stakeholders, key=lambda x: (-(x.influence * x.interest), -x.influence, x.ref))
+    people = sorted(
+        d.stakeholders, key=lambda x: (-(x.influence * x.interest), -x.influence, x.ref)
+    )
     out: list[Flowable] = [ctx.heading("stakeholders")]
     if not people:
         out.append(para("No stakeholders in scope.", s.body))
         return out
-    out.append(para(
-        f"{len(people)} stakeholder{'s' if len(people) != 1 else ''} by influence and interest, coloured by their "
-        "current stance. Those in the shaded upper right deserve the closest management.", s.body))
-    out.append(charts.stakeholder_map([(x.ref, x.influence, x.interest, x.stance) for x in people], width=ctx.width))
+    out.append(
+        para(
+            f"{len(people)} stakeholder{'s' if len(people) != 1 else ''} by influence and interest, coloured by their "
+            "current stance. Those in the shaded upper right deserve the closest management.",
+            s.body,
+        )
+    )
+    out.append(
+        charts.stakeholder_map(
+            [(x.ref, x.influence, x.interest, x.stance) for x in people], width=ctx.width
+        )
+    )
     out.append(Spacer(1, 3 * mm))
     widths = [ctx.width * f for f in FRACTIONS]
     rows: list[list[Any]] = []
@@ -42,14 +52,30 @@ def build(ctx: SectionContext) -> list[Flowable]:
         if x.stance_before is not None:
             was = f"{x.stance_before:+d}" if x.stance_before else "0"
             change = f"{'▲' if x.stance > x.stance_before else '▼'} from {was}"
-        rows.append([f"{mark(x.level)} {x.ref}", cell(x.name, s.cell, widths[1]), cell(enum_label(x.kind), s.cell, widths[2]),
-                     str(x.influence), str(x.interest), stance_text(x.stance), change])
+        rows.append(
+            [
+                f"{mark(x.level)} {x.ref}",
+                cell(x.name, s.cell, widths[1]),
+                cell(enum_label(x.kind), s.cell, widths[2]),
+                str(x.influence),
+                str(x.interest),
+                stance_text(x.stance),
+                change,
+            ]
+        )
 
     def row_styles(index: int, row: int) -> list[tuple[Any, ...]]:
         x = people[index]
         return [("TEXTCOLOR", (5, row), (5, row), hex_colour(palette.stance_colour(x.stance)))]
 
     out.append(para(f"Stance changes are counted since {d.since.isoformat()}.", s.note))
-    out.append(LongTable(["Stakeholder", "Name", "Kind", "Influence", "Interest", "Stance", "Change"],
-                         rows, widths, layout=ctx.layout, row_styles=row_styles))
+    out.append(
+        LongTable(
+            ["Stakeholder", "Name", "Kind", "Influence", "Interest", "Stance", "Change"],
+            rows,
+            widths,
+            layout=ctx.layout,
+            row_styles=row_styles,
+        )
+    )
     return out

@@ -62,7 +62,9 @@ def summary_sentences(d: PackData) -> list[str]:
         )
     n = len(d.review_flags)
     if n:
-        out.append(f"{n} risk{'s are' if n != 1 else ' is'} flagged “review suggested” (reasons below).")
+        out.append(
+            f"{n} risk{'s are' if n != 1 else ' is'} flagged “review suggested” (reasons below)."
+        )
     else:
         out.append("No risk is flagged for review.")
     notable = [e for e in d.events if e.severity >= NOTABLE_SEVERITY]
@@ -80,12 +82,25 @@ def _figures_table(ctx: SectionContext, f: Figures, fp: Figures) -> Flowable:
     s = ctx.styles
     rows = [
         ["Events", str(f.events), str(fp.events), _delta(f.events, fp.events)],
-        ["Adverse events", str(f.adverse_events), str(fp.adverse_events), _delta(f.adverse_events, fp.adverse_events)],
+        [
+            "Adverse events",
+            str(f.adverse_events),
+            str(fp.adverse_events),
+            _delta(f.adverse_events, fp.adverse_events),
+        ],
         ["New risks", str(f.new_risks), str(fp.new_risks), _delta(f.new_risks, fp.new_risks)],
-        ["Open risks in high or critical band (residual)", str(f.high_or_critical), str(fp.high_or_critical),
-         _delta(f.high_or_critical, fp.high_or_critical)],
-        ["Partnerships by status", para(esc(_status_text(f.partnerships_by_status)), s.cell),
-         para(esc(_status_text(fp.partnerships_by_status)), s.cell), ""],
+        [
+            "Open risks in high or critical band (residual)",
+            str(f.high_or_critical),
+            str(fp.high_or_critical),
+            _delta(f.high_or_critical, fp.high_or_critical),
+        ],
+        [
+            "Partnerships by status",
+            para(esc(_status_text(f.partnerships_by_status)), s.cell),
+            para(esc(_status_text(fp.partnerships_by_status)), s.cell),
+            "",
+        ],
     ]
     w = ctx.width
     return simple_table(
@@ -110,41 +125,67 @@ def build(ctx: SectionContext) -> list[Flowable]:
     for sentence in summary_sentences(d):
         out.append(para(sentence, s.bullet.clone("SummaryBullet", bulletText="•")))
     out.append(Spacer(1, 3 * mm))
-    out.append(KeepTogether([para("Key figures", s.h2), _figures_table(ctx, d.figures, d.previous_figures)]))
+    out.append(
+        KeepTogether(
+            [para("Key figures", s.h2), _figures_table(ctx, d.figures, d.previous_figures)]
+        )
+    )
 
     # Highest residual risks.
     top = d.risks_by_residual()[:TOP_RISKS]
     rows = []
     extra = []
     for i, r in enumerate(top, start=1):
-        rows.append([
-            f"{mark(r.level)} {r.ref}",
-            cell(r.title, s.cell, w * 0.42),
-            cell(r.owner or "—", s.cell, w * 0.18),
-            f"{r.residual_likelihood} × {r.residual_impact} = {r.residual_score}",
-            label(r.residual_band),
-        ])
-        extra.append(("BACKGROUND", (4, i), (4, i), hex_colour(palette.band_colour(r.residual_band))))
+        rows.append(
+            [
+                f"{mark(r.level)} {r.ref}",
+                cell(r.title, s.cell, w * 0.42),
+                cell(r.owner or "—", s.cell, w * 0.18),
+                f"{r.residual_likelihood} × {r.residual_impact} = {r.residual_score}",
+                label(r.residual_band),
+            ]
+        )
+        extra.append(
+            ("BACKGROUND", (4, i), (4, i), hex_colour(palette.band_colour(r.residual_band)))
+        )
     block: list[Flowable] = [para("Five highest residual risks", s.h2)]
     if rows:
-        block.append(simple_table(["Risk", "Title", "Owner", "Residual L × I", "Band"], rows,
-                                  [w * 0.12, w * 0.42, w * 0.18, w * 0.16, w * 0.12], extra=extra))
+        block.append(
+            simple_table(
+                ["Risk", "Title", "Owner", "Residual L × I", "Band"],
+                rows,
+                [w * 0.12, w * 0.42, w * 0.18, w * 0.16, w * 0.12],
+                extra=extra,
+            )
+        )
     else:
         block.append(para("No open risks in scope.", s.body))
     out.append(KeepTogether(block))
 
     # Notable events.
-    notable = sorted((e for e in d.events if e.severity >= NOTABLE_SEVERITY),
-                     key=lambda e: (-e.severity, -(e.reach or 0), e.occurred_on, e.ref))
+    notable = sorted(
+        (e for e in d.events if e.severity >= NOTABLE_SEVERITY),
+        key=lambda e: (-e.severity, -(e.reach or 0), e.occurred_on, e.ref),
+    )
     block = [para(f"Notable events (severity {NOTABLE_SEVERITY} or more)", s.h2)]
     if notable:
         rows = [
-            [f"{mark(e.level)} {e.ref}", fmt_short_date(e.occurred_on), cell(e.title, s.cell, w * 0.46),
-             cell(enum_label(e.kind), s.cell, w * KIND_W), str(e.severity)]
+            [
+                f"{mark(e.level)} {e.ref}",
+                fmt_short_date(e.occurred_on),
+                cell(e.title, s.cell, w * 0.46),
+                cell(enum_label(e.kind), s.cell, w * KIND_W),
+                str(e.severity),
+            ]
             for e in notable[:MAX_NOTABLE]
         ]
-        block.append(simple_table(["Event", "Date", "Title", "Kind", "Sev."], rows,
-                                  [w * 0.12, w * 0.13, w * 0.46, w * 0.21, w * 0.08]))
+        block.append(
+            simple_table(
+                ["Event", "Date", "Title", "Kind", "Sev."],
+                rows,
+                [w * 0.12, w * 0.13, w * 0.46, w * 0.21, w * 0.08],
+            )
+        )
         if len(notable) > MAX_NOTABLE:
             block.append(para(f"… and {len(notable) - MAX_NOTABLE} more; see Annex A.", s.note))
     else:
@@ -156,8 +197,11 @@ def build(ctx: SectionContext) -> list[Flowable]:
     heading = para("Risks flagged “review suggested”", s.h2)
     if d.review_flags:
         rows = [
-            [f"{mark(f.risk.level)} {f.risk.ref}", cell(f.risk.title, s.cell, w * 0.36),
-             para("<br/>".join(esc(r[:1].upper() + r[1:]) + "." for r in f.reasons), s.cell)]
+            [
+                f"{mark(f.risk.level)} {f.risk.ref}",
+                cell(f.risk.title, s.cell, w * 0.36),
+                para("<br/>".join(esc(r[:1].upper() + r[1:]) + "." for r in f.reasons), s.cell),
+            ]
             for f in d.review_flags
         ]
         table = simple_table(["Risk", "Title", "Reason"], rows, [w * 0.12, w * 0.36, w * 0.52])
@@ -166,5 +210,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
             out.append(table)
     else:
         out.append(heading)
-        out.append(para("None: no review date has passed and no risk is under unusual pressure.", s.body))
+        out.append(
+            para("None: no review date has passed and no risk is under unusual pressure.", s.body)
+        )
     return out
