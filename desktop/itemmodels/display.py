@@ -18,33 +18,6 @@ from db.queries import registers as rq
 from desktop.briefing.palette import band_colour, stance_colour
 
 
-def relative_luminance(colour: QColor) -> float:
-    """WCAG relative luminance of a colour (0 black .. 1 white)."""
-
-    def channel(value: float) -> float:
-        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
-
-    return (
-        0.2126 * channel(colour.redF())
-        + 0.7152 * channel(colour.greenF())
-        + 0.0722 * channel(colour.blueF())
-    )
-
-
-def contrast_ratio(a: QColor, b: QColor) -> float:
-    la, lb = relative_luminance(a), relative_luminance(b)
-    hi, lo = max(la, lb), min(la, lb)
-    return (hi + 0.05) / (lo + 0.05)
-
-
-def readable_text_colour(background: QColor) -> QColor:
-    """Black or white, whichever contrasts more with ``background``."""
-    black, white = QColor(Qt.GlobalColor.black), QColor(Qt.GlobalColor.white)
-    return (
-        black if contrast_ratio(background, black) >= contrast_ratio(background, white) else white
-    )
-
-
 def band_qcolor(band: str) -> QColor:
     return QColor(band_colour(band))
 

@@ -34,6 +34,7 @@ from db.queries import registers as rq
 from db.queries.registers import RegisterColumn, RegisterFilter, RegisterSort
 from db.scales import BAND_NAMES, DEFAULT_BANDS, Bands
 from desktop.itemmodels import display
+from desktop.widgets.colours import text_colour_on
 
 PAGE_SIZE = 200
 MAX_CACHED_PAGES = 60  # 12,000 rows at most in memory
@@ -271,7 +272,7 @@ class RegisterTableModel(QAbstractTableModel):
                 background = display.band_qcolor(band)
                 self._brushes[band] = (
                     QBrush(background),
-                    QBrush(display.readable_text_colour(background)),
+                    QBrush(text_colour_on(background)),
                 )
         return self._brushes
 

@@ -41,7 +41,8 @@ from db.enums import STANCE_LABELS, EventKind, PartnershipStatus, label
 from db.scales import DEFAULT_BANDS, Bands
 from desktop.briefing.palette import BAND_COLOURS, EVENT_KIND_COLOURS, STANCE_COLOURS
 from desktop.widgets.charts import SentimentLinesChart, SentimentSeries, WeeklyBarsChart
-from desktop.widgets.heatmap import blend, contrast_ratio
+from desktop.widgets.colours import contrast_ratio
+from desktop.widgets.heatmap import blend
 
 LATEST_EVENTS = 12
 WORSE = BAND_COLOURS["critical"]

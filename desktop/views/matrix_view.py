@@ -48,7 +48,8 @@ from db.classification import LEVELS
 from db.enums import RiskCategory, RiskStatus, label
 from db.scales import DEFAULT_BANDS, IMPACT_LABELS, LIKELIHOOD_LABELS, Bands
 from desktop.briefing.palette import BAND_COLOURS
-from desktop.widgets.heatmap import HeatCell, HeatMapWidget, MovementArrow, text_colour_on
+from desktop.widgets.colours import text_colour_on
+from desktop.widgets.heatmap import HeatCell, HeatMapWidget, MovementArrow
 
 Cell = tuple[int, int]
 CELL_REFS = 40  # refs handed to a heat-map cell (it shows a few and "+N")

@@ -49,7 +49,8 @@ from PySide6.QtWidgets import (
 from db.classification import LEVELS
 from db.enums import STANCE_LABELS, label
 from desktop.briefing.palette import STANCE_COLOURS
-from desktop.widgets.heatmap import blend, text_colour_on
+from desktop.widgets.colours import text_colour_on
+from desktop.widgets.heatmap import blend
 
 SIZE = 5
 INFLUENCE_LABELS = ("Very low", "Low", "Medium", "High", "Very high")
@@ -543,7 +544,7 @@ def stance_change_icon(marker: StakeholderMarker, size: int) -> QIcon:
 
 def text_colour_for_base(ink: QColor, fill: QColor) -> QColor:
     """The palette's text colour unless it would vanish on ``fill``."""
-    from desktop.widgets.heatmap import contrast_ratio
+    from desktop.widgets.colours import contrast_ratio
 
     return ink if contrast_ratio(ink, fill) >= 3.0 else text_colour_on(fill)
 

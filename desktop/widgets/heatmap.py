@@ -34,6 +34,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+from desktop.widgets.colours import text_colour_on
+
 Cell = tuple[int, int]  # (likelihood, impact), both 1..5
 SIZE = 5
 TOOLTIP_REFS = 12  # refs listed in a tooltip before "and N more"
@@ -60,31 +62,6 @@ class MovementArrow:
 
 
 # --------------------------------------------------------------------------- colour helpers
-
-
-def relative_luminance(colour: QColor) -> float:
-    """WCAG relative luminance of an sRGB colour (0 black .. 1 white)."""
-
-    def channel(value: float) -> float:
-        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
-
-    return (
-        0.2126 * channel(colour.redF())
-        + 0.7152 * channel(colour.greenF())
-        + 0.0722 * channel(colour.blueF())
-    )
-
-
-def contrast_ratio(a: QColor, b: QColor) -> float:
-    la, lb = relative_luminance(a), relative_luminance(b)
-    hi, lo = max(la, lb), min(la, lb)
-    return (hi + 0.05) / (lo + 0.05)
-
-
-def text_colour_on(fill: QColor) -> QColor:
-    """Black or white: whichever has the higher contrast on ``fill``."""
-    black, white = QColor(Qt.GlobalColor.black), QColor(Qt.GlobalColor.white)
-    return black if contrast_ratio(fill, black) >= contrast_ratio(fill, white) else white
 
 
 def blend(a: QColor, b: QColor, t: float) -> QColor:

@@ -16,7 +16,8 @@ from desktop.briefing.palette import BAND_COLOURS
 from desktop.context import AppContext
 from desktop.settings import Settings
 from desktop.views.matrix_view import RiskMatrixView
-from desktop.widgets.heatmap import contrast_ratio, elide_refs, text_colour_on
+from desktop.widgets.colours import contrast_ratio, text_colour_on
+from desktop.widgets.heatmap import elide_refs
 
 TODAY = dt.date.today()
 TEN_DAYS_AGO = dt.datetime.combine(TODAY - dt.timedelta(days=10), dt.time(12), tzinfo=dt.UTC)

@@ -162,7 +162,7 @@ def test_band_filter_and_band_colours_for_risks(filled_register: Any) -> None:
     assert scores and all(s >= 15 for s in scores)
     background = model.data(model.index(0, score_col), Qt.ItemDataRole.BackgroundRole).color()
     foreground = model.data(model.index(0, score_col), Qt.ItemDataRole.ForegroundRole).color()
-    from desktop.itemmodels.display import contrast_ratio
+    from desktop.widgets.colours import contrast_ratio
 
     assert contrast_ratio(background, foreground) >= 4.0
 
