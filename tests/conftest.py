@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,14 @@ def _isolated_user_dirs(
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.delenv("RISK_TRACKER_DB", raising=False)
+    if "PySide6.QtCore" in sys.modules:
+        # QSettings keeps its user folder process-wide (and GUI tests point it at their
+        # own tmp folders): point it at this test's config folder, where a child
+        # process started by the test looks too.
+        from PySide6.QtCore import QSettings
+
+        for fmt in (QSettings.Format.IniFormat, QSettings.Format.NativeFormat):
+            QSettings.setPath(fmt, QSettings.Scope.UserScope, str(home / ".config"))
 
 
 @pytest.fixture

@@ -29,9 +29,6 @@ def _run_import(qtbot: Any, dialog: ImportDialog, *, dry_run: bool) -> None:
 def test_import_of_a_bad_file_lists_every_problem_and_writes_nothing(
     qtbot: Any, context: Any, register: Any, tmp_path: Path
 ) -> None:
-    pytest.importorskip(
-        "db.importexport.importer", reason="import is written by another part of the app"
-    )
     bad = tmp_path / "events.csv"
     bad.write_text(
         "occurred_on,title,kind\n"
@@ -57,9 +54,6 @@ def test_import_of_a_bad_file_lists_every_problem_and_writes_nothing(
 def test_import_of_a_good_file_writes_and_refreshes(
     qtbot: Any, context: Any, register: Any, tmp_path: Path
 ) -> None:
-    pytest.importorskip(
-        "db.importexport.importer", reason="import is written by another part of the app"
-    )
     good = tmp_path / "events.csv"
     good.write_text(
         "occurred_on,title,kind\n2026-01-05,Open letter from researchers,criticism\n2026-01-07,Company clarifies,statement\n",
@@ -81,9 +75,6 @@ def test_import_of_a_good_file_writes_and_refreshes(
 def test_import_of_a_file_that_is_not_a_spreadsheet(
     qtbot: Any, context: Any, register: Any, tmp_path: Path
 ) -> None:
-    pytest.importorskip(
-        "db.importexport.importer", reason="import is written by another part of the app"
-    )
     junk = tmp_path / "photo.xlsx"
     junk.write_bytes(b"\x89PNG not a workbook")
     dialog = ImportDialog(context, kind="risk")

@@ -82,7 +82,6 @@ def test_start_empty_leaves_the_welcome_panel(window: MainWindow) -> None:
 
 
 def test_load_demo_from_the_welcome_panel(qtbot: Any, window: MainWindow, register: Any) -> None:
-    pytest.importorskip("db.demo", reason="the demo register is written by another part of the app")
     with qtbot.waitSignal(window.welcome.done, timeout=60_000):  # type: ignore[union-attr]
         window.welcome.demo_button.click()  # type: ignore[union-attr]
     wait_tasks(qtbot)

@@ -110,9 +110,6 @@ def test_band_filter_on_risks_uses_the_configured_bands(qtbot: Any, filled_conte
 
 
 def test_export_of_the_rows_shown(qtbot: Any, filled_context: Any, tmp_path: Path) -> None:
-    pytest.importorskip(
-        "db.importexport.exporter", reason="export is written by another part of the app"
-    )
     view = _view(qtbot, filled_context, "event")
     assert view.choice_combo is not None
     view.choice_combo.setCurrentIndex(view.choice_combo.findData("criticism"))
