@@ -20,18 +20,16 @@ from sqlalchemy import ColumnElement, Row, and_, case, func, or_, select
 from sqlalchemy.sql import Select
 from sqlmodel import Session
 
-from db import models
-
-# SQLModel types the class attributes as Python values; in queries they are columns,
-# so the tables are used here through Any-typed names.
-AuditEntry: Any = models.AuditEntry
-Event: Any = models.Event
-EventRiskLink: Any = models.EventRiskLink
-Partnership: Any = models.Partnership
-Risk: Any = models.Risk
-RiskPartnershipLink: Any = models.RiskPartnershipLink
-RiskStakeholderLink: Any = models.RiskStakeholderLink
-Stakeholder: Any = models.Stakeholder
+from db.queries.tables import (
+    AuditEntry,
+    Event,
+    EventRiskLink,
+    Partnership,
+    Risk,
+    RiskPartnershipLink,
+    RiskStakeholderLink,
+    Stakeholder,
+)
 
 CLOSED = "closed"
 # Event kinds that are adverse by nature unless logged with a positive sentiment.

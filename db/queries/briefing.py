@@ -23,18 +23,17 @@ from sqlmodel import Session
 
 from db import models
 from db.models import BriefingRecord
-
-# SQLModel types the class attributes as Python values; in queries they are columns,
-# so the tables are used here through Any-typed names (as in db.queries.analysis).
-AuditEntry: Any = models.AuditEntry
-Briefing: Any = models.BriefingRecord
-Event: Any = models.Event
-EventRiskLink: Any = models.EventRiskLink
-Partnership: Any = models.Partnership
-Risk: Any = models.Risk
-RiskPartnershipLink: Any = models.RiskPartnershipLink
-RiskStakeholderLink: Any = models.RiskStakeholderLink
-Stakeholder: Any = models.Stakeholder
+from db.queries.tables import (
+    AuditEntry,
+    Briefing,
+    Event,
+    EventRiskLink,
+    Partnership,
+    Risk,
+    RiskPartnershipLink,
+    RiskStakeholderLink,
+    Stakeholder,
+)
 
 EVENT_COLUMNS = (
     Event.id,
