@@ -29,6 +29,7 @@ from db.queries import briefing as q
 from db.scales import DEFAULT_BANDS, Bands
 from desktop.briefing.parameters import BriefingParameters
 from desktop.services import changes as changes_service
+from desktop.services import periods
 from desktop.services import pressure as pressure_service
 from desktop.services import summary as summary_service
 from desktop.services.filters import RecordFilter
@@ -344,18 +345,15 @@ def load_pack_data(
     levels = levels_up_to(p.ceiling)
     scope, scope_refs = resolve_scope(session, p)
     start, end = p.date_from, p.date_to
-    length = (end - start).days + 1
-    prev_end = start - dt.timedelta(days=1)
-    prev_start = prev_end - dt.timedelta(days=length - 1)
+    prev_start, prev_end = periods.previous_period(start, end)
 
     last = q.last_briefing(session, before=generated_at)
     last_pack_at = _as_utc(last.created_at) if last is not None else None
     if p.since is not None:
         since, since_basis = p.since, "as asked"
-    elif last_pack_at is not None and last_pack_at.date() <= end:
-        since, since_basis = last_pack_at.date(), "the previous briefing pack"
     else:
-        since, since_basis = start, "the start of the period"
+        default = periods.default_since(start, end, last_pack_at.date() if last_pack_at else None)
+        since, since_basis = default.day, default.basis
 
     load_start = start
 

@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from db.classification import Classification, parse_level
+from db.engine import Register
+from db.queries.briefings import BriefingRow, latest_briefing_at
 from db.scales import Bands
+from desktop.services.periods import default_period, default_since
 
 # Optional sections, in the order they appear.  Cover and contents are always on
 # unless excluded by name.
@@ -41,7 +44,6 @@ SECTION_TITLES: dict[str, str] = {
     "annex_c": "Annex C: exclusions and provenance",
 }
 DEFAULT_TITLE = "Stakeholder risk briefing"
-DEFAULT_PERIOD_DAYS = 30
 PAPERS = ("a4", "letter")
 
 
@@ -87,14 +89,13 @@ class BriefingParameters:
     invariant: bool = False
     today: dt.date | None = None
     prepared_by: str | None = None
-    bands: Bands | None = None  # the user's matrix bands; None: the register's, else the defaults
+    bands: Bands | None = None  # None: the register's bands (filled in when a pack is built)
 
     def resolved(self) -> BriefingParameters:
         """A copy with the defaults filled in: dates, ceiling parsed, sections checked."""
         today = self.today or dt.date.today()
         date_to = self.date_to or today
-        # the last 30 days with both ends included, as the dashboard and the dialog count them
-        date_from = self.date_from or (date_to - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1))
+        date_from = self.date_from or default_period(date_to)[0]
         if date_from > date_to:
             raise ValueError(f"the period starts ({date_from}) after it ends ({date_to})")
         if self.since is not None and self.since > date_to:
@@ -138,5 +139,55 @@ class BriefingParameters:
             "marking_prefix": self.marking_prefix,
             "invariant": self.invariant,
             "bands": self.bands.to_text() if self.bands else None,
+            "today": self.today.isoformat() if self.today else None,
         }
         return json.dumps(data, sort_keys=True, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> BriefingParameters:
+        """The parameters a briefing record stores (``to_json``), read back.
+
+        Records made before a key existed read it as its default (no bands: the
+        register's; no "today": the day of the rebuild).
+        """
+        data = json.loads(text or "{}")
+        if not isinstance(data, dict):
+            raise ValueError("the stored parameters are not an object")
+
+        def day(name: str) -> dt.date | None:
+            value = data.get(name)
+            return dt.date.fromisoformat(value) if value else None
+
+        sections = data.get("sections")
+        bands = data.get("bands")
+        return cls(
+            title=str(data.get("title") or DEFAULT_TITLE),
+            audience=data.get("audience") or None,
+            date_from=day("date_from"),
+            date_to=day("date_to"),
+            since=day("since"),
+            ceiling=parse_level(data.get("ceiling") or Classification.UNCLASSIFIED),
+            partnership_refs=[str(r) for r in data.get("partnerships") or []],
+            sections=tuple(str(s) for s in sections) if isinstance(sections, list) else SECTIONS,
+            paper=str(data.get("paper") or "a4"),
+            marking_prefix=str(data.get("marking_prefix") or ""),
+            invariant=bool(data.get("invariant", False)),
+            today=day("today"),
+            bands=Bands.from_text(str(bands)) if bands else None,
+        )
+
+
+def regeneration_parameters(register: Register, row: BriefingRow) -> BriefingParameters:
+    """The parameters of a recorded pack, with "what changed since" pinned to the date it used.
+
+    A pack made with the default "since" counted from the pack before it; a rebuild
+    made today would count from the pack itself, so the date is written out.
+    """
+    params = BriefingParameters.from_json(row.parameters)
+    if params.since is None and params.date_from is not None and params.date_to is not None:
+        with register.session() as session:
+            before = latest_briefing_at(session, before=row.created_at)
+        params.since = default_since(
+            params.date_from, params.date_to, before.date() if before else None
+        ).day
+    return params

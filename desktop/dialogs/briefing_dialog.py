@@ -1,30 +1,22 @@
-"""The "New briefing pack" dialog: what goes in, what it will be marked, build it in the background.
+"""The "New briefing pack" dialog: what goes in, and what it will be marked.
 
 The dialog collects the request (``BriefingParameters`` and where to save the
-PDF), shows *before* anything is built the banner the pack will carry and how
-many records the ceiling leaves out (``preview_classification`` on a worker,
-re-run shortly after the ceiling, the partnerships or the period change), and
-builds the pack off the GUI thread with a progress bar and Cancel.  The pack
-builder writes the file atomically and records the pack; a cancelled build
-leaves neither.
-
-Where packs are saved is remembered on this machine (the register keeps only
-the file name): ``remember_pack`` / ``find_pack_file`` below, used by the
-Briefings list too.
+PDF) and shows, *before* anything is built, the banner the pack will carry and
+how many records the ceiling leaves out (``preview_classification`` on a worker,
+re-run shortly after the ceiling, the partnerships or the period change).  The
+build itself runs in the background through ``PackBuild``
+(``briefing_build.py``) with a progress bar and Cancel; periods come from
+``desktop.services.periods`` and pack-file locations from ``desktop.pack_files``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
-import re
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QDate, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -50,23 +42,20 @@ from PySide6.QtWidgets import (
 )
 
 from db.classification import LEVELS, Classification, banner_text, parse_level, portion_mark, rank
-from db.engine import Register
 from db.queries import briefings as bq
 from desktop import settings as keys
-from desktop.briefing.builder import BriefingResult, build_pack, preview_classification
+from desktop.briefing.builder import BriefingResult, preview_classification
 from desktop.briefing.palette import BANNER_TEXT_COLOURS, banner_colour
 from desktop.briefing.parameters import DEFAULT_TITLE, SECTION_TITLES, SECTIONS, BriefingParameters
 from desktop.context import AppContext
-from desktop.tasks import TaskHandle, run_task, wait_for
+from desktop.dialogs.briefing_build import PROGRESS_STEPS, PackBuild
+from desktop.pack_files import output_problem, packs_folder, slug, unique_path
+from desktop.services import periods
+from desktop.tasks import TaskHandle, run_task
 
 PREVIEW_DELAY_MS = 250  # classification preview: wait for the user to stop clicking
-PERIODS: tuple[tuple[str, str], ...] = (
-    ("7d", "Last 7 days"),
-    ("30d", "Last 30 days"),
-    ("qtd", "Quarter to date"),
-    ("custom", "Custom dates"),
-)
-DEFAULT_PERIOD = "30d"
+CUSTOM_PERIOD = "custom"
+PERIODS: tuple[tuple[str, str], ...] = (*periods.PRESETS, (CUSTOM_PERIOD, "Custom dates"))
 BODY_SECTIONS = tuple(s for s in SECTIONS if s not in ("cover", "contents"))
 KIND_WORDS = {
     "stakeholder": ("stakeholder", "stakeholders"),
@@ -74,26 +63,6 @@ KIND_WORDS = {
     "risk": ("risk", "risks"),
     "event": ("event", "events"),
 }
-MAX_REMEMBERED = 500  # pack locations kept in the settings
-
-
-# --------------------------------------------------------------------------- periods and names
-
-
-def period_dates(key: str, today: dt.date) -> tuple[dt.date, dt.date]:
-    """First and last day (inclusive) of a preset period ending ``today``."""
-    if key == "qtd":
-        first_month = 3 * ((today.month - 1) // 3) + 1
-        return dt.date(today.year, first_month, 1), today
-    days = {"7d": 7, "30d": 30}.get(key, 30)
-    return today - dt.timedelta(days=days - 1), today
-
-
-def default_since(date_from: dt.date, date_to: dt.date, latest_pack: dt.date | None) -> dt.date:
-    """What "what changed" counts from by default: the previous pack's date, else the period start."""
-    if latest_pack is not None and latest_pack <= date_to:
-        return latest_pack
-    return date_from
 
 
 def qdate(day: dt.date) -> QDate:
@@ -102,23 +71,6 @@ def qdate(day: dt.date) -> QDate:
 
 def pydate(day: QDate) -> dt.date:
     return dt.date(day.year(), day.month(), day.day())
-
-
-def slug(text: str) -> str:
-    """A file-name-safe form of a pack title (letters of any script kept)."""
-    words = re.sub(r"[^\w]+", "-", text.strip().lower(), flags=re.UNICODE).strip("-_")
-    return words[:60].strip("-_") or "briefing-pack"
-
-
-def unique_path(path: Path) -> Path:
-    """``path``, or ``name-2.pdf``, ``name-3.pdf``... whichever does not exist yet."""
-    if not path.exists():
-        return path
-    for n in range(2, 1000):
-        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
-        if not candidate.exists():
-            return candidate
-    return path
 
 
 def describe_exclusions(counts: dict[str, int]) -> str:
@@ -133,118 +85,7 @@ def describe_exclusions(counts: dict[str, int]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-# --------------------------------------------------------------------------- where packs live
-
-
-def packs_folder(settings: Any) -> Path:
-    """The folder new packs are proposed in: the last one used, else Documents/Briefings."""
-    last = settings.get(keys.LAST_BRIEFING_FOLDER) if settings is not None else ""
-    if last and Path(last).is_dir():
-        return Path(last)
-    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    return Path(documents or Path.home()) / "Briefings"
-
-
-def pack_locations(settings: Any) -> dict[str, str]:
-    raw = settings.get(keys.BRIEFING_LOCATIONS) if settings is not None else ""
-    try:
-        data = json.loads(raw) if raw else {}
-    except ValueError:
-        return {}
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
-
-
-def remember_pack(settings: Any, sha256: str, path: str | os.PathLike[str]) -> None:
-    """Note where the pack with this checksum was saved (the register keeps only its name)."""
-    if settings is None:
-        return
-    locations = pack_locations(settings)
-    locations.pop(sha256, None)
-    locations[sha256] = str(Path(path).resolve())
-    while len(locations) > MAX_REMEMBERED:
-        locations.pop(next(iter(locations)))
-    settings.set(keys.BRIEFING_LOCATIONS, json.dumps(locations, ensure_ascii=False))
-    settings.set(keys.LAST_BRIEFING_FOLDER, str(Path(path).resolve().parent))
-
-
-@dataclass(frozen=True)
-class PackFile:
-    """Where a recorded pack's file is, or where it was looked for."""
-
-    path: Path | None
-    searched: tuple[Path, ...] = ()
-    remembered: Path | None = None  # where it was saved, if this machine knows
-
-    @property
-    def found(self) -> bool:
-        return self.path is not None
-
-
-def find_pack_file(settings: Any, sha256: str, file_name: str) -> PackFile:
-    """The file of a recorded pack: where it was saved, else its name in the packs folders."""
-    searched: list[Path] = []
-    remembered_text = pack_locations(settings).get(sha256)
-    remembered = Path(remembered_text) if remembered_text else None
-    if remembered is not None:
-        searched.append(remembered)
-        if remembered.is_file():
-            return PackFile(remembered, tuple(searched), remembered)
-    folders = [packs_folder(settings)]
-    if settings is not None and settings.last_export_folder:
-        folders.append(Path(settings.last_export_folder))
-    for folder in folders:
-        candidate = folder / file_name
-        if candidate in searched:
-            continue
-        searched.append(candidate)
-        if candidate.is_file():
-            return PackFile(candidate, tuple(searched), remembered)
-    return PackFile(None, tuple(searched), remembered)
-
-
-# --------------------------------------------------------------------------- parameters
-
-
-def parameters_from_json(text: str) -> BriefingParameters:
-    """The parameters a briefing record stores (``BriefingParameters.to_json``), read back."""
-    data = json.loads(text or "{}")
-    if not isinstance(data, dict):
-        raise ValueError("the stored parameters are not an object")
-
-    def day(name: str) -> dt.date | None:
-        value = data.get(name)
-        return dt.date.fromisoformat(value) if value else None
-
-    sections = data.get("sections")
-    return BriefingParameters(
-        title=str(data.get("title") or DEFAULT_TITLE),
-        audience=data.get("audience") or None,
-        date_from=day("date_from"),
-        date_to=day("date_to"),
-        since=day("since"),
-        ceiling=parse_level(data.get("ceiling") or Classification.UNCLASSIFIED),
-        partnership_refs=[str(r) for r in data.get("partnerships") or []],
-        sections=tuple(str(s) for s in sections) if isinstance(sections, list) else SECTIONS,
-        paper=str(data.get("paper") or "a4"),
-        marking_prefix=str(data.get("marking_prefix") or ""),
-        invariant=bool(data.get("invariant", False)),
-    )
-
-
-def regeneration_parameters(register: Register, row: bq.BriefingRow) -> BriefingParameters:
-    """The parameters of a recorded pack, with "what changed since" pinned to the date it used.
-
-    A pack made with the default "since" counted from the pack before it; a rebuild
-    made today would count from the pack itself, so the date is written out.
-    """
-    params = parameters_from_json(row.parameters)
-    if params.since is None and params.date_from is not None and params.date_to is not None:
-        with register.session() as session:
-            before = bq.latest_briefing_at(session, before=row.created_at)
-        params.since = default_since(
-            params.date_from, params.date_to, before.date() if before else None
-        )
-    return params
+# --------------------------------------------------------------------------- the preview
 
 
 @dataclass
@@ -285,6 +126,8 @@ class BriefingDialog(QDialog):
             initial.marking_prefix if initial else context.settings.marking_prefix
         )
         self._invariant = bool(initial.invariant) if initial else False
+        # A rebuild keeps the bands its pack was made with; a new pack takes the register's.
+        self._bands = initial.bands if initial else None
         self._since_touched = False
         self._output_touched = False
         self._loading = True
@@ -292,9 +135,7 @@ class BriefingDialog(QDialog):
         self._preview_handle: TaskHandle | None = None
         self.classification: Classified | None = None
         self.classification_pending = False
-        self.build_handle: TaskHandle | None = None
-        self.built_result: BriefingResult | None = None
-        self.build_started: float | None = None
+        self.pack_build = PackBuild(context, self)
         self._missing_refs: list[str] = []
         self._build_error = ""
 
@@ -505,7 +346,7 @@ class BriefingDialog(QDialog):
         bottom = QHBoxLayout()
         self.progress_bar = QProgressBar(self)
         self.progress_bar.setObjectName("build_progress")
-        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setRange(0, PROGRESS_STEPS)
         self.progress_bar.setTextVisible(False)
         self.progress_bar.setVisible(False)
         self.status_label = QLabel(self)
@@ -563,6 +404,11 @@ class BriefingDialog(QDialog):
         self.browse_button.clicked.connect(self.choose_output)
         self.build_button.clicked.connect(self.start_build)
         self.cancel_button.clicked.connect(self.reject)
+        self.pack_build.progressed.connect(self._progressed)
+        self.pack_build.built.connect(self._built)
+        self.pack_build.cancelled.connect(self._build_cancelled)
+        self.pack_build.failed.connect(self._build_failed)
+        self.pack_build.finished.connect(self._build_ended)
         for key in ("Ctrl+Return", "Ctrl+Enter"):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.activated.connect(self.start_build)
@@ -575,8 +421,8 @@ class BriefingDialog(QDialog):
         settings = self.context.settings
         if initial is None:
             self.title_edit.setText(DEFAULT_TITLE)
-            self.period_combo.setCurrentIndex(self.period_combo.findData(DEFAULT_PERIOD))
-            start, end = period_dates(DEFAULT_PERIOD, self.today)
+            self.period_combo.setCurrentIndex(self.period_combo.findData(periods.DEFAULT_PRESET))
+            start, end = periods.default_period(self.today)
             self.from_edit.setDate(qdate(start))
             self.to_edit.setDate(qdate(end))
             self._select_ceiling(settings.default_ceiling)
@@ -584,8 +430,8 @@ class BriefingDialog(QDialog):
         else:
             self.title_edit.setText(initial.title or DEFAULT_TITLE)
             self.audience_edit.setText(initial.audience or "")
-            self.period_combo.setCurrentIndex(self.period_combo.findData("custom"))
-            start = initial.date_from or period_dates(DEFAULT_PERIOD, self.today)[0]
+            self.period_combo.setCurrentIndex(self.period_combo.findData(CUSTOM_PERIOD))
+            start = initial.date_from or periods.default_period(self.today)[0]
             end = initial.date_to or self.today
             self.from_edit.setDate(qdate(start))
             self.to_edit.setDate(qdate(end))
@@ -640,8 +486,8 @@ class BriefingDialog(QDialog):
 
     def _period_chosen(self, _index: int) -> None:
         key = self.period_combo.currentData()
-        if key != "custom" and not self._loading:
-            start, end = period_dates(str(key), self.today)
+        if key != CUSTOM_PERIOD and not self._loading:
+            start, end = periods.preset_dates(str(key), self.today)
             for edit, day in ((self.from_edit, start), (self.to_edit, end)):
                 edit.blockSignals(True)
                 edit.setDate(qdate(day))
@@ -651,7 +497,7 @@ class BriefingDialog(QDialog):
     def _dates_edited(self, _date: QDate) -> None:
         if self._loading:
             return
-        custom = self.period_combo.findData("custom")
+        custom = self.period_combo.findData(CUSTOM_PERIOD)
         if self.period_combo.currentIndex() != custom:
             self.period_combo.blockSignals(True)
             self.period_combo.setCurrentIndex(custom)
@@ -671,13 +517,15 @@ class BriefingDialog(QDialog):
         self._update_since_note()
         self._changed()
 
+    def default_since(self) -> periods.Since:
+        """The previous pack's date, else the start of the period."""
+        start, end = pydate(self.from_edit.date()), pydate(self.to_edit.date())
+        return periods.default_since(start, end, self._latest_pack)
+
     def reset_since(self) -> None:
-        """Back to the default: the previous pack's date, else the start of the period."""
-        day = default_since(
-            pydate(self.from_edit.date()), pydate(self.to_edit.date()), self._latest_pack
-        )
+        """Back to the default "since"."""
         self.since_edit.blockSignals(True)
-        self.since_edit.setDate(qdate(day))
+        self.since_edit.setDate(qdate(self.default_since().day))
         self.since_edit.blockSignals(False)
         self._since_touched = False
         self._update_since_note()
@@ -686,8 +534,8 @@ class BriefingDialog(QDialog):
     def _update_since_note(self) -> None:
         if self._since_touched:
             text = "As chosen."
-        elif self._latest_pack is not None and self._latest_pack <= pydate(self.to_edit.date()):
-            text = f"The previous pack's date ({self._latest_pack.isoformat()})."
+        elif (default := self.default_since()).from_previous_pack:
+            text = f"The previous pack's date ({default.day.isoformat()})."
         else:
             text = "The start of the period (no earlier pack)."
         self.since_note.setText(f"What changed is counted from here. {text}")
@@ -772,6 +620,7 @@ class BriefingDialog(QDialog):
             marking_prefix=self._marking_prefix,
             invariant=self._invariant,
             today=self.today,
+            bands=self._bands,
         )
 
     def problems(self) -> list[str]:
@@ -913,7 +762,15 @@ class BriefingDialog(QDialog):
 
     @property
     def building(self) -> bool:
-        return self.build_handle is not None and not self.build_handle.done
+        return self.pack_build.running
+
+    @property
+    def build_handle(self) -> TaskHandle | None:
+        return self.pack_build.handle
+
+    @property
+    def built_result(self) -> BriefingResult | None:
+        return self.pack_build.result
 
     def start_build(self) -> TaskHandle | None:
         """Build the pack in the background (does nothing unless the request is valid)."""
@@ -929,30 +786,8 @@ class BriefingDialog(QDialog):
             )
             self.error_label.setVisible(True)
             return None
-        params = self.parameters()
-        register = self.context.register
-        actor = self.context.actor
-
-        def job(progress: Any) -> BriefingResult:
-            return build_pack(
-                register,
-                params,
-                path,
-                actor=actor,
-                progress=lambda fraction, text: progress.update(int(fraction * 1000), 1000, text),
-                cancel=progress.is_cancelled,
-            )
-
-        self.build_started = time.perf_counter()
         self._build_error = ""
-        self.built_result = None
-        handle = run_task(job, title="Briefing pack")
-        self.build_handle = handle
-        handle.progressed.connect(self._progressed)
-        handle.succeeded.connect(self._built)
-        handle.cancelled.connect(self._build_cancelled)
-        handle.failed.connect(self._build_failed)
-        handle.finished.connect(self._build_ended)
+        handle = self.pack_build.start(self.parameters(), path)
         self.form_area.setEnabled(False)
         self.build_button.setEnabled(False)
         self.progress_bar.setValue(0)
@@ -963,35 +798,26 @@ class BriefingDialog(QDialog):
         return handle
 
     def cancel_build(self) -> None:
-        if self.building and self.build_handle is not None:
-            self.build_handle.cancel()
+        if self.building:
+            self.pack_build.cancel()
             self.status_label.setText("Cancelling...")
             self.cancel_button.setEnabled(False)
 
     def _progressed(self, done: int, total: int, text: str) -> None:
         if total > 0:
-            self.progress_bar.setValue(min(done, total) * 1000 // total)
+            self.progress_bar.setValue(min(done, total) * PROGRESS_STEPS // total)
         if text:
             self.status_label.setText(text)
 
     def _built(self, result: BriefingResult) -> None:
-        self.built_result = result
-        remember_pack(self.context.settings, result.sha256, result.path)
-        self.context.notify_changed()  # the Briefings list shows the new record
-        seconds = time.perf_counter() - (self.build_started or time.perf_counter())
         self.status_label.setText(
-            f"Built {result.path.name}: {result.page_count} pages in {seconds:.1f} s."
+            f"Built {result.path.name}: {result.page_count} pages in "
+            f"{self.pack_build.seconds:.1f} s."
         )
         self.built.emit(result)
         self.accept()
 
     def _build_cancelled(self) -> None:
-        handle = self.build_handle
-        done = handle.result if handle is not None else None
-        if isinstance(done, BriefingResult):
-            # The pack was finished and recorded before the cancel was seen.
-            self._built(done)
-            return
         self.status_label.setText("Cancelled: no file was written and no pack was recorded.")
 
     def _build_failed(self, message: str) -> None:
@@ -1018,28 +844,9 @@ class BriefingDialog(QDialog):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.building:
             self.cancel_build()
-            if self.build_handle is not None:
-                wait_for(self.build_handle, 30_000)
+            self.pack_build.wait(30_000)
         self._preview_timer.stop()
         super().closeEvent(event)
-
-
-def output_problem(path: Path | None) -> str:
-    """Why the pack cannot be saved at ``path`` ("" if it can)."""
-    if path is None:
-        return "Choose where to save the pack."
-    if path.is_dir():
-        return f"{path} is a folder; give the pack a file name."
-    if path.exists() and not os.access(path, os.W_OK):
-        return f"{path.name} exists and cannot be replaced (it is read-only)."
-    folder = path.parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    if not folder.is_dir():
-        return f"{folder} is not a folder."
-    if not os.access(folder, os.W_OK | os.X_OK):
-        return f"The folder {folder} cannot be written to."
-    return ""
 
 
 # --------------------------------------------------------------------------- entry points

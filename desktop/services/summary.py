@@ -21,6 +21,7 @@ from db.scales import BAND_NAMES, DEFAULT_BANDS, Bands
 from desktop.services import history
 from desktop.services.filters import NO_FILTER, RecordFilter
 from desktop.services.matrix import risk_matrices
+from desktop.services.periods import previous_period
 from desktop.services.pressure import RiskPressure
 from desktop.services.timeline import EventItem, events_between
 
@@ -75,13 +76,6 @@ class RiskSummary:
     mitigation: str | None
     review_due: dt.date | None
     days_overdue: int | None  # None when not overdue
-
-
-def previous_period(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
-    """The period of equal length that ends the day before ``start``."""
-    length = (end - start).days + 1
-    prev_end = start - dt.timedelta(days=1)
-    return prev_end - dt.timedelta(days=length - 1), prev_end
 
 
 def _partnership_statuses(

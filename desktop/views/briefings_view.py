@@ -3,7 +3,7 @@
 The list comes from the register's briefing records (``db.queries.briefings``),
 which keep the pack's file *name* and checksum but no path; where each pack was
 saved is remembered on this machine by the dialog that built it
-(``desktop.dialogs.briefing_dialog.find_pack_file``).  A pack whose file cannot be
+(``desktop.pack_files.find_pack_file``).  A pack whose file cannot be
 found says so and offers Regenerate, which opens the dialog with the record's
 own parameters.
 
@@ -38,9 +38,11 @@ from PySide6.QtWidgets import (
 from db.classification import portion_mark
 from db.queries import briefings as bq
 from desktop.briefing.palette import BANNER_TEXT_COLOURS, banner_colour
+from desktop.briefing.parameters import regeneration_parameters
 from desktop.context import AppContext
 from desktop.dialogs import briefing_dialog as bd
 from desktop.itemmodels.rows_model import ROW_ROLE, RowsColumn, RowsTableModel
+from desktop.pack_files import PackFile, find_pack_file
 from desktop.widgets import pdf_preview
 
 MISSING_COLOUR = "#b3261e"
@@ -51,7 +53,7 @@ class PackEntry:
     """One row of the list: the record and where its file is (if anywhere)."""
 
     record: bq.BriefingRow
-    file: bd.PackFile
+    file: PackFile
 
     @property
     def made(self) -> str:
@@ -286,9 +288,7 @@ class BriefingsView(QWidget):
             self.detail_label.setText(f"The packs made cannot be read: {exc}")
             return
         settings = self.context.settings
-        entries = [
-            PackEntry(r, bd.find_pack_file(settings, r.sha256, r.file_name)) for r in records
-        ]
+        entries = [PackEntry(r, find_pack_file(settings, r.sha256, r.file_name)) for r in records]
         self.model.set_rows([entry_row(e) for e in entries])
         self.stack.setCurrentWidget(self.table if entries else self.empty_label)
         self._stale = False
@@ -400,7 +400,7 @@ class BriefingsView(QWidget):
         if entry is None:
             return None
         try:
-            params = bd.regeneration_parameters(self.context.register, entry.record)
+            params = regeneration_parameters(self.context.register, entry.record)
         except (ValueError, TypeError) as exc:
             QMessageBox.warning(
                 self, "Regenerate", f"The pack's stored parameters cannot be read: {exc}"

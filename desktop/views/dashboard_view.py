@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from db.enums import STANCE_LABELS, EventKind, PartnershipStatus, label
 from db.scales import DEFAULT_BANDS, Bands
 from desktop.briefing.palette import BAND_COLOURS, EVENT_KIND_COLOURS, STANCE_COLOURS
+from desktop.services import periods
 from desktop.widgets.charts import SentimentLinesChart, SentimentSeries, WeeklyBarsChart
 from desktop.widgets.colours import contrast_ratio
 from desktop.widgets.heatmap import blend
@@ -49,23 +50,6 @@ WORSE = BAND_COLOURS["critical"]
 BETTER = BAND_COLOURS["low"]
 KIND_ROLE = Qt.ItemDataRole.UserRole
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
-
-PERIODS: tuple[tuple[str, str], ...] = (
-    ("7d", "Last 7 days"),
-    ("30d", "Last 30 days"),
-    ("90d", "Last 90 days"),
-    ("qtd", "Quarter to date"),
-)
-
-
-def period_dates(key: str, today: dt.date) -> tuple[dt.date, dt.date]:
-    """First and last day (inclusive) of the period ``key`` ending ``today``."""
-    if key == "qtd":
-        first_month = 3 * ((today.month - 1) // 3) + 1
-        return dt.date(today.year, first_month, 1), today
-    days = int(key.rstrip("d"))
-    return today - dt.timedelta(days=days - 1), today
-
 
 # --------------------------------------------------------------------------- plain data
 
@@ -381,9 +365,9 @@ class DashboardView(QWidget):
         self._debounce.timeout.connect(self.refresh)
 
         self.period = QComboBox(self)
-        for key, text in PERIODS:
+        for key, text in periods.PRESETS:
             self.period.addItem(text, key)
-        self.period.setCurrentIndex(1)
+        self.period.setCurrentIndex(self.period.findData(periods.DEFAULT_PRESET))
         self.period.currentIndexChanged.connect(self.refresh)
         self.period_label = QLabel(self)
         self.status_label = QLabel(self)
@@ -505,7 +489,7 @@ class DashboardView(QWidget):
         self._generation += 1
         generation = self._generation
         register = self.context.register
-        start, end = period_dates(self.period_key(), self.today())
+        start, end = periods.preset_dates(self.period_key(), self.today())
         today = self.today()
         self.status_label.setText("Loading\u2026")
         bands = self.bands()

@@ -22,10 +22,12 @@ from db.demo import load_demo
 from db.models import BriefingRecord
 from db.queries import briefing as bq_write
 from db.queries import briefings as bq
+from desktop import settings as keys
 from desktop.briefing.builder import BriefingResult, build_pack
-from desktop.briefing.parameters import BriefingParameters
+from desktop.briefing.parameters import BriefingParameters, regeneration_parameters
 from desktop.dialogs import briefing_dialog as bd
 from desktop.dialogs.briefing_dialog import BriefingDialog
+from desktop.pack_files import find_pack_file
 from desktop.views.briefings_view import BriefingsView
 from desktop.widgets import pdf_preview
 from desktop.widgets.pdf_preview import PdfPreview, print_pdf
@@ -64,7 +66,7 @@ def demo(demo_template: Path, settings: Any, tmp_path: Path) -> Iterator[Any]:
     shutil.copyfile(demo_template, path)
     register = open_register(path)
     context = AppContext(register, settings)
-    context.settings.set(bd.keys.LAST_BRIEFING_FOLDER, str(tmp_path))
+    context.settings.set(keys.LAST_BRIEFING_FOLDER, str(tmp_path))
     yield context
     context.undo_stack.clear()
     register.dispose()
@@ -620,8 +622,7 @@ def test_ctrl_p_dialog_build_list_and_preview_end_to_end(qtbot: Any, demo: Any) 
     assert previews[0].preview.document.pageCount() == record.page_count  # type: ignore[attr-defined]
     # Where the pack went is remembered on this machine; the register keeps only the name.
     assert (
-        bd.find_pack_file(demo.settings, record.sha256, record.file_name).path
-        == result.path.resolve()
+        find_pack_file(demo.settings, record.sha256, record.file_name).path == result.path.resolve()
     )
     wait_tasks(qtbot)
 
@@ -649,9 +650,9 @@ def test_regenerate_pins_changes_since_to_the_date_the_pack_used(demo: Any) -> N
                 ),
             )
     two, one = records(demo)
-    assert bd.regeneration_parameters(demo.register, two).since == day1.date()
-    assert bd.regeneration_parameters(demo.register, one).since == TODAY - dt.timedelta(days=29)
-    regenerated = bd.parameters_from_json(two.parameters)
+    assert regeneration_parameters(demo.register, two).since == day1.date()
+    assert regeneration_parameters(demo.register, one).since == TODAY - dt.timedelta(days=29)
+    regenerated = BriefingParameters.from_json(two.parameters)
     assert regenerated.ceiling == "PUBLIC" and regenerated.date_to == TODAY
     with demo.register.session() as session:
         assert bq.latest_briefing_date(session) == day2.date()

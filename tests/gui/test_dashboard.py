@@ -19,8 +19,9 @@ from db.models import (
     clock_at,
 )
 from desktop.context import AppContext
+from desktop.services.periods import preset_dates
 from desktop.settings import Settings
-from desktop.views.dashboard_view import DashboardView, period_dates
+from desktop.views.dashboard_view import DashboardView
 
 TODAY = dt.date.today()
 
@@ -128,7 +129,7 @@ def test_key_figures_against_the_previous_period(
     assert bands["High"] == (1, 0)  # R-003 (12) is new
     assert bands["Low"] == (1, 1)
     assert "\u25b2 +1" in view.band_cards[1].delta_label.text()
-    start, end = period_dates("30d", TODAY)
+    start, end = preset_dates("30d", TODAY)
     assert (start, end) == (ago(29), TODAY)
     assert f"{start:%d %b %Y}" in view.period_label.text()
 
@@ -216,14 +217,6 @@ def test_an_empty_register_shows_an_empty_dashboard(qtbot: Any, context: AppCont
     assert figures(view.event_cards)["Events"] == (0, 0)
     assert view.latest.lines() == []
     assert view.latest.topLevelItem(0).text(0) == "No events in this period"
-
-
-def test_period_dates() -> None:
-    day = dt.date(2026, 11, 29)
-    assert period_dates("7d", day) == (dt.date(2026, 11, 23), day)
-    assert period_dates("90d", day) == (dt.date(2026, 9, 1), day)
-    assert period_dates("qtd", day) == (dt.date(2026, 10, 1), day)
-    assert period_dates("qtd", dt.date(2026, 3, 31)) == (dt.date(2026, 1, 1), dt.date(2026, 3, 31))
 
 
 def test_review_suggested_lists_the_reason_in_words(

@@ -13,7 +13,6 @@ from desktop.services.summary import (
     compare_periods,
     notable_events,
     period_figures,
-    previous_period,
     risk_register,
     summary_sentences,
     top_residual_risks,
@@ -205,11 +204,6 @@ def test_sentiment_trend(story):
     assert (week, mean, count) == (D(2026, 8, 31), -1.0, 1)
     assert [p.count for p in pilot] == [1, 0, 1, 0, 0]
     assert [p.mean_sentiment for p in researchers] == [-2.0, None, None, None, None]
-
-
-def test_previous_period():
-    assert previous_period(D(2026, 9, 1), D(2026, 9, 30)) == (D(2026, 8, 2), D(2026, 8, 31))
-    assert previous_period(D(2026, 9, 10), D(2026, 9, 10)) == (D(2026, 9, 9), D(2026, 9, 9))
 
 
 def test_period_figures_and_comparison(story):
