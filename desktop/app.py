@@ -74,10 +74,11 @@ def build_window(register: object, settings: object | None = None) -> object:
     """The context and main window for an open register (tests build it the same way)."""
     from desktop.context import AppContext
     from desktop.main_window import MainWindow, _safe_target
-    from desktop.settings import Settings
+    from desktop.settings import Settings, adopt_old_bands
 
     settings = settings if settings is not None else Settings()
     context = AppContext(register, settings)  # type: ignore[arg-type]
+    adopt_old_bands(settings, register, context.actor)  # type: ignore[arg-type]
     settings.last_database = _safe_target(register.url)  # type: ignore[attr-defined]
     window = MainWindow(context)
     window.context = context

@@ -1,9 +1,9 @@
 """The application context handed to every view, dialog and command of the GUI.
 
 One object, created by the composition root (``desktop.app``), holds what the
-screens share: the open register, the settings, the undo stack and the one
-``data_changed`` signal that tells every view to refresh after a write (views
-never call each other).  Views that want a record opened for editing emit
+screens share: the open register, the settings, the undo stack, the register's
+matrix bands and the one ``data_changed`` signal that tells every view to refresh
+after a write (views never call each other).  Views that want a record opened for editing emit
 ``edit_requested``; the main window decides what to do with it.
 """
 
@@ -15,6 +15,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from db.engine import Register
+from db.register_settings import register_bands, set_register_bands
+from db.scales import Bands
 
 
 class AppContext(QObject):
@@ -28,6 +30,9 @@ class AppContext(QObject):
         self._register = register
         self.settings = settings
         self.undo_stack = QUndoStack(self)
+        self._bands: Bands | None = None
+        # Connected first, so the bands are read afresh before any view refreshes.
+        self.data_changed.connect(self._forget_bands)
 
     @property
     def register(self) -> Register:
@@ -36,6 +41,7 @@ class AppContext(QObject):
     def set_register(self, register: Register) -> None:
         old = self._register
         self._register = register
+        self._bands = None
         self.undo_stack.clear()
         self.register_changed.emit()
         self.data_changed.emit()
@@ -58,3 +64,24 @@ class AppContext(QObject):
 
     def notify_changed(self) -> None:
         self.data_changed.emit()
+
+    # ------------------------------------------------------------ the register's bands
+
+    @property
+    def bands(self) -> Bands:
+        """The open register's matrix bands (read once, again after any change)."""
+        if self._bands is None:
+            with self._register.session() as session:
+                self._bands = register_bands(session)
+        return self._bands
+
+    def set_bands(self, bands: Bands) -> bool:
+        """Give the register new bands (audited; every member sees them); False if unchanged."""
+        with self._register.write() as session:
+            changed = set_register_bands(session, bands, actor=self.actor)
+        if changed:
+            self.notify_changed()
+        return changed
+
+    def _forget_bands(self) -> None:
+        self._bands = None

@@ -4,7 +4,7 @@ Each key is a ``SettingKey`` below; nothing else in the app spells a settings na
 ``Settings`` reads and writes them through one ``QSettings`` object (which tests
 replace by one in a temporary folder, see ``tests/gui/conftest.py``).
 
-Typed accessors (``settings.display_name``, ``settings.bands``...) exist for the
+Typed accessors (``settings.display_name``, ``settings.marking_prefix``...) exist for the
 values the app reads often; the generic ``get``/``set`` work for every key.
 """
 
@@ -14,8 +14,12 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QByteArray, QSettings
+from sqlalchemy.exc import SQLAlchemyError
 
 from db.classification import DEFAULT_LEVEL, Classification, parse_level
+from db.engine import Register
+from db.errors import RegisterError
+from db.register_settings import register_bands, set_register_bands
 from db.scales import DEFAULT_BANDS, Bands
 
 ORGANISATION = "stakeholder-risk-tracker"
@@ -44,8 +48,9 @@ DEFAULT_CEILING: SettingKey[str] = SettingKey(
 BANDS: SettingKey[str] = SettingKey(
     "matrix/bands",
     str,
-    DEFAULT_BANDS.to_text(),
-    "upper bounds of low, medium, high: 'low,medium,high'",
+    "",
+    "earlier versions' per-user matrix bands 'low,medium,high': the bands now live in the "
+    "register; adopt_old_bands moves this value there once and removes it",
 )
 LAST_DATABASE: SettingKey[str] = SettingKey(
     "files/last_database", str, "", "register opened last (path or URL without password)"
@@ -178,15 +183,12 @@ class Settings:
         self.set(DEFAULT_CEILING, parse_level(value).value)
 
     @property
-    def bands(self) -> Bands:
+    def old_bands(self) -> Bands | None:
+        """The per-user bands an earlier version saved (None if none, or unreadable)."""
         try:
-            return Bands.from_text(self.get(BANDS))
+            return Bands.from_text(self.get(BANDS)) if self.get(BANDS) else None
         except ValueError:
-            return DEFAULT_BANDS
-
-    @bands.setter
-    def bands(self, value: Bands) -> None:
-        self.set(BANDS, value.to_text())
+            return None
 
     @property
     def last_database(self) -> str:
@@ -215,6 +217,32 @@ class Settings:
     @property
     def poll_seconds(self) -> int:
         return max(0, self.get(POLL_SECONDS))
+
+
+def adopt_old_bands(settings: Settings, register: Register, actor: str) -> Bands | None:
+    """Move the per-user bands of an earlier version into the register, once.
+
+    The bands are adopted only by a register that still has the default bands (the
+    first one opened after the update); a register whose bands were set keeps them.
+    Either way the user's old value is then removed, so it is never applied again.
+    Returns the bands adopted, if any.  If the register cannot be written (read-only,
+    a reader's login), nothing changes and the next start tries again.
+    """
+    old = settings.old_bands
+    if old is None:
+        if settings.get(BANDS):
+            settings.reset(BANDS)  # unreadable: nothing to adopt
+        return None
+    adopted: Bands | None = None
+    try:
+        with register.write() as session:
+            if register_bands(session) == DEFAULT_BANDS and old != DEFAULT_BANDS:
+                set_register_bands(session, old, actor=actor)
+                adopted = old
+    except (RegisterError, SQLAlchemyError):
+        return None
+    settings.reset(BANDS)
+    return adopted
 
 
 def default_qsettings() -> QSettings:

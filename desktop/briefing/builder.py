@@ -24,6 +24,7 @@ from db.classification import Classification, banner_text
 from db.engine import Register
 from db.models import BriefingRecord
 from db.queries import briefing as q
+from db.register_settings import register_bands
 from desktop import PRODUCT_NAME, __version__
 from desktop.briefing import palette
 from desktop.briefing.data import PackData, load_pack_data
@@ -215,6 +216,9 @@ def build_pack(
         raise Cancelled("the briefing pack was cancelled")
     generated_at = generation_time(p)
     with register.session() as session:
+        if p.bands is None:
+            # Written into the pack's record, so that a rebuild uses the same bands.
+            p.bands = register_bands(session)
         data = load_pack_data(session, p, generated_at=generated_at)
     builder = BriefingPackBuilder(
         data, actor=actor, generated_at=generated_at, progress=progress, cancel=cancel

@@ -24,9 +24,9 @@ from db import audit as audit_mod
 from db.classification import LEVELS, Classification, highest, levels_up_to
 from db.enums import EventKind, PartnershipStatus, RiskStatus
 from db.errors import RegisterError
-from db.meta import get_meta
 from db.queries import briefing as q
-from db.scales import DEFAULT_BANDS, Bands
+from db.register_settings import register_bands
+from db.scales import Bands
 from desktop.briefing.parameters import BriefingParameters
 from desktop.services import changes as changes_service
 from desktop.services import periods
@@ -34,7 +34,6 @@ from desktop.services import pressure as pressure_service
 from desktop.services import summary as summary_service
 from desktop.services.filters import RecordFilter
 
-BANDS_META_KEY = "bands"
 NOTABLE_SEVERITY = 4
 
 # Which kinds of record each section prints (for the banner: the highest level
@@ -276,16 +275,6 @@ class PackData:
 # --------------------------------------------------------------------------- loading
 
 
-def _bands(session: Session) -> Bands:
-    text = get_meta(session, BANDS_META_KEY)
-    if text:
-        try:
-            return Bands.from_text(text)
-        except ValueError:
-            return DEFAULT_BANDS
-    return DEFAULT_BANDS
-
-
 def resolve_scope(session: Session, params: BriefingParameters) -> tuple[q.Scope, list[str]]:
     """The partnerships the pack is limited to; unknown refs are a user error."""
     if params.partnership_ids:
@@ -341,7 +330,7 @@ def load_pack_data(
     """Load and analyse everything the pack shows, under ``params.ceiling``."""
     p = params if params.date_from and params.date_to and params.today else params.resolved()
     assert p.date_from is not None and p.date_to is not None and p.today is not None
-    bands = p.bands or _bands(session)
+    bands = p.bands or register_bands(session)
     levels = levels_up_to(p.ceiling)
     scope, scope_refs = resolve_scope(session, p)
     start, end = p.date_from, p.date_to

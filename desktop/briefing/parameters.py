@@ -181,10 +181,19 @@ def regeneration_parameters(register: Register, row: BriefingRow) -> BriefingPar
     """The parameters of a recorded pack, with "what changed since" pinned to the date it used.
 
     A pack made with the default "since" counted from the pack before it; a rebuild
-    made today would count from the pack itself, so the date is written out.
+    made today would count from the pack itself, so the date is written out.  A pack
+    made in invariant mode with its day recorded needs no pin: it is dated at the
+    start of that day, before its own record, so its rebuild sees the same previous
+    pack and comes out byte for byte the same.
     """
     params = BriefingParameters.from_json(row.parameters)
-    if params.since is None and params.date_from is not None and params.date_to is not None:
+    pinned_by_its_day = params.invariant and params.today is not None
+    if (
+        params.since is None
+        and not pinned_by_its_day
+        and params.date_from is not None
+        and params.date_to is not None
+    ):
         with register.session() as session:
             before = latest_briefing_at(session, before=row.created_at)
         params.since = default_since(

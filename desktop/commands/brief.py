@@ -17,7 +17,7 @@ MARKING_PREFIX_KEYS = ("marking_prefix",)
 
 
 def _user_settings() -> object | None:
-    """The desktop app's settings (display name, default ceiling, marking prefix, bands)."""
+    """The desktop app's settings (display name, default ceiling, marking prefix)."""
     try:
         from desktop.settings import Settings
 
@@ -93,7 +93,7 @@ def run_brief(args: argparse.Namespace) -> int:
             paper=args.paper,
             marking_prefix=prefix or "",
             invariant=bool(args.invariant),
-            bands=getattr(settings, "bands", None),
+            bands=None,  # the register's, as every pack and screen uses
         )
         try:
             params = params.resolved()

@@ -91,10 +91,18 @@ def run_matrix(args: Any) -> int:
         ) from None
     if as_of is not None and as_of > dt.date.today():
         raise RegisterError(f"--as-of {as_of.isoformat()} is in the future")
+    from db.register_settings import register_bands
+
     register = _open(args)
     try:
         with register.session() as session:
-            matrix = risk_matrix(session, residual=residual, as_of=as_of, with_points=False)
+            matrix = risk_matrix(
+                session,
+                residual=residual,
+                as_of=as_of,
+                bands=register_bands(session),
+                with_points=False,
+            )
             counts = matrix.counts()
     finally:
         register.dispose()

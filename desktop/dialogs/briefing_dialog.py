@@ -119,7 +119,9 @@ class BriefingDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("briefing_dialog")
         self.context = context
-        self.today = today or dt.date.today()
+        # An invariant pack is rebuilt as of its own day (see regeneration_parameters).
+        same_day = initial.today if initial is not None and initial.invariant else None
+        self.today = today or same_day or dt.date.today()
         self.regenerating = initial is not None
         self.setWindowTitle("Regenerate briefing pack" if initial else "New briefing pack")
         self._marking_prefix = (

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import QWidget
 from sqlmodel import SQLModel
 
 from db.errors import ConflictError, FieldError, NotFound, RegisterError, ValidationFailed
-from db.scales import DEFAULT_BANDS, Bands
 from desktop import undo
 from desktop.dialogs import conflict
 from desktop.dialogs.common import RecordDialog
@@ -36,11 +35,6 @@ DIALOGS: dict[str, type[RecordDialog]] = {
     "risk": RiskDialog,
     "event": EventDialog,
 }
-
-
-def _bands(context: AppContext) -> Bands:
-    value = getattr(context.settings, "bands", None)
-    return value if isinstance(value, Bands) else DEFAULT_BANDS
 
 
 class FormSaver:
@@ -152,7 +146,7 @@ def make_form(
     except RegisterError as exc:
         undo.show_error(f"Cannot open the {kind}", str(exc))
         return None
-    dialog = DIALOGS[kind](form, picks, parent, bands=_bands(context), defaults=defaults)
+    dialog = DIALOGS[kind](form, picks, parent, bands=context.bands, defaults=defaults)
     saver = FormSaver(context, dialog)
     dialog.saver = saver  # type: ignore[attr-defined]
     dialog.set_submit_handler(saver)

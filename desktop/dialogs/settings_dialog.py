@@ -4,7 +4,8 @@ The dialog validates as the user types (OK is disabled until every field is vali
 with the reason next to the field).  On OK it saves the user's settings and, when
 the register location changed, opens the new register through
 ``context.set_register`` (a register that cannot be opened is reported and the
-current one stays open).
+current one stays open).  The matrix bands belong to the register, not to the
+user: changed bands are stored in it (``context.set_bands``) for everyone.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.exc import SQLAlchemyError
 
 from db.classification import LEVELS, banner_text
 from db.errors import RegisterError
@@ -108,7 +110,10 @@ class SettingsDialog(QDialog):
         # -- bands
         band_box = QGroupBox("Risk matrix bands (score = likelihood x impact, 1-25)")
         band_form = QFormLayout(band_box)
-        bands = settings.bands
+        band_hint = QLabel("Stored in the register: everyone who opens it sees these bands.")
+        band_hint.setWordWrap(True)
+        band_form.addRow(band_hint)
+        bands = self.initial_bands = context.bands
         self.low_spin = self._band_spin(bands.low_max, "Low band ends at")
         self.medium_spin = self._band_spin(bands.medium_max, "Medium band ends at")
         self.high_spin = self._band_spin(bands.high_max, "High band ends at")
@@ -217,9 +222,20 @@ class SettingsDialog(QDialog):
         settings.default_ceiling = str(self.ceiling_combo.currentData())
         bands = self.bands_value()
         assert bands is not None
-        settings.bands = bands
         settings.sync()
+        if bands != self.initial_bands and not self._save_bands(bands):
+            return
         super().accept()
+
+    def _save_bands(self, bands: Bands) -> bool:
+        try:
+            self.context.set_bands(bands)
+        except (RegisterError, SQLAlchemyError) as exc:
+            QMessageBox.warning(self, "Cannot change the bands", str(exc))
+            self.bands_error.setText(str(exc))
+            self.bands_error.setVisible(True)
+            return False
+        return True
 
     def _switch_register(self, target: str) -> bool:
         from db.engine import open_register

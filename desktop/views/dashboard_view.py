@@ -464,8 +464,7 @@ class DashboardView(QWidget):
         return dt.date.today()
 
     def bands(self) -> Bands:
-        value = getattr(self.context.settings, "bands", None)
-        return value if isinstance(value, Bands) else DEFAULT_BANDS
+        return self.context.bands
 
     def period_key(self) -> str:
         return str(self.period.currentData())

@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
 
 from db.classification import LEVELS
 from db.enums import RiskCategory, RiskStatus, label
-from db.scales import DEFAULT_BANDS, IMPACT_LABELS, LIKELIHOOD_LABELS, Bands
+from db.scales import IMPACT_LABELS, LIKELIHOOD_LABELS, Bands
 from desktop.briefing.palette import BAND_COLOURS
 from desktop.widgets.colours import text_colour_on
 from desktop.widgets.heatmap import HeatCell, HeatMapWidget, MovementArrow
@@ -428,8 +428,7 @@ class RiskMatrixView(QWidget):
         return self.since_date.date().toPython() if self.since_check.isChecked() else None  # type: ignore[no-any-return]
 
     def bands(self) -> Bands:
-        value = getattr(self.context.settings, "bands", None)
-        return value if isinstance(value, Bands) else DEFAULT_BANDS
+        return self.context.bands
 
     def _apply_bands(self) -> None:
         bands = self.bands()

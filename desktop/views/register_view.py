@@ -120,7 +120,7 @@ class RegisterView(QWidget):
         self.setAccessibleName(self.spec.title)
 
         self.model = RegisterTableModel(
-            self._make_source(), bands=lambda: self.context.settings.bands, parent=self
+            self._make_source(), bands=lambda: self.context.bands, parent=self
         )
         self._build()
         self.model.count_changed.connect(self._show_count)
@@ -140,7 +140,7 @@ class RegisterView(QWidget):
 
     def _make_source(self) -> RegisterRowSource:
         return RegisterRowSource(
-            self.context.register, self.kind, bands_provider=lambda: self.context.settings.bands
+            self.context.register, self.kind, bands_provider=lambda: self.context.bands
         )
 
     def _build(self) -> None:

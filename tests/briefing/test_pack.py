@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -280,3 +281,57 @@ def test_cli_defaults_come_from_the_user_settings(small_register, db_path, tmp_p
     assert proc.returncode == 0, proc.stderr
     assert "banner RESTRICTED, 0 records excluded" in proc.stdout
     assert all(t.count("NATO RESTRICTED") >= 2 for t in page_texts(out))
+
+
+def test_a_pack_regenerated_from_its_record_is_byte_identical(small_register, tmp_path):
+    """Build a pack, change the register's bands, rebuild from the stored record: same bytes."""
+    import datetime as dt
+
+    from db.models import BriefingRecord
+    from db.queries import briefing as bq_write
+    from db.queries import briefings as bq
+    from db.register_settings import set_register_bands
+    from db.scales import Bands
+    from desktop.briefing.parameters import regeneration_parameters
+
+    yesterday = dt.datetime.combine(TODAY - dt.timedelta(days=1), dt.time(9), tzinfo=dt.UTC)
+    with small_register.write() as session:
+        set_register_bands(session, Bands(2, 5, 8), actor="officer")
+        # an earlier pack: the default "since" and the trend column count from it
+        bq_write.add_briefing_record(
+            session,
+            record=BriefingRecord(
+                created_at=yesterday,
+                actor="t",
+                title="earlier",
+                parameters="{}",
+                ceiling="SECRET",
+                banner_level="UNCLASSIFIED",
+                page_count=1,
+                sha256="0" * 64,
+                file_name="earlier.pdf",
+            ),
+        )
+    first, out_a = build(
+        small_register, tmp_path, "first.pdf", title="Board", invariant=True, today=TODAY
+    )
+    with small_register.write() as session:  # the team changes its bands afterwards
+        set_register_bands(session, Bands(6, 12, 18), actor="officer")
+        row = bq.list_briefings(session)[0]
+    assert row.sha256 == first.sha256
+    stored = json.loads(row.parameters)
+    assert (stored["bands"], stored["today"], stored["since"]) == ("2,5,8", TODAY.isoformat(), None)
+
+    params = regeneration_parameters(small_register, row)
+    assert params.bands == Bands(2, 5, 8) and params.today == TODAY
+    again = build_pack(small_register, params, tmp_path / "again.pdf", actor="Test Author")
+    assert (tmp_path / "again.pdf").read_bytes() == out_a.read_bytes()
+    assert again.sha256 == first.sha256 and again.pack_id == first.pack_id
+
+    # The same request with today's register bands is a different pack: the record's
+    # bands are what made the rebuild identical.
+    params.bands = None
+    other = build_pack(small_register, params, tmp_path / "other.pdf", actor="Test Author")
+    assert other.sha256 != first.sha256
+    assert "7 to 12" in "\n".join(page_texts(tmp_path / "other.pdf"))
+    assert "3 to 5" in "\n".join(page_texts(out_a))

@@ -157,3 +157,42 @@ def test_db_check_on_an_older_register_asks_for_an_upgrade(tmp_path, capsys):
     assert main(["db", "check", "--db", str(path)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "db upgrade" in err[0]
+
+
+def _downgrade(reg: Register, revision: str) -> None:
+    from alembic import command
+
+    cfg = migrations.alembic_config()
+    with reg.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
+def test_0004_gives_a_register_the_default_bands_unless_it_holds_its_own(tmp_path, register):
+    from db.register_settings import register_bands
+    from db.scales import DEFAULT_BANDS, Bands
+
+    with register.session() as s:  # a new register
+        assert meta.get_meta(s, "bands") == "4,9,14" == DEFAULT_BANDS.to_text()
+    for name, stored, expected in (
+        ("plain", None, DEFAULT_BANDS),
+        ("own", "3,8,12", Bands(3, 8, 12)),  # set by hand under 0003 (its packs read the key)
+    ):
+        path = tmp_path / f"{name}.db"
+        make_register_at(path, "0003")
+        if stored is not None:
+            con = sqlite3.connect(path)
+            with con:
+                con.execute("INSERT INTO app_meta (key, value) VALUES ('bands', ?)", (stored,))
+            con.close()
+        reg = open_register(path)
+        try:
+            assert reg.upgraded_from == "0003"
+            with reg.session() as s:
+                assert meta.get_meta(s, "bands") == expected.to_text()
+                assert register_bands(s) == expected
+            _downgrade(reg, "0003")
+            with reg.session() as s:  # defaults go back to being implied; own bands stay
+                assert meta.get_meta(s, "bands") == stored
+        finally:
+            reg.dispose()

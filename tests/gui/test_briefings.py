@@ -203,6 +203,51 @@ def test_live_banner_and_exclusions_match_the_built_pack(
     assert json.loads(record.parameters)["partnerships"] == list(partnerships)
 
 
+def test_a_pack_built_in_the_app_uses_the_registers_bands(
+    qtbot: Any, demo: Any, tmp_path: Path
+) -> None:
+    """Bands set in Settings are the register's: the app's pack uses them (not the
+    defaults) and records them, and its rebuild keeps them after the bands change."""
+    from db.scales import DEFAULT_BANDS, Bands
+    from desktop.dialogs.settings_dialog import SettingsDialog
+
+    settings_dialog = SettingsDialog(demo)
+    qtbot.addWidget(settings_dialog)
+    for spin, value in zip(
+        (settings_dialog.low_spin, settings_dialog.medium_spin, settings_dialog.high_spin),
+        (2, 3, 4),
+        strict=True,
+    ):
+        spin.setValue(value)
+    settings_dialog.accept()
+    assert demo.bands == Bands(2, 3, 4)
+
+    dialog = make_dialog(qtbot, demo)
+    for name, box in dialog.section_checks.items():
+        box.setChecked(name in ("cover", "annex_b"))
+    result = build(qtbot, dialog)
+    text = "\n".join(p.extract_text() for p in PdfReader(str(result.path)).pages)
+    assert "5 to 25" in text and "15 to 25" not in text  # critical from 5 up, as set
+    (record,) = records(demo)
+    assert json.loads(record.parameters)["bands"] == "2,3,4"
+
+    assert demo.set_bands(DEFAULT_BANDS)
+    params = regeneration_parameters(demo.register, record)
+    again = make_dialog(qtbot, demo, initial=params, output=tmp_path / "again.pdf")
+    assert again.parameters().bands == Bands(2, 3, 4)
+    rebuilt = build(qtbot, again)
+    text = "\n".join(p.extract_text() for p in PdfReader(str(rebuilt.path)).pages)
+    assert "5 to 25" in text and "15 to 25" not in text
+    fresh = make_dialog(qtbot, demo)  # a new pack takes the register's bands of now
+    assert fresh.parameters().bands is None
+    for name, box in fresh.section_checks.items():
+        box.setChecked(name in ("cover", "annex_b"))
+    fresh.output_edit.setText(str(tmp_path / "fresh.pdf"))
+    newest = build(qtbot, fresh)
+    assert "15 to 25" in "\n".join(p.extract_text() for p in PdfReader(str(newest.path)).pages)
+    wait_tasks(qtbot)
+
+
 def test_the_marking_follows_the_ceiling_and_partnerships_without_building(
     qtbot: Any, demo: Any
 ) -> None:

@@ -105,11 +105,91 @@ def test_settings_dialog_validates_bands_and_saves(qtbot: Any, context: Any) -> 
     assert dialog.banner_preview.text() == "NATO RESTRICTED"
     dialog.accept()
     settings = context.settings
-    assert settings.bands == Bands(4, 8, 16)
+    assert context.bands == Bands(4, 8, 16)
     assert settings.display_name == "Alex Analyst"
     assert context.actor == "Alex Analyst"
     assert settings.marking_prefix == "NATO"
     assert settings.default_ceiling.value == "RESTRICTED"
+
+
+def test_bands_saved_in_settings_are_the_registers_for_everyone(
+    qtbot: Any, context: Any, register: Any, isolated_qsettings: Path
+) -> None:
+    """Another member (another context and settings file on the same register) sees the
+    bands one member saved; the change is in the audit trail under that member's name."""
+    from PySide6.QtCore import QSettings
+
+    from db import audit
+    from db.register_settings import register_bands
+    from db.scales import DEFAULT_BANDS, Bands
+    from desktop.context import AppContext
+    from desktop.settings import Settings
+
+    other = AppContext(
+        register, Settings(QSettings(str(isolated_qsettings / "b.ini"), QSettings.Format.IniFormat))
+    )
+    assert context.bands == other.bands == DEFAULT_BANDS
+    context.settings.display_name = "Alex Analyst"
+    dialog = SettingsDialog(context)
+    qtbot.addWidget(dialog)
+    assert (dialog.low_spin.value(), dialog.medium_spin.value(), dialog.high_spin.value()) == (
+        4,
+        9,
+        14,
+    )
+    dialog.low_spin.setValue(3)
+    dialog.high_spin.setValue(12)
+    with qtbot.waitSignal(context.data_changed):
+        dialog.accept()
+    with register.session() as session:
+        assert register_bands(session) == Bands(3, 9, 12)
+        (entry,) = audit.history(session, kind="register")
+    assert (entry.actor, entry.entity_ref, entry.action) == ("Alex Analyst", "bands", "update")
+    assert audit.parse_changes(entry) == {"bands": ["4,9,14", "3,9,12"]}
+    other.notify_changed()  # what the other member's change poll does when the counter moves
+    assert other.bands == Bands(3, 9, 12)
+    reopened = SettingsDialog(other)
+    qtbot.addWidget(reopened)
+    assert (reopened.low_spin.value(), reopened.high_spin.value()) == (3, 12)
+    # OK without touching the bands writes nothing more to the trail
+    reopened.accept()
+    with register.session() as session:
+        assert len(audit.history(session, kind="register")) == 1
+
+
+def test_old_per_user_bands_are_adopted_once_by_a_register_still_at_the_defaults(
+    settings: Any, tmp_path: Path
+) -> None:
+    from db import audit
+    from db.engine import open_register
+    from db.register_settings import register_bands, set_register_bands
+    from db.scales import DEFAULT_BANDS, Bands
+    from desktop import settings as keys
+    from desktop.settings import adopt_old_bands
+
+    first, second = (open_register(tmp_path / f"{name}.db") for name in ("first", "second"))
+    try:
+        settings.set(keys.BANDS, "3,8,12")  # saved by an earlier version
+        assert adopt_old_bands(settings, first, "alex") == Bands(3, 8, 12)
+        with first.session() as session:
+            assert register_bands(session) == Bands(3, 8, 12)
+            assert [e.actor for e in audit.history(session, kind="register")] == ["alex"]
+        assert settings.get(keys.BANDS) == "" and settings.old_bands is None  # once only
+        assert adopt_old_bands(settings, second, "alex") is None
+        with second.session() as session:
+            assert register_bands(session) == DEFAULT_BANDS
+
+        # a register whose bands were already set keeps them
+        with second.write() as session:
+            set_register_bands(session, Bands(5, 10, 15), actor="team")
+        settings.set(keys.BANDS, "3,8,12")
+        assert adopt_old_bands(settings, second, "alex") is None
+        with second.session() as session:
+            assert register_bands(session) == Bands(5, 10, 15)
+        assert settings.old_bands is None
+    finally:
+        first.dispose()
+        second.dispose()
 
 
 def test_settings_dialog_switches_the_register(qtbot: Any, context: Any, tmp_path: Path) -> None:

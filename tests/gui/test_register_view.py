@@ -97,7 +97,7 @@ def test_header_click_sorts_in_sql_and_unsortable_columns_say_so(
 def test_band_filter_on_risks_uses_the_configured_bands(qtbot: Any, filled_context: Any) -> None:
     from db.scales import Bands
 
-    filled_context.settings.bands = Bands(2, 3, 4)  # everything from 5 up is critical
+    filled_context.set_bands(Bands(2, 3, 4))  # everything from 5 up is critical
     view = _view(qtbot, filled_context, "risk")
     assert view.band_combo is not None
     view.band_combo.setCurrentIndex(view.band_combo.findData("critical"))
