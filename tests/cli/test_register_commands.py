@@ -155,3 +155,34 @@ def test_matrix_as_of_a_future_date_is_refused(small_db, capsys):
     tomorrow = (dt.date.today() + dt.timedelta(days=2)).isoformat()
     assert main(["matrix", "--db", str(small_db), "--as-of", tomorrow]) == 1
     assert "future" in capsys.readouterr().err
+
+
+def test_brief_uses_the_registers_bands_not_the_users_old_setting(small_db, tmp_path, capsys):
+    import json
+
+    import pypdf
+    from PySide6.QtCore import QSettings
+
+    from db.register_settings import set_register_bands
+    from db.scales import Bands
+    from desktop.settings import APPLICATION, ORGANISATION
+
+    reg = open_register(small_db)
+    with reg.write() as s:
+        set_register_bands(s, Bands(2, 3, 4), actor="officer")
+    reg.dispose()
+    # what an earlier version left in this user's settings: not what the team agreed
+    old = QSettings(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANISATION, APPLICATION
+    )
+    old.setValue("matrix/bands", "6,12,18")
+    old.sync()
+    out = tmp_path / "pack.pdf"
+    args = ["brief", "--db", str(small_db), "--out", str(out), "--sections", "annex_b"]
+    assert main(args) == 0
+    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(str(out)).pages)
+    assert "5 to 25" in text and "19 to 25" not in text and "15 to 25" not in text
+    con = sqlite3.connect(small_db)
+    (stored,) = con.execute("SELECT parameters FROM briefing_record").fetchone()
+    con.close()
+    assert json.loads(stored)["bands"] == "2,3,4"
