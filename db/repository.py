@@ -384,13 +384,9 @@ def create(
     session.flush()
     _write_links(session, kind, record.id, payload, replace=False)
     new_values = values(session, kind, record)
-    audit.record(
-        session,
-        actor=actor,
-        kind=kind,
-        ref=record.ref,
-        action=action,
-        changes={k: [None, v] for k, v in new_values.items() if v not in (None, [], "")},
+    (changes,) = audit.creation_changes({k: [v] for k, v in new_values.items()})
+    audit.record_encoded(
+        session, actor=actor, kind=kind, action=action, items=[(record.ref, changes)]
     )
     return record
 

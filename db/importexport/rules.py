@@ -1,19 +1,21 @@
-"""A quick check of an import row against the kind's ``*Create`` model, for bulk imports.
+"""The rules of a kind's ``*Create`` model, read from the model, as checks of single
+values: what the column-wise route of the import validator runs.
 
-Validating a row through the SQLModel ``*Create`` class costs ~15 us (an instance,
-a ``before`` validator called in Python for every field, SQLModel's own init); at
-100,000 rows that is most of an import.  ``FastCreate`` checks the converted values
-of a row directly against the constraints it reads from the same model (type,
-``min_length``/``max_length``, ``ge``/``gt``/``le``/``lt``, optional or required, the
-text trimming and blank-to-None rule of ``db.models._Input``) and runs the model's own
-``after`` field validators, remembering their answer per distinct value.
+Validating a row through the model costs ~15 us (an instance, a ``before`` validator
+called in Python for every field, SQLModel's own init); at 100,000 rows that is most
+of an import.  ``Rules`` holds, per field, a check built from the model's own field
+(type, ``min_length``/``max_length``, ``ge``/``gt``/``le``/``lt``, optional or
+required, the text trimming and blank-to-None rule of ``db.models._Input``) followed
+by the model's own ``after`` field validators (each answer remembered per distinct
+value), and, per row, the model's own ``after`` model validators (partnership dates
+in order, residual likelihood and impact together).
 
 It only ever *accepts* what the model accepts, with the very values the model gives
-(``tests/importexport/test_speed_paths.py`` checks this with hypothesis); anything it
-is not sure of is handed back (``None``) and the caller validates that row with the
+(``tests/importexport/test_validate_equal.py`` proves it with hypothesis for every
+kind); anything else is ``Rejected`` and the caller validates that row with the
 model, which words the error.  A model with a validator this module does not know
-how to run (a model validator, a ``before``/``wrap`` validator on a field, one that
-wants ``info``) gets no fast path at all: ``FastCreate.build`` returns ``None``.
+how to run (a ``before``/``wrap`` validator, one that wants ``info``) gets no
+column-wise route at all: ``Rules.build`` returns ``None``.
 """
 
 from __future__ import annotations
@@ -207,8 +209,8 @@ def metadata_bounds(metadata: list[Any]) -> bool:
     return any(isinstance(m, (Ge, Gt, Le, Lt, MinLen, MaxLen)) for m in metadata)
 
 
-class FastCreate:
-    """Checks a dict of converted values as ``create_model`` would (see the module doc)."""
+class Rules:
+    """The rules of ``model`` (a ``*Create`` model) as value checks (see the module doc)."""
 
     def __init__(
         self,
@@ -216,30 +218,31 @@ class FastCreate:
         checks: dict[str, Callable[[Any], Any]],
         defaults: dict[str, Any],
         factories: dict[str, Callable[[], Any]],
+        row_checks: list[Callable[[Any], Any]],
     ):
         self.model = model
         self._checks = checks
         self._defaults = defaults
         self._factories = factories
+        self._row_checks = row_checks
         self._order = list(model.model_fields)
         self._size = len(self._order)
 
     @classmethod
-    def build(cls, model: Any) -> FastCreate | None:
+    def build(cls, model: Any) -> Rules | None:
         decorators = model.__pydantic_decorators__
-        if decorators.model_validators or decorators.root_validators or decorators.validators:
+        if decorators.root_validators or decorators.validators:
             return None
+        row_checks: list[Callable[[Any], Any]] = []
+        for dec in decorators.model_validators.values():
+            if dec.info.mode != "after" or not _one_argument(dec.func):
+                return None
+            row_checks.append(dec.func)
         after: dict[str, list[Callable[[Any], Any]]] = {}
         for name, dec in decorators.field_validators.items():
             if name == SHARED_BEFORE and dec.info.mode == "before" and dec.info.fields == ("*",):
                 continue
-            if dec.info.mode != "after" or "*" in dec.info.fields:
-                return None
-            try:
-                params = inspect.signature(dec.func).parameters
-            except (TypeError, ValueError):
-                return None
-            if len(params) != 1:
+            if dec.info.mode != "after" or "*" in dec.info.fields or not _one_argument(dec.func):
                 return None
             for field_name in dec.info.fields:
                 after.setdefault(field_name, []).append(dec.func)
@@ -268,12 +271,14 @@ class FastCreate:
                 defaults[name] = info.default
         if after:
             return None
-        return cls(model, checks, defaults, factories)
+        return cls(model, checks, defaults, factories, row_checks)
 
     def __call__(self, data: dict[str, Any]) -> dict[str, Any] | None:
         """The model's field values for ``data``, or None: validate with the model.
 
-        Every key of ``data`` must be a field of the model (see ``takes``).
+        The same steps as the column-wise route (``field_check`` for each value, the
+        defaults, ``row_check``) for one row; every key of ``data`` must be a field of
+        the model (see ``takes``).
         """
         out = self._defaults.copy()
         checks = self._checks
@@ -289,7 +294,26 @@ class FastCreate:
                 out[name] = factory()
         if len(out) != self._size:
             return None  # a required field is missing: the model words it
-        return out
+        return out if self.row_check(out) else None
+
+    def row_check(self, values: dict[str, Any]) -> bool:
+        """Whether the model's own model validators take a row of checked values
+        (every field of the model present)."""
+        if not self._row_checks:
+            return True
+        record = _Record(values)
+        try:
+            for check in self._row_checks:
+                if check(record) is not record:
+                    return False  # a validator that replaces the record: the model decides
+        except (ValueError, AssertionError):
+            return False
+        return True
+
+    @property
+    def size(self) -> int:
+        """How many fields the model has (a complete row has them all)."""
+        return self._size
 
     def field_check(self, name: str) -> Callable[[Any], Any]:
         """The check of one field: value -> the model's value, or raises ``Rejected``.
@@ -311,6 +335,21 @@ class FastCreate:
     def takes(self, names: set[str]) -> bool:
         """Whether rows with these keys can be checked here (all are model fields)."""
         return names <= set(self._order)
+
+
+class _Record:
+    """A row of checked values seen as the model instance a model validator reads."""
+
+    def __init__(self, values: dict[str, Any]):
+        self.__dict__.update(values)
+
+
+def _one_argument(func: Callable[..., Any]) -> bool:
+    """Whether a validator takes just its value (or the instance): no ``info``."""
+    try:
+        return len(inspect.signature(func).parameters) == 1
+    except (TypeError, ValueError):
+        return False
 
 
 def _then(first: Callable[[Any], Any], second: Callable[[Any], Any]) -> Callable[[Any], Any]:

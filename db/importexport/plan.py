@@ -1,0 +1,53 @@
+"""What an import will do: the validated rows, sorted into creates, updates and rows
+that change nothing, and what it did (``ImportResult``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from db.importexport.columns import count_noun
+
+
+@dataclass(slots=True)
+class Row:
+    """One valid row of the file."""
+
+    number: int  # as a spreadsheet numbers it (the header is row 1)
+    ref: str | None  # its own ref (normalised); None: a new record gets the next one
+    record_id: int | None = None  # the record an update row changes
+    values: dict[str, Any] = field(default_factory=dict)  # the model's field values
+    link_refs: dict[str, Any] = field(default_factory=dict)  # export name -> ref / sorted refs
+    pending: dict[str, str] = field(default_factory=dict)  # field -> ref created by this file
+    changed: bool = True
+
+
+@dataclass
+class Plan:
+    kind: str
+    creates: list[Row] = field(default_factory=list)
+    updates: list[Row] = field(default_factory=list)
+    unchanged: list[Row] = field(default_factory=list)
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    dry_run: bool = False
+    created_refs: list[str] = field(default_factory=list)
+    updated_refs: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    def summary(self) -> str:
+        detail = f"{self.created:,} new, {self.updated:,} updated"
+        if self.unchanged:
+            detail += f", {self.unchanged:,} unchanged"
+        if self.dry_run:
+            return f"dry run: {count_noun(self.kind, self.rows)} valid ({detail}); nothing written"
+        return f"imported {count_noun(self.kind, self.rows)} ({detail})"
