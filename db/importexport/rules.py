@@ -262,6 +262,8 @@ class Rules:
             check = _checker(info.annotation, list(info.metadata), info.is_required())
             if check is None:
                 return None
+            if _unwrap(info.annotation)[1]:
+                check = _none_or(check)
             if name in after:
                 check = _then(check, _memo(after.pop(name)))
             checks[name] = check
@@ -284,8 +286,6 @@ class Rules:
         checks = self._checks
         try:
             for name, value in data.items():
-                if value is None:
-                    return None
                 out[name] = checks[name](value)
         except Rejected:
             return None
@@ -350,6 +350,18 @@ def _one_argument(func: Callable[..., Any]) -> bool:
         return len(inspect.signature(func).parameters) == 1
     except (TypeError, ValueError):
         return False
+
+
+def _none_or(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """An optional field: None stays None (and still meets the ``after`` validators)."""
+
+    def optional(value: Any) -> Any:
+        return None if value is None else check(value)
+
+    bulk = getattr(check, "bulk", None)
+    if bulk is not None:
+        optional.bulk = bulk  # type: ignore[attr-defined]
+    return optional
 
 
 def _then(first: Callable[[Any], Any], second: Callable[[Any], Any]) -> Callable[[Any], Any]:
