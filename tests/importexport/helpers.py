@@ -257,3 +257,16 @@ def audit_rows(register: Register) -> list[tuple[str, str, str, dict[str, Any]]]
             (e.entity_kind, e.entity_ref, e.action, audit.parse_changes(e))
             for e in audit.history(s)
         ]
+
+
+def plan_view(plan: Any) -> list[tuple[Any, ...]]:
+    """An import plan (``importer.prepare``) as plain data, to compare two plans."""
+    return [
+        (what, row.number, row.ref, row.record_id, row.values, row.link_refs, row.pending)
+        for what, rows in (
+            ("create", plan.creates),
+            ("update", plan.updates),
+            ("same", plan.unchanged),
+        )
+        for row in rows
+    ]

@@ -32,7 +32,7 @@ from db.importexport.progress import Cancelled
 from db.importexport.reader import Table
 from db.importexport.rules import Rules
 from db.models import EventCreate, StakeholderCreate
-from tests.importexport.helpers import ACTOR, fresh_register, seed, write_csv
+from tests.importexport.helpers import ACTOR, fresh_register, plan_view, seed, write_csv
 
 SETTINGS = settings(
     max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -280,22 +280,10 @@ def seeded(tmp_path_factory):
     register.dispose()
 
 
-def _plan_view(plan: Any) -> list[tuple[Any, ...]]:
-    return [
-        (name, row.number, row.ref, row.record_id, row.values, row.link_refs, row.pending)
-        for name, rows in (
-            ("create", plan.creates),
-            ("update", plan.updates),
-            ("same", plan.unchanged),
-        )
-        for row in rows
-    ]
-
-
 def _prepare(register: Any, table: Table, quick: bool) -> Any:
     with register.session() as session:
         try:
-            return _plan_view(imp.prepare(session, "event", table, column_wise=quick))
+            return plan_view(imp.prepare(session, "event", table, column_wise=quick))
         except ValidationFailed as exc:
             return [str(e) for e in exc.errors]
 

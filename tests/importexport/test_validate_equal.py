@@ -50,7 +50,7 @@ from db.importexport.reader import Table
 from db.importexport.rules import Rules
 from db.models import REF_PREFIX
 from db.scales import IMPACT_LABELS, LIKELIHOOD_LABELS
-from tests.importexport.helpers import KINDS, fresh_register, seed
+from tests.importexport.helpers import KINDS, fresh_register, plan_view, seed
 
 RULE_EXAMPLES = 400  # per kind
 FILE_EXAMPLES = 120  # per kind, files of 1..10 rows
@@ -396,15 +396,7 @@ def _outcome(register: Any, kind: str, table: Table, column_wise: bool) -> Any:
             plan = imp.prepare(session, kind, table, column_wise=column_wise)
         except ValidationFailed as exc:
             return "refused", [str(e) for e in exc.errors]
-    return "planned", [
-        (what, row.number, row.ref, row.record_id, row.values, row.link_refs, row.pending)
-        for what, rows in (
-            ("create", plan.creates),
-            ("update", plan.updates),
-            ("same", plan.unchanged),
-        )
-        for row in rows
-    ]
+    return "planned", plan_view(plan)
 
 
 @pytest.mark.parametrize("kind", KINDS)
