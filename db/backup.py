@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from db import register_file
 from db.errors import RegisterError
 
 if TYPE_CHECKING:
     from db.engine import Register
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_S = 30.0
 RECORD_TABLES = ("stakeholder", "partnership", "risk", "event")
 
@@ -71,14 +71,7 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def _connect_ro(path: Path) -> sqlite3.Connection:
-    uri = f"{path.absolute().as_uri()}?mode=ro"
-    # A read-only connection to a WAL-mode file would leave -wal/-shm files beside it;
-    # with no -wal file nobody is writing it, and "immutable" reads it untouched.
-    if not path.with_name(path.name + "-wal").exists():
-        uri += "&immutable=1"
-    con = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)
-    con.isolation_level = None
-    return con
+    return register_file.connect_read_only(path, timeout=BUSY_TIMEOUT_S)
 
 
 def _private_new_file(path: Path) -> None:
@@ -104,9 +97,6 @@ def _remove_quietly(path: Path) -> None:
 
 def validate_backup(path: str | os.PathLike[str]) -> BackupInfo:
     """Check a backup (or any register file) without changing a byte of it."""
-    from db import migrations
-    from db.engine import APP_MARKER, APP_MARKER_KEY
-
     path = Path(path)
     if not path.exists():
         raise RegisterError(f"{path} does not exist")
@@ -117,41 +107,27 @@ def validate_backup(path: str | os.PathLike[str]) -> BackupInfo:
     size = path.stat().st_size
     if size == 0:
         raise RegisterError(f"{path} is an empty file, not a backup")
-    with path.open("rb") as fh:
-        header = fh.read(len(SQLITE_HEADER))
-    if header != SQLITE_HEADER:
+    if not register_file.is_sqlite_file(path):
         raise RegisterError(f"{path} is not a Stakeholder Risk Tracker backup")
-    if size < 512 or size % 512 != 0:
+    if register_file.looks_truncated(size):
         raise RegisterError(f"{path} looks truncated or damaged; it cannot be used as a backup")
     try:
         with closing(_connect_ro(path)) as con:
             result = [r[0] for r in con.execute("PRAGMA integrity_check")]
             if result != ["ok"]:
                 raise RegisterError(f"{path} is damaged (integrity check: {result[0]})")
-            tables = {
-                r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-            }
-            if not {"alembic_version", "app_meta"} <= tables:
-                raise RegisterError(f"{path} is not a Stakeholder Risk Tracker backup")
-            marker = con.execute(
-                "SELECT value FROM app_meta WHERE key = ?", (APP_MARKER_KEY,)
-            ).fetchone()
-            if marker is None or marker[0] != APP_MARKER:
-                raise RegisterError(f"{path} is not a Stakeholder Risk Tracker backup")
-            row = con.execute("SELECT version_num FROM alembic_version").fetchone()
-            revision = row[0] if row else None
-            if revision is None or not migrations._known(revision):
-                raise RegisterError(
-                    f"{path} was written by a newer version of Stakeholder Risk Tracker "
-                    f"(schema {revision}); update the application to use it"
-                )
+            facts = register_file.read_facts(con)
+            state = register_file.standing(facts, str(path), purpose="backup")
+            revision = facts.revision
+            if state is register_file.Standing.EMPTY or revision is None:
+                raise register_file.not_ours(str(path), "backup")
             counts: dict[str, int] = {}
             for table in RECORD_TABLES:
-                if table in tables:
+                if table in facts.tables:
                     # Table names come from the fixed tuple above, never from input.
                     counts[table] = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608
             entries = 0
-            if "audit_entry" in tables:
+            if "audit_entry" in facts.tables:
                 entries = int(con.execute("SELECT count(*) FROM audit_entry").fetchone()[0])
     except sqlite3.DatabaseError as exc:
         raise RegisterError(f"{path} is damaged or not a database ({exc})") from None

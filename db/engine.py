@@ -1,9 +1,9 @@
 """Where the register lives: URL resolution, engine set-up, sessions, opening checks.
 
-``open_register`` is the one way in.  It decides whether the target is a new
-register (create it, user-only permissions), this app's register at the current
-schema, an older one (back it up, then upgrade), a newer one (refuse), or
-something else (refuse, leaving the bytes untouched).
+``open_register`` is the one way in.  ``db.register_file`` decides whether the target
+is a new register, this app's register at the current schema, an older one, a newer
+one or something else; this module acts on it: create (user-only permissions), go on,
+back up then upgrade, or refuse (leaving the bytes untouched).
 """
 
 from __future__ import annotations
@@ -18,20 +18,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
+from db import migrations, register_file
 from db.errors import RegisterError
 
 APP_NAME = "risk-tracker"
-APP_MARKER_KEY = "application"
-APP_MARKER = "stakeholder-risk-tracker"
 ENV_VAR = "RISK_TRACKER_DB"
-SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 30_000
-NETWORK_FS = {"nfs", "nfs4", "cifs", "smbfs", "smb3", "9p", "afs", "fuse.sshfs", "davfs", "ncpfs"}
 
 
 def default_database_path() -> Path:
@@ -73,57 +70,14 @@ def describe(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _filesystem_type(path: Path) -> str | None:
-    try:
-        mounts = Path("/proc/mounts").read_text().splitlines()
-    except OSError:
-        return None
-    best, fstype = "", None
-    target = str(path.resolve())
-    for line in mounts:
-        parts = line.split()
-        if len(parts) >= 3 and (
-            target == parts[1] or target.startswith(parts[1].rstrip("/") + "/")
-        ):
-            if len(parts[1]) > len(best):
-                best, fstype = parts[1], parts[2]
-    return fstype
-
-
-def check_sqlite_file(path: Path) -> bool:
-    """Refuse anything that cannot be a register; True when the file is new or empty."""
-    if path.is_dir():
-        raise RegisterError(f"{path} is a folder, not a register file")
-    if not path.parent.is_dir():
-        raise RegisterError(f"the folder {path.parent} does not exist")
-    fstype = _filesystem_type(path.parent)
-    if fstype in NETWORK_FS:
-        raise RegisterError(
-            f"{path} is on a network share ({fstype}); SQLite files must not be shared that way. "
-            "Use a PostgreSQL server for a team."
-        )
-    if not path.exists():
-        if not os.access(path.parent, os.W_OK):
-            raise RegisterError(f"cannot create {path}: the folder is not writable")
-        return True
-    if not os.access(path, os.R_OK):
-        raise RegisterError(f"cannot read {path}: permission denied")
-    size = path.stat().st_size
-    if size == 0:
-        raise RegisterError(f"{path} is an empty file, not a register; it was left untouched")
-    with path.open("rb") as fh:
-        header = fh.read(len(SQLITE_HEADER))
-    if header != SQLITE_HEADER:
-        raise RegisterError(
-            f"{path} is not a Stakeholder Risk Tracker register; it was left untouched"
-        )
-    if size < 512 or size % 512 != 0:
-        raise RegisterError(f"{path} looks truncated or damaged; it was left untouched")
-    # os.access alone says "writable" to root even when no write bit is set, so the
-    # mode bits are checked too: a file marked read-only is treated as read-only.
-    if not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222:
-        raise RegisterError(f"{path} is read-only; make it writable or open a copy")
-    return False
+def describe_target(url: str) -> str:
+    """What to remember of a register's location (settings, "last register"): its path,
+    or its URL with the password left out entirely (not masked), so it can be reopened."""
+    path = sqlite_path(url)
+    if path is not None:
+        return str(path)
+    # URL.set(password=None) would keep the password (None there means "unchanged").
+    return make_url(url)._replace(password=None).render_as_string(hide_password=False)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -286,53 +240,25 @@ def _create_private_file(path: Path) -> None:
     os.close(fd)
 
 
-def _sqlite_is_foreign(path: Path) -> bool:
-    """True when a SQLite file holds tables but not ours."""
-    # A read-only connection to a WAL-mode file creates -wal and -shm files beside it
-    # and cannot remove them again; when there is no -wal file (nobody has the file
-    # open), "immutable" reads the file without creating or locking anything, so a
-    # refused file is left exactly as it was, with nothing new beside it.
-    # as_uri() percent-encodes the path ("?" or "#" in a name would otherwise cut it).
-    uri = f"{path.absolute().as_uri()}?mode=ro"
-    if not path.with_name(path.name + "-wal").exists():
-        uri += "&immutable=1"
-    try:
-        con = sqlite3.connect(uri, uri=True)
-        try:
-            names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        finally:
-            con.close()
-    except sqlite3.DatabaseError as exc:
-        raise RegisterError(
-            f"{path} is not a readable register ({exc}); it was left untouched"
-        ) from None
-    if not names:
-        return False
-    return not {"alembic_version", "app_meta"} <= names
-
-
 def open_register(
     target: str | os.PathLike[str] | None = None, *, upgrade: bool = True, create: bool = True
 ) -> Register:
     """Open (creating or upgrading as needed) the register at ``target``."""
-    from db import migrations
-
     url = resolve_url(target)
     path = sqlite_path(url)
     if path is not None:
-        is_new = check_sqlite_file(path)
+        is_new = register_file.check_file_for_opening(path)
         if is_new:
             if not create:
                 raise RegisterError(f"{path} does not exist")
             _create_private_file(path)
-        elif _sqlite_is_foreign(path):
-            raise RegisterError(
-                f"{path} is not a Stakeholder Risk Tracker register; it was left untouched"
-            )
+        else:
+            # Decided before the engine touches the file, so a refused one keeps its bytes.
+            register_file.refuse_unless_register(path)
     engine = make_engine(url)
     register = Register(url=url, engine=engine)
     try:
-        migrations.prepare(register, upgrade=upgrade)
+        _prepare_schema(register, upgrade=upgrade)
         if register.is_sqlite:
             _use_wal(register.engine)
     except RegisterError:
@@ -353,5 +279,23 @@ def open_register(
     return register
 
 
-def has_tables(engine: Engine) -> bool:
-    return bool(inspect(engine).get_table_names())
+def _prepare_schema(register: Register, *, upgrade: bool) -> None:
+    """Create a new register, upgrade an older one (after a copy beside it), or go on."""
+    name = register.display_name()
+    facts = register_file.facts_of_engine(register.engine)
+    state = register_file.standing(facts, name)
+    if state is register_file.Standing.EMPTY:
+        migrations.run_upgrade(register.engine)
+        with register.write() as session:
+            register_file.mark_as_ours(session)
+    elif state is register_file.Standing.OLDER:
+        current = facts.revision
+        assert current is not None  # an older register has exactly one known revision
+        if not upgrade:
+            raise RegisterError(
+                f"{name} uses an older schema ({current}); run 'risk-tracker db upgrade'"
+            )
+        if register.path is not None:
+            register.backup_path = migrations.backup_before_upgrade(register.path, current)
+        register.upgraded_from = current
+        migrations.run_upgrade(register.engine)

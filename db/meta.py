@@ -2,24 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlmodel import Session, select
 
-from db.models import AppMeta, AuditHead
-
-if TYPE_CHECKING:
-    from db.engine import Register
-
-
-def mark_as_ours(register: Register) -> None:
-    from db.engine import APP_MARKER, APP_MARKER_KEY
-
-    with register.write() as session:
-        if session.get(AppMeta, APP_MARKER_KEY) is None:
-            session.add(AppMeta(key=APP_MARKER_KEY, value=APP_MARKER))
-        if session.get(AuditHead, 1) is None:
-            session.add(AuditHead(id=1))
+from db.models import AppMeta
 
 
 def get_meta(session: Session, key: str, default: str | None = None) -> str | None:

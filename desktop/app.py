@@ -72,14 +72,15 @@ def open_register_interactively(target: str | None) -> object | None:
 
 def build_window(register: object, settings: object | None = None) -> object:
     """The context and main window for an open register (tests build it the same way)."""
+    from db.engine import describe_target
     from desktop.context import AppContext
-    from desktop.main_window import MainWindow, _safe_target
+    from desktop.main_window import MainWindow
     from desktop.settings import Settings, adopt_old_bands
 
     settings = settings if settings is not None else Settings()
     context = AppContext(register, settings)  # type: ignore[arg-type]
     adopt_old_bands(settings, register, context.actor)  # type: ignore[arg-type]
-    settings.last_database = _safe_target(register.url)  # type: ignore[attr-defined]
+    settings.last_database = describe_target(register.url)  # type: ignore[attr-defined]
     window = MainWindow(context)
     window.context = context
     return window

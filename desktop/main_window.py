@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from db.engine import describe_target
 from db.errors import RegisterError
 from desktop import PRODUCT_NAME, __version__
 from desktop import settings as keys
@@ -748,7 +749,7 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _register_changed(self) -> None:
-        self.context.settings.last_database = _safe_target(self.context.register.url)
+        self.context.settings.last_database = describe_target(self.context.register.url)
         self._update_status()
         if self._register_is_empty():
             self.show_welcome()
@@ -802,15 +803,3 @@ class MainWindow(QMainWindow):
         self.poll_timer.stop()
         self.save_window_state()
         super().closeEvent(event)
-
-
-def _safe_target(url: str) -> str:
-    """What to remember of a register's location: a path, or a URL without its password."""
-    from sqlalchemy.engine import make_url
-
-    from db.engine import sqlite_path
-
-    path = sqlite_path(url)
-    if path is not None:
-        return str(path)
-    return make_url(url).set(password=None).render_as_string(hide_password=False)

@@ -205,7 +205,7 @@ def test_synthetic_register_is_what_the_orm_path_writes(tmp_path):
 
 
 def test_head_revision_is_read_from_the_revision_files():
-    assert migrations._head_from_files() == migrations.head_revision()
+    assert migrations.head_from_files() == migrations.head_revision()
 
 
 def test_opening_a_current_register_does_not_import_alembic(tmp_path):

@@ -1,7 +1,9 @@
 """Schema migrations (Alembic, configured here rather than in an ini file at the top level).
 
-``prepare`` runs whenever a register is opened: it creates a new register, upgrades an
-older one after writing a backup copy beside it, and refuses a newer or foreign one.
+The mechanics only: the head revision, whether a revision is known, running an
+upgrade on an engine, the copy written before one.  Whether a database is a
+register, and what to do with it, is decided in ``db.register_file`` and acted on
+by ``db.engine.open_register``.
 """
 
 from __future__ import annotations
@@ -12,15 +14,10 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import inspect, text
-
-from db.errors import RegisterError
-
 if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
-
-    from db.engine import Register
+    from sqlalchemy.engine import Engine
 
 # Alembic (with Mako and Pygments behind it) is imported only when a register must be
 # created or upgraded: opening a register already at the head revision, which is
@@ -47,7 +44,7 @@ def script_directory() -> ScriptDirectory:
     return ScriptDirectory.from_config(alembic_config())
 
 
-def _head_from_files() -> str | None:
+def head_from_files() -> str | None:
     """The head revision read from the revision files' ``revision``/``down_revision``
     lines (no Alembic import); None when that is not one plain linear chain."""
     revisions: set[str] = set()
@@ -71,25 +68,23 @@ def head_revision() -> str:
     return head
 
 
-def current_revision(register: Register) -> str | None:
+def current_revision(engine: Engine) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
-    with register.engine.connect() as conn:
+    with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def _known(revision: str) -> bool:
+def is_known_revision(revision: str) -> bool:
+    """True for a revision among this version's migration files."""
     try:
         return script_directory().get_revision(revision) is not None
     except Exception:
         return False
 
 
-def backup_before_upgrade(register: Register, revision: str) -> Path | None:
+def backup_before_upgrade(path: Path, revision: str) -> Path:
     """Copy a SQLite register beside itself before its schema changes."""
-    path = register.path
-    if path is None:
-        return None
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     target = path.with_name(f"{path.name}.before-upgrade-{revision}-{stamp}.bak")
     src = sqlite3.connect(path)
@@ -105,52 +100,10 @@ def backup_before_upgrade(register: Register, revision: str) -> Path | None:
     return target
 
 
-def run_upgrade(register: Register, revision: str = "head") -> None:
+def run_upgrade(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
     cfg = alembic_config()
-    with register.engine.begin() as conn:
+    with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
-
-
-def prepare(register: Register, *, upgrade: bool = True) -> None:
-    from db.meta import mark_as_ours
-
-    names = set(inspect(register.engine).get_table_names())
-    if not names:
-        run_upgrade(register)
-        mark_as_ours(register)
-        return
-    if "alembic_version" not in names or "app_meta" not in names:
-        raise RegisterError(
-            f"{register.display_name()} is not a Stakeholder Risk Tracker register; it was left untouched"
-        )
-    with register.engine.connect() as conn:
-        marker = conn.execute(text("SELECT value FROM app_meta WHERE key = 'application'")).scalar()
-    from db.engine import APP_MARKER
-
-    if marker != APP_MARKER:
-        raise RegisterError(
-            f"{register.display_name()} is not a Stakeholder Risk Tracker register; it was left untouched"
-        )
-    with register.engine.connect() as conn:
-        stamped = [row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))]
-    if len(stamped) == 1 and stamped[0] == _head_from_files():
-        return  # at the head already: the common case, without importing Alembic
-    current = current_revision(register)
-    head = head_revision()
-    if current == head:
-        return
-    if current is None or not _known(current):
-        raise RegisterError(
-            f"{register.display_name()} was written by a newer version of Stakeholder Risk Tracker "
-            f"(schema {current}); update the application to open it"
-        )
-    if not upgrade:
-        raise RegisterError(
-            f"{register.display_name()} uses an older schema ({current}); run 'risk-tracker db upgrade'"
-        )
-    register.backup_path = backup_before_upgrade(register, current)
-    register.upgraded_from = current
-    run_upgrade(register)

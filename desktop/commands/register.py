@@ -138,30 +138,10 @@ def run_backup(args: Any) -> int:
     return 0
 
 
-def _refuse_a_target_that_is_not_a_register(target: Path) -> None:
-    """Restore replaces a register (even a damaged one), never some other file."""
-    from db.engine import SQLITE_HEADER, _sqlite_is_foreign
-
-    if target.is_dir():
-        raise RegisterError(f"{target} is a folder, not a register file")
-    if not target.is_file() or target.stat().st_size == 0:
-        return
-    with target.open("rb") as fh:
-        header = fh.read(len(SQLITE_HEADER))
-    refusal = f"{target} is not a Stakeholder Risk Tracker register; it was left untouched"
-    if header != SQLITE_HEADER:
-        raise RegisterError(refusal)
-    try:
-        foreign = _sqlite_is_foreign(target)
-    except RegisterError:
-        foreign = False  # a damaged register: restoring a backup is the remedy
-    if foreign:
-        raise RegisterError(refusal)
-
-
 def run_restore(args: Any) -> int:
     from db.backup import restore_sqlite
     from db.engine import describe, resolve_url, sqlite_path
+    from db.register_file import check_restore_target
 
     url = resolve_url(getattr(args, "db", None))
     target = sqlite_path(url)
@@ -169,7 +149,7 @@ def run_restore(args: Any) -> int:
         raise RegisterError(
             f"{describe(url)} is a PostgreSQL register; restore it with pg_restore or psql"
         )
-    _refuse_a_target_that_is_not_a_register(target)
+    check_restore_target(target)
     result = restore_sqlite(target, args.file)
     print(f"Restored {result.target} from {result.restored_from.summary()}")
     if result.replaced is not None:
@@ -185,7 +165,7 @@ def run_db_upgrade(args: Any) -> int:
 
     register = _open(args, upgrade=True, create=False)
     try:
-        current = migrations.current_revision(register)
+        current = migrations.current_revision(register.engine)
         name = register.display_name()
         if register.upgraded_from:
             print(f"Upgraded {name} from schema {register.upgraded_from} to {current}.")
@@ -221,7 +201,7 @@ def run_db_check(args: Any) -> int:
         print(f"Checking {register.display_name()}")
         with register.session() as session:
             report("database integrity", integrity.integrity_problems(session))
-            current = migrations.current_revision(register)
+            current = migrations.current_revision(register.engine)
             head = migrations.head_revision()
             report(
                 "schema revision",

@@ -148,9 +148,9 @@ class SettingsDialog(QDialog):
         return spin
 
     def _current_target(self) -> str:
-        from desktop.main_window import _safe_target
+        from db.engine import describe_target
 
-        return _safe_target(self.context.register.url)
+        return describe_target(self.context.register.url)
 
     def _browse(self) -> None:
         start = self.database_edit.text().strip()

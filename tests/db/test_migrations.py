@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
-from db import audit, meta, migrations, repository
+from db import audit, meta, migrations, register_file, repository
 from db.demo import load_demo
 from db.engine import Register, make_engine, open_register
 from db.errors import RegisterError
@@ -63,9 +63,10 @@ def make_register_at(path: Path, revision: str) -> None:
     url = f"sqlite:///{path}"
     reg = Register(url=url, engine=make_engine(url))
     try:
-        migrations.run_upgrade(reg, revision)
-        meta.mark_as_ours(reg)
-        assert migrations.current_revision(reg) == revision
+        migrations.run_upgrade(reg.engine, revision)
+        with reg.write() as s:
+            register_file.mark_as_ours(s)
+        assert migrations.current_revision(reg.engine) == revision
         load_demo(reg, today=TODAY)
     finally:
         reg.dispose()
@@ -79,7 +80,7 @@ def test_there_is_at_least_one_earlier_revision():
 
 
 def test_a_new_register_is_at_the_head_and_marked_as_ours(register):
-    assert migrations.current_revision(register) == migrations.head_revision()
+    assert migrations.current_revision(register.engine) == migrations.head_revision()
     with register.session() as s:
         assert meta.get_meta(s, "application") == "stakeholder-risk-tracker"
     assert register.upgraded_from is None and register.backup_path is None
@@ -97,7 +98,7 @@ def test_an_older_register_is_backed_up_then_upgraded_with_its_data_intact(tmp_p
     reg = open_register(path)
     try:
         assert reg.upgraded_from == revision
-        assert migrations.current_revision(reg) == migrations.head_revision()
+        assert migrations.current_revision(reg.engine) == migrations.head_revision()
         with reg.session() as s:
             assert repository.counts(s) == {
                 "stakeholder": 14,

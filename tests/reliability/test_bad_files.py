@@ -120,12 +120,12 @@ def test_each_bad_file_gets_one_line_from_the_cli_and_keeps_its_bytes(tmp_path, 
 
 
 def test_a_register_on_a_network_share_is_refused(tmp_path, good_file, monkeypatch, capsys):
-    import db.engine
+    import db.register_file
 
     path = tmp_path / "shared.db"
     shutil.copyfile(good_file, path)
     before = sha256(path)
-    monkeypatch.setattr(db.engine, "_filesystem_type", lambda _p: "nfs")
+    monkeypatch.setattr(db.register_file, "_filesystem_type", lambda _p: "nfs")
     assert cli_main(["matrix", "--db", str(path)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and EXPECTED["network_share"] in err[0] and "PostgreSQL" in err[0]

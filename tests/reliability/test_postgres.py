@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from db import migrations
-from db.engine import APP_MARKER, open_register
+from db.engine import open_register
 from db.errors import RegisterError
+from db.register_file import APP_MARKER
 from desktop.cli import main as cli_main
 from tests.pgserver import free_port
 from tests.reliability.conftest import assert_clean_refusal, run_cli
@@ -31,7 +32,7 @@ def test_migrations_build_the_schema_on_an_empty_database_and_mark_it_ours(pg_em
             "app_meta",
             "alembic_version",
         } <= names
-        assert migrations.current_revision(reg) == migrations.head_revision()
+        assert migrations.current_revision(reg.engine) == migrations.head_revision()
         with reg.engine.connect() as conn:
             assert (
                 conn.execute(text("SELECT value FROM app_meta WHERE key = 'application'")).scalar()
