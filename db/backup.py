@@ -29,12 +29,13 @@ from typing import TYPE_CHECKING
 
 from db import register_file
 from db.errors import RegisterError
+from db.kinds import KINDS
 
 if TYPE_CHECKING:
     from db.engine import Register
 
 BUSY_TIMEOUT_S = 30.0
-RECORD_TABLES = ("stakeholder", "partnership", "risk", "event")
+RECORD_TABLES = tuple(kind.value for kind in KINDS)  # a table per kind, named as the kind
 
 
 @dataclass(frozen=True)

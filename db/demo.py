@@ -40,6 +40,7 @@ from sqlmodel import Session
 from db import repository
 from db.engine import Register
 from db.errors import RegisterError
+from db.kinds import KINDS
 from db.models import clock_at
 
 DEMO_ACTOR = "demo"
@@ -52,7 +53,7 @@ FIGURES = "The figures on this record ({what}) are illustrative, not reported."
 IMPLIED = "The report implies this record rather than stating it; treat it as an illustration."
 
 # The order in which a forced load clears the register: what points at others first.
-CLEAR_ORDER = ("event", "risk", "partnership", "stakeholder")
+CLEAR_ORDER = tuple(kind.value for kind in reversed(KINDS))
 
 
 @dataclass(frozen=True)

@@ -505,13 +505,3 @@ class AppMeta(SQLModel, table=True):
     __tablename__ = "app_meta"
     key: str = Field(primary_key=True, max_length=100)
     value: str = Field(default="")
-
-
-TABLES_BY_KIND: dict[str, type[SQLModel]] = {
-    "stakeholder": Stakeholder,
-    "partnership": Partnership,
-    "risk": Risk,
-    "event": Event,
-}
-REF_PREFIX: dict[str, str] = {"stakeholder": "S", "partnership": "P", "risk": "R", "event": "E"}
-REF_WIDTH: dict[str, int] = {"S": 3, "P": 3, "R": 3, "E": 4}

@@ -22,9 +22,8 @@ from sqlmodel import Session, SQLModel, col
 
 from db import audit
 from db.errors import ConflictError, FieldError, NotFound, ValidationFailed
+from db.kinds import REF_PREFIX, REF_WIDTH
 from db.models import (
-    REF_PREFIX,
-    REF_WIDTH,
     Event,
     EventCreate,
     EventRiskLink,

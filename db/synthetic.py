@@ -32,6 +32,7 @@ from db.enums import (
     StakeholderKind,
     Treatment,
 )
+from db.kinds import REF_PREFIX
 from db.models import (
     Event,
     EventRiskLink,
@@ -71,6 +72,8 @@ _WORDS = (
 )
 
 Progress = Callable[[int, int], None]
+
+STAKEHOLDER_PREFIX = REF_PREFIX["stakeholder"]
 
 
 @dataclass(frozen=True)
@@ -261,7 +264,7 @@ def _generate(
                 }
                 rows.append(_stamp(row, when))
                 changes = _create_changes(row)
-                changes["partner"] = [None, ref_for("S", partner)]
+                changes["partner"] = [None, ref_for(STAKEHOLDER_PREFIX, partner)]
                 entries.append(audit.PendingEntry("partnership", ref, "create", changes, when))
             partnership_ids = insert_rows(Partnership, "partnership", rows)
             tick(partnerships)
@@ -312,7 +315,10 @@ def _generate(
                 if ps:
                     changes["partnerships"] = [None, sorted(ref_for("P", p) for p in ps)]
                 if ss:
-                    changes["stakeholders"] = [None, sorted(ref_for("S", s) for s in ss)]
+                    changes["stakeholders"] = [
+                        None,
+                        sorted(ref_for(STAKEHOLDER_PREFIX, s) for s in ss),
+                    ]
                 entries.append(
                     audit.PendingEntry("risk", state["ref"], "create", changes, state["when"])
                 )
@@ -379,7 +385,7 @@ def _generate(
                 link_insert(EventRiskLink, chunk)
             for (_j, event_risks), row in zip(links, rows, strict=True):
                 changes = _create_changes(row)
-                changes["stakeholder"] = [None, ref_for("S", row["stakeholder_id"])]
+                changes["stakeholder"] = [None, ref_for(STAKEHOLDER_PREFIX, row["stakeholder_id"])]
                 if row["partnership_id"]:
                     changes["partnership"] = [None, ref_for("P", row["partnership_id"])]
                 if event_risks:

@@ -43,24 +43,15 @@ from PySide6.QtWidgets import (
 
 from db.engine import describe_target
 from db.errors import RegisterError
+from db.kinds import KINDS
 from desktop import PRODUCT_NAME, __version__
 from desktop import settings as keys
 from desktop.context import AppContext
 from desktop.widgets.placeholder import PlaceholderPage
 
 PageFactory = Callable[[AppContext, QWidget], QWidget]
-KIND_LABELS = {
-    "risk": "Risk",
-    "event": "Event",
-    "partnership": "Partnership",
-    "stakeholder": "Stakeholder",
-}
-REGISTER_PAGE = {
-    "risk": "Risks",
-    "event": "Events",
-    "partnership": "Partnerships",
-    "stakeholder": "Stakeholders",
-}
+KIND_LABELS = {k: KINDS[k].label for k in ("risk", "event", "partnership", "stakeholder")}
+REGISTER_PAGE = {kind.value: info.plural_label for kind, info in KINDS.items()}
 DEFAULT_NEW_KIND = "event"  # logging what happened is the most frequent job
 
 

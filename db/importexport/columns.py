@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import Any
 
 from db.classification import Classification
+from db.kinds import PLURAL, count_noun, normalise_kind  # noqa: F401  (re-exported)
 from db.repository import BOOKKEEPING, spec
 
 # Value types of a column.
@@ -107,36 +108,6 @@ STANCE_WORDS: dict[str, int] = {
     "supportive": 1,
     "champion": 2,
 }
-
-KIND_ALIASES: dict[str, str] = {
-    "stakeholder": "stakeholder",
-    "stakeholders": "stakeholder",
-    "partnership": "partnership",
-    "partnerships": "partnership",
-    "risk": "risk",
-    "risks": "risk",
-    "event": "event",
-    "events": "event",
-}
-PLURAL: dict[str, str] = {
-    "stakeholder": "stakeholders",
-    "partnership": "partnerships",
-    "risk": "risks",
-    "event": "events",
-}
-
-
-def normalise_kind(kind: str) -> str:
-    """``"events"`` or ``"Event"`` -> ``"event"``; anything else is a ValueError."""
-    key = str(kind).strip().lower()
-    if key not in KIND_ALIASES:
-        raise ValueError(f"unknown kind {kind!r}: use stakeholders, partnerships, risks or events")
-    return KIND_ALIASES[key]
-
-
-def count_noun(kind: str, n: int) -> str:
-    """``"1 event"`` / ``"25 events"``."""
-    return f"{n:,} {kind if n == 1 else PLURAL[kind]}"
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from db.errors import FieldError
 from db.importexport.cells import is_blank, text_value, tokens
 from db.importexport.columns import REFS, Column
 from db.importexport.reader import Table
-from db.models import REF_PREFIX
+from db.kinds import REF_PREFIX
 from db.queries import importexport as q
 
 # A placeholder id for a link to a record created by this same file: the models only

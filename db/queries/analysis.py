@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, Row, and_, case, func, or_, select
 from sqlalchemy.sql import Select
 from sqlmodel import Session
 
+from db import kinds
 from db.queries.tables import (
     AuditEntry,
     Event,
@@ -35,12 +36,7 @@ CLOSED = "closed"
 # Event kinds that are adverse by nature unless logged with a positive sentiment.
 ADVERSE_BY_KIND = ("criticism",)
 
-TABLES: dict[str, Any] = {
-    "risk": Risk,
-    "stakeholder": Stakeholder,
-    "partnership": Partnership,
-    "event": Event,
-}
+TABLES: dict[str, Any] = dict(kinds.TABLES)
 
 
 @dataclass(frozen=True)

@@ -19,19 +19,13 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
-from db.models import REF_PREFIX, Event, Partnership, Risk, Stakeholder
+from db.kinds import REF_PREFIX, TABLES, kind_info
 
-_TABLES: dict[str, Any] = {
-    "stakeholder": Stakeholder,
-    "partnership": Partnership,
-    "risk": Risk,
-    "event": Event,
-}
+_TABLES: dict[str, Any] = dict(TABLES)
 
 
 def _label_column(kind: str) -> Any:
-    table = _TABLES[kind]
-    return table.name if kind in ("stakeholder", "partnership") else table.title
+    return getattr(_TABLES[kind], kind_info(kind).title_field)
 
 
 def _columns(kind: str) -> tuple[Any, ...]:

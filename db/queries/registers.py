@@ -27,7 +27,15 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from db.classification import LEVELS
-from db.enums import EventKind, PartnershipStatus, RiskCategory, RiskStatus, StakeholderKind
+from db.enums import (
+    EntityKind,
+    EventKind,
+    PartnershipStatus,
+    RiskCategory,
+    RiskStatus,
+    StakeholderKind,
+)
+from db.kinds import KINDS
 from db.models import Event, Partnership, Risk, Stakeholder
 from db.scales import DEFAULT_BANDS, Bands
 
@@ -137,7 +145,7 @@ def _specs() -> dict[str, RegisterSpec]:
     return {
         "event": RegisterSpec(
             kind="event",
-            title="Events",
+            title=KINDS[EntityKind.event].plural_label,
             table=Event,
             columns=(
                 RegisterColumn("ref", "Ref", t_ev.ref, REF, sort_expr=t_ev.id),
@@ -169,7 +177,7 @@ def _specs() -> dict[str, RegisterSpec]:
         ),
         "risk": RegisterSpec(
             kind="risk",
-            title="Risks",
+            title=KINDS[EntityKind.risk].plural_label,
             table=Risk,
             columns=(
                 RegisterColumn("ref", "Ref", t_r.ref, REF, sort_expr=t_r.id),
@@ -195,7 +203,7 @@ def _specs() -> dict[str, RegisterSpec]:
         ),
         "partnership": RegisterSpec(
             kind="partnership",
-            title="Partnerships",
+            title=KINDS[EntityKind.partnership].plural_label,
             table=Partnership,
             columns=(
                 RegisterColumn("ref", "Ref", t_p.ref, REF, sort_expr=t_p.id),
@@ -217,7 +225,7 @@ def _specs() -> dict[str, RegisterSpec]:
         ),
         "stakeholder": RegisterSpec(
             kind="stakeholder",
-            title="Stakeholders",
+            title=KINDS[EntityKind.stakeholder].plural_label,
             table=Stakeholder,
             columns=(
                 RegisterColumn("ref", "Ref", t_s.ref, REF, sort_expr=t_s.id),

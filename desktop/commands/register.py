@@ -15,16 +15,11 @@ from typing import Any
 from db.errors import RegisterError
 from db.scales import IMPACT_LABELS, LIKELIHOOD_LABELS
 
-KIND_PLURALS = {
-    "stakeholder": "stakeholders",
-    "partnership": "partnerships",
-    "risk": "risks",
-    "event": "events",
-}
-
 
 def _describe_counts(counts: dict[str, int]) -> str:
-    return ", ".join(f"{n:,} {KIND_PLURALS.get(kind, kind)}" for kind, n in counts.items())
+    from db.kinds import PLURAL  # not at import time: the command line starts without SQLModel
+
+    return ", ".join(f"{n:,} {PLURAL.get(kind, kind)}" for kind, n in counts.items())
 
 
 def _open(args: Any, **kwargs: Any) -> Any:

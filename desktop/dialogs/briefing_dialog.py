@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from db.classification import LEVELS, Classification, banner_text, parse_level, portion_mark, rank
+from db.kinds import KINDS
 from db.queries import briefings as bq
 from desktop import settings as keys
 from desktop.briefing.builder import BriefingResult, preview_classification
@@ -57,12 +58,7 @@ PREVIEW_DELAY_MS = 250  # classification preview: wait for the user to stop clic
 CUSTOM_PERIOD = "custom"
 PERIODS: tuple[tuple[str, str], ...] = (*periods.PRESETS, (CUSTOM_PERIOD, "Custom dates"))
 BODY_SECTIONS = tuple(s for s in SECTIONS if s not in ("cover", "contents"))
-KIND_WORDS = {
-    "stakeholder": ("stakeholder", "stakeholders"),
-    "partnership": ("partnership", "partnerships"),
-    "risk": ("risk", "risks"),
-    "event": ("event", "events"),
-}
+KIND_WORDS = {kind.value: (info.noun, info.plural) for kind, info in KINDS.items()}
 
 
 def qdate(day: dt.date) -> QDate:

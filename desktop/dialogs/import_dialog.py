@@ -31,16 +31,12 @@ from PySide6.QtWidgets import (
 )
 
 from db.errors import FieldError, ValidationFailed
+from db.kinds import KINDS, SCREEN_ORDER
 from desktop.context import AppContext
 from desktop.itemmodels.rows_model import RowsColumn, RowsTableModel
 from desktop.tasks import TaskHandle, run_task
 
-KIND_CHOICES = (
-    ("event", "Events"),
-    ("risk", "Risks"),
-    ("partnership", "Partnerships"),
-    ("stakeholder", "Stakeholders"),
-)
+KIND_CHOICES = tuple((kind.value, KINDS[kind].plural_label) for kind in SCREEN_ORDER)
 
 
 class ImportDialog(QDialog):

@@ -32,6 +32,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from db.kinds import KINDS
 from db.queries import analysis as q
 
 RISK_FIELDS: tuple[str, ...] = (
@@ -58,7 +59,7 @@ PARTNERSHIP_FIELDS: tuple[str, ...] = ("name", "classification", "status")
 
 # The required text field of each kind: an entry whose old value of it is null made
 # the record (a create, a restore, or an import that created rather than updated).
-NAME_FIELD = {"risk": "title", "stakeholder": "name", "partnership": "name", "event": "title"}
+NAME_FIELD = {kind.value: info.title_field for kind, info in KINDS.items()}
 LIST_FIELDS = frozenset({"partnerships", "stakeholders", "risks"})
 EXISTS_FIELD = "classification"
 CREATING_ACTIONS = frozenset({"create", "restore"})

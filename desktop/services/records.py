@@ -20,20 +20,15 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
-from db import repository
+from db import kinds, repository
 from db.errors import NotFound, RegisterError, ValidationFailed
 from db.queries import pick_lists
 
 if TYPE_CHECKING:
     from db.engine import Register
 
-KINDS: tuple[str, ...] = ("stakeholder", "partnership", "risk", "event")
-KIND_LABELS: dict[str, str] = {
-    "stakeholder": "stakeholder",
-    "partnership": "partnership",
-    "risk": "risk",
-    "event": "event",
-}
+KINDS: tuple[str, ...] = tuple(kind.value for kind in kinds.KINDS)
+KIND_LABELS: dict[str, str] = {kind.value: info.noun for kind, info in kinds.KINDS.items()}
 # Above this many rows a pick list is searched in the database instead of loaded whole.
 LOAD_WHOLE_MAX = 2000
 SEARCH_LIMIT = 50

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from db.classification import LEVELS
 from db.enums import label
 from db.errors import RegisterError
+from db.kinds import KINDS, kind_info
 from db.queries import registers as rq
 from db.queries.registers import RegisterFilter, RegisterRowSource, RegisterSort
 from db.scales import BAND_NAMES
@@ -47,12 +48,7 @@ from desktop.itemmodels.register_model import RegisterTableModel
 from desktop.widgets.search_box import SearchBox
 
 ANY = "__any__"
-PLURAL = {
-    "event": "events",
-    "risk": "risks",
-    "partnership": "partnerships",
-    "stakeholder": "stakeholders",
-}
+PLURAL = {kind.value: info.plural for kind, info in KINDS.items()}
 CONFIRM_LIST_MAX = 12
 
 
@@ -258,9 +254,7 @@ class RegisterView(QWidget):
         self.table.addAction(edit_action)
 
     def _sample_ref(self) -> str:
-        return {"event": "E-0042", "risk": "R-007", "partnership": "P-003", "stakeholder": "S-012"}[
-            self.kind
-        ]
+        return kind_info(self.kind).format_ref(42)
 
     def _set_column_widths(self) -> None:
         metrics = self.table.fontMetrics()

@@ -7,17 +7,13 @@ from reportlab.platypus import KeepTogether, PageBreak, Spacer
 from reportlab.platypus.flowables import Flowable
 
 from db.classification import banner_text
+from db.kinds import KINDS
 from desktop import PRODUCT_NAME, __version__
 from desktop.briefing.escape import esc
 from desktop.briefing.parameters import SECTION_TITLES
 from desktop.briefing.sections.common import SectionContext, cell, para, simple_table
 
-KIND_NAMES = {
-    "stakeholder": "Stakeholders",
-    "partnership": "Partnerships",
-    "risk": "Risks",
-    "event": "Events",
-}
+KIND_NAMES = {kind.value: info.plural_label for kind, info in KINDS.items()}
 MARKINGS_NOTE = (
     "Markings in this pack are handling labels, not accreditation. Stakeholder Risk Tracker is not an "
     "accredited system for classified information; handle this document under your organisation's own rules."
