@@ -17,6 +17,8 @@ from collections.abc import Sequence
 
 from desktop import PRODUCT_NAME, __version__
 
+# The plurals of db.kinds, written out: importing db.kinds would load SQLModel at start-up
+# (tests/db/test_kinds.py checks the two agree).
 KINDS = ("stakeholders", "partnerships", "risks", "events")
 
 # command name -> (module in desktop.commands, function)

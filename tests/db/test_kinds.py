@@ -39,3 +39,11 @@ def test_an_unknown_kind_is_refused():
         normalise_kind("incidents")
     with pytest.raises(ValueError, match="unknown kind"):
         kind_info("incident")
+
+
+def test_the_command_line_names_the_kinds_as_the_registry_does():
+    # desktop/cli.py keeps its own tuple so that `risk-tracker --help` starts without
+    # SQLModel (tests/test_architecture.py); it must say what the registry says.
+    from desktop import cli
+
+    assert cli.KINDS == tuple(info.plural for info in KINDS.values())
