@@ -48,7 +48,7 @@ from db.importexport.columns import (
 )
 from db.importexport.reader import Table
 from db.importexport.rules import Rules
-from db.models import REF_PREFIX
+from db.kinds import REF_PREFIX
 from db.scales import IMPACT_LABELS, LIKELIHOOD_LABELS
 from tests.importexport.helpers import KINDS, fresh_register, plan_view, seed
 
