@@ -87,6 +87,12 @@ def build_window(register: object, settings: object | None = None) -> object:
 
 
 def main(db: str | None = None) -> int:
+    from desktop.platform_check import platform_problem
+
+    problem = platform_problem()  # Qt would abort with a list of plugins and no cause
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 1
     app = _application()
     from desktop.settings import Settings
 
@@ -113,6 +119,10 @@ def main(db: str | None = None) -> int:
             )
 
         QTimer.singleShot(0, report)
+    if os.environ.get("RISK_TRACKER_EXIT_AFTER_PAINT"):
+        from desktop.first_paint import paint_and_exit
+
+        paint_and_exit(app, window)
     code = int(app.exec())  # type: ignore[attr-defined]
     register.dispose()  # type: ignore[attr-defined]
     return code
