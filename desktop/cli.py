@@ -64,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
         "and classification-safe briefing packs. With no command, opens the desktop app.",
     )
     parser.add_argument("--version", action="version", version=f"risk-tracker {__version__}")
+    parser.add_argument(
+        "--diagnose",
+        action="store_true",
+        help="print what the app finds here (Python, Qt, platform plugin, fonts, register, "
+        "settings) and exit",
+    )
     _add_db(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -133,6 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.diagnose:
+        from desktop.diagnose import run as diagnose
+
+        return diagnose(args.db)
     if args.command is None:
         from desktop.app import main as app_main
 
