@@ -28,6 +28,11 @@ def _application() -> object:
     app.setApplicationDisplayName(PRODUCT_NAME)
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("risk-tracker")
+    from PySide6.QtGui import QIcon
+
+    from desktop.resources import RESOURCES_DIR
+
+    app.setWindowIcon(QIcon(str(RESOURCES_DIR / "icons" / "risk-tracker.svg")))
     return app
 
 
