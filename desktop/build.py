@@ -203,7 +203,8 @@ def render_icons(folder: Path, sizes: tuple[int, ...] = ICON_SIZES) -> dict[int,
 
 
 def platform_icon() -> str | None:
-    """An .ico (Windows) or .icns (macOS) made from the rendered PNGs (needs Pillow)."""
+    """An .ico (Windows) or .icns (macOS) made from the rendered PNGs with Pillow (which
+    ReportLab depends on, so it is there wherever the app's dependencies are)."""
     if sys.platform not in ("win32", "darwin"):
         return None
     work = ROOT / "build" / "pyinstaller"
