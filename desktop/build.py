@@ -11,8 +11,8 @@ What goes in:
 - every module of ``desktop`` and ``db`` (commands, pages and dialogs are imported by
   name when first used, which PyInstaller's import scan cannot see);
 - ``resources/`` (fonts and icons) beside the code, where ``desktop.resources`` finds
-  it, and the Alembic revisions (``db/migrations``) as files, because Alembic reads
-  them from disk;
+  it, the Alembic revisions (``db/migrations``) as files, because Alembic reads them
+  from disk, and the packages' own data files (``db/demo_story.toml``);
 - the Qt modules the app imports (QtCore, QtGui, QtWidgets, QtPrintSupport, QtPdf,
   QtPdfWidgets) and nothing else: every other PySide6 module is excluded, so that no
   optional import pulls QtQml, QtNetwork or the web engine into the bundle.
@@ -128,11 +128,17 @@ WINDOWED = os.environ.get("RISK_TRACKER_BUILD_WINDOWED") == "1"
 
 
 def data_files() -> list[tuple[str, str]]:
-    """(source, folder in the bundle): resources/ and the Alembic revisions, as files."""
-    return [
+    """(source, folder in the bundle): resources/, the Alembic revisions as files, and
+    every other non-Python file of the packages (such as db/demo_story.toml)."""
+    from PyInstaller.utils.hooks import collect_data_files
+
+    files = [
         (str(ROOT / "resources"), "resources"),
         (str(ROOT / "db" / "migrations"), "db/migrations"),
     ]
+    for package in ("db", "desktop"):
+        files += collect_data_files(package, excludes=["**/*.spec", "**/__pycache__"])
+    return files
 
 
 def hidden_imports() -> list[str]:
