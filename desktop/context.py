@@ -4,7 +4,7 @@ One object, created by the composition root (``desktop.app``), holds what the
 screens share: the open register, the settings, the undo stack, the register's
 matrix bands and the one ``data_changed`` signal that tells every view to refresh
 after a write (views never call each other).  Views that want a record opened for editing emit
-``edit_requested``; the main window decides what to do with it.
+``edit_requested`` (``new_requested`` for a new one); the main window decides what to do with it.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ class AppContext(QObject):
     data_changed = Signal()  # any record was created, changed or deleted (by anyone)
     register_changed = Signal()  # another register was opened
     edit_requested = Signal(str, int)  # kind ("risk", ...), record id
+    new_requested = Signal(str)  # kind: open the form for a new record of that kind
     show_requested = Signal(str, int)  # kind, record id: select it in its register view
 
     def __init__(self, register: Register, settings: Any, parent: QObject | None = None):

@@ -1,32 +1,25 @@
 """The main window: navigation, menus, toolbar, status bar.
 
-The pages are listed once, in ``PAGES``: a title and a factory ``(context, parent)
--> QWidget``.  Screens written elsewhere are imported when first shown, so a screen
-that is missing (or fails to build) shows a plain placeholder rather than stopping
-the app, and start-up pays only for the page on screen.
+The pages are listed once, in ``desktop.pages.PAGES``; the navigation, the View menu
+and the page shortcuts follow that list.
 
 The window never writes to the register itself: New and Edit open the record form
 (``desktop.dialogs.forms.open_form``, which pushes its own undo command), Delete
 pushes ``desktop.undo.DeleteRecordsCommand``; every change comes back through
-``context.data_changed``.  A timer polls the register's change counter so that
-changes made by other users (another process, another machine) refresh the views.
+``context.data_changed``.  A ``ChangeWatcher`` polls the register's change counter so
+that changes made by other users (another process, another machine) refresh the views.
 """
 
 from __future__ import annotations
 
 import html
-import importlib
-import importlib.util
-import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtCore import QByteArray, QSize, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication,
     QFileDialog,
     QLabel,
     QListWidget,
@@ -36,7 +29,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QStackedWidget,
-    QStyle,
     QToolBar,
     QWidget,
 )
@@ -46,131 +38,14 @@ from db.errors import RegisterError
 from db.kinds import KINDS
 from desktop import PRODUCT_NAME, __version__
 from desktop import settings as keys
+from desktop.change_watcher import ChangeWatcher
 from desktop.context import AppContext
-from desktop.widgets.placeholder import PlaceholderPage
+from desktop.pages import PAGES, page_row
+from desktop.widgets.icons import icon
 
-PageFactory = Callable[[AppContext, QWidget], QWidget]
 KIND_LABELS = {k: KINDS[k].label for k in ("risk", "event", "partnership", "stakeholder")}
 REGISTER_PAGE = {kind.value: info.plural_label for kind, info in KINDS.items()}
 DEFAULT_NEW_KIND = "event"  # logging what happened is the most frequent job
-
-
-def _lazy(module: str, class_name: str, what: str) -> PageFactory:
-    """A factory that imports ``module.class_name`` when the page is first shown."""
-
-    def factory(context: AppContext, parent: QWidget) -> QWidget:
-        if importlib.util.find_spec(module) is None:
-            return PlaceholderPage(
-                what, f"The {what.lower()} screen is coming in a later version.", parent
-            )
-        try:
-            cls = getattr(importlib.import_module(module), class_name)
-            return cls(context, parent)  # type: ignore[no-any-return]
-        except Exception as exc:  # noqa: BLE001 - one broken screen must not stop the app
-            traceback.print_exc()
-            return PlaceholderPage(what, f"This screen could not be opened: {exc}", parent)
-
-    return factory
-
-
-def _register(kind: str) -> PageFactory:
-    def factory(context: AppContext, parent: QWidget) -> QWidget:
-        from desktop.views.register_view import RegisterView
-
-        return RegisterView(context, kind, parent)
-
-    return factory
-
-
-@dataclass(frozen=True)
-class Page:
-    title: str
-    icon: str  # freedesktop icon name (with a QStyle fallback below)
-    factory: PageFactory
-    kind: str | None = None  # the record kind a register page shows
-
-
-# The one list of pages: the navigation, the View menu and Ctrl+1.. shortcuts follow it.
-PAGES: tuple[Page, ...] = (
-    Page(
-        "Dashboard", "go-home", _lazy("desktop.views.dashboard_view", "DashboardView", "Dashboard")
-    ),
-    Page(
-        "Risk matrix",
-        "view-grid",
-        _lazy("desktop.views.matrix_view", "RiskMatrixView", "Risk matrix"),
-    ),
-    Page("Risks", "dialog-warning", _register("risk"), "risk"),
-    Page("Events", "view-calendar", _register("event"), "event"),
-    Page("Partnerships", "emblem-shared", _register("partnership"), "partnership"),
-    Page("Stakeholders", "system-users", _register("stakeholder"), "stakeholder"),
-    Page(
-        "Stakeholder map",
-        "view-statistics",
-        _lazy("desktop.views.stakeholder_map_view", "StakeholderMapView", "Stakeholder map"),
-    ),
-    Page(
-        "Briefings",
-        "document-print",
-        _lazy("desktop.views.briefings_view", "BriefingsView", "Briefings"),
-    ),
-)
-
-_FALLBACK_ICONS: dict[str, QStyle.StandardPixmap] = {
-    "go-home": QStyle.StandardPixmap.SP_DirHomeIcon,
-    "view-grid": QStyle.StandardPixmap.SP_FileDialogListView,
-    "dialog-warning": QStyle.StandardPixmap.SP_MessageBoxWarning,
-    "view-calendar": QStyle.StandardPixmap.SP_FileDialogDetailedView,
-    "emblem-shared": QStyle.StandardPixmap.SP_DriveNetIcon,
-    "system-users": QStyle.StandardPixmap.SP_DirIcon,
-    "view-statistics": QStyle.StandardPixmap.SP_FileDialogInfoView,
-    "document-print": QStyle.StandardPixmap.SP_DialogSaveButton,
-    "document-new": QStyle.StandardPixmap.SP_FileIcon,
-    "document-edit": QStyle.StandardPixmap.SP_FileDialogContentsView,
-    "edit-delete": QStyle.StandardPixmap.SP_TrashIcon,
-    "edit-undo": QStyle.StandardPixmap.SP_ArrowBack,
-    "edit-redo": QStyle.StandardPixmap.SP_ArrowForward,
-    "edit-find": QStyle.StandardPixmap.SP_FileDialogContentsView,
-    "document-open": QStyle.StandardPixmap.SP_DialogOpenButton,
-    "document-import": QStyle.StandardPixmap.SP_ArrowDown,
-    "document-export": QStyle.StandardPixmap.SP_ArrowUp,
-    "view-refresh": QStyle.StandardPixmap.SP_BrowserReload,
-    "application-exit": QStyle.StandardPixmap.SP_DialogCloseButton,
-    "preferences-system": QStyle.StandardPixmap.SP_FileDialogDetailedView,
-    "help-about": QStyle.StandardPixmap.SP_MessageBoxInformation,
-}
-
-
-def icon(name: str) -> QIcon:
-    """The desktop theme's icon, else a QStyle standard icon (nothing generated is shipped)."""
-    fallback = _FALLBACK_ICONS.get(name)
-    style = QApplication.style()
-    default = style.standardIcon(fallback) if fallback is not None else QIcon()
-    return QIcon.fromTheme(name, default)
-
-
-# --------------------------------------------------------------------------- forms (E2's API)
-
-
-def open_record_form(
-    context: AppContext, kind: str, record_id: int | None, parent: QWidget | None
-) -> Any:
-    """Open the form for a new (``record_id`` None) or existing record.
-
-    The form pushes its own undo command when accepted and returns the record id.
-    """
-    try:
-        forms = importlib.import_module("desktop.dialogs.forms")
-    except ImportError:
-        QMessageBox.information(
-            parent, "Forms", "Record forms are not available in this build yet."
-        )
-        return None
-    return forms.open_form(context, kind, record_id=record_id, parent=parent)
-
-
-def briefing_dialog_available() -> bool:
-    return importlib.util.find_spec("desktop.dialogs.briefing_dialog") is not None
 
 
 # --------------------------------------------------------------------------- the window
@@ -189,7 +64,6 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(PRODUCT_NAME)
         self.setObjectName("main_window")
         self._pages: dict[str, QWidget] = {}
-        self._seen_counter: int | None = None
 
         self.central = QStackedWidget()
         self.setCentralWidget(self.central)
@@ -225,6 +99,7 @@ class MainWindow(QMainWindow):
         context.data_changed.connect(self._data_changed)
         context.register_changed.connect(self._register_changed)
         context.edit_requested.connect(self.edit_record)
+        context.new_requested.connect(self.new_record)
         context.show_requested.connect(self.show_record)
         context.undo_stack.cleanChanged.connect(lambda _clean: self._update_actions())
 
@@ -236,13 +111,7 @@ class MainWindow(QMainWindow):
         else:
             self._open_first_page()
         self._update_status()
-
-        self.poll_timer = QTimer(self)
-        self.poll_timer.timeout.connect(self.poll_for_changes)
-        seconds = context.settings.poll_seconds
-        if seconds > 0:
-            self.poll_timer.start(seconds * 1000)
-        QTimer.singleShot(0, self._remember_counter)
+        self.change_watcher = ChangeWatcher(context, self)
 
     # ------------------------------------------------------------------ actions
 
@@ -346,20 +215,17 @@ class MainWindow(QMainWindow):
             icon_name="document-print",
             tip="Make a briefing pack (PDF)",
         )
-        if not briefing_dialog_available():
-            self.briefing_action.setEnabled(False)
-            self.briefing_action.setToolTip("Briefing pack: coming soon")
-            self.briefing_action.setStatusTip("Briefing packs from the app are coming soon")
         self.refresh_action = self._action(
             "&Refresh", self.refresh, shortcut=K.Refresh, icon_name="view-refresh"
         )
         self.page_actions: list[QAction] = []
         for row, page in enumerate(PAGES):
             action = self._action(
-                page.title, lambda r=row: self.show_page_row(r), icon_name=page.icon
+                page.title,
+                lambda r=row: self.show_page_row(r),
+                shortcut=page.shortcut,
+                icon_name=page.icon,
             )
-            if row < 9:
-                action.setShortcut(QKeySequence(f"Ctrl+{row + 1}"))
             self.page_actions.append(action)
         self.about_action = self._action("&About", self.about, icon_name="help-about")
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
@@ -467,8 +333,7 @@ class MainWindow(QMainWindow):
             self._show_row(row)
 
     def show_page(self, title: str) -> QWidget:
-        row = [p.title for p in PAGES].index(title)
-        self.show_page_row(row)
+        self.show_page_row(page_row(title))
         return self._pages[title]
 
     def page(self, title: str) -> QWidget | None:
@@ -524,12 +389,17 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ record actions
 
-    def new_record(self, kind: str | None = None) -> Any:
-        kind = kind or self.current_kind() or DEFAULT_NEW_KIND
-        return open_record_form(self.context, kind, None, self)
+    def new_record(self, kind: str | None = None) -> int | None:
+        """Open the form for a new record; the form pushes its own undo command."""
+        from desktop.dialogs.forms import open_form
 
-    def edit_record(self, kind: str, record_id: int) -> Any:
-        return open_record_form(self.context, kind, record_id, self)
+        kind = kind or self.current_kind() or DEFAULT_NEW_KIND
+        return open_form(self.context, kind, record_id=None, parent=self)
+
+    def edit_record(self, kind: str, record_id: int) -> int | None:
+        from desktop.dialogs.forms import open_form
+
+        return open_form(self.context, kind, record_id=record_id, parent=self)
 
     def edit_selected(self) -> Any:
         kind, ids = self._selected()
@@ -669,19 +539,9 @@ class MainWindow(QMainWindow):
             self.context.notify_changed()  # bands or names may change what views show
 
     def briefing_pack(self) -> None:
-        if not briefing_dialog_available():
-            QMessageBox.information(
-                self, "Briefing pack", "Briefing packs from the app are coming soon."
-            )
-            return
-        module = importlib.import_module("desktop.dialogs.briefing_dialog")
-        opener = getattr(module, "open_briefing_dialog", None)
-        if callable(opener):
-            opener(self.context, self)
-            return
-        dialog_class = getattr(module, "BriefingDialog", None)
-        if dialog_class is not None:
-            dialog_class(self.context, self).exec()
+        from desktop.dialogs.briefing_dialog import open_briefing_dialog
+
+        open_briefing_dialog(self.context, self)
 
     def about(self) -> None:
         QMessageBox.about(
@@ -736,7 +596,6 @@ class MainWindow(QMainWindow):
 
     def _data_changed(self) -> None:
         self._count_records()
-        self._remember_counter()
         self._update_actions()
 
     def _register_changed(self) -> None:
@@ -746,30 +605,6 @@ class MainWindow(QMainWindow):
             self.show_welcome()
         elif self.on_welcome():
             self.leave_welcome()
-
-    def _read_counter(self) -> int | None:
-        from db.audit import change_counter
-
-        try:
-            with self.context.register.session() as session:
-                return change_counter(session)
-        except Exception:  # noqa: BLE001 - the server may be away for a moment; try again later
-            return None
-
-    def _remember_counter(self) -> None:
-        self._seen_counter = self._read_counter()
-
-    def poll_for_changes(self) -> bool:
-        """Refresh the views if someone else changed the register.  True when a refresh ran."""
-        value = self._read_counter()
-        if value is None or self._seen_counter is None:
-            self._seen_counter = value
-            return False
-        if value != self._seen_counter:
-            self._seen_counter = value
-            self.context.notify_changed()
-            return True
-        return False
 
     # ------------------------------------------------------------------ window state
 
@@ -791,6 +626,6 @@ class MainWindow(QMainWindow):
         settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.poll_timer.stop()
+        self.change_watcher.stop()
         self.save_window_state()
         super().closeEvent(event)

@@ -506,9 +506,7 @@ class RegisterView(QWidget):
         self._menu = menu
 
     def _new_record(self) -> None:
-        from desktop.main_window import open_record_form
-
-        open_record_form(self.context, self.kind, None, self)
+        self.context.new_requested.emit(self.kind)
 
     # ------------------------------------------------------------------ export
 

@@ -639,7 +639,7 @@ def test_ctrl_p_dialog_build_list_and_preview_end_to_end(qtbot: Any, demo: Any) 
 
     win = MainWindow(demo, show_welcome=False)
     qtbot.addWidget(win)
-    win.poll_timer.stop()
+    win.change_watcher.stop()
     win.show()
     assert win.briefing_action.isEnabled()
     assert QKeySequence(QKeySequence.StandardKey.Print) in win.briefing_action.shortcuts()

@@ -118,7 +118,7 @@ def app_window(db: str, view: str, sort_key: str | None, search: str | None) -> 
     qt_app = desktop_app._application()
     _mark(phases, "qapplication")
     from desktop import settings as keys
-    from desktop.main_window import PAGES
+    from desktop.pages import PAGES
     from desktop.settings import Settings
     from desktop.widgets.theme import apply_theme
 
