@@ -79,3 +79,8 @@ class ConflictError(RegisterError):
 
 class NotFound(RegisterError):
     pass
+
+
+class Cancelled(RegisterError):
+    """The user stopped an operation (import, export, briefing pack, a job of the GUI, an
+    undo step over another user's change); nothing was written."""

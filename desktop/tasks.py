@@ -23,9 +23,7 @@ from typing import Any
 
 from PySide6.QtCore import QEventLoop, QObject, QRunnable, QThreadPool, QTimer, Signal
 
-
-class Cancelled(Exception):
-    """Raised inside a job by ``Progress.check`` once cancel was requested."""
+from db.errors import Cancelled
 
 
 class Progress:
@@ -108,15 +106,15 @@ class _Runner(QRunnable):
         handle = self._handle
         try:
             result = self._job(Progress(handle))
-        except Cancelled:
-            handle.cancelled.emit()
-        except Exception as exc:
-            if handle.cancel_requested and type(exc).__name__ == "Cancelled":
-                # The data layer's own Cancelled (db.importexport): nothing was written.
+        except Cancelled as exc:
+            if handle.cancel_requested:  # nothing was written
                 handle.cancelled.emit()
-            else:
+            else:  # stopped for a reason of its own (say, another user's change): tell
                 handle.error = exc
                 handle.failed.emit(describe_error(exc))
+        except Exception as exc:
+            handle.error = exc
+            handle.failed.emit(describe_error(exc))
         except BaseException as exc:  # noqa: BLE001 - reported to the user, not swallowed
             handle.error = exc
             if not isinstance(exc, Exception):

@@ -23,7 +23,7 @@ from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from sqlmodel import SQLModel
 
-from db.errors import ConflictError, NotFound, RegisterError, ValidationFailed
+from db.errors import Cancelled, ConflictError, NotFound, RegisterError, ValidationFailed
 from desktop.services import records
 
 if TYPE_CHECKING:
@@ -51,10 +51,6 @@ def confirm_overwrite(title: str, text: str, action: str = "Overwrite their chan
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.exec()
     return box.clickedButton() is go
-
-
-class Cancelled(RegisterError):
-    """The user declined to go over another user's change; the step leaves the history."""
 
 
 def _describe(error: RegisterError) -> str:
@@ -392,7 +388,6 @@ __all__ = [
     "DeleteRecordsCommand",
     "EditRecordCommand",
     "MoveStakeholderCommand",
-    "Cancelled",
     "NotFound",
     "RecordCommand",
     "confirm_overwrite",

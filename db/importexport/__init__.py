@@ -16,10 +16,8 @@ from db.importexport.columns import Column, column_names, columns_for, normalise
 from db.importexport.exporter import export_file
 from db.importexport.importer import ImportResult, import_file, import_table
 from db.importexport.neutralise import neutralise, restore
-from db.importexport.progress import Cancelled
 
 __all__ = [
-    "Cancelled",
     "Column",
     "ImportResult",
     "column_names",

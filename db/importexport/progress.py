@@ -9,14 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from db.errors import RegisterError
+from db.errors import Cancelled
 
 Progress = Callable[[int, int], None]
 Cancel = Callable[[], bool]
-
-
-class Cancelled(RegisterError):
-    """The user cancelled; nothing was written."""
 
 
 class Ticker:

@@ -21,9 +21,9 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from db.errors import RegisterError
+from db.errors import Cancelled, RegisterError
 from db.importexport.neutralise import xlsx_unescape
-from db.importexport.progress import Cancel, Cancelled
+from db.importexport.progress import Cancel
 
 SUFFIXES = (".csv", ".xlsx")
 # A 10,000-character note, quoted, is far below this; it only stops runaway files.

@@ -22,6 +22,7 @@ from reportlab import rl_config
 
 from db.classification import Classification, banner_text
 from db.engine import Register
+from db.errors import Cancelled
 from db.models import BriefingRecord
 from db.queries import briefing as q
 from db.register_settings import register_bands
@@ -44,10 +45,6 @@ rl_config.trustedSchemes = []
 
 Progress = Callable[[float, str], None]
 CancelCheck = Callable[[], bool]
-
-
-class Cancelled(Exception):
-    """The user cancelled the build; nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -274,7 +271,6 @@ __all__ = [
     "BriefingPackBuilder",
     "BriefingParameters",
     "BriefingResult",
-    "Cancelled",
     "build_pack",
     "preview_classification",
 ]

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from db.errors import Cancelled
 from db.models import BriefingRecord
-from desktop.briefing.builder import Cancelled, build_pack, preview_classification
+from desktop.briefing.builder import build_pack, preview_classification
 from desktop.briefing.parameters import BriefingParameters
 from tests.briefing.helpers import (
     TODAY,

@@ -65,3 +65,38 @@ def test_cancel_stops_the_job(qtbot: Any) -> None:
     handle.cancel()
     assert wait_for(handle, 10_000)
     assert outcome == ["cancelled"]
+
+
+def test_the_data_layers_cancel_is_a_cancel_only_when_the_user_asked(qtbot: Any) -> None:
+    """Import, export and packs stop with db.errors.Cancelled, checked through their own
+    ``cancel()`` callable: that ends the task as cancelled.  The same exception raised
+    for a reason of the job's own (nobody pressed Cancel) is reported as a failure."""
+    from db.errors import Cancelled
+
+    started = threading.Event()
+    outcome: list[str] = []
+
+    def cancellable(progress: Any) -> None:
+        started.set()
+        for _ in range(1000):
+            time.sleep(0.005)
+            if progress.is_cancelled():
+                raise Cancelled("import cancelled; nothing was written")
+
+    handle = run_task(cancellable)
+    handle.cancelled.connect(lambda: outcome.append("cancelled"))
+    handle.failed.connect(outcome.append)
+    qtbot.waitUntil(started.is_set, timeout=5000)
+    handle.cancel()
+    assert wait_for(handle, 10_000)
+    assert outcome == ["cancelled"]
+
+    def refused(_progress: Any) -> None:
+        raise Cancelled("undo cancelled: R-1 was changed by ann")
+
+    outcome.clear()
+    handle = run_task(refused)
+    handle.cancelled.connect(lambda: outcome.append("cancelled"))
+    handle.failed.connect(outcome.append)
+    assert wait_for(handle, 10_000)
+    assert outcome == ["undo cancelled: R-1 was changed by ann"]

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from db import audit, repository
-from db.errors import RegisterError, ValidationFailed
-from db.importexport import Cancelled, import_file
+from db.errors import Cancelled, RegisterError, ValidationFailed
+from db.importexport import import_file
 from tests.importexport.helpers import (
     all_values,
     audit_rows,

@@ -108,7 +108,7 @@ def test_export_refuses_other_extensions_and_leaves_no_file(register, tmp_path):
 
 
 def test_cancelled_export_leaves_no_file_and_keeps_the_old_one(register, tmp_path):
-    from db.importexport import Cancelled
+    from db.errors import Cancelled
 
     seed(register)
     target = tmp_path / "e.csv"

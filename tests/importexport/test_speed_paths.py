@@ -25,10 +25,9 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from db import audit, repository
-from db.errors import ValidationFailed
+from db.errors import Cancelled, ValidationFailed
 from db.importexport import import_file
 from db.importexport import importer as imp
-from db.importexport.progress import Cancelled
 from db.importexport.reader import Table
 from db.importexport.rules import Rules
 from db.models import EventCreate, StakeholderCreate
