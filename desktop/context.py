@@ -9,14 +9,13 @@ after a write (views never call each other).  Views that want a record opened fo
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from db.engine import Register
 from db.register_settings import register_bands, set_register_bands
 from db.scales import Bands
+from desktop.settings import Settings
 
 
 class AppContext(QObject):
@@ -26,7 +25,7 @@ class AppContext(QObject):
     new_requested = Signal(str)  # kind: open the form for a new record of that kind
     show_requested = Signal(str, int)  # kind, record id: select it in its register view
 
-    def __init__(self, register: Register, settings: Any, parent: QObject | None = None):
+    def __init__(self, register: Register, settings: Settings, parent: QObject | None = None):
         super().__init__(parent)
         self._register = register
         self.settings = settings
@@ -52,10 +51,8 @@ class AppContext(QObject):
     @property
     def actor(self) -> str:
         """Display name written into the audit trail."""
-        name = getattr(self.settings, "display_name", None)
-        value = name() if callable(name) else name
-        if value:
-            return str(value)
+        if self.settings.display_name:
+            return self.settings.display_name
         import getpass
 
         try:
