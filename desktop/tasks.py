@@ -164,6 +164,12 @@ def wait_for(handle: TaskHandle, timeout_ms: int = 60_000) -> bool:
         return True
     loop = QEventLoop()
     handle.finished.connect(loop.quit)
+    # A queued signal reaches only the slots connected when it was emitted: a task that
+    # ended just before the line above has its "finished" on the way without loop.quit.
+    # So look at ``done`` now and then as well.
+    check = QTimer()
+    check.timeout.connect(lambda: loop.quit() if handle.done else None)
+    check.start(20)
     timer = QTimer()
     timer.setSingleShot(True)
     timer.timeout.connect(loop.quit)
@@ -171,9 +177,52 @@ def wait_for(handle: TaskHandle, timeout_ms: int = 60_000) -> bool:
     if not handle.done:
         loop.exec()
     timer.stop()
+    check.stop()
     # finished may be queued behind the loop exit; let it through.
     if not handle.done:
         from PySide6.QtCore import QCoreApplication
 
         QCoreApplication.processEvents()
     return handle.done
+
+
+class LatestQuery(QObject):
+    """A view's background query where only the latest request's answer counts.
+
+    ``run(query)`` starts ``query()`` on a pool thread and supersedes every earlier
+    run: their answers and failures are dropped, so a slow old answer never paints
+    over a newer one.  ``answered`` and ``failed`` arrive in the GUI thread.  Made a
+    child of its view, it goes with the view, and so do late answers.
+
+        self._query = LatestQuery("Dashboard", self)
+        self._query.answered.connect(self._apply)
+        self._query.run(lambda: load_dashboard(register, start, end))
+    """
+
+    answered = Signal(object)  # the latest run's result
+    failed = Signal(str)  # the latest run's error, readable
+
+    def __init__(self, title: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.title = title
+        self.handle: TaskHandle | None = None  # the latest run's task
+
+    def run(self, query: Callable[[], Any]) -> TaskHandle:
+        handle = run_task(lambda _progress: query(), title=self.title)
+        # Bound methods (not lambdas): Qt drops the connection when this object is gone.
+        handle.succeeded.connect(self._succeeded)
+        handle.failed.connect(self._failed)
+        self.handle = handle
+        return handle
+
+    def supersede(self) -> None:
+        """Drop the answer of the run under way without starting another."""
+        self.handle = None
+
+    def _succeeded(self, result: Any) -> None:
+        if self.handle is not None and self.sender() is self.handle:
+            self.answered.emit(result)
+
+    def _failed(self, message: str) -> None:
+        if self.handle is not None and self.sender() is self.handle:
+            self.failed.emit(message)

@@ -41,6 +41,7 @@ from db.enums import STANCE_LABELS, EventKind, PartnershipStatus, label
 from db.scales import DEFAULT_BANDS, Bands
 from desktop.briefing.palette import BAND_COLOURS, EVENT_KIND_COLOURS, STANCE_COLOURS
 from desktop.services import periods
+from desktop.tasks import LatestQuery
 from desktop.widgets.charts import SentimentLinesChart, SentimentSeries, WeeklyBarsChart
 from desktop.widgets.colours import contrast_ratio
 from desktop.widgets.heatmap import blend
@@ -355,9 +356,12 @@ class DashboardView(QWidget):
     def __init__(self, context: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self._generation = 0
         self._dirty = True
-        self._handle: Any = None
+        self._query = LatestQuery("Dashboard", self)
+        self._query.answered.connect(self._apply)
+        self._query.failed.connect(self._failed)
+        self._weeks = LatestQuery("Events of a week", self)
+        self._weeks.answered.connect(self._week_loaded)
         self._data: DashboardData | None = None
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -481,39 +485,20 @@ class DashboardView(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
-        from desktop.tasks import run_task
-
         self._debounce.stop()
         self._dirty = False
-        self._generation += 1
-        generation = self._generation
+        self._weeks.supersede()  # a week's list would belong to the figures replaced
         register = self.context.register
         start, end = periods.preset_dates(self.period_key(), self.today())
         today = self.today()
         self.status_label.setText("Loading\u2026")
         bands = self.bands()
-        handle = run_task(
-            lambda _p: (generation, load_dashboard(register, start, end, today, bands)),
-            title="Dashboard",
-        )
-        # Bound methods (not lambdas): Qt drops the connection if the view is gone.
-        handle.succeeded.connect(self._loaded)
-        handle.failed.connect(self._load_failed)
-        self._handle = handle
+        self._query.run(lambda: load_dashboard(register, start, end, today, bands))
 
-    def _loaded(self, result: tuple[int, DashboardData]) -> None:
-        self._apply(*result)
+    def _failed(self, message: str) -> None:
+        self.status_label.setText(f"Could not load the dashboard: {message}")
 
-    def _load_failed(self, message: str) -> None:
-        self._failed(self._generation, message)
-
-    def _failed(self, generation: int, message: str) -> None:
-        if generation == self._generation:
-            self.status_label.setText(f"Could not load the dashboard: {message}")
-
-    def _apply(self, generation: int, data: DashboardData) -> None:
-        if generation != self._generation:
-            return
+    def _apply(self, data: DashboardData) -> None:
         self._data = data
         p_start, p_end = data.previous
         self.period_label.setText(
@@ -562,21 +547,11 @@ class DashboardView(QWidget):
 
     def _week_clicked(self, week: dt.date, kind: str) -> None:
         """List the events of the clicked bar (segment) in place of the latest events."""
-        from desktop.tasks import run_task
-
         register = self.context.register
-        generation = self._generation
-        handle = run_task(
-            lambda _p: (generation, week, kind, load_week_events(register, week, kind)),
-            title="Events of a week",
-        )
-        handle.succeeded.connect(self._week_loaded)
-        self._week_handle = handle
+        self._weeks.run(lambda: (week, kind, load_week_events(register, week, kind)))
 
-    def _week_loaded(self, result: tuple[int, dt.date, str, list[RecordLine]]) -> None:
-        generation, week, kind, lines = result
-        if generation != self._generation:
-            return  # the dashboard was refreshed meanwhile
+    def _week_loaded(self, result: tuple[dt.date, str, list[RecordLine]]) -> None:
+        week, kind, lines = result
         what = label(kind).lower() if kind else "all kinds"
         self.latest_box.setTitle(f"Events in the week of {week:%d %b %Y} ({what})")
         self.latest.set_lines(lines, "No events", stretch=2)

@@ -48,6 +48,7 @@ from db.classification import LEVELS
 from db.enums import RiskCategory, RiskStatus, label
 from db.scales import IMPACT_LABELS, LIKELIHOOD_LABELS, Bands
 from desktop.briefing.palette import BAND_COLOURS
+from desktop.tasks import LatestQuery
 from desktop.widgets.colours import text_colour_on
 from desktop.widgets.heatmap import HeatCell, HeatMapWidget, MovementArrow
 
@@ -229,11 +230,12 @@ class RiskMatrixView(QWidget):
     def __init__(self, context: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self._generation = 0
         self._dirty = True
         self._data: MatrixData | None = None
         self._listed: tuple[str, Cell] | None = None  # ("inherent"|"residual", cell)
-        self._handle: Any = None
+        self._query = LatestQuery("Risk matrix", self)
+        self._query.answered.connect(self._loaded)
+        self._query.failed.connect(self._failed)
         self._request: tuple[Any, ...] = ()
         self._details_started = False
         self._debounce = QTimer(self)
@@ -477,7 +479,6 @@ class RiskMatrixView(QWidget):
         """
         self._debounce.stop()
         self._dirty = False
-        self._generation += 1
         filters, as_of, since, bands = (
             self.record_filter(),
             self.as_of(),
@@ -489,11 +490,10 @@ class RiskMatrixView(QWidget):
         self.residual.set_busy(True)
         self.status_label.setText("Computing\u2026")
         small = self._data is not None and self._data.inherent.total <= SMALL_REGISTER
-        self._start(self._generation, filters, as_of, since, bands, with_points=small)
+        self._start(filters, as_of, since, bands, with_points=small)
 
     def _start(
         self,
-        generation: int,
         filters: Any,
         as_of: dt.date | None,
         since: dt.date | None,
@@ -501,29 +501,18 @@ class RiskMatrixView(QWidget):
         *,
         with_points: bool,
     ) -> None:
-        from desktop.tasks import run_task
-
         register = self.context.register
         request = (filters, as_of, since, bands)
-        handle = run_task(
-            lambda _p: (
-                generation,
+        self._query.run(
+            lambda: (
                 request,
                 load_matrix(register, filters, as_of, since, bands, with_points=with_points),
-            ),
-            title="Risk matrix",
+            )
         )
-        # Bound methods (not lambdas): Qt drops the connection if the view is gone.
-        handle.succeeded.connect(self._loaded)
-        handle.failed.connect(self._load_failed)
-        self._handle = handle
 
-    def _loaded(self, result: tuple[int, tuple[Any, ...], MatrixData]) -> None:
-        generation, request, data = result
-        self._apply(generation, data, request)
-
-    def _load_failed(self, message: str) -> None:
-        self._failed(self._generation, message)
+    def _loaded(self, result: tuple[tuple[Any, ...], MatrixData]) -> None:
+        request, data = result
+        self._apply(data, request)
 
     def _load_details(self) -> None:
         """Second step: refs, titles, cell lists and arrows for the figures on screen."""
@@ -533,18 +522,14 @@ class RiskMatrixView(QWidget):
         total = self._data.inherent.total if self._data is not None else 0
         self.status_label.setText(f"{total:,} risks shown; loading refs and titles\u2026")
         filters, as_of, since, bands = self._request
-        self._start(self._generation, filters, as_of, since, bands, with_points=True)
+        self._start(filters, as_of, since, bands, with_points=True)
 
-    def _failed(self, generation: int, message: str) -> None:
-        if generation != self._generation:
-            return
+    def _failed(self, message: str) -> None:
         self.inherent.set_busy(False)
         self.residual.set_busy(False)
         self.status_label.setText(f"Could not compute the matrix: {message}")
 
-    def _apply(self, generation: int, data: MatrixData, request: tuple[Any, ...] = ()) -> None:
-        if generation != self._generation:
-            return  # overtaken by a newer request
+    def _apply(self, data: MatrixData, request: tuple[Any, ...] = ()) -> None:
         self._data = data
         if not data.detailed:
             self._request = request

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from db.classification import LEVELS
+from desktop.tasks import LatestQuery
 from desktop.widgets.stakeholder_map import (
     StakeholderMapCanvas,
     StakeholderMarker,
@@ -74,9 +75,10 @@ class StakeholderMapView(QWidget):
     def __init__(self, context: object, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self._generation = 0
         self._dirty = True
-        self._handle: object | None = None
+        self._query = LatestQuery("Stakeholder map", self)
+        self._query.answered.connect(self._apply)
+        self._query.failed.connect(self._failed)
 
         self.canvas = StakeholderMapCanvas(self)
         self.canvas.marker_activated.connect(self._edit)
@@ -171,35 +173,16 @@ class StakeholderMapView(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
-        from desktop.tasks import run_task
-
         self._dirty = False
-        self._generation += 1
-        generation = self._generation
         register = self.context.register  # type: ignore[attr-defined]
         filters, since = self._filters(), self.since()
         self.status.setText("Loading\u2026")
-        handle = run_task(
-            lambda _p: (generation, _load_map(register, filters, since)), title="Stakeholder map"
-        )
-        # Bound methods (not lambdas): Qt drops the connection if the view is gone.
-        handle.succeeded.connect(self._loaded)
-        handle.failed.connect(self._load_failed)
-        self._handle = handle
+        self._query.run(lambda: _load_map(register, filters, since))
 
-    def _loaded(self, result: tuple[int, _MapData]) -> None:
-        self._apply(*result)
+    def _failed(self, message: str) -> None:
+        self.status.setText(f"Could not load the map: {message}")
 
-    def _load_failed(self, message: str) -> None:
-        self._failed(self._generation, message)
-
-    def _failed(self, generation: int, message: str) -> None:
-        if generation == self._generation:
-            self.status.setText(f"Could not load the map: {message}")
-
-    def _apply(self, generation: int, data: _MapData) -> None:
-        if generation != self._generation:
-            return  # an older answer overtaken by a newer request
+    def _apply(self, data: _MapData) -> None:
         self.canvas.set_markers(data.markers)
         self.changes.clear()
         moved = [m for m in data.markers if m.moved]

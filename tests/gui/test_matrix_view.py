@@ -329,7 +329,7 @@ def test_closing_the_view_while_it_computes_is_harmless(
 
     view = RiskMatrixView(context)
     view.show()
-    handle = view._handle
+    handle = view._query.handle
     assert handle is not None  # showing started a refresh
     view.close()
     view.deleteLater()

@@ -6,7 +6,7 @@ import threading
 import time
 from typing import Any
 
-from PySide6.QtCore import QThread
+from PySide6.QtCore import QThread, QThreadPool
 
 from db.errors import RegisterError
 from desktop.tasks import run_task, wait_for
@@ -100,3 +100,59 @@ def test_the_data_layers_cancel_is_a_cancel_only_when_the_user_asked(qtbot: Any)
     handle.failed.connect(outcome.append)
     assert wait_for(handle, 10_000)
     assert outcome == ["undo cancelled: R-1 was changed by ann"]
+
+
+def test_latest_query_delivers_only_the_latest_answer(qtbot: Any) -> None:
+    """A slow first query answered after a quick second one is dropped, and so is the
+    failure of a superseded query; the latest run's failure is reported."""
+    pool = QThreadPool.globalInstance()
+    threads = pool.maxThreadCount()
+    pool.setMaxThreadCount(max(threads, 4))  # two held queries must not block the third
+    try:
+        _latest_query_checks(qtbot)
+    finally:
+        pool.setMaxThreadCount(threads)
+
+
+def _latest_query_checks(qtbot: Any) -> None:
+    from desktop.tasks import LatestQuery
+
+    query = LatestQuery("test")
+    answers: list[Any] = []
+    failures: list[str] = []
+    query.answered.connect(answers.append)
+    query.failed.connect(failures.append)
+    release = threading.Event()
+
+    def slow() -> str:
+        release.wait(10)
+        return "old"
+
+    def broken() -> str:
+        release.wait(10)
+        raise RegisterError("old failure")
+
+    first = query.run(slow)
+    second = query.run(broken)
+    third = query.run(lambda: "new")
+    assert wait_for(third)
+    release.set()
+    assert wait_for(first) and wait_for(second)
+    qtbot.wait(20)
+    assert answers == ["new"] and failures == []
+
+    def fails() -> None:
+        raise RegisterError("the server went away")
+
+    assert wait_for(query.run(fails))
+    qtbot.wait(20)
+    assert failures == ["the server went away"] and answers == ["new"]
+
+    query.run(slow)
+    query.supersede()  # nothing newer wanted: the answer under way is dropped too
+    handle = query.run(slow)
+    query.supersede()
+    release.set()
+    assert wait_for(handle)
+    qtbot.wait(20)
+    assert answers == ["new"]
