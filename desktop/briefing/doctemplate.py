@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph
 from reportlab.platypus.flowables import Flowable
@@ -268,7 +267,3 @@ class BriefingDocTemplate(BaseDocTemplate):
         self._header(canvas)
         self._footer(canvas, cover=False)
         canvas.restoreState()
-
-
-def wrap_lines(text: str, font: str, size: float, width: float) -> list[str]:
-    return simpleSplit(text, font, size, width)

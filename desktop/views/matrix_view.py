@@ -124,6 +124,7 @@ def load_matrix(
     """
     from db.queries.pick_lists import choice_rows
     from desktop.services import matrix as analysis
+    from desktop.services.filters import risk_owners
 
     with register.session() as session:
         inherent, residual = analysis.risk_matrices(
@@ -142,16 +143,8 @@ def load_matrix(
                 )
                 side.arrows = arrows_from(moves)
         partnerships = choice_rows(session, kind="partnership")
-        owners = _owners(session)
+        owners = risk_owners(session)
     return MatrixData(sides[0], sides[1], partnerships, owners, as_of, since, detailed=with_points)
-
-
-def _owners(session: Any) -> list[str]:
-    """Risk owners for the pick list, when the analysis layer offers them."""
-    from desktop.services import filters as filter_service
-
-    finder = getattr(filter_service, "risk_owners", None)
-    return list(finder(session)) if finder is not None else []
 
 
 # --------------------------------------------------------------------------- the cell table

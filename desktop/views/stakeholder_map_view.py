@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from db.classification import LEVELS
+from db.engine import Register
+from desktop.services.filters import RecordFilter
 from desktop.tasks import LatestQuery
 from desktop.widgets.stakeholder_map import (
     StakeholderMapCanvas,
@@ -42,25 +44,22 @@ class _MapData:
     markers: list[StakeholderMarker]
 
 
-def _load_map(register: object, filters: object, since: dt.date | None) -> _MapData:
+def _load_map(register: Register, filters: RecordFilter, since: dt.date | None) -> _MapData:
     """Runs on a worker thread: one short session, plain data out."""
     from desktop.services.stakeholder_map import stakeholder_map
 
-    with register.session() as session:  # type: ignore[attr-defined]
-        result = stakeholder_map(session, filters=filters, since=since)
-    points = getattr(result, "points", result)
+    with register.session() as session:
+        points = stakeholder_map(session, filters=filters, since=since)
     markers = [
         StakeholderMarker(
-            id=int(p.id),
-            ref=str(p.ref),
-            name=str(p.name),
-            influence=int(p.influence),
-            interest=int(p.interest),
-            stance=int(p.stance),
-            stance_before=None
-            if getattr(p, "stance_before", None) is None
-            else int(p.stance_before),
-            kind=str(getattr(p, "kind", "") or ""),
+            id=p.id,
+            ref=p.ref,
+            name=p.name,
+            influence=p.influence,
+            interest=p.interest,
+            stance=p.stance,
+            stance_before=p.stance_before,
+            kind=p.kind,
         )
         for p in points
     ]
@@ -156,9 +155,7 @@ class StakeholderMapView(QWidget):
     def since(self) -> dt.date | None:
         return self.since_date.date().toPython() if self.since_check.isChecked() else None  # type: ignore[no-any-return]
 
-    def _filters(self) -> object:
-        from desktop.services.filters import RecordFilter
-
+    def _filters(self) -> RecordFilter:
         return RecordFilter(ceiling=self.ceiling.currentData())
 
     def _on_data_changed(self) -> None:

@@ -100,13 +100,7 @@ class WelcomeView(QWidget):
 
     def load_demo(self) -> None:
         """Load the demo register in the background, then leave the welcome panel."""
-        try:
-            from db.demo import load_demo
-        except ImportError:
-            QMessageBox.information(
-                self, "Demo", "The demo register is not available in this build."
-            )
-            return
+        from db.demo import load_demo
         from desktop.widgets.task_progress import run_with_progress
 
         register = self.context.register

@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices, QFont, QFontMetrics, QKeyEvent, QPalette
+from PySide6.QtGui import QDesktopServices, QFont, QFontMetrics, QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -44,22 +44,17 @@ from db.models import check_url
 from db.scales import DEFAULT_BANDS, IMPACT_LABELS, LIKELIHOOD_LABELS, Bands
 from desktop.briefing.palette import BAND_COLOURS, BAND_TEXT_COLOURS
 from desktop.services.records import SEARCH_WINDOW, Choice, Lookup
-
-NONE_TEXT = "(none)"
+from desktop.widgets.theme import is_dark
 
 
 class FieldInputError(ValueError):
     """The editor's text cannot be turned into a value (shown next to the field)."""
 
 
-def is_dark(widget: QWidget) -> bool:
-    window = widget.window() if widget.window() is not None else widget
-    return window.palette().color(QPalette.ColorRole.Window).lightness() < 128
-
-
 def error_colour(widget: QWidget) -> str:
     """An error red readable on the widget's background (light or dark palette)."""
-    return "#ff8a80" if is_dark(widget) else "#b3261e"
+    window = widget.window() if widget.window() is not None else widget
+    return "#ff8a80" if is_dark(window.palette()) else "#b3261e"
 
 
 # --------------------------------------------------------------------------- text
@@ -481,11 +476,6 @@ class ScorePicker(QWidget):
         lk, im = self.likelihood.value(), self.impact.value()
         return None if lk is None or im is None else self.bands.band(lk * im)
 
-    def set_values(self, likelihood: int | None, impact: int | None) -> None:
-        self.likelihood.set_value(likelihood)
-        self.impact.set_value(impact)
-        self._refresh()
-
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
@@ -800,10 +790,6 @@ class ErrorLabel(QLabel):
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
             self._apply_colour()
-
-
-def colour_for_band(band: str) -> QColor:
-    return QColor(BAND_COLOURS[band])
 
 
 __all__ = [

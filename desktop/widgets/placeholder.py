@@ -1,4 +1,4 @@
-"""A plain page that says what will be here (a screen not built yet, or one that failed)."""
+"""A plain page in place of a screen that could not be opened, saying why."""
 
 from __future__ import annotations
 
