@@ -10,15 +10,23 @@ from __future__ import annotations
 import os
 import sys
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the start-up path imports these only when it needs them
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from db.engine import Register
+    from desktop.main_window import MainWindow
+    from desktop.settings import Settings
 
 STARTED = time.perf_counter()
 
 
-def _application() -> object:
+def _application() -> QApplication:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance()
-    if app is None:
+    if not isinstance(app, QApplication):
         app = QApplication(sys.argv[:1])
     from desktop import PRODUCT_NAME, __version__
     from desktop.settings import APPLICATION, ORGANISATION
@@ -36,11 +44,11 @@ def _application() -> object:
     return app
 
 
-def ask_for_register(message: str, parent: object = None) -> str | None:
+def ask_for_register(message: str, parent: QWidget | None = None) -> str | None:
     """Tell the user why the register could not be opened; return another target or None (quit)."""
     from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-    box = QMessageBox(parent)  # type: ignore[arg-type]
+    box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle("Cannot open the register")
     box.setText(message)
@@ -61,7 +69,7 @@ def ask_for_register(message: str, parent: object = None) -> str | None:
     return path or None
 
 
-def open_register_interactively(target: str | None) -> object | None:
+def open_register_interactively(target: str | None) -> Register | None:
     """Open ``target``; on failure ask for another until one opens or the user quits."""
     from db.engine import open_register
     from db.errors import RegisterError
@@ -75,7 +83,7 @@ def open_register_interactively(target: str | None) -> object | None:
                 return None
 
 
-def build_window(register: object, settings: object | None = None) -> object:
+def build_window(register: Register, settings: Settings | None = None) -> MainWindow:
     """The context and main window for an open register (tests build it the same way)."""
     from db.engine import describe_target
     from desktop.context import AppContext
@@ -83,12 +91,10 @@ def build_window(register: object, settings: object | None = None) -> object:
     from desktop.settings import Settings, adopt_old_bands
 
     settings = settings if settings is not None else Settings()
-    context = AppContext(register, settings)  # type: ignore[arg-type]
-    adopt_old_bands(settings, register, context.actor)  # type: ignore[arg-type]
-    settings.last_database = describe_target(register.url)  # type: ignore[attr-defined]
-    window = MainWindow(context)
-    window.context = context
-    return window
+    context = AppContext(register, settings)
+    adopt_old_bands(settings, register, context.actor)
+    settings.last_database = describe_target(register.url)
+    return MainWindow(context)
 
 
 def main(db: str | None = None) -> int:
@@ -113,7 +119,7 @@ def main(db: str | None = None) -> int:
     if register is None:
         return 1
     window = build_window(register, settings)
-    window.show()  # type: ignore[attr-defined]
+    window.show()
     if os.environ.get("RISK_TRACKER_STARTUP_TIMING"):
         from PySide6.QtCore import QTimer
 
@@ -128,6 +134,6 @@ def main(db: str | None = None) -> int:
         from desktop.first_paint import paint_and_exit
 
         paint_and_exit(app, window)
-    code = int(app.exec())  # type: ignore[attr-defined]
-    register.dispose()  # type: ignore[attr-defined]
+    code = int(app.exec())
+    register.dispose()
     return code

@@ -203,7 +203,7 @@ class MainWindow(QMainWindow):
             self.addAction(action)
         self.find_action = self._action(
             "&Find",
-            self.find,
+            self.find_in_register,
             shortcut=K.Find,
             icon_name="edit-find",
             tip="Search the register shown",
@@ -417,7 +417,7 @@ class MainWindow(QMainWindow):
             return bool(delete())
         return False
 
-    def find(self) -> None:
+    def find_in_register(self) -> None:
         page = self.current_page()
         if not callable(getattr(page, "focus_search", None)):
             page = self.show_page(REGISTER_PAGE[DEFAULT_NEW_KIND])

@@ -138,8 +138,8 @@ class Settings:
         return _coerce(key, self.qsettings.value(key.name, None))
 
     def set(self, key: SettingKey[T], value: T) -> None:
-        if key.type is bytes:
-            self.qsettings.setValue(key.name, QByteArray(bytes(value)))  # type: ignore[arg-type]
+        if isinstance(value, bytes | bytearray):
+            self.qsettings.setValue(key.name, QByteArray(bytes(value)))
         else:
             self.qsettings.setValue(key.name, value)
 

@@ -21,10 +21,10 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, cast
 
 from pydantic import ValidationError
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -62,6 +62,18 @@ SubmitHandler = Callable[[SQLModel, bool], None]
 
 
 COLUMN_MIN_WIDTH = 380  # px: each side-by-side column of a record form
+
+
+class FieldEditor(Protocol):
+    """What ``add_row`` uses of an editor when no getter, setter or signal is given
+    (the editors of ``desktop.widgets.form_fields``)."""
+
+    @property
+    def edited(self) -> SignalInstance: ...
+
+    def value(self) -> Any: ...
+
+    def set_value(self, value: Any) -> None: ...
 
 
 @dataclass
@@ -257,11 +269,11 @@ class RecordDialog(QDialog):
             if not self._editors[name].accessibleName():
                 self._editors[name].setAccessibleName(self._labels_for(name, row.label, captions))
             self._labels[name] = self._labels_for(name, row.label, captions)
-            getter = (getters or {}).get(name) or editor.value
-            setter = (setters or {}).get(name) or editor.set_value
+            getter = (getters or {}).get(name) or cast(FieldEditor, editor).value
+            setter = (setters or {}).get(name) or cast(FieldEditor, editor).set_value
             self._getters[name] = getter
             self._setters[name] = setter
-        for signal in signals if signals is not None else [editor.edited]:
+        for signal in signals if signals is not None else [cast(FieldEditor, editor).edited]:
             signal.connect(lambda row=row: self._edited(row))
         self._focus_chain.extend(focus_list)
         return row

@@ -332,6 +332,8 @@ class RecordList(QTreeWidget):
         out = []
         for i in range(self.topLevelItemCount()):
             item = self.topLevelItem(i)
+            if item is None:
+                continue
             kind = item.data(0, KIND_ROLE)
             if kind:
                 out.append(

@@ -50,6 +50,7 @@ from db.scales import IMPACT_LABELS, LIKELIHOOD_LABELS, Bands
 from desktop.briefing.palette import BAND_COLOURS
 from desktop.tasks import LatestQuery
 from desktop.widgets.colours import text_colour_on
+from desktop.widgets.form_fields import python_date
 from desktop.widgets.heatmap import HeatCell, HeatMapWidget, MovementArrow
 
 Cell = tuple[int, int]
@@ -405,22 +406,22 @@ class RiskMatrixView(QWidget):
         if status == "*":
             include_closed = True
         elif status is not None:
-            statuses = [status]
+            statuses = (status,)
             include_closed = status == RiskStatus.closed.value
         return RecordFilter(
             ceiling=self.ceiling.currentData(),
-            partnership_ids=[partnership] if partnership is not None else None,
-            categories=[category] if category is not None else None,
-            owners=[owner] if owner is not None else None,
+            partnership_ids=(partnership,) if partnership is not None else None,
+            categories=(category,) if category is not None else None,
+            owners=(owner,) if owner is not None else None,
             statuses=statuses,
             include_closed=include_closed,
         )
 
     def as_of(self) -> dt.date | None:
-        return self.as_of_date.date().toPython() if self.as_of_check.isChecked() else None  # type: ignore[no-any-return]
+        return python_date(self.as_of_date.date()) if self.as_of_check.isChecked() else None
 
     def since(self) -> dt.date | None:
-        return self.since_date.date().toPython() if self.since_check.isChecked() else None  # type: ignore[no-any-return]
+        return python_date(self.since_date.date()) if self.since_check.isChecked() else None
 
     def bands(self) -> Bands:
         return self.context.bands

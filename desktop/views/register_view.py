@@ -45,6 +45,7 @@ from db.queries.registers import RegisterFilter, RegisterRowSource, RegisterSort
 from db.scales import BAND_NAMES
 from desktop.context import AppContext
 from desktop.itemmodels.register_model import RegisterTableModel
+from desktop.widgets.form_fields import python_date
 from desktop.widgets.search_box import SearchBox
 
 ANY = "__any__"
@@ -90,7 +91,7 @@ class OptionalDateEdit(QWidget):
     def value(self) -> dt.date | None:
         if not self.check.isChecked():
             return None
-        return self.edit.date().toPython()  # type: ignore[no-any-return]
+        return python_date(self.edit.date())
 
     def set_value(self, value: dt.date | None) -> None:
         blocked = self.blockSignals(True)
@@ -528,6 +529,7 @@ class RegisterView(QWidget):
         from desktop.widgets.task_progress import run_with_progress
 
         source = self.model.source
+        assert isinstance(source, RegisterRowSource)  # the only source this view makes
         job = export_rows_job(
             source, self.model.current_sort(), self.model.current_filter(), target
         )

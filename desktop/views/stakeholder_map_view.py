@@ -28,8 +28,10 @@ from PySide6.QtWidgets import (
 
 from db.classification import LEVELS
 from db.engine import Register
+from desktop.context import AppContext
 from desktop.services.filters import RecordFilter
 from desktop.tasks import LatestQuery
+from desktop.widgets.form_fields import python_date
 from desktop.widgets.stakeholder_map import (
     StakeholderMapCanvas,
     StakeholderMarker,
@@ -71,7 +73,7 @@ class StakeholderMapView(QWidget):
 
     refreshed = Signal()  # new figures are on screen (tests and status bar listen)
 
-    def __init__(self, context: object, parent: QWidget | None = None) -> None:
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
         self._dirty = True
@@ -147,13 +149,13 @@ class StakeholderMapView(QWidget):
         self.since_check.toggled.connect(self.since_date.setEnabled)
         self.since_check.toggled.connect(self.refresh)
         self.since_date.dateChanged.connect(self.refresh)
-        context.data_changed.connect(self._on_data_changed)  # type: ignore[attr-defined]
-        context.register_changed.connect(self._on_data_changed)  # type: ignore[attr-defined]
+        context.data_changed.connect(self._on_data_changed)
+        context.register_changed.connect(self._on_data_changed)
 
     # loading -------------------------------------------------------------
 
     def since(self) -> dt.date | None:
-        return self.since_date.date().toPython() if self.since_check.isChecked() else None  # type: ignore[no-any-return]
+        return python_date(self.since_date.date()) if self.since_check.isChecked() else None
 
     def _filters(self) -> RecordFilter:
         return RecordFilter(ceiling=self.ceiling.currentData())
@@ -171,7 +173,7 @@ class StakeholderMapView(QWidget):
 
     def refresh(self) -> None:
         self._dirty = False
-        register = self.context.register  # type: ignore[attr-defined]
+        register = self.context.register
         filters, since = self._filters(), self.since()
         self.status.setText("Loading\u2026")
         self._query.run(lambda: _load_map(register, filters, since))
@@ -204,7 +206,7 @@ class StakeholderMapView(QWidget):
     # actions ---------------------------------------------------------------
 
     def _edit(self, stakeholder_id: int) -> None:
-        self.context.edit_requested.emit("stakeholder", int(stakeholder_id))  # type: ignore[attr-defined]
+        self.context.edit_requested.emit("stakeholder", int(stakeholder_id))
 
     def _change_activated(self, item: QListWidgetItem) -> None:
         self._edit(int(item.data(Qt.ItemDataRole.UserRole)))
@@ -213,4 +215,4 @@ class StakeholderMapView(QWidget):
         from desktop.undo import MoveStakeholderCommand
 
         command = MoveStakeholderCommand(self.context, stakeholder_id, influence, interest)
-        self.context.undo_stack.push(command)  # type: ignore[attr-defined]
+        self.context.undo_stack.push(command)

@@ -51,6 +51,14 @@ class FieldInputError(ValueError):
     """The editor's text cannot be turned into a value (shown next to the field)."""
 
 
+def python_date(value: QDate) -> dt.date:
+    """``value`` as a ``datetime.date`` (PySide types ``QDate.toPython`` as ``object``)."""
+    result = value.toPython()
+    if not isinstance(result, dt.date):
+        raise TypeError(f"not a date: {value!r}")
+    return result
+
+
 def error_colour(widget: QWidget) -> str:
     """An error red readable on the widget's background (light or dark palette)."""
     window = widget.window() if widget.window() is not None else widget
@@ -258,7 +266,7 @@ class DateEdit(QDateEdit):
     def value(self) -> dt.date | None:
         if self.is_empty():
             return None
-        return self.date().toPython()  # type: ignore[no-any-return]
+        return python_date(self.date())
 
     def set_value(self, value: dt.date | None) -> None:
         self._loading = True
@@ -512,7 +520,9 @@ class RecordCombo(QComboBox):
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.setMaxVisibleItems(15)
         what = "title" if noun in ("event", "risk") else "name"
-        self.lineEdit().setPlaceholderText(
+        line = self.lineEdit()
+        assert line is not None  # an editable combo box has its line edit
+        line.setPlaceholderText(
             f"type a ref or part of the {what}" + (" (optional)" if optional else "")
         )
         if not lookup.complete:
@@ -535,9 +545,9 @@ class RecordCombo(QComboBox):
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(150)
         self._search_timer.timeout.connect(self._search)
-        self.lineEdit().textEdited.connect(self._text_edited)
+        line.textEdited.connect(self._text_edited)
         # editingFinished: the line edit lost focus (Tab) or Return was pressed
-        self.lineEdit().editingFinished.connect(self.complete_unique)
+        line.editingFinished.connect(self.complete_unique)
         self.currentIndexChanged.connect(self._index_changed)
 
     def _add(self, found: Iterable[Choice]) -> None:

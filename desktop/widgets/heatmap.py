@@ -588,7 +588,7 @@ class HeatMapWidget(QWidget):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
         likelihood, impact = self._current
-        key = event.key()
+        key = Qt.Key(event.key())
         moves = {
             Qt.Key.Key_Up: (1, 0),
             Qt.Key.Key_Down: (-1, 0),
