@@ -40,7 +40,7 @@ from desktop import PRODUCT_NAME, __version__
 from desktop import settings as keys
 from desktop.change_watcher import ChangeWatcher
 from desktop.context import AppContext
-from desktop.pages import PAGES, page_row
+from desktop.pages import PAGES, RecordPage, page_row
 from desktop.widgets.icons import icon
 
 KIND_LABELS = {k: KINDS[k].label for k in ("risk", "event", "partnership", "stakeholder")}
@@ -350,9 +350,8 @@ class MainWindow(QMainWindow):
             widget.setObjectName(widget.objectName() or f"page_{row}")
             self._pages[page.title] = widget
             self.stack.addWidget(widget)
-            signal = getattr(widget, "selection_changed", None)
-            if signal is not None:
-                signal.connect(self._update_actions)
+            if isinstance(widget, RecordPage):
+                widget.selection_changed.connect(self._update_actions)
         self.stack.setCurrentWidget(widget)
         self.context.settings.set(keys.LAST_VIEW, page.title)
         self._update_actions()
@@ -362,18 +361,19 @@ class MainWindow(QMainWindow):
             return None
         return self.stack.currentWidget()
 
-    def current_kind(self) -> str | None:
+    def current_record_page(self) -> RecordPage | None:
         page = self.current_page()
-        kind = getattr(page, "kind", None)
-        return kind if isinstance(kind, str) and kind in KIND_LABELS else None
+        return page if isinstance(page, RecordPage) else None
+
+    def current_kind(self) -> str | None:
+        page = self.current_record_page()
+        return page.kind if page is not None else None
 
     def _selected(self) -> tuple[str | None, list[int]]:
-        page = self.current_page()
-        kind = self.current_kind()
-        selected = getattr(page, "selected_ids", None)
-        if kind is None or not callable(selected):
-            return kind, []
-        return kind, list(selected())
+        page = self.current_record_page()
+        if page is None:
+            return None, []
+        return page.kind, page.selected_ids()
 
     def _update_actions(self) -> None:
         kind, ids = self._selected()
@@ -405,30 +405,30 @@ class MainWindow(QMainWindow):
         kind, ids = self._selected()
         if kind is None or not ids:
             return None
-        page = self.current_page()
-        current = getattr(page, "current_id", None)
-        record_id = current() if callable(current) else None
+        page = self.current_record_page()
+        record_id = page.current_id() if page is not None else None
         return self.edit_record(kind, record_id if record_id is not None else ids[0])
 
     def delete_selected(self) -> bool:
-        page = self.current_page()
-        delete = getattr(page, "delete_selected", None)
-        if callable(delete):
-            return bool(delete())
-        return False
+        page = self.current_record_page()
+        return page.delete_selected() if page is not None else False
 
     def find_in_register(self) -> None:
-        page = self.current_page()
-        if not callable(getattr(page, "focus_search", None)):
-            page = self.show_page(REGISTER_PAGE[DEFAULT_NEW_KIND])
-        page.focus_search()  # type: ignore[union-attr]
+        page = self.current_record_page()
+        if page is None:
+            shown = self.show_page(REGISTER_PAGE[DEFAULT_NEW_KIND])
+            assert isinstance(shown, RecordPage)
+            page = shown
+        page.focus_search()
 
     def show_record(self, kind: str, record_id: int) -> None:
         """Show a record in its register: search for its ref, select it."""
         title = REGISTER_PAGE.get(kind)
         if title is None:
             return
-        view: Any = self.show_page(title)
+        view = self.show_page(title)
+        if not isinstance(view, RecordPage):
+            return  # the register screen could not be opened
         from db import repository
 
         try:
@@ -436,10 +436,7 @@ class MainWindow(QMainWindow):
                 ref = repository.get(session, kind, record_id).ref
         except RegisterError:
             return
-        view.clear_filters()
-        view.search.setText(ref)
-        view.search.flush()
-        view.select_record(record_id)
+        view.reveal(record_id, ref)
 
     def refresh(self) -> None:
         self.context.notify_changed()
@@ -492,10 +489,9 @@ class MainWindow(QMainWindow):
             self.leave_welcome()
 
     def export_rows(self) -> None:
-        page = self.current_page()
-        export = getattr(page, "export_shown", None)
-        if callable(export):
-            export()
+        page = self.current_record_page()
+        if page is not None:
+            page.export_shown()
 
     def backup(self) -> None:
         register = self.context.register

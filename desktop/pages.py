@@ -12,13 +12,38 @@ import importlib
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
+from PySide6.QtCore import SignalInstance
 from PySide6.QtWidgets import QWidget
 
 from desktop.context import AppContext
 from desktop.widgets.placeholder import PlaceholderPage
 
 PageFactory = Callable[[AppContext, QWidget], QWidget]
+
+
+@runtime_checkable
+class RecordPage(Protocol):
+    """A page listing the records of one kind (the register views): what the window's
+    New, Edit, Delete, Find, Export and "show this record" act on."""
+
+    kind: str
+
+    @property
+    def selection_changed(self) -> SignalInstance: ...
+
+    def selected_ids(self) -> list[int]: ...
+
+    def current_id(self) -> int | None: ...
+
+    def delete_selected(self) -> bool: ...
+
+    def focus_search(self) -> None: ...
+
+    def export_shown(self, path: str | None = None) -> Any: ...
+
+    def reveal(self, record_id: int, ref: str) -> bool: ...
 
 
 def _lazy(module: str, class_name: str, what: str) -> PageFactory:

@@ -425,6 +425,13 @@ class RegisterView(QWidget):
         self.table.scrollTo(index)
         return True
 
+    def reveal(self, record_id: int, ref: str) -> bool:
+        """Show one record: no filters, its ref in the search box, its row selected."""
+        self.clear_filters()
+        self.search.setText(ref)
+        self.search.flush()
+        return self.select_record(record_id)
+
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from db import repository
 from desktop.main_window import MainWindow
-from desktop.pages import PAGES
+from desktop.pages import PAGES, RecordPage
 from tests.gui.conftest import wait_tasks
 
 
@@ -113,6 +113,8 @@ def test_navigation_switches_between_every_page(filled_window: MainWindow) -> No
         widget = win.stack.currentWidget()
         assert widget is win.page(page.title)
         seen.add(id(widget))
+        # Edit, Delete, Find and Export act on exactly the register pages.
+        assert isinstance(widget, RecordPage) == (page.kind is not None)
         if page.kind is not None:
             assert getattr(widget, "kind", None) == page.kind
             assert widget.model.rowCount() > 0  # type: ignore[attr-defined]
