@@ -309,10 +309,11 @@ class MainWindow(QMainWindow):
         from desktop.views.welcome_view import WelcomeView
 
         if self.welcome is None:
-            self.welcome = WelcomeView(self.context, self)
-            self.welcome.import_requested.connect(self.import_file)  # type: ignore[attr-defined]
-            self.welcome.done.connect(self.leave_welcome)  # type: ignore[attr-defined]
-            self.central.addWidget(self.welcome)
+            welcome = WelcomeView(self.context, self)
+            welcome.import_requested.connect(self.import_file)
+            welcome.done.connect(self.leave_welcome)
+            self.central.addWidget(welcome)
+            self.welcome = welcome
         self.central.setCurrentWidget(self.welcome)
         self._update_actions()
 

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from db.enums import STANCE_LABELS, EventKind, PartnershipStatus, label
 from db.scales import DEFAULT_BANDS, Bands
 from desktop.briefing.palette import BAND_COLOURS, EVENT_KIND_COLOURS, STANCE_COLOURS
+from desktop.context import AppContext
 from desktop.services import periods
 from desktop.tasks import LatestQuery
 from desktop.widgets.charts import SentimentLinesChart, SentimentSeries, WeeklyBarsChart
@@ -355,7 +356,7 @@ class DashboardView(QWidget):
     refreshed = Signal()
     week_listed = Signal()  # the events of a clicked week are listed
 
-    def __init__(self, context: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
         self._dirty = True

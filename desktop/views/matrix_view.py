@@ -48,6 +48,7 @@ from db.classification import LEVELS
 from db.enums import RiskCategory, RiskStatus, label
 from db.scales import IMPACT_LABELS, LIKELIHOOD_LABELS, Bands
 from desktop.briefing.palette import BAND_COLOURS
+from desktop.context import AppContext
 from desktop.tasks import LatestQuery
 from desktop.widgets.colours import text_colour_on
 from desktop.widgets.form_fields import python_date
@@ -221,7 +222,7 @@ class RiskMatrixView(QWidget):
     refreshed = Signal()  # the maps, refs, cell list and arrows are all up to date
     figures_shown = Signal()  # new counts are on screen (refs may still be on their way)
 
-    def __init__(self, context: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
         self._dirty = True
