@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from db.engine import describe_target
+from db.enums import EntityKind
 from db.errors import RegisterError
 from db.kinds import KINDS
 from desktop import PRODUCT_NAME, __version__
@@ -43,7 +44,10 @@ from desktop.context import AppContext
 from desktop.pages import PAGES, RecordPage, page_row
 from desktop.widgets.icons import icon
 
-KIND_LABELS = {k: KINDS[k].label for k in ("risk", "event", "partnership", "stakeholder")}
+KIND_LABELS = {  # the order of the New record menu
+    kind.value: KINDS[kind].label
+    for kind in (EntityKind.risk, EntityKind.event, EntityKind.partnership, EntityKind.stakeholder)
+}
 REGISTER_PAGE = {kind.value: info.plural_label for kind, info in KINDS.items()}
 DEFAULT_NEW_KIND = "event"  # logging what happened is the most frequent job
 

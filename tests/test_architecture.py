@@ -1,7 +1,8 @@
 """The layering contract of STYLE.md, checked on every test run.
 
 db/, desktop/services/ and desktop/briefing/ never import Qt; db/ never imports
-desktop/; db/'s modules import only from the layers below their own (no circle).
+desktop/; the modules of db/ and of desktop/ import only from the layers below their
+own (no circle).
 import-linter reads the contracts from pyproject.toml.
 """
 
