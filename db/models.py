@@ -26,6 +26,7 @@ from pydantic import ConfigDict, field_validator, model_validator
 from sqlalchemy import Column, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
+from db import scoring
 from db.classification import DEFAULT_LEVEL, Classification
 from db.enums import (
     Channel,
@@ -333,13 +334,13 @@ class Risk(Bookkeeping, RiskBase, table=True):
 
     @property
     def score(self) -> int:
-        return self.likelihood * self.impact
+        return scoring.score(self.likelihood, self.impact)
 
     @property
     def residual_score(self) -> int:
-        rl = self.residual_likelihood or self.likelihood
-        ri = self.residual_impact or self.impact
-        return rl * ri
+        return scoring.residual_score(
+            self.likelihood, self.impact, self.residual_likelihood, self.residual_impact
+        )
 
 
 class RiskRead(Bookkeeping, RiskBase):

@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, Row, and_, case, func, or_, select
 from sqlalchemy.sql import Select
 from sqlmodel import Session
 
-from db import kinds
+from db import kinds, scoring
 from db.queries.tables import (
     AuditEntry,
     Event,
@@ -33,8 +33,6 @@ from db.queries.tables import (
 )
 
 CLOSED = "closed"
-# Event kinds that are adverse by nature unless logged with a positive sentiment.
-ADVERSE_BY_KIND = ("criticism",)
 
 TABLES: dict[str, Any] = dict(kinds.TABLES)
 
@@ -118,17 +116,13 @@ def event_conditions(c: Criteria) -> list[ColumnElement[bool]]:
 
 
 def adverse_condition() -> ColumnElement[bool]:
-    """An adverse event: negative sentiment, or a criticism not logged as positive."""
-    return or_(Event.sentiment < 0, and_(Event.kind.in_(ADVERSE_BY_KIND), Event.sentiment <= 0))
+    """An adverse event (the rule: ``db.scoring.is_adverse``)."""
+    return scoring.adverse_sql(Event.sentiment, Event.kind)
 
 
 def _cell_columns(residual: bool) -> tuple[Any, Any]:
-    if residual:
-        return (
-            func.coalesce(Risk.residual_likelihood, Risk.likelihood),
-            func.coalesce(Risk.residual_impact, Risk.impact),
-        )
-    return Risk.likelihood, Risk.impact
+    """The inherent or residual cell (the rule: ``db.scoring.residual_cell``)."""
+    return scoring.risk_cell_sql(Risk, residual=residual)
 
 
 def _core(session: Session, stmt: Any) -> Any:
@@ -229,8 +223,9 @@ def risk_rows(
     if created_before is not None:
         stmt = stmt.where(Risk.created_at < created_before)
     if by_residual_score:
-        rl, ri = _cell_columns(True)
-        stmt = stmt.order_by((rl * ri).desc(), (Risk.likelihood * Risk.impact).desc(), Risk.ref)
+        residual = scoring.score_sql(*_cell_columns(True))
+        inherent = scoring.score_sql(*_cell_columns(False))
+        stmt = stmt.order_by(residual.desc(), inherent.desc(), Risk.ref)
     else:
         stmt = stmt.order_by(Risk.ref)
     if limit is not None:

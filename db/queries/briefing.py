@@ -66,6 +66,17 @@ class Scope:
         return self.partnership_ids is None
 
 
+def scope_within(session: Session, *, scope: Scope, levels: Sequence[str]) -> Scope:
+    """``scope`` without the partnerships above the ceiling, which a pack treats as not
+    listed (as the analysis filters do): no risk is included for its link to one."""
+    if scope.whole or not scope.partnership_ids:
+        return scope
+    stmt = select(Partnership.id).where(
+        Partnership.id.in_(list(scope.partnership_ids)), Partnership.classification.in_(levels)
+    )
+    return Scope(tuple(sorted(session.execute(stmt).scalars())))
+
+
 # --------------------------------------------------------------------------- scope conditions
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import ColumnElement, String, and_, false, func, literal, or_, s
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
+from db import scoring
 from db.classification import LEVELS
 from db.enums import (
     EntityKind,
@@ -138,10 +139,8 @@ def _specs() -> dict[str, RegisterSpec]:
     t_r: Any = Risk
     t_p: Any = Partnership
     t_s: Any = Stakeholder
-    score = t_r.likelihood * t_r.impact
-    residual = func.coalesce(t_r.residual_likelihood, t_r.likelihood) * func.coalesce(
-        t_r.residual_impact, t_r.impact
-    )
+    score = scoring.score_sql(*scoring.risk_cell_sql(t_r, residual=False))
+    residual = scoring.score_sql(*scoring.risk_cell_sql(t_r, residual=True))
     return {
         "event": RegisterSpec(
             kind="event",

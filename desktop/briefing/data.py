@@ -3,9 +3,11 @@
 ``load_pack_data`` runs a fixed handful of queries (``db.queries.briefing``), each
 filtered by classification in SQL, so nothing above the ceiling is ever loaded and
 nothing above it can reach a page; a link to a record that was not loaded is simply
-not shown.  Key figures, "review suggested" and "what changed" come from the shared
-analysis (``desktop.services``, given the same ceiling), so the pack states what the
-dashboard and the matrix view show.  No query runs once per row.
+not shown.  Key figures, the heat maps, the trend of each risk, "review suggested"
+and "what changed" come from the shared analysis (``desktop.services``, given the
+same ceiling), and every score, band, residual cell and adverse event from
+``db.scoring``, so the pack states what the dashboard and the matrix view show and
+holds no rule of its own.  No query runs once per row.
 """
 
 from __future__ import annotations
@@ -20,21 +22,21 @@ from typing import Any
 
 from sqlmodel import Session
 
-from db import audit as audit_mod
+from db import scoring
 from db.classification import LEVELS, Classification, highest, levels_up_to
-from db.enums import EventKind, PartnershipStatus, RiskStatus
+from db.enums import PartnershipStatus, RiskStatus
 from db.errors import RegisterError
 from db.queries import briefing as q
 from db.register_settings import register_bands
 from db.scales import Bands
 from desktop.briefing.parameters import BriefingParameters
 from desktop.services import changes as changes_service
+from desktop.services import matrix as matrix_service
 from desktop.services import periods
 from desktop.services import pressure as pressure_service
 from desktop.services import summary as summary_service
 from desktop.services.filters import RecordFilter
-
-NOTABLE_SEVERITY = 4
+from desktop.services.summary import PeriodFigures
 
 # Which kinds of record each section prints (for the banner: the highest level
 # among the records the enabled sections actually show).
@@ -105,11 +107,7 @@ class EventRow:
 
     @property
     def adverse(self) -> bool:
-        # As desktop.services.pressure counts it: negative sentiment, or a criticism
-        # not logged with a positive sentiment.
-        return self.sentiment < 0 or (
-            self.kind == EventKind.criticism.value and self.sentiment <= 0
-        )
+        return scoring.is_adverse(self.sentiment, self.kind)
 
 
 @dataclass
@@ -148,15 +146,6 @@ class ReviewFlag:
 
 
 @dataclass
-class Figures:
-    events: int = 0
-    adverse_events: int = 0
-    new_risks: int = 0
-    high_or_critical: int = 0
-    partnerships_by_status: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass
 class PackData:
     params: BriefingParameters
     bands: Bands
@@ -175,11 +164,14 @@ class PackData:
     named_stakeholders: dict[int, StakeholderRow]  # any included stakeholder a record names
     answered: dict[int, tuple[str, str, str]]  # event id -> (ref, title, level) of answered events
     excluded_counts: dict[str, int]
-    figures: Figures
-    previous_figures: Figures
+    figures: PeriodFigures  # this period (desktop.services.summary)
+    previous_figures: PeriodFigures
     review_flags: list[ReviewFlag]
     changes: changes_service.Changes
     scope_refs: list[str]
+    # The open risks' inherent and residual matrices (desktop.services.matrix), as the
+    # matrix view and ``risk-tracker matrix`` count them; None without the analysis.
+    matrices: tuple[matrix_service.RiskMatrix, matrix_service.RiskMatrix] | None = None
 
     # ----------------------------------------------------------------- lookups
 
@@ -190,7 +182,7 @@ class PackData:
     def risks_by_residual(self) -> list[RiskRow]:
         return sorted(
             self.open_risks,
-            key=lambda r: (-r.residual_score, -r.score, r.ref),
+            key=lambda r: summary_service.register_order(r.residual_score, r.score, r.ref),
         )
 
     def partnership(self, pid: int | None) -> PartnershipRow | None:
@@ -292,34 +284,6 @@ def _as_utc(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def _replay(
-    current: dict[str, dict[str, Any]], entries: Iterable[Any], fields: tuple[str, ...]
-) -> dict[str, dict[str, Any] | None]:
-    """State of the records in ``current`` before ``entries`` (newest first) happened.
-
-    ``None`` for a record created in that span.  Only refs in ``current`` (the
-    included records) are looked at.
-    """
-    state: dict[str, dict[str, Any] | None] = {ref: dict(v) for ref, v in current.items()}
-    for entry in entries:
-        ref = entry.entity_ref
-        if ref not in state:
-            continue
-        if entry.action in ("create", "import", "restore"):
-            if entry.action == "create" or state[ref] is None:
-                state[ref] = None
-                continue
-        values = state[ref]
-        if values is None:
-            continue
-        changes = audit_mod.parse_changes(entry)
-        for f in fields:
-            if f in changes:
-                old = changes[f][0]
-                values[f] = old
-    return state
-
-
 def load_pack_data(
     session: Session,
     params: BriefingParameters,
@@ -332,7 +296,8 @@ def load_pack_data(
     assert p.date_from is not None and p.date_to is not None and p.today is not None
     bands = p.bands or register_bands(session)
     levels = levels_up_to(p.ceiling)
-    scope, scope_refs = resolve_scope(session, p)
+    asked, scope_refs = resolve_scope(session, p)
+    scope = q.scope_within(session, scope=asked, levels=levels)
     start, end = p.date_from, p.date_to
     prev_start, prev_end = periods.previous_period(start, end)
 
@@ -389,9 +354,9 @@ def load_pack_data(
 
     risks: list[RiskRow] = []
     for m in risk_models:
-        has_res = m.residual_likelihood is not None and m.residual_impact is not None
-        rl = m.residual_likelihood if has_res else m.likelihood
-        ri = m.residual_impact if has_res else m.impact
+        rl, ri = scoring.residual_cell(
+            m.likelihood, m.impact, m.residual_likelihood, m.residual_impact
+        )
         row = RiskRow(
             id=m.id or 0,
             ref=m.ref,
@@ -401,22 +366,20 @@ def load_pack_data(
             category=str(m.category),
             likelihood=m.likelihood,
             impact=m.impact,
-            residual_likelihood=rl or m.likelihood,
-            residual_impact=ri or m.impact,
-            has_residual=has_res,
+            residual_likelihood=rl,
+            residual_impact=ri,
+            has_residual=scoring.has_residual(m.residual_likelihood, m.residual_impact),
             treatment=str(m.treatment),
             mitigation=m.mitigation,
             status=str(m.status),
             review_due=m.review_due,
             created_on=_as_utc(m.created_at).date(),
         )
-        row.score = m.likelihood * m.impact
-        row.residual_score = row.residual_likelihood * row.residual_impact
-        row.band = bands.band(row.score)
-        row.residual_band = bands.band(row.residual_score)
-        row.overdue = bool(
-            m.review_due and m.review_due < p.today and row.status != RiskStatus.closed.value
-        )
+        row.score = scoring.score(m.likelihood, m.impact)
+        row.residual_score = scoring.score(rl, ri)
+        row.band = scoring.band(row.score, bands)
+        row.residual_band = scoring.band(row.residual_score, bands)
+        row.overdue = pressure_service.days_overdue(m.review_due, p.today) is not None
         risks.append(row)
     risk_by_id = {r.id: r for r in risks}
 
@@ -482,12 +445,14 @@ def load_pack_data(
     answered_ids = sorted({e.responds_to_id for e in period_events if e.responds_to_id})
     answered = q.event_titles(session, levels=levels, ids=answered_ids)
 
-    excluded = q.excluded_counts(session, levels=levels, scope=scope, start=start, end=end)
+    excluded = q.excluded_counts(session, levels=levels, scope=asked, start=start, end=end)
 
     # ------------------------------------------------------------------ shared analysis
     # Figures, "review suggested" and "what changed" come from desktop.services, so
     # the pack states exactly what the dashboard and the matrix view show.
-    filters = RecordFilter(ceiling=str(p.ceiling), partnership_ids=scope.partnership_ids)
+    # (the partnerships as asked: the filter itself leaves out those above the ceiling,
+    # and an empty list there would mean the whole register)
+    filters = RecordFilter(ceiling=str(p.ceiling), partnership_ids=asked.partnership_ids)
     # ``analysis=False`` (the dialog's live preview) keeps only what decides the
     # marking: the records and what the "what changed" section would show.
     if "changes" in p.sections or analysis:
@@ -497,8 +462,10 @@ def load_pack_data(
     else:
         changes = changes_service.Changes(start=since, end=end)
     flags: list[ReviewFlag] = []
-    now_fig = prev_fig = None
+    now_fig, prev_fig = PeriodFigures.empty(start, end), PeriodFigures.empty(prev_start, prev_end)
+    matrices = None
     if analysis:
+        matrices = matrix_service.risk_matrices(session, filters=filters, bands=bands)
         now_fig, prev_fig = summary_service.compare_periods(
             session, start=start, end=end, filters=filters, bands=bands
         )
@@ -520,36 +487,15 @@ def load_pack_data(
         if who.stance_before == who.stance:
             who.stance_before = None
 
-    # Trend of each risk's residual score since the previous pack (audit replay).
+    # Trend of each risk's residual score since the previous pack: the services'
+    # replay of the audit trail up to the moment that pack was made.
     if analysis and last_pack_at is not None:
-        entries = q.audit_since(session, kinds=("risk",), since=last_pack_at)
-        risk_fields = ("likelihood", "impact", "residual_likelihood", "residual_impact")
-        risk_now = {
-            r.ref: {
-                "likelihood": r.likelihood,
-                "impact": r.impact,
-                "residual_likelihood": r.residual_likelihood if r.has_residual else None,
-                "residual_impact": r.residual_impact if r.has_residual else None,
-            }
-            for r in risks
-        }
-        before = _replay(risk_now, entries, risk_fields)
+        trends = matrix_service.residual_trends(session, since=last_pack_at, filters=filters)
         for r in risks:
-            old = before.get(r.ref)
-            if old is None:
-                r.trend = "new"
-                continue
-            rl = old.get("residual_likelihood") or old.get("likelihood") or 1
-            ri = old.get("residual_impact") or old.get("impact") or 1
-            previous = int(rl) * int(ri)
-            r.previous_residual_score = previous
-            r.trend = (
-                "up"
-                if r.residual_score > previous
-                else "down"
-                if r.residual_score < previous
-                else "same"
-            )
+            t = trends.get(r.ref)
+            if t is not None:
+                r.trend = t.direction
+                r.previous_residual_score = t.previous_score
 
     return PackData(
         params=p,
@@ -569,21 +515,12 @@ def load_pack_data(
         named_stakeholders=named,
         answered=answered,
         excluded_counts=excluded,
-        figures=_figures(now_fig) if now_fig else Figures(),
-        previous_figures=_figures(prev_fig) if prev_fig else Figures(),
+        figures=now_fig,
+        previous_figures=prev_fig,
         review_flags=flags,
         changes=changes,
         scope_refs=scope_refs,
-    )
-
-
-def _figures(f: summary_service.PeriodFigures) -> Figures:
-    return Figures(
-        events=f.events,
-        adverse_events=f.adverse_events,
-        new_risks=f.new_risks,
-        high_or_critical=f.residual_by_band.get("high", 0) + f.residual_by_band.get("critical", 0),
-        partnerships_by_status=dict(f.partnerships_by_status),
+        matrices=matrices,
     )
 
 

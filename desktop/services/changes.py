@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
+from db import scoring
 from db.enums import STANCE_LABELS
 from db.queries import analysis as q
-from db.scales import DEFAULT_BANDS, Bands
+from db.scoring import DEFAULT_BANDS, Bands
 from desktop.services import history
 from desktop.services.filters import NO_FILTER, RecordFilter, criteria_of
 from desktop.services.matrix import Movement, RiskSnapshot, movements, snapshots_on
@@ -102,7 +103,7 @@ class Changes:
 
 def _risk_item(snap: RiskSnapshot, on: dt.date | None, bands: Bands) -> RiskItem:
     lk, im = snap.cell(False)
-    rl, ri = snap.cell(True)
+    inherent, residual = snap.score(False), snap.score(True)
     return RiskItem(
         id=snap.id,
         ref=snap.ref,
@@ -111,10 +112,10 @@ def _risk_item(snap: RiskSnapshot, on: dt.date | None, bands: Bands) -> RiskItem
         status=snap.status,
         likelihood=lk,
         impact=im,
-        score=lk * im,
-        band=bands.band(lk * im),
-        residual_score=rl * ri,
-        residual_band=bands.band(rl * ri),
+        score=inherent,
+        band=scoring.band(inherent, bands),
+        residual_score=residual,
+        residual_band=scoring.band(residual, bands),
         on=on,
     )
 

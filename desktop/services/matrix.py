@@ -20,8 +20,9 @@ from typing import Any
 
 from sqlmodel import Session
 
+from db import scoring
 from db.queries import analysis as q
-from db.scales import BAND_NAMES, DEFAULT_BANDS, Bands
+from db.scoring import BAND_NAMES, DEFAULT_BANDS, Bands
 from desktop.services import history
 from desktop.services.filters import NO_FILTER, RecordFilter
 
@@ -144,9 +145,16 @@ class RiskSnapshot:
     owner: str | None = None
 
     def cell(self, residual: bool) -> tuple[int, int]:
-        if residual and self.residual_likelihood is not None and self.residual_impact is not None:
-            return self.residual_likelihood, self.residual_impact
-        return self.likelihood, self.impact
+        return scoring.cell(
+            self.likelihood,
+            self.impact,
+            self.residual_likelihood,
+            self.residual_impact,
+            residual=residual,
+        )
+
+    def score(self, residual: bool) -> int:
+        return scoring.score(*self.cell(residual))
 
 
 # (id, ref, title, classification, status, likelihood, impact, residual_l, residual_i,
@@ -235,10 +243,7 @@ def _past_counts(
     if residual:
         rls = map(cols["residual_likelihood"].get, refs)
         ris = map(cols["residual_impact"].get, refs)
-        pairs = [
-            (a, b) if a is not None and b is not None else (c, d)
-            for a, b, c, d in zip(rls, ris, ls, is_, strict=True)
-        ]
+        pairs = map(scoring.residual_cell, ls, is_, rls, ris)
         return dict(Counter(pairs))
     return dict(Counter(zip(ls, is_, strict=True)))
 
@@ -252,17 +257,32 @@ def rows_on(
     residual: bool | None = None,
 ) -> list[list[RiskRow]]:
     """For each day (None or from today on = now), the risks in the matrix under
-    ``filters`` as plain tuples (see ``RiskRow``).
+    ``filters`` at the end of that day (UTC) as plain tuples (see ``RiskRow``).
 
     ``with_ids=False`` (counts only) leaves out the ids and the titles of replayed risks
     (their title changes are not read); ``residual`` False/True reads only the inherent
     or residual score changes of the past (None: both)."""
+    moments = [None if d is None or history.is_current(d) else history.end_of_day(d) for d in days]
+    return rows_at(session, moments=moments, filters=filters, with_ids=with_ids, residual=residual)
+
+
+def rows_at(
+    session: Session,
+    *,
+    moments: Iterable[dt.datetime | None],
+    filters: RecordFilter | None = None,
+    with_ids: bool = True,
+    residual: bool | None = None,
+) -> list[list[RiskRow]]:
+    """As ``rows_on``, just before each instant (None = now): the entries written
+    before it replayed (``history.states_at``), so a record made later that same day
+    is not there yet."""
     filters = filters or NO_FILTER
-    days = list(days)
+    cutoffs = list(moments)
     levels = filters.levels
-    out: list[list[RiskRow] | None] = [None] * len(days)
-    past = [k for k, d in enumerate(days) if not history.is_current(d)]
-    if len(past) < len(days):
+    out: list[list[RiskRow] | None] = [None] * len(cutoffs)
+    past = [k for k, c in enumerate(cutoffs) if c is not None]
+    if len(past) < len(cutoffs):
         now = [
             (
                 r.id,
@@ -279,8 +299,8 @@ def rows_on(
             )
             for r in q.risk_rows(session, criteria=filters.criteria())
         ]
-        for k, d in enumerate(days):
-            if history.is_current(d):
+        for k, c in enumerate(cutoffs):
+            if c is None:
                 out[k] = now
     if past:
         wanted: set[str] | None = None
@@ -291,7 +311,7 @@ def rows_on(
         tables = history.states_at(
             session,
             kind="risk",
-            cutoffs=[history.end_of_day(days[k]) for k in past],  # type: ignore[arg-type]
+            cutoffs=[c for c in cutoffs if c is not None],
             fields=_needs(filters, residual=residual),
             levels=levels,
             read=_needs(filters, residual=residual, titles=with_ids),
@@ -335,13 +355,25 @@ def snapshots_on(
     ]
 
 
+def snapshots_at(
+    session: Session, *, moments: Iterable[dt.datetime | None], filters: RecordFilter | None = None
+) -> list[dict[str, RiskSnapshot]]:
+    """For each instant (None = now), the risks in the matrix under ``filters``, by ref."""
+    return [
+        {row[1]: _snapshot(row) for row in rows}
+        for rows in rows_at(session, moments=moments, filters=filters)
+    ]
+
+
 def _cell_of(row: RiskRow, residual: bool) -> tuple[int, int]:
-    if residual and row[7] is not None and row[8] is not None:
-        return int(row[7]), int(row[8])
-    return row[5], row[6]
+    return scoring.cell(row[5], row[6], row[7], row[8], residual=residual)
 
 
 # --------------------------------------------------------------------------- matrix
+
+
+def _bands_of_cells(bands: Bands) -> dict[tuple[int, int], str]:
+    return {cell: scoring.band_for(*cell, bands) for cell in CELLS}
 
 
 def _build(
@@ -357,8 +389,8 @@ def _build(
     by_ref = attrgetter("ref")
     totals = dict.fromkeys(BAND_NAMES, 0)
     for lk, im in CELLS:
-        score = lk * im
-        band = bands.band(score)
+        score = scoring.score(lk, im)
+        band = scoring.band(score, bands)
         n = counts.get((lk, im), 0)
         totals[band] += n
         pts: tuple[RiskPoint, ...] = ()
@@ -382,14 +414,24 @@ def _from_rows(
 ) -> RiskMatrix:
     counts: dict[tuple[int, int], int] = {}
     points: dict[tuple[int, int], list[RiskPoint]] = {}
-    band_of = {cell: bands.band(cell[0] * cell[1]) for cell in CELLS}
+    band_of = _bands_of_cells(bands)
     for row in rows:
         cell = _cell_of(row, residual)
         counts[cell] = counts.get(cell, 0) + 1
         if with_points:
             lk, im = cell
             points.setdefault(cell, []).append(
-                RiskPoint(row[0], row[1], row[2], row[3], lk, im, lk * im, band_of[cell], row[4])
+                RiskPoint(
+                    row[0],
+                    row[1],
+                    row[2],
+                    row[3],
+                    lk,
+                    im,
+                    scoring.score(lk, im),
+                    band_of[cell],
+                    row[4],
+                )
             )
     return _build(
         counts, points if with_points else None, residual=residual, as_of=as_of, bands=bands
@@ -416,13 +458,15 @@ def risk_matrix(
             }
             return _build(counts, None, residual=residual, as_of=as_of, bands=bands)
         points: dict[tuple[int, int], list[RiskPoint]] = {cell: [] for cell in CELLS}
-        band_of = {cell: bands.band(cell[0] * cell[1]) for cell in CELLS}
+        band_of = _bands_of_cells(bands)
         for rid, ref, title, level, status, lk, im in q.risk_point_rows(
             session, criteria=criteria, residual=residual
         ):
             cell = (lk, im)
             points[cell].append(
-                RiskPoint(rid, ref, title, level, lk, im, lk * im, band_of[cell], status)
+                RiskPoint(
+                    rid, ref, title, level, lk, im, scoring.score(lk, im), band_of[cell], status
+                )
             )
         counts = {cell: len(pts) for cell, pts in points.items()}
         return _build(counts, points, residual=residual, as_of=as_of, bands=bands, presorted=True)
@@ -485,10 +529,16 @@ def risk_matrices(
 # --------------------------------------------------------------------------- movement
 
 
-def _direction(a: int | None, b: int | None) -> str:
-    if a is None or b is None or a == b:
+def direction(before: int | None, after: int | None) -> str:
+    """ "up", "down" or "same" (also when either score is unknown)."""
+    if before is None or after is None or before == after:
         return "same"
-    return "up" if b > a else "down"
+    return "up" if after > before else "down"
+
+
+def trend(before: int | None, after: int) -> str:
+    """A risk's trend since an earlier moment: "new" when it did not exist then."""
+    return "new" if before is None else direction(before, after)
 
 
 def movements(
@@ -520,8 +570,8 @@ def movements(
             continue
         a_cell = a.cell(residual) if a_in and a is not None else None
         b_cell = b.cell(residual) if b_in and b is not None else None
-        a_score = a_cell[0] * a_cell[1] if a_cell else None
-        b_score = b_cell[0] * b_cell[1] if b_cell else None
+        a_score = scoring.score(*a_cell) if a_cell else None
+        b_score = scoring.score(*b_cell) if b_cell else None
         latest = b if b is not None else a
         assert latest is not None
         out.append(
@@ -534,9 +584,9 @@ def movements(
                 to_cell=b_cell,
                 from_score=a_score,
                 to_score=b_score,
-                from_band=bands.band(a_score) if a_score else None,
-                to_band=bands.band(b_score) if b_score else None,
-                direction=_direction(a_score, b_score),
+                from_band=scoring.band(a_score, bands) if a_score else None,
+                to_band=scoring.band(b_score, bands) if b_score else None,
+                direction=direction(a_score, b_score),
                 appeared=not a_in and b_in,
                 closed=a_in and not b_in and b is not None and b.status == q.CLOSED,
                 removed=a_in and not b_in and (b is None or b.status != q.CLOSED),
@@ -570,3 +620,35 @@ def risk_movement(
     wide = filters.with_(include_closed=True, statuses=None)
     before, after = snapshots_on(session, days=[since, until], filters=wide)
     return movements(before, after, residual=residual, filters=filters, bands=bands)
+
+
+# --------------------------------------------------------------------------- trend
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A risk's residual score now against an earlier moment (a previous pack)."""
+
+    direction: str  # "new", "up", "down" or "same"
+    previous_score: int | None  # None for a new risk
+    score: int
+
+
+def residual_trends(
+    session: Session, *, since: dt.datetime, filters: RecordFilter | None = None
+) -> dict[str, Trend]:
+    """The trend of every risk that exists now (closed ones included), by ref, since
+    the instant ``since``: "new" when the risk did not exist then (or was above the
+    ceiling), else its residual score then and now compared.
+
+    Only the ceiling of ``filters`` applies: whether a risk matched the other filters
+    then (a partnership it was linked to later, a status) does not make it new."""
+    wide = RecordFilter(ceiling=(filters or NO_FILTER).ceiling, include_closed=True)
+    before, after = snapshots_at(session, moments=[since, None], filters=wide)
+    out: dict[str, Trend] = {}
+    for ref, snap in after.items():
+        old = before.get(ref)
+        previous = old.score(True) if old is not None else None
+        now = snap.score(True)
+        out[ref] = Trend(trend(previous, now), previous, now)
+    return out

@@ -37,8 +37,9 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
+from db import scoring
 from db.queries import analysis as q
-from db.scales import DEFAULT_BANDS, Bands
+from db.scoring import DEFAULT_BANDS, Bands
 from desktop.services.filters import NO_FILTER, RecordFilter
 
 HALF_LIFE_DAYS = 14.0
@@ -103,6 +104,11 @@ class RiskPressure:
         return self.pressure_flag or self.overdue_flag
 
 
+def days_overdue(review_due: dt.date | None, today: dt.date) -> int | None:
+    """Days since a review date that has passed (None when it has not, or there is none)."""
+    return (today - review_due).days if review_due is not None and review_due < today else None
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
@@ -164,18 +170,16 @@ def risk_pressure(
         pressure_flag = recent >= MIN_PRESSURE and (
             baseline <= 0 or recent >= RATIO_THRESHOLD * baseline
         )
-        overdue = (
-            (today - r.review_due).days
-            if r.review_due is not None and r.review_due < today
-            else None
-        )
+        overdue = days_overdue(r.review_due, today)
         urgency = 0.0
         if pressure_flag:
             urgency += recent / MIN_PRESSURE
         if overdue is not None:
             urgency += overdue / RECENT_DAYS
-        score = r.likelihood * r.impact
-        rs = (r.residual_likelihood or r.likelihood) * (r.residual_impact or r.impact)
+        score = scoring.score(r.likelihood, r.impact)
+        rs = scoring.residual_score(
+            r.likelihood, r.impact, r.residual_likelihood, r.residual_impact
+        )
         out.append(
             RiskPressure(
                 risk_id=r.id,
@@ -186,9 +190,9 @@ def risk_pressure(
                 category=r.category,
                 status=r.status,
                 score=score,
-                band=bands.band(score),
+                band=scoring.band(score, bands),
                 residual_score=rs,
-                residual_band=bands.band(rs),
+                residual_band=scoring.band(rs, bands),
                 review_due=r.review_due,
                 recent_pressure=recent,
                 baseline_pressure=baseline,

@@ -10,20 +10,26 @@ happened (events, adverse events, new risks) are over the period's days.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session
 
+from db import scoring
+from db.classification import portion_mark
 from db.enums import PartnershipStatus, label
 from db.queries import analysis as q
-from db.scales import BAND_NAMES, DEFAULT_BANDS, Bands
+from db.scoring import BAND_NAMES, DEFAULT_BANDS, Bands
 from desktop.services import history
 from desktop.services.filters import NO_FILTER, RecordFilter
 from desktop.services.matrix import risk_matrices
 from desktop.services.periods import previous_period
-from desktop.services.pressure import RiskPressure
+from desktop.services.pressure import days_overdue
 from desktop.services.timeline import EventItem, events_between
+
+# An event of this severity or more is "notable" (the dashboard, the pack's summary).
+NOTABLE_SEVERITY = 4
 
 
 @dataclass(frozen=True)
@@ -40,13 +46,20 @@ class PeriodFigures:
     partnerships_by_status: dict[str, int] = field(default_factory=dict)  # at period end
 
     @property
-    def high_or_critical(self) -> int:
-        """Open risks in the high or critical band (inherent) at the end of the period."""
-        return self.risks_by_band.get("high", 0) + self.risks_by_band.get("critical", 0)
+    def inherent_high_or_critical(self) -> int:
+        """Open risks in the high or critical band before mitigation at the end of the period."""
+        return scoring.high_or_critical(self.risks_by_band)
 
     @property
     def residual_high_or_critical(self) -> int:
-        return self.residual_by_band.get("high", 0) + self.residual_by_band.get("critical", 0)
+        """Open risks in the high or critical band after mitigation (residual) at the end of
+        the period: the figure the dashboard, the pack and the sentences state."""
+        return scoring.high_or_critical(self.residual_by_band)
+
+    @classmethod
+    def empty(cls, start: dt.date, end: dt.date) -> PeriodFigures:
+        """No figures (a pack preview that runs no analysis)."""
+        return cls(start=start, end=end, events=0, adverse_events=0, new_risks=0)
 
     @property
     def days(self) -> int:
@@ -153,13 +166,10 @@ def compare_periods(
 
 
 def _summary(row: Any, bands: Bands, today: dt.date) -> RiskSummary:
-    rl = row.residual_likelihood or row.likelihood
-    ri = row.residual_impact or row.impact
-    overdue = (
-        (today - row.review_due).days
-        if row.review_due is not None and row.review_due < today
-        else None
+    rl, ri = scoring.residual_cell(
+        row.likelihood, row.impact, row.residual_likelihood, row.residual_impact
     )
+    inherent, residual = scoring.score(row.likelihood, row.impact), scoring.score(rl, ri)
     return RiskSummary(
         id=row.id,
         ref=row.ref,
@@ -170,16 +180,16 @@ def _summary(row: Any, bands: Bands, today: dt.date) -> RiskSummary:
         status=row.status,
         likelihood=row.likelihood,
         impact=row.impact,
-        score=row.likelihood * row.impact,
-        band=bands.band(row.likelihood * row.impact),
+        score=inherent,
+        band=scoring.band(inherent, bands),
         residual_likelihood=rl,
         residual_impact=ri,
-        residual_score=rl * ri,
-        residual_band=bands.band(rl * ri),
+        residual_score=residual,
+        residual_band=scoring.band(residual, bands),
         treatment=row.treatment,
         mitigation=row.mitigation,
         review_due=row.review_due,
-        days_overdue=overdue,
+        days_overdue=days_overdue(row.review_due, today),
     )
 
 
@@ -215,7 +225,7 @@ def notable_events(
     *,
     start: dt.date,
     end: dt.date,
-    min_severity: int = 4,
+    min_severity: int = NOTABLE_SEVERITY,
     filters: RecordFilter | None = None,
     limit: int | None = None,
 ) -> list[EventItem]:
@@ -243,14 +253,43 @@ def _versus(now: int, before: int) -> str:
     return f"{word} from {before} in the previous period"
 
 
+@dataclass(frozen=True)
+class TopRisk:
+    """The highest residual risk, as the summary names it."""
+
+    ref: str
+    classification: str
+    title: str
+    residual_score: int
+    residual_band: str
+
+
+def register_order(residual_score: int, score: int, ref: str) -> tuple[int, int, str]:
+    """Sort key of the risk register: highest residual score first, then inherent, then
+    ref (``q.risk_rows(by_residual_score=True)`` is its twin in SQL)."""
+    return (-residual_score, -score, ref)
+
+
 def summary_sentences(
     current: PeriodFigures,
     previous: PeriodFigures | None,
-    flagged: list[RiskPressure] | None = None,
+    flagged: Sequence[Any] | None = None,
+    *,
+    top: TopRisk | None = None,
+    notable: int | None = None,
 ) -> list[str]:
-    """Plain sentences that state the figures; no judgement beyond the numbers."""
+    """Plain sentences that state the figures; no judgement beyond the numbers.
+
+    The one summary of a period: the pack's executive summary prints these.
+    ``flagged``: the risks flagged "review suggested" (anything with a ``ref``);
+    ``top``: the highest residual risk; ``notable``: the number of events of
+    ``NOTABLE_SEVERITY`` or more in the period.  High and critical risks are counted
+    after mitigation (residual), as the dashboard and the pack's key figures count them.
+    """
     out: list[str] = []
     period = f"between {_day(current.start)} and {_day(current.end)}"
+    high = current.residual_high_or_critical
+    high_text = f"{_n(high, 'open risk is', 'open risks are')} in the high or critical band after mitigation"
     if previous is not None:
         out.append(
             f"{_n(current.events, 'event was', 'events were')} logged {period}, "
@@ -267,9 +306,8 @@ def summary_sentences(
             f"(previous period: {previous.new_risks})."
         )
         out.append(
-            f"{_n(current.high_or_critical, 'open risk is', 'open risks are')} in the high or critical "
-            f"band at the end of the period, against {previous.high_or_critical} at the end of the "
-            "previous one."
+            f"{high_text} at the end of the period, against "
+            f"{previous.residual_high_or_critical} at the end of the previous one."
         )
     else:
         out.append(
@@ -277,8 +315,15 @@ def summary_sentences(
             f"{_n(current.adverse_events, 'adverse one', 'adverse ones')} among them."
         )
         out.append(f"{_n(current.new_risks, 'new risk was', 'new risks were')} opened.")
+        out.append(f"{high_text}.")
+    if top is not None:
         out.append(
-            f"{_n(current.high_or_critical, 'open risk is', 'open risks are')} in the high or critical band."
+            f"The highest residual risk is {portion_mark(top.classification)} {top.ref} "
+            f"\u201c{top.title}\u201d, scored {top.residual_score} ({top.residual_band})."
+        )
+    if notable:
+        out.append(
+            f"{_n(notable, 'event')} of severity {NOTABLE_SEVERITY} or more occurred in the period."
         )
     if current.partnerships_by_status:
         parts = ", ".join(

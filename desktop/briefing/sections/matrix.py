@@ -12,11 +12,11 @@ from desktop.briefing.sections.common import FONT_CMD, SectionContext, para
 
 def build(ctx: SectionContext) -> list[Flowable]:
     d, s = ctx.data, ctx.styles
-    inherent: dict[tuple[int, int], list[str]] = {}
-    residual: dict[tuple[int, int], list[str]] = {}
-    for r in d.open_risks:
-        inherent.setdefault((r.likelihood, r.impact), []).append(r.ref)
-        residual.setdefault((r.residual_likelihood, r.residual_impact), []).append(r.ref)
+    # The matrices of desktop.services.matrix: the matrix view's and the CLI's counts.
+    assert d.matrices is not None, "the matrix section needs the pack's analysis"
+    inherent, residual = (
+        {(c.likelihood, c.impact): list(c.refs) for c in m.cells} for m in d.matrices
+    )
     half = ctx.width / 2 - 4
     left = charts.heat_map(
         inherent, title="Inherent (before mitigation)", bands=d.bands, width=half
@@ -30,7 +30,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
             [FONT_CMD, ("LEFTPADDING", (0, 0), (-1, -1), 0), ("ALIGN", (0, 0), (-1, -1), "CENTER")]
         )
     )
-    n = len(d.open_risks)
+    n = d.matrices[0].total
     return [
         ctx.heading("matrix"),
         para(

@@ -9,7 +9,7 @@ from reportlab.platypus.flowables import Flowable
 
 from db.enums import label
 from desktop.briefing import palette
-from desktop.briefing.data import NOTABLE_SEVERITY, Figures, PackData
+from desktop.briefing.data import PackData
 from desktop.briefing.escape import esc
 from desktop.briefing.sections.common import (
     SectionContext,
@@ -22,6 +22,8 @@ from desktop.briefing.sections.common import (
     simple_table,
 )
 from desktop.briefing.styles import hex_colour
+from desktop.services.summary import NOTABLE_SEVERITY, PeriodFigures, TopRisk
+from desktop.services.summary import summary_sentences as service_sentences
 
 TOP_RISKS = 5
 KIND_W = 0.21
@@ -42,43 +44,20 @@ def _status_text(counts: dict[str, int]) -> str:
 
 
 def summary_sentences(d: PackData) -> list[str]:
-    """The facts of the summary as plain sentences (escaped markup)."""
-    f, fp = d.figures, d.previous_figures
-    out = [
-        f"From {fmt_date(d.period_start)} to {fmt_date(d.period_end)} the register recorded "
-        f"{f.events} event{'s' if f.events != 1 else ''}, {f.adverse_events} of them adverse "
-        f"(previous {(d.period_end - d.period_start).days + 1} days: {fp.events} events, "
-        f"{fp.adverse_events} adverse).",
-        f"{f.new_risks} new risk{'s were' if f.new_risks != 1 else ' was'} opened; "
-        f"{f.high_or_critical} open risk{'s sit' if f.high_or_critical != 1 else ' sits'} in the high or critical "
-        f"band after mitigation (at the end of the previous period: {fp.high_or_critical}).",
-    ]
+    """The facts of the summary (``desktop.services.summary.summary_sentences``, the one
+    set of sentences), escaped for the page."""
     ranked = d.risks_by_residual()
+    top = None
     if ranked:
-        top = ranked[0]
-        out.append(
-            f"The highest residual risk is {esc(top.ref)} {mark(top.level)} “{esc(top.title)}”, "
-            f"scored {top.residual_score} ({top.residual_band})."
-        )
-    n = len(d.review_flags)
-    if n:
-        out.append(
-            f"{n} risk{'s are' if n != 1 else ' is'} flagged “review suggested” (reasons below)."
-        )
-    else:
-        out.append("No risk is flagged for review.")
-    notable = [e for e in d.events if e.severity >= NOTABLE_SEVERITY]
-    if notable:
-        out.append(
-            f"{len(notable)} event{'s' if len(notable) != 1 else ''} of severity {NOTABLE_SEVERITY} or more "
-            "occurred in the period."
-        )
-    if d.partnerships:
-        out.append(f"Partnerships by status: {_status_text(f.partnerships_by_status)}.")
-    return out
+        r = ranked[0]
+        top = TopRisk(r.ref, r.level, r.title, r.residual_score, r.residual_band)
+    notable = sum(1 for e in d.events if e.severity >= NOTABLE_SEVERITY)
+    flagged = [f.risk for f in d.review_flags]
+    sentences = service_sentences(d.figures, d.previous_figures, flagged, top=top, notable=notable)
+    return [esc(text) for text in sentences]
 
 
-def _figures_table(ctx: SectionContext, f: Figures, fp: Figures) -> Flowable:
+def _figures_table(ctx: SectionContext, f: PeriodFigures, fp: PeriodFigures) -> Flowable:
     s = ctx.styles
     rows = [
         ["Events", str(f.events), str(fp.events), _delta(f.events, fp.events)],
@@ -91,9 +70,9 @@ def _figures_table(ctx: SectionContext, f: Figures, fp: Figures) -> Flowable:
         ["New risks", str(f.new_risks), str(fp.new_risks), _delta(f.new_risks, fp.new_risks)],
         [
             "Open risks in high or critical band (residual)",
-            str(f.high_or_critical),
-            str(fp.high_or_critical),
-            _delta(f.high_or_critical, fp.high_or_critical),
+            str(f.residual_high_or_critical),
+            str(fp.residual_high_or_critical),
+            _delta(f.residual_high_or_critical, fp.residual_high_or_critical),
         ],
         [
             "Partnerships by status",
