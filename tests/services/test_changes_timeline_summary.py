@@ -216,8 +216,8 @@ def test_period_figures_and_comparison(story):
     assert current.new_risks == 0
     # at the end of each period: R-001 (4,2)=8 medium, R-003 (5,5) critical; R-002 closed
     assert current.risks_by_band == {"low": 0, "medium": 1, "high": 0, "critical": 1}
-    assert current.high_or_critical == 1 and current.residual_high_or_critical == 0
-    assert previous.high_or_critical == 1
+    assert current.inherent_high_or_critical == 1 and current.residual_high_or_critical == 0
+    assert previous.inherent_high_or_critical == 1 and previous.residual_high_or_critical == 0
     # on the 5th: R-001 (2,2) low, R-002 (3,3) medium; P-001 still exploring then
     assert early.risks_by_band == {"low": 1, "medium": 1, "high": 0, "critical": 0}
     assert early.partnerships_by_status == {"exploring": 1, "active": 1}
@@ -234,7 +234,11 @@ def test_summary_sentences(story):
     )
     assert sentences[1] == "1 of them was adverse (previous period: 2)."
     assert sentences[2] == "0 new risks were opened (previous period: 3)."
-    assert "1 open risk is in the high or critical band" in sentences[3]
+    # counted after mitigation, as the dashboard and the pack's key figures count them
+    assert sentences[3] == (
+        "0 open risks are in the high or critical band after mitigation at the end of the "
+        "period, against 0 at the end of the previous one."
+    )
     assert sentences[4] == "2 partnerships are tracked: 1 negotiating, 1 active."
     assert sentences[5] == "No risk is flagged for review."
 
