@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -96,3 +97,51 @@ def raw_streams(path: Path) -> bytes:
 
 def squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
+
+
+# --------------------------------------------------------------------------- tables read back
+
+
+@dataclass(frozen=True)
+class RegisterLine:
+    """One row of the pack's risk register as the PDF's text shows it."""
+
+    marking: str
+    ref: str
+    title: str
+    inherent: tuple[int, int]
+    inherent_score: int
+    residual: tuple[int, int]
+    residual_score: int
+    band: str
+    trend: str
+
+
+_REGISTER_ROW = re.compile(
+    r"\(([A-Z]+)\) (R-\d+)\n(.*?)\n([1-5])×([1-5])=(\d+)\n([1-5])×([1-5])=(\d+)\n"
+    r"(Low|Medium|High|Critical)\n(new|▲|▼|=|—)\n",
+    re.S,
+)
+
+
+def register_table(path: Path) -> list[RegisterLine]:
+    """The rows of the "Risk register" section, in the order printed (highest residual first)."""
+    pages = page_texts(path)
+    text = "\n".join(t for t in pages if "Treatment and mitigation" in t)
+    out = []
+    for m in _REGISTER_ROW.finditer(text):
+        g = m.groups()
+        out.append(
+            RegisterLine(
+                marking=g[0],
+                ref=g[1],
+                title=squash(g[2]),
+                inherent=(int(g[3]), int(g[4])),
+                inherent_score=int(g[5]),
+                residual=(int(g[6]), int(g[7])),
+                residual_score=int(g[8]),
+                band=g[9],
+                trend=g[10],
+            )
+        )
+    return out
