@@ -14,6 +14,7 @@ from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, PolyLine, Rect, String
 from reportlab.lib import colors
 
+from db import scoring
 from db.enums import STANCE_LABELS, EventKind, label
 from db.scales import IMPACT_LABELS, LIKELIHOOD_LABELS, Bands
 from desktop.briefing import palette
@@ -63,7 +64,7 @@ def heat_map(
         for im in range(1, 6):
             x = left + (im - 1) * size
             y = bottom + (li - 1) * size
-            band = bands.band(li * im)
+            band = scoring.band_for(li, im, bands)
             d.add(
                 Rect(
                     x,
@@ -79,7 +80,7 @@ def heat_map(
                 _text(
                     x + size - 2.5,
                     y + size - 7,
-                    str(li * im),
+                    str(scoring.score(li, im)),
                     size=5.5,
                     anchor="end",
                     colour=hex_colour(palette.BAND_TEXT_COLOURS[band]),

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from db import scoring
 from db.classification import LEVELS, Classification
 from db.enums import label
 from db.models import check_url
@@ -468,8 +469,8 @@ class ScorePicker(QWidget):
             self._set_chip_style(_chip_style(None, self))
             self.chip.setToolTip("")
             return
-        score = lk * im
-        band = self.bands.band(score)
+        score = scoring.score(lk, im)
+        band = scoring.band(score, self.bands)
         self.chip.setText(f"Score {score}  {band.capitalize()}")
         self.chip.setToolTip(
             f"{LIKELIHOOD_LABELS[lk - 1]} x {IMPACT_LABELS[im - 1]} = {score} ({band})"
@@ -482,7 +483,7 @@ class ScorePicker(QWidget):
 
     def band(self) -> str | None:
         lk, im = self.likelihood.value(), self.impact.value()
-        return None if lk is None or im is None else self.bands.band(lk * im)
+        return None if lk is None or im is None else scoring.band_for(lk, im, self.bands)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

@@ -25,8 +25,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
-import os
 import itertools
+import os
 import random
 import re
 import tempfile
