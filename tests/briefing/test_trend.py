@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,20 +11,11 @@ from db import repository
 from db.engine import open_register
 from db.models import RiskUpdate
 from tests.briefing.helpers import register_table
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.cli.test_cli import run
 
 
 def cli(*args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if k != "RISK_TRACKER_DB"}
-    done = subprocess.run(
-        [sys.executable, "-m", "desktop", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = run(*args)  # python -m desktop in a child process, as a user runs it
     assert done.returncode == 0, done.stderr
     return done.stdout
 
