@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from db import register_file
 from db.errors import RegisterError
+from db.file_guard import LiveRegisterFileError
 from db.kinds import KINDS
 
 if TYPE_CHECKING:
@@ -160,12 +161,21 @@ def backup_sqlite(register: Register, out_path: str | os.PathLike[str]) -> Backu
         raise RegisterError(f"the folder {out.parent} does not exist")
     if out.is_dir():
         raise RegisterError(f"{out} is a folder; give a file name for the backup")
-    if _same_file(out, source) or out == source.absolute():
-        raise RegisterError("the backup cannot be written over the register itself")
+    for suffix, what in (
+        ("", " itself"),
+        ("-wal", "'s -wal file"),
+        ("-shm", "'s -shm file"),
+        ("-journal", "'s -journal file"),
+    ):
+        companion = source.with_name(source.name + suffix)
+        if _same_file(out, companion) or out == companion.absolute():
+            raise RegisterError(f"the backup cannot be written over the register{what}")
     if out.exists() and out.stat().st_size > 0:
         # Only ever overwrite an earlier backup, never some other file.
         try:
             validate_backup(out)
+        except LiveRegisterFileError:
+            raise
         except RegisterError:
             raise RegisterError(
                 f"{out} exists and is not a register backup; choose another file name"

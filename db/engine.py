@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
-from db import migrations, register_file
+from db import file_guard, migrations, register_file
 from db.errors import RegisterError
 
 APP_NAME = "risk-tracker"
@@ -147,6 +147,7 @@ class Register:
     engine: Engine
     upgraded_from: str | None = None
     backup_path: Path | None = None
+    guard_token: int | None = None  # db.file_guard protects its files while it is open
 
     @property
     def is_sqlite(self) -> bool:
@@ -187,6 +188,9 @@ class Register:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.guard_token is not None:
+            file_guard.release(self.guard_token)
+            self.guard_token = None
 
 
 def _lock_audit_head(session: Session) -> None:
@@ -276,6 +280,8 @@ def open_register(
     except SQLAlchemyError as exc:
         engine.dispose()
         raise RegisterError(f"cannot open {describe(url)}: {exc}") from None
+    if path is not None:
+        register.guard_token = file_guard.watch(path, owner=register)
     return register
 
 
