@@ -46,7 +46,9 @@ def _application() -> QApplication:
 
 def ask_for_register(message: str, parent: QWidget | None = None) -> str | None:
     """Tell the user why the register could not be opened; return another target or None (quit)."""
-    from PySide6.QtWidgets import QFileDialog, QMessageBox
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop.widgets import file_dialogs
 
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Warning)
@@ -59,12 +61,12 @@ def ask_for_register(message: str, parent: QWidget | None = None) -> str | None:
     box.exec()
     if box.clickedButton() is not choose:
         return None
-    path, _ = QFileDialog.getSaveFileName(
+    path, _ = file_dialogs.get_save_file_name(
         parent,  # type: ignore[arg-type]
         "Open or create a register",
         os.path.expanduser("~"),
         "Registers (*.db);;All files (*)",
-        options=QFileDialog.Option.DontConfirmOverwrite,
+        confirm_overwrite=False,
     )
     return path or None
 

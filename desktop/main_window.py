@@ -20,7 +20,6 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -42,6 +41,7 @@ from desktop import settings as keys
 from desktop.change_watcher import ChangeWatcher
 from desktop.context import AppContext
 from desktop.pages import PAGES, RecordPage, page_row
+from desktop.widgets import file_dialogs
 from desktop.widgets.icons import icon
 
 KIND_LABELS = {  # the order of the New record menu
@@ -461,7 +461,7 @@ class MainWindow(QMainWindow):
 
     def new_register(self) -> None:
         folder = self.context.settings.last_export_folder or str(Path.home())
-        path, _ = QFileDialog.getSaveFileName(
+        path, _ = file_dialogs.get_save_file_name(
             self,
             "New register",
             str(Path(folder) / "register.db"),
@@ -479,7 +479,7 @@ class MainWindow(QMainWindow):
     def open_register(self) -> None:
         current = self.context.register.path
         folder = str(current.parent) if current is not None else str(Path.home())
-        path, _ = QFileDialog.getOpenFileName(
+        path, _ = file_dialogs.get_open_file_name(
             self, "Open register", folder, "Registers (*.db);;All files (*)"
         )
         if path:
@@ -511,7 +511,7 @@ class MainWindow(QMainWindow):
 
         folder = self.context.settings.last_export_folder or str(register.path.parent)
         suggested = Path(folder) / f"{register.path.stem}-{dt.date.today():%Y%m%d}.db"
-        path, _ = QFileDialog.getSaveFileName(
+        path, _ = file_dialogs.get_save_file_name(
             self, "Back up the register", str(suggested), "Registers (*.db)"
         )
         if not path:

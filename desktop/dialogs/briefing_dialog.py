@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QFrame,
     QGridLayout,
@@ -53,6 +52,7 @@ from desktop.dialogs.briefing_build import PROGRESS_STEPS, PackBuild
 from desktop.pack_files import output_problem, packs_folder, slug, unique_path
 from desktop.services import periods
 from desktop.tasks import TaskHandle, run_task
+from desktop.widgets import file_dialogs
 
 PREVIEW_DELAY_MS = 250  # classification preview: wait for the user to stop clicking
 CUSTOM_PERIOD = "custom"
@@ -746,7 +746,7 @@ class BriefingDialog(QDialog):
     def choose_output(self) -> None:
         current = self.output_path() or self.default_output()
         folder = current.parent if current.parent.is_dir() else Path.home()
-        path, _ = QFileDialog.getSaveFileName(
+        path, _ = file_dialogs.get_save_file_name(
             self, "Save the briefing pack as", str(folder / current.name), "PDF files (*.pdf)"
         )
         if path:

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -35,6 +34,7 @@ from db.kinds import KINDS, SCREEN_ORDER
 from desktop.context import AppContext
 from desktop.itemmodels.rows_model import RowsColumn, RowsTableModel
 from desktop.tasks import TaskHandle, run_task
+from desktop.widgets import file_dialogs
 
 KIND_CHOICES = tuple((kind.value, KINDS[kind].plural_label) for kind in SCREEN_ORDER)
 
@@ -129,7 +129,7 @@ class ImportDialog(QDialog):
 
     def choose_file(self) -> None:
         folder = self.context.settings.last_import_folder or str(Path.home())
-        path, _ = QFileDialog.getOpenFileName(
+        path, _ = file_dialogs.get_open_file_name(
             self, "Import a file", folder, "Spreadsheets (*.csv *.xlsx);;All files (*)"
         )
         if path:

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -34,6 +33,7 @@ from db.classification import LEVELS, banner_text
 from db.errors import RegisterError
 from db.scales import Bands
 from desktop.context import AppContext
+from desktop.widgets import file_dialogs
 
 
 def _error_label() -> QLabel:
@@ -155,12 +155,12 @@ class SettingsDialog(QDialog):
     def _browse(self) -> None:
         start = self.database_edit.text().strip()
         folder = str(Path(start).parent) if start and "://" not in start else str(Path.home())
-        path, _ = QFileDialog.getSaveFileName(
+        path, _ = file_dialogs.get_save_file_name(
             self,
             "Register file",
             folder,
             "Registers (*.db);;All files (*)",
-            options=QFileDialog.Option.DontConfirmOverwrite,
+            confirm_overwrite=False,
         )
         if path:
             self.database_edit.setText(path)

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -45,6 +44,7 @@ from db.queries.registers import RegisterFilter, RegisterRowSource, RegisterSort
 from db.scales import BAND_NAMES
 from desktop.context import AppContext
 from desktop.itemmodels.register_model import RegisterTableModel
+from desktop.widgets import file_dialogs
 from desktop.widgets.form_fields import python_date
 from desktop.widgets.search_box import SearchBox
 
@@ -523,7 +523,7 @@ class RegisterView(QWidget):
         if path is None:
             folder = self.context.settings.last_export_folder or str(Path.home())
             suggested = str(Path(folder) / f"{PLURAL[self.kind]}.csv")
-            path, _ = QFileDialog.getSaveFileName(
+            path, _ = file_dialogs.get_save_file_name(
                 self, "Export shown rows", suggested, "CSV (*.csv);;Excel workbook (*.xlsx)"
             )
             if not path:

@@ -43,7 +43,6 @@ from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
-    QFileDialog,
     QLabel,
     QMessageBox,
     QProgressDialog,
@@ -55,6 +54,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from desktop.widgets import file_dialogs
 
 MAX_PRINT_DPI = 300  # pages are raster images on the printer; more than this only costs memory
 ZOOM_STEP = 1.25
@@ -493,10 +494,7 @@ class PdfPreview(QWidget):
         dialog.setFromTo(1, self.page_count())
         options = QAbstractPrintDialog.PrintDialogOption
         dialog.setOptions(
-            options.PrintPageRange
-            | options.PrintCurrentPage
-            | options.PrintToFile
-            | options.PrintShowPageSize
+            options.PrintPageRange | options.PrintCurrentPage | options.PrintShowPageSize
         )
         if dialog.exec() != QPrintDialog.DialogCode.Accepted:
             return 0
@@ -545,7 +543,7 @@ class PdfPreview(QWidget):
             return None
         if target is None:
             folder = self.save_folder or str(self.path.parent)
-            target, _ = QFileDialog.getSaveFileName(
+            target, _ = file_dialogs.get_save_file_name(
                 self, "Save the pack as", str(Path(folder) / self.path.name), "PDF files (*.pdf)"
             )
             if not target:

@@ -282,12 +282,10 @@ def test_window_state_is_remembered(qtbot: Any, context: Any) -> None:
 def test_new_register_switches_the_context(
     qtbot: Any, filled_window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from PySide6.QtWidgets import QFileDialog
+    from desktop.widgets import file_dialogs
 
     target = tmp_path / "second.db"
-    monkeypatch.setattr(
-        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), ""))
-    )
+    monkeypatch.setattr(file_dialogs, "get_save_file_name", lambda *a, **k: (str(target), ""))
     filled_window.new_register()
     wait_tasks(qtbot)
     assert filled_window.context.register.path == target
@@ -299,15 +297,13 @@ def test_new_register_switches_the_context(
 def test_open_register_refuses_a_foreign_file_with_a_message(
     filled_window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from PySide6.QtWidgets import QFileDialog
+    from desktop.widgets import file_dialogs
 
     foreign = tmp_path / "notes.db"
     foreign.write_bytes(b"not a database at all" * 100)
     before = foreign.read_bytes()
     warned: list[str] = []
-    monkeypatch.setattr(
-        QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(foreign), ""))
-    )
+    monkeypatch.setattr(file_dialogs, "get_open_file_name", lambda *a, **k: (str(foreign), ""))
     monkeypatch.setattr(
         QMessageBox, "warning", staticmethod(lambda _p, _t, text, *a: warned.append(text))
     )
@@ -321,14 +317,11 @@ def test_open_register_refuses_a_foreign_file_with_a_message(
 def test_backup_writes_a_sound_copy_in_the_background(
     qtbot: Any, filled_window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from PySide6.QtWidgets import QFileDialog
-
     from db.backup import validate_backup
+    from desktop.widgets import file_dialogs
 
     target = tmp_path / "copy.db"
-    monkeypatch.setattr(
-        QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(target), ""))
-    )
+    monkeypatch.setattr(file_dialogs, "get_save_file_name", lambda *a, **k: (str(target), ""))
     filled_window.backup_action.trigger()
     qtbot.waitUntil(target.exists, timeout=30_000)
     wait_tasks(qtbot)
