@@ -151,13 +151,23 @@ def test_opening_the_live_registers_companion_as_a_register_is_a_clear_refusal(
     assert held(live) == before
 
 
-@pytest.mark.parametrize("suffix", ["", "-wal", "-shm"])
-def test_a_backup_over_the_registers_own_files_is_refused(live: Any, suffix: str) -> None:
+@pytest.mark.parametrize(
+    ("suffix", "message"),
+    [
+        ("", "the backup cannot be written over the register itself"),
+        ("-wal", "the backup cannot be written over the register's -wal file"),
+        ("-shm", "the backup cannot be written over the register's -shm file"),
+    ],
+)
+def test_a_backup_over_the_registers_own_files_is_refused(
+    live: Any, suffix: str, message: str
+) -> None:
     from db.backup import backup_sqlite
 
     before = held(live)
-    with pytest.raises(RegisterError, match="cannot be written over the register"):
+    with pytest.raises(RegisterError) as caught:
         backup_sqlite(live, live.path.with_name(live.path.name + suffix))
+    assert str(caught.value) == message
     assert held(live) == before
 
 
