@@ -184,3 +184,17 @@ def test_sqlite_may_not_open_a_companion_file_as_a_database(live: Any, suffix: s
     with pytest.raises(file_guard.LiveRegisterFileError):
         sqlite3.connect(companion).close()
     assert held(live) == before
+
+
+def test_restoring_into_the_open_register_keeps_its_locks(live: Any, tmp_path: Path) -> None:
+    """restore_sqlite validates the register it wrote through SQLite, never by reading it."""
+    from db.backup import backup_sqlite, restore_sqlite, validate_backup
+
+    backup = tmp_path / "monday.db"
+    backup_sqlite(live, backup)
+    before = held(live)
+    restore_sqlite(live.path, backup)
+    assert validate_backup(live.path).revision
+    assert held(live) == before
+    with pytest.raises(RegisterError, match="is the write-ahead log of the register open"):
+        validate_backup(live.path.with_name("register.db-wal"))
