@@ -197,7 +197,7 @@ def tour(window: Any, driver: Driver) -> dict[str, Any]:
 
     step(window.new_register, ANSWER_CANCEL)
     step(window.open_register, ANSWER_CANCEL)
-    step(window.open_register, "register.db-wal")  # refused with a message
+    step(window.open_register, "register.db-shm")  # refused with a message
     step(window.open_register, "register.db")  # the register already open: opens again
     step(window.backup, "backup.db")
     step(window.backup, "register.db-wal")  # refused with a message

@@ -168,6 +168,6 @@ def test_the_app_keeps_its_locks_and_every_saved_record(tmp_path: Path) -> None:
         assert (folder / made).stat().st_size > 0, made
     # Choosing the register's own files is refused with a message, never a crash.
     messages = report["messages"]
-    assert any("write-ahead log of the register open" in m for m in messages), messages
+    assert any("shared-memory index of the register open" in m for m in messages), messages
     assert any("cannot be written over the register's -wal file" in m for m in messages), messages
     print(f"app started, toured, saved and killed in {elapsed:.1f} s")
