@@ -10,6 +10,7 @@ it); ``restore`` puts exactly that back, which is what undo needs.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -244,6 +245,16 @@ def link_ids(session: Session, kind: str, record_id: int) -> dict[str, list[int]
         other = getattr(table, link.other_col)
         out[link.field] = sorted(session.execute(select(other).where(own == record_id)).scalars())
     return out
+
+
+def field_values(
+    session: Session, kind: str, record_id: int, fields: Iterable[str]
+) -> dict[str, Any]:
+    """The record's values of ``fields`` as an ``*Update`` takes them (links as id lists)."""
+    record = get(session, kind, record_id)
+    links = {link.field for link in spec(kind).links}
+    linked = link_ids(session, kind, record_id) if links & set(fields) else {}
+    return {f: linked[f] if f in links else getattr(record, f) for f in fields}
 
 
 def refs_of(session: Session, kind: str, ids: list[int]) -> list[str]:

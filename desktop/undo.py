@@ -24,7 +24,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from sqlmodel import SQLModel
 
 from db.errors import Cancelled, ConflictError, NotFound, RegisterError, ValidationFailed
-from desktop.services import records
+from desktop.services import imports, records
+from desktop.tasks import wait_for
+from desktop.widgets.task_progress import run_with_progress
 
 if TYPE_CHECKING:
     from desktop.context import AppContext
@@ -333,6 +335,75 @@ class DeleteRecordsCommand(RecordCommand):
         self._do()
 
 
+# --------------------------------------------------------------------------- import
+
+BACKGROUND_AFTER = 2000  # records: a larger import is taken back off the GUI thread
+
+
+class ImportCommand(RecordCommand):
+    """A whole import as ONE step: undo takes it back, redo does it again.
+
+    The import itself already ran (in the import dialog's worker), so the command
+    is pushed as performed.  Undo and redo go through ``desktop.services.imports``
+    (audited, one transaction each); a large one runs off the GUI thread behind a
+    progress dialog.  Records someone changed or deleted after the import are
+    named, and the user is asked before going over them.
+    """
+
+    def __init__(self, context: AppContext, step: imports.ImportStep, what: str):
+        super().__init__(context, step.kind, f"Import {what}")
+        self.step = step
+        self._performed = True
+        self._skip_redo = True  # push()'s redo(): the import is done already
+
+    def _confirm(self, verb: str) -> None:
+        changed = imports.changed_since(self._register, self.step)
+        if not changed:
+            return
+        shown = ", ".join(changed[:10]) + (
+            f" and {len(changed) - 10} more" if len(changed) > 10 else ""
+        )
+        text = (
+            f"{len(changed)} of the records this import touched {'was' if len(changed) == 1 else 'were'} "
+            f"changed or deleted by someone after it: {shown}.\n\n"
+            f"To {verb} the import, their changes to those records would be overwritten or "
+            "deleted." + _CANCEL_NOTE
+        )
+        if not confirm_overwrite(
+            f"{verb.capitalize()} the import over later changes?",
+            text,
+            f"{verb.capitalize()} anyway",
+        ):
+            raise Cancelled(f"{verb} cancelled: {len(changed)} records changed since the import")
+
+    def _run(self, work: Any, label: str) -> None:
+        register, step, actor = self._register, self.step, self._actor
+        if step.size < BACKGROUND_AFTER:
+            work(register, step, actor=actor)
+            return
+        handle = run_with_progress(
+            _parent(),
+            label,
+            lambda progress: work(register, step, actor=actor, progress=progress.update),
+            label=f"{label} ({step.size:,} records)...",
+            cancellable=False,
+        )
+        while not wait_for(handle, 600_000):
+            pass
+        if handle.error is not None:
+            if isinstance(handle.error, RegisterError):
+                raise handle.error
+            raise RegisterError(str(handle.error))
+
+    def _undo(self) -> None:
+        self._confirm("undo")
+        self._run(imports.take_back, "Undoing the import")
+
+    def _redo_again(self) -> None:
+        self._confirm("redo")
+        self._run(imports.put_back, "Redoing the import")
+
+
 # --------------------------------------------------------------------------- stakeholder map
 
 
@@ -387,6 +458,7 @@ __all__ = [
     "CreateRecordCommand",
     "DeleteRecordsCommand",
     "EditRecordCommand",
+    "ImportCommand",
     "MoveStakeholderCommand",
     "NotFound",
     "RecordCommand",

@@ -39,6 +39,9 @@ class ImportResult:
     dry_run: bool = False
     created_refs: list[str] = field(default_factory=list)
     updated_refs: list[str] = field(default_factory=list)
+    # ref -> {field: value before the import} of each updated record (links as id lists),
+    # what an undo of the import puts back.
+    previous: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:

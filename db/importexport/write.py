@@ -147,6 +147,7 @@ def write(
         values = dict(row.values)
         for name, ref in row.pending.items():
             values[name] = new_ids[ref]
+        result.previous[row.ref] = repository.field_values(session, kind, row.record_id, values)  # type: ignore[index]
         try:
             repository.update(
                 session, kind, row.record_id, update_model.model_validate(values), actor=actor

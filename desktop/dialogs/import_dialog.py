@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QTableView,
@@ -29,11 +30,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.errors import FieldError, ValidationFailed
+from db.errors import FieldError, RegisterError, ValidationFailed
+from db.importexport.columns import count_noun
 from db.kinds import KINDS, SCREEN_ORDER
 from desktop.context import AppContext
 from desktop.itemmodels.rows_model import RowsColumn, RowsTableModel
+from desktop.services import imports
 from desktop.tasks import TaskHandle, run_task
+from desktop.undo import ImportCommand
 from desktop.widgets import file_dialogs
 
 KIND_CHOICES = tuple((kind.value, KINDS[kind].plural_label) for kind in SCREEN_ORDER)
@@ -150,25 +154,84 @@ class ImportDialog(QDialog):
     # ------------------------------------------------------------------ running
 
     def start(self, *, dry_run: bool) -> TaskHandle | None:
+        """Check the file (``dry_run``), or look for duplicates, ask if any, then import."""
         path = Path(self.path_edit.text().strip()).expanduser()
         if not path.is_file():
             self._show_problem(f"{path} is not a file.")
             return None
         self.context.settings.last_import_folder = str(path.parent)
-        register = self.context.register
-        kind = self.kind()
-        actor = self.context.actor
+        if dry_run:
+            return self._run_import(path, dry_run=True)
+        register, kind = self.context.register, self.kind()
+
+        def job(_progress: Any) -> imports.Duplicates | None:
+            try:
+                return imports.look_for_duplicates(register, kind, path)
+            except RegisterError:
+                return None  # the import itself words what is wrong with the file
+
+        self._begin("Looking for rows already in the register...")
+        handle = run_task(job, title="import", parent=self)
+        handle.succeeded.connect(lambda found: self._duplicates_found(path, found))
+        handle.failed.connect(lambda message: self._failed(handle, message))
+        handle.finished.connect(lambda: self._finished(handle))
+        self._handle = handle
+        self._update_buttons()
+        return handle
+
+    def _begin(self, text: str) -> None:
         self.errors = []
         self.error_model.set_rows([])
         self.error_table.setVisible(False)
-        self.status_label.setText("Checking the file..." if dry_run else "Importing...")
+        self.status_label.setText(text)
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
+
+    def _duplicates_found(self, path: Path, found: imports.Duplicates | None) -> None:
+        if found is not None and found.count and not self.ask_about_duplicates(found):
+            self.status_label.setText("Nothing was imported.")
+            return
+        self._run_import(path, dry_run=False)
+
+    def ask_about_duplicates(self, found: imports.Duplicates) -> bool:
+        """Ask before creating records that look like ones already there; True: import."""
+        what = {"title": "title", "occurred_on": "date", "kind": "kind", "category": "category"}
+        same = " and ".join(what.get(f, f) for f in found.fields)
+        rows = found.rows
+        listed = "\n".join(f"row {number}: like {ref}" for number, ref in rows[:8])
+        if len(rows) > 8:
+            listed += f"\n... and {len(rows) - 8:,} more"
+        noun = count_noun(found.kind, found.count)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Import duplicates?",
+            f"{noun} in this file look like records already in the register "
+            f"(same {same}, and no ref in the file).\n\n"
+            "Importing creates them again as new records.",
+            parent=self,
+        )
+        box.setObjectName("duplicates_question")
+        if len(rows) > 8:
+            box.setDetailedText(listed)
+        else:
+            box.setInformativeText(listed)
+        go = box.addButton("Import anyway", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is go
+
+    def _run_import(self, path: Path, *, dry_run: bool) -> TaskHandle:
+        register = self.context.register
+        kind = self.kind()
+        actor = self.context.actor
+        self._begin("Checking the file..." if dry_run else "Importing...")
 
         def job(progress: Any) -> Any:
             from db.importexport import import_file
 
-            return import_file(
+            result = import_file(
                 register,
                 kind,
                 path,
@@ -177,13 +240,14 @@ class ImportDialog(QDialog):
                 progress=lambda done, total: progress.update(done, total),
                 cancel=progress.is_cancelled,
             )
+            return result, (None if dry_run else imports.step_of(register, result))
 
         handle = run_task(job, title="import", parent=self)
         handle.progressed.connect(self._progressed)
-        handle.succeeded.connect(lambda result: self._succeeded(result, dry_run))
+        handle.succeeded.connect(lambda answer: self._succeeded(answer[0], answer[1], dry_run))
         handle.failed.connect(lambda message: self._failed(handle, message))
         handle.cancelled.connect(self._cancelled)
-        handle.finished.connect(self._finished)
+        handle.finished.connect(lambda: self._finished(handle))
         self._handle = handle
         self._update_buttons()
         return handle
@@ -193,12 +257,15 @@ class ImportDialog(QDialog):
             self.progress.setRange(0, total)
             self.progress.setValue(min(done, total))
 
-    def _succeeded(self, result: Any, dry_run: bool) -> None:
+    def _succeeded(self, result: Any, step: imports.ImportStep | None, dry_run: bool) -> None:
         self.result = result
         summary = result.summary() if hasattr(result, "summary") else str(result)
         self.status_label.setText(summary[:1].upper() + summary[1:] + ".")
         if not dry_run:
             self.imported = True
+            if step is not None and step.size:
+                what = f"{count_noun(step.kind, step.size)} from {Path(self.path_edit.text().strip()).name}"
+                self.context.undo_stack.push(ImportCommand(self.context, step, what))
             self.context.notify_changed()
 
     def _failed(self, handle: TaskHandle, message: str) -> None:
@@ -233,7 +300,9 @@ class ImportDialog(QDialog):
     def _cancelled(self) -> None:
         self.status_label.setText("Cancelled; nothing was written.")
 
-    def _finished(self) -> None:
+    def _finished(self, handle: TaskHandle) -> None:
+        if handle is not self._handle:
+            return  # the duplicates check, followed by the import itself
         self.progress.setVisible(False)
         self._update_buttons()
 
