@@ -239,7 +239,8 @@ def _use_wal(engine: Engine) -> None:
         raw.close()
 
 
-def _create_private_file(path: Path) -> None:
+def create_private_file(path: Path) -> None:
+    """A new empty file readable and writable by its owner only (0600); fails if it exists."""
     fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     os.close(fd)
 
@@ -255,7 +256,7 @@ def open_register(
         if is_new:
             if not create:
                 raise RegisterError(f"{path} does not exist")
-            _create_private_file(path)
+            create_private_file(path)
         else:
             # Decided before the engine touches the file, so a refused one keeps its bytes.
             register_file.refuse_unless_register(path)

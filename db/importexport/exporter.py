@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from db.engine import Register
+from db.engine import Register, create_private_file
 from db.errors import RegisterError
 from db.importexport.columns import (
     DATE,
@@ -189,6 +189,8 @@ def export_file(
         raise RegisterError(f"cannot write {path}: it is a folder")
     part = path.with_name(f".{path.name}.part")
     try:
+        part.unlink(missing_ok=True)  # left by a crash
+        create_private_file(part)  # exports hold register data: the owner's only, like the register
         with register.session() as session:
             total = q.count_records(session, kind=kind, ids=ids)
             ticker = Ticker(total, progress, cancel, "export")

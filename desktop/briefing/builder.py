@@ -173,7 +173,9 @@ class BriefingPackBuilder:
         return buffer.getvalue()
 
 
-def _write_atomically(target: Path, payload: bytes, cancel: CancelCheck | None) -> None:
+def write_atomically(target: Path, payload: bytes, cancel: CancelCheck | None = None) -> None:
+    """Write ``payload`` to ``target`` through a temporary file beside it, readable by its owner
+    only (``mkstemp`` creates it 0600), moved into place at the end."""
     folder = target.parent
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
     try:
@@ -224,7 +226,7 @@ def build_pack(
     digest = hashlib.sha256(payload).hexdigest()
     if progress is not None:
         progress(0.97, "Writing the file")
-    _write_atomically(target, payload, cancel)
+    write_atomically(target, payload, cancel)
     try:
         with register.write() as session:
             q.add_briefing_record(

@@ -11,7 +11,8 @@ form is valid.  Messages appear for fields the user has touched (all of them
 after a save attempt, and always when editing an existing record).
 
 Keyboard: Ctrl+Return saves, Ctrl+Shift+Return saves and starts the next record,
-Esc cancels; Tab walks the fields in reading order; Alt+underlined letter jumps
+Esc cancels (asking first when a field was changed, "Keep editing" being the
+default answer); Tab walks the fields in reading order; Alt+underlined letter jumps
 to a field.
 """
 
@@ -25,7 +26,7 @@ from typing import Any, Protocol, cast
 
 from pydantic import ValidationError
 from PySide6.QtCore import Qt, Signal, SignalInstance
-from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QFont, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLayout,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -134,6 +136,7 @@ class RecordDialog(QDialog):
         self._loading = False
         self._errors: dict[str, list[str]] = {}
         self._focus_chain: list[QWidget] = []
+        self._closing_quietly = False
         self._line_height = QComboBox().sizeHint().height()
 
         outer = QVBoxLayout(self)
@@ -300,6 +303,7 @@ class RecordDialog(QDialog):
         finally:
             self._loading = False
         self._touched.clear()
+        self._as_loaded = self.collect()  # what "no changes" looks like in the fields
         self._show_all = not form.is_new
         self.general_error.show_message("")
         self._update_header()
@@ -524,6 +528,43 @@ class RecordDialog(QDialog):
 
     def focus_first_field(self) -> None:
         self._editors[self.first_field].setFocus(Qt.FocusReason.TabFocusReason)
+
+    def has_changes(self) -> bool:
+        """True when any field differs from what the form showed when it was loaded."""
+        return self.collect() != self._as_loaded
+
+    def reject(self) -> None:
+        """Cancel, Esc or the window's close button: ask first if there are changes."""
+        if not self._closing_quietly and self.has_changes() and not self.confirm_discard():
+            return
+        super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # The user closing the window is asked like Cancel; a close() by the program
+        # itself (shutting down, tests tidying up) is not a user's choice to ask about.
+        self._closing_quietly = not event.spontaneous()
+        try:
+            super().closeEvent(event)
+        finally:
+            self._closing_quietly = False
+
+    def confirm_discard(self) -> bool:
+        """Ask whether to throw the changes away; the default answer keeps editing."""
+        what = f"this new {self.noun}" if self.form.is_new else str(self.form.ref)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Discard changes?",
+            f"You have changes to {what} that are not saved.",
+            parent=self,
+        )
+        box.setObjectName("discard_question")
+        box.setInformativeText("Discard them and close the form, or keep editing?")
+        discard = box.addButton("&Discard changes", QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("&Keep editing", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.exec()
+        return box.clickedButton() is discard
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         # Return saves like the default button would, and on an invalid form it shows

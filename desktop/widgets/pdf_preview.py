@@ -13,7 +13,6 @@ classification banners at the top and bottom of every page are never cut off.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -552,7 +551,10 @@ class PdfPreview(QWidget):
             target += ".pdf"
         try:
             if Path(target).resolve() != self.path.resolve():
-                shutil.copyfile(self.path, target)
+                from desktop.briefing.builder import write_atomically
+
+                # A copy of a pack is as private as the pack: owner only.
+                write_atomically(Path(target), self.path.read_bytes())
         except OSError as exc:
             QMessageBox.warning(
                 self, "Save as", f"The pack could not be saved: {exc.strerror or exc}"

@@ -167,3 +167,51 @@ def show(qtbot: Any, dialog: Any) -> Any:
     # Shortcuts (Ctrl+Return) only reach the active window.
     qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=2000)
     return dialog
+
+
+@dataclass
+class BoxSeen:
+    """A real message box met while a test acted: its text and its default button."""
+
+    title: str
+    text: str
+    default: str
+    buttons: list[str]
+
+
+def answer_boxes(answers: list[str | None]) -> list[BoxSeen]:
+    """Answer the next real message boxes, in order: the button with that text (no "&"),
+    or ``None`` for Return (the default button).  Returns what each box showed."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    seen: list[BoxSeen] = []
+    pending = list(answers)
+
+    def poll() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox) and box.isVisible():
+            default = box.defaultButton()
+            seen.append(
+                BoxSeen(
+                    box.windowTitle(),
+                    box.text(),
+                    default.text().replace("&", "") if default is not None else "",
+                    [b.text().replace("&", "") for b in box.buttons()],
+                )
+            )
+            answer = pending.pop(0)
+            if answer is None:
+                from PySide6.QtTest import QTest
+
+                QTest.keyClick(box, Qt.Key.Key_Return)
+            else:
+                next(b for b in box.buttons() if b.text().replace("&", "") == answer).click()
+        if pending:
+            QTimer.singleShot(20, poll)
+
+    from PySide6.QtCore import Qt
+
+    if pending:
+        QTimer.singleShot(20, poll)
+    return seen

@@ -12,6 +12,7 @@ from desktop import undo
 from desktop.dialogs.forms import make_form
 from desktop.services import records
 from tests.gui.conftest_forms import (  # noqa: F401  (fixtures)
+    answer_boxes,
     context,
     other_user,
     prompts,
@@ -125,7 +126,9 @@ def test_deleting_a_partner_is_refused_with_a_message(qtbot, context, seed, prom
 def test_cancel_and_escape_save_nothing(qtbot, context) -> None:
     dialog = show(qtbot, make_form(context, "stakeholder"))
     qtbot.keyClicks(dialog.name_edit, "Never saved")
+    seen = answer_boxes(["Discard changes"])  # a form with changes asks first
     qtbot.keyClick(dialog.name_edit, Qt.Key.Key_Escape)
+    assert [box.title for box in seen] == ["Discard changes?"]
     assert not dialog.isVisible()
     assert dialog.saver.last_id is None
     assert register_state(context.register) == {}
