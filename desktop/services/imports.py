@@ -131,6 +131,7 @@ def take_back(
         snapshots = bulk.delete_by_refs(session, kind, step.created, actor=actor, step=tick)
     step.applied = applied
     step.snapshots = snapshots
+    _note_versions(register, step)  # what redo expects to find
 
 
 def put_back(
