@@ -69,8 +69,9 @@ def test_cancel_on_an_edited_record_then_discard_leaves_the_record_as_it_was(
     dialog = show(qtbot, make_form(context, "risk", seed.risk))
     dialog.title_edit.clear()
     qtbot.keyClicks(dialog.title_edit, "A changed title")
+    assert dialog.has_changes()
     seen = answer_boxes(["Discard changes"])
-    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    dialog.cancel_button.click()
     assert len(seen) == 1 and "R-001" in seen[0].text
     assert not dialog.isVisible()
     assert register_state(context.register) == before
