@@ -205,7 +205,9 @@ class ImportDialog(QDialog):
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             "Import duplicates?",
-            f"{noun} in this file look like records already in the register "
+            f"{noun} in this file "
+            f"{'looks like a record' if found.count == 1 else 'look like records'} "
+            "already in the register "
             f"(same {same}, and no ref in the file).\n\n"
             "Importing creates them again as new records.",
             parent=self,
