@@ -17,6 +17,7 @@ register is not in.  Undoing over another user's later change asks first.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QUndoCommand
@@ -25,8 +26,6 @@ from sqlmodel import SQLModel
 
 from db.errors import Cancelled, ConflictError, NotFound, RegisterError, ValidationFailed
 from desktop.services import imports, records
-from desktop.tasks import wait_for
-from desktop.widgets.task_progress import run_with_progress
 
 if TYPE_CHECKING:
     from desktop.context import AppContext
@@ -350,9 +349,19 @@ class ImportCommand(RecordCommand):
     named, and the user is asked before going over them.
     """
 
-    def __init__(self, context: AppContext, step: imports.ImportStep, what: str):
+    def __init__(
+        self,
+        context: AppContext,
+        step: imports.ImportStep,
+        what: str,
+        *,
+        in_background: Callable[[Callable[[Any], Any], str], None] | None = None,
+    ):
         super().__init__(context, step.kind, f"Import {what}")
         self.step = step
+        # runs work(progress_callback) off the GUI thread behind a progress dialog,
+        # raising what the work raised (given by the dialog layer, which owns widgets)
+        self.in_background = in_background
         self._performed = True
         self._skip_redo = True  # push()'s redo(): the import is done already
 
@@ -378,22 +387,13 @@ class ImportCommand(RecordCommand):
 
     def _run(self, work: Any, label: str) -> None:
         register, step, actor = self._register, self.step, self._actor
-        if step.size < BACKGROUND_AFTER:
+        if step.size < BACKGROUND_AFTER or self.in_background is None:
             work(register, step, actor=actor)
             return
-        handle = run_with_progress(
-            _parent(),
-            label,
-            lambda progress: work(register, step, actor=actor, progress=progress.update),
-            label=f"{label} ({step.size:,} records)...",
-            cancellable=False,
+        self.in_background(
+            lambda progress: work(register, step, actor=actor, progress=progress),
+            f"{label} ({step.size:,} records)...",
         )
-        while not wait_for(handle, 600_000):
-            pass
-        if handle.error is not None:
-            if isinstance(handle.error, RegisterError):
-                raise handle.error
-            raise RegisterError(str(handle.error))
 
     def _undo(self) -> None:
         self._confirm("undo")

@@ -8,12 +8,14 @@ counted the way a spreadsheet counts them (the header is row 1).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -36,9 +38,10 @@ from db.kinds import KINDS, SCREEN_ORDER
 from desktop.context import AppContext
 from desktop.itemmodels.rows_model import RowsColumn, RowsTableModel
 from desktop.services import imports
-from desktop.tasks import TaskHandle, run_task
+from desktop.tasks import TaskHandle, run_task, wait_for
 from desktop.undo import ImportCommand
 from desktop.widgets import file_dialogs
+from desktop.widgets.task_progress import run_with_progress
 
 KIND_CHOICES = tuple((kind.value, KINDS[kind].plural_label) for kind in SCREEN_ORDER)
 
@@ -267,7 +270,9 @@ class ImportDialog(QDialog):
             self.imported = True
             if step is not None and step.size:
                 what = f"{count_noun(step.kind, step.size)} from {Path(self.path_edit.text().strip()).name}"
-                self.context.undo_stack.push(ImportCommand(self.context, step, what))
+                self.context.undo_stack.push(
+                    ImportCommand(self.context, step, what, in_background=run_in_background)
+                )
             self.context.notify_changed()
 
     def _failed(self, handle: TaskHandle, message: str) -> None:
@@ -325,3 +330,20 @@ class ImportDialog(QDialog):
 
             wait_for(self._handle, 30_000)
         super().reject()
+
+
+def run_in_background(work: Callable[[Any], Any], label: str) -> None:
+    """Run ``work(progress)`` off the GUI thread behind a progress dialog; raise its error."""
+    handle = run_with_progress(
+        QApplication.activeWindow(),
+        "Import",
+        lambda progress: work(progress.update),
+        label=label,
+        cancellable=False,
+    )
+    while not wait_for(handle, 600_000):
+        pass
+    if handle.error is not None:
+        if isinstance(handle.error, RegisterError):
+            raise handle.error
+        raise RegisterError(str(handle.error))

@@ -179,6 +179,9 @@ class BoxSeen:
     buttons: list[str]
 
 
+_ANSWERING = [0]
+
+
 def answer_boxes(answers: list[str | None]) -> list[BoxSeen]:
     """Answer the next real message boxes, in order: the button with that text (no "&"),
     or ``None`` for Return (the default button).  Returns what each box showed."""
@@ -187,8 +190,12 @@ def answer_boxes(answers: list[str | None]) -> list[BoxSeen]:
 
     seen: list[BoxSeen] = []
     pending = list(answers)
+    _ANSWERING[0] += 1  # a new call ends the polling of earlier ones (a box never shown)
+    mine = _ANSWERING[0]
 
     def poll() -> None:
+        if _ANSWERING[0] != mine:
+            return
         box = QApplication.activeModalWidget()
         if isinstance(box, QMessageBox) and box.isVisible():
             default = box.defaultButton()
