@@ -543,6 +543,21 @@ def delete(
     return snap
 
 
+def refuse_if_required(kind: str, ref_spec: Any, *, ref: str | None = None) -> None:
+    """A record coming back whose link target is gone: an optional link is dropped by
+    the caller, a required one refuses the restore with this message."""
+    if spec(kind).create.model_fields[ref_spec.field].is_required():
+        prefix = f"{ref}: " if ref else ""
+        raise ValidationFailed(
+            [
+                FieldError(
+                    ref_spec.export_name,
+                    f"{prefix}the {ref_spec.other_kind} it needs no longer exists",
+                )
+            ]
+        )
+
+
 def restore(session: Session, kind: str, snap: dict[str, Any], *, actor: str) -> Any:
     """Undo a delete: the same ref, values, version and links as before.
 
@@ -561,15 +576,7 @@ def restore(session: Session, kind: str, snap: dict[str, Any], *, actor: str) ->
     for ref_spec in s.refs:
         target = row.get(ref_spec.field)
         if target is not None and session.get(spec(ref_spec.other_kind).table, target) is None:
-            if s.create.model_fields[ref_spec.field].is_required():
-                raise ValidationFailed(
-                    [
-                        FieldError(
-                            ref_spec.export_name,
-                            f"the {ref_spec.other_kind} it needs no longer exists",
-                        )
-                    ]
-                )
+            refuse_if_required(kind, ref_spec)
             row[ref_spec.field] = None
     if session.get(table, row["id"]) is not None:
         row.pop("id")

@@ -43,13 +43,11 @@ The pipeline
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from sqlmodel import Session
 
+from db.bulk import collector_paused
 from db.engine import Register
 from db.importexport.cells import map_header
 from db.importexport.columns import OWN_REF, normalise_kind
@@ -81,23 +79,6 @@ def prepare(
     return validate(session, kind, table, columns, own, links, ticker, column_wise=column_wise)
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a bulk import builds its rows.
-
-    An import holds hundreds of thousands of small containers, none of them cyclic;
-    left running, the collector re-scans them all again and again (a third of the
-    time of a 100,000-row import).  It is switched back on however the import ends.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def import_table(
     register: Register,
     kind: str,
@@ -112,7 +93,7 @@ def import_table(
     total = len(table.rows) * (1 if dry_run else 2)
     ticker = Ticker(total, progress, cancel, "import")
     if dry_run:
-        with register.session() as session, _collector_paused():
+        with register.session() as session, collector_paused():
             plan = prepare(session, kind, table, ticker)
         ticker.finish()
         return ImportResult(
@@ -124,7 +105,7 @@ def import_table(
             created_refs=[r.ref for r in plan.creates if r.ref],
             updated_refs=[r.ref for r in plan.updates if r.ref],
         )
-    with register.write() as session, _collector_paused():
+    with register.write() as session, collector_paused():
         plan = prepare(session, kind, table, ticker)
         ticker.check()
         result = write(session, plan, actor=actor, ticker=ticker)
@@ -151,7 +132,7 @@ def import_file(
     cannot be read.
     """
     kind = normalise_kind(kind)
-    with _collector_paused():
+    with collector_paused():
         table = read_table(path, cancel=cancel)
         return import_table(
             register, kind, table, actor=actor, dry_run=dry_run, progress=progress, cancel=cancel

@@ -14,9 +14,7 @@ what a record already in the register holds, by the kind's identifying fields
 from __future__ import annotations
 
 import datetime as dt
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -85,19 +83,6 @@ def changed_since(register: Register, step: ImportStep) -> list[str]:
     return [ref for ref, version in step.versions.items() if now.get(ref) != version]
 
 
-@contextmanager
-def _no_cyclic_collection() -> Iterator[None]:
-    """Pause the cyclic garbage collector over many small acyclic containers (snapshots),
-    which it would otherwise re-scan again and again (half the time of a large undo)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _ticker(total: int, progress: Progress | None) -> Callable[[int], None]:
     done = 0
 
@@ -118,7 +103,7 @@ def take_back(
     update_model = repository.spec(kind).update
     tick = _ticker(step.size, progress)
     applied: dict[str, dict[str, Any]] = {}
-    with register.write() as session, _no_cyclic_collection():
+    with register.write() as session, bulk.collector_paused():
         table: Any = repository.spec(kind).table
         for ref, before in step.previous.items():
             record_id = session.execute(select(table.id).where(table.ref == ref)).scalar()
@@ -141,7 +126,7 @@ def put_back(
     kind = step.kind
     update_model = repository.spec(kind).update
     tick = _ticker(step.size, progress)
-    with register.write() as session, _no_cyclic_collection():
+    with register.write() as session, bulk.collector_paused():
         bulk.restore_many(session, kind, step.snapshots, actor=actor, step=tick)
         table: Any = repository.spec(kind).table
         for ref, after in step.applied.items():
