@@ -20,7 +20,22 @@ class FieldError:
 
     def __str__(self) -> str:
         where = f"row {self.row}: " if self.row is not None else ""
+        if not self.field:  # a fault of the whole row (how the file is written)
+            return f"{where}{self.reason}"
         return f"{where}{self.field}: {self.reason}"
+
+
+# How many errors a person is shown at once (command line, import dialog); the rest
+# are counted in one line "... and N more".
+SHOWN_ERRORS = 100
+
+
+def shown_errors(
+    errors: list[FieldError], limit: int = SHOWN_ERRORS
+) -> tuple[list[FieldError], str]:
+    """The first ``limit`` errors and the line that counts the others ("" when none)."""
+    more = len(errors) - limit
+    return errors[:limit], (f"... and {more:,} more" if more > 0 else "")
 
 
 class ValidationFailed(RegisterError):

@@ -42,6 +42,10 @@ from db.enums import (
 NOTES_MAX = 10_000
 SUMMARY_MAX = 5_000
 TEXT_MAX = 10_000
+# Whole-number columns are 32-bit INTEGER on PostgreSQL (migration 0001): the largest
+# value any register can hold, on either backend.
+INT32_MAX = 2**31 - 1
+NUL_REASON = "must not contain NUL characters"
 
 
 _CLOCK: ContextVar[dt.datetime | None] = ContextVar("register_clock", default=None)
@@ -85,7 +89,8 @@ def check_url(value: str | None) -> str | None:
 
 
 class _Input(SQLModel):
-    """Shared behaviour of every validated input model: text trimmed, blanks to None."""
+    """Shared behaviour of every validated input model: text trimmed, blanks to None,
+    NUL characters refused."""
 
     model_config = ConfigDict(str_strip_whitespace=True, validate_assignment=True)  # type: ignore[assignment]
 
@@ -93,6 +98,8 @@ class _Input(SQLModel):
     @classmethod
     def _blank_optional_text(cls, value: Any, info: Any) -> Any:
         if isinstance(value, str):
+            if "\x00" in value:  # PostgreSQL text cannot hold it: refused on every backend
+                raise ValueError(NUL_REASON)
             value = value.strip()
             if value == "":  # look the field up only then: this runs for every field of every row
                 field = cls.model_fields.get(info.field_name)
@@ -358,7 +365,7 @@ class EventBase(RecordFields):
     kind: EventKind = Field(default=EventKind.other, max_length=30, sa_type=String(30), index=True)
     severity: int = Field(default=3, ge=1, le=5)
     sentiment: int = Field(default=0, ge=-2, le=2)
-    reach: int | None = Field(default=None, ge=0)
+    reach: int | None = Field(default=None, ge=0, le=INT32_MAX)
     reach_basis: str | None = Field(default=None, max_length=500)
     metric_value: float | None = None
     metric_unit: str | None = Field(default=None, max_length=100)
@@ -395,7 +402,7 @@ class EventUpdate(_Input):
     risk_ids: list[int] | None = None
     severity: int | None = Field(default=None, ge=1, le=5)
     sentiment: int | None = Field(default=None, ge=-2, le=2)
-    reach: int | None = Field(default=None, ge=0)
+    reach: int | None = Field(default=None, ge=0, le=INT32_MAX)
     reach_basis: str | None = Field(default=None, max_length=500)
     metric_value: float | None = None
     metric_unit: str | None = Field(default=None, max_length=100)

@@ -43,6 +43,7 @@ from db.models import (
     StakeholderUpdate,
     utcnow,
 )
+from db.responses import loop_reason, response_loop
 
 Record = Stakeholder | Partnership | Risk | Event
 
@@ -294,6 +295,18 @@ def _check_unique_name(session: Session, kind: str, name: str, exclude_id: int |
         raise ValidationFailed([FieldError("name", f"{kind} {clash} already has this name")])
 
 
+def _responds_to(session: Session, event_id: int) -> int | None:
+    return session.execute(
+        select(col(Event.responds_to_id)).where(col(Event.id) == event_id)
+    ).scalar_one_or_none()
+
+
+def _event_ref(session: Session, event_id: int) -> str:
+    return str(
+        session.execute(select(col(Event.ref)).where(col(Event.id) == event_id)).scalar_one()
+    )
+
+
 def _check_targets(session: Session, kind: str, data: dict[str, Any], own_id: int | None) -> None:
     s = spec(kind)
     errors: list[FieldError] = []
@@ -301,9 +314,12 @@ def _check_targets(session: Session, kind: str, data: dict[str, Any], own_id: in
         target = data.get(ref_spec.field)
         if target is None:
             continue
-        if ref_spec.field == "responds_to_id" and own_id is not None and target == own_id:
-            errors.append(FieldError(ref_spec.export_name, "an event cannot respond to itself"))
-            continue
+        if ref_spec.field == "responds_to_id" and own_id is not None:
+            loop = response_loop(own_id, target, lambda i: _responds_to(session, i))
+            if loop:
+                refs = [_event_ref(session, i) for i in loop]
+                errors.append(FieldError(ref_spec.export_name, loop_reason(refs)))
+                continue
         if session.get(spec(ref_spec.other_kind).table, target) is None:
             errors.append(FieldError(ref_spec.export_name, f"no such {ref_spec.other_kind}"))
     for link in s.links:

@@ -27,11 +27,14 @@ from db.importexport.cells import is_blank, text_value, tokens
 from db.importexport.columns import REFS, Column
 from db.importexport.reader import Table
 from db.kinds import REF_PREFIX
+from db.models import INT32_MAX
 from db.queries import importexport as q
 
 # A placeholder id for a link to a record created by this same file: the models only
 # check that an id is positive; the real id is filled in once the record exists.
 PENDING_ID = 1 << 62
+# The ref counter keeps the number after the highest ref in a 32-bit column.
+REF_NUMBER_MAX = INT32_MAX - 1
 
 
 def normal_ref(kind: str, text: str) -> str | None:
@@ -43,6 +46,12 @@ def normal_ref(kind: str, text: str) -> str | None:
 
 
 # --------------------------------------------------------------------------- own refs
+
+
+def _ref_number(ref: str) -> int:
+    parsed = repository.parse_ref(ref)
+    assert parsed is not None
+    return parsed[1]
 
 
 @dataclass
@@ -75,6 +84,11 @@ def own_refs(session: Session, kind: str, table: Table, index: int | None) -> Ow
                 reason = f"{text!r} is not {article} {kind} ref (like {example})"
                 errors.append(FieldError("ref", reason, number))
                 bad_rows.add(number)
+            elif _ref_number(ref) > REF_NUMBER_MAX:
+                largest = repository.format_ref(REF_PREFIX[kind], REF_NUMBER_MAX)
+                errors.append(FieldError("ref", f"{ref} is too large (at most {largest})", number))
+                bad_rows.add(number)
+                ref = None
             elif ref in first_row:
                 errors.append(FieldError("ref", f"{ref} is also on row {first_row[ref]}", number))
                 bad_rows.add(number)

@@ -5,7 +5,7 @@ Validating a row through the model costs ~15 us (an instance, a ``before`` valid
 called in Python for every field, SQLModel's own init); at 100,000 rows that is most
 of an import.  ``Rules`` holds, per field, a check built from the model's own field
 (type, ``min_length``/``max_length``, ``ge``/``gt``/``le``/``lt``, optional or
-required, the text trimming and blank-to-None rule of ``db.models._Input``) followed
+required, the NUL refusal, text trimming and blank-to-None rule of ``db.models._Input``) followed
 by the model's own ``after`` field validators (each answer remembered per distinct
 value), and, per row, the model's own ``after`` model validators (partnership dates
 in order, residual likelihood and impact together).
@@ -112,7 +112,7 @@ def _checker(annotation: Any, metadata: list[Any], required: bool) -> Callable[[
         blank_ok = optional and not required
 
         def text(value: Any) -> Any:
-            if value.__class__ is not str:
+            if value.__class__ is not str or "\x00" in value:
                 raise Rejected
             value = value.strip()
             if not value:
@@ -134,6 +134,8 @@ def _checker(annotation: Any, metadata: list[Any], required: bool) -> Callable[[
             if not stripped:
                 return stripped
             if "" in stripped or not all(map(str.isascii, stripped)):
+                return None
+            if "\x00" in "\x01".join(stripped):
                 return None
             if min(map(len, stripped)) < min_len or (
                 max_len is not None and max(map(len, stripped)) > max_len

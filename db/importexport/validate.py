@@ -40,6 +40,7 @@ from db.importexport.progress import Ticker
 from db.importexport.reader import Table
 from db.importexport.rules import Rejected, Rules
 from db.queries import importexport as q
+from db.responses import loop_reason, loops_through
 
 _REJECT = object()  # a cell the column-wise route leaves to the model
 _DEFAULT = object()  # a blank cell: the field's default
@@ -151,11 +152,34 @@ def validate(
                 )
     if ticker is not None:
         ticker.advance(len(table.rows) % 1000)
+    if kind == "event" and "responds_to" in present:
+        errors.extend(_response_loops(session, plan))
     if errors:
         order = {c.name: i for i, c in enumerate(columns_for(kind))}
         errors.sort(key=lambda e: (e.row or 0, order.get(e.field, -1)))
         raise ValidationFailed(errors)
     return plan
+
+
+def _response_loops(session: Session, plan: Plan) -> list[FieldError]:
+    """Rows whose ``responds_to`` would close a loop of responses, with the file's
+    links laid over the register's (``db.responses``, the rule the forms follow)."""
+    rows = [r for r in (*plan.creates, *plan.updates, *plan.unchanged) if r.ref is not None]
+    if not any(r.link_refs.get("responds_to") for r in rows):
+        return []
+    chain: dict[str, str | None] = dict(q.response_refs(session))
+    starts: list[str] = []
+    for r in rows:
+        if r.ref is not None and "responds_to" in r.link_refs:
+            chain[r.ref] = r.link_refs["responds_to"]
+            if chain[r.ref] is not None:
+                starts.append(r.ref)
+    loops = loops_through(chain, starts)
+    return [
+        FieldError("responds_to", loop_reason(loops[r.ref]), r.number)
+        for r in rows
+        if r.ref in loops
+    ]
 
 
 # --------------------------------------------------------------------------- row by row

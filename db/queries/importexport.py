@@ -12,10 +12,11 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, inspect, select, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from db.audit import insert_tuples as _insert_tuples
-from db.models import AuditEntry
+from db.models import AuditEntry, Event
 from db.repository import LinkSpec, spec
 
 CHUNK = 900  # keys per IN (...) list: below SQLite's historic 999-parameter limit
@@ -275,6 +276,16 @@ def refs_by_id(session: Session, *, kind: str, ids: Iterable[int]) -> dict[int, 
         ):
             out[record_id] = ref
     return out
+
+
+def response_refs(session: Session) -> dict[str, str]:
+    """Event ref -> the ref of the event it responds to, for every event that responds."""
+    target: Any = aliased(Event)
+    event: Any = Event
+    rows = session.execute(
+        select(event.ref, target.ref).join(target, event.responds_to_id == target.id)
+    )
+    return dict(rows.tuples())
 
 
 def link_refs(session: Session, *, link: LinkSpec, own_ids: Sequence[int]) -> dict[int, list[str]]:

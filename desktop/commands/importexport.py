@@ -25,7 +25,7 @@ def _actor() -> str:
 
 def run_import(args: Any) -> int:
     from db.engine import open_register
-    from db.errors import ValidationFailed
+    from db.errors import ValidationFailed, shown_errors
     from db.importexport import import_file
     from db.importexport.columns import normalise_kind
 
@@ -42,8 +42,11 @@ def run_import(args: Any) -> int:
     except ValidationFailed as exc:
         # stderr holds exactly the bad rows, one "row N: field: reason" a line
         # (PRODUCT.md "Command line"); exit 1 says nothing was written.
-        for error in exc.errors:
+        first, more = shown_errors(exc.errors)
+        for error in first:
             print(error, file=sys.stderr)
+        if more:
+            print(more, file=sys.stderr)
         return 1
     finally:
         register.dispose()

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.errors import FieldError, RegisterError, ValidationFailed
+from db.errors import FieldError, RegisterError, ValidationFailed, shown_errors
 from db.importexport.columns import count_noun
 from db.kinds import KINDS, SCREEN_ORDER
 from desktop.context import AppContext
@@ -279,6 +279,7 @@ class ImportDialog(QDialog):
         error = handle.error
         if isinstance(error, ValidationFailed):
             self.errors = list(error.errors)
+            first, more = shown_errors(self.errors)  # a table of a million rows helps nobody
             self.error_model.set_rows(
                 [
                     {
@@ -286,8 +287,9 @@ class ImportDialog(QDialog):
                         "field": e.field,
                         "reason": e.reason,
                     }
-                    for e in self.errors
+                    for e in first
                 ]
+                + ([{"row": "", "field": "", "reason": more}] if more else [])
             )
             self.error_table.setVisible(True)
             self.error_table.resizeColumnToContents(0)
