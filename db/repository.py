@@ -43,7 +43,7 @@ from db.models import (
     StakeholderUpdate,
     utcnow,
 )
-from db.responses import loop_reason, response_loop
+from db.responses import loop_reason, response_loop, whole_checked
 
 Record = Stakeholder | Partnership | Risk | Event
 
@@ -315,7 +315,10 @@ def _check_targets(session: Session, kind: str, data: dict[str, Any], own_id: in
         if target is None:
             continue
         if ref_spec.field == "responds_to_id" and own_id is not None:
-            loop = response_loop(own_id, target, lambda i: _responds_to(session, i))
+            if whole_checked():
+                loop = [own_id, own_id] if target == own_id else []
+            else:
+                loop = response_loop(own_id, target, lambda i: _responds_to(session, i))
             if loop:
                 refs = [_event_ref(session, i) for i in loop]
                 errors.append(FieldError(ref_spec.export_name, loop_reason(refs)))

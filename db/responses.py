@@ -8,10 +8,30 @@ validate``, where the chain runs through the file's rows and the register's even
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TypeVar
 
 K = TypeVar("K", bound=Hashable)
+
+_WHOLE_CHECKED: ContextVar[bool] = ContextVar("responses_whole_checked", default=False)
+
+
+@contextmanager
+def checked_as_a_whole() -> Iterator[None]:
+    """Writes inside the block were checked together (an import checks its file's
+    final links at once); the record-by-record walk, which would see half-applied
+    states (a loop a later row of the same file breaks), is skipped."""
+    token = _WHOLE_CHECKED.set(True)
+    try:
+        yield
+    finally:
+        _WHOLE_CHECKED.reset(token)
+
+
+def whole_checked() -> bool:
+    return _WHOLE_CHECKED.get()
 
 
 def response_loop(start: K, target: K | None, responds_to: Callable[[K], K | None]) -> list[K]:

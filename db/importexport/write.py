@@ -25,6 +25,7 @@ from db.importexport.plan import ImportResult, Plan
 from db.importexport.progress import Ticker
 from db.models import utcnow
 from db.queries import importexport as q
+from db.responses import checked_as_a_whole
 
 BATCH = 5000
 IMPORT_ACTION = "import"
@@ -149,9 +150,10 @@ def write(
             values[name] = new_ids[ref]
         result.previous[row.ref] = repository.field_values(session, kind, row.record_id, values)  # type: ignore[index]
         try:
-            repository.update(
-                session, kind, row.record_id, update_model.model_validate(values), actor=actor
-            )
+            with checked_as_a_whole():  # the validator checked the file's responses at once
+                repository.update(
+                    session, kind, row.record_id, update_model.model_validate(values), actor=actor
+                )
         except ValidationFailed as exc:
             raise ValidationFailed(
                 [FieldError(e.field, e.reason, row.number) for e in exc.errors]

@@ -282,10 +282,8 @@ def response_refs(session: Session) -> dict[str, str]:
     """Event ref -> the ref of the event it responds to, for every event that responds."""
     target: Any = aliased(Event)
     event: Any = Event
-    rows = session.execute(
-        select(event.ref, target.ref).join(target, event.responds_to_id == target.id)
-    )
-    return dict(rows.tuples())
+    stmt = select(event.ref, target.ref).join(target, event.responds_to_id == target.id)
+    return {ref: answered for ref, answered in session.execute(stmt)}
 
 
 def link_refs(session: Session, *, link: LinkSpec, own_ids: Sequence[int]) -> dict[int, list[str]]:

@@ -124,7 +124,7 @@ def bomb_xlsx(path: Path, packed_bytes: int = 4 * 1024 * 1024) -> Path:
     block = b" " * (1024 * 1024)
     one = len(_filler("x", b"", block, 1, b"").packed)
     repeats = min(packed_bytes // one, (4 * 1024**3 - 1) // len(block) - 1)
-    head = f'{SHEET_HEAD}<sheetData>{header_xml(["title", "occurred_on"])}'.encode()
+    head = f"{SHEET_HEAD}<sheetData>{header_xml(['title', 'occurred_on'])}".encode()
     sheet = _filler("xl/worksheets/sheet1.xml", head, block, repeats, b"</sheetData></worksheet>")
     return _package(path, sheet)
 
@@ -132,9 +132,7 @@ def bomb_xlsx(path: Path, packed_bytes: int = 4 * 1024 * 1024) -> Path:
 def empty_rows_xlsx(path: Path, header: list[str], rows: int) -> Path:
     """A header, then ``rows`` formatted but empty rows (what "format the whole
     column" leaves behind); the sheet also claims the whole grid as its size."""
-    head = (
-        f'{SHEET_HEAD}<dimension ref="A1:XFD1048576"/><sheetData>{header_xml(header)}'
-    ).encode()
+    head = (f'{SHEET_HEAD}<dimension ref="A1:XFD1048576"/><sheetData>{header_xml(header)}').encode()
     body = "".join(
         f'<row r="{n}" s="1" customFormat="1" ht="15" customHeight="1"/>'
         for n in range(2, rows + 2)
