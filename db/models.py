@@ -38,13 +38,11 @@ from db.enums import (
     StakeholderKind,
     Treatment,
 )
+from db.limits import INT64_MAX
 
 NOTES_MAX = 10_000
 SUMMARY_MAX = 5_000
 TEXT_MAX = 10_000
-# Whole-number columns are 32-bit INTEGER on PostgreSQL (migration 0001): the largest
-# value any register can hold, on either backend.
-INT32_MAX = 2**31 - 1
 NUL_REASON = "must not contain NUL characters"
 
 
@@ -365,7 +363,7 @@ class EventBase(RecordFields):
     kind: EventKind = Field(default=EventKind.other, max_length=30, sa_type=String(30), index=True)
     severity: int = Field(default=3, ge=1, le=5)
     sentiment: int = Field(default=0, ge=-2, le=2)
-    reach: int | None = Field(default=None, ge=0, le=INT32_MAX)
+    reach: int | None = Field(default=None, ge=0, le=INT64_MAX)
     reach_basis: str | None = Field(default=None, max_length=500)
     metric_value: float | None = None
     metric_unit: str | None = Field(default=None, max_length=100)
@@ -402,7 +400,7 @@ class EventUpdate(_Input):
     risk_ids: list[int] | None = None
     severity: int | None = Field(default=None, ge=1, le=5)
     sentiment: int | None = Field(default=None, ge=-2, le=2)
-    reach: int | None = Field(default=None, ge=0, le=INT32_MAX)
+    reach: int | None = Field(default=None, ge=0, le=INT64_MAX)
     reach_basis: str | None = Field(default=None, max_length=500)
     metric_value: float | None = None
     metric_unit: str | None = Field(default=None, max_length=100)

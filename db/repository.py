@@ -21,7 +21,7 @@ from sqlalchemy import update as sa_update
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, SQLModel, col
 
-from db import audit
+from db import audit, limits
 from db.errors import ConflictError, FieldError, NotFound, ValidationFailed
 from db.kinds import REF_PREFIX, REF_WIDTH
 from db.models import (
@@ -307,6 +307,22 @@ def _event_ref(session: Session, event_id: int) -> str:
     )
 
 
+def response_loop_refs(session: Session, event_id: int, target_id: int | None) -> list[str]:
+    """The refs of the loop that making event ``event_id`` respond to ``target_id``
+    would close (``db.responses``); empty when there is none.  The event form asks
+    this before saving, and every create/update is checked with it."""
+    loop = response_loop(event_id, target_id, lambda i: _responds_to(session, i))
+    return [_event_ref(session, i) for i in loop]
+
+
+def _check_storable(session: Session, kind: str, data: dict[str, Any]) -> None:
+    limit = limits.int_max(session)
+    if limit < limits.INT64_MAX:
+        fields = limits.too_large(data, limits.wide_int_fields(spec(kind).create), limit)
+        if fields:
+            raise ValidationFailed([FieldError(f, limits.reason(limit)) for f in fields])
+
+
 def _check_targets(session: Session, kind: str, data: dict[str, Any], own_id: int | None) -> None:
     s = spec(kind)
     errors: list[FieldError] = []
@@ -316,11 +332,10 @@ def _check_targets(session: Session, kind: str, data: dict[str, Any], own_id: in
             continue
         if ref_spec.field == "responds_to_id" and own_id is not None:
             if whole_checked():
-                loop = [own_id, own_id] if target == own_id else []
+                refs = ["", ""] if target == own_id else []
             else:
-                loop = response_loop(own_id, target, lambda i: _responds_to(session, i))
-            if loop:
-                refs = [_event_ref(session, i) for i in loop]
+                refs = response_loop_refs(session, own_id, target)
+            if refs:
                 errors.append(FieldError(ref_spec.export_name, loop_reason(refs)))
                 continue
         if session.get(spec(ref_spec.other_kind).table, target) is None:
@@ -395,6 +410,7 @@ def create(
     payload = data.model_dump()
     if s.unique_name:
         _check_unique_name(session, kind, payload["name"], None)
+    _check_storable(session, kind, payload)
     _check_targets(session, kind, payload, None)
     link_fields = {link.field for link in s.links}
     row = {k: v for k, v in payload.items() if k not in link_fields}
@@ -454,6 +470,7 @@ def update(
     _revalidate(kind, merged)
     if s.unique_name and "name" in changes_in:
         _check_unique_name(session, kind, merged["name"], record_id)
+    _check_storable(session, kind, changes_in)
     _check_targets(session, kind, changes_in, record_id)
     link_fields = {link.field for link in s.links}
     # No autoflush until the explicit flush below: one UPDATE (one version step) per

@@ -27,7 +27,7 @@ from db.importexport.cells import is_blank, text_value, tokens
 from db.importexport.columns import REFS, Column
 from db.importexport.reader import Table
 from db.kinds import REF_PREFIX
-from db.models import INT32_MAX
+from db.limits import INT32_MAX
 from db.queries import importexport as q
 
 # A placeholder id for a link to a record created by this same file: the models only

@@ -30,7 +30,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from db import repository
+from db import limits, repository
 from db.errors import FieldError, ValidationFailed, field_errors
 from db.importexport.cells import converter, int_column, is_blank
 from db.importexport.columns import IGNORED, INT, OWN_REF, REFS, TEXT, Column, columns_for
@@ -152,6 +152,7 @@ def validate(
                 )
     if ticker is not None:
         ticker.advance(len(table.rows) % 1000)
+    errors.extend(_too_large(session, kind, plan))
     if kind == "event" and "responds_to" in present:
         errors.extend(_response_loops(session, plan))
     if errors:
@@ -159,6 +160,21 @@ def validate(
         errors.sort(key=lambda e: (e.row or 0, order.get(e.field, -1)))
         raise ValidationFailed(errors)
     return plan
+
+
+def _too_large(session: Session, kind: str, plan: Plan) -> list[FieldError]:
+    """Whole numbers the model allows but this register's columns cannot hold
+    (``db.limits``: above 32 bits on PostgreSQL), as row errors."""
+    limit = limits.int_max(session)
+    fields = limits.wide_int_fields(repository.spec(kind).create)
+    if limit >= limits.INT64_MAX or not fields:
+        return []
+    names = {c.field: c.name for c in columns_for(kind)}
+    return [
+        FieldError(names.get(f, f), limits.reason(limit), row.number)
+        for row in (*plan.creates, *plan.updates)
+        for f in limits.too_large(row.values, fields, limit)
+    ]
 
 
 def _response_loops(session: Session, plan: Plan) -> list[FieldError]:

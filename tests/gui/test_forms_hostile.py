@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from desktop.dialogs.event_dialog import EventDialog
@@ -16,6 +16,7 @@ TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=300)
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+@example(name="Ministry", notes="before\x00after")
 @given(name=TEXT, notes=st.text(st.characters(blacklist_categories=("Cs",)), max_size=500))
 def test_stakeholder_form_returns_what_was_typed(qtbot, name: str, notes: str) -> None:
     dialog = StakeholderDialog(None)
@@ -28,7 +29,10 @@ def test_stakeholder_form_returns_what_was_typed(qtbot, name: str, notes: str) -
     data, errors = dialog.validate()
     # Qt's text box turns CR, CRLF and the Unicode separators into plain line breaks.
     typed_notes = dialog.notes_edit.toPlainText()
-    if name.strip():
+    if name.strip() and "\x00" in typed_notes:  # no register can hold a NUL (issue 12)
+        assert data is None
+        assert errors == {"notes": ["must not contain NUL characters"]}
+    elif name.strip():
         assert data is not None, errors
         assert data.name == name.strip()
         assert (data.notes or "") == typed_notes.strip()
