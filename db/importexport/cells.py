@@ -16,6 +16,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from db.classification import parse_level
@@ -100,12 +101,14 @@ def _int_value(raw: Any, words: dict[str, int] | None) -> int:
         return int(text)
     except ValueError:
         pass
-    try:
-        number = float(text)
-    except ValueError:
-        number = math.nan
-    if number.is_integer():
-        return int(number)
+    try:  # "12.0", "1e3": read exactly (a float would round 64-bit numbers)
+        exact = Decimal(text.replace("_", "x"))  # as int() and float(): no "1_0"
+    except InvalidOperation:
+        exact = Decimal("NaN")
+    if exact.is_finite() and exact.adjusted() > 40:  # "1e400000000": no huge int built
+        raise ValueError("is too large a number")
+    if exact.is_finite() and exact == exact.to_integral_value():
+        return int(exact)
     if words:
         names = ", ".join(w.capitalize() for w in words)
         raise ValueError(f"must be a whole number or one of {names}")
