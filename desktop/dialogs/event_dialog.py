@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from typing import Any
 
+from PySide6.QtWidgets import QHBoxLayout, QWidget
+from sqlmodel import SQLModel
+
+from db import repository
 from db.enums import Channel, EventKind
+from db.responses import loop_reason
 from desktop.dialogs.common import RecordDialog
 from desktop.widgets.form_fields import (
     DateField,
@@ -42,6 +47,9 @@ class EventDialog(RecordDialog):
         "risk_ids",
         "classification",
     )
+
+    # the last loop question asked of the register: ((event, target), answer)
+    _loop_answer: tuple[tuple[int, int] | None, str] = (None, "")
 
     def build(self, body: QWidget) -> None:
         left, right = self.columns(body)
@@ -134,3 +142,28 @@ class EventDialog(RecordDialog):
         self.notes_edit = TextArea(body, lines=2)
         self.add_row(right, "N&otes", self.notes_edit, "notes")
         self.setMinimumWidth(980)
+
+    def validate(self) -> tuple[SQLModel | None, dict[str, list[str]]]:
+        """The shared checks, and no loop of responses (``db.responses``, the rule the
+        repository applies when saving and the import applies to files)."""
+        model, errors = super().validate()
+        reason = self._response_loop()
+        if not reason:
+            return model, errors
+        errors = {**errors, "responds_to_id": [*errors.get("responds_to_id", []), reason]}
+        return None, errors
+
+    def _response_loop(self) -> str:
+        record_id = self.form.record_id
+        target: Any = self.responds_combo.value()
+        if record_id is None or target is None:
+            return ""  # a new event: nothing can answer it yet
+        register = getattr(self.picks.for_kind("event"), "register", None)
+        if register is None:
+            return ""  # no register to look in (saving still checks)
+        key = (record_id, target)
+        if self._loop_answer[0] != key:  # asked again only when the choice changes
+            with register.session() as session:
+                refs = repository.response_loop_refs(session, record_id, target)
+            self._loop_answer = (key, loop_reason(refs) if refs else "")
+        return self._loop_answer[1]
