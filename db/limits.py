@@ -10,6 +10,7 @@ field error, by the repository (forms, services) and by the import validator
 
 from __future__ import annotations
 
+import types
 import typing
 from functools import cache
 from typing import Any
@@ -32,12 +33,17 @@ def int_max(session: Any) -> int:
 
 @cache
 def wide_int_fields(model: Any) -> tuple[str, ...]:
-    """The whole-number fields of ``model`` whose own rule allows more than 32 bits."""
+    """The whole-number fields of ``model`` whose own rule allows more than 32 bits.
+    Links (``*_id``) are left out: they name records the register numbered itself
+    (and an import's placeholder for a record the same file creates)."""
     out = []
     for name, info in model.model_fields.items():
+        if name.endswith("_id"):
+            continue
         annotation = info.annotation
+        optional = typing.get_origin(annotation) in (typing.Union, types.UnionType)
         args = set(typing.get_args(annotation)) - {type(None)}
-        if annotation is not int and args != {int}:
+        if annotation is not int and not (optional and args == {int}):
             continue
         highs: list[Any] = [m.le for m in info.metadata if isinstance(m, Le)]
         if not highs or min(highs) > INT32_MAX:
