@@ -13,6 +13,7 @@ from db.responses import loop_reason
 from desktop.dialogs.common import RecordDialog
 from desktop.widgets.form_fields import (
     DateField,
+    FieldInputError,
     LinkPicker,
     NumberLine,
     RecordCombo,
@@ -155,7 +156,10 @@ class EventDialog(RecordDialog):
 
     def _response_loop(self) -> str:
         record_id = self.form.record_id
-        target: Any = self.responds_combo.value()
+        try:
+            target: Any = self.responds_combo.value()
+        except FieldInputError:
+            return ""  # not an event yet: the field says so already
         if record_id is None or target is None:
             return ""  # a new event: nothing can answer it yet
         register = getattr(self.picks.for_kind("event"), "register", None)
