@@ -257,7 +257,7 @@ class BriefingsView(QWidget):
         self.external_button.clicked.connect(self.open_selected_externally)
         self.reveal_button.clicked.connect(self.reveal_selected)
         self.regenerate_button.clicked.connect(self.regenerate_selected)
-        self.table.doubleClicked.connect(lambda _index: self.activate_selected())
+        # activated covers Enter and the double-click (doubleClicked too opened two previews).
         self.table.activated.connect(lambda _index: self.activate_selected())
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._selection_changed())

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtGui import QColor, QFont, QMouseEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -303,6 +303,14 @@ class RecordList(QTreeWidget):
         self.itemActivated.connect(self._chosen)
         self.viewport().setCursor(Qt.CursorShape.PointingHandCursor)
         self._empty_text = ""
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        # The first click of the pair opened the record; the pair must not open it again.
+        blocked = self.blockSignals(True)
+        try:
+            super().mouseDoubleClickEvent(event)
+        finally:
+            self.blockSignals(blocked)
 
     def set_lines(self, lines: Sequence[RecordLine], empty_text: str, stretch: int = 1) -> None:
         self.clear()

@@ -267,8 +267,8 @@ class RiskMatrixView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        # activated covers Enter and the double-click (doubleClicked too would edit twice).
         self.table.activated.connect(self._edit_row)
-        self.table.doubleClicked.connect(self._edit_row)
         self.table.setAccessibleName("Risks in the chosen cell")
 
         lower = QWidget(self)

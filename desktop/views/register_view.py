@@ -244,7 +244,8 @@ class RegisterView(QWidget):
         self.export_button.setToolTip(
             "Write the rows shown (with these filters and this order) to CSV or XLSX"
         )
-        self.export_button.clicked.connect(self.export_shown)
+        # clicked(bool) would hand its checked flag to export_shown as the path.
+        self.export_button.clicked.connect(lambda _checked=False: self.export_shown())
         footer.addWidget(self.export_button)
         layout.addLayout(footer)
 

@@ -115,8 +115,8 @@ class StakeholderMapView(QWidget):
         self.changes.setAccessibleName("Stance changes")
         self.changes.setWordWrap(True)
         self.changes.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # itemActivated covers Enter and the double-click; itemDoubleClicked would act twice.
         self.changes.itemActivated.connect(self._change_activated)
-        self.changes.itemDoubleClicked.connect(self._change_activated)
         side = QWidget(self)
         side.setMinimumWidth(260)
         side_layout = QVBoxLayout(side)
