@@ -112,6 +112,22 @@ STANCE_LABELS: dict[int, str] = {
     2: "Champion",
 }
 
+# An event's sentiment (-2..+2) has its own words: an event is negative, a stakeholder hostile.
+SENTIMENT_LABELS: dict[int, str] = {
+    -2: "Very negative",
+    -1: "Negative",
+    0: "Neutral",
+    1: "Positive",
+    2: "Very positive",
+}
+
+
+def signed_words(value: int, labels: dict[int, str]) -> str:
+    """``-1 Negative``, ``0 Neutral``, ``+2 Champion``: the number, then its word."""
+    number = f"{value:+d}" if value else "0"
+    return f"{number} {labels.get(value, '')}".strip()
+
+
 E = TypeVar("E", bound=StrEnum)
 
 

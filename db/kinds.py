@@ -15,6 +15,11 @@ from db.enums import EntityKind
 from db.models import Event, Partnership, Risk, Stakeholder
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``"0 changed cells"``, ``"1 changed cell"``, ``"1,200 risks"``: every count in words."""
+    return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"
+
+
 @dataclass(frozen=True)
 class KindInfo:
     kind: EntityKind
@@ -32,7 +37,7 @@ class KindInfo:
 
     def count(self, n: int) -> str:
         """``"1 event"`` / ``"25 events"``."""
-        return f"{n:,} {self.noun if n == 1 else self.plural}"
+        return counted(n, self.noun, self.plural)
 
 
 def _kind(

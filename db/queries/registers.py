@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from db.engine import Register
 
 # How a column's values are shown; the GUI maps each to a display rule.
-TEXT, REF, DATE, ENUM, INT, NUMBER, STANCE, SCORE, LEVEL = (
+TEXT, REF, DATE, ENUM, INT, NUMBER, STANCE, SENTIMENT, SCORE, LEVEL = (
     "text",
     "ref",
     "date",
@@ -52,6 +52,7 @@ TEXT, REF, DATE, ENUM, INT, NUMBER, STANCE, SCORE, LEVEL = (
     "int",
     "number",
     "stance",
+    "sentiment",
     "score",
     "level",
 )
@@ -158,7 +159,7 @@ def _specs() -> dict[str, RegisterSpec]:
                     "partnership", "Partnership", ev_partnership.name, sortable=False, joined=True
                 ),
                 RegisterColumn("severity", "Severity", t_ev.severity, INT),
-                RegisterColumn("sentiment", "Sentiment", t_ev.sentiment, STANCE, sortable=False),
+                RegisterColumn("sentiment", "Sentiment", t_ev.sentiment, SENTIMENT, sortable=False),
                 RegisterColumn("channel", "Channel", t_ev.channel, ENUM, sortable=False),
                 RegisterColumn(
                     "classification", "Classification", t_ev.classification, LEVEL, sortable=False
@@ -319,7 +320,7 @@ def where_clauses(
 
 def _without_index(expr: Any, fmt: str) -> Any:
     """The same ordering, but an expression SQLite cannot serve from an index."""
-    if fmt in (INT, NUMBER, SCORE, STANCE, REF):
+    if fmt in (INT, NUMBER, SCORE, STANCE, SENTIMENT, REF):
         return expr + 0
     return type_coerce(expr, String).concat("")
 

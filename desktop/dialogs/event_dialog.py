@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QHBoxLayout, QWidget
 from sqlmodel import SQLModel
 
 from db import repository
-from db.enums import Channel, EventKind
+from db.enums import SENTIMENT_LABELS, Channel, EventKind
 from db.responses import loop_reason
 from desktop.dialogs.common import RecordDialog
 from desktop.widgets.form_fields import (
@@ -26,13 +26,7 @@ from desktop.widgets.form_fields import (
 )
 
 SEVERITY_WORDS = ("Negligible", "Low", "Moderate", "High", "Very high")
-SENTIMENT_WORDS = {
-    -2: "Very negative",
-    -1: "Negative",
-    0: "Neutral",
-    1: "Positive",
-    2: "Very positive",
-}
+SENTIMENT_WORDS = SENTIMENT_LABELS
 
 
 class EventDialog(RecordDialog):

@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from db.enums import STANCE_LABELS, label
+from db.enums import SENTIMENT_LABELS, STANCE_LABELS, label, signed_words
 from db.queries import registers as rq
 from desktop.briefing.palette import band_colour, stance_colour
 
@@ -33,13 +33,12 @@ def display_text(value: Any, fmt: str) -> str:
         return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value)
     if fmt == rq.ENUM:
         return label(value)
-    if fmt == rq.STANCE:
+    if fmt in (rq.STANCE, rq.SENTIMENT):
         try:
             number = int(value)
         except (TypeError, ValueError):
             return str(value)
-        sign = "+" if number > 0 else ""
-        return f"{sign}{number} {STANCE_LABELS.get(number, '')}".strip()
+        return signed_words(number, STANCE_LABELS if fmt == rq.STANCE else SENTIMENT_LABELS)
     if fmt == rq.NUMBER:
         return f"{value:,.2f}" if isinstance(value, float) else str(value)
     return str(value)

@@ -55,7 +55,18 @@ _ROLES = frozenset(
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 _ALIGNMENTS = {
     fmt: display.alignment(fmt)
-    for fmt in (rq.TEXT, rq.REF, rq.DATE, rq.ENUM, rq.INT, rq.NUMBER, rq.STANCE, rq.SCORE, rq.LEVEL)
+    for fmt in (
+        rq.TEXT,
+        rq.REF,
+        rq.DATE,
+        rq.ENUM,
+        rq.INT,
+        rq.NUMBER,
+        rq.STANCE,
+        rq.SENTIMENT,
+        rq.SCORE,
+        rq.LEVEL,
+    )
 }
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -238,7 +249,7 @@ class RegisterTableModel(QAbstractTableModel):
             return _ALIGNMENTS.get(fmt, _LEFT)
         if role in _COLOUR_ROLES and fmt != rq.SCORE:
             return None
-        if role == _DECORATION and fmt != rq.STANCE:
+        if role == _DECORATION and fmt not in (rq.STANCE, rq.SENTIMENT):
             return None
         record = self._row(index.row())
         if record is None:

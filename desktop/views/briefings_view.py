@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from db.classification import portion_mark
+from db.kinds import counted
 from db.queries import briefings as bq
 from desktop.briefing.palette import BANNER_TEXT_COLOURS, banner_colour
 from desktop.briefing.parameters import regeneration_parameters
@@ -334,7 +335,7 @@ class BriefingsView(QWidget):
     @staticmethod
     def describe(entry: PackEntry) -> str:
         r = entry.record
-        pages = f"{r.page_count} page{'s' if r.page_count != 1 else ''}"
+        pages = counted(r.page_count, "page")
         head = (
             f"{r.title}: {pages}, marked {r.banner_level} (ceiling {r.ceiling}), made by {r.actor}."
         )

@@ -37,7 +37,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.enums import STANCE_LABELS, EventKind, PartnershipStatus, label
+from db.enums import SENTIMENT_LABELS, EventKind, PartnershipStatus, label, signed_words
+from db.kinds import counted
 from db.scales import DEFAULT_BANDS, Bands
 from desktop.briefing.palette import BAND_COLOURS, EVENT_KIND_COLOURS, STANCE_COLOURS
 from desktop.context import AppContext
@@ -184,7 +185,7 @@ def load_dashboard(
                 p.ref,
                 p.title,
                 p.review_due.isoformat() if p.review_due else "",
-                f"{p.days_overdue} day{'s' if p.days_overdue != 1 else ''}",
+                counted(p.days_overdue or 0, "day"),
             ),
             tooltip=f"{p.ref} {p.title}\nResidual {p.residual_score} ({p.residual_band})\nClick to open",
             colour=BAND_COLOURS.get(p.residual_band),
@@ -582,4 +583,4 @@ def readable_on(colour: QColor, palette: QPalette) -> QColor:
 
 
 def sentiment_words(value: int) -> str:
-    return f"{value:+d} {STANCE_LABELS.get(value, '')}".strip()
+    return signed_words(value, SENTIMENT_LABELS)

@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
 
 from db.classification import LEVELS
 from db.enums import RiskCategory, RiskStatus, label
+from db.kinds import counted
 from db.scales import IMPACT_LABELS, LIKELIHOOD_LABELS, Bands
 from desktop.briefing.palette import BAND_COLOURS
 from desktop.context import AppContext
@@ -537,7 +538,7 @@ class RiskMatrixView(QWidget):
         ):
             heat.set_cells(side.cells)
             heat.set_arrows(side.arrows)
-            heat.set_title(title, f"{side.total:,} risk{'s' if side.total != 1 else ''}, {when}")
+            heat.set_title(title, f"{counted(side.total, 'risk')}, {when}")
         self._fill_choices(data)
         if self._listed is not None:
             self.list_cell(*self._listed)
@@ -547,14 +548,14 @@ class RiskMatrixView(QWidget):
                 self._load_details()
             elif not self._details_started:
                 self.status_label.setText(
-                    f"{data.inherent.total:,} risks shown; click a cell to list its risks"
+                    f"{counted(data.inherent.total, 'risk')} shown; click a cell to list its risks"
                 )
                 self.refreshed.emit()  # complete for now: details come on the first click
             return
         n_moves = sum(len(a.refs) for a in data.residual.arrows)
         self.status_label.setText(
-            f"{data.inherent.total:,} risks shown ({self.status.currentText().lower()}){moved}"
-            + (f" ({n_moves} changed cell in the residual map)" if data.since else "")
+            f"{counted(data.inherent.total, 'risk')} shown ({self.status.currentText().lower()}){moved}"
+            + (f" ({counted(n_moves, 'changed cell')} in the residual map)" if data.since else "")
         )
         self.refreshed.emit()
 
@@ -611,7 +612,7 @@ class RiskMatrixView(QWidget):
         self.cell_title.setText(
             f"<b>{which.capitalize()}</b>: likelihood {likelihood} {LIKELIHOOD_LABELS[likelihood - 1]} "
             f"\u00d7 impact {impact} {IMPACT_LABELS[impact - 1]}, score {likelihood * impact} ({label(band)}): "
-            f"<b>{count}</b> risk{'s' if count != 1 else ''}{more}"
+            f"<b>{counted(count, 'risk')}</b>{more}"
         )
 
     def _activate_cell(self, which: str, cell: Cell) -> None:

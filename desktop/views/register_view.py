@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 from db.classification import LEVELS
 from db.enums import label
 from db.errors import RegisterError
-from db.kinds import KINDS, kind_info
+from db.kinds import KINDS, count_noun, kind_info
 from db.queries import registers as rq
 from db.queries.registers import RegisterFilter, RegisterRowSource, RegisterSort
 from db.scales import BAND_NAMES
@@ -266,6 +266,7 @@ class RegisterView(QWidget):
             rq.INT: "00",
             rq.SCORE: "25",
             rq.STANCE: "+2 Supportive",  # the longest stance label
+            rq.SENTIMENT: "-2 Very negative",
             rq.LEVEL: "CONFIDENTIAL",
             rq.ENUM: "Partnership milestone",
             rq.TEXT: "A name of some thirty letters",
@@ -276,7 +277,7 @@ class RegisterView(QWidget):
             if col.key in ("title", "name"):
                 sample = "A title of a record that runs to some fifty letters"
             width = max(metrics.horizontalAdvance(sample), header.horizontalAdvance(col.label) + 18)
-            if col.format == rq.STANCE:
+            if col.format in (rq.STANCE, rq.SENTIMENT):
                 width += metrics.height() + 6  # the colour swatch beside the text
             self.table.setColumnWidth(i, width + 24)
 
@@ -388,9 +389,10 @@ class RegisterView(QWidget):
         if total is None:
             text = f"{self.model.rowCount():,}+ {noun} (counting...)"
         elif filtered:
-            text = f"{total:,} {noun} match the filters"
+            verb = "matches" if total == 1 else "match"
+            text = f"{count_noun(self.kind, total)} {verb} the filters"
         else:
-            text = f"{total:,} {noun}"
+            text = count_noun(self.kind, total)
         self.count_label.setText(text)
 
     def _fetch_failed(self, message: str) -> None:
@@ -452,12 +454,11 @@ class RegisterView(QWidget):
     def confirm_delete_text(self, ids: list[int]) -> str:
         with self.context.register.session() as session:
             described = rq.describe_rows(session, kind=self.kind, ids=ids)
-        noun = PLURAL[self.kind] if len(ids) != 1 else self.kind
         lines = [f"{ref}  {title}" for _id, ref, title in described[:CONFIRM_LIST_MAX]]
         if len(described) > CONFIRM_LIST_MAX:
             lines.append(f"... and {len(described) - CONFIRM_LIST_MAX:,} more")
         return (
-            f"Delete {len(ids):,} {noun}?\n\n"
+            f"Delete {count_noun(self.kind, len(ids))}?\n\n"
             + "\n".join(lines)
             + "\n\nYou can undo this (Edit > Undo)."
         )

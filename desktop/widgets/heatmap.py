@@ -34,6 +34,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+from db.kinds import counted
 from desktop.widgets.colours import text_colour_on
 
 Cell = tuple[int, int]  # (likelihood, impact), both 1..5
@@ -526,7 +527,7 @@ class HeatMapWidget(QWidget):
         if data.count == 0:
             lines.append("No risks")
         else:
-            lines.append(f"{data.count} risk{'s' if data.count != 1 else ''}:")
+            lines.append(f"{counted(data.count, 'risk')}:")
             for ref, title in list(zip(data.refs, data.titles, strict=False))[:TOOLTIP_REFS]:
                 lines.append(f"&nbsp;&nbsp;{_esc(ref)} \u2013 {_esc(title)}")
             more = data.count - min(len(data.refs), TOOLTIP_REFS)
