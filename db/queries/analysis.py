@@ -178,11 +178,14 @@ def risk_cell_counts(
 def risk_point_rows(
     session: Session, *, criteria: Criteria, residual: bool = False
 ) -> list[tuple[Any, ...]]:
-    """(id, ref, title, classification, status, likelihood, impact) of every matching
-    risk, by ref: plain tuples straight off the cursor (text and integer columns)."""
+    """(id, ref, title, classification, status, likelihood, impact, residual likelihood,
+    residual impact) of every matching risk, by ref: plain tuples straight off the cursor
+    (text and integer columns).  The recorded residual pair says whether the residual
+    cell fell back to the inherent one."""
     lk, im = _cell_columns(residual)
+    rl, ri = Risk.residual_likelihood, Risk.residual_impact
     stmt = (
-        select(Risk.id, Risk.ref, Risk.title, Risk.classification, Risk.status, lk, im)
+        select(Risk.id, Risk.ref, Risk.title, Risk.classification, Risk.status, lk, im, rl, ri)
         .where(*risk_conditions(criteria))
         .order_by(Risk.ref)
     )

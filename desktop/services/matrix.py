@@ -42,6 +42,8 @@ class RiskPoint:
     score: int
     band: str
     status: str
+    # In the residual matrix: no residual scores recorded, so it sits at its inherent cell.
+    inherent_used: bool = False
 
 
 @dataclass(frozen=True)
@@ -431,6 +433,7 @@ def _from_rows(
                     scoring.score(lk, im),
                     band_of[cell],
                     row[4],
+                    residual and not scoring.has_residual(row[7], row[8]),
                 )
             )
     return _build(
@@ -459,13 +462,23 @@ def risk_matrix(
             return _build(counts, None, residual=residual, as_of=as_of, bands=bands)
         points: dict[tuple[int, int], list[RiskPoint]] = {cell: [] for cell in CELLS}
         band_of = _bands_of_cells(bands)
-        for rid, ref, title, level, status, lk, im in q.risk_point_rows(
+        for rid, ref, title, level, status, lk, im, rl, ri in q.risk_point_rows(
             session, criteria=criteria, residual=residual
         ):
             cell = (lk, im)
+            fallback = residual and not scoring.has_residual(rl, ri)
             points[cell].append(
                 RiskPoint(
-                    rid, ref, title, level, lk, im, scoring.score(lk, im), band_of[cell], status
+                    rid,
+                    ref,
+                    title,
+                    level,
+                    lk,
+                    im,
+                    scoring.score(lk, im),
+                    band_of[cell],
+                    status,
+                    fallback,
                 )
             )
         counts = {cell: len(pts) for cell, pts in points.items()}

@@ -53,7 +53,7 @@ from desktop.context import AppContext
 from desktop.tasks import LatestQuery
 from desktop.widgets.colours import text_colour_on
 from desktop.widgets.form_fields import python_date
-from desktop.widgets.heatmap import HeatCell, HeatMapWidget, MovementArrow
+from desktop.widgets.heatmap import INHERENT_MARK, HeatCell, HeatMapWidget, MovementArrow
 
 Cell = tuple[int, int]
 CELL_REFS = 40  # refs handed to a heat-map cell (it shows a few and "+N")
@@ -69,6 +69,7 @@ class MatrixSide:
     rows: dict[Cell, Sequence[Any]] = field(default_factory=dict)  # RiskPoint per cell
     arrows: list[MovementArrow] = field(default_factory=list)
     total: int = 0
+    inherent_used: int = 0  # risks without residual scores (placed by their inherent ones)
 
 
 @dataclass
@@ -96,8 +97,10 @@ def side_from(matrix: Any) -> MatrixSide:
             refs=[p.ref for p in points[:CELL_REFS]],
             titles=[p.title for p in points[:CELL_REFS]],
             band=str(cell.band),
+            inherent_refs=[p.ref for p in points if p.inherent_used],
         )
         side.rows[key] = points
+        side.inherent_used += sum(1 for p in points if p.inherent_used)
     return side
 
 
@@ -196,7 +199,7 @@ class RiskRowsModel(QAbstractTableModel):
                 row.title,
                 row.likelihood,
                 row.impact,
-                row.score,
+                f"{row.score} {INHERENT_MARK} inherent used" if row.inherent_used else row.score,
                 label(row.band),
                 label(row.status) if row.status else "",
                 row.classification,
@@ -210,7 +213,12 @@ class RiskRowsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if row.id is None:
                 return f"{row.ref} {row.title}\n(deleted since)"
-            return f"{row.ref} {row.title}\nDouble-click or Enter to edit"
+            fallback = (
+                "\nNo residual scores recorded: placed by its inherent score"
+                if row.inherent_used
+                else ""
+            )
+            return f"{row.ref} {row.title}{fallback}\nDouble-click or Enter to edit"
         return None
 
 
@@ -538,7 +546,12 @@ class RiskMatrixView(QWidget):
         ):
             heat.set_cells(side.cells)
             heat.set_arrows(side.arrows)
-            heat.set_title(title, f"{counted(side.total, 'risk')}, {when}")
+            fallback = (
+                f"; {INHERENT_MARK} {side.inherent_used:,} without residual scores (inherent used)"
+                if side.inherent_used
+                else ""
+            )
+            heat.set_title(title, f"{counted(side.total, 'risk')}, {when}{fallback}")
         self._fill_choices(data)
         if self._listed is not None:
             self.list_cell(*self._listed)

@@ -40,6 +40,7 @@ from desktop.widgets.colours import text_colour_on
 Cell = tuple[int, int]  # (likelihood, impact), both 1..5
 SIZE = 5
 TOOLTIP_REFS = 12  # refs listed in a tooltip before "and N more"
+INHERENT_MARK = "\u25cb"  # the hollow ring of a cell holding risks without residual scores
 
 
 @dataclass
@@ -51,6 +52,9 @@ class HeatCell:
     refs: Sequence[str] = ()
     titles: Sequence[str] = ()
     band: str = "low"
+    # Risks here without residual scores (the residual map places them at their inherent
+    # cell): marked with a hollow ring and named in the tooltip.
+    inherent_refs: Sequence[str] = ()
 
 
 @dataclass
@@ -437,6 +441,19 @@ class HeatMapWidget(QWidget):
                 text,
             )
             y += rfm.height()
+        if data.inherent_refs:
+            self._paint_inherent_ring(painter, inner, ink)
+
+    def _paint_inherent_ring(self, painter: QPainter, inner: QRectF, ink: QColor) -> None:
+        """A hollow ring in the top-left corner: some risks here use their inherent score."""
+        radius = max(3.0, min(inner.width(), inner.height()) * 0.07)
+        pen = QPen(ink)
+        pen.setWidthF(max(1.2, radius * 0.45))
+        painter.save()
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawEllipse(QPointF(inner.left() + radius, inner.top() + radius), radius, radius)
+        painter.restore()
 
     def _paint_selection(self, painter: QPainter) -> None:
         pal = self.palette()
@@ -533,6 +550,12 @@ class HeatMapWidget(QWidget):
             more = data.count - min(len(data.refs), TOOLTIP_REFS)
             if more > 0:
                 lines.append(f"&nbsp;&nbsp;\u2026 and {more} more")
+        if data.inherent_refs:
+            lines.append(
+                f"{INHERENT_MARK} No residual scores, inherent used: "
+                f"{_esc(', '.join(data.inherent_refs[:TOOLTIP_REFS]))}"
+                + ("\u2026" if len(data.inherent_refs) > TOOLTIP_REFS else "")
+            )
         moved_in = [a for a in self._arrows if a.to_cell == cell]
         moved_out = [a for a in self._arrows if a.from_cell == cell]
         for arrow in moved_in:

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 
 from db import repository
 from db.enums import SENTIMENT_LABELS, STANCE_LABELS, EventKind, signed_words
@@ -142,3 +142,48 @@ def test_the_matrix_counts_changed_cells_at_0_1_and_2(
             context.notify_changed()
         cells = "1 changed cell" if n == 1 else "2 changed cells"
         assert f"({cells} in the residual map)" in view.status_label.text()
+
+
+def test_a_risk_without_residual_scores_is_marked_in_the_residual_map(
+    qtbot: Any, context: Any, register: Any
+) -> None:
+    from desktop.views.matrix_view import RiskMatrixView
+
+    yesterday = dt.datetime.combine(TODAY - dt.timedelta(days=1), dt.time(12), tzinfo=dt.UTC)
+    with clock_at(yesterday):
+        add_risk(
+            register,
+            "Scored twice",
+            likelihood=4,
+            impact=3,
+            residual_likelihood=1,
+            residual_impact=1,
+        )
+        add_risk(register, "Never treated", likelihood=4, impact=3)
+    view = RiskMatrixView(context)
+    qtbot.addWidget(view)
+    view.resize(1200, 800)
+    with qtbot.waitSignal(view.refreshed, timeout=20_000):
+        view.show()
+
+    def check() -> None:
+        # The rule of db.scoring: no residual pair, so the inherent cell (4, 3) is used.
+        assert list(view.residual.cell(4, 3).inherent_refs) == ["R-002"]
+        assert list(view.residual.cell(1, 1).inherent_refs) == []
+        assert all(not c.inherent_refs for c in view.inherent._cells.values())
+        assert "No residual scores, inherent used: R-002" in view.residual.tooltip_text((4, 3))
+        assert "inherent used" not in view.residual.tooltip_text((1, 1))
+        assert "1 without residual scores (inherent used)" in view.residual._subtitle
+        assert "inherent used" not in view.inherent._subtitle
+        view.list_cell("residual", (4, 3))
+        score = view.rows_model.index(0, 4)
+        assert "inherent used" in score.data()
+        assert "No residual scores" in score.data(Qt.ItemDataRole.ToolTipRole)
+        view.list_cell("inherent", (4, 3))
+        assert [str(view.rows_model.index(r, 4).data()) for r in range(2)] == ["12", "12"]
+
+    check()  # now: straight from the risk table
+    with qtbot.waitSignal(view.refreshed, timeout=20_000):
+        view.as_of_date.setDate(QDate(TODAY.year, TODAY.month, TODAY.day))
+        view.as_of_check.setChecked(True)
+    check()  # as of a date: replayed from the history
