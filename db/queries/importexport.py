@@ -246,14 +246,16 @@ def count_records(session: Session, *, kind: str, ids: Sequence[int] | None = No
 def record_batches(
     session: Session, *, kind: str, ids: Sequence[int] | None = None, batch: int = 2000
 ) -> Iterator[list[Any]]:
-    """Records of ``kind`` in id order, ``batch`` at a time (keyset pagination)."""
+    """Records of ``kind`` in id order (keyset pagination), or those in ``ids`` in the
+    order given (an export of the rows a register shows), ``batch`` at a time."""
     table: Any = spec(kind).table.__table__  # type: ignore[attr-defined]
     if ids is not None:
-        wanted = sorted(set(ids))
+        wanted = list(dict.fromkeys(ids))
         for chunk in _chunks(wanted, min(batch, CHUNK)):
-            rows = list(
-                session.execute(select(table).where(table.c.id.in_(chunk)).order_by(table.c.id))
-            )
+            found = {
+                row.id: row for row in session.execute(select(table).where(table.c.id.in_(chunk)))
+            }
+            rows = [found[i] for i in chunk if i in found]
             if rows:
                 yield rows
         return

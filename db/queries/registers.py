@@ -407,6 +407,27 @@ def page_statement(
     return stmt.order_by(*_order_by(spec, sort))
 
 
+def shown_ids(
+    session: Session,
+    *,
+    kind: str,
+    sort: RegisterSort | None = None,
+    flt: RegisterFilter | None = None,
+    bands: Bands = DEFAULT_BANDS,
+) -> list[int]:
+    """The ids of every matching row in the order the register shows them (one query)."""
+    spec = spec_for(kind)
+    table: Any = spec.table
+    stmt = select(table.id).select_from(table)
+    if _sort_column(spec, sort).joined:
+        for target, onclause in spec.joins:
+            stmt = stmt.outerjoin(target, onclause)
+    conditions = where_clauses(session, spec, flt, bands)
+    if conditions:
+        stmt = stmt.where(*conditions)
+    return [int(i) for i in session.execute(stmt.order_by(*_order_by(spec, sort))).scalars()]
+
+
 PROBE_ROWS = 10_000  # how far down the sort order a quick search looks before scanning
 
 
@@ -557,6 +578,14 @@ class RegisterRowSource:
                 sort=sort,
                 flt=flt,
                 bands=self.bands_provider(),
+            )
+
+    def shown_ids(
+        self, sort: RegisterSort | None = None, flt: RegisterFilter | None = None
+    ) -> list[int]:
+        with self.register.session() as session:
+            return shown_ids(
+                session, kind=self.kind, sort=sort, flt=flt, bands=self.bands_provider()
             )
 
     def iter_rows(

@@ -2,7 +2,7 @@
 
 The file is the full export format of ``db.importexport`` (every column, formulas
 neutralised), so it imports back as it is; a filtered register exports just the
-records that match, an unfiltered one every record.
+records that match, an unfiltered one every record; either way in the order shown.
 """
 
 from __future__ import annotations
@@ -12,12 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from db.queries.registers import RegisterFilter, RegisterRowSource, RegisterSort
-
-
-def shown_ids(
-    source: RegisterRowSource, sort: RegisterSort | None, flt: RegisterFilter | None
-) -> list[int]:
-    return [int(row[0]) for batch in source.iter_rows(sort, flt) for row in batch]
 
 
 def export_rows_job(
@@ -31,7 +25,8 @@ def export_rows_job(
     def job(progress: Any) -> int:
         from db.importexport import export_file
 
-        ids = None if flt is None or flt.is_empty() else shown_ids(source, sort, flt)
+        # The rows in the order the view shows them (newest first, or the column clicked).
+        ids = source.shown_ids(sort, flt)
         return export_file(
             source.register,
             source.kind,

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, QModelIndex
 from sqlalchemy import text
 
 from db.queries.registers import RegisterFilter
@@ -125,6 +125,49 @@ def test_export_of_the_rows_shown(qtbot: Any, filled_context: Any, tmp_path: Pat
     assert {r["kind"] for r in rows} == {"criticism"}
     assert f"Exported {shown:,} events" in view.count_label.text()
     assert filled_context.settings.last_export_folder == str(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("kind", "search", "sort"),
+    [
+        ("event", "", None),  # the default: newest first
+        ("event", "briefing", None),  # filtered, newest first
+        ("risk", "", None),  # the default: highest score first
+        ("event", "", ("title", False)),  # re-sorted by a column header
+    ],
+)
+def test_export_writes_the_rows_in_the_order_shown(
+    qtbot: Any,
+    filled_context: Any,
+    tmp_path: Path,
+    kind: str,
+    search: str,
+    sort: tuple[str, bool] | None,
+) -> None:
+    view = _view(qtbot, filled_context, kind)
+    if search:
+        view.search.setText(search)
+        view.search.flush()
+        wait_tasks(qtbot)
+    if sort is not None:
+        view.sort_by(*sort)
+        wait_tasks(qtbot)
+    total = view.model.total()
+    assert total is not None and total > 1
+    while view.model.rowCount() < total and view.model.canFetchMore(QModelIndex()):
+        view.model.fetchMore(QModelIndex())
+        wait_tasks(qtbot)
+    ref_column = [c.key for c in view.spec.columns].index("ref")
+    shown = [view.model.index(r, ref_column).data() for r in range(view.model.rowCount())]
+    assert len(shown) == total
+    target = tmp_path / "shown.csv"
+    handle = view.export_shown(str(target))
+    qtbot.waitUntil(lambda: handle.done, timeout=60_000)
+    wait_tasks(qtbot)
+    with target.open(encoding="utf-8") as fh:
+        written = [r["ref"] for r in csv.DictReader(fh)]
+    assert written == shown
+    assert written != sorted(written) or sort is not None  # not merely the id order
 
 
 def test_view_follows_data_changed_and_register_changed(
