@@ -39,9 +39,8 @@ class EventDialog(RecordDialog):
         "channel",
         "stakeholder_id",
         "partnership_id",
-        "risk_ids",
         "classification",
-    )
+    )  # not risk_ids: the next event's links are its own (a risk the form was opened for stays)
 
     # the last loop question asked of the register: ((event, target), answer)
     _loop_answer: tuple[tuple[int, int] | None, str] = (None, "")

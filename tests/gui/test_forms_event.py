@@ -259,3 +259,29 @@ def test_return_saves_shows_errors_when_invalid_and_ticks_in_link_lists(
     qtbot.keyClick(dialog.title_edit, Qt.Key.Key_Return)
     assert not dialog.isVisible()
     assert record_values(context.register, "event", dialog.saver.last_id)["risks"] == ["R-001"]
+
+
+def test_save_and_new_does_not_carry_the_risk_links_into_the_next_event(
+    qtbot, context, seed
+) -> None:
+    dialog = show(qtbot, make_form(context, "event"))
+    qtbot.keyClicks(dialog.title_edit, "Board member resigns in protest")
+    dialog.risks_picker.set_value([seed.risk])
+    assert dialog.risks_picker.value() == [seed.risk]
+    qtbot.keyClick(dialog.title_edit, Qt.Key.Key_Return, CTRL | Qt.KeyboardModifier.ShiftModifier)
+
+    first = _events(context.register)[-1]
+    assert record_values(context.register, "event", first.id)["risks"] != []
+    assert dialog.isVisible() and dialog.title_edit.text() == ""
+    assert dialog.risks_picker.value() == []  # the next event starts without links
+    qtbot.keyClicks(dialog.title_edit, "Unrelated letter")
+    qtbot.keyClick(dialog.title_edit, Qt.Key.Key_Return, CTRL)
+    second = _events(context.register)[-1]
+    assert record_values(context.register, "event", second.id)["risks"] == []
+
+
+def test_save_and_new_keeps_a_risk_the_form_was_opened_for(qtbot, context, seed) -> None:
+    dialog = show(qtbot, make_form(context, "event", defaults={"risk_ids": [seed.risk]}))
+    qtbot.keyClicks(dialog.title_edit, "First reaction")
+    qtbot.keyClick(dialog.title_edit, Qt.Key.Key_Return, CTRL | Qt.KeyboardModifier.ShiftModifier)
+    assert dialog.risks_picker.value() == [seed.risk]  # the opener's choice, not a carry-over
