@@ -526,6 +526,27 @@ def describe_rows(session: Session, *, kind: str, ids: Sequence[int]) -> list[tu
     return out
 
 
+def answering_events(session: Session, *, ids: Sequence[int]) -> list[tuple[str, str, str]]:
+    """``(ref, title, ref answered)`` of the events that respond to one of ``ids`` and are
+    not among them: a delete of ``ids`` leaves them answering nothing."""
+    event: Any = Event
+    answered: Any = aliased(Event, name="answered")
+    id_list = list(ids)
+    deleted = set(id_list)
+    out: list[tuple[str, str, str]] = []
+    for start in range(0, len(id_list), 500):
+        chunk = id_list[start : start + 500]
+        stmt = (
+            select(event.id, event.ref, event.title, answered.ref)
+            .join(answered, answered.id == event.responds_to_id)
+            .where(event.responds_to_id.in_(chunk))
+        )
+        out.extend(
+            (str(r[1]), str(r[2]), str(r[3])) for r in session.execute(stmt) if r[0] not in deleted
+        )
+    return sorted(out)
+
+
 def register_is_empty(session: Session) -> bool:
     """True when the register holds no record of any kind (the first-run welcome)."""
     for kind in KIND_ORDER:

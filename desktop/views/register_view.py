@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 from db.classification import LEVELS
 from db.enums import label
 from db.errors import RegisterError
-from db.kinds import KINDS, count_noun, kind_info
+from db.kinds import KINDS, count_noun, counted, kind_info
 from db.queries import registers as rq
 from db.queries.registers import RegisterFilter, RegisterRowSource, RegisterSort
 from db.scales import BAND_NAMES
@@ -454,9 +454,20 @@ class RegisterView(QWidget):
     def confirm_delete_text(self, ids: list[int]) -> str:
         with self.context.register.session() as session:
             described = rq.describe_rows(session, kind=self.kind, ids=ids)
+            answers = rq.answering_events(session, ids=ids) if self.kind == "event" else []
         lines = [f"{ref}  {title}" for _id, ref, title in described[:CONFIRM_LIST_MAX]]
         if len(described) > CONFIRM_LIST_MAX:
             lines.append(f"... and {len(described) - CONFIRM_LIST_MAX:,} more")
+        if answers:
+            lines.append(
+                f"\n{counted(len(answers), 'event')} {'answers' if len(answers) == 1 else 'answer'}"
+                " what you delete and will respond to nothing:"
+            )
+            lines += [
+                f"{ref}  {title} (answers {to})" for ref, title, to in answers[:CONFIRM_LIST_MAX]
+            ]
+            if len(answers) > CONFIRM_LIST_MAX:
+                lines.append(f"... and {len(answers) - CONFIRM_LIST_MAX:,} more")
         return (
             f"Delete {count_noun(self.kind, len(ids))}?\n\n"
             + "\n".join(lines)

@@ -179,3 +179,59 @@ def test_view_follows_data_changed_and_register_changed(
     wait_tasks(qtbot)
     assert view.model.total() == 0
     assert view.count_label.text() == "0 stakeholders"
+
+
+def test_deleting_a_criticism_names_the_statements_that_answer_it(
+    qtbot: Any, context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from db import repository
+
+    def event(title: str, kind: str, responds_to: int | None = None) -> int:
+        with context.register.write() as session:
+            return int(
+                repository.create(
+                    session,
+                    "event",
+                    {
+                        "title": title,
+                        "occurred_on": "2026-03-01",
+                        "kind": kind,
+                        "responds_to_id": responds_to,
+                    },
+                    actor="t",
+                ).id
+            )
+
+    criticism = event("Researchers criticise the deal", "criticism")  # E-0001
+    event("Company clarifies its position", "statement", criticism)  # E-0002
+    other = event("Unions object", "criticism")  # E-0003
+    event("Second clarification", "statement", other)  # E-0004
+    event("Third clarification", "statement", other)  # E-0005
+    view = RegisterView(context, "event")
+    qtbot.addWidget(view)
+    wait_tasks(qtbot)
+
+    one = view.confirm_delete_text([criticism])
+    assert "1 event answers what you delete and will respond to nothing:" in one
+    assert "E-0002  Company clarifies its position (answers E-0001)" in one
+    assert "E-0004" not in one and "E-0005" not in one
+    two = view.confirm_delete_text([other])
+    assert "2 events answer what you delete" in two
+    assert "E-0004  Second clarification (answers E-0003)" in two
+    assert "E-0005  Third clarification (answers E-0003)" in two
+    # Deleted together with its answer, or an answer alone: nothing is left answering nothing.
+    assert "answer" not in view.confirm_delete_text([criticism, criticism + 1]).lower()
+    assert "answers" not in view.confirm_delete_text([criticism + 1])
+
+    asked: list[str] = []
+
+    def answer(_parent: Any, _title: str, text: str, *_a: Any, **_k: Any) -> Any:
+        asked.append(text)
+        return QMessageBox.StandardButton.Cancel
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(answer))
+    assert view.select_record(criticism)
+    assert not view.delete_selected()
+    assert len(asked) == 1 and "E-0002  Company clarifies its position" in asked[0]
