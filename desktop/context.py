@@ -24,6 +24,8 @@ class AppContext(QObject):
     edit_requested = Signal(str, int)  # kind ("risk", ...), record id
     new_requested = Signal(str)  # kind: open the form for a new record of that kind
     show_requested = Signal(str, int)  # kind, record id: select it in its register view
+    # kind, a db.queries.registers.RegisterFilter, words for it: a dashboard figure clicked
+    figure_requested = Signal(str, object, str)
 
     def __init__(self, register: Register, settings: Settings, parent: QObject | None = None):
         super().__init__(parent)

@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
         context.edit_requested.connect(self.edit_record)
         context.new_requested.connect(self.new_record)
         context.show_requested.connect(self.show_record)
+        context.figure_requested.connect(self.show_figure)
         context.undo_stack.cleanChanged.connect(lambda _clean: self._update_actions())
 
         self._restore_window_state()
@@ -425,6 +426,13 @@ class MainWindow(QMainWindow):
             assert isinstance(shown, RecordPage)
             page = shown
         page.focus_search()
+
+    def show_figure(self, kind: str, flt: Any, description: str) -> None:
+        """Show the records a dashboard figure counts in their register."""
+        title = REGISTER_PAGE.get(kind)
+        view = self.show_page(title) if title is not None else None
+        if view is not None and hasattr(view, "show_figure"):
+            view.show_figure(flt, description)
 
     def show_record(self, kind: str, record_id: int) -> None:
         """Show a record in its register: search for its ref, select it."""

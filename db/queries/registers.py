@@ -118,6 +118,11 @@ class RegisterFilter:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     classifications: tuple[str, ...] = ()
+    # What a dashboard figure counts (the register shows them when the figure is clicked):
+    adverse: bool = False  # events: db.scoring's "adverse" rule
+    residual_bands: tuple[str, ...] = ()  # risks: band of the residual score (or inherent)
+    created_from: dt.date | None = None  # risks: created on or after this day (UTC)
+    created_to: dt.date | None = None  # ... and on or before this one
 
     def is_empty(self) -> bool:
         return self == RegisterFilter()
@@ -315,6 +320,31 @@ def where_clauses(
             out.append(spec.date <= flt.date_to)
     if flt.classifications:
         out.append(spec.table.classification.in_(list(flt.classifications)))
+    out += _figure_clauses(spec, flt, bands)
+    return out
+
+
+def _figure_clauses(
+    spec: RegisterSpec, flt: RegisterFilter, bands: Bands
+) -> list[ColumnElement[bool]]:
+    """The conditions behind a dashboard figure, by the rules of ``db.scoring``."""
+    table: Any = spec.table
+    out: list[ColumnElement[bool]] = []
+    if flt.adverse and spec.kind == "event":
+        out.append(scoring.adverse_sql(table.sentiment, table.kind))
+    if spec.kind == "risk":
+        if flt.residual_bands:
+            residual = scoring.residual_score_sql(
+                table.likelihood, table.impact, table.residual_likelihood, table.residual_impact
+            )
+            ranges = [(lo, hi) for name, lo, hi in bands.ranges() if name in flt.residual_bands]
+            out.append(or_(*[residual.between(lo, hi) for lo, hi in ranges]) if ranges else false())
+        if flt.created_from is not None:
+            start = dt.datetime.combine(flt.created_from, dt.time.min, tzinfo=dt.UTC)
+            out.append(table.created_at >= start)
+        if flt.created_to is not None:
+            after = flt.created_to + dt.timedelta(days=1)
+            out.append(table.created_at < dt.datetime.combine(after, dt.time.min, tzinfo=dt.UTC))
     return out
 
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPalette
+from PySide6.QtGui import QColor, QFont, QKeyEvent, QMouseEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -37,8 +37,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.enums import SENTIMENT_LABELS, EventKind, PartnershipStatus, label, signed_words
+from db.enums import (
+    SENTIMENT_LABELS,
+    EventKind,
+    PartnershipStatus,
+    RiskStatus,
+    label,
+    signed_words,
+)
 from db.kinds import counted
+from db.queries.registers import RegisterFilter
 from db.scales import DEFAULT_BANDS, Bands
 from desktop.briefing.palette import BAND_COLOURS, EVENT_KIND_COLOURS, STANCE_COLOURS
 from desktop.context import AppContext
@@ -66,6 +74,8 @@ class Figure:
     previous: int | None = None
     colour: str | None = None  # a palette colour to tag the figure with (bands)
     up_is_worse: bool | None = True  # None: neither direction is good or bad
+    # Where a click goes: (kind, RegisterFilter of what the figure counts, its words).
+    target: tuple[str, RegisterFilter, str] | None = None
 
     @property
     def delta(self) -> int | None:
@@ -143,10 +153,35 @@ def load_dashboard(
             if any(v is not None for v in values):
                 series.append(SentimentSeries(pid, f"{ref} {name}", values))
     data = DashboardData(start=start, end=end, previous=(previous.start, previous.end))
+    period = RegisterFilter(date_from=start, date_to=end)
+    when = f"{start:%d %b %Y} \u2013 {end:%d %b %Y}"
+    not_closed = tuple(s.value for s in RiskStatus if s != RiskStatus.closed)
     data.event_figures = [
-        Figure("Events", current.events, previous.events, up_is_worse=None),
-        Figure("Adverse events", current.adverse_events, previous.adverse_events, up_is_worse=True),
-        Figure("New risks", current.new_risks, previous.new_risks, up_is_worse=True),
+        Figure(
+            "Events",
+            current.events,
+            previous.events,
+            up_is_worse=None,
+            target=("event", period, f"events of {when}"),
+        ),
+        Figure(
+            "Adverse events",
+            current.adverse_events,
+            previous.adverse_events,
+            up_is_worse=True,
+            target=("event", replace(period, adverse=True), f"adverse events of {when}"),
+        ),
+        Figure(
+            "New risks",
+            current.new_risks,
+            previous.new_risks,
+            up_is_worse=True,
+            target=(
+                "risk",
+                RegisterFilter(created_from=start, created_to=end),
+                f"risks created {when}",
+            ),
+        ),
     ]
     data.band_figures = [
         Figure(
@@ -155,6 +190,11 @@ def load_dashboard(
             previous.residual_by_band.get(band, 0),
             colour=BAND_COLOURS[band],
             up_is_worse=True if band in ("high", "critical") else None,
+            target=(
+                "risk",
+                RegisterFilter(statuses=not_closed, residual_bands=(band,)),
+                f"open risks in the {band} residual band",
+            ),
         )
         for band in ("critical", "high", "medium", "low")
     ]
@@ -227,10 +267,15 @@ def load_week_events(register: Any, week: dt.date, kind: str) -> list[RecordLine
 
 
 class FigureCard(QFrame):
-    """A key figure: the number, its name, and the change against the previous period."""
+    """A key figure: the number, its name, and the change against the previous period.
+    A click (or Enter / Space when focused) asks for the records it counts."""
+
+    clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.value_label = QLabel(self)
         font = QFont(self.font())
@@ -283,6 +328,24 @@ class FigureCard(QFrame):
             + ("" if figure.previous is None else f"; {figure.previous:,} {previous_text}")
         )
         self.setAccessibleName(f"{figure.name} {figure.value}")
+        if figure.target is not None:
+            self.setToolTip(self.toolTip() + f"\nClick to list the {figure.target[2]}")
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(
+            event.position().toPoint()
+        ):
+            event.accept()
+            self.clicked.emit()
+            return
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            event.accept()
+            self.clicked.emit()
+            return
+        super().keyPressEvent(event)
 
 
 class RecordList(QTreeWidget):
@@ -330,7 +393,10 @@ class RecordList(QTreeWidget):
             item = QTreeWidgetItem([empty_text])
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.addTopLevelItem(item)
-        self.header().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        header = self.header()
+        for column in range(header.count()):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
 
     def _chosen(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         kind = item.data(0, KIND_ROLE)
@@ -456,6 +522,8 @@ class DashboardView(QWidget):
 
         for lst in (self.latest, self.overdue, self.suggested):
             lst.record_chosen.connect(self._open)
+        for card in self.event_cards + self.band_cards:
+            card.clicked.connect(lambda c=card: self._figure_clicked(c))
 
         body = QWidget(self)
         body_layout = QVBoxLayout(body)
@@ -526,7 +594,8 @@ class DashboardView(QWidget):
         self.latest_box.setTitle("Latest events")
         self.latest.set_lines(data.latest, "No events in this period", stretch=2)
         self.overdue.set_lines(data.overdue, "No review is overdue", stretch=1)
-        self.suggested.set_lines(data.suggested, "No risk is flagged", stretch=2)
+        # The reason is the point of this list: it keeps its width, the title gives way.
+        self.suggested.set_lines(data.suggested, "No risk is flagged", stretch=1)
         self.timeline.set_data(data.weeks, data.week_counts, EVENT_KIND_COLOURS)
         self.sentiment.set_data(data.weeks, data.sentiment, STANCE_COLOURS)
         self.status_label.setText("")
@@ -553,6 +622,10 @@ class DashboardView(QWidget):
             self.partnership_labels.append(none)
 
     # ------------------------------------------------------------------ clicks
+
+    def _figure_clicked(self, card: FigureCard) -> None:
+        if card.figure is not None and card.figure.target is not None:
+            self.context.figure_requested.emit(*card.figure.target)
 
     def _open(self, kind: str, record_id: int) -> None:
         self.context.edit_requested.emit(kind, int(record_id))

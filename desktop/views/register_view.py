@@ -14,6 +14,7 @@ back as ``context.data_changed``, which refreshes the table.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,7 @@ class RegisterView(QWidget):
         self.spec = rq.spec_for(kind)
         self.setObjectName(f"register_{kind}")
         self.setAccessibleName(self.spec.title)
+        self._figure = RegisterFilter()  # the part of a dashboard figure no widget shows
 
         self.model = RegisterTableModel(
             self._make_source(), bands=lambda: self.context.bands, parent=self
@@ -198,6 +200,11 @@ class RegisterView(QWidget):
                 edit.changed.connect(self._apply_filter)
                 bar.addWidget(edit)
 
+        self.figure_label = QLabel()
+        self.figure_label.setObjectName("figure_filter")
+        self.figure_label.setToolTip("A dashboard figure's records; Clear filters shows them all")
+        self.figure_label.setVisible(False)
+        bar.addWidget(self.figure_label)
         bar.addStretch(1)
         self.clear_button = QPushButton("Clear filters")
         self.clear_button.setToolTip("Clear the search and every filter: show every record again")
@@ -289,20 +296,45 @@ class RegisterView(QWidget):
                 return ()
             return (str(combo.currentData()),)
 
+        figure = self._figure
         return RegisterFilter(
             text=self.search.text().strip(),
             choices=picked(self.choice_combo),
-            statuses=picked(self.status_combo),
+            statuses=picked(self.status_combo) or figure.statuses,
             bands=picked(self.band_combo),
             date_from=self.date_from.value() if self.date_from else None,
             date_to=self.date_to.value() if self.date_to else None,
             classifications=picked(self.level_combo),
+            adverse=figure.adverse,
+            residual_bands=figure.residual_bands,
+            created_from=figure.created_from,
+            created_to=figure.created_to,
         )
+
+    def show_figure(self, flt: RegisterFilter, description: str) -> None:
+        """Show what a dashboard figure counts: its dates in the date filter, the rest
+        (adverse, residual band, created in, several statuses) named above the table
+        until Clear filters."""
+        self._figure = RegisterFilter()
+        self.clear_filters()
+        for edit, value in ((self.date_from, flt.date_from), (self.date_to, flt.date_to)):
+            if edit is not None and value is not None:
+                edit.blockSignals(True)
+                edit.set_value(value)
+                edit.blockSignals(False)
+        self._figure = replace(flt, date_from=None, date_to=None)
+        self.figure_label.setText(f"Showing: {description}")
+        self.figure_label.setVisible(True)
+        self._apply_filter()
 
     def _apply_filter(self) -> None:
         self.model.set_filter(self.current_filter())
 
     def clear_filters(self) -> None:
+        self._figure = RegisterFilter()
+        if hasattr(self, "figure_label"):
+            self.figure_label.clear()
+            self.figure_label.setVisible(False)
         widgets: list[Any] = [
             self.search,
             self.choice_combo,

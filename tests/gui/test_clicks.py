@@ -324,3 +324,80 @@ def test_every_button_toolbar_action_and_double_click_does_one_thing(
         acted = [got for what, got in seen.items() if what.startswith(f"{title}: double-click")]
         assert acted and all(len(got) == 1 for got in acted), (title, acted)
     assert any(what.startswith("toolbar:") and got for what, got in seen.items())
+
+
+# ---------------------------------------------------------------- the dashboard's figures
+
+
+def test_each_figure_tile_opens_the_register_filtered_to_what_it_counts(
+    qtbot: Any, demo: Any, opened: Opened
+) -> None:
+    from desktop.main_window import MainWindow
+
+    win = MainWindow(demo, show_welcome=False)
+    qtbot.addWidget(win)
+    win.change_watcher.stop()
+    win.resize(1400, 900)
+    win.show()
+    opened.settled()
+    dashboard: Any = win.show_page("Dashboard")
+    wait_tasks(qtbot)
+    qtbot.waitUntil(lambda: dashboard._data is not None, timeout=20_000)
+    cards = dashboard.event_cards + dashboard.band_cards
+    figures = [(card.figure.name, card.figure.value) for card in cards]
+    assert [name for name, _v in figures] == [
+        "Events",
+        "Adverse events",
+        "New risks",
+        "Critical",
+        "High",
+        "Medium",
+        "Low",
+    ]
+    assert sum(value for _n, value in figures) > 0  # the demo gives the check something to count
+    for i, (name, value) in enumerate(figures):
+        card = (dashboard.event_cards + dashboard.band_cards)[i]
+        qtbot.mouseClick(card, Qt.MouseButton.LeftButton)
+        wait_tasks(qtbot)
+        page: Any = win.current_page()
+        assert page is not dashboard, name
+        qtbot.waitUntil(lambda p=page: p.model.total() is not None, timeout=10_000)
+        assert page.model.total() == value, name
+        assert page.figure_label.isVisible() and page.figure_label.text().startswith("Showing: ")
+        page.clear_filters()
+        wait_tasks(qtbot)
+        assert not page.figure_label.isVisible()
+        assert page.model.current_filter().is_empty()
+        win.show_page("Dashboard")
+        wait_tasks(qtbot)
+    # The keyboard reaches them too.
+    card = dashboard.band_cards[2]
+    card.setFocus()
+    qtbot.keyClick(card, Qt.Key.Key_Return)
+    wait_tasks(qtbot)
+    assert win.current_page() is not dashboard
+    assert opened.take() == []  # click-through opens a page, not a window
+
+
+def test_the_why_of_review_suggested_is_in_view_without_scrolling(
+    qtbot: Any, demo: Any, opened: Opened
+) -> None:
+    from desktop.views.dashboard_view import DashboardView
+
+    view = DashboardView(demo)
+    qtbot.addWidget(view)
+    view.resize(1280, 900)
+    view.show()
+    wait_tasks(qtbot)
+    qtbot.waitUntil(lambda: view._data is not None, timeout=20_000)
+    qtbot.wait(50)
+    lst = view.suggested
+    assert lst.topLevelItemCount() > 0 and lst.headerItem().text(2) == "Why"
+    header = lst.header()
+    right = header.sectionViewportPosition(2) + header.sectionSize(2)
+    assert right <= lst.viewport().width()
+    assert lst.horizontalScrollBar().maximum() == 0
+    metrics = lst.fontMetrics()
+    for i in range(lst.topLevelItemCount()):
+        why = lst.topLevelItem(i).text(2)
+        assert why and metrics.horizontalAdvance(why) <= header.sectionSize(2), why
