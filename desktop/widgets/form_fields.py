@@ -15,12 +15,13 @@ shared with the PDF and the heat map).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import Any
 
-from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QFont, QFontMetrics, QKeyEvent, QPalette
+from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, Qt, QTime, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QFont, QFontMetrics, QKeyEvent, QPalette, QValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -226,6 +227,33 @@ def scale_combo(
 # --------------------------------------------------------------------------- dates
 
 
+_RELATIVE = re.compile(r"^([+-])\s*(\d{1,4})\s*([dw])$")
+_DAY_MONTH = re.compile(r"^(\d{1,2})[/.](\d{1,2})(?:[/.](\d{4}))?$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+def parse_typed_date(text: str, today: dt.date) -> dt.date | None:
+    """A date typed in full: ``2026-12-04``, ``4/12`` (day/month, this year; or
+    ``4/12/2026``), ``today``, ``-3d`` / ``+2w`` (days or weeks from today).  None when
+    the text is none of these or names no real date."""
+    text = text.strip().lower()
+    if text == "today":
+        return today
+    try:
+        if m := _RELATIVE.match(text):
+            sign, n, unit = m.groups()
+            days = int(n) * (7 if unit == "w" else 1)
+            return today + dt.timedelta(days=-days if sign == "-" else days)
+        if m := _DAY_MONTH.match(text):
+            day, month, year = m.groups()
+            return dt.date(int(year) if year else today.year, int(month), int(day))
+        if m := _ISO.match(text):
+            return dt.date(*(int(g) for g in m.groups()))
+    except (ValueError, OverflowError):
+        return None
+    return None
+
+
 class DateEdit(QDateEdit):
     """A date with a calendar popup, ISO display; optional dates may be left empty.
 
@@ -260,6 +288,38 @@ class DateEdit(QDateEdit):
     def _changed(self, _date: QDate) -> None:
         if not self._loading:
             self.edited.emit()
+
+    # Whole dates typed in other forms (parse_typed_date): the text is let through while
+    # it is typed and read as a date when it is complete.
+    def _typed(self, text: str) -> QDate | None:
+        value = parse_typed_date(text, python_date(QDate.currentDate()))
+        if value is None:
+            return None
+        date = QDate(value.year, value.month, value.day)
+        return date if self.minimumDate() <= date <= self.maximumDate() else None
+
+    def validate(self, text: str, pos: int) -> object:
+        if self._typed(text) is not None:
+            return QValidator.State.Acceptable, text, pos
+        stripped = text.strip().lower()
+        if stripped and (
+            "today".startswith(stripped)
+            or re.fullmatch(r"[+-]\s*\d{0,4}\s*[dw]?", stripped)
+            or re.fullmatch(r"\d{1,2}(?:[/.]\d{0,2}(?:[/.]\d{0,4})?)?", stripped)
+            or re.fullmatch(r"\d{3,4}(?:-\d{0,2}(?:-\d{0,2})?)?", stripped)
+        ):
+            return QValidator.State.Intermediate, text, pos
+        return super().validate(text, pos)
+
+    def dateTimeFromText(self, text: str) -> QDateTime:  # noqa: N802 - Qt API
+        date = self._typed(text)
+        if date is not None:
+            return QDateTime(date, QTime(0, 0))
+        return super().dateTimeFromText(text)
+
+    def fixup(self, text: str) -> str:
+        date = self._typed(text)
+        return date.toString(self.displayFormat()) if date is not None else text
 
     def is_empty(self) -> bool:
         return self.optional and self.date() == self.EMPTY
@@ -297,7 +357,13 @@ class DateEdit(QDateEdit):
                 self.setDate(QDate.currentDate())
                 event.accept()
                 return
-            if event.text().isdigit():
+            if event.text() and event.text() in "+-tT":
+                # The start of "-3d" or "today" (parse_typed_date) replaces "not set".
+                self.lineEdit().setText(event.text())
+                event.accept()
+                return
+            # (not while a typed form such as "-3d" is under way: see parse_typed_date)
+            if event.text().isdigit() and self.lineEdit().text() == self.specialValueText():
                 self.setDate(QDate.currentDate())
                 self.setSelectedSection(QDateEdit.Section.YearSection)
         elif self.optional and key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
