@@ -298,7 +298,7 @@ class DateEdit(QDateEdit):
         date = QDate(value.year, value.month, value.day)
         return date if self.minimumDate() <= date <= self.maximumDate() else None
 
-    def validate(self, text: str, pos: int) -> object:
+    def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
         if self._typed(text) is not None:
             return QValidator.State.Acceptable, text, pos
         stripped = text.strip().lower()
