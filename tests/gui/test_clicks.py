@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from db.models import BriefingRecord
 from desktop.pages import PAGES
-from desktop.widgets import pdf_preview
+from desktop.widgets import file_dialogs, pdf_preview
 from tests.gui.conftest import wait_tasks
 
 
@@ -61,6 +61,8 @@ class Opened:
             monkeypatch.setattr(QMessageBox, name, recorder(f"QMessageBox.{name}", cancel))
         for name in ("getSaveFileName", "getOpenFileName"):
             monkeypatch.setattr(QFileDialog, name, recorder(name, ("", "")))
+        for name in ("get_save_file_name", "get_open_file_name"):  # the app's one way in
+            monkeypatch.setattr(file_dialogs, name, recorder(name, ("", "")).__func__)
         monkeypatch.setattr(QDesktopServices, "openUrl", recorder("url", True))
         monkeypatch.setattr(pdf_preview, "open_url", recorder("url", True).__func__)
         self.known = self.windows()
@@ -183,9 +185,7 @@ def test_export_button_under_a_register_exports(
     qtbot.addWidget(view)
     wait_tasks(qtbot)
     target = tmp_path / "shown.csv"
-    monkeypatch.setattr(
-        QFileDialog, "getSaveFileName", staticmethod(lambda *_a, **_k: (str(target), ""))
-    )
+    monkeypatch.setattr(file_dialogs, "get_save_file_name", lambda *_a, **_k: (str(target), ""))
     qtbot.mouseClick(view.export_button, Qt.MouseButton.LeftButton)
     wait_tasks(qtbot)
     assert target.is_file()
@@ -228,6 +228,20 @@ def test_double_click_on_a_pack_opens_one_preview(qtbot: Any, demo: Any, opened:
 # ---------------------------------------------------------------- every click in the app
 
 
+def shown_window(qtbot: Any, demo: Any, opened: Opened) -> Any:
+    """The main window on the demo register, shown; windows opened from now on are counted."""
+    from desktop.main_window import MainWindow
+
+    win = MainWindow(demo, show_welcome=False)
+    qtbot.addWidget(win)
+    win.change_watcher.stop()
+    win.resize(1400, 900)
+    win.show()
+    wait_tasks(qtbot)
+    opened.settled()
+    return win
+
+
 def clickable_buttons(page: QWidget) -> list[QPushButton | QToolButton]:
     buttons: list[Any] = page.findChildren(QPushButton) + page.findChildren(QToolButton)
     return [
@@ -251,15 +265,7 @@ def item_views(page: QWidget) -> list[QAbstractItemView]:
 def test_every_button_toolbar_action_and_double_click_does_one_thing(
     qtbot: Any, demo: Any, opened: Opened
 ) -> None:
-    from desktop.main_window import MainWindow
-
-    win = MainWindow(demo, show_welcome=False)
-    qtbot.addWidget(win)
-    win.change_watcher.stop()
-    win.resize(1400, 900)
-    win.show()
-    wait_tasks(qtbot)
-    opened.settled()
+    win = shown_window(qtbot, demo, opened)
     seen: dict[str, list[str]] = {}
 
     def once(what: str, action: Callable[[], Any]) -> None:
@@ -332,14 +338,7 @@ def test_every_button_toolbar_action_and_double_click_does_one_thing(
 def test_each_figure_tile_opens_the_register_filtered_to_what_it_counts(
     qtbot: Any, demo: Any, opened: Opened
 ) -> None:
-    from desktop.main_window import MainWindow
-
-    win = MainWindow(demo, show_welcome=False)
-    qtbot.addWidget(win)
-    win.change_watcher.stop()
-    win.resize(1400, 900)
-    win.show()
-    opened.settled()
+    win = shown_window(qtbot, demo, opened)
     dashboard: Any = win.show_page("Dashboard")
     wait_tasks(qtbot)
     qtbot.waitUntil(lambda: dashboard._data is not None, timeout=20_000)
