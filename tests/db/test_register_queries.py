@@ -81,3 +81,46 @@ def test_describe_rows_and_empty_register(source_register: Any, register: Any) -
         assert not rq.register_is_empty(session)
     with register.session() as session:
         assert rq.register_is_empty(session)
+
+
+def test_figure_filters_and_shown_ids_agree_with_the_scoring_rules(source_register: Any) -> None:
+    """What a dashboard figure counts, as a register filter, on both backends."""
+    import datetime as dt
+
+    from db import repository, scoring
+    from db.models import Event, Risk
+
+    with source_register.session() as session:
+        events = list(session.query(Event))
+        risks = list(session.query(Risk))
+    bands = Bands(4, 9, 14)
+    ev = RegisterRowSource(source_register, "event", bands_provider=lambda: bands)
+    adverse = {e.id for e in events if scoring.is_adverse(e.sentiment, e.kind)}
+    assert 0 < len(adverse) < len(events)
+    assert set(ev.shown_ids(None, RegisterFilter(adverse=True))) == adverse
+    # shown_ids is the order the pages show, in one query
+    for sort in (None, RegisterSort("title"), RegisterSort("severity", True)):
+        assert ev.shown_ids(sort) == [r[0] for r in _all(ev, sort)]
+
+    rk = RegisterRowSource(source_register, "risk", bands_provider=lambda: bands)
+    for band in ("low", "medium", "high", "critical"):
+        expected = {
+            r.id
+            for r in risks
+            if bands.band(
+                scoring.residual_score(
+                    r.likelihood, r.impact, r.residual_likelihood, r.residual_impact
+                )
+            )
+            == band
+        }
+        assert set(rk.shown_ids(None, RegisterFilter(residual_bands=(band,)))) == expected, band
+    day = min(r.created_at for r in risks).date()
+    with source_register.write() as session:
+        late = repository.create(session, "risk", {"title": "Made later"}, actor="t")
+    made = late.created_at.date()
+    only_late = RegisterFilter(created_from=made, created_to=made)
+    assert late.id in rk.shown_ids(None, only_late)
+    before = RegisterFilter(created_to=made - dt.timedelta(days=1))
+    assert late.id not in rk.shown_ids(None, before)
+    assert rk.count(RegisterFilter(created_from=day)) == len(risks) + 1
