@@ -87,12 +87,14 @@ def test_figure_filters_and_shown_ids_agree_with_the_scoring_rules(source_regist
     """What a dashboard figure counts, as a register filter, on both backends."""
     import datetime as dt
 
+    from sqlalchemy import select
+
     from db import repository, scoring
     from db.models import Event, Risk
 
     with source_register.session() as session:
-        events = list(session.query(Event))
-        risks = list(session.query(Risk))
+        events = list(session.execute(select(Event)).scalars())
+        risks = list(session.execute(select(Risk)).scalars())
     bands = Bands(4, 9, 14)
     ev = RegisterRowSource(source_register, "event", bands_provider=lambda: bands)
     adverse = {e.id for e in events if scoring.is_adverse(e.sentiment, e.kind)}
