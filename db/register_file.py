@@ -12,8 +12,11 @@ validating a backup or a restore target (``db.backup``) all ask this module:
 * ``read_facts`` / ``facts_of_engine``: the tables, the application marker and the
   schema revision found in a database (read-only).
 * ``standing``: from those facts, a new (empty) database, this application's
-  register at the current schema, or at an older one; a foreign database or one
-  written by a newer version is refused here, with the message the user sees.
+  register at the current schema, or at an older one; a foreign database, one
+  written by a newer version, or one at the current schema with a table missing is
+  refused here, with the message the user sees.
+* ``page_damage``: SQLite's own page check (``PRAGMA quick_check``), so that a
+  damaged register is refused before anything reads half of it or writes to it.
 """
 
 from __future__ import annotations
@@ -78,22 +81,50 @@ def not_ours(name: str, purpose: Purpose) -> RegisterError:
     )
 
 
+def damaged(name: str, detail: str, purpose: Purpose) -> RegisterError:
+    """The refusal of a damaged register (or backup), in one line."""
+    detail = " ".join(detail.replace("*** in database main ***", "").split())
+    if purpose == "backup":
+        return RegisterError(f"{name} is damaged ({detail}); it cannot be used as a backup")
+    return RegisterError(
+        f"{name} is damaged ({detail}); it was left untouched. "
+        "Restore it from a backup with 'risk-tracker restore BACKUP'"
+    )
+
+
+def expected_tables() -> frozenset[str]:
+    """The tables of a register at the current schema."""
+    return frozenset(AppMeta.metadata.tables)
+
+
+def _complete(facts: RegisterFacts, name: str, purpose: Purpose) -> Standing:
+    """A register at the current schema has every table (one dropped is damage)."""
+    missing = sorted(expected_tables() - facts.tables)
+    if missing:
+        tables, verb = ("table", "is") if len(missing) == 1 else ("tables", "are")
+        raise damaged(name, f"the {tables} {', '.join(missing)} {verb} missing", purpose)
+    return Standing.CURRENT
+
+
 def standing(facts: RegisterFacts, name: str, *, purpose: Purpose = "open") -> Standing:
-    """Decide what ``facts`` describe; refuse a foreign database or a newer schema."""
+    """Decide what ``facts`` describe; refuse a foreign database, a newer schema or a
+    current one with a table missing."""
     if not facts.tables:
         return Standing.EMPTY
     if not facts.is_ours:
         raise not_ours(name, purpose)
     revision = facts.revision
     if revision is not None and revision == migrations.head_from_files():
-        return Standing.CURRENT  # the common case, decided without importing Alembic
+        return _complete(facts, name, purpose)  # the common case, without importing Alembic
     if revision is None or not migrations.is_known_revision(revision):
         use = "use" if purpose == "backup" else "open"
         raise RegisterError(
             f"{name} was written by a newer version of Stakeholder Risk Tracker "
             f"(schema {revision}); update the application to {use} it"
         )
-    return Standing.CURRENT if revision == migrations.head_revision() else Standing.OLDER
+    if revision == migrations.head_revision():
+        return _complete(facts, name, purpose)
+    return Standing.OLDER
 
 
 # --------------------------------------------------------------------------- reading
@@ -131,6 +162,18 @@ def is_sqlite_file(path: Path) -> bool:
     except sqlite3.DatabaseError as exc:
         return getattr(exc, "sqlite_errorcode", None) != sqlite3.SQLITE_NOTADB
     return True
+
+
+def page_damage(con: sqlite3.Connection) -> str | None:
+    """SQLite's quick page check: None when sound, else its first finding.
+
+    It reads every page once (about 0.3 s per 100 MB); ``integrity_check`` (what
+    ``db check`` and backups run) also compares every index with its table."""
+    try:
+        rows = [str(r[0]) for r in con.execute("PRAGMA quick_check(1)")]
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    return None if rows == ["ok"] else rows[0]
 
 
 def read_facts(con: sqlite3.Connection) -> RegisterFacts:
@@ -229,24 +272,30 @@ def check_file_for_opening(path: Path) -> bool:
     return False
 
 
-def facts_of_file(path: Path) -> RegisterFacts:
-    """The facts of an existing SQLite file, read without changing it."""
+def facts_of_file(path: Path, *, check_pages: bool = False) -> RegisterFacts:
+    """The facts of an existing SQLite file, read without changing it; with
+    ``check_pages``, a file whose pages are damaged is refused."""
     try:
         con = connect_read_only(path)
         try:
-            return read_facts(con)
+            facts = read_facts(con)
+            problem = page_damage(con) if check_pages else None
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
         raise RegisterError(
             f"{path} is not a readable register ({exc}); it was left untouched"
         ) from None
+    if problem is not None:
+        raise damaged(str(path), problem, "open")
+    return facts
 
 
-def refuse_unless_register(path: Path) -> Standing:
+def refuse_unless_register(path: Path, *, check_pages: bool = False) -> Standing:
     """Before any engine touches an existing SQLite file: refuse it unless it is ours
-    (or holds no tables yet) at a schema this version knows."""
-    return standing(facts_of_file(path), str(path))
+    (or holds no tables yet) at a schema this version knows, every table present,
+    and (``check_pages``) its pages sound."""
+    return standing(facts_of_file(path, check_pages=check_pages), str(path))
 
 
 def check_restore_target(target: Path) -> None:

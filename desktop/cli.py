@@ -166,6 +166,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         # still a user-facing problem, never a traceback.
         print(f"risk-tracker: {exc}", file=sys.stderr)
         return 1
+    except Exception as exc:
+        problem = database_problem(exc)
+        if problem is None:
+            raise
+        print(f"risk-tracker: {problem}", file=sys.stderr)
+        return 1
+
+
+def database_problem(exc: BaseException) -> str | None:
+    """One line for a database that failed under a command (a damaged page found while
+    reading, a table gone); None for anything else (a bug: its traceback is wanted)."""
+    import sqlite3
+
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    kinds: tuple[type[BaseException], ...] = (sqlite3.DatabaseError,)
+    if sa_exc is not None:
+        kinds += (sa_exc.DatabaseError,)
+    if not isinstance(exc, kinds):
+        return None
+    detail = " ".join(str(getattr(exc, "orig", None) or exc).split())
+    return (
+        f"the register could not be read ({detail}); it may be damaged: run 'risk-tracker db check'"
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

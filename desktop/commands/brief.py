@@ -60,7 +60,7 @@ def run_brief(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise RegisterError(f"--sections: {exc}") from None
     settings = _user_settings()
-    register = open_register(getattr(args, "db", None))
+    register = open_register(getattr(args, "db", None), create=False, check_pages=True)
     try:
         with register.session() as session:
             ceiling_text = (

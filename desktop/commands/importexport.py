@@ -34,7 +34,8 @@ def run_import(args: Any) -> int:
     file_format(source)  # refuse a wrong file before touching the register
     if not source.is_file():
         raise RegisterError(f"{source}: no such file")
-    register = open_register(args.db)
+    # Every page checked first: nothing is written into a damaged register.
+    register = open_register(args.db, check_pages=True)
     try:
         result = import_file(
             register, kind, args.file, actor=_actor(), dry_run=bool(getattr(args, "dry_run", False))
@@ -61,7 +62,7 @@ def run_export(args: Any) -> int:
 
     kind = normalise_kind(args.kind)
     file_format(Path(args.out))  # refuse a wrong extension before touching the register
-    register = open_register(args.db)
+    register = open_register(args.db, create=False, check_pages=True)
     try:
         count = export_file(register, kind, args.out)
     finally:
