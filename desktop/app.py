@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the start-up path imports these only when it needs them
@@ -71,13 +72,32 @@ def ask_for_register(message: str, parent: QWidget | None = None) -> str | None:
     return path or None
 
 
+def confirm_new_register(path: Path) -> bool:
+    """Ask before a new register file is created (a mistyped name must not silently
+    become an empty register)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    answer = QMessageBox.question(
+        None,
+        "Create a new register?",
+        f"There is no register at {path}.\n\nCreate a new, empty register there?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes
+
+
 def open_register_interactively(target: str | None) -> Register | None:
-    """Open ``target``; on failure ask for another until one opens or the user quits."""
-    from db.engine import open_register
+    """Open ``target``; on failure ask for another until one opens or the user quits.
+    A register file that does not exist yet is created only once the user agrees."""
+    from db.engine import open_register, resolve_url, sqlite_path
     from db.errors import RegisterError
 
     while True:
         try:
+            path = sqlite_path(resolve_url(target))
+            if path is not None and not path.exists() and not confirm_new_register(path):
+                raise RegisterError(f"no register was created at {path}")
             return open_register(target)
         except RegisterError as exc:
             target = ask_for_register(str(exc))

@@ -136,9 +136,10 @@ def run_backup(args: Any) -> int:
 
 
 def run_restore(args: Any) -> int:
-    from db.backup import restore_sqlite
+    from db.backup import restore_sqlite, validate_backup
     from db.engine import describe, resolve_url, sqlite_path
     from db.register_file import check_restore_target
+    from desktop.services.integrity import backup_problems
 
     url = resolve_url(getattr(args, "db", None))
     target = sqlite_path(url)
@@ -146,8 +147,15 @@ def run_restore(args: Any) -> int:
         raise RegisterError(
             f"{describe(url)} is a PostgreSQL register; restore it with pg_restore or psql"
         )
+    # The whole backup is validated before anything is replaced: the file, its pages,
+    # schema and tables (validate_backup), its audit chain and its records against it.
+    backup = Path(args.file).expanduser().absolute()
+    info = validate_backup(backup)
+    problem = backup_problems(backup, revision=info.revision)
+    if problem is not None:
+        raise RegisterError(problem)
     check_restore_target(target)
-    result = restore_sqlite(target, args.file)
+    result = restore_sqlite(target, backup)
     print(f"Restored {result.target} from {result.restored_from.summary()}")
     if result.replaced is not None:
         print(f"  the register it replaced is kept as {result.replaced}")

@@ -18,11 +18,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from db import audit, repository
+from db import audit, migrations, repository
+from db.engine import read_only_engine
 from db.kinds import KINDS
 from db.queries import integrity as q
 from desktop.services import history
@@ -144,3 +147,37 @@ def _existing(value: Any, records: history.StateTable) -> Any:
         kept = [ref for ref in value if ref in records]
         return kept or None
     return value if value in records else None
+
+
+def backup_problems(path: Path, *, revision: str) -> str | None:
+    """Why the backup at ``path`` must not be restored (its audit chain is broken, or
+    its records differ from the chain's replay), in one line; None when it is whole.
+
+    Read through a read-only connection: the backup's bytes are never changed.  A
+    backup at an older schema has its chain checked; its records are compared once
+    it has been upgraded (the comparison reads the current schema's columns)."""
+    engine = read_only_engine(path)
+    try:
+        with Session(engine) as session:
+            chain = audit.verify_chain(session)
+            if chain:
+                return _first_of(f"{path} cannot be used: its audit trail is broken", chain)
+            if revision != migrations.head_revision():
+                return None
+            differences = record_differences(session)
+            if differences:
+                return _first_of(
+                    f"{path} cannot be used: its records differ from its audit trail",
+                    differences,
+                )
+    except SQLAlchemyError as exc:
+        detail = " ".join(str(getattr(exc, "orig", None) or exc).split())
+        return f"{path} cannot be used as a backup ({detail})"
+    finally:
+        engine.dispose()
+    return None
+
+
+def _first_of(what: str, problems: list[Any]) -> str:
+    more = f" and {len(problems) - 1} more" if len(problems) > 1 else ""
+    return f"{what} ({problems[0]}{more})"
