@@ -280,11 +280,11 @@ def _create_register_file(path: Path) -> None:
     """Build a new register beside ``path`` and put it in place only when complete.
 
     So no empty (0-byte) file is ever ours, even after a crash half-way: an empty file
-    is always another program's and is refused.  The link fails if another process put
-    a file there meanwhile (two instances creating one register at the same moment).
+    is always another program's and is refused.  If another process put a file there
+    meanwhile (two instances creating one register at once) that file is kept, and
+    then checked like any existing file.
     """
-    tmp = path.with_name(f".{path.name}.new-{os.getpid()}")
-    _remove_new_file(tmp)
+    tmp = path.with_name(f".{path.name}.new-{os.getpid()}-{random.getrandbits(32):08x}")
     try:
         create_private_file(tmp)
         engine = make_engine(f"sqlite:///{tmp}")
@@ -295,18 +295,11 @@ def _create_register_file(path: Path) -> None:
         try:
             os.link(tmp, path)
         except FileExistsError:
-            raise RegisterError(
-                f"{path} was created by another program at the same moment; "
-                "it was left untouched, open it again"
-            ) from None
+            pass  # another program put a file there first: it is checked like any other
         except OSError:
-            # A file system without hard links: a rename, after one more look.
-            if path.exists():
-                raise RegisterError(
-                    f"{path} was created by another program at the same moment; "
-                    "it was left untouched, open it again"
-                ) from None
-            os.replace(tmp, path)
+            # A file system without hard links: a rename, unless a file appeared meanwhile.
+            if not path.exists():
+                os.replace(tmp, path)
     finally:
         _remove_new_file(tmp)
 
@@ -337,7 +330,11 @@ def open_register(
         if is_new:
             if not create:
                 raise RegisterError(f"{path} does not exist")
-            _create_register_file(path)
+            try:
+                _create_register_file(path)
+            except (OSError, SQLAlchemyError) as exc:
+                detail = " ".join(str(getattr(exc, "orig", None) or exc).split())
+                raise RegisterError(f"cannot create {path}: {detail}") from None
         if check_pages is None:
             check_pages = path.stat().st_size <= PAGE_CHECK_MAX_BYTES
         # Decided before the engine touches the file, so a refused one keeps its bytes.
