@@ -302,8 +302,10 @@ def check_restore_target(target: Path) -> None:
     """A restore replaces a register (even a damaged one), never some other file."""
     if target.is_dir():
         raise RegisterError(f"{target} is a folder, not a register file")
-    if not target.is_file() or target.stat().st_size == 0:
+    if not target.is_file():
         return
+    if target.stat().st_size == 0:  # never ours (new registers are put in place whole)
+        raise RegisterError(f"{target} is an empty file, not a register; it was left untouched")
     if not is_sqlite_file(target):
         raise not_ours(str(target), "open")
     try:

@@ -90,13 +90,15 @@ def confirm_new_register(path: Path) -> bool:
 def open_register_interactively(target: str | None) -> Register | None:
     """Open ``target``; on failure ask for another until one opens or the user quits.
     A register file that does not exist yet is created only once the user agrees."""
+    from db import register_file
     from db.engine import open_register, resolve_url, sqlite_path
     from db.errors import RegisterError
 
     while True:
         try:
             path = sqlite_path(resolve_url(target))
-            if path is not None and not path.exists() and not confirm_new_register(path):
+            is_new = path is not None and register_file.check_file_for_opening(path)
+            if path is not None and is_new and not confirm_new_register(path):
                 raise RegisterError(f"no register was created at {path}")
             return open_register(target)
         except RegisterError as exc:

@@ -149,12 +149,12 @@ def run_restore(args: Any) -> int:
         )
     # The whole backup is validated before anything is replaced: the file, its pages,
     # schema and tables (validate_backup), its audit chain and its records against it.
+    check_restore_target(target)
     backup = Path(args.file).expanduser().absolute()
     info = validate_backup(backup)
     problem = backup_problems(backup, revision=info.revision)
     if problem is not None:
         raise RegisterError(problem)
-    check_restore_target(target)
     result = restore_sqlite(target, backup)
     print(f"Restored {result.target} from {result.restored_from.summary()}")
     if result.replaced is not None:

@@ -68,7 +68,8 @@ def test_deciding_never_opens_the_register_with_python_open(good):
 
 
 def _facts(marker: str | None = APP_MARKER, *revisions: str) -> RegisterFacts:
-    tables = frozenset({"alembic_version", "app_meta", "risk"})
+    """A database holding every table of a register, with this marker and these stamps."""
+    tables = register_file.expected_tables() | {"alembic_version"}
     return RegisterFacts(tables=tables, marker=marker, revisions=revisions)
 
 
@@ -93,6 +94,14 @@ def test_standing_of_every_kind_of_database():
     foreign = RegisterFacts(tables=frozenset({"notes"}), marker=None, revisions=())
     with pytest.raises(RegisterError, match="not a Stakeholder Risk Tracker register"):
         standing(foreign, "x")
+    # At the current schema every table must be there: one dropped is damage, in one line.
+    full = _facts(APP_MARKER, head)
+    one_gone = RegisterFacts(full.tables - {"audit_entry"}, APP_MARKER, (head,))
+    with pytest.raises(RegisterError, match=r"x is damaged \(the table audit_entry is missing\)"):
+        standing(one_gone, "x")
+    two_gone = RegisterFacts(full.tables - {"audit_entry", "risk"}, APP_MARKER, (head,))
+    with pytest.raises(RegisterError, match="tables audit_entry, risk are missing.*backup"):
+        standing(two_gone, "x", purpose="backup")
 
 
 def test_a_restore_target_must_be_a_register_or_damaged(tmp_path, good):

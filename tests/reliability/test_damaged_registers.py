@@ -313,6 +313,16 @@ def test_an_empty_file_another_program_made_is_not_taken_over(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["placeholder.db", "risks.csv"]
 
 
+def test_a_restore_does_not_take_over_an_empty_file(
+    demo_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "placeholder.db"
+    path.touch()
+    assert main(["restore", "--db", str(path), str(demo_file)]) == 1
+    assert "empty file" in capsys.readouterr().err
+    assert path.stat().st_size == 0 and [p.name for p in tmp_path.iterdir()] == ["placeholder.db"]
+
+
 def test_a_register_that_fails_half_way_through_creation_leaves_no_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
