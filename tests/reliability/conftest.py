@@ -59,3 +59,23 @@ def assert_clean_refusal(proc: subprocess.CompletedProcess[str]) -> str:
 @pytest.fixture
 def cli():  # type: ignore[no-untyped-def]
     return run_cli
+
+
+def quit_at_next_message_box(shown: list[str]) -> None:
+    """Once the app's "cannot open" box is up, note its text and click its Quit
+    (reject) button; called before the app code that shows it."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    def dismiss() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            shown.append(box.text())
+            quit_button = next(
+                b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.RejectRole
+            )
+            quit_button.click()
+        else:  # the dialog is not up yet
+            QTimer.singleShot(20, dismiss)
+
+    QTimer.singleShot(0, dismiss)

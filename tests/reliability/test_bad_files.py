@@ -17,7 +17,14 @@ import pytest
 
 from db.engine import open_register
 from desktop.cli import main as cli_main
-from tests.reliability.conftest import ROOT, assert_clean_refusal, cli_env, run_cli, sha256
+from tests.reliability.conftest import (
+    ROOT,
+    assert_clean_refusal,
+    cli_env,
+    quit_at_next_message_box,
+    run_cli,
+    sha256,
+)
 
 BAD_KINDS = (
     "not_a_database",
@@ -232,27 +239,13 @@ def test_the_app_explains_a_bad_file_in_a_dialog(
     qapp: Any, qtbot: Any, tmp_path, good_file, monkeypatch, kind
 ):
     """desktop.app opens through open_register_interactively: the message goes to a dialog."""
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication, QMessageBox
-
     from desktop import app as app_module
 
     path = make_bad(kind, tmp_path, good_file)
     before = _fingerprint(path)
     shown: list[str] = []
 
-    def dismiss() -> None:
-        box = QApplication.activeModalWidget()
-        if isinstance(box, QMessageBox):
-            shown.append(box.text())
-            quit_button = next(
-                b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.RejectRole
-            )
-            quit_button.click()
-        else:  # the dialog is not up yet
-            QTimer.singleShot(20, dismiss)
-
-    QTimer.singleShot(0, dismiss)
+    quit_at_next_message_box(shown)
     assert app_module.open_register_interactively(str(path)) is None
     assert len(shown) == 1 and EXPECTED[kind] in shown[0], shown
     assert _fingerprint(path) == before

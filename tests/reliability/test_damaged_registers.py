@@ -22,7 +22,14 @@ import pytest
 from db.engine import open_register
 from db.errors import RegisterError
 from desktop.cli import main
-from tests.reliability.conftest import ROOT, assert_clean_refusal, cli_env, run_cli, sha256
+from tests.reliability.conftest import (
+    ROOT,
+    assert_clean_refusal,
+    cli_env,
+    quit_at_next_message_box,
+    run_cli,
+    sha256,
+)
 
 DAMAGES = ("page", "dropped_audit_table", "broken_schema")
 
@@ -143,27 +150,13 @@ def test_a_damaged_register_gets_one_line_from_the_real_command_line(
 def test_the_app_explains_a_damaged_register_in_a_dialog(
     qapp: Any, kind: str, demo_file: Path, tmp_path: Path
 ) -> None:
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication, QMessageBox
-
     from desktop import app as app_module
 
     path = damage(kind, demo_file, tmp_path)
     before = _fingerprint(path)
     shown: list[str] = []
 
-    def dismiss() -> None:
-        box = QApplication.activeModalWidget()
-        if isinstance(box, QMessageBox):
-            shown.append(box.text())
-            quit_button = next(
-                b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.RejectRole
-            )
-            quit_button.click()
-        else:
-            QTimer.singleShot(20, dismiss)
-
-    QTimer.singleShot(0, dismiss)
+    quit_at_next_message_box(shown)
     assert app_module.open_register_interactively(str(path)) is None
     assert len(shown) == 1 and str(path) in shown[0] and "Traceback" not in shown[0]
     assert _fingerprint(path) == before
