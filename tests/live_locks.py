@@ -37,3 +37,22 @@ def locks_held(pid: int, *paths: Path) -> list[str]:
         if inode in names:
             held.append(f"{names[inode]} {parts[3]} {parts[6]}-{parts[7]}")
     return sorted(held)
+
+
+# Bytes 120-127 of the -shm are WAL locks taken for one transaction (the writer, the
+# checkpointer, recovery and the five read marks); byte 128 and the database file's lock
+# last as long as the connection.  A snapshot taken while a background query happens to
+# read would otherwise differ from one taken when it does not.
+TRANSACTION_SHM_BYTES = range(120, 128)
+
+
+def lasting_locks(held: list[str]) -> list[str]:
+    """The locks of ``locks_held`` that an open connection keeps between transactions."""
+    lasting = []
+    for lock in held:
+        name, _mode, span = lock.split(" ")
+        start = int(span.split("-")[0])
+        if name.endswith("-shm") and start in TRANSACTION_SHM_BYTES:
+            continue
+        lasting.append(lock)
+    return lasting

@@ -30,7 +30,7 @@ from typing import IO
 
 import pytest
 
-from tests.live_locks import locks_held, needs_proc_locks
+from tests.live_locks import lasting_locks, locks_held, needs_proc_locks
 from tests.reliability.conftest import ROOT, cli_env, run_cli
 
 pytestmark = [
@@ -142,7 +142,10 @@ def test_the_app_keeps_its_locks_and_every_saved_record(tmp_path: Path) -> None:
     with closing(sqlite3.connect(f"{register.as_uri()}?mode=ro", uri=True)) as con:
         assert con.execute("SELECT count(*) FROM event WHERE ref = ?", (saved,)).fetchone() == (1,)
         assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    assert held_after_tour == held_at_start
+    # The connection's own locks are all still there (a read that happens to run during
+    # either snapshot adds a read mark, which is not what this checks).
+    assert lasting_locks(held_after_tour) == lasting_locks(held_at_start)
+    assert any(lock.endswith("-shm READ 128-128") for lock in held_after_tour), held_after_tour
 
     # The tour really went through every file dialog, at the register's folder.
     titles = [d["title"] for d in report["dialogs"]]
