@@ -29,6 +29,18 @@ PORTION_MARKS: dict[Classification, str] = {
     Classification.SECRET: "S",
 }
 
+# The NATO conventions, used when the marking prefix is NATO: portion marks (NU),
+# (NR), (NC), (NS) and banners "NATO UNCLASSIFIED" ...  PUBLIC is not a NATO
+# classification: it keeps (PU) and its banner stays "PUBLIC".
+NATO_PREFIX = "NATO"
+NATO_PORTION_MARKS: dict[Classification, str] = {
+    Classification.PUBLIC: "PU",
+    Classification.UNCLASSIFIED: "NU",
+    Classification.RESTRICTED: "NR",
+    Classification.CONFIDENTIAL: "NC",
+    Classification.SECRET: "NS",
+}
+
 
 def rank(level: Classification | str) -> int:
     """Position of a level on the scale (PUBLIC is 0)."""
@@ -58,13 +70,30 @@ def highest(levels: list[str] | set[str]) -> Classification | None:
     return max(parsed, key=rank) if parsed else None
 
 
-def portion_mark(level: Classification | str) -> str:
-    """Portion mark printed beside a record, e.g. ``(R)``."""
-    return f"({PORTION_MARKS[parse_level(level)]})"
+def is_nato(prefix: str | None) -> bool:
+    return (prefix or "").strip().upper() == NATO_PREFIX
 
 
-def banner_text(level: Classification | str, prefix: str = "") -> str:
+def portion_mark(level: Classification | str, prefix: str | None = "") -> str:
+    """Portion mark printed beside a record, e.g. ``(R)``; ``(NR)`` under the NATO prefix."""
+    marks = NATO_PORTION_MARKS if is_nato(prefix) else PORTION_MARKS
+    return f"({marks[parse_level(level)]})"
+
+
+def level_of_mark(text: str) -> Classification | None:
+    """The level a printed portion mark (``(C)``, ``NC``...) stands for, under either convention."""
+    code = text.strip().strip("()").upper()
+    for marks in (PORTION_MARKS, NATO_PORTION_MARKS):
+        for level, value in marks.items():
+            if value == code:
+                return level
+    return None
+
+
+def banner_text(level: Classification | str, prefix: str | None = "") -> str:
     """Banner shown at the top and bottom of every page: ``NATO RESTRICTED``."""
-    prefix = prefix.strip()
-    name = parse_level(level).value
-    return f"{prefix} {name}" if prefix else name
+    prefix = (prefix or "").strip()
+    parsed = parse_level(level)
+    if is_nato(prefix) and parsed is Classification.PUBLIC:
+        return parsed.value
+    return f"{prefix} {parsed.value}" if prefix else parsed.value

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reportlab import rl_config
+from reportlab.platypus.flowables import Flowable
 
-from db.classification import Classification, banner_text
+from db.classification import LEVELS, Classification, banner_text, highest
 from db.engine import Register
 from db.errors import Cancelled
 from db.models import BriefingRecord
@@ -65,11 +66,54 @@ class BriefingResult:
 def preview_classification(
     register: Register, params: BriefingParameters
 ) -> tuple[str, dict[str, int]]:
-    """The banner level and exclusion counts a pack with ``params`` would have (no layout)."""
+    """The banner level and exclusion counts a pack with ``params`` would have.
+
+    The dialog's live preview: the same data and the same marking pass as the
+    builder (``printed_level``), without the layout.
+    """
     p = params.resolved()
+    generated_at = generation_time(p)
     with register.session() as session:
-        data = load_pack_data(session, p, generated_at=generation_time(p), analysis=False)
-    return data.banner_level().value, dict(data.excluded_counts)
+        data = load_pack_data(session, p, generated_at=generated_at)
+    return printed_level(data).value, dict(data.excluded_counts)
+
+
+def compose_story(
+    data: PackData,
+    *,
+    banner: Classification | None,
+    layout: LayoutState | None = None,
+    pack_id: str = "",
+    generated: str = "",
+    prepared_by: str = "",
+    digest: str = "",
+) -> tuple[list[Flowable], SectionContext]:
+    """The story of the chosen sections; its context knows every portion mark printed."""
+    register_fonts()
+    p = data.params
+    ctx = SectionContext(
+        data=data,
+        styles=Styles(),
+        geometry=geometry(p.paper),
+        layout=layout or LayoutState(),
+        banner=banner,
+    )
+    story = build_story(
+        ctx, pack_id=pack_id, generated=generated, prepared_by=prepared_by, digest=digest
+    )
+    return story, ctx
+
+
+def printed_level(data: PackData) -> Classification:
+    """The pack's banner: the highest portion mark its chosen sections print.
+
+    A first pass builds the story and collects the level of every mark printed
+    (cover, contents, sections, annexes, chart labels, refs in cells); the banner
+    is no portion, so the pass that prints it cannot change the answer.  Nothing
+    printed means the lowest level, never the ceiling.
+    """
+    _story, ctx = compose_story(data, banner=None)
+    return highest({x.value for x in ctx.printed}) or LEVELS[0]
 
 
 def generation_time(p: BriefingParameters) -> dt.datetime:
@@ -99,7 +143,7 @@ class BriefingPackBuilder:
         self.cancel = cancel
         self.digest = data.digest()
         self.pack_id = self._pack_id()
-        self.banner_level: Classification = data.banner_level()
+        self.banner_level: Classification = printed_level(data)
         self.page_count = 0
         self._fraction = 0.0
 
@@ -131,15 +175,18 @@ class BriefingPackBuilder:
             pack_id=self.pack_id,
             generated=generated,
         )
-        ctx = SectionContext(data=self.data, styles=Styles(), geometry=geo, layout=layout)
         self._report(0.15, "Preparing the sections")
-        story = build_story(
-            ctx,
+        story, ctx = compose_story(
+            self.data,
+            banner=self.banner_level,
+            layout=layout,
             pack_id=self.pack_id,
             generated=generated,
             prepared_by=self.actor,
             digest=self.digest,
         )
+        # The marks this story prints are the marks the first pass counted.
+        assert (highest({x.value for x in ctx.printed}) or LEVELS[0]) == self.banner_level
         buffer = io.BytesIO()
         first_pass_pages = [0]
 

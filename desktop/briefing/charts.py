@@ -8,11 +8,12 @@ reach these functions.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, PolyLine, Rect, String
 from reportlab.lib import colors
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from db import scoring
 from db.enums import STANCE_LABELS, EventKind, label
@@ -39,6 +40,31 @@ def _text(
     return String(x, y, text, fontName=font, fontSize=size, fillColor=colour, textAnchor=anchor)
 
 
+def _pack_labels(labels: list[str], room: float, max_lines: int) -> list[list[str]]:
+    """Labels in lines no wider than ``room``; when not all fit, the last line is left
+    for "+N more"."""
+
+    def width(line: list[str]) -> float:
+        return stringWidth(" ".join(line), BOLD, 5.6)
+
+    lines: list[list[str]] = []
+    for text in labels:
+        if lines and width([*lines[-1], text]) <= room:
+            lines[-1].append(text)
+        elif len(lines) < max_lines:
+            lines.append([text])
+        else:
+            break
+    if sum(len(line) for line in lines) < len(labels):
+        # Make room for the "+N more" line.
+        lines = lines[: max(0, max_lines - 1)] if len(lines) >= max_lines else lines
+    return lines
+
+
+def _plain_label(ref: str) -> str:
+    return ref
+
+
 def heat_map(
     cells: dict[tuple[int, int], list[str]],
     *,
@@ -46,10 +72,14 @@ def heat_map(
     bands: Bands,
     width: float,
     cell: float | None = None,
+    label: Callable[[str], str] = _plain_label,
+    drawn: list[str] | None = None,
 ) -> Drawing:
     """A 5x5 likelihood x impact grid with band colours and the refs in each cell.
 
-    ``cells`` maps (likelihood, impact) to the refs sitting there.
+    ``cells`` maps (likelihood, impact) to the refs sitting there; ``label`` gives the
+    text printed for a ref (its portion mark and ref); the refs actually printed (not
+    those counted in "+N more") are appended to ``drawn``.
     """
     left, bottom, top = 40.0, 34.0, 16.0
     size = cell or min((width - left - 4) / 5, 46.0)
@@ -59,7 +89,7 @@ def heat_map(
     d.initialFontName = REGULAR
     d.add(_text(left + grid_w / 2, height - 11, title, size=8.5, font=BOLD))
     max_lines = max(1, int((size - 10) // 7))
-    per_line = max(1, int((size - 4) // 19))
+    room = size - 4
     for li in range(1, 6):
         for im in range(1, 6):
             x = left + (im - 1) * size
@@ -90,15 +120,12 @@ def heat_map(
             if not refs:
                 continue
             ink = hex_colour(palette.BAND_TEXT_COLOURS[band])
-            capacity = max_lines * per_line
-            shown = refs if len(refs) <= capacity else refs[: capacity - 1]
-            lines = [shown[i : i + per_line] for i in range(0, len(shown), per_line)]
-            if len(shown) < len(refs):
-                extra = f"+{len(refs) - len(shown)} more"
-                if lines and len(lines[-1]) < per_line:
-                    lines[-1] = [*lines[-1], extra]
-                else:
-                    lines.append([extra])
+            lines = _pack_labels([label(r) for r in refs], room, max_lines)
+            shown = sum(len(line) for line in lines)
+            if drawn is not None:
+                drawn.extend(refs[:shown])
+            if shown < len(refs):
+                lines.append([f"+{len(refs) - shown} more"])
             total_h = len(lines) * 7
             y0 = y + (size - 4) / 2 + total_h / 2 - 6
             for n, line in enumerate(lines):
@@ -154,8 +181,16 @@ def band_legend(bands: Bands, width: float) -> Drawing:
     return d
 
 
-def stakeholder_map(points: Sequence[tuple[str, int, int, int]], *, width: float) -> Drawing:
-    """Influence (up) x interest (across) with stance colours; points are (ref, influence, interest, stance)."""
+def stakeholder_map(
+    points: Sequence[tuple[str, int, int, int]],
+    *,
+    width: float,
+    label: Callable[[str], str] = _plain_label,
+    drawn: list[str] | None = None,
+) -> Drawing:
+    """Influence (up) x interest (across) with stance colours; points are (ref, influence, interest, stance).
+
+    ``label`` gives the text printed for a ref; the refs printed go to ``drawn``."""
     left, bottom = 34.0, 30.0
     size = min((width - left - 120) / 5, 52.0)
     grid = size * 5
@@ -197,7 +232,9 @@ def stakeholder_map(points: Sequence[tuple[str, int, int, int]], *, width: float
                     strokeColor=None,
                 )
             )
-            d.add(_text(cx + 5, cy - 2.3, ref, size=5.6, anchor="start"))
+            d.add(_text(cx + 5, cy - 2.3, label(ref), size=5.6, anchor="start"))
+            if drawn is not None:
+                drawn.append(ref)
         if len(members) > len(shown):
             d.add(
                 _text(

@@ -23,7 +23,7 @@ from typing import Any
 from sqlmodel import Session
 
 from db import scoring
-from db.classification import LEVELS, Classification, highest, levels_up_to
+from db.classification import levels_up_to
 from db.enums import PartnershipStatus, RiskStatus
 from db.errors import RegisterError
 from db.queries import briefing as q
@@ -37,23 +37,6 @@ from desktop.services import pressure as pressure_service
 from desktop.services import summary as summary_service
 from desktop.services.filters import RecordFilter
 from desktop.services.summary import PeriodFigures
-
-# Which kinds of record each section prints (for the banner: the highest level
-# among the records the enabled sections actually show).
-SECTION_KINDS: dict[str, tuple[str, ...]] = {
-    "cover": (),
-    "contents": (),
-    "summary": ("risk", "event", "partnership"),
-    "changes": ("risk", "event", "stakeholder", "partnership"),
-    "matrix": ("risk",),
-    "register": ("risk",),
-    "partnerships": ("partnership", "risk", "event", "partner"),
-    "stakeholders": ("stakeholder",),
-    "events": ("event", "actor"),
-    "annex_a": ("event", "actor"),
-    "annex_b": (),
-    "annex_c": (),
-}
 
 
 @dataclass
@@ -201,49 +184,6 @@ class PackData:
     def __post_init__(self) -> None:
         self._partnerships_by_id = {p.id: p for p in self.partnerships}
         self._risks_by_id = {r.id: r for r in self.risks}
-
-    # ----------------------------------------------------------------- classification
-
-    def levels_shown(self, sections: Iterable[str]) -> set[str]:
-        sections = list(sections)
-        kinds: set[str] = set()
-        for s in sections:
-            kinds.update(SECTION_KINDS.get(s, ()))
-        found: set[str] = set()
-        if "risk" in kinds:
-            found.update(r.level for r in self.risks)
-        if "event" in kinds:
-            found.update(e.level for e in self.events)
-            found.update(a[2] for a in self.answered.values())
-        if "partnership" in kinds:
-            found.update(p.level for p in self.partnerships)
-        if "changes" in set(sections):
-            c = self.changes
-            found.update(x.classification for x in c.new_risks)
-            found.update(x.classification for x in c.closed_risks)
-            found.update(x.classification for x in c.residual_cell_changes)
-            found.update(x.classification for x in c.new_events)
-            found.update(x.classification for x in c.stance_changes)
-            found.update(x.classification for x in c.partnership_status_changes)
-        if "stakeholder" in kinds:
-            found.update(s.level for s in self.stakeholders)
-        if "partner" in kinds:
-            for p in self.partnerships:
-                partner = self.named_stakeholders.get(p.partner_id)
-                if partner is not None:
-                    found.add(partner.level)
-        if "actor" in kinds:
-            for e in self.events:
-                actor = self.named_stakeholders.get(e.stakeholder_id) if e.stakeholder_id else None
-                if actor is not None:
-                    found.add(actor.level)
-                if e.partnership_id in self._partnerships_by_id:
-                    found.add(self._partnerships_by_id[e.partnership_id].level)
-        return found
-
-    def banner_level(self) -> Classification:
-        """Highest level among the records the chosen sections show (never the ceiling itself)."""
-        return highest(self.levels_shown(self.params.sections)) or LEVELS[0]
 
     def digest(self) -> str:
         """SHA-256 of the data included: every record's ref, level, version-free values."""

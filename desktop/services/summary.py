@@ -10,7 +10,7 @@ happened (events, adverse events, new risks) are over the period's days.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -270,6 +270,11 @@ def register_order(residual_score: int, score: int, ref: str) -> tuple[int, int,
     return (-residual_score, -score, ref)
 
 
+def _marked(record: Any, mark: Callable[[str], str]) -> str:
+    level = getattr(record, "classification", None) or getattr(record, "level", None)
+    return f"{mark(str(level))} {record.ref}" if level else str(record.ref)
+
+
 def summary_sentences(
     current: PeriodFigures,
     previous: PeriodFigures | None,
@@ -277,13 +282,15 @@ def summary_sentences(
     *,
     top: TopRisk | None = None,
     notable: int | None = None,
+    mark: Callable[[str], str] = portion_mark,
 ) -> list[str]:
     """Plain sentences that state the figures; no judgement beyond the numbers.
 
     The one summary of a period: the pack's executive summary prints these.
     ``flagged``: the risks flagged "review suggested" (anything with a ``ref``);
     ``top``: the highest residual risk; ``notable``: the number of events of
-    ``NOTABLE_SEVERITY`` or more in the period.  High and critical risks are counted
+    ``NOTABLE_SEVERITY`` or more in the period; ``mark``: the portion mark printed
+    before a ref (flagged risks with a ``level`` or ``classification`` carry one).  High and critical risks are counted
     after mitigation (residual), as the dashboard and the pack's key figures count them.
     """
     out: list[str] = []
@@ -318,7 +325,7 @@ def summary_sentences(
         out.append(f"{high_text}.")
     if top is not None:
         out.append(
-            f"The highest residual risk is {portion_mark(top.classification)} {top.ref} "
+            f"The highest residual risk is {mark(top.classification)} {top.ref} "
             f"\u201c{top.title}\u201d, scored {top.residual_score} ({top.residual_band})."
         )
     if notable:
@@ -332,7 +339,7 @@ def summary_sentences(
         total = sum(current.partnerships_by_status.values())
         out.append(f"{_n(total, 'partnership is', 'partnerships are')} tracked: {parts}.")
     if flagged:
-        refs = ", ".join(p.ref for p in flagged[:5])
+        refs = ", ".join(_marked(p, mark) for p in flagged[:5])
         more = f" and {len(flagged) - 5} more" if len(flagged) > 5 else ""
         out.append(f"{_n(len(flagged), 'risk is', 'risks are')} flagged for review: {refs}{more}.")
     elif flagged is not None:

@@ -15,7 +15,6 @@ from desktop.briefing.sections.common import (
     cell,
     enum_label,
     fmt_short_date,
-    mark,
     para,
     shorten,
 )
@@ -35,23 +34,23 @@ def build(ctx: SectionContext) -> list[Flowable]:
         extra = []
         who = d.stakeholder(e.stakeholder_id)
         if who is not None:
-            extra.append(f"by {esc(mark(who.level))} {esc(who.name)}")
+            extra.append(f"by {esc(ctx.mark(who.level))} {esc(who.name)}")
         part = d.partnership(e.partnership_id)
         if part is not None:
-            extra.append(f"re {esc(mark(part.level))} {esc(part.ref)} {esc(part.name)}")
+            extra.append(f"re {esc(ctx.mark(part.level))} {esc(part.ref)} {esc(part.name)}")
         if e.summary:
             extra.append(esc(shorten(e.summary, SUMMARY_CHARS)))
         if extra:
             text += f'<br/><font size="6.5" color="{muted}">{" · ".join(extra)}</font>'
         risks = [d.risk(rid) for rid in e.risk_ids]
-        risk_refs = " ".join(r.ref for r in risks if r is not None)
+        risk_refs = " ".join(ctx.marked_ref(r.level, r.ref) for r in risks if r is not None)
         kind_label = kinds.get(e.kind)
         if kind_label is None:
             kind_label = kinds[e.kind] = enum_label(e.kind)
         kind = cell(kind_label, s.cell, widths[2])
         rows.append(
             [
-                f"{mark(e.level)} {e.ref}",
+                f"{ctx.mark(e.level)} {e.ref}",
                 fmt_short_date(e.occurred_on),
                 kind,
                 str(e.severity),

@@ -6,7 +6,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, PageBreak, Spacer
 from reportlab.platypus.flowables import Flowable
 
-from db.classification import banner_text
+from db.classification import LEVELS, banner_text
 from db.kinds import KINDS
 from desktop import PRODUCT_NAME, __version__
 from desktop.briefing.escape import esc
@@ -28,7 +28,7 @@ def build(
     w = ctx.width
     out: list[Flowable] = [PageBreak()] if page_break else []
     out.append(ctx.heading("annex_c"))
-    level = d.banner_level()
+    level = ctx.banner or LEVELS[0]
     out.append(
         para(
             f"Records classified above the ceiling <b>{esc(str(p.ceiling))}</b> were removed when the data was read, "
@@ -55,7 +55,14 @@ def build(
         )
     )
     sections = ", ".join(SECTION_TITLES[x] for x in p.sections)
-    scope = ", ".join(d.scope_refs) if d.scope_refs else "the whole register"
+    scope_levels = {x.ref: x.level for x in d.partnerships}
+    scope = (
+        ", ".join(
+            f"{ctx.mark(scope_levels.get(ref, str(p.ceiling)))} {ref}" for ref in d.scope_refs
+        )
+        if d.scope_refs
+        else "the whole register"
+    )
     facts = [
         ["Ceiling", str(p.ceiling)],
         ["Banner (highest level included)", banner_text(level, p.marking_prefix)],

@@ -13,7 +13,6 @@ from desktop.briefing.sections.common import (
     enum_label,
     fmt_date,
     fmt_short_date,
-    mark,
     para,
     simple_table,
     stance_text,
@@ -44,7 +43,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
     c = d.changes
     rows = [
         [
-            f"{mark(r.classification)} {r.ref}",
+            f"{ctx.mark(r.classification)} {r.ref}",
             cell(r.title, s.cell, w * 0.5),
             fmt_short_date(r.on),
             f"{r.residual_score} ({r.residual_band})",
@@ -65,7 +64,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
     )
 
     rows = [
-        [f"{mark(r.classification)} {r.ref}", cell(r.title, s.cell, w * 0.6), fmt_short_date(r.on)]
+        [f"{ctx.mark(r.classification)} {r.ref}", cell(r.title, s.cell, w * 0.6), fmt_short_date(r.on)]
         for r in c.closed_risks
     ]
     block(
@@ -83,7 +82,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
         arrow = "▲" if a > b else ("▼" if a < b else "►")
         rows.append(
             [
-                f"{mark(m.classification)} {m.ref}",
+                f"{ctx.mark(m.classification)} {m.ref}",
                 cell(m.title, s.cell, w * 0.44),
                 f"L{m.from_cell[0]} × I{m.from_cell[1]} = {b}",
                 arrow,
@@ -107,7 +106,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
     events = sorted(c.new_events, key=lambda e: (-e.severity, e.occurred_on, e.ref))
     rows = [
         [
-            f"{mark(e.classification)} {e.ref}",
+            f"{ctx.mark(e.classification)} {e.ref}",
             fmt_short_date(e.occurred_on),
             cell(e.title, s.cell, w * 0.5),
             cell(enum_label(e.kind), s.cell, w * KIND_W),
@@ -136,7 +135,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
 
     rows = [
         [
-            f"{mark(x.classification)} {x.ref}",
+            f"{ctx.mark(x.classification)} {x.ref}",
             cell(x.name, s.cell, w * 0.34),
             fmt_short_date(x.on),
             stance_text(x.old) if x.old is not None else "—",
@@ -160,7 +159,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
 
     rows = [
         [
-            f"{mark(x.classification)} {x.ref}",
+            f"{ctx.mark(x.classification)} {x.ref}",
             cell(x.name, s.cell, w * 0.34),
             fmt_short_date(x.on),
             enum_label(x.old),

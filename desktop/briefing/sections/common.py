@@ -12,7 +12,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
-from db.classification import portion_mark
+from db.classification import Classification, parse_level, portion_mark
 from db.enums import STANCE_LABELS, label
 from desktop.briefing import palette
 from desktop.briefing.data import PackData
@@ -38,11 +38,47 @@ class SectionContext:
     styles: Styles
     geometry: PageGeometry
     layout: LayoutState
+    # The banner level the cover and Annex C state: decided by a first pass over the
+    # story (``desktop.briefing.marking``), None during that pass.
+    banner: Classification | None = None
+    # Every level a portion mark was printed for while the story was built: the
+    # highest of these is the banner (the page prints no record without its mark).
+    printed: set[Classification] = field(default_factory=set)
     _keys: list[str] = field(default_factory=list)
 
     @property
     def width(self) -> float:
         return self.geometry.frame_width
+
+    @property
+    def prefix(self) -> str:
+        return self.data.params.marking_prefix
+
+    def mark(self, level: str) -> str:
+        """The portion mark printed beside a record of ``level``; the level counts for the banner."""
+        parsed = parse_level(level)
+        self.printed.add(parsed)
+        return portion_mark(parsed, self.prefix)
+
+    def pure_mark(self, level: str) -> str:
+        """The mark alone, for a label that may not be printed (the caller marks what is)."""
+        return portion_mark(level, self.prefix)
+
+    def marked_ref(self, level: str, ref: str) -> str:
+        """The compact form where space is short (heat-map cells, chart labels, ref lists)."""
+        return f"{self.mark(level)}{ref}"
+
+    def risk_level(self, ref: str) -> str:
+        """Level of a risk printed by ref; an unknown ref is marked at the ceiling (never lower)."""
+        found = self._risk_levels().get(ref)
+        return found if found is not None else str(self.data.params.ceiling)
+
+    def _risk_levels(self) -> dict[str, str]:
+        cached = getattr(self, "_risk_level_cache", None)
+        if cached is None:
+            cached = {r.ref: r.level for r in self.data.risks}
+            self._risk_level_cache = cached
+        return cached
 
     def heading(
         self,
@@ -68,10 +104,6 @@ class SectionContext:
             key=key,
             toc=toc,
         )
-
-
-def mark(level: str) -> str:
-    return portion_mark(level)
 
 
 def shorten(text: str | None, limit: int = MAX_CELL_CHARS) -> str:

@@ -6,17 +6,17 @@ from reportlab.lib.units import mm
 from reportlab.platypus import NextPageTemplate, PageBreak, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
-from db.classification import banner_text
+from db.classification import LEVELS, banner_text
 from desktop.briefing import palette
 from desktop.briefing.escape import esc
-from desktop.briefing.sections.common import FONT_CMD, SectionContext, fmt_date, mark, para, shorten
+from desktop.briefing.sections.common import FONT_CMD, SectionContext, fmt_date, para, shorten
 from desktop.briefing.styles import hex_colour
 
 
 def build(ctx: SectionContext, *, pack_id: str, generated: str, prepared_by: str) -> list[Flowable]:
     d, s = ctx.data, ctx.styles
     p = d.params
-    level = d.banner_level()
+    level = ctx.banner or LEVELS[0]
     banner = banner_text(level, p.marking_prefix)
     out: list[Flowable] = [Spacer(1, 28 * mm)]
     out.append(para("BRIEFING PACK", s.muted))
@@ -32,7 +32,7 @@ def build(ctx: SectionContext, *, pack_id: str, generated: str, prepared_by: str
     if d.scope_refs:
         names = []
         for x in d.partnerships:
-            names.append(f"{esc(mark(x.level))} {esc(x.ref)} {esc(x.name)}")
+            names.append(f"{esc(ctx.mark(x.level))} {esc(x.ref)} {esc(x.name)}")
         scope = "; ".join(names) if names else "the partnerships chosen"
         out.append(para(f"Scope: {scope}", s.cover_meta))
     out.append(Spacer(1, 14 * mm))

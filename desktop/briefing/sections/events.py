@@ -16,7 +16,6 @@ from desktop.briefing.sections.common import (
     cell,
     enum_label,
     fmt_short_date,
-    mark,
     para,
     simple_table,
 )
@@ -54,11 +53,11 @@ def build(ctx: SectionContext) -> list[Flowable]:
             who = d.stakeholder(e.stakeholder_id)
             title = esc(e.title)
             if who is not None:
-                title += f'<br/><font size="6.5">by {esc(mark(who.level))} {esc(who.name)}</font>'
+                title += f'<br/><font size="6.5">by {esc(ctx.mark(who.level))} {esc(who.name)}</font>'
             reach = f"{e.reach:,}" if e.reach is not None else "—"
             rows.append(
                 [
-                    f"{mark(e.level)} {e.ref}",
+                    f"{ctx.mark(e.level)} {e.ref}",
                     fmt_short_date(e.occurred_on),
                     para(title, s.cell),
                     cell(enum_label(e.kind), s.cell, w * KIND_W),
@@ -83,11 +82,11 @@ def build(ctx: SectionContext) -> list[Flowable]:
         rows = []
         for e in statements:
             answered = d.answered.get(e.responds_to_id) if e.responds_to_id else None
-            answer = f"{mark(answered[2])} {answered[0]} {answered[1]}" if answered else "—"
+            answer = f"{ctx.mark(answered[2])} {answered[0]} {answered[1]}" if answered else "—"
             rows.append(
                 [
                     fmt_short_date(e.occurred_on),
-                    cell(f"{mark(e.level)} {e.ref} {e.title}", s.cell, w * 0.45),
+                    cell(f"{ctx.mark(e.level)} {e.ref} {e.title}", s.cell, w * 0.45),
                     cell(answer, s.cell, w * 0.43),
                 ]
             )

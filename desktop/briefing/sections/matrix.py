@@ -18,12 +18,29 @@ def build(ctx: SectionContext) -> list[Flowable]:
         {(c.likelihood, c.impact): list(c.refs) for c in m.cells} for m in d.matrices
     )
     half = ctx.width / 2 - 4
+    drawn: list[str] = []
+
+    def label(ref: str) -> str:
+        return f"{ctx.pure_mark(ctx.risk_level(ref))}{ref}"
+
     left = charts.heat_map(
-        inherent, title="Inherent (before mitigation)", bands=d.bands, width=half
+        inherent,
+        title="Inherent (before mitigation)",
+        bands=d.bands,
+        width=half,
+        label=label,
+        drawn=drawn,
     )
     right = charts.heat_map(
-        residual, title="Residual (after mitigation)", bands=d.bands, width=half
+        residual,
+        title="Residual (after mitigation)",
+        bands=d.bands,
+        width=half,
+        label=label,
+        drawn=drawn,
     )
+    for ref in drawn:  # the refs the cells print (not those in "+N more") count for the banner
+        ctx.mark(ctx.risk_level(ref))
     grid = Table([[left, right]], colWidths=[ctx.width / 2, ctx.width / 2])
     grid.setStyle(
         TableStyle(

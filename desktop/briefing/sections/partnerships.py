@@ -18,7 +18,6 @@ from desktop.briefing.sections.common import (
     cell,
     enum_label,
     fmt_date,
-    mark,
     para,
     shorten,
     simple_table,
@@ -51,7 +50,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
             risks_by_p[pid].append(r)
     for x in d.partnerships:
         partner = d.stakeholder(x.partner_id)
-        partner_text = f"{mark(partner.level)} {partner.ref} {partner.name}" if partner else "—"
+        partner_text = f"{ctx.mark(partner.level)} {partner.ref} {partner.name}" if partner else "—"
         period = fmt_date(x.announced_on) if x.announced_on else "—"
         if x.ended_on:
             period += f" to {fmt_date(x.ended_on)}"
@@ -96,7 +95,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
                 ]
             )
         )
-        heading_text = f"{mark(x.level)} {x.ref} {x.name}"
+        heading_text = f"{ctx.mark(x.level)} {x.ref} {x.name}"
         block: list[Flowable] = [
             ctx.heading("partnerships", heading_text, level=1, markup=esc(heading_text)),
             top,
@@ -107,7 +106,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
         if linked:
             rows = [
                 [
-                    f"{mark(r.level)} {r.ref}",
+                    f"{ctx.mark(r.level)} {r.ref}",
                     cell(r.title, s.cell, w * 0.6),
                     f"{r.residual_score}",
                     enum_label(r.residual_band),

@@ -13,7 +13,6 @@ from desktop.briefing.sections.common import (
     LongTable,
     SectionContext,
     fmt_short_date,
-    mark,
     para,
     shorten,
 )
@@ -40,7 +39,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
             treatment += f": {esc(shorten(r.mitigation, 300))}"
         rows.append(
             [
-                f"{mark(r.level)} {r.ref}",
+                f"{ctx.mark(r.level)} {r.ref}",
                 title,
                 f"{r.likelihood}×{r.impact}={r.score}",
                 f"{r.residual_likelihood}×{r.residual_impact}={r.residual_score}",

@@ -14,7 +14,6 @@ from desktop.briefing.sections.common import (
     SectionContext,
     cell,
     enum_label,
-    mark,
     para,
     stance_text,
 )
@@ -39,11 +38,18 @@ def build(ctx: SectionContext) -> list[Flowable]:
             s.body,
         )
     )
+    levels = {x.ref: x.level for x in people}
+    drawn: list[str] = []
     out.append(
         charts.stakeholder_map(
-            [(x.ref, x.influence, x.interest, x.stance) for x in people], width=ctx.width
+            [(x.ref, x.influence, x.interest, x.stance) for x in people],
+            width=ctx.width,
+            label=lambda ref: f"{ctx.pure_mark(levels[ref])}{ref}",
+            drawn=drawn,
         )
     )
+    for ref in drawn:
+        ctx.mark(levels[ref])
     out.append(Spacer(1, 3 * mm))
     widths = [ctx.width * f for f in FRACTIONS]
     rows: list[list[Any]] = []
@@ -54,7 +60,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
             change = f"{'▲' if x.stance > x.stance_before else '▼'} from {was}"
         rows.append(
             [
-                f"{mark(x.level)} {x.ref}",
+                f"{ctx.mark(x.level)} {x.ref}",
                 cell(x.name, s.cell, widths[1]),
                 cell(enum_label(x.kind), s.cell, widths[2]),
                 str(x.influence),

@@ -3,6 +3,8 @@ events, risks flagged for review and a few plain sentences stating the facts."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Spacer
 from reportlab.platypus.flowables import Flowable
@@ -17,7 +19,6 @@ from desktop.briefing.sections.common import (
     enum_label,
     fmt_date,
     fmt_short_date,
-    mark,
     para,
     simple_table,
 )
@@ -43,7 +44,7 @@ def _status_text(counts: dict[str, int]) -> str:
     return ", ".join(f"{counts[s]} {label(s).lower()}" for s in status_order() if counts.get(s))
 
 
-def summary_sentences(d: PackData) -> list[str]:
+def summary_sentences(d: PackData, mark: Callable[[str], str]) -> list[str]:
     """The facts of the summary (``desktop.services.summary.summary_sentences``, the one
     set of sentences), escaped for the page."""
     ranked = d.risks_by_residual()
@@ -53,7 +54,9 @@ def summary_sentences(d: PackData) -> list[str]:
         top = TopRisk(r.ref, r.level, r.title, r.residual_score, r.residual_band)
     notable = sum(1 for e in d.events if e.severity >= NOTABLE_SEVERITY)
     flagged = [f.risk for f in d.review_flags]
-    sentences = service_sentences(d.figures, d.previous_figures, flagged, top=top, notable=notable)
+    sentences = service_sentences(
+        d.figures, d.previous_figures, flagged, top=top, notable=notable, mark=mark
+    )
     return [esc(text) for text in sentences]
 
 
@@ -101,7 +104,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
         )
     )
     out.append(Spacer(1, 2 * mm))
-    for sentence in summary_sentences(d):
+    for sentence in summary_sentences(d, ctx.mark):
         out.append(para(sentence, s.bullet.clone("SummaryBullet", bulletText="•")))
     out.append(Spacer(1, 3 * mm))
     out.append(
@@ -117,7 +120,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
     for i, r in enumerate(top, start=1):
         rows.append(
             [
-                f"{mark(r.level)} {r.ref}",
+                f"{ctx.mark(r.level)} {r.ref}",
                 cell(r.title, s.cell, w * 0.42),
                 cell(r.owner or "—", s.cell, w * 0.18),
                 f"{r.residual_likelihood} × {r.residual_impact} = {r.residual_score}",
@@ -150,7 +153,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
     if notable:
         rows = [
             [
-                f"{mark(e.level)} {e.ref}",
+                f"{ctx.mark(e.level)} {e.ref}",
                 fmt_short_date(e.occurred_on),
                 cell(e.title, s.cell, w * 0.46),
                 cell(enum_label(e.kind), s.cell, w * KIND_W),
@@ -177,7 +180,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
     if d.review_flags:
         rows = [
             [
-                f"{mark(f.risk.level)} {f.risk.ref}",
+                f"{ctx.mark(f.risk.level)} {f.risk.ref}",
                 cell(f.risk.title, s.cell, w * 0.36),
                 para("<br/>".join(esc(r[:1].upper() + r[1:]) + "." for r in f.reasons), s.cell),
             ]
