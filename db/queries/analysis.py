@@ -76,6 +76,18 @@ def _visible_partnership_ids(c: Criteria) -> Select[Any]:
     return stmt.where(cond) if cond is not None else stmt
 
 
+def _visible_risk_ids(c: Criteria) -> Select[Any]:
+    stmt = select(Risk.id)
+    cond = within(Risk.classification, c.levels)
+    return stmt.where(cond) if cond is not None else stmt
+
+
+def _visible_event_ids(c: Criteria) -> Select[Any]:
+    stmt = select(Event.id)
+    cond = within(Event.classification, c.levels)
+    return stmt.where(cond) if cond is not None else stmt
+
+
 def risk_conditions(c: Criteria) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
     level = within(Risk.classification, c.levels)
@@ -109,7 +121,11 @@ def event_conditions(c: Criteria) -> list[ColumnElement[bool]]:
         via_risk = (
             select(EventRiskLink.event_id)
             .join(RiskPartnershipLink, RiskPartnershipLink.risk_id == EventRiskLink.risk_id)
-            .where(RiskPartnershipLink.partnership_id.in_(visible))
+            .where(
+                RiskPartnershipLink.partnership_id.in_(visible),
+                # The visible graph: no membership through a risk above the ceiling.
+                EventRiskLink.risk_id.in_(_visible_risk_ids(c)),
+            )
         )
         conds.append(or_(Event.partnership_id.in_(visible), Event.id.in_(via_risk)))
     return conds
@@ -319,7 +335,8 @@ def risk_partnership_ref_pairs(
     )
     cond = within(Risk.classification, levels)
     if cond is not None:
-        stmt = stmt.where(cond)
+        # Both ends within the ceiling: a link to a hidden partnership does not exist.
+        stmt = stmt.where(cond, Partnership.classification.in_(list(levels or ())))
     return [(a, b) for a, b in _raw_rows(session, stmt)]
 
 
@@ -617,10 +634,15 @@ def stakeholder_conditions(c: Criteria) -> list[ColumnElement[bool]]:
         via_risk = (
             select(RiskStakeholderLink.stakeholder_id)
             .join(RiskPartnershipLink, RiskPartnershipLink.risk_id == RiskStakeholderLink.risk_id)
-            .where(RiskPartnershipLink.partnership_id.in_(visible))
+            .where(
+                RiskPartnershipLink.partnership_id.in_(visible),
+                RiskStakeholderLink.risk_id.in_(_visible_risk_ids(c)),
+            )
         )
         via_event = select(Event.stakeholder_id).where(
-            Event.partnership_id.in_(visible), Event.stakeholder_id.is_not(None)
+            Event.partnership_id.in_(visible),
+            Event.stakeholder_id.is_not(None),
+            Event.id.in_(_visible_event_ids(c)),
         )
         conds.append(
             or_(

@@ -60,6 +60,9 @@ class Scope:
     """Which partnerships a pack is about; ``None`` means the whole register."""
 
     partnership_ids: tuple[int, ...] | None = None
+    # The ceiling's levels once applied (``scope_within``): membership then follows
+    # only links whose records are within them.
+    levels: tuple[str, ...] | None = None
 
     @property
     def whole(self) -> bool:
@@ -70,20 +73,27 @@ def scope_within(session: Session, *, scope: Scope, levels: Sequence[str]) -> Sc
     """``scope`` without the partnerships above the ceiling, which a pack treats as not
     listed (as the analysis filters do): no risk is included for its link to one."""
     if scope.whole or not scope.partnership_ids:
-        return scope
+        return Scope(scope.partnership_ids, tuple(levels))
     stmt = select(Partnership.id).where(
         Partnership.id.in_(list(scope.partnership_ids)), Partnership.classification.in_(levels)
     )
-    return Scope(tuple(sorted(session.execute(stmt).scalars())))
+    return Scope(tuple(sorted(session.execute(stmt).scalars())), tuple(levels))
 
 
 # --------------------------------------------------------------------------- scope conditions
 
 
 def _scoped_risk_ids(scope: Scope) -> Any:
-    return select(RiskPartnershipLink.risk_id).where(
+    """Risks linked to the scope's partnerships, and (the visible graph) only those
+    within the ceiling: membership never runs through a record above it."""
+    stmt = select(RiskPartnershipLink.risk_id).where(
         RiskPartnershipLink.partnership_id.in_(scope.partnership_ids or ())
     )
+    if scope.levels is not None:
+        stmt = stmt.join(Risk, Risk.id == RiskPartnershipLink.risk_id).where(
+            Risk.classification.in_(list(scope.levels))
+        )
+    return stmt
 
 
 def _risk_scope(scope: Scope) -> ColumnElement[bool]:
@@ -122,6 +132,8 @@ def _stakeholder_scope(scope: Scope, start: dt.date, end: dt.date) -> ColumnElem
     via_events = select(Event.stakeholder_id).where(
         _event_scope(scope), _event_window(start, end), Event.stakeholder_id.is_not(None)
     )
+    if scope.levels is not None:
+        via_events = via_events.where(Event.classification.in_(list(scope.levels)))
     return or_(
         Stakeholder.id.in_(partners), Stakeholder.id.in_(via_risks), Stakeholder.id.in_(via_events)
     )
@@ -289,10 +301,27 @@ def briefing_records(session: Session) -> list[BriefingRecord]:
     return list(session.execute(stmt).scalars())
 
 
-def partnership_ids_for_refs(session: Session, *, refs: Sequence[str]) -> dict[str, int]:
-    """Ref (any case) -> id for the partnerships that exist; the caller reports the rest."""
+def partnership_ids_for_refs(
+    session: Session, *, refs: Sequence[str], levels: Sequence[str] | None = None
+) -> dict[str, int]:
+    """Ref (any case) -> id for the partnerships that exist (within ``levels`` when
+    given: one above the ceiling is as unknown as a ref that does not exist); the
+    caller reports the rest."""
     wanted = [r.strip().upper() for r in refs]
-    rows = session.execute(
-        select(Partnership.ref, Partnership.id).where(Partnership.ref.in_(wanted))
-    ).all()
+    stmt = select(Partnership.ref, Partnership.id).where(Partnership.ref.in_(wanted))
+    if levels is not None:
+        stmt = stmt.where(Partnership.classification.in_(list(levels)))
+    rows = session.execute(stmt).all()
     return {r[0]: r[1] for r in rows}
+
+
+def partnership_refs_for_ids(
+    session: Session, *, ids: Sequence[int], levels: Sequence[str]
+) -> dict[int, str]:
+    """Id -> ref of the given partnerships that exist within ``levels``."""
+    rows = session.execute(
+        select(Partnership.id, Partnership.ref).where(
+            Partnership.id.in_(list(ids)), Partnership.classification.in_(list(levels))
+        )
+    ).all()
+    return {int(r[0]): str(r[1]) for r in rows}

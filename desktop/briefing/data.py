@@ -208,13 +208,23 @@ class PackData:
 
 
 def resolve_scope(session: Session, params: BriefingParameters) -> tuple[q.Scope, list[str]]:
-    """The partnerships the pack is limited to; unknown refs are a user error."""
+    """The partnerships the pack is limited to; unknown refs are a user error.
+
+    A partnership above the ceiling is unknown to the pack: it is refused with the
+    very message a ref that does not exist gets, so the refusal confirms nothing.
+    """
+    levels = levels_up_to(params.ceiling)
     if params.partnership_ids:
-        return q.Scope(tuple(sorted(set(params.partnership_ids)))), list(params.partnership_refs)
+        wanted = sorted(set(params.partnership_ids))
+        known = q.partnership_refs_for_ids(session, ids=wanted, levels=levels)
+        unknown = [str(i) for i in wanted if i not in known]
+        if unknown:
+            raise RegisterError(f"no partnership with id {', '.join(unknown)}")
+        return q.Scope(tuple(wanted)), sorted(known.values())
     if not params.partnership_refs:
         return q.Scope(None), []
-    found = q.partnership_ids_for_refs(session, refs=params.partnership_refs)
-    missing = [r for r in params.partnership_refs if r.upper() not in found]
+    found = q.partnership_ids_for_refs(session, refs=params.partnership_refs, levels=levels)
+    missing = [r for r in params.partnership_refs if r.strip().upper() not in found]
     if missing:
         raise RegisterError(f"no partnership with ref {', '.join(missing)}")
     return q.Scope(tuple(sorted(found.values()))), sorted(found)

@@ -549,31 +549,21 @@ class BriefingDialog(QDialog):
 
     def _update_scope_note(self) -> None:
         ceiling = self.ceiling()
-        refs = self.partnership_refs()
-        above = []
         for i in range(self.partnership_list.count()):
             item = self.partnership_list.item(i)
             level = str(item.data(Qt.ItemDataRole.UserRole + 1))
+            # A partnership above the ceiling is unknown to the pack: not listed, not
+            # kept ticked (the builder refuses it like a ref that does not exist).
             is_above = rank(level) > rank(ceiling)
-            # Only above-ceiling rows get a colour: the others follow the palette (and greying when disabled).
-            item.setData(
-                Qt.ItemDataRole.ForegroundRole,
-                self.palette().placeholderText() if is_above else None,
-            )
-            item.setToolTip(
-                f"{level}: above the {ceiling.value} ceiling, so its own record is left out; "
-                "records linked to it at or below the ceiling can still appear."
-                if is_above
-                else level
-            )
             if is_above and item.checkState() == Qt.CheckState.Checked:
-                above.append(str(item.data(Qt.ItemDataRole.UserRole)))
+                item.setCheckState(Qt.CheckState.Unchecked)
+            item.setHidden(is_above)
+            item.setToolTip(level)
+        refs = self.partnership_refs()
         if not refs:
             text = "None ticked: the pack covers the whole register."
         else:
             text = f"The pack covers {len(refs)} partnership{'s' if len(refs) != 1 else ''} and what links to them."
-        if above:
-            text += f" {', '.join(above)} {'is' if len(above) == 1 else 'are'} above the ceiling and will not be named."
         if self._missing_refs:
             text += f" No longer in the register: {', '.join(self._missing_refs)}."
         self.scope_note.setText(text)

@@ -64,7 +64,11 @@ def build(ctx: SectionContext) -> list[Flowable]:
     )
 
     rows = [
-        [f"{ctx.mark(r.classification)} {r.ref}", cell(r.title, s.cell, w * 0.6), fmt_short_date(r.on)]
+        [
+            f"{ctx.mark(r.classification)} {r.ref}",
+            cell(r.title, s.cell, w * 0.6),
+            fmt_short_date(r.on),
+        ]
         for r in c.closed_risks
     ]
     block(

@@ -53,7 +53,9 @@ def build(ctx: SectionContext) -> list[Flowable]:
             who = d.stakeholder(e.stakeholder_id)
             title = esc(e.title)
             if who is not None:
-                title += f'<br/><font size="6.5">by {esc(ctx.mark(who.level))} {esc(who.name)}</font>'
+                title += (
+                    f'<br/><font size="6.5">by {esc(ctx.mark(who.level))} {esc(who.name)}</font>'
+                )
             reach = f"{e.reach:,}" if e.reach is not None else "—"
             rows.append(
                 [
