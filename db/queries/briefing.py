@@ -282,8 +282,17 @@ def audit_since(
     return list(session.execute(stmt).scalars())
 
 
-def last_briefing(session: Session, *, before: dt.datetime | None = None) -> BriefingRecord | None:
+def last_briefing(
+    session: Session,
+    *,
+    before: dt.datetime | None = None,
+    levels: Sequence[str] | None = None,
+) -> BriefingRecord | None:
+    """The newest pack made before ``before``; with ``levels``, only one whose ceiling
+    is among them (a pack made under a higher ceiling is never a lower pack's baseline)."""
     stmt = select(Briefing)
+    if levels is not None:
+        stmt = stmt.where(Briefing.ceiling.in_(list(levels)))
     if before is not None:
         stmt = stmt.where(Briefing.created_at < before)
     stmt = stmt.order_by(Briefing.created_at.desc(), Briefing.id.desc()).limit(1)

@@ -251,7 +251,7 @@ def load_pack_data(
     start, end = p.date_from, p.date_to
     prev_start, prev_end = periods.previous_period(start, end)
 
-    last = q.last_briefing(session, before=generated_at)
+    last = q.last_briefing(session, before=generated_at, levels=levels)
     last_pack_at = _as_utc(last.created_at) if last is not None else None
     if p.since is not None:
         since, since_basis = p.since, "as asked"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel import Session
 
@@ -125,6 +126,33 @@ def _parse(text: str) -> dict[str, list[object]]:
     return data if isinstance(data, dict) else {}
 
 
+FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+
+
+def _while_within(entries: list[Any], levels: tuple[str, ...], end: dt.datetime) -> list[Any]:
+    """The entries before ``end`` made while the record was within the ceiling, both
+    just before and just after the entry (history at a ceiling: a record's past
+    counts only from the moments it was visible; before that it did not exist).
+
+    ``entries`` run from the window's start to now and include every change of
+    classification, so each record's level is known at each entry by walking back
+    from its current level (records above the ceiling now are not in ``entries``)."""
+    current: dict[str, object] = {}
+    keep: list[bool] = [False] * len(entries)
+    for i in range(len(entries) - 1, -1, -1):
+        ref, _at, action, text = entries[i]
+        after = current.get(ref, levels[-1])  # now: within the ceiling (the query's filter)
+        change = _parse(text).get("classification")
+        before = change[0] if change and action not in history.CREATING_ACTIONS else after
+        current[ref] = before
+        keep[i] = after in levels and before in levels
+
+    def utc(at: dt.datetime) -> dt.datetime:
+        return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+
+    return [e for e, k in zip(entries, keep, strict=True) if k and utc(e[1]) < end]
+
+
 def _field_changes(
     session: Session,
     *,
@@ -143,11 +171,13 @@ def _field_changes(
         session,
         kind=kind,
         start=start,
-        end=end,
+        end=end if levels is None else FAR_FUTURE,
         levels=levels,
         existing_only=True,
-        touching=[value_field],
+        touching=[value_field] if levels is None else [value_field, "classification"],
     )
+    if levels is not None:
+        entries = _while_within(entries, levels, end)
     if not entries:
         return []
     current = {

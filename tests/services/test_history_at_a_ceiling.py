@@ -1,0 +1,83 @@
+"""Issue 13, history at a ceiling: a record's past counts only from the moments it was at
+or below the ceiling; a pack made under a higher ceiling is never a lower pack's baseline."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from db.models import BriefingRecord
+from db.queries import briefing as bq
+from desktop.services.changes import changes_between
+from desktop.services.filters import RecordFilter
+from tests.services.conftest import partnership, stakeholder, update
+
+D = dt.date
+
+
+def test_changes_made_while_above_the_ceiling_do_not_count(any_register, clock):
+    reg = any_register
+    clock.set(D(2026, 9, 1))
+    with reg.write() as s:
+        who = stakeholder(s, "Later downgraded", classification="SECRET", stance=-2)
+        always = stakeholder(s, "Always open", stance=0)
+        p = partnership(s, "Later downgraded pilot", always.id, classification="SECRET")
+    clock.set(D(2026, 9, 3))
+    with reg.write() as s:
+        update(s, "stakeholder", who.id, stance=-1)  # while SECRET: never shown below it
+        update(s, "partnership", p.id, status="negotiating")
+        update(s, "stakeholder", always.id, stance=1)
+    clock.set(D(2026, 9, 5))
+    with reg.write() as s:
+        update(s, "stakeholder", who.id, classification="UNCLASSIFIED")
+        update(s, "partnership", p.id, classification="RESTRICTED")
+    clock.set(D(2026, 9, 7))
+    with reg.write() as s:
+        update(s, "stakeholder", who.id, stance=1)  # visible now: this one counts
+        update(s, "partnership", p.id, status="active")
+    with reg.session() as s:
+        low = changes_between(
+            s, start=D(2026, 9, 1), end=D(2026, 9, 10), filters=RecordFilter(ceiling="RESTRICTED")
+        )
+        high = changes_between(
+            s, start=D(2026, 9, 1), end=D(2026, 9, 10), filters=RecordFilter(ceiling="SECRET")
+        )
+    stance = {(c.ref, c.old, c.new) for c in low.stance_changes}
+    assert stance == {(always.ref, 0, 1), (who.ref, -1, 1)}
+    status = {(c.ref, c.old, c.new) for c in low.partnership_status_changes}
+    assert status == {(p.ref, "negotiating", "active")}
+    # Under a ceiling that admits it all along, the whole history counts.
+    assert {(c.ref, c.old, c.new) for c in high.stance_changes} == stance | {(who.ref, -2, -1)}
+    assert len(high.partnership_status_changes) == 2
+
+
+def _record(s, ceiling: str, at: dt.datetime) -> None:
+    bq.add_briefing_record(
+        s,
+        record=BriefingRecord(
+            created_at=at,
+            actor="t",
+            title="x",
+            parameters="{}",
+            ceiling=ceiling,
+            banner_level="PUBLIC",
+            page_count=1,
+            sha256="0" * 64,
+            file_name="x.pdf",
+        ),
+    )
+
+
+def test_previous_pack_is_one_at_or_below_this_ceiling(any_register):
+    reg = any_register
+    t = dt.datetime(2026, 9, 1, 9, tzinfo=dt.UTC)
+    with reg.write() as s:
+        _record(s, "RESTRICTED", t)
+        _record(s, "SECRET", t + dt.timedelta(days=2))
+    later = t + dt.timedelta(days=5)
+    with reg.session() as s:
+        restricted = ["PUBLIC", "UNCLASSIFIED", "RESTRICTED"]
+        found = bq.last_briefing(s, before=later, levels=restricted)
+        assert found is not None and found.ceiling == "RESTRICTED"  # equal ceiling: a baseline
+        found = bq.last_briefing(s, before=later, levels=[*restricted, "CONFIDENTIAL", "SECRET"])
+        assert found is not None and found.ceiling == "SECRET"
+        assert bq.last_briefing(s, before=later, levels=["PUBLIC", "UNCLASSIFIED"]) is None
