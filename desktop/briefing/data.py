@@ -394,6 +394,13 @@ def load_pack_data(
 
     answered_ids = sorted({e.responds_to_id for e in period_events if e.responds_to_id})
     answered = q.event_titles(session, levels=levels, ids=answered_ids)
+    # The visible graph: a link to a record above the ceiling does not exist for the
+    # pack (not even as an id in the data digest).
+    for e in period_events:
+        if e.stakeholder_id is not None and e.stakeholder_id not in named:
+            e.stakeholder_id = None
+        if e.responds_to_id is not None and e.responds_to_id not in answered:
+            e.responds_to_id = None
 
     excluded = q.excluded_counts(session, levels=levels, scope=asked, start=start, end=end)
 
