@@ -752,3 +752,35 @@ def test_print_button_goes_through_the_print_dialog_and_its_page_range(
     assert asked["range"] == (1, result.page_count)
     assert asked["options"] & pdf_preview.QAbstractPrintDialog.PrintDialogOption.PrintPageRange
     assert len(PdfReader(str(out)).pages) == 2
+
+
+def test_partnerships_above_the_ceiling_are_not_listed_and_not_kept_ticked(
+    qtbot: Any, demo: Any
+) -> None:
+    from PySide6.QtCore import Qt
+
+    from db.classification import rank
+
+    dialog = make_dialog(qtbot, demo)
+    dialog.ceiling_combo.setCurrentIndex(dialog.ceiling_combo.findData("SECRET"))
+    items = [dialog.partnership_list.item(i) for i in range(dialog.partnership_list.count())]
+    assert items and not any(item.isHidden() for item in items)  # SECRET admits them all
+    above_restricted = [
+        item
+        for item in items
+        if rank(str(item.data(Qt.ItemDataRole.UserRole + 1))) > rank("RESTRICTED")
+    ]
+    assert above_restricted, "the demo register has a partnership above RESTRICTED"
+    tick(dialog, str(above_restricted[0].data(Qt.ItemDataRole.UserRole)))
+    settle(qtbot, dialog)
+    assert "covers 1 partnership" in dialog.scope_note.text()
+
+    dialog.ceiling_combo.setCurrentIndex(dialog.ceiling_combo.findData("RESTRICTED"))
+    shown = settle(qtbot, dialog)
+    for item in items:
+        level = str(item.data(Qt.ItemDataRole.UserRole + 1))
+        assert item.isHidden() == (rank(level) > rank("RESTRICTED")), level
+    assert all(item.checkState() == Qt.CheckState.Unchecked for item in above_restricted)
+    assert dialog.partnership_refs() == []
+    assert "None ticked" in dialog.scope_note.text()
+    assert rank(shown.banner_level) <= rank("RESTRICTED")
