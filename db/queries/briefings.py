@@ -8,6 +8,7 @@ back plain rows (no ORM objects outlive the session).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,10 +101,16 @@ def briefing_count(session: Session) -> int:
 
 
 def latest_briefing_at(
-    session: Session, *, before: dt.datetime | None = None
+    session: Session,
+    *,
+    before: dt.datetime | None = None,
+    levels: Sequence[str] | None = None,
 ) -> dt.datetime | None:
-    """When the newest pack (made before ``before``, if given) was made, in UTC; None if none."""
+    """When the newest pack (made before ``before``, if given; with a ceiling among
+    ``levels``, if given) was made, in UTC; None if none."""
     stmt = select(func.max(_B.created_at))
+    if levels is not None:
+        stmt = stmt.where(_B.ceiling.in_(list(levels)))
     if before is not None:
         stmt = stmt.where(_B.created_at < before)
     value = session.execute(stmt).scalar_one_or_none()
@@ -114,9 +121,12 @@ def latest_briefing_at(
     return _utc(value)
 
 
-def latest_briefing_date(session: Session) -> dt.date | None:
-    """The day the newest pack was made (UTC), the default "what changed since"."""
-    when = latest_briefing_at(session)
+def latest_briefing_date(
+    session: Session, *, levels: Sequence[str] | None = None
+) -> dt.date | None:
+    """The day the newest pack (with a ceiling among ``levels``, if given) was made
+    (UTC), the default "what changed since"."""
+    when = latest_briefing_at(session, levels=levels)
     return when.date() if when is not None else None
 
 

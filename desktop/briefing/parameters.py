@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from db.classification import Classification, parse_level
+from db.classification import Classification, levels_up_to, parse_level
 from db.engine import Register
 from db.queries.briefings import BriefingRow, latest_briefing_at
 from db.scales import Bands
@@ -195,7 +195,9 @@ def regeneration_parameters(register: Register, row: BriefingRow) -> BriefingPar
         and params.date_to is not None
     ):
         with register.session() as session:
-            before = latest_briefing_at(session, before=row.created_at)
+            before = latest_briefing_at(
+                session, before=row.created_at, levels=levels_up_to(params.ceiling)
+            )
         params.since = default_since(
             params.date_from, params.date_to, before.date() if before else None
         ).day

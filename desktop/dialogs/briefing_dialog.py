@@ -40,7 +40,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.classification import LEVELS, Classification, banner_text, parse_level, portion_mark, rank
+from db.classification import (
+    LEVELS,
+    Classification,
+    banner_text,
+    levels_up_to,
+    parse_level,
+    portion_mark,
+    rank,
+)
 from db.kinds import KINDS
 from db.queries import briefings as bq
 from desktop import settings as keys
@@ -138,7 +146,11 @@ class BriefingDialog(QDialog):
         self._build_error = ""
 
         with context.register.session() as session:
-            self._latest_pack = bq.latest_briefing_date(session)
+            # The previous pack is one made at or below the ceiling chosen.
+            self._latest_by_ceiling = {
+                level.value: bq.latest_briefing_date(session, levels=levels_up_to(level))
+                for level in LEVELS
+            }
             self._partnerships = bq.partnership_choices(session)
 
         self._build_ui()
@@ -518,7 +530,7 @@ class BriefingDialog(QDialog):
     def default_since(self) -> periods.Since:
         """The previous pack's date, else the start of the period."""
         start, end = pydate(self.from_edit.date()), pydate(self.to_edit.date())
-        return periods.default_since(start, end, self._latest_pack)
+        return periods.default_since(start, end, self._latest_by_ceiling.get(self.ceiling().value))
 
     def reset_since(self) -> None:
         """Back to the default "since"."""
@@ -540,6 +552,8 @@ class BriefingDialog(QDialog):
         self.since_default_button.setEnabled(self._since_touched)
 
     def _scope_changed(self, *_args: object) -> None:
+        if not self._loading and not self._since_touched:
+            self.reset_since()  # the previous pack depends on the ceiling
         self._update_scope_note()
         self._changed()
         if not self._loading:

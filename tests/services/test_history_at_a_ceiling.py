@@ -7,6 +7,7 @@ import datetime as dt
 
 from db.models import BriefingRecord
 from db.queries import briefing as bq
+from db.queries import briefings as bqs
 from desktop.services.changes import changes_between
 from desktop.services.filters import RecordFilter
 from tests.services.conftest import partnership, stakeholder, update
@@ -81,3 +82,7 @@ def test_previous_pack_is_one_at_or_below_this_ceiling(any_register):
         found = bq.last_briefing(s, before=later, levels=[*restricted, "CONFIDENTIAL", "SECRET"])
         assert found is not None and found.ceiling == "SECRET"
         assert bq.last_briefing(s, before=later, levels=["PUBLIC", "UNCLASSIFIED"]) is None
+        # The dialog's and a rebuild's default "since" follow the same rule.
+        assert bqs.latest_briefing_at(s, levels=restricted) == t
+        assert bqs.latest_briefing_date(s, levels=["PUBLIC"]) is None
+        assert bqs.latest_briefing_date(s) == (t + dt.timedelta(days=2)).date()

@@ -19,7 +19,7 @@ from desktop.briefing.sections.common import (
     shorten,
 )
 
-FRACTIONS = (0.10, 0.105, 0.13, 0.045, 0.058, 0.442, 0.12)
+FRACTIONS = (0.118, 0.105, 0.12, 0.045, 0.058, 0.434, 0.12)
 SUMMARY_CHARS = 240
 
 

@@ -19,7 +19,8 @@ from desktop.briefing.sections.common import (
 from desktop.briefing.styles import hex_colour
 
 TREND = {"up": "▲", "down": "▼", "same": "=", "new": "new", "": "—"}
-FRACTIONS = (0.085, 0.25, 0.075, 0.075, 0.075, 0.065, 0.285, 0.09)
+# The ref column holds the widest portion mark too: "(NU) R-1000".
+FRACTIONS = (0.112, 0.245, 0.075, 0.075, 0.075, 0.063, 0.265, 0.09)
 
 
 def build(ctx: SectionContext) -> list[Flowable]:
