@@ -218,3 +218,22 @@ def test_scope_membership_does_not_run_through_hidden_records(any_register, tmp_
     for hidden in ("EventViaSecretRisk", "LinkedViaSecretRisk", "ActorOfSecretEvent"):
         assert hidden not in joined, hidden
     check_banner(result, texts)
+
+
+def test_a_ref_counted_only_in_plus_n_more_does_not_raise_the_banner(register, tmp_path):
+    # Twelve risks in one cell: a few refs fit, the rest are "+N more"; the SECRET one
+    # sorts last, so it is counted but never printed.
+    for n in range(11):
+        risk(register, f"Crowded {n}", "RESTRICTED", likelihood=3, impact=3)
+    secret = risk(register, "Crowded secret", "SECRET", likelihood=3, impact=3)
+    result, texts = pack(register, tmp_path, ceiling="SECRET", sections=("matrix",))
+    joined = "\n".join(texts)
+    assert "more" in joined and secret.ref not in joined
+    assert result.banner_level == "RESTRICTED"
+    check_banner(result, texts)
+    # With room for it (the register lists every risk), it is printed and raises the banner.
+    result, texts = pack(
+        register, tmp_path, name="with-register", ceiling="SECRET", sections=("matrix", "register")
+    )
+    assert f"(S) {secret.ref}" in "\n".join(texts) and result.banner_level == "SECRET"
+    check_banner(result, texts)

@@ -23,21 +23,12 @@ def build(ctx: SectionContext) -> list[Flowable]:
     def label(ref: str) -> str:
         return f"{ctx.pure_mark(ctx.risk_level(ref))}{ref}"
 
-    left = charts.heat_map(
-        inherent,
-        title="Inherent (before mitigation)",
-        bands=d.bands,
-        width=half,
-        label=label,
-        drawn=drawn,
-    )
-    right = charts.heat_map(
-        residual,
-        title="Residual (after mitigation)",
-        bands=d.bands,
-        width=half,
-        label=label,
-        drawn=drawn,
+    left, right = (
+        charts.heat_map(cells, title=title, bands=d.bands, width=half, label=label, drawn=drawn)
+        for cells, title in (
+            (inherent, "Inherent (before mitigation)"),
+            (residual, "Residual (after mitigation)"),
+        )
     )
     for ref in drawn:  # the refs the cells print (not those in "+N more") count for the banner
         ctx.mark(ctx.risk_level(ref))
