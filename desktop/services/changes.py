@@ -153,6 +153,48 @@ def _while_within(entries: list[Any], levels: tuple[str, ...], end: dt.datetime)
     return [e for e, k in zip(entries, keep, strict=True) if k and utc(e[1]) < end]
 
 
+def _dates_at_the_ceiling(
+    session: Session,
+    levels: tuple[str, ...],
+    t0: dt.datetime,
+    t1: dt.datetime,
+    created_on: dict[str, dt.date],
+    closed_on: dict[str, dt.date],
+) -> None:
+    """A risk brought down to the ceiling in the window appeared on that day: its
+    creation or closure while above the ceiling is not dated from then."""
+    entries = q.audit_entries(
+        session,
+        kind="risk",
+        start=t0,
+        end=FAR_FUTURE,
+        levels=levels,
+        existing_only=True,
+        touching=["classification", "status"],
+    )
+    level: dict[str, object] = {}
+    rows = []
+    for ref, at, action, text in reversed(entries):
+        after = level.get(ref, levels[-1])  # now: within the ceiling (the query's filter)
+        change = _parse(text).get("classification")
+        before = change[0] if change and action not in history.CREATING_ACTIONS else after
+        if action in history.CREATING_ACTIONS:
+            before = None
+        level[ref] = before
+        rows.append((ref, at, before in levels, after in levels))
+    appeared: dict[str, dt.date] = {}
+    for ref, at, was_in, is_in in reversed(rows):  # oldest first
+        when = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+        if when < t1 and is_in and not was_in:
+            appeared[ref] = when.date()
+    for ref, day in appeared.items():
+        created_on.setdefault(ref, day)  # brought down in the window: new to the pack
+        if created_on[ref] < day:
+            created_on[ref] = day
+        if ref in closed_on and closed_on[ref] < day:
+            closed_on[ref] = day
+
+
 def _field_changes(
     session: Session,
     *,
@@ -238,6 +280,8 @@ def changes_between(
         status = changes.get("status")
         if status and status[1] == q.CLOSED:
             closed_on[ref] = at.date()
+    if levels is not None:
+        _dates_at_the_ceiling(session, levels, t0, t1, created_on, closed_on)
     new_risks = [
         _risk_item(after[ref], day, bands)
         for ref, day in sorted(created_on.items())

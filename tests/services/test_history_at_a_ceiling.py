@@ -10,7 +10,7 @@ from db.queries import briefing as bq
 from db.queries import briefings as bqs
 from desktop.services.changes import changes_between
 from desktop.services.filters import RecordFilter
-from tests.services.conftest import partnership, stakeholder, update
+from tests.services.conftest import partnership, risk, stakeholder, update
 
 D = dt.date
 
@@ -49,6 +49,44 @@ def test_changes_made_while_above_the_ceiling_do_not_count(any_register, clock):
     # Under a ceiling that admits it all along, the whole history counts.
     assert {(c.ref, c.old, c.new) for c in high.stance_changes} == stance | {(who.ref, -2, -1)}
     assert len(high.partnership_status_changes) == 2
+
+
+def test_a_risk_brought_down_to_the_ceiling_is_new_from_that_day(any_register, clock):
+    reg = any_register
+    clock.set(D(2026, 9, 1))
+    with reg.write() as s:
+        secret = risk(s, "Made secret", 3, 3, classification="SECRET")
+        old_secret = risk(s, "Secret before the window", 2, 2, classification="SECRET")
+    clock.set(D(2026, 9, 3))
+    with reg.write() as s:
+        update(s, "risk", secret.id, status="closed")  # closed while SECRET
+    clock.set(D(2026, 9, 6))
+    with reg.write() as s:
+        update(s, "risk", secret.id, classification="RESTRICTED")
+        update(s, "risk", old_secret.id, classification="UNCLASSIFIED")
+    with reg.session() as s:
+        low = changes_between(
+            s, start=D(2026, 9, 2), end=D(2026, 9, 10), filters=RecordFilter(ceiling="RESTRICTED")
+        )
+        high = changes_between(
+            s, start=D(2026, 9, 2), end=D(2026, 9, 10), filters=RecordFilter(ceiling="SECRET")
+        )
+        whole = changes_between(
+            s, start=D(2026, 9, 1), end=D(2026, 9, 10), filters=RecordFilter(ceiling="SECRET")
+        )
+    # Below SECRET both appeared on the 6th (one of them already closed).
+    assert {(r.ref, r.on) for r in low.new_risks} == {
+        (old_secret.ref, D(2026, 9, 6)),
+        (secret.ref, D(2026, 9, 6)),
+    }
+    assert {(r.ref, r.on) for r in low.closed_risks} == {(secret.ref, D(2026, 9, 6))}
+    # Under SECRET both existed all along: nothing new in the window, closed on the 3rd.
+    assert high.new_risks == []
+    assert {(r.ref, r.on) for r in high.closed_risks} == {(secret.ref, D(2026, 9, 3))}
+    assert {(r.ref, r.on) for r in whole.new_risks} == {
+        (old_secret.ref, D(2026, 9, 1)),
+        (secret.ref, D(2026, 9, 1)),
+    }
 
 
 def _record(s, ceiling: str, at: dt.datetime) -> None:
