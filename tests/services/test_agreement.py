@@ -92,6 +92,7 @@ class Model:
     )
     created: dict[str, dt.datetime] = field(default_factory=dict)  # risk ref -> created_at
     pack_at: dt.datetime | None = None
+    pack_ceiling: str = "SECRET"
 
     def write(self, kind: str, ref: str, at: dt.datetime, state: dict[str, Any] | None) -> None:
         self.history[kind].setdefault(ref, []).append((at, None if state is None else dict(state)))
@@ -239,11 +240,12 @@ def build_history(reg: Any, rnd: random.Random, *, steps: int, with_pack: bool) 
             if pack_index is not None and step == pack_index:
                 # a previous pack, half a minute after the write before it
                 model.pack_at = clock.now - dt.timedelta(seconds=30)
+                model.pack_ceiling = rnd.choice(LEVEL_NAMES)
                 s.add(
                     BriefingRecord(
                         created_at=model.pack_at,
                         title="Earlier pack",
-                        ceiling="SECRET",
+                        ceiling=model.pack_ceiling,
                         banner_level="PUBLIC",
                         sha256="0" * 64,
                         file_name="earlier.pdf",
@@ -426,7 +428,10 @@ def check_agreement(
 
     # the register: every open risk within the ceiling now, its cells, bands and trend
     now = model.visible("risk", None, levels)
-    before = model.visible("risk", model.pack_at, levels) if model.pack_at else None
+    # The earlier pack is a baseline only for a pack at the same or a higher ceiling
+    # (issue 13: never a higher pack's date and figures for a lower one).
+    baseline = model.pack_at if model.pack_at and model.pack_ceiling in levels else None
+    before = model.visible("risk", baseline, levels) if baseline else None
     register = pack.risks_by_residual()
     assert {r.ref for r in register} == {ref for ref, s_ in now.items() if s_["status"] != "closed"}
     for r in register:
@@ -624,7 +629,7 @@ def test_the_printed_pack_states_the_same_numbers(seed, tmp_path):
 
 def heat_map_counts(text: str) -> dict[str, Counter[tuple[int, int]]]:
     """Risks per cell of each printed heat map: the cells are drawn row by row, each with
-    its score in the corner followed by its refs (and "+N more")."""
+    its score in the corner followed by its marked refs, ``(R)R-012`` (and "+N more")."""
     out = {}
     for title in ("Inherent (before mitigation)", "Residual (after mitigation)"):
         tokens = text.split(title, 1)[1].split()
@@ -635,12 +640,12 @@ def heat_map_counts(text: str) -> dict[str, Counter[tuple[int, int]]]:
             pos += 1
             while pos < len(tokens) and (
                 nxt is None
-                and re.fullmatch(r"R-\d+|\+\d+|more", tokens[pos])
+                and re.fullmatch(r"(\([A-Z]+\))?R-\d+|\+\d+|more", tokens[pos])
                 or nxt is not None
                 and tokens[pos] != str(nxt[0] * nxt[1])
             ):
                 tok = tokens[pos]
-                if re.fullmatch(r"R-\d+", tok):
+                if re.fullmatch(r"(\([A-Z]+\))?R-\d+", tok):  # each ref with its portion mark
                     counts[(lk, im)] += 1
                 elif re.fullmatch(r"\+\d+", tok):
                     counts[(lk, im)] += int(tok[1:])
