@@ -20,7 +20,7 @@ from desktop.briefing.styles import hex_colour
 
 TREND = {"up": "▲", "down": "▼", "same": "=", "new": "new", "": "—"}
 # The ref column holds the widest portion mark too: "(NU) R-1000".
-FRACTIONS = (0.112, 0.245, 0.075, 0.075, 0.075, 0.063, 0.265, 0.09)
+FRACTIONS = (0.112, 0.245, 0.075, 0.075, 0.075, 0.068, 0.26, 0.09)
 
 
 def build(ctx: SectionContext) -> list[Flowable]:
