@@ -15,6 +15,12 @@ from tests.services.conftest import partnership, risk, stakeholder, update
 D = dt.date
 
 
+def _window(s, start: dt.date, ceiling: str):
+    return changes_between(
+        s, start=start, end=D(2026, 9, 10), filters=RecordFilter(ceiling=ceiling)
+    )
+
+
 def test_changes_made_while_above_the_ceiling_do_not_count(any_register, clock):
     reg = any_register
     clock.set(D(2026, 9, 1))
@@ -36,12 +42,8 @@ def test_changes_made_while_above_the_ceiling_do_not_count(any_register, clock):
         update(s, "stakeholder", who.id, stance=1)  # visible now: this one counts
         update(s, "partnership", p.id, status="active")
     with reg.session() as s:
-        low = changes_between(
-            s, start=D(2026, 9, 1), end=D(2026, 9, 10), filters=RecordFilter(ceiling="RESTRICTED")
-        )
-        high = changes_between(
-            s, start=D(2026, 9, 1), end=D(2026, 9, 10), filters=RecordFilter(ceiling="SECRET")
-        )
+        low = _window(s, D(2026, 9, 1), "RESTRICTED")
+        high = _window(s, D(2026, 9, 1), "SECRET")
     stance = {(c.ref, c.old, c.new) for c in low.stance_changes}
     assert stance == {(always.ref, 0, 1), (who.ref, -1, 1)}
     status = {(c.ref, c.old, c.new) for c in low.partnership_status_changes}
@@ -65,15 +67,9 @@ def test_a_risk_brought_down_to_the_ceiling_is_new_from_that_day(any_register, c
         update(s, "risk", secret.id, classification="RESTRICTED")
         update(s, "risk", old_secret.id, classification="UNCLASSIFIED")
     with reg.session() as s:
-        low = changes_between(
-            s, start=D(2026, 9, 2), end=D(2026, 9, 10), filters=RecordFilter(ceiling="RESTRICTED")
-        )
-        high = changes_between(
-            s, start=D(2026, 9, 2), end=D(2026, 9, 10), filters=RecordFilter(ceiling="SECRET")
-        )
-        whole = changes_between(
-            s, start=D(2026, 9, 1), end=D(2026, 9, 10), filters=RecordFilter(ceiling="SECRET")
-        )
+        low = _window(s, D(2026, 9, 2), "RESTRICTED")
+        high = _window(s, D(2026, 9, 2), "SECRET")
+        whole = _window(s, D(2026, 9, 1), "SECRET")
     # Below SECRET both appeared on the 6th (one of them already closed).
     assert {(r.ref, r.on) for r in low.new_risks} == {
         (old_secret.ref, D(2026, 9, 6)),
