@@ -169,19 +169,7 @@ def delete_by_refs(
         for record in records:
             session.expunge(record)
         session.execute(sa_delete(table).where(table.id.in_(ids)))
-        audit.record_many(
-            session,
-            actor=actor,
-            entries=[
-                audit.PendingEntry(
-                    kind,
-                    snap["row"]["ref"],
-                    "delete",
-                    {k: [v, None] for k, v in snap["values"].items() if v not in (None, [], "")},
-                )
-                for snap in snaps
-            ],
-        )
+        _audit_snapshots(session, kind, snaps, "delete", actor=actor)
         snapshots.extend(snaps)
         if step is not None:
             step(len(chunk))
@@ -302,6 +290,20 @@ def restore_many(
                 new = sorted(present_ids - already)
                 if new:
                     session.execute(insert(lt), [{own_col: record_id, other_col: i} for i in new])
+    _audit_snapshots(session, kind, snapshots, "restore", actor=actor)
+    session.expire_all()
+    return new_id
+
+
+def _audit_snapshots(
+    session: Session, kind: str, snaps: Sequence[dict[str, Any]], action: str, *, actor: str
+) -> None:
+    """One audit entry per record a bulk step deleted or restored: its given values going
+    away (``delete``) or coming back (``restore``), as the one-record path writes them."""
+
+    def change(value: Any) -> list[Any]:
+        return [value, None] if action == "delete" else [None, value]
+
     audit.record_many(
         session,
         actor=actor,
@@ -309,14 +311,12 @@ def restore_many(
             audit.PendingEntry(
                 kind,
                 snap["row"]["ref"],
-                "restore",
-                {k: [None, v] for k, v in snap["values"].items() if v not in (None, [], "")},
+                action,
+                {k: change(v) for k, v in snap["values"].items() if v not in (None, [], "")},
             )
-            for snap in snapshots
+            for snap in snaps
         ],
     )
-    session.expire_all()
-    return new_id
 
 
 @contextmanager
