@@ -172,6 +172,10 @@ def _hidden(reg: Any, clock: Clock, ids: dict[str, list[int]], hidden: list[Any]
     def pick(kind: str, seed: int) -> int | None:
         return ids[kind][seed % len(ids[kind])] if ids[kind] else None
 
+    # The first hidden event is the one a visible event will answer (_back_links); if it
+    # answered a visible event too, that would be a loop of responses, which the register
+    # refuses (db/responses.py).
+    answered_later = any(back for *_rest, back in hidden)
     made: list[tuple[str, int]] = []
     for n, (kind, level, seed, _edits, _back) in enumerate(hidden):
         name = f"HIDDEN{kind}{n}Q"
@@ -219,7 +223,9 @@ def _hidden(reg: Any, clock: Clock, ids: dict[str, list[int]], hidden: list[Any]
                     stakeholder_id=pick("s", seed),
                     partnership_id=pick("p", seed),
                     risk_ids=[r] if r else [],
-                    responds_to_id=pick("e", seed),
+                    responds_to_id=None
+                    if answered_later and not ids.get("he")
+                    else pick("e", seed),
                 ),
             )
             ids.setdefault("he", []).append(rid)
