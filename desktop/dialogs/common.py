@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QLayout,
     QMessageBox,
     QPushButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -45,6 +46,7 @@ from sqlmodel import SQLModel
 from db import repository
 from db.errors import FieldError, field_errors
 from db.scales import DEFAULT_BANDS, Bands
+from desktop.dialogs.record_panels import HistoryPanel, RiskHubPanel
 from desktop.services import records
 from desktop.services.records import FormData, ListLookup, PickLists
 from desktop.widgets.form_fields import ErrorLabel, FieldInputError
@@ -159,7 +161,16 @@ class RecordDialog(QDialog):
 
         body = QWidget(self)
         self.build(body)
-        outer.addWidget(body, 1)
+        # The fields are the first tab; a saved record's form adds History (and a risk
+        # its hub) through add_tab.  The tab bar shows only when there is a second tab.
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("record_tabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(body, "Details")
+        self.tabs.tabBar().setVisible(False)
+        outer.addWidget(self.tabs, 1)
+        self.history_panel: HistoryPanel | None = None
+        self.hub_panel: RiskHubPanel | None = None
 
         self.general_error = ErrorLabel(self)
         outer.addWidget(self.general_error)
@@ -290,6 +301,12 @@ class RecordDialog(QDialog):
         chain += [self.save_button, self.save_new_button, self.cancel_button]
         for first, second in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
+
+    def add_tab(self, widget: QWidget, title: str) -> int:
+        """Another tab beside the fields (History, a risk's hub); returns its index."""
+        index = self.tabs.addTab(widget, title)
+        self.tabs.tabBar().setVisible(True)
+        return index
 
     # ------------------------------------------------------------------ data in
 

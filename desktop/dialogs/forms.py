@@ -10,6 +10,7 @@ Reload / Overwrite / Cancel choice; nothing is lost silently.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QWidget
@@ -23,7 +24,8 @@ from desktop.dialogs.event_dialog import EventDialog
 from desktop.dialogs.partnership_dialog import PartnershipDialog
 from desktop.dialogs.risk_dialog import RiskDialog
 from desktop.dialogs.stakeholder_dialog import StakeholderDialog
-from desktop.services import records
+from desktop.dialogs.record_panels import HistoryPanel, RiskHubPanel
+from desktop.services import records, risk_hub
 from desktop.services.records import Choice, ListLookup
 
 if TYPE_CHECKING:
@@ -150,7 +152,57 @@ def make_form(
     saver = FormSaver(context, dialog)
     dialog.saver = saver  # type: ignore[attr-defined]
     dialog.set_submit_handler(saver)
+    if form is not None and record_id is not None:
+        _add_extras(context, dialog, kind, record_id, str(form.ref))
     return dialog
+
+
+def member_levels(context: AppContext) -> tuple[str, ...] | None:
+    """The classification levels the member using the app may read (None: all).
+
+    A SQLite register has no per-member clearance, so every level; the team
+    clearances of PostgreSQL registers plug in here."""
+    return None
+
+
+def _add_extras(
+    context: AppContext, dialog: RecordDialog, kind: str, record_id: int, ref: str
+) -> None:
+    """The History tab of a saved record, and a risk's hub, given their data up front."""
+    try:
+        with context.register.session() as session:
+            extras = risk_hub.form_extras(
+                session,
+                kind=kind,
+                record_id=record_id,
+                ref=ref,
+                today=dt.date.today(),
+                levels=member_levels(context),
+                bands=context.bands,
+            )
+    except RegisterError as exc:
+        dialog.status.setText(f"History could not be read: {exc}")
+        return
+    history = HistoryPanel(dialog)
+    history.set_lines(extras.history)
+    if extras.hub is not None:
+        hub = RiskHubPanel(dialog)
+        hub.set_hub(extras.hub)
+        dialog.add_tab(hub, "Lin&ked, actions, scores")
+
+        def open_linked(other_kind: str, other_id: int) -> None:
+            if other_kind in DIALOGS:
+                open_form(context, other_kind, other_id, parent=dialog)
+
+        def show_change(entry_id: int) -> None:
+            dialog.tabs.setCurrentWidget(history)
+            history.show_entry(entry_id)
+
+        hub.open_requested.connect(open_linked)
+        hub.history_requested.connect(show_change)
+        dialog.hub_panel = hub
+    dialog.add_tab(history, "Histor&y")
+    dialog.history_panel = history
 
 
 def open_form(

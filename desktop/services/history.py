@@ -28,11 +28,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
 
 from db.kinds import KINDS
+from db.queries import activity as activity_q
 from db.queries import analysis as q
 
 RISK_FIELDS: tuple[str, ...] = (
@@ -352,3 +354,49 @@ def states_on(
         for (k, _d), st in zip(past, states, strict=True):
             out[k] = st
     return [s if s is not None else StateTable(kind, _with_required(kind, fields)) for s in out]
+
+
+# --------------------------------------------------------------------------- one record
+
+
+@dataclass(frozen=True)
+class RecordStep:
+    """One audit entry of a record with the record's state (``fields``) just before and
+    just after it; a state is None while the record does not exist."""
+
+    entry_id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    changes: dict[str, list[Any]]
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+def record_steps(
+    session: Session, *, kind: str, ref: str, fields: Sequence[str] = ()
+) -> list[RecordStep]:
+    """The replay above run over one record's entries (read by its ref), oldest first.
+
+    Every entry is applied exactly as ``states_at`` applies it (forward), so the
+    classification a record had at any moment, and its scores for the score history,
+    come from the same rules as the "as of" views."""
+    table = StateTable(kind, _with_required(kind, fields))
+    digest = _Digester(NAME_FIELD[kind], table.values)
+    out: list[RecordStep] = []
+    for entry_id, at, actor, action, text in activity_q.record_audit(session, kind=kind, ref=ref):
+        before = table.record(ref)
+        _apply_forward(table, [(ref, action, text)], digest)
+        data = json.loads(text or "{}")
+        out.append(
+            RecordStep(
+                entry_id=int(entry_id),
+                at=at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC),
+                actor=str(actor or ""),
+                action=str(action),
+                changes=data if isinstance(data, dict) else {},
+                before=before,
+                after=table.record(ref),
+            )
+        )
+    return out

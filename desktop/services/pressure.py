@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlmodel import Session
@@ -147,14 +148,23 @@ def risk_pressure(
     today: dt.date,
     filters: RecordFilter | None = None,
     bands: Bands = DEFAULT_BANDS,
+    risk_ids: Sequence[int] | None = None,
 ) -> list[RiskPressure]:
-    """Pressure figures and flags of every risk matching ``filters``, by ref."""
+    """Pressure figures and flags of every risk matching ``filters`` (and among
+    ``risk_ids`` when given: one risk's form asks for its own), by ref."""
     filters = filters or NO_FILTER
     rows = q.risk_rows(session, criteria=filters.criteria())
+    if risk_ids is not None:
+        wanted = set(risk_ids)
+        rows = [r for r in rows if r.id in wanted]
     first_day = today - dt.timedelta(days=RECENT_DAYS * (BASELINE_WINDOWS + 1) - 1)
     by_risk: dict[int, list[tuple[dt.date, float]]] = {}
     for risk_id, _event_id, day, severity, reach in q.adverse_event_links(
-        session, risk_ids=None, start=first_day, end=today, levels=filters.levels
+        session,
+        risk_ids=None if risk_ids is None else list(risk_ids),
+        start=first_day,
+        end=today,
+        levels=filters.levels,
     ):
         by_risk.setdefault(risk_id, []).append((day, event_weight(severity, reach)))
     out: list[RiskPressure] = []

@@ -1,0 +1,194 @@
+"""The tabs a record form shows besides its fields: History, and for a risk its hub.
+
+Both are *given* their data (``desktop.services.risk_hub.FormExtras``); they never
+read the register.  Whatever can be opened (a linked event, an action) is asked for
+through ``open_requested(kind, id)``; whoever made the form decides how to open it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from db.enums import SENTIMENT_LABELS, signed_words
+from desktop.services.activity import HistoryLine, field_label
+from desktop.services.risk_hub import RiskHub
+from desktop.widgets.score_chart import ScoreHistoryChart
+
+HISTORY_COLUMNS = ("When (UTC)", "Who", "What", "Field", "From", "To")
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def _when(at: dt.datetime) -> str:
+    return f"{at.astimezone(dt.UTC):%Y-%m-%d %H:%M}"
+
+
+def _table(columns: Sequence[str], name: str, parent: QWidget) -> QTableWidget:
+    table = QTableWidget(0, len(columns), parent)
+    table.setObjectName(name)
+    table.setHorizontalHeaderLabels(list(columns))
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.verticalHeader().setVisible(False)
+    table.setWordWrap(False)
+    table.setAlternatingRowColors(True)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(True)
+    return table
+
+
+def _item(text: str, tip: str | None = None) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    item.setToolTip(tip if tip is not None else text)
+    return item
+
+
+class HistoryPanel(QWidget):
+    """Who changed which field from what to what, and when: newest first."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        self.note = QLabel(self)
+        self.note.setWordWrap(True)
+        self.note.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.note)
+        self.table = _table(HISTORY_COLUMNS, "history_table", self)
+        self.table.setAccessibleName("History of this record")
+        layout.addWidget(self.table, 1)
+        self._entry_rows: dict[int, int] = {}
+
+    def set_lines(self, lines: Sequence[HistoryLine]) -> None:
+        self.table.setRowCount(len(lines))
+        self._entry_rows = {}
+        for row, line in enumerate(lines):
+            self._entry_rows.setdefault(line.entry_id, row)
+            cells = (
+                _when(line.at),
+                line.actor,
+                line.action,
+                field_label(line.field) if line.field else "",
+                line.old,
+                line.new,
+            )
+            for col, text in enumerate(cells):
+                self.table.setItem(row, col, _item(text))
+        changes = len({line.entry_id for line in lines})
+        self.note.setText(
+            f"{changes} change{'s' if changes != 1 else ''}, newest first."
+            if lines
+            else "No changes recorded."
+        )
+
+    def rows(self) -> list[tuple[str, ...]]:
+        """The cells as shown (for tests and copying)."""
+        return [
+            tuple(self.table.item(r, c).text() for c in range(self.table.columnCount()))
+            for r in range(self.table.rowCount())
+        ]
+
+    def show_entry(self, entry_id: int) -> bool:
+        row = self._entry_rows.get(entry_id)
+        if row is None:
+            return False
+        self.table.selectRow(row)
+        self.table.scrollToItem(self.table.item(row, 0))
+        return True
+
+
+class RiskHubPanel(QWidget):
+    """A risk's linked events, treatment actions, review reason and score history."""
+
+    open_requested = Signal(str, int)  # kind, record id
+    history_requested = Signal(int)  # an audit entry: show it in the History tab
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        self.review = QLabel(self)
+        self.review.setObjectName("review_reason")
+        self.review.setWordWrap(True)
+        self.review.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.review)
+
+        self.scores_title = QLabel("<b>Score history</b> (click a dot to see that change)", self)
+        layout.addWidget(self.scores_title)
+        self.chart = ScoreHistoryChart(self)
+        self.chart.point_clicked.connect(self.history_requested)
+        layout.addWidget(self.chart)
+
+        self.events_title = QLabel(self)
+        layout.addWidget(self.events_title)
+        self.events = _table(("Ref", "Date", "Title", "Sentiment", "Pressure"), "hub_events", self)
+        self.events.setAccessibleName("Linked events, newest first")
+        self.events.setToolTip("Double-click an event to open it")
+        self.events.itemActivated.connect(lambda item: self._open(self.events, item.row(), "event"))
+        layout.addWidget(self.events, 2)
+
+        self.actions_title = QLabel(self)
+        layout.addWidget(self.actions_title)
+        self.actions = _table(("Ref", "Title", "Status", "Due"), "hub_actions", self)
+        self.actions.setAccessibleName("Treatment actions")
+        self.actions.itemActivated.connect(
+            lambda item: self._open(self.actions, item.row(), "action")
+        )
+        layout.addWidget(self.actions, 1)
+
+    def _open(self, table: QTableWidget, row: int, kind: str) -> None:
+        item = table.item(row, 0)
+        if item is not None:
+            self.open_requested.emit(kind, int(item.data(ID_ROLE)))
+
+    def set_hub(self, hub: RiskHub) -> None:
+        if hub.review_reasons:
+            self.review.setText("Review suggested: " + "; ".join(hub.review_reasons) + ".")
+        else:
+            due = f"; review due {hub.review_due.isoformat()}" if hub.review_due else ""
+            self.review.setText(
+                f"No review suggested (pressure {hub.recent_pressure:.1f} over the last 14 days, "
+                f"baseline {hub.baseline_pressure:.1f}{due})."
+            )
+        self.chart.set_points(hub.scores)
+
+        more = " (the newest shown)" if len(hub.events) >= hub.events_shown_max else ""
+        self.events_title.setText(f"<b>Linked events</b>: {len(hub.events)}{more}, newest first")
+        self.events.setRowCount(len(hub.events))
+        for row, e in enumerate(hub.events):
+            ref = _item(e.ref)
+            ref.setData(ID_ROLE, e.id)
+            cells = [
+                ref,
+                _item(e.occurred_on.isoformat()),
+                _item(e.title),
+                _item(signed_words(e.sentiment, SENTIMENT_LABELS)),
+                _item(
+                    f"{e.pressure:.1f}" if e.adverse else "-",
+                    "What this adverse event adds to the risk's pressure today"
+                    if e.adverse
+                    else "Not adverse: adds no pressure",
+                ),
+            ]
+            for col, item in enumerate(cells):
+                self.events.setItem(row, col, item)
+
+        self.actions_title.setText(f"<b>Treatment actions</b>: {len(hub.actions)}")
+        self.actions.setRowCount(len(hub.actions))
+        for row, a in enumerate(hub.actions):
+            ref = _item(a.ref)
+            ref.setData(ID_ROLE, a.id)
+            cells = [ref, _item(a.title), _item(a.status), _item(a.due.isoformat() if a.due else "")]
+            for col, item in enumerate(cells):
+                self.actions.setItem(row, col, item)
