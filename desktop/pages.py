@@ -107,6 +107,12 @@ PAGES: tuple[Page, ...] = (
         "Ctrl+8",
         _lazy("desktop.views.briefings_view", "BriefingsView", "Briefings"),
     ),
+    Page(
+        "Activity",
+        "view-history",
+        "Ctrl+9",
+        _lazy("desktop.views.activity_view", "ActivityView", "Activity"),
+    ),
 )
 
 

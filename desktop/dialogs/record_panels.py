@@ -189,6 +189,11 @@ class RiskHubPanel(QWidget):
         for row, a in enumerate(hub.actions):
             ref = _item(a.ref)
             ref.setData(ID_ROLE, a.id)
-            cells = [ref, _item(a.title), _item(a.status), _item(a.due.isoformat() if a.due else "")]
+            cells = [
+                ref,
+                _item(a.title),
+                _item(a.status),
+                _item(a.due.isoformat() if a.due else ""),
+            ]
             for col, item in enumerate(cells):
                 self.actions.setItem(row, col, item)

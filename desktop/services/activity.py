@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from db.engine import Register
 from db.queries import activity as q
 from db.queries.activity import ActivityQuery
 from desktop.services.history import (
@@ -94,7 +95,9 @@ def lines_of(steps: Sequence[RecordStep], levels: Sequence[str] | None) -> list[
             continue
         for name in sorted(step.changes):
             pair = step.changes[name]
-            old, new = (pair[0], pair[1]) if isinstance(pair, list) and len(pair) == 2 else (None, pair)
+            old, new = (
+                (pair[0], pair[1]) if isinstance(pair, list) and len(pair) == 2 else (None, pair)
+            )
             out.append(
                 HistoryLine(
                     step.entry_id,
@@ -207,3 +210,16 @@ def page_key(row: ActivityRow) -> tuple[dt.datetime, int]:
 
 def recent_actors(session: Session) -> list[str]:
     return q.recent_actors(session)
+
+
+class ActivitySource:
+    """The Activity page's rows, a page per call, one short read session each."""
+
+    def __init__(self, register: Register, query: ActivityQuery, page_size: int = q.PAGE_SIZE):
+        self.register = register
+        self.query = query
+        self.page_size = page_size
+
+    def fetch(self, after: tuple[dt.datetime, int] | None) -> list[ActivityRow]:
+        with self.register.session() as session:
+            return activity_rows(session, query=self.query, after=after, limit=self.page_size)

@@ -27,6 +27,7 @@ _FALLBACK_ICONS: dict[str, QStyle.StandardPixmap] = {
     "document-import": QStyle.StandardPixmap.SP_ArrowDown,
     "document-export": QStyle.StandardPixmap.SP_ArrowUp,
     "view-refresh": QStyle.StandardPixmap.SP_BrowserReload,
+    "view-history": QStyle.StandardPixmap.SP_FileDialogDetailedView,
     "application-exit": QStyle.StandardPixmap.SP_DialogCloseButton,
     "preferences-system": QStyle.StandardPixmap.SP_FileDialogDetailedView,
     "help-about": QStyle.StandardPixmap.SP_MessageBoxInformation,

@@ -60,7 +60,9 @@ class ScoreHistoryChart(QWidget):
         left = fm.horizontalAdvance("25") + 8
         top = fm.height() + 6  # the legend
         bottom = fm.height() + 4  # the dates
-        return QRectF(left, top, max(10.0, self.width() - left - 8), max(10.0, self.height() - top - bottom))
+        return QRectF(
+            left, top, max(10.0, self.width() - left - 8), max(10.0, self.height() - top - bottom)
+        )
 
     def _span(self) -> tuple[dt.datetime, dt.datetime]:
         first = self._points[0].at
