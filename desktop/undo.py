@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from sqlmodel import SQLModel
 
 from db.errors import Cancelled, ConflictError, NotFound, RegisterError, ValidationFailed
-from desktop.services import imports, records
+from desktop.services import bulk_edit, imports, records
 
 if TYPE_CHECKING:
     from desktop.context import AppContext
@@ -334,6 +334,91 @@ class DeleteRecordsCommand(RecordCommand):
         self._do()
 
 
+# --------------------------------------------------------------------------- bulk edit
+
+
+class BulkEditCommand(RecordCommand):
+    """Set one field of many records as ONE undo step; undo gives each its own value back.
+
+    The records are those selected, at the versions they had then: if any was changed
+    by someone else since, the first action is refused as a whole (``ConflictError``,
+    nothing written) and the caller may ``perform_overwrite``.  Undo and redo check
+    the versions this step left and ask before going over a later change, like an edit.
+    """
+
+    def __init__(
+        self,
+        context: AppContext,
+        kind: str,
+        chosen: list[bulk_edit.Target],
+        field: str,
+        new_value: bulk_edit.NewValue,
+        *,
+        label: str,
+    ):
+        count = len(chosen)
+        super().__init__(context, kind, f"Set {label} of {count} {_noun(kind, count)}")
+        self.chosen = chosen
+        self.field = field
+        self.new_value = new_value
+        self.items: list[bulk_edit.BulkItem] = []
+
+    @property
+    def refs(self) -> list[str]:
+        """The records this step changed (those already holding the value are left out)."""
+        return [item.ref for item in self.items]
+
+    def _do(self, *, overwrite: bool = False) -> None:
+        chosen = [bulk_edit.Target(t.ref, None) for t in self.chosen] if overwrite else self.chosen
+        self.items = bulk_edit.write_field(
+            self._register, self.kind, self.field, chosen, self.new_value, actor=self._actor
+        )
+
+    def perform_overwrite(self) -> None:
+        """First action after the user chose to go over the other user's change."""
+        self._do(overwrite=True)
+        self._mark_performed()
+
+    def _write_back(self, which: str, verb: str) -> None:
+        """Put each record's ``which`` value ("before" or "after") back, checking that the
+        field still holds what this step left (the other of the two)."""
+        values = {item.ref: getattr(item, which) for item in self.items}
+        other = "after" if which == "before" else "before"
+        left = {item.ref: getattr(item, other) for item in self.items}
+        chosen = [bulk_edit.Target(ref, None) for ref in values]
+
+        def write(expect: dict[str, Any] | None) -> list[bulk_edit.BulkItem]:
+            return bulk_edit.write_field(
+                self._register,
+                self.kind,
+                self.field,
+                chosen,
+                bulk_edit.put_back(values),
+                actor=self._actor,
+                expect=expect,
+            )
+
+        try:
+            write(left)
+        except ConflictError as exc:
+            question = (
+                f"{exc}.\n\nTo {verb} this step, their later change to the field "
+                f"{self.field} would be overwritten on the {len(chosen)} "
+                f"{_noun(self.kind, len(chosen))} of this step."
+            )
+            if not confirm_overwrite(
+                f"{verb.capitalize()} over another user's change?", question + _CANCEL_NOTE
+            ):
+                raise Cancelled(f"{verb} cancelled: {exc}") from None
+            write(None)
+
+    def _undo(self) -> None:
+        self._write_back("before", "undo")
+
+    def _redo_again(self) -> None:
+        self._write_back("after", "redo")
+
+
 # --------------------------------------------------------------------------- import
 
 BACKGROUND_AFTER = 2000  # records: a larger import is taken back off the GUI thread
@@ -455,6 +540,7 @@ class MoveStakeholderCommand(RecordCommand):
 
 
 __all__ = [
+    "BulkEditCommand",
     "CreateRecordCommand",
     "DeleteRecordsCommand",
     "EditRecordCommand",

@@ -22,9 +22,9 @@ from desktop.dialogs import conflict
 from desktop.dialogs.common import RecordDialog
 from desktop.dialogs.event_dialog import EventDialog
 from desktop.dialogs.partnership_dialog import PartnershipDialog
+from desktop.dialogs.record_panels import HistoryPanel, RiskHubPanel
 from desktop.dialogs.risk_dialog import RiskDialog
 from desktop.dialogs.stakeholder_dialog import StakeholderDialog
-from desktop.dialogs.record_panels import HistoryPanel, RiskHubPanel
 from desktop.services import records, risk_hub
 from desktop.services.records import Choice, ListLookup
 

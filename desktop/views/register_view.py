@@ -44,7 +44,9 @@ from db.queries import registers as rq
 from db.queries.registers import RegisterFilter, RegisterRowSource, RegisterSort
 from db.scales import BAND_NAMES
 from desktop.context import AppContext
+from desktop.dialogs.bulk_edit_dialog import ask_and_bulk_edit
 from desktop.itemmodels.register_model import RegisterTableModel
+from desktop.services.bulk_edit import BULK_FIELDS
 from desktop.widgets import file_dialogs
 from desktop.widgets.form_fields import python_date
 from desktop.widgets.search_box import SearchBox
@@ -552,11 +554,18 @@ class RegisterView(QWidget):
         menu.addSeparator()
         delete = menu.addAction("Delete...", self.delete_selected)
         delete.setEnabled(has)
+        if self.kind in BULK_FIELDS:
+            bulk = menu.addAction("Set a field of the selected...", self.bulk_edit_selected)
+            bulk.setEnabled(has)
         menu.addSeparator()
         menu.addAction("Export shown rows...", self.export_shown)
         menu.addAction("Clear filters", self.clear_filters)
         menu.popup(self.table.viewport().mapToGlobal(pos))
         self._menu = menu
+
+    def bulk_edit_selected(self) -> None:
+        """Set one field of every selected record, as one undoable step."""
+        ask_and_bulk_edit(self.context, self.kind, self.selected_ids(), self)
 
     def _new_record(self) -> None:
         self.context.new_requested.emit(self.kind)

@@ -1,6 +1,9 @@
 """The Activity page: filters by member, kind and days (both ends included), paging,
 and a double-click that opens the record once (issue 15.5)."""
 
+# Fixtures are imported from tests/gui/conftest_forms.py, so their names are parameters too:
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,5 +1,8 @@
 """The History tab of a record form and the risk form's hub (issues 15.5 and 16.2)."""
 
+# Fixtures are imported from tests/gui/conftest_forms.py, so their names are parameters too:
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import datetime as dt
