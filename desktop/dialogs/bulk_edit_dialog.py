@@ -105,6 +105,7 @@ class BulkEditDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self.field_combo.currentIndexChanged.connect(self.stack.setCurrentIndex)
+        self.setMinimumWidth(520)
 
     def _editor(self, name: str, risks: Lookup) -> QWidget:
         if name == "owner":

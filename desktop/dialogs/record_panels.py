@@ -96,16 +96,20 @@ class HistoryPanel(QWidget):
     def rows(self) -> list[tuple[str, ...]]:
         """The cells as shown (for tests and copying)."""
         return [
-            tuple(self.table.item(r, c).text() for c in range(self.table.columnCount()))
+            tuple(self._text(r, c) for c in range(self.table.columnCount()))
             for r in range(self.table.rowCount())
         ]
+
+    def _text(self, row: int, col: int) -> str:
+        item = self.table.item(row, col)
+        return item.text() if item is not None else ""
 
     def show_entry(self, entry_id: int) -> bool:
         row = self._entry_rows.get(entry_id)
         if row is None:
             return False
         self.table.selectRow(row)
-        self.table.scrollToItem(self.table.item(row, 0))
+        self.table.scrollTo(self.table.model().index(row, 0))
         return True
 
 
@@ -132,20 +136,29 @@ class RiskHubPanel(QWidget):
 
         self.events_title = QLabel(self)
         layout.addWidget(self.events_title)
-        self.events = _table(("Ref", "Date", "Title", "Sentiment", "Pressure"), "hub_events", self)
-        self.events.setAccessibleName("Linked events, newest first")
-        self.events.setToolTip("Double-click an event to open it")
-        self.events.itemActivated.connect(lambda item: self._open(self.events, item.row(), "event"))
-        layout.addWidget(self.events, 2)
+        self.event_table = _table(
+            ("Ref", "Date", "Title", "Sentiment", "Pressure"), "hub_events", self
+        )
+        self.event_table.setAccessibleName("Linked events, newest first")
+        self.event_table.setToolTip("Double-click an event to open it")
+        self.event_table.horizontalHeader().setStretchLastSection(False)
+        self.event_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.event_table.itemActivated.connect(
+            lambda item: self._open(self.event_table, item.row(), "event")
+        )
+        layout.addWidget(self.event_table, 2)
 
         self.actions_title = QLabel(self)
         layout.addWidget(self.actions_title)
-        self.actions = _table(("Ref", "Title", "Status", "Due"), "hub_actions", self)
-        self.actions.setAccessibleName("Treatment actions")
-        self.actions.itemActivated.connect(
-            lambda item: self._open(self.actions, item.row(), "action")
+        self.action_table = _table(("Ref", "Title", "Status", "Due"), "hub_actions", self)
+        self.action_table.setAccessibleName("Treatment actions")
+        self.action_table.setToolTip("Double-click an action to open it")
+        self.action_table.horizontalHeader().setStretchLastSection(False)
+        self.action_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.action_table.itemActivated.connect(
+            lambda item: self._open(self.action_table, item.row(), "action")
         )
-        layout.addWidget(self.actions, 1)
+        layout.addWidget(self.action_table, 1)
 
     def _open(self, table: QTableWidget, row: int, kind: str) -> None:
         item = table.item(row, 0)
@@ -165,7 +178,7 @@ class RiskHubPanel(QWidget):
 
         more = " (the newest shown)" if len(hub.events) >= hub.events_shown_max else ""
         self.events_title.setText(f"<b>Linked events</b>: {len(hub.events)}{more}, newest first")
-        self.events.setRowCount(len(hub.events))
+        self.event_table.setRowCount(len(hub.events))
         for row, e in enumerate(hub.events):
             ref = _item(e.ref)
             ref.setData(ID_ROLE, e.id)
@@ -182,10 +195,10 @@ class RiskHubPanel(QWidget):
                 ),
             ]
             for col, item in enumerate(cells):
-                self.events.setItem(row, col, item)
+                self.event_table.setItem(row, col, item)
 
         self.actions_title.setText(f"<b>Treatment actions</b>: {len(hub.actions)}")
-        self.actions.setRowCount(len(hub.actions))
+        self.action_table.setRowCount(len(hub.actions))
         for row, a in enumerate(hub.actions):
             ref = _item(a.ref)
             ref.setData(ID_ROLE, a.id)
@@ -196,4 +209,4 @@ class RiskHubPanel(QWidget):
                 _item(a.due.isoformat() if a.due else ""),
             ]
             for col, item in enumerate(cells):
-                self.actions.setItem(row, col, item)
+                self.action_table.setItem(row, col, item)

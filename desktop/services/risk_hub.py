@@ -138,7 +138,7 @@ def score_history(steps: Sequence[RecordStep], levels: Sequence[str] | None) -> 
             continue
         rl, ri = state.get("residual_likelihood"), state.get("residual_impact")
         score = scoring.score(int(lk), int(im))
-        residual = scoring.score(int(rl), int(ri)) if scoring.has_residual(rl, ri) else None
+        residual = scoring.score(int(rl), int(ri)) if rl is not None and ri is not None else None
         if (score, residual) == last:
             continue
         last = (score, residual)

@@ -52,7 +52,9 @@ class ActivityView(QWidget):
         self.member_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.member_combo.setAccessibleName("Filter by member")
         self.member_combo.setToolTip("Only the changes this member made (type any name)")
-        self.member_combo.lineEdit().setPlaceholderText("Any member")
+        member_line = self.member_combo.lineEdit()
+        assert member_line is not None  # an editable combo box has one
+        member_line.setPlaceholderText("Any member")
         self.member_combo.setMinimumContentsLength(14)
         bar.addWidget(self.member_combo)
         self.kind_combo = QComboBox()

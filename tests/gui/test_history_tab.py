@@ -153,7 +153,7 @@ def test_risk_hub_lists_linked_events_newest_first_with_pressure(
     new = _add_event(context, seed, 1, 1, "Supportive statement")
     dialog = _open(qtbot, context, "risk", seed.risk)
     hub = dialog.hub_panel
-    table = hub.events
+    table = hub.event_table
     refs = [table.item(row, 0).text() for row in range(table.rowCount())]
     assert refs == ["E-0003", "E-0002", "E-0001"]  # by date: 1 day ago, 10 days ago, March
     # the adverse one adds severity x (1 + log10(1000)) halved every 14 days; the other none
@@ -161,7 +161,7 @@ def test_risk_hub_lists_linked_events_newest_first_with_pressure(
     assert table.item(1, 4).text() == f"{expected:.1f}"
     assert table.item(0, 4).text() == "-"
     assert "Review suggested" in hub.review.text()  # 16 pressure, none before
-    assert hub.actions.rowCount() == 0 and "Treatment actions" in hub.actions_title.text()
+    assert hub.action_table.rowCount() == 0 and "Treatment actions" in hub.actions_title.text()
 
     opened: list[tuple[str, int]] = []
     monkeypatch.setattr(
