@@ -234,9 +234,13 @@ def risk_rows(
     limit: int | None = None,
     created_from: dt.datetime | None = None,
     created_before: dt.datetime | None = None,
+    ids: Sequence[int] | None = None,
 ) -> list[Row[Any]]:
-    """Full rows of matching risks (register, pressure, top risks), optionally by residual score."""
+    """Full rows of matching risks (register, pressure, top risks), optionally by residual
+    score; ``ids`` narrows them to those risks (one risk's form)."""
     stmt = select(*RISK_COLUMNS).where(*risk_conditions(criteria))
+    if ids is not None:
+        stmt = stmt.where(Risk.id.in_(list(ids)))
     if created_from is not None:
         stmt = stmt.where(Risk.created_at >= created_from)
     if created_before is not None:

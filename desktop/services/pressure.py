@@ -153,10 +153,7 @@ def risk_pressure(
     """Pressure figures and flags of every risk matching ``filters`` (and among
     ``risk_ids`` when given: one risk's form asks for its own), by ref."""
     filters = filters or NO_FILTER
-    rows = q.risk_rows(session, criteria=filters.criteria())
-    if risk_ids is not None:
-        wanted = set(risk_ids)
-        rows = [r for r in rows if r.id in wanted]
+    rows = q.risk_rows(session, criteria=filters.criteria(), ids=risk_ids)
     first_day = today - dt.timedelta(days=RECENT_DAYS * (BASELINE_WINDOWS + 1) - 1)
     by_risk: dict[int, list[tuple[dt.date, float]]] = {}
     for risk_id, _event_id, day, severity, reach in q.adverse_event_links(

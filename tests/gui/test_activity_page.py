@@ -97,7 +97,9 @@ def test_member_and_kind_filters(qtbot: Any, dated: Any) -> None:
     assert _refs(view) == [("R-001", "changed")]
 
 
-def test_pages_follow_on_without_gaps_or_repeats(context: Any, seed: Seed) -> None:
+def test_pages_follow_on_without_gaps_or_repeats(
+    context: Any, seed: Seed, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Equal time stamps across a page boundary: the (at, id) key keeps every entry once."""
     for n in range(7):
         version = r.load_form_data(context.register, "risk", seed.risk).version
@@ -110,16 +112,30 @@ def test_pages_follow_on_without_gaps_or_repeats(context: Any, seed: Seed) -> No
             expected_version=version,
         )
     _stamp(context.register, "R-001", "update", _at(DAY, 9))  # all seven at the same instant
-    source = ActivitySource(context.register, activity_query(), page_size=3)
-    seen = []
-    after = None
-    while True:
-        page = source.fetch(after)
-        seen += [row.entry_id for row in page]
-        if len(page) < 3:
-            break
-        after = (page[-1].at, page[-1].entry_id)
-    assert len(seen) == len(set(seen)) == 12  # 5 creations + 7 edits
+
+    def every_page(member: str | None) -> list[int]:
+        source = ActivitySource(context.register, activity_query(actor=member), page_size=3)
+        seen: list[int] = []
+        after = None
+        while True:
+            page = source.fetch(after)
+            seen += [row.entry_id for row in page]
+            if len(page) < 3:
+                return seen
+            after = (page[-1].at, page[-1].entry_id)
+
+    everything = every_page(None)
+    assert len(everything) == len(set(everything)) == 12  # 5 creations + 7 edits
+    # A member's pages: from the newest entries by the time index, then from the table
+    # read in order past that window; the window's edge falls inside bob's edits here.
+    from db.queries import activity as q
+
+    bobs = every_page("bob")
+    assert bobs == [e for e in everything if e in set(bobs)] and len(set(bobs)) == 7
+    for window in (1, 2, 4, 5, 9):
+        monkeypatch.setattr(q, "MEMBER_WINDOW", window)
+        assert every_page("bob") == bobs, window
+        assert every_page("nobody") == []
 
 
 def test_scrolling_fetches_the_next_page(
