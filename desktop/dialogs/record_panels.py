@@ -136,29 +136,30 @@ class RiskHubPanel(QWidget):
 
         self.events_title = QLabel(self)
         layout.addWidget(self.events_title)
-        self.event_table = _table(
-            ("Ref", "Date", "Title", "Sentiment", "Pressure"), "hub_events", self
-        )
-        self.event_table.setAccessibleName("Linked events, newest first")
-        self.event_table.setToolTip("Double-click an event to open it")
-        self.event_table.horizontalHeader().setStretchLastSection(False)
-        self.event_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.event_table.itemActivated.connect(
-            lambda item: self._open(self.event_table, item.row(), "event")
+        self.event_table = self._record_table(
+            "event",
+            ("Ref", "Date", "Title", "Sentiment", "Pressure"),
+            "Linked events, newest first",
         )
         layout.addWidget(self.event_table, 2)
-
         self.actions_title = QLabel(self)
         layout.addWidget(self.actions_title)
-        self.action_table = _table(("Ref", "Title", "Status", "Due"), "hub_actions", self)
-        self.action_table.setAccessibleName("Treatment actions")
-        self.action_table.setToolTip("Double-click an action to open it")
-        self.action_table.horizontalHeader().setStretchLastSection(False)
-        self.action_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.action_table.itemActivated.connect(
-            lambda item: self._open(self.action_table, item.row(), "action")
+        self.action_table = self._record_table(
+            "action", ("Ref", "Title", "Status", "Due"), "Treatment actions"
         )
         layout.addWidget(self.action_table, 1)
+
+    def _record_table(self, kind: str, columns: Sequence[str], name: str) -> QTableWidget:
+        """A table of records of ``kind`` (ref first, the title stretched) that opens one
+        on a double-click or Return."""
+        table = _table(columns, f"hub_{kind}s", self)
+        table.setAccessibleName(name)
+        table.setToolTip(f"Double-click an {kind} to open it")
+        header = table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(list(columns).index("Title"), QHeaderView.ResizeMode.Stretch)
+        table.itemActivated.connect(lambda item: self._open(table, item.row(), kind))
+        return table
 
     def _open(self, table: QTableWidget, row: int, kind: str) -> None:
         item = table.item(row, 0)

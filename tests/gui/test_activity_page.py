@@ -51,6 +51,20 @@ def dated(context: Any, seed: Seed) -> Any:
     return context
 
 
+def _owner_edits(context: Any, seed: Seed, count: int) -> None:
+    """``count`` edits of the seed risk's owner by bob."""
+    for n in range(count):
+        version = r.load_form_data(context.register, "risk", seed.risk).version
+        r.update_record(
+            context.register,
+            "risk",
+            seed.risk,
+            {"owner": f"owner {n}"},
+            actor="bob",
+            expected_version=version,
+        )
+
+
 def _view(qtbot: Any, context: Any) -> ActivityView:
     view = ActivityView(context)
     qtbot.addWidget(view)
@@ -101,16 +115,7 @@ def test_pages_follow_on_without_gaps_or_repeats(
     context: Any, seed: Seed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Equal time stamps across a page boundary: the (at, id) key keeps every entry once."""
-    for n in range(7):
-        version = r.load_form_data(context.register, "risk", seed.risk).version
-        r.update_record(
-            context.register,
-            "risk",
-            seed.risk,
-            {"owner": f"owner {n}"},
-            actor="bob",
-            expected_version=version,
-        )
+    _owner_edits(context, seed, 7)
     _stamp(context.register, "R-001", "update", _at(DAY, 9))  # all seven at the same instant
 
     def every_page(member: str | None) -> list[int]:
@@ -141,16 +146,7 @@ def test_pages_follow_on_without_gaps_or_repeats(
 def test_scrolling_fetches_the_next_page(
     qtbot: Any, context: Any, seed: Seed, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for n in range(8):
-        version = r.load_form_data(context.register, "risk", seed.risk).version
-        r.update_record(
-            context.register,
-            "risk",
-            seed.risk,
-            {"owner": f"owner {n}"},
-            actor="bob",
-            expected_version=version,
-        )
+    _owner_edits(context, seed, 8)
     monkeypatch.setattr(ActivityView, "page_size", 4)
     view = _view(qtbot, context)
     view.resize(1200, 2000)

@@ -40,6 +40,14 @@ def _risks(context: Any, seed: Seed) -> list[int]:
     return ids
 
 
+def _owners_set_to_comms(context: Any, seed: Seed) -> list[int]:
+    """Three risks whose owner one bulk step set to "Comms"; their ids."""
+    ids = _risks(context, seed)
+    chosen = bulk_edit.targets(context.register, "risk", ids)
+    assert bulk_edit_records(context, "risk", chosen, "owner", bulk_edit.set_to("Comms"), "owner")
+    return ids
+
+
 def _audit_count(register: Any) -> int:
     with register.session() as session:
         return int(session.execute(select(func.count()).select_from(AuditEntry)).scalar() or 0)
@@ -141,9 +149,7 @@ def test_bulk_edit_is_refused_as_a_whole_if_one_record_changed_underneath(
 def test_undo_over_a_later_change_asks_first(
     context: Any, seed: Seed, other_user: Any, prompts: Prompts
 ) -> None:
-    ids = _risks(context, seed)
-    chosen = bulk_edit.targets(context.register, "risk", ids)
-    assert bulk_edit_records(context, "risk", chosen, "owner", bulk_edit.set_to("Comms"), "owner")
+    ids = _owners_set_to_comms(context, seed)
     r.update_record(other_user, "risk", ids[0], {"owner": "Bob"}, actor="bob", expected_version=2)
     prompts.confirm_answer = False
     context.undo_stack.undo()
@@ -156,9 +162,7 @@ def test_undo_over_a_later_change_asks_first(
 def test_undo_keeps_a_later_change_to_other_fields(
     context: Any, seed: Seed, other_user: Any, prompts: Prompts
 ) -> None:
-    ids = _risks(context, seed)
-    chosen = bulk_edit.targets(context.register, "risk", ids)
-    assert bulk_edit_records(context, "risk", chosen, "owner", bulk_edit.set_to("Comms"), "owner")
+    ids = _owners_set_to_comms(context, seed)
     r.update_record(other_user, "risk", ids[0], {"impact": 1}, actor="bob", expected_version=2)
     context.undo_stack.undo()
     assert prompts.confirms == []
