@@ -190,7 +190,8 @@ class RiskHubPanel(QWidget):
                 _item(signed_words(e.sentiment, SENTIMENT_LABELS)),
                 _item(
                     f"{e.pressure:.1f}" if e.adverse else "-",
-                    "What this adverse event adds to the risk's pressure today"
+                    "Its weight today: severity x reach factor, halved every 14 days "
+                    "(the events of the last 14 days add up to the risk's recent pressure)"
                     if e.adverse
                     else "Not adverse: adds no pressure",
                 ),
