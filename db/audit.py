@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlmodel import Session
 
+from db.identity import actor_of
 from db.models import AuditEntry, AuditHead, utcnow
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
@@ -203,9 +204,14 @@ def _append(
     """
     head = _lock_head(session)
     prev: str = head.last_hash
+    # The actor is not the caller's to choose: the login (PostgreSQL stamps it itself,
+    # and the hash must cover what it stores) or the OS user; ``actor`` is the display
+    # name the program was given, kept beside it.
+    who = actor_of(session)
+    shown = "" if actor == who else actor[:200]
     quote = json_text
     sha256 = hashlib.sha256
-    actor_q = quote(actor)
+    actor_q = quote(who)
     params: list[tuple[Any, ...]] = []
     add = params.append
     last_key: tuple[Any, ...] | None = None
@@ -219,13 +225,23 @@ def _append(
         digest = sha256(
             f"[{quote(prev)}{middle}{quote(ref)}{suffix}{quote(text)}]".encode()
         ).hexdigest()
-        add((when, actor, kind, ref, action, text, prev, digest))
+        add((when, who, shown, kind, ref, action, text, prev, digest))
         prev = digest
     connection = session.connection()
     insert_tuples(
         connection,
         AuditEntry.__table__,  # type: ignore[attr-defined]
-        ("at", "actor", "entity_kind", "entity_ref", "action", "changes", "prev_hash", "hash"),
+        (
+            "at",
+            "actor",
+            "actor_name",
+            "entity_kind",
+            "entity_ref",
+            "action",
+            "changes",
+            "prev_hash",
+            "hash",
+        ),
         params,
     )
     last_id = session.execute(select(_ENTRY.id).order_by(_ENTRY.id.desc()).limit(1)).scalar()
@@ -318,8 +334,14 @@ class ChainProblem:
         return f"audit chain position {self.position} ({where}): {self.message}"
 
 
-def verify_chain(session: Session, *, batch: int = 5000) -> list[ChainProblem]:
+def verify_chain(session: Session, *, batch: int = 5000, linked: bool = True) -> list[ChainProblem]:
     """Recompute the chain and report every break (changed, inserted or deleted entry).
+
+    ``linked=False`` (a member of a PostgreSQL team who is not cleared to see every
+    entry): each visible entry's hash is checked against its content, but not the
+    links between entries nor the end of the chain, since the entries in between may
+    be hidden by the member's clearance.  The full check is for the owner and for
+    members cleared to the highest level.
 
     The end of the chain is checked against ``audit_head``: entries missing at the end
     (deleted), entries added after it outside the application, or the head row itself
@@ -354,7 +376,7 @@ def verify_chain(session: Session, *, batch: int = 5000) -> list[ChainProblem]:
             for row in rows:
                 position += 1
                 last_id = row.id
-                if row.prev_hash != prev:
+                if linked and row.prev_hash != prev:
                     problems.append(
                         ChainProblem(
                             position,
@@ -381,6 +403,8 @@ def verify_chain(session: Session, *, batch: int = 5000) -> list[ChainProblem]:
         head = session.execute(head_stmt).first()
         if head is None or head.last_id <= last_id:
             break
+    if not linked:
+        return problems
     if head is None:
         if position:
             problems.append(

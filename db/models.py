@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlparse
 
 from pydantic import ConfigDict, field_validator, model_validator
-from sqlalchemy import Column, Index, Integer, String
+from sqlalchemy import Column, Index, Integer, SmallInteger, String
 from sqlmodel import Field, SQLModel
 
 from db import scoring
@@ -458,6 +458,12 @@ class RefCounter(SQLModel, table=True):
     next_number: int = Field(default=1)
 
 
+# Kept outside the class body (see _STAKEHOLDER_VERSION) and given no Python default:
+# the bulk path inserts only the columns it names, and the server fills these two.
+_AUDIT_LEVEL = Column("level", SmallInteger, nullable=False, server_default="0")
+_AUDIT_ACTOR_NAME = Column("actor_name", String(200), nullable=False, server_default="")
+
+
 class AuditEntry(SQLModel, table=True):
     """One create, update, delete, import or restore.  Hash-chained (see db.audit)."""
 
@@ -474,6 +480,14 @@ class AuditEntry(SQLModel, table=True):
     changes: str = Field(default="{}")  # JSON {field: [old, new]}
     prev_hash: str = Field(default="", max_length=64)
     hash: str = Field(default="", max_length=64)
+    # Migration 0009 (teams).  ``actor`` is who wrote the entry as the database knows
+    # it (PostgreSQL: the login role, set by the server; SQLite: the operating-system
+    # user); ``actor_name`` the display name the program gave, shown beside it.
+    # ``level`` is the classification rank (0 PUBLIC .. 4 SECRET) a member must be
+    # cleared for to see the entry; PostgreSQL maintains it (db/team_sql.py), SQLite
+    # leaves it 0.  Neither is part of the hash: the chain covers what happened.
+    actor_name: str = Field(default="", sa_column=_AUDIT_ACTOR_NAME)
+    level: int = Field(default=0, sa_column=_AUDIT_LEVEL)
 
 
 class AuditHead(SQLModel, table=True):
