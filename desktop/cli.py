@@ -33,6 +33,7 @@ HANDLERS: dict[str, tuple[str, str]] = {
     "db upgrade": ("register", "run_db_upgrade"),
     "db check": ("register", "run_db_check"),
     "generate": ("register", "run_generate"),
+    "users": ("users", "run_users"),
 }
 
 
@@ -127,6 +128,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--partnerships", type=int, default=40)
     p.add_argument("--seed", type=int, default=1)
 
+    p = sub.add_parser("users", help="the team of a PostgreSQL register (officers)")
+    _add_db(p)
+    usersub = p.add_subparsers(dest="users_command", metavar="ACTION", required=True)
+    q = usersub.add_parser("list", help="every member, role and clearance")
+    _add_db(q)
+    q = usersub.add_parser("add", help="a new member (a PostgreSQL login role)")
+    _add_db(q)
+    q.add_argument("name")
+    q.add_argument("--role", required=True, choices=("reader", "editor", "officer"))
+    q.add_argument("--clearance", required=True, metavar="LEVEL")
+    q.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    q = usersub.add_parser("set", help="change a member's role or clearance")
+    _add_db(q)
+    q.add_argument("name")
+    q.add_argument("--role", choices=("reader", "editor", "officer"))
+    q.add_argument("--clearance", metavar="LEVEL")
+    q = usersub.add_parser("remove", help="remove a member (drops the login role)")
+    _add_db(q)
+    q.add_argument("name")
+
     p = sub.add_parser("db", help="schema and integrity")
     dbsub = p.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     q = dbsub.add_parser("upgrade", help="apply migrations")
@@ -167,11 +190,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"risk-tracker: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:
-        problem = database_problem(exc)
+        problem = refused_problem(exc) or database_problem(exc)
         if problem is None:
             raise
         print(f"risk-tracker: {problem}", file=sys.stderr)
         return 1
+
+
+def refused_problem(exc: BaseException) -> str | None:
+    """One line for a write the database refused (a member's role or clearance)."""
+    if "sqlalchemy.exc" not in sys.modules:
+        return None
+    from db.team import refusal
+
+    return refusal(exc)
 
 
 def database_problem(exc: BaseException) -> str | None:
