@@ -12,6 +12,7 @@ import pytest
 from db import audit, repository
 from db.demo import load_demo
 from db.errors import RegisterError
+from db.identity import os_user
 from db.models import Event, Partnership, Risk, Stakeholder
 
 TODAY = dt.date.today()
@@ -171,7 +172,7 @@ def test_the_audit_history_moves_with_the_story(demo):
     assert times == sorted(times)
     assert times[0].date() <= TODAY - dt.timedelta(days=50)
     assert all(t.date() < TODAY for t in times)
-    assert all(e.actor == "demo" for e in entries)
+    assert all((e.actor, e.actor_name) == (os_user(), "demo") for e in entries)
 
 
 def test_the_same_today_gives_the_same_records(tmp_path):

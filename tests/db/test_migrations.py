@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlalchemy import inspect
 
 from db import audit, meta, migrations, register_file, repository
@@ -57,17 +58,21 @@ def revision_in(path: Path) -> str:
 def make_register_at(path: Path, revision: str) -> None:
     """A register made by an earlier version: its schema stops at ``revision``.
 
-    The demo is written through today's repository, which works on these schemas
-    because the later revisions add indexes only; a revision that changes columns
-    will need its own writer here."""
+    The demo is written through today's repository at the head revision, then the
+    schema is taken down to ``revision`` by the revisions' own downgrades (0009 added
+    columns that today's repository writes, so the demo cannot be written below it)."""
     url = f"sqlite:///{path}"
     reg = Register(url=url, engine=make_engine(url))
     try:
-        migrations.run_upgrade(reg.engine, revision)
+        migrations.run_upgrade(reg.engine)
         with reg.write() as s:
             register_file.mark_as_ours(s)
-        assert migrations.current_revision(reg.engine) == revision
         load_demo(reg, today=TODAY)
+        with reg.engine.begin() as conn:
+            cfg = migrations.alembic_config()
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, revision)
+        assert migrations.current_revision(reg.engine) == revision
     finally:
         reg.dispose()
     con = sqlite3.connect(path)

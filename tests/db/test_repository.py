@@ -40,7 +40,7 @@ def dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
 def entries(register: Any, ref: str | None = None) -> list[tuple[str, str, str, dict[str, Any]]]:
     with register.session() as s:
         return [
-            (e.actor, e.entity_ref, e.action, audit.parse_changes(e))
+            (e.actor_name, e.entity_ref, e.action, audit.parse_changes(e))
             for e in audit.history(s, ref=ref)
         ]
 

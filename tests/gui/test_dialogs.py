@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
 from db import repository
+from db.identity import os_user
 from desktop.dialogs.import_dialog import ImportDialog
 from desktop.dialogs.settings_dialog import SettingsDialog
 from tests.gui.conftest import wait_tasks
@@ -144,7 +145,8 @@ def test_bands_saved_in_settings_are_the_registers_for_everyone(
     with register.session() as session:
         assert register_bands(session) == Bands(3, 9, 12)
         (entry,) = audit.history(session, kind="register")
-    assert (entry.actor, entry.entity_ref, entry.action) == ("Alex Analyst", "bands", "update")
+    assert (entry.actor_name, entry.entity_ref, entry.action) == ("Alex Analyst", "bands", "update")
+    assert entry.actor == os_user()  # the display name is beside the login, not instead of it
     assert audit.parse_changes(entry) == {"bands": ["4,9,14", "3,9,12"]}
     other.notify_changed()  # what the other member's change poll does when the counter moves
     assert other.bands == Bands(3, 9, 12)
@@ -173,7 +175,7 @@ def test_old_per_user_bands_are_adopted_once_by_a_register_still_at_the_defaults
         assert adopt_old_bands(settings, first, "alex") == Bands(3, 8, 12)
         with first.session() as session:
             assert register_bands(session) == Bands(3, 8, 12)
-            assert [e.actor for e in audit.history(session, kind="register")] == ["alex"]
+            assert [e.actor_name for e in audit.history(session, kind="register")] == ["alex"]
         assert settings.get(keys.BANDS) == "" and settings.old_bands is None  # once only
         assert adopt_old_bands(settings, second, "alex") is None
         with second.session() as session:
