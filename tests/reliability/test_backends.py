@@ -171,7 +171,7 @@ def test_import_of_a_small_csv_on_both_backends(any_register, tmp_path):
             v["stakeholder"] == "S-001" and v["partnership"] == "P-001" and v["risks"] == ["R-001"]
         )
         assert v["summary"] == "Signed, widely"
-        third = [e for e in audit.history(s, kind="event") if e.actor == "importer"]
+        third = [e for e in audit.history(s, kind="event") if e.actor_name == "importer"]
         assert len(third) == 3
         assert audit.verify_chain(s) == []
     # All or nothing: one bad row and nothing at all is written.

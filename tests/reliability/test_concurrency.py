@@ -116,7 +116,7 @@ def test_version_guard_catches_a_race_past_the_precheck(any_register):
         with any_register.session() as s:
             risk = repository.get(s, "risk", risk_id)
             assert (risk.likelihood, risk.impact, risk.version) == (2, 5, 2)
-            assert [e.actor for e in audit.history(s, ref="R-001")] == ["Ana", "Bea"]
+            assert [e.actor_name for e in audit.history(s, ref="R-001")] == ["Ana", "Bea"]
     finally:
         other.dispose()
 
@@ -164,7 +164,7 @@ def _check_contention_result(target: str, processes: int, per_process: int) -> N
             assert len(entries) == processes * per_process
             by_actor: dict[str, int] = {}
             for entry in entries:
-                by_actor[entry.actor] = by_actor.get(entry.actor, 0) + 1
+                by_actor[entry.actor_name] = by_actor.get(entry.actor_name, 0) + 1
             assert by_actor == {f"writer-{n}": per_process for n in range(processes)}
             refs = [e.entity_ref for e in entries]
             assert len(set(refs)) == len(refs)  # no ref handed out twice
