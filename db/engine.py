@@ -26,6 +26,7 @@ from sqlmodel import Session, create_engine
 
 from db import file_guard, migrations, register_file
 from db.errors import RegisterError
+from db.team import Refused, refusal
 
 APP_NAME = "risk-tracker"
 ENV_VAR = "RISK_TRACKER_DB"
@@ -205,8 +206,13 @@ class Register:
                     _lock_audit_head(session)
                 yield session
                 session.commit()
-            except BaseException:
+            except BaseException as exc:
                 session.rollback()
+                # A member's role or clearance refused it: one sentence, like any other
+                # register error, wherever the write came from (form, import, command).
+                message = refusal(exc)
+                if message is not None:
+                    raise Refused(message) from exc
                 raise
 
     def dispose(self) -> None:

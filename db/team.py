@@ -47,6 +47,10 @@ class TeamError(RegisterError):
     """A team operation that cannot be done (message for the user)."""
 
 
+class Refused(RegisterError):
+    """The database refused a write: the member's role or clearance does not allow it."""
+
+
 @dataclass(frozen=True)
 class Member:
     name: str

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.perf.harness import Result, Table, timed
+from tests.perf.p6_team import p6_team
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -837,4 +838,5 @@ ALL: list[tuple[str, Callable[..., None]]] = [
     ("P4", p4_briefing),
     ("P5", p5_startup),
     ("P5", p5_bundle),
+    ("P6", p6_team),
 ]
