@@ -13,8 +13,10 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from db.engine import Register
+from db.identity import shown_actor
 from db.register_settings import register_bands, set_register_bands
 from db.scales import Bands
+from db.team import Standing, standing
 from desktop.settings import Settings
 
 
@@ -33,6 +35,7 @@ class AppContext(QObject):
         self.settings = settings
         self.undo_stack = QUndoStack(self)
         self._bands: Bands | None = None
+        self._standing: Standing | None = None
         # Connected first, so the bands are read afresh before any view refreshes.
         self.data_changed.connect(self._forget_bands)
 
@@ -44,6 +47,7 @@ class AppContext(QObject):
         old = self._register
         self._register = register
         self._bands = None
+        self._standing = None
         self.undo_stack.clear()
         self.register_changed.emit()
         self.data_changed.emit()
@@ -61,6 +65,26 @@ class AppContext(QObject):
             return getpass.getuser()
         except Exception:  # pragma: no cover - no user database on the machine
             return "user"
+
+    @property
+    def standing(self) -> Standing:
+        """Who the register knows this user as, their role and clearance (read once per
+        register; the database enforces them, the screens only show them)."""
+        if self._standing is None:
+            with self._register.session() as session:
+                self._standing = standing(session)
+        return self._standing
+
+    def forget_standing(self) -> None:
+        """Read the role and clearance again (after an officer changed the team)."""
+        self._standing = None
+
+    def describe_user(self) -> str:
+        """``jsmith (Jane Smith): editor, cleared up to RESTRICTED``: the login first,
+        the display name beside it."""
+        me = self.standing
+        shown = shown_actor(me.name, self.settings.display_name)
+        return me.describe().replace(me.name, shown, 1)
 
     def notify_changed(self) -> None:
         self.data_changed.emit()

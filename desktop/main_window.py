@@ -291,6 +291,17 @@ class MainWindow(QMainWindow):
             if widget is not None and action.text():
                 widget.setAccessibleName(action.text().replace("&", "").rstrip("."))
 
+    def _apply_role(self) -> None:
+        """Grey out what the member's role does not allow (the database refuses it anyway)."""
+        me = self.context.standing
+        reason = f"Your role ({me.role.value}) does not allow this"
+        for action in (self.new_action, *self.new_actions.values(), self.import_action):
+            action.setEnabled(me.can_edit)
+            action.setStatusTip("" if me.can_edit else reason)
+        if not me.can_edit:
+            self.delete_action.setEnabled(False)
+            self.delete_action.setStatusTip(reason)
+
     def _build_status_bar(self) -> None:
         status = self.statusBar()
         self.database_label = QLabel()
@@ -386,6 +397,7 @@ class MainWindow(QMainWindow):
         self.edit_action.setEnabled(len(ids) == 1 or (len(ids) > 1 and kind is not None))
         self.delete_action.setEnabled(bool(ids))
         self.export_action.setEnabled(self.current_kind() is not None)
+        self._apply_role()
         new_kind = kind or DEFAULT_NEW_KIND
         self.new_action.setText(f"&New {new_kind}...")
         self.new_action.setToolTip(f"New {new_kind}")
@@ -575,7 +587,9 @@ class MainWindow(QMainWindow):
             return False
 
     def _update_status(self) -> None:
-        self.database_label.setText(f"Register: {self.context.register.display_name()}")
+        self.database_label.setText(
+            f"Register: {self.context.register.display_name()} \u2014 {self.context.describe_user()}"
+        )
         self.database_label.setToolTip(self.context.register.display_name())
         self._count_records()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -33,6 +34,8 @@ from db.classification import LEVELS, banner_text
 from db.errors import RegisterError
 from db.scales import Bands
 from desktop.context import AppContext
+from desktop.dialogs.users_dialog import UsersDialog
+from desktop.services.team_admin import TeamAdmin
 from desktop.widgets import file_dialogs
 
 
@@ -107,6 +110,25 @@ class SettingsDialog(QDialog):
         user_form.addRow("Banner:", self.banner_preview)
         layout.addWidget(user_box)
 
+        # -- team (what the register knows this user as; officers manage the team)
+        me = context.standing
+        team_box = QGroupBox("Team")
+        team_form = QFormLayout(team_box)
+        self.standing_label = QLabel(context.describe_user())
+        self.standing_label.setObjectName("standing_label")
+        self.standing_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        team_form.addRow("You:", self.standing_label)
+        self.users_button = QPushButton("Users...")
+        self.users_button.setEnabled(me.team and me.is_officer)
+        self.users_button.setToolTip(
+            "Add members, change their role or clearance, remove them"
+            if me.team and me.is_officer
+            else "Needs a PostgreSQL register and the officer role"
+        )
+        self.users_button.clicked.connect(self.open_users)
+        team_form.addRow("", self.users_button)
+        layout.addWidget(team_box)
+
         # -- bands
         band_box = QGroupBox("Risk matrix bands (score = likelihood x impact, 1-25)")
         band_form = QFormLayout(band_box)
@@ -124,6 +146,10 @@ class SettingsDialog(QDialog):
         band_form.addRow("Critical:", self.critical_label)
         self.bands_error = _error_label()
         band_form.addRow("", self.bands_error)
+        if not me.is_officer:  # the database refuses it anyway: say so before
+            for spin in (self.low_spin, self.medium_spin, self.high_spin):
+                spin.setEnabled(False)
+            band_form.addRow(QLabel(f"Only an officer may change them (you: {me.role.value})."))
         layout.addWidget(band_box)
 
         self.buttons = QDialogButtonBox(
@@ -236,6 +262,16 @@ class SettingsDialog(QDialog):
             self.bands_error.setVisible(True)
             return False
         return True
+
+    def open_users(self) -> UsersDialog:
+        dialog = UsersDialog(TeamAdmin(self.context.register), self)
+        dialog.finished.connect(self._team_changed)
+        dialog.open()
+        return dialog
+
+    def _team_changed(self) -> None:
+        self.context.forget_standing()  # an officer may have changed their own standing
+        self.standing_label.setText(self.context.describe_user())
 
     def _switch_register(self, target: str) -> bool:
         from db.engine import open_register
