@@ -273,9 +273,10 @@ def values(session: Session, kind: str, record: Any) -> dict[str, Any]:
     }
     for ref_spec in s.refs:
         target = getattr(record, ref_spec.field)
-        out[ref_spec.export_name] = (
-            refs_of(session, ref_spec.other_kind, [target])[0] if target else None
-        )
+        # No ref when the target is hidden from this member (row-level security): the
+        # trail of a record they may see never names one they may not.
+        found = refs_of(session, ref_spec.other_kind, [target]) if target else []
+        out[ref_spec.export_name] = found[0] if found else None
     for link, ids in link_ids(session, kind, record.id).items():
         link_spec = next(x for x in s.links if x.field == link)
         out[link_spec.export_name] = refs_of(session, link_spec.other_kind, ids)

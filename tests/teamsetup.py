@@ -122,6 +122,20 @@ def _fill(reg: Register, refs: dict[str, list[str]]) -> None:
         repository.update(
             s, "event", top["ev"].id, {"risk_ids": [top["ri"].id, low["ri"].id]}, actor="owner"
         )
+        # A visible event about a SECRET stakeholder, answering a SECRET event.
+        hidden_about = repository.create(
+            s,
+            "event",
+            {
+                "title": "Restricted note on a hidden body",
+                "occurred_on": today,
+                "classification": "RESTRICTED",
+                "stakeholder_id": top["sh"].id,
+                "responds_to_id": top["ev"].id,
+            },
+            actor="owner",
+        )
+        refs["HIDDEN_TARGETS"] = [hidden_about.ref]
         # A record that was RESTRICTED and is SECRET now: its old entries go up with it.
         raised = repository.create(
             s,

@@ -442,3 +442,30 @@ def test_owner_and_team_standing(crew: Team) -> None:
         finally:
             reg.dispose()
         assert me.role is role and (me.clearance.value if me.clearance else None) == level
+
+
+def test_an_editor_changes_a_visible_record_that_points_at_hidden_ones(crew: Team) -> None:
+    """Its SECRET stakeholder and the SECRET event it answers stay as they are, unseen,
+    and the audit entry of the change names neither."""
+    (ref,) = crew.refs["HIDDEN_TARGETS"]
+    reg = crew.open("editor")
+    try:
+        with reg.write() as s:
+            event = repository.get_by_ref(s, "event", ref)
+            assert event.stakeholder_id is not None  # the id is there, its record is not
+            assert repository.values(s, "event", event)["stakeholder"] is None
+            repository.update(s, "event", event.id, {"severity": 5}, actor="e")
+        with reg.session() as s:
+            changes = [audit.parse_changes(e) for e in audit.history(s, ref=ref)]
+        assert changes[-1] == {"severity": [3, 5]}
+        # (The owner's create entry, written by someone who saw both, names the hidden
+        # refs: identifiers without their content; see the README's team section.)
+    finally:
+        reg.dispose()
+    secret_links = crew.owner_count(
+        "SELECT count(*) FROM event e JOIN stakeholder s ON s.id = e.stakeholder_id "
+        "JOIN event t ON t.id = e.responds_to_id "
+        "WHERE e.ref = :ref AND s.classification = 'SECRET' AND t.classification = 'SECRET'",
+        ref=ref,
+    )
+    assert secret_links == 1
