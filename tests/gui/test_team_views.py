@@ -79,13 +79,18 @@ def test_a_restricted_members_register_page_holds_no_secret_row(
     } <= VISIBLE
 
 
-def test_a_reader_sees_what_their_role_allows(qtbot: Any, member_context: Any) -> None:
-    context = member_context("reader")
+def _window(qtbot: Any, context: AppContext) -> MainWindow:
     window = MainWindow(context, show_welcome=False)
     qtbot.addWidget(window)
     window.change_watcher.stop()
     wait_tasks(qtbot)
     window._update_actions()
+    return window
+
+
+def test_a_reader_sees_what_their_role_allows(qtbot: Any, member_context: Any) -> None:
+    context = member_context("reader")
+    window = _window(qtbot, context)
     assert not window.new_action.isEnabled() and not window.import_action.isEnabled()
     assert not any(a.isEnabled() for a in window.new_actions.values())
     assert not window.delete_action.isEnabled()
@@ -99,11 +104,7 @@ def test_a_reader_sees_what_their_role_allows(qtbot: Any, member_context: Any) -
 
 def test_an_editor_may_create(qtbot: Any, member_context: Any) -> None:
     context = member_context("editor")
-    window = MainWindow(context, show_welcome=False)
-    qtbot.addWidget(window)
-    window.change_watcher.stop()
-    wait_tasks(qtbot)
-    window._update_actions()
+    window = _window(qtbot, context)
     assert window.new_action.isEnabled() and window.import_action.isEnabled()
     dialog = SettingsDialog(context)
     qtbot.addWidget(dialog)

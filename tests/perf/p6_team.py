@@ -96,9 +96,13 @@ def _measure(table: Table, owner, reader, n, source_cls, sort_cls, filter_cls) -
     by_title = sort_cls("title", False)
     search = filter_cls(text=SEARCH)
     repeat = 3 if n <= 100_000 else 2
-    assert as_owner.count() == n and as_member.count() == visible, "the policy let through the wrong rows"
+    assert as_owner.count() == n and as_member.count() == visible, (
+        "the policy let through the wrong rows"
+    )
     member_page = as_member.fetch(0, 200, by_title, search)
-    assert member_page and all(row[-1] in VISIBLE for row in member_page if isinstance(row[-1], str))
+    assert member_page and all(
+        row[-1] in VISIBLE for row in member_page if isinstance(row[-1], str)
+    )
     queries = (
         ("count all rows", lambda s: s.count()),
         ("first page", lambda s: s.fetch(0, 200)),
