@@ -28,6 +28,9 @@ from db.synthetic import generate
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO_IDS = ("P1", "P2", "P3", "P4", "P5")
+# P6 (row-level security) needs the throwaway PostgreSQL server, like the R7 tests.
+if os.environ.get("RISK_TRACKER_NO_PG") != "1":
+    SCENARIO_IDS += ("P6",)
 
 
 def test_tiny_benchmark_run_prints_the_table(tmp_path):

@@ -61,8 +61,11 @@ def p6_team(table: Table, work: Path, *, size: str) -> None:
     from db import team
     from db.engine import open_register
     from db.queries.registers import RegisterFilter, RegisterRowSource, RegisterSort
-    from tests.pgserver import PgServer
+    from tests.pgserver import NO_PG_ENV, PgServer
 
+    if os.environ.get(NO_PG_ENV) == "1":
+        print(f"  P6 skipped: {NO_PG_ENV}=1 asks for no PostgreSQL", flush=True)
+        return
     n = _sizes(size)
     server = PgServer.shared()
     database = server.create_database(template=server.ensure_template(), prefix="p6")
