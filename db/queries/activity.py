@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, literal_column, not_, or_, select, type_coerce
 from sqlmodel import Session
 
+from db.identity import shown_actor
 from db.queries.analysis import TABLES
 from db.queries.tables import AuditEntry, Event, EventRiskLink
 
@@ -50,7 +51,8 @@ MEMBER_WINDOW = 5_000  # newest entries read through the time index for a member
 def _conditions(query: ActivityQuery, at: Any) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
     if query.actor:
-        conds.append(AuditEntry.actor == query.actor)
+        # A member is named by their login; the name they gave themselves finds them too.
+        conds.append(or_(AuditEntry.actor == query.actor, AuditEntry.actor_name == query.actor))
     if query.kind:
         conds.append(AuditEntry.entity_kind == query.kind)
     if query.start is not None:
@@ -85,13 +87,16 @@ def _page(
         AuditEntry.entity_ref,
         AuditEntry.action,
         AuditEntry.changes,
+        AuditEntry.actor_name,
     ).where(*_conditions(query, at))
     if after is not None:
         stmt = stmt.where(_before(at, after))
     if floor is not None:
         stmt = stmt.where(not_(_before(at, floor)))
     stmt = stmt.order_by(at.desc(), AuditEntry.id.desc()).limit(limit)
-    return list(session.execute(stmt).all())
+    return [
+        (*row[:2], shown_actor(row[2], row[7]), *row[3:7]) for row in session.execute(stmt).all()
+    ]
 
 
 def _window_floor(
@@ -161,11 +166,16 @@ def record_audit(session: Session, *, kind: str, ref: str) -> list[Any]:
             AuditEntry.action,
             AuditEntry.changes,
             AuditEntry.entity_kind,
+            AuditEntry.actor_name,
         )
         .where(AuditEntry.entity_ref == ref)
         .order_by(AuditEntry.at, AuditEntry.id)
     )
-    return [row[:5] for row in session.execute(stmt).all() if row[5] == kind]
+    return [
+        (*row[:2], shown_actor(row[2], row[6]), *row[3:5])
+        for row in session.execute(stmt).all()
+        if row[5] == kind
+    ]
 
 
 def linked_events(

@@ -57,7 +57,7 @@ def _updates_by(register: Any, actor: str) -> list[tuple[str, str]]:
     with register.session() as session:
         rows = session.execute(
             select(AuditEntry.entity_ref, AuditEntry.changes).where(
-                AuditEntry.actor == actor, AuditEntry.action == "update"
+                AuditEntry.actor_name == actor, AuditEntry.action == "update"
             )
         ).all()
     return [(ref, changes) for ref, changes in rows]

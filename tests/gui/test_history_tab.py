@@ -12,11 +12,18 @@ import pytest
 from PySide6.QtCore import Qt
 
 from db.classification import levels_up_to
+from db.identity import os_user, shown_actor
 from desktop.dialogs import forms
 from desktop.services import pressure
 from desktop.services import records as r
 from desktop.services.activity import EMPTY, WITHHELD, record_history
 from tests.gui.conftest_forms import Seed, context, prompts, seed, show  # noqa: F401
+
+
+def _who(name: str) -> str:
+    """How the History tab names a writer on SQLite: the system login, with the name
+    the program gave beside it (issue 15: never instead of it)."""
+    return shown_actor(os_user(), name)
 
 
 def _edit(register: Any, kind: str, record_id: int, values: dict[str, Any], actor: str) -> None:
@@ -50,15 +57,15 @@ def test_history_tab_lists_three_edits_newest_first(qtbot: Any, context: Any, se
     assert dialog.tabs.tabBar().isVisible()
     rows = _changes(panel.rows())
     assert rows[:5] == [
-        ("dave", "changed", "Classification", "SECRET", "RESTRICTED"),
-        ("dave", "changed", "Owner", "Ops", "Security"),
-        ("carol", "changed", "Classification", "UNCLASSIFIED", "SECRET"),
-        ("carol", "changed", "Owner", EMPTY, "Ops"),
-        ("bob", "changed", "Impact", "4", "5"),
+        (_who("dave"), "changed", "Classification", "SECRET", "RESTRICTED"),
+        (_who("dave"), "changed", "Owner", "Ops", "Security"),
+        (_who("carol"), "changed", "Classification", "UNCLASSIFIED", "SECRET"),
+        (_who("carol"), "changed", "Owner", EMPTY, "Ops"),
+        (_who("bob"), "changed", "Impact", "4", "5"),
     ]
     # then the creation, by alice, every given field from nothing
-    assert {row[0:2] for row in rows[5:]} == {("alice", "created")}
-    assert ("alice", "created", "Title", EMPTY, "Loss of researcher trust") in rows
+    assert {row[0:2] for row in rows[5:]} == {(_who("alice"), "created")}
+    assert (_who("alice"), "created", "Title", EMPTY, "Loss of researcher trust") in rows
     times = [row[0] for row in panel.rows()]
     assert times == sorted(times, reverse=True)
     assert panel.note.text() == "4 changes, newest first."
@@ -75,11 +82,11 @@ def test_history_withholds_values_from_when_the_record_was_above_the_level(
     dialog = _open(qtbot, context, "risk", seed.risk)
     rows = _changes(dialog.history_panel.rows())
     assert rows[:5] == [
-        ("dave", "changed", "Classification", WITHHELD, "RESTRICTED"),
-        ("dave", "changed", "Owner", WITHHELD, "Security"),
-        ("carol", "changed", "Classification", "UNCLASSIFIED", WITHHELD),
-        ("carol", "changed", "Owner", EMPTY, WITHHELD),
-        ("bob", "changed", "Impact", "4", "5"),
+        (_who("dave"), "changed", "Classification", WITHHELD, "RESTRICTED"),
+        (_who("dave"), "changed", "Owner", WITHHELD, "Security"),
+        (_who("carol"), "changed", "Classification", "UNCLASSIFIED", WITHHELD),
+        (_who("carol"), "changed", "Owner", EMPTY, WITHHELD),
+        (_who("bob"), "changed", "Impact", "4", "5"),
     ]
     # CONFIDENTIAL is the level just below SECRET: it withholds the same values,
     # and SECRET itself shows everything.
@@ -122,7 +129,7 @@ def test_every_kind_of_form_has_a_history_tab_and_a_new_one_has_none(
         assert (dialog.hub_panel is not None) == (kind == "risk")
         dialog.close()
     top = _changes(_open(qtbot, context, "stakeholder", seed.critic).history_panel.rows())[0]
-    assert top == ("bob", "changed", "Stance", "-1", "-2")
+    assert top == (_who("bob"), "changed", "Stance", "-1", "-2")
     new = forms.make_form(context, "risk")
     assert new is not None and new.history_panel is None and new.tabs.count() == 1
     assert not new.tabs.tabBar().isVisible()
