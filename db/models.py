@@ -293,6 +293,13 @@ class RiskBase(RecordFields):
         default=RiskStatus.open, max_length=20, sa_type=String(20), index=True
     )
     review_due: dt.date | None = None
+    # The owner's commentary: dated, with its own classification (printed in a pack
+    # only when that level is within the pack's ceiling).
+    commentary: str | None = Field(default=None, max_length=TEXT_MAX)
+    commentary_on: dt.date | None = None
+    commentary_classification: Classification | None = Field(
+        default=None, max_length=20, sa_type=String(20)
+    )
 
 
 def _check_residual_pair(rl: int | None, ri: int | None) -> None:
@@ -325,6 +332,9 @@ class RiskUpdate(_Input):
     mitigation: str | None = Field(default=None, max_length=TEXT_MAX)
     status: RiskStatus | None = None
     review_due: dt.date | None = None
+    commentary: str | None = Field(default=None, max_length=TEXT_MAX)
+    commentary_on: dt.date | None = None
+    commentary_classification: Classification | None = None
     partnership_ids: list[int] | None = None
     stakeholder_ids: list[int] | None = None
 
@@ -517,6 +527,18 @@ class BriefingRecord(SQLModel, table=True):
     page_count: int = Field(default=0)
     sha256: str = Field(max_length=64)
     file_name: str = Field(max_length=500)
+    # Editions (migration 0006): a draft is never a baseline; an issued pack records
+    # who issued it, when and to whom.  ``scope`` is the pack's partnership refs,
+    # sorted and comma-joined ("" for the whole register): baselines match on it.
+    edition: str = Field(default="draft", max_length=10, index=True)
+    issued_by: str | None = Field(default=None, max_length=200)
+    issued_at: dt.datetime | None = None
+    distribution: str | None = Field(default=None, max_length=2000)
+    scope: str = Field(default="", max_length=2000)
+    note: str | None = Field(default=None, max_length=TEXT_MAX)
+    note_classification: str | None = Field(default=None, max_length=20)
+    decisions: str | None = Field(default=None, max_length=TEXT_MAX)
+    decisions_classification: str | None = Field(default=None, max_length=20)
 
 
 class AppMeta(SQLModel, table=True):

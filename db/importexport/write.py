@@ -56,7 +56,8 @@ def write(
             row.ref = ref
         before = q.max_id(session, kind=kind)
         now = utcnow()
-        enum_values = {
+        enum_values: dict[Any, Any] = {None: None}  # an optional level left empty
+        enum_values |= {
             m: m.value for c in kind_columns.values() if c.enum is not None for m in c.enum
         }
         keys = [*table_fields, *(["name_key"] if s.unique_name else [])]
