@@ -514,6 +514,11 @@ class AuditHead(SQLModel, table=True):
     change_counter: int = Field(default=0)
 
 
+# A briefing record's edition: a draft is never a baseline for "what changed".
+DRAFT = "draft"
+ISSUED = "issued"
+
+
 class BriefingRecord(SQLModel, table=True):
     __tablename__ = "briefing_record"
     id: int | None = Field(default=None, primary_key=True)
@@ -530,7 +535,7 @@ class BriefingRecord(SQLModel, table=True):
     # Editions (migration 0006): a draft is never a baseline; an issued pack records
     # who issued it, when and to whom.  ``scope`` is the pack's partnership refs,
     # sorted and comma-joined ("" for the whole register): baselines match on it.
-    edition: str = Field(default="draft", max_length=10, index=True)
+    edition: str = Field(default=DRAFT, max_length=10, index=True)
     issued_by: str | None = Field(default=None, max_length=200)
     issued_at: dt.datetime | None = None
     distribution: str | None = Field(default=None, max_length=2000)

@@ -106,6 +106,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--paper", choices=("a4", "letter"), default="a4")
     p.add_argument("--marking-prefix", metavar="TEXT", help="e.g. NATO gives 'NATO RESTRICTED'")
     p.add_argument("--invariant", action="store_true", help="deterministic output (tests)")
+    p.add_argument(
+        "--issue",
+        action="store_true",
+        help="issue the pack (default: a draft, watermarked, never a baseline)",
+    )
+    p.add_argument(
+        "--distribution", metavar="TEXT", help="who an issued pack goes to (default: --audience)"
+    )
 
     p = sub.add_parser("matrix", help="print the 5x5 risk counts as a text grid")
     _add_db(p)

@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlmodel import Session
 
 from db import models
-from db.models import BriefingRecord
+from db.models import ISSUED, BriefingRecord
 from db.queries.tables import (
     AuditEntry,
     Briefing,
@@ -287,14 +287,22 @@ def last_briefing(
     *,
     before: dt.datetime | None = None,
     levels: Sequence[str] | None = None,
+    issued_only: bool = False,
+    scope: str | None = None,
 ) -> BriefingRecord | None:
     """The newest pack made before ``before``; with ``levels``, only one whose ceiling
-    is among them (a pack made under a higher ceiling is never a lower pack's baseline)."""
+    is among them (a pack made under a higher ceiling is never a lower pack's baseline);
+    with ``issued_only``, only an issued pack (a draft is never a baseline); with
+    ``scope`` (``BriefingRecord.scope``), only a pack of that same scope."""
     stmt = select(Briefing)
     if levels is not None:
         stmt = stmt.where(Briefing.ceiling.in_(list(levels)))
     if before is not None:
         stmt = stmt.where(Briefing.created_at < before)
+    if issued_only:
+        stmt = stmt.where(Briefing.edition == ISSUED)
+    if scope is not None:
+        stmt = stmt.where(Briefing.scope == scope)
     stmt = stmt.order_by(Briefing.created_at.desc(), Briefing.id.desc()).limit(1)
     return session.execute(stmt).scalars().first()
 

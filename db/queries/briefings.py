@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from db.models import BriefingRecord, Partnership
+from db.models import ISSUED, BriefingRecord, Partnership
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,15 @@ class BriefingRow:
     sha256: str
     file_name: str
     parameters: str  # JSON, as stored by the builder
+    edition: str = "draft"  # "draft" or "issued"
+    issued_by: str | None = None
+    issued_at: dt.datetime | None = None
+    distribution: str | None = None
+    scope: str = ""  # partnership refs, sorted, comma-joined ("" for the whole register)
+
+    @property
+    def issued(self) -> bool:
+        return self.edition == ISSUED
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,11 @@ _COLUMNS: tuple[Any, ...] = (
     BriefingRecord.sha256,
     BriefingRecord.file_name,
     BriefingRecord.parameters,
+    BriefingRecord.edition,
+    BriefingRecord.issued_by,
+    BriefingRecord.issued_at,
+    BriefingRecord.distribution,
+    BriefingRecord.scope,
 )
 
 
@@ -80,6 +94,11 @@ def _row(r: tuple[object, ...]) -> BriefingRow:
         sha256=str(r[8]),
         file_name=str(r[9]),
         parameters=str(r[10] or "{}"),
+        edition=str(r[11] or "draft"),
+        issued_by=str(r[12]) if r[12] else None,
+        issued_at=_utc(r[13]) if r[13] else None,  # type: ignore[arg-type]
+        distribution=str(r[14]) if r[14] else None,
+        scope=str(r[15] or ""),
     )
 
 
@@ -105,12 +124,19 @@ def latest_briefing_at(
     *,
     before: dt.datetime | None = None,
     levels: Sequence[str] | None = None,
+    issued_only: bool = False,
+    scope: str | None = None,
 ) -> dt.datetime | None:
     """When the newest pack (made before ``before``, if given; with a ceiling among
-    ``levels``, if given) was made, in UTC; None if none."""
+    ``levels``, if given; issued, with ``issued_only``; of ``scope``, if given) was
+    made, in UTC; None if none."""
     stmt = select(func.max(_B.created_at))
     if levels is not None:
         stmt = stmt.where(_B.ceiling.in_(list(levels)))
+    if issued_only:
+        stmt = stmt.where(_B.edition == ISSUED)
+    if scope is not None:
+        stmt = stmt.where(_B.scope == scope)
     if before is not None:
         stmt = stmt.where(_B.created_at < before)
     value = session.execute(stmt).scalar_one_or_none()
@@ -122,11 +148,15 @@ def latest_briefing_at(
 
 
 def latest_briefing_date(
-    session: Session, *, levels: Sequence[str] | None = None
+    session: Session,
+    *,
+    levels: Sequence[str] | None = None,
+    issued_only: bool = False,
+    scope: str | None = None,
 ) -> dt.date | None:
-    """The day the newest pack (with a ceiling among ``levels``, if given) was made
-    (UTC), the default "what changed since"."""
-    when = latest_briefing_at(session, levels=levels)
+    """The day the newest pack (with a ceiling among ``levels``, if given; issued and of
+    ``scope`` when asked) was made (UTC), the default "what changed since"."""
+    when = latest_briefing_at(session, levels=levels, issued_only=issued_only, scope=scope)
     return when.date() if when is not None else None
 
 

@@ -24,7 +24,7 @@ from reportlab.platypus.flowables import Flowable
 from db.classification import LEVELS, Classification, banner_text, highest
 from db.engine import Register
 from db.errors import Cancelled
-from db.models import BriefingRecord
+from db.models import DRAFT, ISSUED, BriefingRecord
 from db.queries import briefing as q
 from db.register_settings import register_bands
 from desktop import PRODUCT_NAME, __version__
@@ -33,8 +33,8 @@ from desktop.briefing.data import PackData, load_pack_data
 from desktop.briefing.doctemplate import BriefingDocTemplate, Furniture, LayoutState
 from desktop.briefing.escape import plain
 from desktop.briefing.fonts import register_fonts
-from desktop.briefing.parameters import BriefingParameters
-from desktop.briefing.sections import build_story
+from desktop.briefing.parameters import BriefingParameters, scope_key
+from desktop.briefing.sections import build_story, edition
 from desktop.briefing.sections.common import SectionContext
 from desktop.briefing.styles import Styles, geometry
 
@@ -174,6 +174,7 @@ class BriefingPackBuilder:
             header=plain(p.title),
             pack_id=self.pack_id,
             generated=generated,
+            underlay=None if p.issue else edition.draw_watermark,
         )
         self._report(0.15, "Preparing the sections")
         story, ctx = compose_story(
@@ -241,6 +242,25 @@ def write_atomically(target: Path, payload: bytes, cancel: CancelCheck | None = 
         raise
 
 
+def edition_fields(
+    p: BriefingParameters, data: PackData, actor: str, generated_at: dt.datetime
+) -> dict[str, object]:
+    """The record's edition columns: issued or draft, by whom, when, to whom, its scope,
+    and the analyst's note and decisions with their levels."""
+    issued = p.issue
+    return {
+        "edition": ISSUED if issued else DRAFT,
+        "issued_by": actor if issued else None,
+        "issued_at": generated_at if issued else None,
+        "distribution": (p.distribution or p.audience or None) if issued else None,
+        "scope": scope_key(data.scope_refs),
+        "note": p.note,
+        "note_classification": p.note_level if p.note else None,
+        "decisions": p.decisions,
+        "decisions_classification": p.decisions_level if p.decisions else None,
+    }
+
+
 def build_pack(
     register: Register,
     params: BriefingParameters,
@@ -289,6 +309,7 @@ def build_pack(
                     page_count=builder.page_count,
                     sha256=digest,
                     file_name=target.name[:500],
+                    **edition_fields(p, data, builder.actor, builder.generated_at),
                 ),
             )
     except BaseException:

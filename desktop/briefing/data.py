@@ -29,7 +29,7 @@ from db.errors import RegisterError
 from db.queries import briefing as q
 from db.register_settings import register_bands
 from db.scales import Bands
-from desktop.briefing.parameters import BriefingParameters
+from desktop.briefing.parameters import BriefingParameters, scope_key
 from desktop.services import changes as changes_service
 from desktop.services import matrix as matrix_service
 from desktop.services import periods
@@ -122,6 +122,17 @@ class StakeholderRow:
     stance_before: int | None = None  # stance at the "since" date when it changed
 
 
+@dataclass(frozen=True)
+class Baseline:
+    """The issued pack "what changed" and the trends compare with."""
+
+    created_at: dt.datetime  # UTC
+    issued_at: dt.datetime  # UTC
+    title: str
+    distribution: str | None  # its distribution list, else its audience
+    ceiling: str
+
+
 @dataclass
 class ReviewFlag:
     risk: RiskRow
@@ -155,6 +166,10 @@ class PackData:
     # The open risks' inherent and residual matrices (desktop.services.matrix), as the
     # matrix view and ``risk-tracker matrix`` count them; None without the analysis.
     matrices: tuple[matrix_service.RiskMatrix, matrix_service.RiskMatrix] | None = None
+    # The last issued pack of the same scope at the same or a lower ceiling (None: none,
+    # or "since" was asked for); trends compare with ``trend_since``.
+    baseline: Baseline | None = None
+    trend_since: dt.datetime | None = None
 
     # ----------------------------------------------------------------- lookups
 
@@ -251,13 +266,32 @@ def load_pack_data(
     start, end = p.date_from, p.date_to
     prev_start, prev_end = periods.previous_period(start, end)
 
-    last = q.last_briefing(session, before=generated_at, levels=levels)
+    # The baseline: the last *issued* pack of this scope at this ceiling or a lower one
+    # (a draft, a pack of another scope or one that saw more never is); "since" overrides.
+    last = q.last_briefing(
+        session,
+        before=generated_at,
+        levels=levels,
+        issued_only=True,
+        scope=scope_key(scope_refs),
+    )
     last_pack_at = _as_utc(last.created_at) if last is not None else None
+    baseline = None
     if p.since is not None:
         since, since_basis = p.since, "as asked"
+        trend_since: dt.datetime | None = dt.datetime.combine(p.since, dt.time.min, tzinfo=dt.UTC)
     else:
         default = periods.default_since(start, end, last_pack_at.date() if last_pack_at else None)
         since, since_basis = default.day, default.basis
+        trend_since = last_pack_at
+        if last is not None and last_pack_at is not None:
+            baseline = Baseline(
+                created_at=last_pack_at,
+                issued_at=_as_utc(last.issued_at or last.created_at),
+                title=last.title,
+                distribution=last.distribution or last.audience,
+                ceiling=last.ceiling,
+            )
 
     load_start = start
 
@@ -446,8 +480,8 @@ def load_pack_data(
 
     # Trend of each risk's residual score since the previous pack: the services'
     # replay of the audit trail up to the moment that pack was made.
-    if analysis and last_pack_at is not None:
-        trends = matrix_service.residual_trends(session, since=last_pack_at, filters=filters)
+    if analysis and trend_since is not None:
+        trends = matrix_service.residual_trends(session, since=trend_since, filters=filters)
         for r in risks:
             t = trends.get(r.ref)
             if t is not None:
@@ -478,6 +512,8 @@ def load_pack_data(
         changes=changes,
         scope_refs=scope_refs,
         matrices=matrices,
+        baseline=baseline,
+        trend_since=trend_since,
     )
 
 

@@ -61,6 +61,8 @@ class Furniture:
     pack_id: str
     generated: str
     label_note: str = "Markings are handling labels, not accreditation."
+    # Drawn first on every page, under the content (a draft's watermark); None: nothing.
+    underlay: Callable[[Any, PageGeometry], None] | None = None
 
 
 def _skip_draw(canvas: Any, x: float, y: float, _sW: float = 0) -> None:
@@ -252,6 +254,8 @@ class BriefingDocTemplate(BaseDocTemplate):
             return
         canvas.saveState()
         g = self.geometry
+        if self.furniture.underlay is not None:
+            self.furniture.underlay(canvas, g)
         self._banner(canvas, g.height - g.banner_height)
         self._banner(canvas, 0)
         self._footer(canvas, cover=True)
@@ -262,6 +266,8 @@ class BriefingDocTemplate(BaseDocTemplate):
             return
         canvas.saveState()
         g = self.geometry
+        if self.furniture.underlay is not None:
+            self.furniture.underlay(canvas, g)
         self._banner(canvas, g.height - g.banner_height)
         self._banner(canvas, 0)
         self._header(canvas)

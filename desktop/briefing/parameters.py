@@ -9,6 +9,7 @@ from typing import Any
 
 from db.classification import Classification, levels_up_to, parse_level
 from db.engine import Register
+from db.models import DRAFT, ISSUED
 from db.queries.briefings import BriefingRow, latest_briefing_at
 from db.scales import Bands
 from desktop.services.periods import default_period, default_since
@@ -18,6 +19,7 @@ from desktop.services.periods import default_period, default_since
 SECTIONS: tuple[str, ...] = (
     "cover",
     "contents",
+    "overview",
     "summary",
     "changes",
     "matrix",
@@ -32,6 +34,7 @@ SECTIONS: tuple[str, ...] = (
 SECTION_TITLES: dict[str, str] = {
     "cover": "Cover",
     "contents": "Contents",
+    "overview": "Overview",
     "summary": "Executive summary",
     "changes": "What changed",
     "matrix": "Risk matrix",
@@ -90,6 +93,15 @@ class BriefingParameters:
     today: dt.date | None = None
     prepared_by: str | None = None
     bands: Bands | None = None  # None: the register's bands (filled in when a pack is built)
+    # The edition (desktop.briefing.edition): a draft (the default, watermarked, never a
+    # baseline) or issued, to a distribution; the analyst's note and the decisions
+    # requested, each with the level chosen for it (printed only within the ceiling).
+    issue: bool = False
+    distribution: str | None = None
+    note: str | None = None
+    note_level: str | None = None
+    decisions: str | None = None
+    decisions_level: str | None = None
 
     def resolved(self) -> BriefingParameters:
         """A copy with the defaults filled in: dates, ceiling parsed, sections checked."""
@@ -122,6 +134,14 @@ class BriefingParameters:
             today=today,
             prepared_by=self.prepared_by,
             bands=self.bands,
+            issue=self.issue,
+            distribution=(self.distribution or "").strip() or None,
+            note=(self.note or "").strip() or None,
+            note_level=str(parse_level(self.note_level)) if self.note_level else None,
+            decisions=(self.decisions or "").strip() or None,
+            decisions_level=(
+                str(parse_level(self.decisions_level)) if self.decisions_level else None
+            ),
         )
 
     def to_json(self) -> str:
@@ -140,6 +160,12 @@ class BriefingParameters:
             "invariant": self.invariant,
             "bands": self.bands.to_text() if self.bands else None,
             "today": self.today.isoformat() if self.today else None,
+            "edition": ISSUED if self.issue else DRAFT,
+            "distribution": self.distribution,
+            "note": self.note,
+            "note_level": self.note_level,
+            "decisions": self.decisions,
+            "decisions_level": self.decisions_level,
         }
         return json.dumps(data, sort_keys=True, ensure_ascii=False)
 
@@ -148,7 +174,8 @@ class BriefingParameters:
         """The parameters a briefing record stores (``to_json``), read back.
 
         Records made before a key existed read it as its default (no bands: the
-        register's; no "today": the day of the rebuild).
+        register's; no "today": the day of the rebuild; no edition: issued, as
+        migration 0006 made every pack recorded before editions existed).
         """
         data = json.loads(text or "{}")
         if not isinstance(data, dict):
@@ -174,6 +201,12 @@ class BriefingParameters:
             invariant=bool(data.get("invariant", False)),
             today=day("today"),
             bands=Bands.from_text(str(bands)) if bands else None,
+            issue=str(data.get("edition") or ISSUED) == ISSUED,
+            distribution=data.get("distribution") or None,
+            note=data.get("note") or None,
+            note_level=data.get("note_level") or None,
+            decisions=data.get("decisions") or None,
+            decisions_level=data.get("decisions_level") or None,
         )
 
 
@@ -196,9 +229,19 @@ def regeneration_parameters(register: Register, row: BriefingRow) -> BriefingPar
     ):
         with register.session() as session:
             before = latest_briefing_at(
-                session, before=row.created_at, levels=levels_up_to(params.ceiling)
+                session,
+                before=row.created_at,
+                levels=levels_up_to(params.ceiling),
+                issued_only=True,
+                scope=row.scope,
             )
         params.since = default_since(
             params.date_from, params.date_to, before.date() if before else None
         ).day
     return params
+
+
+def scope_key(refs: list[str]) -> str:
+    """A pack's scope as ``BriefingRecord.scope`` stores it: its partnership refs,
+    upper-cased, sorted and comma-joined; "" for the whole register."""
+    return ",".join(sorted({r.strip().upper() for r in refs if r.strip()}))

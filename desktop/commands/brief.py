@@ -94,6 +94,8 @@ def run_brief(args: argparse.Namespace) -> int:
             marking_prefix=prefix or "",
             invariant=bool(args.invariant),
             bands=None,  # the register's, as every pack and screen uses
+            issue=bool(getattr(args, "issue", False)),
+            distribution=getattr(args, "distribution", None),
         )
         try:
             params = params.resolved()

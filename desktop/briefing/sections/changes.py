@@ -6,7 +6,7 @@ from __future__ import annotations
 from reportlab.platypus import KeepTogether
 from reportlab.platypus.flowables import Flowable
 
-from desktop.briefing.escape import esc
+from desktop.briefing.sections.edition import baseline_text
 from desktop.briefing.sections.common import (
     SectionContext,
     cell,
@@ -26,12 +26,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
     d, s = ctx.data, ctx.styles
     w = ctx.width
     out: list[Flowable] = [ctx.heading("changes", f"What changed since {fmt_date(d.since)}")]
-    out.append(
-        para(
-            f"Since {fmt_date(d.since)} ({esc(d.since_basis)}) up to {fmt_date(d.period_end)}.",
-            s.muted,
-        )
-    )
+    out.append(para(baseline_text(d), s.muted))
 
     def block(title: str, content: list[Flowable]) -> None:
         out.append(KeepTogether([para(title, s.h2), *content[:1]]))

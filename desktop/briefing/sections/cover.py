@@ -8,6 +8,7 @@ from reportlab.platypus.flowables import Flowable
 
 from db.classification import LEVELS, banner_text
 from desktop.briefing import palette
+from desktop.briefing.sections.edition import edition_line
 from desktop.briefing.escape import esc
 from desktop.briefing.sections.common import FONT_CMD, SectionContext, fmt_date, para, shorten
 from desktop.briefing.styles import hex_colour
@@ -42,6 +43,7 @@ def build(ctx: SectionContext, *, pack_id: str, generated: str, prepared_by: str
         ["Pack id", pack_id],
         ["Ceiling", str(p.ceiling)],
         ["Classification", esc(banner)],
+        ["Edition", edition_line(p, issued_by=prepared_by, issued_on=generated)],
     ]
     rows = [[para(f"<b>{k}</b>", s.cover_meta), para(v, s.cover_meta)] for k, v in meta]
     t = Table(rows, colWidths=[40 * mm, ctx.width - 40 * mm], hAlign="LEFT")

@@ -8,6 +8,7 @@ from reportlab.platypus.flowables import Flowable
 
 from db.enums import label
 from desktop.briefing import palette
+from desktop.briefing.sections.edition import trend_text
 from desktop.briefing.escape import esc
 from desktop.briefing.sections.common import (
     LongTable,
@@ -79,11 +80,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
         "Treatment and mitigation",
         "Review due",
     ]
-    since = (
-        f"Trend compares the residual score with the previous pack ({d.last_pack_at.date().isoformat()})."
-        if d.last_pack_at
-        else "Trend: no earlier pack to compare with."
-    )
+    since = trend_text(d)
     out: list[Flowable] = [
         ctx.heading("register"),
         para(
