@@ -28,7 +28,7 @@ def demo(tmp_path: Path) -> Path:
 
 
 def test_a_risk_imported_after_the_previous_pack_is_new_in_the_next(demo, tmp_path):
-    cli("brief", "--db", str(demo), "--out", str(tmp_path / "first.pdf"))
+    cli("brief", "--db", str(demo), "--out", str(tmp_path / "first.pdf"), "--issue")
     csv = tmp_path / "one-risk.csv"
     csv.write_text(
         "title,likelihood,impact,residual_likelihood,residual_impact\n"
@@ -50,7 +50,7 @@ def test_a_risk_imported_after_the_previous_pack_is_new_in_the_next(demo, tmp_pa
 
 
 def test_a_risk_rescored_after_the_previous_pack_shows_its_direction(demo, tmp_path):
-    cli("brief", "--db", str(demo), "--out", str(tmp_path / "first.pdf"))
+    cli("brief", "--db", str(demo), "--out", str(tmp_path / "first.pdf"), "--issue")
     first = {row.ref: row for row in register_table(tmp_path / "first.pdf")}
     up, down = sorted(first)[:2]
     reg = open_register(demo)
