@@ -205,3 +205,61 @@ def test_0004_gives_a_register_the_default_bands_unless_it_holds_its_own(tmp_pat
                 assert meta.get_meta(s, "bands") == stored
         finally:
             reg.dispose()
+
+
+def test_0006_makes_packs_recorded_before_it_issued_with_their_scope(tmp_path):
+    """The documented choice: earlier packs were printed unmarked and were baselines, so
+    they become issued packs (by their author, when made, to their audience)."""
+    from db.queries import briefing as bq
+
+    path = tmp_path / "old.db"
+    make_register_at(path, "0004")
+    con = sqlite3.connect(path)
+    with con:
+        for i, (params, audience) in enumerate(
+            (('{"partnerships": ["p-002", "P-001"]}', "Board"), ("{}", None), ("not json", None))
+        ):
+            con.execute(
+                "INSERT INTO briefing_record (created_at, actor, title, audience, parameters,"
+                " ceiling, banner_level, page_count, sha256, file_name)"
+                " VALUES (?, 'alice', ?, ?, ?, 'RESTRICTED', 'UNCLASSIFIED', 3, ?, 'x.pdf')",
+                (f"2026-11-0{i + 1} 10:00:00.000000", f"pack {i}", audience, params, "0" * 64),
+            )
+    con.close()
+    reg = open_register(path)
+    try:
+        assert reg.upgraded_from == "0004"
+        with reg.session() as s:
+            records = sorted(bq.briefing_records(s), key=lambda r: r.title)
+            assert [r.edition for r in records] == ["issued"] * 3
+            assert [r.scope for r in records] == ["P-001,P-002", "", ""]
+            assert [r.distribution for r in records] == ["Board", None, None]
+            assert {r.issued_by for r in records} == {"alice"}
+            assert [r.issued_at.replace(tzinfo=None) for r in records] == [
+                r.created_at.replace(tzinfo=None) for r in records
+            ]
+            # the newest of them is a baseline for a whole-register pack at RESTRICTED
+            found = bq.last_briefing(s, levels=["RESTRICTED"], issued_only=True, scope="")
+            assert found is not None and found.title == "pack 2"
+        with reg.write() as s:  # a pack made now starts as a draft
+            from db.models import BriefingRecord
+
+            new = bq.add_briefing_record(
+                s,
+                record=BriefingRecord(
+                    title="new",
+                    ceiling="RESTRICTED",
+                    banner_level="PUBLIC",
+                    sha256="1",
+                    file_name="n.pdf",
+                ),
+            )
+            assert new.edition == "draft"
+        _downgrade(reg, "0004")
+        con = sqlite3.connect(path)
+        columns = {c[1] for c in con.execute("PRAGMA table_info(briefing_record)")}
+        risk_columns = {c[1] for c in con.execute("PRAGMA table_info(risk)")}
+        con.close()
+        assert "edition" not in columns and "commentary" not in risk_columns
+    finally:
+        reg.dispose()
