@@ -31,6 +31,7 @@ from db.register_settings import register_bands
 from db.scales import Bands
 from desktop.briefing.parameters import BriefingParameters, scope_key
 from desktop.services import changes as changes_service
+from desktop.services import interpret as interpret_service
 from desktop.services import matrix as matrix_service
 from desktop.services import periods
 from desktop.services import pressure as pressure_service
@@ -66,6 +67,10 @@ class RiskRow:
     overdue: bool = False
     trend: str = ""  # "new", "up", "down", "same" or "" (no previous pack)
     previous_residual_score: int | None = None
+    # The owner's commentary, only when its own level is within the ceiling (else None).
+    commentary: str | None = None
+    commentary_on: dt.date | None = None
+    commentary_level: str | None = None
 
 
 @dataclass
@@ -170,6 +175,8 @@ class PackData:
     # or "since" was asked for); trends compare with ``trend_since``.
     baseline: Baseline | None = None
     trend_since: dt.datetime | None = None
+    # The drivers and the outlook (desktop.services.interpret); None without the analysis.
+    interpretation: interpret_service.Interpretation | None = None
 
     # ----------------------------------------------------------------- lookups
 
@@ -364,6 +371,13 @@ def load_pack_data(
         row.band = scoring.band(row.score, bands)
         row.residual_band = scoring.band(row.residual_score, bands)
         row.overdue = pressure_service.days_overdue(m.review_due, p.today) is not None
+        said = str(m.commentary_classification or m.classification)
+        if m.commentary and said in levels:  # never loaded into the pack above the ceiling
+            row.commentary, row.commentary_on, row.commentary_level = (
+                m.commentary,
+                m.commentary_on,
+                said,
+            )
         risks.append(row)
     risk_by_id = {r.id: r for r in risks}
 
@@ -455,8 +469,12 @@ def load_pack_data(
     flags: list[ReviewFlag] = []
     now_fig, prev_fig = PeriodFigures.empty(start, end), PeriodFigures.empty(prev_start, prev_end)
     matrices = None
+    interpretation = None
     if analysis:
         matrices = matrix_service.risk_matrices(session, filters=filters, bands=bands)
+        interpretation = interpret_service.interpret(
+            session, start=start, end=end, filters=filters, bands=bands
+        )
         now_fig, prev_fig = summary_service.compare_periods(
             session, start=start, end=end, filters=filters, bands=bands
         )
@@ -514,6 +532,7 @@ def load_pack_data(
         matrices=matrices,
         baseline=baseline,
         trend_since=trend_since,
+        interpretation=interpretation,
     )
 
 

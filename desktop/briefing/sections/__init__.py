@@ -14,6 +14,7 @@ from desktop.briefing.sections import (
     cover,
     events,
     matrix,
+    overview,
     partnerships,
     register,
     stakeholders,
@@ -22,6 +23,7 @@ from desktop.briefing.sections import (
 from desktop.briefing.sections.common import SectionContext
 
 BODY_SECTIONS = {
+    "overview": overview.build,
     "summary": summary.build,
     "changes": changes.build,
     "matrix": matrix.build,

@@ -6,7 +6,6 @@ from __future__ import annotations
 from reportlab.platypus import KeepTogether
 from reportlab.platypus.flowables import Flowable
 
-from desktop.briefing.sections.edition import baseline_text
 from desktop.briefing.sections.common import (
     SectionContext,
     cell,
@@ -17,6 +16,7 @@ from desktop.briefing.sections.common import (
     simple_table,
     stance_text,
 )
+from desktop.briefing.sections.edition import baseline_text
 
 MAX_EVENTS = 15
 KIND_W = 0.17

@@ -8,9 +8,9 @@ from reportlab.platypus.flowables import Flowable
 
 from db.classification import LEVELS, banner_text
 from desktop.briefing import palette
-from desktop.briefing.sections.edition import edition_line
 from desktop.briefing.escape import esc
 from desktop.briefing.sections.common import FONT_CMD, SectionContext, fmt_date, para, shorten
+from desktop.briefing.sections.edition import edition_line
 from desktop.briefing.styles import hex_colour
 
 

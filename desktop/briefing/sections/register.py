@@ -8,8 +8,8 @@ from reportlab.platypus.flowables import Flowable
 
 from db.enums import label
 from desktop.briefing import palette
-from desktop.briefing.sections.edition import trend_text
 from desktop.briefing.escape import esc
+from desktop.briefing.sections import analyst
 from desktop.briefing.sections.common import (
     LongTable,
     SectionContext,
@@ -17,6 +17,7 @@ from desktop.briefing.sections.common import (
     para,
     shorten,
 )
+from desktop.briefing.sections.edition import trend_text
 from desktop.briefing.styles import hex_colour
 
 TREND = {"up": "▲", "down": "▼", "same": "=", "new": "new", "": "—"}
@@ -33,7 +34,8 @@ def build(ctx: SectionContext) -> list[Flowable]:
     for r in risks:
         owner = f"{esc(r.owner)} · " if r.owner else ""
         title = para(
-            f'{esc(r.title)}<br/><font size="6.5" color="{muted}">{owner}{esc(label(r.category))}</font>',
+            f'{esc(r.title)}<br/><font size="6.5" color="{muted}">{owner}{esc(label(r.category))}</font>'
+            + analyst.commentary(ctx, r),
             s.cell,
         )
         treatment = f"<b>{esc(label(r.treatment))}</b>"

@@ -13,6 +13,7 @@ from db.enums import label
 from desktop.briefing import palette
 from desktop.briefing.data import PackData
 from desktop.briefing.escape import esc
+from desktop.briefing.sections import analyst
 from desktop.briefing.sections.common import (
     SectionContext,
     cell,
@@ -106,6 +107,9 @@ def build(ctx: SectionContext) -> list[Flowable]:
     out.append(Spacer(1, 2 * mm))
     for sentence in summary_sentences(d, ctx.mark):
         out.append(para(sentence, s.bullet.clone("SummaryBullet", bulletText="•")))
+    out += analyst.interpretation(ctx)
+    out += analyst.note(ctx)
+    out += analyst.decisions(ctx)
     out.append(Spacer(1, 3 * mm))
     out.append(
         KeepTogether(
@@ -121,7 +125,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
         rows.append(
             [
                 f"{ctx.mark(r.level)} {r.ref}",
-                cell(r.title, s.cell, w * 0.42),
+                analyst.title_cell(ctx, r, w * 0.42),
                 cell(r.owner or "—", s.cell, w * 0.18),
                 f"{r.residual_likelihood} × {r.residual_impact} = {r.residual_score}",
                 label(r.residual_band),
