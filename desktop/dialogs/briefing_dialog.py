@@ -54,9 +54,16 @@ from db.queries import briefings as bq
 from desktop import settings as keys
 from desktop.briefing.builder import BriefingResult, preview_classification
 from desktop.briefing.palette import BANNER_TEXT_COLOURS, banner_colour
-from desktop.briefing.parameters import DEFAULT_TITLE, SECTION_TITLES, SECTIONS, BriefingParameters
+from desktop.briefing.parameters import (
+    DEFAULT_TITLE,
+    SECTION_TITLES,
+    SECTIONS,
+    BriefingParameters,
+    scope_key,
+)
 from desktop.context import AppContext
 from desktop.dialogs.briefing_build import PROGRESS_STEPS, PackBuild
+from desktop.dialogs.briefing_edition import EditionBox
 from desktop.pack_files import output_problem, packs_folder, slug, unique_path
 from desktop.services import periods
 from desktop.tasks import TaskHandle, run_task
@@ -146,11 +153,13 @@ class BriefingDialog(QDialog):
         self._build_error = ""
 
         with context.register.session() as session:
-            # The previous pack is one made at or below the ceiling chosen.
-            self._latest_by_ceiling = {
-                level.value: bq.latest_briefing_date(session, levels=levels_up_to(level))
-                for level in LEVELS
-            }
+            # The baseline is the last pack issued at or below the ceiling chosen, of the
+            # same scope (desktop.briefing.data, the rule the builder applies).
+            self._issued = [
+                (r.ceiling, r.scope, r.created_at.date())
+                for r in bq.list_briefings(session)
+                if r.issued
+            ]
             self._partnerships = bq.partnership_choices(session)
 
         self._build_ui()
@@ -316,6 +325,8 @@ class BriefingDialog(QDialog):
             self.section_checks[name] = box
             grid.addWidget(box, i % half, i // half)
         right.addWidget(sections_box)
+        self.edition_box = EditionBox(self)
+        form.addRow(self.edition_box)  # under the request, where the left column has room
 
         # classification preview -------------------------------------------
         marking = QFrame(self)
@@ -407,6 +418,7 @@ class BriefingDialog(QDialog):
         self.since_default_button.clicked.connect(self.reset_since)
         self.ceiling_combo.currentIndexChanged.connect(self._scope_changed)
         self.partnership_list.itemChanged.connect(self._scope_changed)
+        self.edition_box.changed.connect(self._edition_changed)
         for box in self.section_checks.values():
             box.toggled.connect(self._changed)
         self.paper_combo.currentIndexChanged.connect(self._changed)
@@ -463,6 +475,8 @@ class BriefingDialog(QDialog):
                 self._since_touched = True
             else:
                 self.reset_since()
+        self.edition_box.load(initial)
+        self.build_button.setText("&Issue" if self.edition_box.issue else "&Build")
         if output:
             self.output_edit.setText(str(output))
             self._output_touched = True
@@ -530,7 +544,13 @@ class BriefingDialog(QDialog):
     def default_since(self) -> periods.Since:
         """The previous pack's date, else the start of the period."""
         start, end = pydate(self.from_edit.date()), pydate(self.to_edit.date())
-        return periods.default_since(start, end, self._latest_by_ceiling.get(self.ceiling().value))
+        levels = {str(x) for x in levels_up_to(self.ceiling())}
+        scope = scope_key(self.partnership_refs())
+        latest = max(
+            (day for ceiling, of, day in self._issued if ceiling in levels and of == scope),
+            default=None,
+        )
+        return periods.default_since(start, end, latest)
 
     def reset_since(self) -> None:
         """Back to the default "since"."""
@@ -545,9 +565,9 @@ class BriefingDialog(QDialog):
         if self._since_touched:
             text = "As chosen."
         elif (default := self.default_since()).from_previous_pack:
-            text = f"The previous pack's date ({default.day.isoformat()})."
+            text = f"The last issued pack's date ({default.day.isoformat()})."
         else:
-            text = "The start of the period (no earlier pack)."
+            text = "The start of the period (no issued pack of this scope to compare with)."
         self.since_note.setText(f"What changed is counted from here. {text}")
         self.since_default_button.setEnabled(self._since_touched)
 
@@ -555,6 +575,15 @@ class BriefingDialog(QDialog):
         if not self._loading and not self._since_touched:
             self.reset_since()  # the previous pack depends on the ceiling
         self._update_scope_note()
+        self._changed()
+        if not self._loading:
+            self.classification_pending = True
+            self._show_checking()
+            self._preview_timer.start()
+
+    def _edition_changed(self) -> None:
+        """Issued or draft names the button; the note's level may change the banner."""
+        self.build_button.setText("&Issue" if self.edition_box.issue else "&Build")
         self._changed()
         if not self._loading:
             self.classification_pending = True
@@ -609,6 +638,9 @@ class BriefingDialog(QDialog):
 
     def parameters(self) -> BriefingParameters:
         """The request as the builder takes it (dates explicit; "since" only if chosen)."""
+        return self.edition_box.apply(self._parameters())
+
+    def _parameters(self) -> BriefingParameters:
         return BriefingParameters(
             title=self.title_edit.text().strip(),
             audience=self.audience_edit.text().strip() or None,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
+from db.classification import LEVELS
 from db.enums import RiskCategory, RiskStatus, Treatment
 from desktop.dialogs.common import RecordDialog
 from desktop.widgets.form_fields import (
+    ChoiceCombo,
     DateField,
     LinkPicker,
     ScorePicker,
@@ -105,4 +107,19 @@ class RiskDialog(RecordDialog):
         self.add_row(right, "C&lassification", self.classification_combo, "classification")
         self.notes_edit = TextArea(body, lines=2)
         self.add_row(right, "&Notes", self.notes_edit, "notes")
+        # The owner's commentary: printed in briefing packs whose ceiling admits its level.
+        self.commentary_edit = TextArea(body, lines=2, placeholder="the risk owner's words")
+        self.add_row(right, "Owner's &commentary", self.commentary_edit, "commentary")
+        self.commentary_on_edit = DateField(body, optional=True)
+        self.add_row(right, "Commentar&y dated", self.commentary_on_edit, "commentary_on")
+        self.commentary_level_combo = ChoiceCombo(
+            [(level, level.value) for level in LEVELS], body, optional=True
+        )
+        self.commentary_level_combo.setToolTip("Its own classification (— : the risk's)")
+        self.add_row(
+            right,
+            "Commentary classi&fication",
+            self.commentary_level_combo,
+            "commentary_classification",
+        )
         self.setMinimumWidth(980)

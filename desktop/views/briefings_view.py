@@ -39,7 +39,7 @@ from db.classification import portion_mark
 from db.kinds import counted
 from db.queries import briefings as bq
 from desktop.briefing.palette import BANNER_TEXT_COLOURS, banner_colour
-from desktop.briefing.parameters import regeneration_parameters
+from desktop.briefing.parameters import BriefingParameters, regeneration_parameters
 from desktop.context import AppContext
 from desktop.dialogs import briefing_dialog as bd
 from desktop.itemmodels.rows_model import ROW_ROLE, RowsColumn, RowsTableModel
@@ -243,11 +243,17 @@ class BriefingsView(QWidget):
         self.regenerate_button = QPushButton("&Regenerate...", self)
         self.regenerate_button.setObjectName("regenerate_button")
         self.regenerate_button.setToolTip("Build the pack again with the same parameters")
+        self.issue_button = QPushButton("&Issue...", self)
+        self.issue_button.setObjectName("issue_button")
+        self.issue_button.setToolTip(
+            "Issue this draft: build it again as an issued pack, recording who issued it and to whom"
+        )
         for button in (
             self.open_button,
             self.external_button,
             self.reveal_button,
             self.regenerate_button,
+            self.issue_button,
         ):
             actions.addWidget(button)
         actions.addStretch(1)
@@ -258,6 +264,7 @@ class BriefingsView(QWidget):
         self.external_button.clicked.connect(self.open_selected_externally)
         self.reveal_button.clicked.connect(self.reveal_selected)
         self.regenerate_button.clicked.connect(self.regenerate_selected)
+        self.issue_button.clicked.connect(self.issue_selected)
         # activated covers Enter and the double-click (doubleClicked too opened two previews).
         self.table.activated.connect(lambda _index: self.activate_selected())
         self.table.customContextMenuRequested.connect(self._context_menu)
@@ -326,6 +333,7 @@ class BriefingsView(QWidget):
         self.external_button.setEnabled(found)
         self.reveal_button.setEnabled(found)
         self.regenerate_button.setEnabled(entry is not None)
+        self.issue_button.setEnabled(entry is not None and not entry.record.issued)
         self.detail_label.setText(self.describe(entry) if entry else "")
         self.detail_label.setStyleSheet(
             "" if entry is None or found else f"color: {MISSING_COLOUR};"
@@ -339,6 +347,7 @@ class BriefingsView(QWidget):
         head = (
             f"{r.title}: {pages}, marked {r.banner_level} (ceiling {r.ceiling}), made by {r.actor}."
         )
+        head += f"\n{edition_text(r)}"
         if entry.file.found:
             return f"{head}\nFile: {entry.file.path}"
         if entry.file.remembered is not None:
@@ -413,6 +422,26 @@ class BriefingsView(QWidget):
             output = remembered  # put the lost file back where it was
         return bd.open_briefing_dialog(self.context, self.window(), initial=params, output=output)
 
+    def issue_selected(self) -> Any:
+        """Issue the selected draft: the pack dialog with its parameters, "Issue" ticked.
+
+        "What changed" is counted again at issue time from the last issued pack (the
+        draft's own baseline may have been issued since)."""
+        entry = self.selected_entry()
+        if entry is None or entry.record.issued:
+            return None
+        try:
+            params = BriefingParameters.from_json(entry.record.parameters)
+        except (ValueError, TypeError) as exc:
+            QMessageBox.warning(
+                self, "Issue", f"The pack's stored parameters cannot be read: {exc}"
+            )
+            return None
+        params.issue = True
+        dialog = bd.open_briefing_dialog(self.context, self.window(), initial=params)
+        dialog.setWindowTitle("Issue briefing pack")
+        return dialog
+
     def _context_menu(self, pos: QPoint) -> None:
         index = self.table.indexAt(pos)
         if not index.isValid():
@@ -424,11 +453,21 @@ class BriefingsView(QWidget):
             self.external_button,
             self.reveal_button,
             self.regenerate_button,
+            self.issue_button,
         ):
             action = menu.addAction(button.text().replace("&", ""))
             action.setEnabled(button.isEnabled())
             action.triggered.connect(button.click)
         menu.exec(self.table.viewport().mapToGlobal(pos))
+
+
+def edition_text(r: Any) -> str:
+    """A record's edition in words: a draft, or issued by whom, when and to whom."""
+    if not r.issued:
+        return "Draft: not issued, and not a baseline for later packs."
+    when = f" on {r.issued_at:%d %b %Y %H:%M} UTC" if r.issued_at else ""
+    to = f" to {r.distribution}" if r.distribution else ""
+    return f"Issued by {r.issued_by or r.actor}{when}{to}."
 
 
 def _alive(widget: QWidget) -> bool:
