@@ -8,6 +8,7 @@ failed build leaves neither a file nor a record.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -148,7 +149,19 @@ class BriefingPackBuilder:
         self._fraction = 0.0
 
     def _pack_id(self) -> str:
-        seed = "|".join([self.digest, self.params.to_json(), self.generated_at.isoformat()])
+        # A note or decisions above the ceiling are not in the pack: nor in its id.
+        levels = {str(x) for x in self.data.levels}
+        p = self.params
+        note_shown = p.note_level in levels
+        decisions_shown = p.decisions_level in levels
+        shown = dataclasses.replace(
+            p,
+            note=p.note if note_shown else None,
+            note_level=p.note_level if note_shown else None,
+            decisions=p.decisions if decisions_shown else None,
+            decisions_level=p.decisions_level if decisions_shown else None,
+        )
+        seed = "|".join([self.digest, shown.to_json(), self.generated_at.isoformat()])
         short = hashlib.sha256(seed.encode()).hexdigest()[:6].upper()
         return f"BP-{self.generated_at:%Y%m%d}-{short}"
 

@@ -107,6 +107,9 @@ class DashboardData:
     weeks: list[dt.date] = field(default_factory=list)
     week_counts: dict[str, list[int]] = field(default_factory=dict)
     sentiment: list[SentimentSeries] = field(default_factory=list)
+    # What drives the adverse events and the outlook (desktop.services.interpret): the
+    # sentences the pack's executive summary prints.
+    interpretation: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- worker side
@@ -139,13 +142,14 @@ def load_dashboard(
 ) -> DashboardData:
     """Runs on a worker thread: one short read session, plain data out."""
     from db.queries.pick_lists import choice_rows
-    from desktop.services import pressure, summary, timeline
+    from desktop.services import interpret, pressure, summary, timeline
 
     with register.session() as session:
         current, previous = summary.compare_periods(session, start=start, end=end, bands=bands)
         latest = timeline.events_between(session, start=start, end=end, limit=LATEST_EVENTS)
         flagged = pressure.review_suggested(session, today=today, bands=bands)
         buckets = timeline.events_per_week(session, start=start, end=end)
+        reading = interpret.interpret(session, start=start, end=end, bands=bands)
         series = []
         for pid, ref, name in choice_rows(session, kind="partnership"):
             trend = timeline.sentiment_trend(session, start=start, end=end, partnership_id=pid)
@@ -153,6 +157,7 @@ def load_dashboard(
             if any(v is not None for v in values):
                 series.append(SentimentSeries(pid, f"{ref} {name}", values))
     data = DashboardData(start=start, end=end, previous=(previous.start, previous.end))
+    data.interpretation = interpret.interpretation_sentences(reading)
     period = RegisterFilter(date_from=start, date_to=end)
     when = f"{start:%d %b %Y} \u2013 {end:%d %b %Y}"
     not_closed = tuple(s.value for s in RiskStatus if s != RiskStatus.closed)
@@ -529,6 +534,13 @@ class DashboardView(QWidget):
         body_layout = QVBoxLayout(body)
         body_layout.addLayout(head)
         body_layout.addLayout(figures)
+        reading_box = QGroupBox("What is driving it, and the outlook", self)
+        self.reading_label = QLabel(self)
+        self.reading_label.setObjectName("reading_label")
+        self.reading_label.setWordWrap(True)
+        self.reading_label.setTextFormat(Qt.TextFormat.PlainText)
+        QVBoxLayout(reading_box).addWidget(self.reading_label)
+        body_layout.addWidget(reading_box)
         body_layout.addLayout(lists, 3)
         body_layout.addLayout(charts, 3)
         scroll = QScrollArea(self)
@@ -591,6 +603,7 @@ class DashboardView(QWidget):
             card.scope = "open risks now"
             card.set_figure(figure, "at the end of the previous period")
         self._fill_partnerships(data.partnership_figures)
+        self.reading_label.setText("\n".join(f"\u2022 {line}" for line in data.interpretation))
         self.latest_box.setTitle("Latest events")
         self.latest.set_lines(data.latest, "No events in this period", stretch=2)
         self.overdue.set_lines(data.overdue, "No review is overdue", stretch=1)

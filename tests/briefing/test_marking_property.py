@@ -8,6 +8,9 @@ time.  The two invariant-mode packs must have the same pages, byte for byte in
 their content streams up to Annex C and in their extracted text everywhere but
 Annex C; and each pack's banner is the highest portion mark its text prints.
 
+The hidden register also carries a risk owner's commentary above the ceiling, and
+its pack an analyst's note and decisions requested above it (issue 14).
+
 Kept to 20 examples (two packs each): about 50 s on the loaded 2-core test machine.
 """
 
@@ -247,6 +250,16 @@ def _hidden(reg: Any, clock: Clock, ids: dict[str, list[int]], hidden: list[Any]
                 else:
                     values["title"] = f"HIDDENren{kind}{rid}Q"
             _update(reg, kinds[kind], rid, **values)
+    # The owner's commentary on a visible risk, at a level above the ceiling.
+    clock.day(29, minute=40)
+    _update(
+        reg,
+        "risk",
+        ids["r"][0],
+        commentary="HIDDENcommentQ",
+        commentary_on=START,
+        commentary_classification=hidden[0][1],
+    )
 
 
 def _back_links(
@@ -314,6 +327,10 @@ def test_records_above_the_ceiling_change_nothing_but_annex_c(tmp_path_factory, 
                     marking_prefix=case["prefix"],
                     partnership_refs=["P-001"] if case["scoped"] else [],
                 )
+                if with_hidden:  # the analyst's words, at levels above the ceiling
+                    params.note, params.note_level = "HIDDENnoteQ", case["hidden"][0][1]
+                    params.decisions = "HIDDENdecisionQ"
+                    params.decisions_level = case["hidden"][-1][1]
                 out = folder / f"{name}.pdf"
                 result = build_pack(reg, params, out, actor="Tester")
                 packs.append((result, *_pages(out)))
