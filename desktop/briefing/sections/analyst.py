@@ -56,14 +56,18 @@ def decision_lines(ctx: SectionContext) -> list[str]:
     return [line.strip(" -•\t") for line in p.decisions.splitlines() if line.strip(" -•\t")]
 
 
-def decisions(ctx: SectionContext, *, title: str = "Decisions requested") -> list[Flowable]:
+def decisions(
+    ctx: SectionContext, *, title: str = "Decisions requested", keep: bool = True
+) -> list[Flowable]:
+    """The decisions block; ``keep=False`` inside a frame that cannot split (the overview)."""
     lines = decision_lines(ctx)
     if not lines:
         return []
     mark = ctx.mark(str(ctx.data.params.decisions_level))
     style = ctx.styles.bullet.clone("DecisionBullet", bulletText="•")
     items = [para(f"{esc(mark)} {esc(shorten(line, NOTE_CHARS))}", style) for line in lines]
-    return [KeepTogether([para(title, ctx.styles.h2), *items])]
+    block = [para(title, ctx.styles.h2), *items]
+    return [KeepTogether(block)] if keep else block
 
 
 def note(ctx: SectionContext) -> list[Flowable]:

@@ -131,7 +131,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
         para("Five highest residual risks", s.h2),
         _top_risks(ctx),
         Spacer(1, 3 * mm),
-        *analyst.decisions(ctx),
+        *analyst.decisions(ctx, keep=False),
     ]
     frame = KeepInFrame(w, ctx.geometry.frame_height - HEADING_ROOM, content, mode="shrink")
     return [ctx.heading("overview"), frame]
