@@ -48,6 +48,7 @@ from db.classification import LEVELS, levels_up_to
 from db.engine import open_register
 from db.enums import EventKind, PartnershipStatus, RiskStatus, label
 from db.models import (
+    ISSUED,
     BriefingRecord,
     EventCreate,
     PartnershipCreate,
@@ -62,6 +63,7 @@ from desktop.briefing.data import load_pack_data
 from desktop.briefing.parameters import BriefingParameters
 from desktop.cli import main as cli_main
 from desktop.services.filters import RecordFilter
+from desktop.services.interpret import interpretation_sentences
 from desktop.services.periods import previous_period
 from desktop.views.dashboard_view import load_dashboard
 from desktop.views.matrix_view import load_matrix
@@ -249,6 +251,7 @@ def build_history(reg: Any, rnd: random.Random, *, steps: int, with_pack: bool) 
                         banner_level="PUBLIC",
                         sha256="0" * 64,
                         file_name="earlier.pdf",
+                        edition=ISSUED,  # only an issued pack is a baseline (issue 14)
                     )
                 )
                 s.flush()
@@ -515,6 +518,18 @@ def check_agreement(
             events["New risks"][0],
         ]
         assert matrix_counts(pack.matrices[1]) == cli_grid(path, residual=True, as_of=None)
+    # ---- the interpretation: the pack's drivers count its own adverse events, and with
+    # nothing above the ceiling (and a period ending today) it says what the dashboard says
+    assert pack.interpretation is not None
+    reading = pack.interpretation
+    assert (reading.adverse, reading.previous_adverse) == (
+        pack.figures.adverse_events,
+        pack.previous_figures.adverse_events,
+    )
+    assert sum(d.count for d in reading.channels) <= reading.adverse
+    assert all(d.count >= 1 for d in (*reading.stakeholders, *reading.risks))
+    if top and end == today:
+        assert interpretation_sentences(reading) == dash.interpretation
     return pack
 
 
@@ -621,6 +636,12 @@ def test_the_printed_pack_states_the_same_numbers(seed, tmp_path):
         m = re.search(rf"\n{re.escape(name)}\n(\d+)\n(\d+)\n", text)
         assert m, name
         assert (int(m.group(1)), int(m.group(2))) == tuple(getattr(f, attr) for f in figures)
+
+    # the drivers and the outlook, as the services word them
+    assert pack.interpretation is not None
+    flat = re.sub(r"\s+", " ", text)
+    for sentence in interpretation_sentences(pack.interpretation):
+        assert re.sub(r"\s+", " ", sentence) in flat
 
     maps = heat_map_counts(text)
     assert maps["Inherent (before mitigation)"] == matrix_counts(pack.matrices[0])
