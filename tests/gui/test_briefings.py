@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication
 
 from db.classification import banner_text
 from db.demo import load_demo
-from db.models import BriefingRecord
+from db.models import DRAFT, ISSUED, BriefingRecord
 from db.queries import briefing as bq_write
 from db.queries import briefings as bq
 from desktop import settings as keys
@@ -676,7 +676,7 @@ def test_regenerate_pins_changes_since_to_the_date_the_pack_used(demo: Any) -> N
     day1 = dt.datetime.combine(TODAY - dt.timedelta(days=20), dt.time(8), tzinfo=dt.UTC)
     day2 = dt.datetime.combine(TODAY - dt.timedelta(days=5), dt.time(8), tzinfo=dt.UTC)
     params = BriefingParameters(
-        date_from=TODAY - dt.timedelta(days=29), date_to=TODAY, ceiling="PUBLIC"
+        date_from=TODAY - dt.timedelta(days=29), date_to=TODAY, ceiling="PUBLIC", issue=True
     ).to_json()
     with demo.register.write() as session:
         for when, name in ((day1, "one.pdf"), (day2, "two.pdf")):
@@ -692,6 +692,7 @@ def test_regenerate_pins_changes_since_to_the_date_the_pack_used(demo: Any) -> N
                     page_count=1,
                     sha256=name * 4,
                     file_name=name,
+                    edition=ISSUED,  # an issued pack is the next one's baseline
                 ),
             )
     two, one = records(demo)
@@ -784,3 +785,48 @@ def test_partnerships_above_the_ceiling_are_not_listed_and_not_kept_ticked(
     assert dialog.partnership_refs() == []
     assert "None ticked" in dialog.scope_note.text()
     assert rank(shown.banner_level) <= rank("RESTRICTED")
+
+
+def test_a_draft_is_issued_from_the_list_with_its_distribution_and_note(
+    qtbot: Any, demo: Any
+) -> None:
+    """Build a draft, then Issue it from the Briefings list: the dialog comes with "Issue"
+    ticked, the user names the distribution and writes a note; the issued record says
+    who issued it and to whom, and its pack carries no DRAFT mark."""
+    view = BriefingsView(demo)
+    qtbot.addWidget(view)
+    view.show()
+    dialog = make_dialog(qtbot, demo)
+    assert not dialog.edition_box.issue and dialog.build_button.text() == "&Build"
+    draft = build(qtbot, dialog)
+    assert "DRAFT" in page_text(draft.path)
+    (row,) = records(demo)
+    assert row.edition == DRAFT and row.issued_by is None
+    view.select_record(row.id)
+    assert view.issue_button.isEnabled() and "Draft: not issued" in view.detail_label.text()
+
+    issuing = view.issue_selected()
+    qtbot.addWidget(issuing)
+    assert issuing.windowTitle() == "Issue briefing pack"
+    assert issuing.edition_box.issue and issuing.build_button.text() == "&Issue"
+    qtbot.keyClicks(issuing.edition_box.distribution_edit, "Board; CEO")
+    issuing.edition_box.note_edit.setPlainText("NOTEFROMAPP the letters have moved to the press")
+    issuing.edition_box.note_level.set_value("UNCLASSIFIED")
+    settle(qtbot, issuing)
+    issued = build(qtbot, issuing)
+
+    newest = records(demo)[0]
+    assert newest.edition == ISSUED and newest.issued_by == demo.actor
+    assert newest.distribution == "Board; CEO" and newest.issued_at is not None
+    with demo.register.session() as session:
+        stored = session.get(BriefingRecord, newest.id)
+        assert stored is not None
+        assert stored.note == "NOTEFROMAPP the letters have moved to the press"
+        assert stored.note_classification == "UNCLASSIFIED"
+    texts = [p.extract_text() for p in PdfReader(str(issued.path)).pages]
+    assert not any("DRAFT" in t for t in texts)
+    assert f"Issued by {demo.actor}" in texts[0] and "to Board; CEO" in texts[0]
+    assert any("NOTEFROMAPP" in t for t in texts)
+    view.select_record(newest.id)
+    assert not view.issue_button.isEnabled()  # issued already
+    assert "Issued by" in view.detail_label.text() and "Board; CEO" in view.detail_label.text()
