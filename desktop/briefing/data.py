@@ -275,9 +275,12 @@ def load_pack_data(
 
     # The baseline: the last *issued* pack of this scope at this ceiling or a lower one
     # (a draft, a pack of another scope or one that saw more never is); "since" overrides.
+    # (An invariant pack is dated at the start of its day and looks only before that, so
+    # that its rebuild sees the same packs; any other pack is made now, after every
+    # record there is: its time is whole seconds, a pack recorded a moment ago counts.)
     last = q.last_briefing(
         session,
-        before=generated_at,
+        before=generated_at if p.invariant else None,
         levels=levels,
         issued_only=True,
         scope=scope_key(scope_refs),

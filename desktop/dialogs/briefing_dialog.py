@@ -565,7 +565,7 @@ class BriefingDialog(QDialog):
         if self._since_touched:
             text = "As chosen."
         elif (default := self.default_since()).from_previous_pack:
-            text = f"The last issued pack's date ({default.day.isoformat()})."
+            text = f"The previous pack's date ({default.day.isoformat()}), the last one issued."
         else:
             text = "The start of the period (no issued pack of this scope to compare with)."
         self.since_note.setText(f"What changed is counted from here. {text}")

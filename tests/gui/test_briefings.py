@@ -287,6 +287,7 @@ def test_period_presets_since_default_and_output_name(
                 page_count=3,
                 sha256="0" * 64,
                 file_name="earlier.pdf",
+                edition=ISSUED,  # an issued pack: the default "since" counts from it
             ),
         )
     dialog = make_dialog(qtbot, demo)
