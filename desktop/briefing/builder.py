@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from reportlab import rl_config
 from reportlab.platypus.flowables import Flowable
@@ -257,7 +258,7 @@ def write_atomically(target: Path, payload: bytes, cancel: CancelCheck | None = 
 
 def edition_fields(
     p: BriefingParameters, data: PackData, actor: str, generated_at: dt.datetime
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """The record's edition columns: issued or draft, by whom, when, to whom, its scope,
     and the analyst's note and decisions with their levels."""
     issued = p.issue
