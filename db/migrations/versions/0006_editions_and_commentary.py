@@ -50,6 +50,35 @@ briefing = sa.table(
 )
 
 
+class _Plain:
+    """``op.add_column``/``drop_column``/indexes on one table, without a table rebuild."""
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    def __enter__(self) -> _Plain:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def add_column(self, column: sa.Column) -> None:  # type: ignore[type-arg]
+        op.add_column(self.table, column)
+
+    def drop_column(self, name: str) -> None:
+        op.drop_column(self.table, name)
+
+    def create_index(self, name: str, columns: list[str], unique: bool = False) -> None:
+        op.create_index(name, self.table, columns, unique=unique)
+
+    def drop_index(self, name: str) -> None:
+        op.drop_index(name, table_name=self.table)
+
+
+def _plain(table: str) -> _Plain:
+    return _Plain(table)
+
+
 def scope_of(parameters: str | None) -> str:
     """The scope key of stored parameters: their partnership refs, upper-cased, sorted."""
     try:
@@ -63,7 +92,9 @@ def scope_of(parameters: str | None) -> str:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("briefing_record", schema=None) as batch_op:
+    # Plain ADD COLUMN (no batch): a batch rebuild of ``risk`` on SQLite would drop the
+    # table, and its ON DELETE CASCADE links with it.
+    with _plain("briefing_record") as batch_op:
         batch_op.add_column(
             sa.Column("edition", sa.String(length=10), nullable=False, server_default="draft")
         )
@@ -82,7 +113,7 @@ def upgrade() -> None:
             sa.Column("decisions_classification", sa.String(length=20), nullable=True)
         )
         batch_op.create_index("ix_briefing_record_edition", ["edition"], unique=False)
-    with op.batch_alter_table("risk", schema=None) as batch_op:
+    with _plain("risk") as batch_op:
         batch_op.add_column(sa.Column("commentary", sa.String(length=10000), nullable=True))
         batch_op.add_column(sa.Column("commentary_on", sa.Date(), nullable=True))
         batch_op.add_column(
@@ -114,11 +145,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("risk", schema=None) as batch_op:
+    with _plain("risk") as batch_op:
         batch_op.drop_column("commentary_classification")
         batch_op.drop_column("commentary_on")
         batch_op.drop_column("commentary")
-    with op.batch_alter_table("briefing_record", schema=None) as batch_op:
+    with _plain("briefing_record") as batch_op:
         batch_op.drop_index("ix_briefing_record_edition")
         for name in (
             "decisions_classification",
