@@ -67,6 +67,17 @@ class RiskStatus(StrEnum):
     closed = "closed"
 
 
+class ActionStatus(StrEnum):
+    planned = "planned"
+    in_progress = "in_progress"
+    done = "done"
+    dropped = "dropped"
+
+
+# The statuses of an action still to be carried out: only these can be overdue.
+OPEN_ACTION_STATUSES: frozenset[str] = frozenset({ActionStatus.planned, ActionStatus.in_progress})
+
+
 class EventKind(StrEnum):
     criticism = "criticism"
     media_report = "media_report"
@@ -94,6 +105,7 @@ class EntityKind(StrEnum):
     partnership = "partnership"
     risk = "risk"
     event = "event"
+    action = "action"
 
 
 class AuditAction(StrEnum):

@@ -29,6 +29,7 @@ from sqlmodel import Field, SQLModel
 from db import scoring
 from db.classification import DEFAULT_LEVEL, Classification
 from db.enums import (
+    ActionStatus,
     Channel,
     EventKind,
     Network,
@@ -146,6 +147,12 @@ class RiskStakeholderLink(SQLModel, table=True):
 class EventRiskLink(SQLModel, table=True):
     __tablename__ = "event_risk"
     event_id: int = Field(foreign_key="event.id", primary_key=True, ondelete="CASCADE")
+    risk_id: int = Field(foreign_key="risk.id", primary_key=True, ondelete="CASCADE", index=True)
+
+
+class ActionRiskLink(SQLModel, table=True):
+    __tablename__ = "action_risk"
+    action_id: int = Field(foreign_key="action.id", primary_key=True, ondelete="CASCADE")
     risk_id: int = Field(foreign_key="risk.id", primary_key=True, ondelete="CASCADE", index=True)
 
 
@@ -443,6 +450,53 @@ class EventRead(Bookkeeping, EventBase):
     stakeholder_id: int | None = None
     partnership_id: int | None = None
     responds_to_id: int | None = None
+    risk_ids: list[int] = Field(default_factory=list)
+    version: int
+
+
+# --------------------------------------------------------------------------- action
+
+
+class ActionBase(RecordFields):
+    """A treatment action: what someone will do about one or more risks, by when."""
+
+    title: str = Field(min_length=3, max_length=200)
+    owner: str | None = Field(default=None, max_length=200)
+    due_on: dt.date | None = Field(default=None, index=True)
+    status: ActionStatus = Field(
+        default=ActionStatus.planned, max_length=20, sa_type=String(20), index=True
+    )
+    # The residual cell the action aims for (optional; both, one or neither).
+    expected_likelihood: int | None = Field(default=None, ge=1, le=5)
+    expected_impact: int | None = Field(default=None, ge=1, le=5)
+
+
+class ActionCreate(ActionBase):
+    risk_ids: list[int] = Field(min_length=1)
+
+
+class ActionUpdate(_Input):
+    classification: Classification | None = None
+    notes: str | None = Field(default=None, max_length=NOTES_MAX)
+    title: str | None = Field(default=None, min_length=3, max_length=200)
+    owner: str | None = Field(default=None, max_length=200)
+    due_on: dt.date | None = None
+    status: ActionStatus | None = None
+    expected_likelihood: int | None = Field(default=None, ge=1, le=5)
+    expected_impact: int | None = Field(default=None, ge=1, le=5)
+    risk_ids: list[int] | None = Field(default=None, min_length=1)
+
+
+_ACTION_VERSION = _version_column()
+
+
+class Action(Bookkeeping, ActionBase, table=True):
+    __tablename__ = "action"
+    version: int = Field(default=1, sa_column=_ACTION_VERSION)
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": _ACTION_VERSION}
+
+
+class ActionRead(Bookkeeping, ActionBase):
     risk_ids: list[int] = Field(default_factory=list)
     version: int
 

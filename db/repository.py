@@ -25,6 +25,10 @@ from db import audit, limits
 from db.errors import ConflictError, FieldError, NotFound, ValidationFailed
 from db.kinds import REF_PREFIX, REF_WIDTH
 from db.models import (
+    Action,
+    ActionCreate,
+    ActionRiskLink,
+    ActionUpdate,
     Event,
     EventCreate,
     EventRiskLink,
@@ -45,7 +49,7 @@ from db.models import (
 )
 from db.responses import loop_reason, response_loop, whole_checked
 
-Record = Stakeholder | Partnership | Risk | Event
+Record = Stakeholder | Partnership | Risk | Event | Action
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,15 @@ KINDS: dict[str, KindSpec] = {
         ),
         (LinkSpec("risk_ids", EventRiskLink, "event_id", "risk_id", "risk", "risks"),),
     ),
+    "action": KindSpec(
+        "action",
+        Action,
+        ActionCreate,
+        ActionUpdate,
+        None,
+        (),
+        (LinkSpec("risk_ids", ActionRiskLink, "action_id", "risk_id", "risk", "risks"),),
+    ),
 }
 
 # Which (kind, column) point at a record of a given kind: needed to snapshot and
@@ -141,13 +154,15 @@ INCOMING: dict[str, list[tuple[str, str]]] = {
     "partnership": [("event", "partnership_id")],
     "risk": [],
     "event": [("event", "responds_to_id")],
+    "action": [],
 }
 # The reverse side of many-to-many links: (link table, column of this kind, other column).
 INCOMING_LINKS: dict[str, list[tuple[type[SQLModel], str, str]]] = {
     "stakeholder": [(RiskStakeholderLink, "stakeholder_id", "risk_id")],
     "partnership": [(RiskPartnershipLink, "partnership_id", "risk_id")],
-    "risk": [(EventRiskLink, "risk_id", "event_id")],
+    "risk": [(EventRiskLink, "risk_id", "event_id"), (ActionRiskLink, "risk_id", "action_id")],
     "event": [],
+    "action": [],
 }
 
 BOOKKEEPING = ("id", "ref", "version", "created_at", "created_by", "updated_at", "updated_by")
@@ -661,6 +676,7 @@ _LINK_OWNER: dict[str, str] = {
     "risk_partnership": "risk",
     "risk_stakeholder": "risk",
     "event_risk": "event",
+    "action_risk": "action",
 }
 
 

@@ -19,7 +19,7 @@ from desktop import PRODUCT_NAME, __version__
 
 # The plurals of db.kinds, written out: importing db.kinds would load SQLModel at start-up
 # (tests/db/test_kinds.py checks the two agree).
-KINDS = ("stakeholders", "partnerships", "risks", "events")
+KINDS = ("stakeholders", "partnerships", "risks", "events", "actions")
 
 # command name -> (module in desktop.commands, function)
 HANDLERS: dict[str, tuple[str, str]] = {
