@@ -46,7 +46,13 @@ from desktop.widgets.icons import icon
 
 KIND_LABELS = {  # the order of the New record menu
     kind.value: KINDS[kind].label
-    for kind in (EntityKind.risk, EntityKind.event, EntityKind.partnership, EntityKind.stakeholder)
+    for kind in (
+        EntityKind.risk,
+        EntityKind.event,
+        EntityKind.partnership,
+        EntityKind.stakeholder,
+        EntityKind.action,
+    )
 }
 REGISTER_PAGE = {kind.value: info.plural_label for kind, info in KINDS.items()}
 DEFAULT_NEW_KIND = "event"  # logging what happened is the most frequent job
@@ -608,7 +614,7 @@ class MainWindow(QMainWindow):
         self._counts_handle = handle
 
     def _show_counts(self, counts: dict[str, int]) -> None:
-        order = ("risk", "event", "partnership", "stakeholder")
+        order = ("risk", "event", "partnership", "stakeholder", "action")
         parts = []
         for kind in order:
             n = counts.get(kind, 0)
