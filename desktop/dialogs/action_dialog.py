@@ -42,7 +42,7 @@ class ActionDialog(RecordDialog):
         )
         self.add_row(
             left,
-            "&Expected effect",
+            "E&xpected",
             self.expected,
             ("expected_likelihood", "expected_impact"),
             getters={
@@ -59,8 +59,6 @@ class ActionDialog(RecordDialog):
                 "expected_impact": "Expected impact",
             },
         )
-        self.classification_combo = classification_combo(body)
-        self.add_row(left, "C&lassification", self.classification_combo, "classification")
 
         self.risks_picker = LinkPicker(self.picks.risks, body, noun="risks", rows=6)
         self.add_row(
@@ -70,5 +68,9 @@ class ActionDialog(RecordDialog):
             "risk_ids",
             focus=[self.risks_picker.filter, self.risks_picker.list],
         )
+        self.classification_combo = classification_combo(body)
+        self.add_row(right, "C&lassification", self.classification_combo, "classification")
         self.notes_edit = TextArea(body, lines=4)
         self.add_row(right, "&Notes", self.notes_edit, "notes")
+        # As wide as the risk form: room for the score chip beside the two pickers.
+        self.setMinimumWidth(980)
