@@ -30,6 +30,7 @@ from db.queries import briefing as q
 from db.register_settings import register_bands
 from db.scales import Bands
 from desktop.briefing.parameters import BriefingParameters
+from desktop.services import actions as action_service
 from desktop.services import changes as changes_service
 from desktop.services import matrix as matrix_service
 from desktop.services import periods
@@ -155,6 +156,9 @@ class PackData:
     # The open risks' inherent and residual matrices (desktop.services.matrix), as the
     # matrix view and ``risk-tracker matrix`` count them; None without the analysis.
     matrices: tuple[matrix_service.RiskMatrix, matrix_service.RiskMatrix] | None = None
+    # Open treatment actions of the risks in the pack, by risk id, within the ceiling
+    # (desktop.services.actions; overdue as of the period's end, as "review suggested").
+    actions: dict[int, list[action_service.ActionItem]] = field(default_factory=dict)
 
     # ----------------------------------------------------------------- lookups
 
@@ -478,6 +482,9 @@ def load_pack_data(
         changes=changes,
         scope_refs=scope_refs,
         matrices=matrices,
+        actions=action_service.open_actions_by_risk(
+            session, today=end, levels=levels, risk_ids=list(risk_by_id)
+        ),
     )
 
 

@@ -9,6 +9,7 @@ from reportlab.platypus.flowables import Flowable
 from db.enums import label
 from desktop.briefing import palette
 from desktop.briefing.escape import esc
+from desktop.briefing.sections import actions as actions_table
 from desktop.briefing.sections.common import (
     LongTable,
     SectionContext,
@@ -97,4 +98,5 @@ def build(ctx: SectionContext) -> list[Flowable]:
         out.append(LongTable(header, rows, widths, layout=ctx.layout, row_styles=row_styles))
     else:
         out.append(para("No open risks in scope.", s.body))
+    out.extend(actions_table.build_table(ctx))
     return out
