@@ -24,6 +24,8 @@ from sqlmodel import Session
 from db import models
 from db.models import BriefingRecord
 from db.queries.tables import (
+    Action,
+    ActionRiskLink,
     AuditEntry,
     Briefing,
     Event,
@@ -264,7 +266,17 @@ def excluded_counts(
         "partnership": count(Partnership, _partnership_scope(scope)),
         "risk": count(Risk, _risk_scope(scope)),
         "event": count(Event, _event_scope(scope), _event_window(start, end)),
+        "action": count(Action, _action_scope(scope)),
     }
+
+
+def _action_scope(scope: Scope) -> ColumnElement[bool]:
+    """Actions of the risks in scope (every action when the pack covers the register)."""
+    if scope.whole:
+        return true()
+    return Action.id.in_(
+        select(ActionRiskLink.action_id).where(ActionRiskLink.risk_id.in_(_scoped_risk_ids(scope)))
+    )
 
 
 # --------------------------------------------------------------------------- history

@@ -269,9 +269,7 @@ def _specs() -> dict[str, RegisterSpec]:
                 RegisterColumn("owner", "Owner", t_a.owner),
                 RegisterColumn("due_on", "Due", t_a.due_on, DATE),
                 RegisterColumn("status", "Status", t_a.status, ENUM),
-                RegisterColumn(
-                    "expected_likelihood", "Expected L", t_a.expected_likelihood, INT
-                ),
+                RegisterColumn("expected_likelihood", "Expected L", t_a.expected_likelihood, INT),
                 RegisterColumn("expected_impact", "Expected I", t_a.expected_impact, INT),
                 RegisterColumn("classification", "Classification", t_a.classification, LEVEL),
             ),

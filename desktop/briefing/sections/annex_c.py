@@ -38,7 +38,7 @@ def build(
     )
     rows = [
         [KIND_NAMES[k], str(d.excluded_counts.get(k, 0))]
-        for k in ("stakeholder", "partnership", "risk", "event")
+        for k in ("stakeholder", "partnership", "risk", "event", "action")
     ]
     rows.append(["Total", str(sum(d.excluded_counts.values()))])
     out.append(
