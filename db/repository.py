@@ -574,6 +574,8 @@ def delete(
                     )
                 ]
             )
+    if kind == "risk":
+        refuse_orphaning_actions(session, [record_id])
     snap = snapshot(session, kind, record_id)
     session.delete(record)
     try:
@@ -593,6 +595,58 @@ def delete(
         changes={k: [v, None] for k, v in snap["values"].items() if v not in (None, [], "")},
     )
     return snap
+
+
+def refuse_orphaning_actions(session: Session, risk_ids: Iterable[int]) -> None:
+    """Refuse to delete risks that are the only risks of an action (an action treats
+    one or more risks, always): the user deletes the action or gives it another risk."""
+    ids = sorted(set(risk_ids))
+    if not ids:
+        return
+    link: Any = ActionRiskLink
+    action: Any = Action
+    risk: Any = Risk
+    hit = select(link.action_id).where(link.risk_id.in_(ids))
+    kept = select(link.action_id).where(link.action_id.in_(hit), link.risk_id.not_in(ids))
+    found = session.execute(
+        select(risk.ref, action.ref)
+        .select_from(link)
+        .join(action, action.id == link.action_id)
+        .join(risk, risk.id == link.risk_id)
+        .where(link.action_id.in_(hit), link.action_id.not_in(kept))
+        .order_by(risk.ref, action.ref)
+    ).first()
+    if found is not None:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "actions",
+                    f"{found[0]} is the only risk of action {found[1]}; "
+                    "delete that action or give it another risk first",
+                )
+            ]
+        )
+
+
+def refuse_if_no_links_left(
+    kind: str, links: dict[str, list[int]], *, ref: str | None = None
+) -> None:
+    """A record coming back whose required many-to-many links all point at records
+    deleted since (an action whose risks are gone) is refused, like a required
+    reference (``refuse_if_required``)."""
+    for link in spec(kind).links:
+        if link.field not in links or not spec(kind).create.model_fields[link.field].is_required():
+            continue
+        if not links[link.field]:
+            prefix = f"{ref}: " if ref else ""
+            raise ValidationFailed(
+                [
+                    FieldError(
+                        link.export_name,
+                        f"{prefix}the {link.export_name} it treats no longer exist",
+                    )
+                ]
+            )
 
 
 def refuse_if_required(kind: str, ref_spec: Any, *, ref: str | None = None) -> None:
@@ -640,6 +694,7 @@ def restore(session: Session, kind: str, snap: dict[str, Any], *, actor: str) ->
         link.field: _existing(session, link.other_kind, snap["links"].get(link.field) or [])
         for link in s.links
     }
+    refuse_if_no_links_left(kind, links, ref=row["ref"])
     _write_links(session, kind, record_id, links, replace=False)
     for key, ids in snap.get("incoming", {}).items():
         other_kind, column = key.split(".")

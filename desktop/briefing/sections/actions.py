@@ -13,7 +13,6 @@ from typing import Any
 
 from reportlab.platypus.flowables import Flowable
 
-from db.enums import label
 from desktop.briefing import palette
 from desktop.briefing.escape import esc
 from desktop.briefing.sections.common import LongTable, SectionContext, fmt_short_date, para
