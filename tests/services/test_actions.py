@@ -127,3 +127,31 @@ def test_an_action_names_several_risks_and_respects_the_ceiling(register):
         other.id: ["A-001"],
     }
     assert {p.ref: p.overdue_actions for p in flagged} == {"R-001": ("A-001",), "R-002": ("A-001",)}
+
+
+def test_actions_edited_behind_the_application_are_found_by_db_check(any_register):
+    from sqlalchemy import text
+
+    from desktop.services.integrity import record_differences
+
+    with any_register.write() as s:
+        r1 = repo.create(s, "risk", RiskCreate(title="First risk"), actor="t")
+        r2 = repo.create(s, "risk", RiskCreate(title="Second risk"), actor="t")
+        a = repo.create(
+            s, "action", ActionCreate(title="Shared", risk_ids=[r1.id, r2.id]), actor="t"
+        )
+        repo.update(s, "action", a.id, {"status": "done"}, actor="t")
+        # a delete that takes a link off the action (no entry of the action's own), undone
+        snap = repo.delete(s, "risk", r2.id, actor="t")
+        repo.restore(s, "risk", snap, actor="t")
+        first = r1.id
+
+    def found():
+        with any_register.session() as s:
+            return [(d.kind, d.ref, d.field) for d in record_differences(s)]
+
+    assert found() == []
+    with any_register.engine.begin() as conn:
+        conn.execute(text("UPDATE action SET status = 'planned' WHERE ref = 'A-001'"))
+        conn.execute(text("DELETE FROM action_risk WHERE risk_id = :r"), {"r": first})
+    assert sorted(found()) == [("action", "A-001", "risks"), ("action", "A-001", "status")]
