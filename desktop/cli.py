@@ -126,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--risks", type=int, default=200)
     p.add_argument("--stakeholders", type=int, default=100)
     p.add_argument("--partnerships", type=int, default=40)
+    p.add_argument("--actions", type=int, default=0)
     p.add_argument("--seed", type=int, default=1)
 
     p = sub.add_parser("users", help="the team of a PostgreSQL register (officers)")

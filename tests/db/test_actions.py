@@ -124,3 +124,34 @@ def test_an_action_whose_risks_are_gone_does_not_come_back(register, path):
         else:
             bulk.restore_many(s, "action", [snap], actor="t")
     assert _errors(exc) == ["risks: A-001: the risks it treats no longer exist"]
+
+
+def test_the_generator_adds_actions_without_changing_the_rest(tmp_path):
+    from sqlalchemy import select
+
+    from db.engine import open_register
+    from db.models import Risk
+    from db.synthetic import generate
+    from desktop.services.integrity import record_differences
+
+    day = dt.date(2026, 12, 4)
+    rows = {}
+    for n in (0, 20):
+        reg = open_register(tmp_path / f"g{n}.db")
+        try:
+            result = generate(
+                reg, stakeholders=5, partnerships=2, risks=10, events=30, actions=n, today=day
+            )
+            assert result.actions == n
+            with reg.session() as s:
+                assert repository.count(s, "action") == n
+                assert record_differences(s) == []  # the audit trail says the same
+                for a in range(1, n + 1):
+                    assert 1 <= len(repository.link_ids(s, "action", a)["risk_ids"]) <= 2
+                rows[n] = [
+                    (r.ref, r.title, r.likelihood, r.classification)
+                    for r in s.execute(select(Risk).order_by(Risk.id)).scalars()
+                ]
+        finally:
+            reg.dispose()
+    assert rows[0] == rows[20]
