@@ -359,12 +359,12 @@ def _generate(
                 rows.append(_stamp(row, when))
                 chosen.append(arng.sample(risk_ids, k=min(len(risk_ids), arng.randint(1, 2))))
             action_ids = insert_rows(Action, "action", rows)
-            action_links = [
+            action_links: list[dict[str, Any]] = [
                 {"action_id": aid, "risk_id": rid}
                 for aid, rids in zip(action_ids, chosen, strict=True)
                 for rid in rids
             ]
-            for chunk in _chunks(action_links):  # type: ignore[arg-type]
+            for chunk in _chunks(action_links):
                 link_insert(ActionRiskLink, chunk)
             for row, rids in zip(rows, chosen, strict=True):
                 changes = _create_changes(row)
