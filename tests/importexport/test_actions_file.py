@@ -122,3 +122,28 @@ def test_export_writes_risks_by_ref_and_dates_as_iso(register, tmp_path, ext):
     assert first["owner"] == "'=Head of Communications"  # neutralised, as everywhere
     assert str(first["expected_likelihood"]) == "2"
     assert second["risks"] == "R-001" and second["status"] == "planned"
+
+
+def test_the_command_line_imports_and_exports_actions(tmp_path, capsys):
+    from desktop.cli import main
+
+    db = tmp_path / "r.db"
+    risks = write_csv(tmp_path / "risks.csv", ["title"], [["First risk"], ["Second risk"]])
+    assert main(["import", "risks", str(risks), "--db", str(db)]) == 0
+    bad_rows = [["No risk", "", "", "", "", "", ""], ["Too big", "R-002", "", "", "", 1, 6]]
+    bad = write_csv(tmp_path / "bad.csv", HEADER, [["Fine", "R-001", "", "", "", 5, 1], *bad_rows])
+    capsys.readouterr()
+    assert main(["import", "actions", str(bad), "--db", str(db)]) == 1
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "row 3: risks: is required",
+        "row 4: expected_impact: must be less than or equal to 5",
+    ]
+    good = write_csv(
+        tmp_path / "good.csv", HEADER, [["Fine", "R-001;Second risk", "", "", "", 5, 1]]
+    )
+    assert main(["import", "actions", str(good), "--db", str(db), "--dry-run"]) == 0
+    assert main(["import", "actions", str(good), "--db", str(db)]) == 0
+    out = tmp_path / "actions.xlsx"
+    assert main(["export", "actions", "--db", str(db), "--out", str(out)]) == 0
+    (row,) = read_rows(out)
+    assert (row["ref"], row["risks"], row["expected_likelihood"]) == ("A-001", "R-001;R-002", 5)
