@@ -1,30 +1,24 @@
 """Overdue treatment actions on the dashboard: listed longest overdue first (due today
 is not overdue), each a click away, and a reason in "Review suggested"."""
 
+# The context fixture comes from tests/gui/test_dashboard.py, so its name is a parameter too:
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
 from db import repository
 from db.models import ActionCreate, RiskCreate
 from desktop.context import AppContext
-from desktop.settings import Settings
-from desktop.views.dashboard_view import DashboardView
+from tests.gui.test_dashboard import context, shown  # noqa: F401  (a fixture, a helper)
 
 TODAY = dt.date.today()
 DAY = dt.timedelta(days=1)
-
-
-@pytest.fixture
-def context(register: Any, tmp_path: Path) -> Iterator[AppContext]:
-    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    yield AppContext(register, settings)
 
 
 @pytest.fixture
@@ -53,15 +47,6 @@ def built(register: Any) -> dict[str, int]:
             )
             ids[action.ref] = action.id
     return ids
-
-
-def shown(qtbot: Any, context: AppContext) -> DashboardView:
-    view = DashboardView(context)
-    qtbot.addWidget(view)
-    view.resize(1300, 900)
-    with qtbot.waitSignal(view.refreshed, timeout=15_000):
-        view.show()
-    return view
 
 
 def test_overdue_actions_are_listed_and_open_on_click(
