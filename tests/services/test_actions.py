@@ -155,3 +155,27 @@ def test_actions_edited_behind_the_application_are_found_by_db_check(any_registe
         conn.execute(text("UPDATE action SET status = 'planned' WHERE ref = 'A-001'"))
         conn.execute(text("DELETE FROM action_risk WHERE risk_id = :r"), {"r": first})
     assert sorted(found()) == [("action", "A-001", "risks"), ("action", "A-001", "status")]
+
+
+def test_the_actions_register_lists_each_action_with_its_risks(any_register):
+    from db.queries.registers import RegisterFilter, RegisterSort, count_rows, fetch_page, spec_for
+
+    cases = _build(any_register)
+    keys = [c.key for c in spec_for("action").columns]
+    with any_register.session() as s:
+        rows = fetch_page(s, kind="action", offset=0, limit=100)
+        late = RegisterFilter(statuses=("planned", "in_progress"), date_to=TODAY - DAY)
+        overdue = fetch_page(
+            s, kind="action", offset=0, limit=100, flt=late, sort=RegisterSort("due_on")
+        )
+        assert count_rows(s, kind="action", flt=late) == 4
+    shown = {row[1 + keys.index("ref")]: row for row in rows}
+    assert set(shown) == set(cases)
+    for ref, (risk_ref, status, due) in cases.items():
+        row = shown[ref]
+        assert row[1 + keys.index("risks")] == risk_ref
+        assert (row[1 + keys.index("status")], row[1 + keys.index("due_on")]) == (status, due)
+    # the register's own filters find the overdue ones (due up to yesterday, still open)
+    assert {row[1 + keys.index("ref")] for row in overdue} == {
+        ref for ref, (_r, st, due) in cases.items() if scoring.action_days_overdue(st, due, TODAY)
+    }
