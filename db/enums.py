@@ -74,10 +74,6 @@ class ActionStatus(StrEnum):
     dropped = "dropped"
 
 
-# The statuses of an action still to be carried out: only these can be overdue.
-OPEN_ACTION_STATUSES: frozenset[str] = frozenset({ActionStatus.planned, ActionStatus.in_progress})
-
-
 class EventKind(StrEnum):
     criticism = "criticism"
     media_report = "media_report"

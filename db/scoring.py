@@ -27,8 +27,6 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, or_
 
-from db.enums import OPEN_ACTION_STATUSES
-
 SCALE: tuple[int, ...] = (1, 2, 3, 4, 5)
 MAX_SCORE = 25
 BAND_NAMES: tuple[str, ...] = ("low", "medium", "high", "critical")
@@ -186,6 +184,11 @@ def adverse_sql(sentiment: Any, kind: Any) -> ColumnElement[bool]:
 
 
 # --------------------------------------------------------------------------- treatment actions
+
+
+# The statuses of an action still to be carried out (db.enums.ActionStatus planned and
+# in_progress, written out: this module sits below db.enums): only these can be overdue.
+OPEN_ACTION_STATUSES: frozenset[str] = frozenset({"planned", "in_progress"})
 
 
 def action_is_open(status: str) -> bool:

@@ -15,8 +15,8 @@ from sqlalchemy import Row, select
 from sqlmodel import Session
 
 from db import scoring
-from db.enums import OPEN_ACTION_STATUSES
 from db.queries.tables import Action, ActionRiskLink, Risk
+from db.scoring import OPEN_ACTION_STATUSES
 
 ACTION_COLUMNS = (
     Action.id,
