@@ -112,7 +112,7 @@ PAGES: tuple[Page, ...] = (
     Page(
         "Activity",
         "view-history",
-        "Ctrl+9",
+        "Ctrl+0",
         _lazy("desktop.views.activity_view", "ActivityView", "Activity"),
     ),
 )

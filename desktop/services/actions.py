@@ -94,6 +94,18 @@ def open_actions(
     return _items(rows, today)
 
 
+def all_actions(
+    session: Session,
+    *,
+    today: dt.date,
+    levels: Sequence[str] | None = None,
+    risk_ids: Iterable[int] | None = None,
+) -> list[ActionItem]:
+    """Every action within the ceiling, whatever its status, soonest due first."""
+    rows = q.action_risk_rows(session, levels=levels, risk_ids=risk_ids)
+    return _items(rows, today)
+
+
 def overdue_actions(
     session: Session, *, today: dt.date, levels: Sequence[str] | None = None
 ) -> list[ActionItem]:

@@ -22,7 +22,7 @@ from db.engine import open_register
 from desktop.cli import main
 from tests.teamsetup import SECRET_TITLE, Team, make_team
 
-RECORD_TABLES = ("stakeholder", "partnership", "risk", "event")
+RECORD_TABLES = ("stakeholder", "partnership", "risk", "event", "action")
 # link table -> (its rows joined to both ends, the two ends' classification columns)
 LINKS = {
     "risk_partnership": (
@@ -34,6 +34,9 @@ LINKS = {
         "JOIN stakeholder b ON b.id = l.stakeholder_id"
     ),
     "event_risk": "event_risk l JOIN event a ON a.id = l.event_id JOIN risk b ON b.id = l.risk_id",
+    "action_risk": (
+        "action_risk l JOIN action a ON a.id = l.action_id JOIN risk b ON b.id = l.risk_id"
+    ),
 }
 TO_RESTRICTED = "('PUBLIC', 'UNCLASSIFIED', 'RESTRICTED')"
 HIDDEN_LINKS = {

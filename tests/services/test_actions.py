@@ -179,3 +179,33 @@ def test_the_actions_register_lists_each_action_with_its_risks(any_register):
     assert {row[1 + keys.index("ref")] for row in overdue} == {
         ref for ref, (_r, st, due) in cases.items() if scoring.action_days_overdue(st, due, TODAY)
     }
+
+
+def test_the_risk_form_lists_its_actions_open_first_within_the_ceiling(register):
+    """The risk hub (issue 16.2): the risk's own actions, open ones first by due date,
+    then done and dropped ones; an action above the ceiling is not listed."""
+    from desktop.services import risk_hub
+
+    with register.write() as s:
+        risk = repo.create(s, "risk", RiskCreate(title="Risk hub"), actor="t")
+        other = repo.create(s, "risk", RiskCreate(title="Other risk"), actor="t")
+
+        def act(title, status, due, level="UNCLASSIFIED", risks=(risk.id,)):
+            made = ActionCreate(
+                title=title, risk_ids=list(risks), status=status, due_on=due, classification=level
+            )
+            return repo.create(s, "action", made, actor="t").ref
+
+        done = act("Finished one", "done", TODAY - 5 * DAY)
+        later = act("Later one", "planned", TODAY + 9 * DAY)
+        late = act("Overdue one", "in_progress", TODAY - DAY)
+        act("Hidden one", "planned", TODAY, level="SECRET")
+        act("Not this risk", "planned", TODAY, risks=(other.id,))
+    with register.session() as s:
+        shown = risk_hub.treatment_actions(
+            s, risk_id=risk.id, today=TODAY, levels=("PUBLIC", "UNCLASSIFIED")
+        )
+        everything = risk_hub.treatment_actions(s, risk_id=risk.id, today=TODAY, levels=None)
+    assert [a.ref for a in shown] == [late, later, done]
+    assert [a.status for a in shown] == ["in_progress", "planned", "done"]
+    assert len(everything) == 4

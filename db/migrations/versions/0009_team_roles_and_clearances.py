@@ -25,7 +25,7 @@ The table owner (and superusers) are not subject to row-level security: the owne
 sees every row.  On SQLite only the two columns are added.
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -34,17 +34,18 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
 # Written out rather than imported: a migration must keep meaning what it meant.
-RECORD_TABLES = ("stakeholder", "partnership", "risk", "event")
+RECORD_TABLES = ("stakeholder", "partnership", "risk", "event", "action")
 # link table -> ((column, table it points at), (column, table it points at))
 LINK_TABLES = {
     "risk_partnership": (("risk_id", "risk"), ("partnership_id", "partnership")),
     "risk_stakeholder": (("risk_id", "risk"), ("stakeholder_id", "stakeholder")),
     "event_risk": (("event_id", "event"), ("risk_id", "risk")),
+    "action_risk": (("action_id", "action"), ("risk_id", "risk")),
 }
 GROUPS = ("risk_reader", "risk_editor", "risk_officer")
 
@@ -78,6 +79,8 @@ BEGIN
     SELECT risk_level(classification) INTO found FROM stakeholder WHERE ref = p_ref;
   ELSIF p_kind = 'partnership' THEN
     SELECT risk_level(classification) INTO found FROM partnership WHERE ref = p_ref;
+  ELSIF p_kind = 'action' THEN
+    SELECT risk_level(classification) INTO found FROM action WHERE ref = p_ref;
   END IF;
   IF found IS NULL THEN
     SELECT level INTO found FROM audit_entry
