@@ -544,6 +544,37 @@ class AuditEntry(SQLModel, table=True):
     level: int = Field(default=0, sa_column=_AUDIT_LEVEL)
 
 
+class RiskState(SQLModel, table=True):
+    """A risk as it stood between two of its audit entries (``db.risk_states``).
+
+    Derived from the audit trail and written in the same transaction as each entry,
+    so the matrix "as of" a date is one indexed read instead of a replay.  A version
+    holds from ``valid_from`` (the entry's time) until ``valid_to`` (the next entry's
+    time, or ``FOREVER`` while it is the current state).  Values are in their audit
+    (JSON) form; ``partnerships`` is the JSON list of partnership refs."""
+
+    __tablename__ = "risk_state"
+    # Stored in ``valid_to`` order (SQLite: a table without rowids, clustered on its
+    # key), so the versions in force at an instant are one range read.
+    __table_args__ = (
+        Index("ix_risk_state_ref", "ref", "valid_to"),
+        {"sqlite_with_rowid": False},
+    )
+    valid_to: dt.datetime = Field(primary_key=True)
+    valid_from: dt.datetime = Field(primary_key=True)
+    ref: str = Field(primary_key=True, max_length=16)
+    title: str | None = None
+    classification: str | None = Field(default=None, max_length=20)
+    status: str | None = Field(default=None, max_length=20)
+    likelihood: int | None = None
+    impact: int | None = None
+    residual_likelihood: int | None = None
+    residual_impact: int | None = None
+    category: str | None = Field(default=None, max_length=40)
+    owner: str | None = Field(default=None, max_length=200)
+    partnerships: str | None = None
+
+
 class AuditHead(SQLModel, table=True):
     """A one-row table holding the end of the audit hash chain.
 
