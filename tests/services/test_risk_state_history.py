@@ -139,6 +139,13 @@ def _written_out_of_turn(s: Any) -> bool:
     return False
 
 
+def _without_links(states: list[dict]) -> list[dict]:
+    return [
+        {ref: {k: v for k, v in rec.items() if k != "partnerships"} for ref, rec in st.items()}
+        for st in states
+    ]
+
+
 def _check(reg: Any, written: list[dt.datetime]) -> None:
     cutoffs = _cutoffs(written)
     with reg.session() as s:
@@ -148,8 +155,13 @@ def _check(reg: Any, written: list[dt.datetime]) -> None:
             # Undoing from today agrees too, except where a back-dated write put a
             # change where its record did not exist: undoing it brings back a record
             # the forward reading never made.
+            # And under a ceiling the undoing starts from today's links within it, so
+            # a link to a partnership above the ceiling is not in its lists: compare
+            # the lists only without a ceiling.
             backward = _states(s, cutoffs, levels, "reverse")
             if not _written_out_of_turn(s):
+                if levels is not None:
+                    table, backward = _without_links(table), _without_links(backward)
                 assert table == backward
 
 
