@@ -58,6 +58,16 @@ def _date(text: str) -> object:
         raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
 
 
+def _row_limit(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("cannot be negative (0 shows every row)")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="risk-tracker",
@@ -106,6 +116,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--paper", choices=("a4", "letter"), default="a4")
     p.add_argument("--marking-prefix", metavar="TEXT", help="e.g. NATO gives 'NATO RESTRICTED'")
     p.add_argument("--invariant", action="store_true", help="deterministic output (tests)")
+    p.add_argument(
+        "--max-rows",
+        type=_row_limit,
+        default=None,
+        metavar="N",
+        help="rows shown in Annex A and other long tables (default 50; 0 shows every row)",
+    )
+    p.add_argument(
+        "--no-event-log",
+        dest="event_log",
+        action="store_false",
+        help="do not attach the full event log (CSV) to the PDF",
+    )
+    p.add_argument(
+        "--prepared-by",
+        metavar="NAME",
+        help="the name printed as the pack's preparer (default: the display name setting)",
+    )
 
     p = sub.add_parser("matrix", help="print the 5x5 risk counts as a text grid")
     _add_db(p)

@@ -21,6 +21,7 @@ from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph
 from reportlab.platypus.flowables import Flowable
 
 from desktop.briefing import palette
+from desktop.briefing.attachments import Attachment, embed
 from desktop.briefing.fonts import BOLD, REGULAR
 from desktop.briefing.styles import PageGeometry, hex_colour
 
@@ -119,9 +120,11 @@ class BriefingDocTemplate(BaseDocTemplate):
         layout: LayoutState | None = None,
         with_cover: bool = True,
         on_page_done: Callable[[int], None] | None = None,
+        attachments: list[Attachment] | None = None,
         **kw: Any,
     ) -> None:
         self.geometry = geometry
+        self.attachments = list(attachments or [])
         self.furniture = furniture
         self.layout = layout or LayoutState()
         self.on_page_done = on_page_done
@@ -193,6 +196,12 @@ class BriefingDocTemplate(BaseDocTemplate):
         self.layout.draft = not getattr(self, "_final_next", False)
         super().build(flowables, **kw)
         self._last_total = self.page
+
+    def _endBuild(self) -> None:
+        # Files travel with the drawn pack only (a draft pass's output is thrown away).
+        if not self.layout.draft:
+            embed(self.canv, self.attachments)
+        super()._endBuild()
 
     # ----------------------------------------------------------------- outline and TOC
 

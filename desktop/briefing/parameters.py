@@ -11,6 +11,7 @@ from db.classification import Classification, levels_up_to, parse_level
 from db.engine import Register
 from db.queries.briefings import BriefingRow, latest_briefing_at
 from db.scales import Bands
+from desktop.briefing.board import DEFAULT_MAX_ROWS
 from desktop.services.periods import default_period, default_since
 
 # Optional sections, in the order they appear.  Cover and contents are always on
@@ -90,6 +91,10 @@ class BriefingParameters:
     today: dt.date | None = None
     prepared_by: str | None = None
     bands: Bands | None = None  # None: the register's bands (filled in when a pack is built)
+    # Board size: Annex A and the long tables show at most this many rows (0: all), and
+    # the full event log travels inside the PDF as a CSV file unless left out.
+    max_rows: int = DEFAULT_MAX_ROWS
+    attach_event_log: bool = True
 
     def resolved(self) -> BriefingParameters:
         """A copy with the defaults filled in: dates, ceiling parsed, sections checked."""
@@ -106,6 +111,8 @@ class BriefingParameters:
         unknown = [s for s in self.sections if s not in SECTIONS]
         if unknown:
             raise ValueError(f"unknown section {', '.join(unknown)}")
+        if self.max_rows < 0:
+            raise ValueError("the row limit cannot be negative (0 shows every row)")
         return BriefingParameters(
             title=(self.title or "").strip() or DEFAULT_TITLE,
             audience=(self.audience or "").strip() or None,
@@ -120,8 +127,10 @@ class BriefingParameters:
             marking_prefix=(self.marking_prefix or "").strip(),
             invariant=self.invariant,
             today=today,
-            prepared_by=self.prepared_by,
+            prepared_by=(self.prepared_by or "").strip() or None,
             bands=self.bands,
+            max_rows=self.max_rows,
+            attach_event_log=self.attach_event_log,
         )
 
     def to_json(self) -> str:
@@ -140,6 +149,8 @@ class BriefingParameters:
             "invariant": self.invariant,
             "bands": self.bands.to_text() if self.bands else None,
             "today": self.today.isoformat() if self.today else None,
+            "max_rows": self.max_rows,
+            "attach_event_log": self.attach_event_log,
         }
         return json.dumps(data, sort_keys=True, ensure_ascii=False)
 
@@ -148,7 +159,8 @@ class BriefingParameters:
         """The parameters a briefing record stores (``to_json``), read back.
 
         Records made before a key existed read it as its default (no bands: the
-        register's; no "today": the day of the rebuild).
+        register's; no "today": the day of the rebuild; no row limit and no attached
+        log, as packs were made then).
         """
         data = json.loads(text or "{}")
         if not isinstance(data, dict):
@@ -174,6 +186,9 @@ class BriefingParameters:
             invariant=bool(data.get("invariant", False)),
             today=day("today"),
             bands=Bands.from_text(str(bands)) if bands else None,
+            # Packs made before the board limits existed listed every row, attached nothing.
+            max_rows=int(data.get("max_rows") or 0),
+            attach_event_log=bool(data.get("attach_event_log", False)),
         )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from reportlab.platypus import KeepTogether
 from reportlab.platypus.flowables import Flowable
 
+from desktop.briefing.board import cap
 from desktop.briefing.escape import esc
 from desktop.briefing.sections.common import (
     SectionContext,
@@ -13,6 +14,7 @@ from desktop.briefing.sections.common import (
     enum_label,
     fmt_date,
     fmt_short_date,
+    more_rows,
     para,
     simple_table,
     stance_text,
@@ -33,9 +35,15 @@ def build(ctx: SectionContext) -> list[Flowable]:
         )
     )
 
-    def block(title: str, content: list[Flowable]) -> None:
+    def block(title: str, content: list[Flowable], more: int = 0) -> None:
         out.append(KeepTogether([para(title, s.h2), *content[:1]]))
         out.extend(content[1:])
+        out.extend(more_rows(ctx, more, "in the register itself"))
+
+    def capped(rows: list) -> tuple[list, int]:  # type: ignore[type-arg]
+        # Board size: the first rows of a long list, and how many were left out.
+        kept = cap(rows, d.params.max_rows)
+        return kept.shown, kept.more
 
     def none() -> list[Flowable]:
         return [para("None.", s.body)]
@@ -50,6 +58,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
         ]
         for r in c.new_risks
     ]
+    rows, more = capped(rows)
     block(
         "New risks",
         [
@@ -61,6 +70,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
         ]
         if rows
         else none(),
+        more,
     )
 
     rows = [
@@ -71,11 +81,13 @@ def build(ctx: SectionContext) -> list[Flowable]:
         ]
         for r in c.closed_risks
     ]
+    rows, more = capped(rows)
     block(
         "Closed risks",
         [simple_table(["Risk", "Title", "Closed"], rows, [w * 0.12, w * 0.6, w * 0.28])]
         if rows
         else none(),
+        more,
     )
 
     rows = []
@@ -93,6 +105,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
                 f"L{m.to_cell[0]} × I{m.to_cell[1]} = {a}",
             ]
         )
+    rows, more = capped(rows)
     block(
         "Risks that changed cell (residual)",
         [
@@ -105,6 +118,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
         ]
         if rows
         else none(),
+        more,
     )
 
     events = sorted(c.new_events, key=lambda e: (-e.severity, e.occurred_on, e.ref))
@@ -148,6 +162,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
         ]
         for x in c.stance_changes
     ]
+    rows, more = capped(rows)
     block(
         "Stance changes",
         [
@@ -159,6 +174,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
         ]
         if rows
         else none(),
+        more,
     )
 
     rows = [
@@ -172,6 +188,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
         ]
         for x in c.partnership_status_changes
     ]
+    rows, more = capped(rows)
     block(
         "Partnership status changes",
         [
@@ -183,5 +200,6 @@ def build(ctx: SectionContext) -> list[Flowable]:
         ]
         if rows
         else none(),
+        more,
     )
     return out

@@ -15,6 +15,8 @@ from reportlab.platypus.flowables import Flowable
 from db.classification import Classification, parse_level, portion_mark
 from db.enums import STANCE_LABELS, label
 from desktop.briefing import palette
+from desktop.briefing.attachments import Attachment
+from desktop.briefing.board import more_note
 from desktop.briefing.data import PackData
 from desktop.briefing.doctemplate import Heading, LayoutState
 from desktop.briefing.escape import esc, plain, visual
@@ -44,6 +46,8 @@ class SectionContext:
     # Every level a portion mark was printed for while the story was built: the
     # highest of these is the banner (the page prints no record without its mark).
     printed: set[Classification] = field(default_factory=set)
+    # Files embedded in the PDF (the full event log beside a capped Annex A).
+    attachments: list[Attachment] = field(default_factory=list)
     _keys: list[str] = field(default_factory=list)
 
     @property
@@ -309,3 +313,9 @@ class LongTable(Flowable):
 
     def draw(self) -> None:  # pragma: no cover - drawOn is overridden
         pass
+
+
+def more_rows(ctx: SectionContext, more: int, where: str = "") -> list[Flowable]:
+    """The line under a capped table: "And 12 more: <where>." (nothing when none is left out)."""
+    note = more_note(more, where)
+    return [para(esc(note[:1].upper() + note[1:] + "."), ctx.styles.note)] if note else []

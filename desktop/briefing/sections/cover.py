@@ -38,7 +38,7 @@ def build(ctx: SectionContext, *, pack_id: str, generated: str, prepared_by: str
     out.append(Spacer(1, 14 * mm))
     meta = [
         ["Date", generated],
-        ["Prepared by", esc(shorten(prepared_by, 200))],
+        *([["Prepared by", esc(shorten(prepared_by, 200))]] if prepared_by.strip() else []),
         ["Pack id", pack_id],
         ["Ceiling", str(p.ceiling)],
         ["Classification", esc(banner)],

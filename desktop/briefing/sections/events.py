@@ -10,15 +10,18 @@ from reportlab.platypus import KeepTogether, Spacer
 from reportlab.platypus.flowables import Flowable
 
 from desktop.briefing import charts
+from desktop.briefing.board import cap
 from desktop.briefing.escape import esc
 from desktop.briefing.sections.common import (
     SectionContext,
     cell,
     enum_label,
     fmt_short_date,
+    more_rows,
     para,
     simple_table,
 )
+from desktop.briefing.typography import capitalised, count_of, thousands
 
 KEY_EVENTS = 10
 KIND_W = 0.16
@@ -79,12 +82,16 @@ def build(ctx: SectionContext) -> list[Flowable]:
     out.append(KeepTogether(block[:2]))
 
     statements = [e for e in d.events if e.kind == "statement"]
+    answering = [e for e in statements if e.responds_to_id in d.answered]
     out.append(para("Statements issued and the criticism they answered", s.h2))
-    if statements:
+    out.append(para(esc(_statements_count(len(statements), len(answering))), s.body))
+    shown = cap(answering, d.params.max_rows)
+    if shown.shown:
         rows = []
-        for e in statements:
-            answered = d.answered.get(e.responds_to_id) if e.responds_to_id else None
-            answer = f"{ctx.mark(answered[2])} {answered[0]} {answered[1]}" if answered else "—"
+        for e in shown.shown:
+            answered = d.answered[e.responds_to_id] if e.responds_to_id else None
+            assert answered is not None
+            answer = f"{ctx.mark(answered[2])} {answered[0]} {answered[1]}"
             rows.append(
                 [
                     fmt_short_date(e.occurred_on),
@@ -97,6 +104,19 @@ def build(ctx: SectionContext) -> list[Flowable]:
                 ["Date", "Statement", "In answer to"], rows, [w * 0.12, w * 0.45, w * 0.43]
             )
         )
-    else:
-        out.append(para("No statements issued in the period.", s.body))
+        out += more_rows(ctx, shown.more, "the attached CSV lists every event")
     return out
+
+
+def _statements_count(issued: int, answering: int) -> str:
+    """The line above the statements table: how many were issued, how many are listed."""
+    if not issued:
+        return "No statements were issued in the period."
+    head = f"{capitalised(count_of(issued, 'statement'))} issued in the period"
+    if not answering:
+        return f"{head}; none answered an event in this pack."
+    if issued == 1:
+        return f"{head}; it answered an earlier event and is listed below."
+    who = "1 answered" if answering == 1 else f"{thousands(answering)} answered"
+    listed = "is" if answering == 1 else "are"
+    return f"{head}; {who} an earlier event and {listed} listed below."

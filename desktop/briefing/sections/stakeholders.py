@@ -9,11 +9,13 @@ from reportlab.platypus import Spacer
 from reportlab.platypus.flowables import Flowable
 
 from desktop.briefing import charts, palette
+from desktop.briefing.board import cap
 from desktop.briefing.sections.common import (
     LongTable,
     SectionContext,
     cell,
     enum_label,
+    more_rows,
     para,
     stance_text,
 )
@@ -53,7 +55,8 @@ def build(ctx: SectionContext) -> list[Flowable]:
     out.append(Spacer(1, 3 * mm))
     widths = [ctx.width * f for f in FRACTIONS]
     rows: list[list[Any]] = []
-    for x in people:
+    listed = cap(people, d.params.max_rows)
+    for x in listed.shown:
         change = "—"
         if x.stance_before is not None:
             was = f"{x.stance_before:+d}" if x.stance_before else "0"
@@ -84,4 +87,5 @@ def build(ctx: SectionContext) -> list[Flowable]:
             row_styles=row_styles,
         )
     )
+    out += more_rows(ctx, listed.more, "less influence and interest, in the map above")
     return out

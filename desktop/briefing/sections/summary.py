@@ -11,6 +11,7 @@ from reportlab.platypus.flowables import Flowable
 
 from db.enums import label
 from desktop.briefing import palette
+from desktop.briefing.board import cap
 from desktop.briefing.data import PackData
 from desktop.briefing.escape import esc
 from desktop.briefing.sections.common import (
@@ -19,6 +20,7 @@ from desktop.briefing.sections.common import (
     enum_label,
     fmt_date,
     fmt_short_date,
+    more_rows,
     para,
     simple_table,
 )
@@ -177,6 +179,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
 
     # Review suggested.
     heading = para("Risks flagged “review suggested”", s.h2)
+    flags = cap(d.review_flags, d.params.max_rows)
     if d.review_flags:
         rows = [
             [
@@ -184,12 +187,13 @@ def build(ctx: SectionContext) -> list[Flowable]:
                 cell(f.risk.title, s.cell, w * 0.36),
                 para("<br/>".join(esc(r[:1].upper() + r[1:]) + "." for r in f.reasons), s.cell),
             ]
-            for f in d.review_flags
+            for f in flags.shown
         ]
         table = simple_table(["Risk", "Title", "Reason"], rows, [w * 0.12, w * 0.36, w * 0.52])
         out.append(KeepTogether([heading, table]) if len(rows) <= 12 else heading)
         if len(rows) > 12:
             out.append(table)
+        out += more_rows(ctx, flags.more, "in the risk register")
     else:
         out.append(heading)
         out.append(
