@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from db import models
 from db.models import BriefingRecord
+from db.queries.event_scope import event_concerns
 from db.queries.tables import (
     Action,
     ActionRiskLink,
@@ -116,7 +117,7 @@ def _event_scope(scope: Scope) -> ColumnElement[bool]:
     linked = select(EventRiskLink.event_id).where(
         EventRiskLink.risk_id.in_(_scoped_risk_ids(scope))
     )
-    return or_(Event.partnership_id.in_(scope.partnership_ids or ()), Event.id.in_(linked))
+    return event_concerns(list(scope.partnership_ids or ()), linked, scope.levels)
 
 
 def _event_window(start: dt.date, end: dt.date) -> ColumnElement[bool]:

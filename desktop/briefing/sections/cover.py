@@ -34,7 +34,16 @@ def build(ctx: SectionContext, *, pack_id: str, generated: str, prepared_by: str
         for x in d.partnerships:
             names.append(f"{esc(ctx.mark(x.level))} {esc(x.ref)} {esc(x.name)}")
         scope = "; ".join(names) if names else "the partnerships chosen"
-        out.append(para(f"Scope: {scope}", s.cover_meta))
+        one = len(names) == 1
+        which, its, it = ("partnership", "its", "it") if one else ("partnerships", "their", "them")
+        out.append(
+            para(
+                f"<b>Scope:</b> the {which} {scope} only. Every figure, list and chart counts {its} "
+                f"risks, the events about {it} and the stakeholders concerned; nothing else in "
+                "the register.",
+                s.cover_meta,
+            )
+        )
     out.append(Spacer(1, 14 * mm))
     meta = [
         ["Date", generated],

@@ -10,6 +10,7 @@ from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
 from desktop.briefing import charts, palette
+from desktop.briefing.data import EventRow, PackData
 from desktop.briefing.escape import esc
 from desktop.briefing.sections.common import (
     FONT_CMD,
@@ -23,6 +24,26 @@ from desktop.briefing.sections.common import (
     simple_table,
 )
 from desktop.briefing.styles import hex_colour
+from desktop.briefing.typography import MINUS
+
+
+def events_by_partnership(d: PackData) -> dict[int, list[EventRow]]:
+    """The pack's events about each partnership, by the scope's rule
+    (``db.queries.event_scope``): those naming it, and those naming none (in the pack)
+    that are linked to one of its risks."""
+    out: dict[int, list[EventRow]] = defaultdict(list)
+    for e in d.events:
+        if e.partnership_id is not None:
+            out[e.partnership_id].append(e)
+            continue
+        about: set[int] = set()
+        for rid in e.risk_ids:
+            r = d.risk(rid)
+            if r is not None:
+                about.update(r.partnership_ids)
+        for pid in sorted(about):
+            out[pid].append(e)
+    return out
 
 
 def build(ctx: SectionContext) -> list[Flowable]:
@@ -35,15 +56,13 @@ def build(ctx: SectionContext) -> list[Flowable]:
     out.append(
         para(
             f"{len(d.partnerships)} partnership{'s' if len(d.partnerships) != 1 else ''} in scope. Sentiment is the "
-            "average sentiment (−2 hostile to +2 champion) of the period's events about the partnership, week by week.",
+            f"average sentiment ({MINUS}2 hostile to +2 champion), week by week, of the period's events about "
+            "the partnership: those that name it, and those that name no partnership but concern one of its risks.",
             s.body,
         )
     )
     weeks = charts.weeks_between(d.period_start, d.period_end)
-    events_by_p: dict[int, list] = defaultdict(list)
-    for e in d.events:
-        if e.partnership_id is not None:
-            events_by_p[e.partnership_id].append(e)
+    events_by_p = events_by_partnership(d)
     risks_by_p: dict[int, list] = defaultdict(list)
     for r in d.open_risks:
         for pid in r.partnership_ids:
