@@ -140,7 +140,8 @@ class BriefingPackBuilder:
         self.actor = plain(actor) or "unknown"
         # The preparer printed on the cover and in the metadata: a name someone chose
         # (the display name), never a login name; the record keeps the actor.
-        self.prepared_by = plain(self.params.prepared_by or "")
+        chosen = self.params.prepared_by
+        self.prepared_by = plain(self.actor if chosen is None else chosen)
         self.generated_at = generated_at
         self.progress = progress
         self.cancel = cancel

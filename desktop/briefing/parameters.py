@@ -89,6 +89,8 @@ class BriefingParameters:
     marking_prefix: str = ""
     invariant: bool = False
     today: dt.date | None = None
+    # The name printed as the preparer: None, the actor building the pack (a display
+    # name); "" when no name was chosen (the cover then names no preparer).
     prepared_by: str | None = None
     bands: Bands | None = None  # None: the register's bands (filled in when a pack is built)
     # Board size: Annex A and the long tables show at most this many rows (0: all), and
@@ -127,7 +129,7 @@ class BriefingParameters:
             marking_prefix=(self.marking_prefix or "").strip(),
             invariant=self.invariant,
             today=today,
-            prepared_by=(self.prepared_by or "").strip() or None,
+            prepared_by=None if self.prepared_by is None else self.prepared_by.strip(),
             bands=self.bands,
             max_rows=self.max_rows,
             attach_event_log=self.attach_event_log,

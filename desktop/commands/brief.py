@@ -108,7 +108,7 @@ def run_brief(args: argparse.Namespace) -> int:
             marking_prefix=prefix or "",
             invariant=bool(args.invariant),
             bands=None,  # the register's, as every pack and screen uses
-            prepared_by=preparer_name(getattr(args, "prepared_by", None), settings),
+            prepared_by=preparer_name(getattr(args, "prepared_by", None), settings) or "",
             attach_event_log=bool(getattr(args, "event_log", True)),
         )
         max_rows = getattr(args, "max_rows", None)

@@ -56,6 +56,7 @@ from desktop.briefing.builder import BriefingResult, preview_classification
 from desktop.briefing.palette import BANNER_TEXT_COLOURS, banner_colour
 from desktop.briefing.parameters import DEFAULT_TITLE, SECTION_TITLES, SECTIONS, BriefingParameters
 from desktop.context import AppContext
+from desktop.dialogs.board_options import BoardOptions, PreparerField
 from desktop.dialogs.briefing_build import PROGRESS_STEPS, PackBuild
 from desktop.pack_files import output_problem, packs_folder, slug, unique_path
 from desktop.services import periods
@@ -316,6 +317,10 @@ class BriefingDialog(QDialog):
             self.section_checks[name] = box
             grid.addWidget(box, i % half, i // half)
         right.addWidget(sections_box)
+        self.board_options = BoardOptions(self)
+        right.addWidget(self.board_options)
+        self.preparer = PreparerField(self.context.settings, self)
+        right.addWidget(self.preparer)
 
         # classification preview -------------------------------------------
         marking = QFrame(self)
@@ -458,6 +463,7 @@ class BriefingDialog(QDialog):
             self.paper_combo.setCurrentIndex(
                 max(0, self.paper_combo.findData((initial.paper or "a4").lower()))
             )
+            self.board_options.load(initial)
             if initial.since is not None:
                 self.since_edit.setDate(qdate(initial.since))
                 self._since_touched = True
@@ -623,6 +629,8 @@ class BriefingDialog(QDialog):
             invariant=self._invariant,
             today=self.today,
             bands=self._bands,
+            max_rows=self.board_options.max_rows,
+            attach_event_log=self.board_options.attach_event_log,
         )
 
     def problems(self) -> list[str]:
@@ -789,7 +797,9 @@ class BriefingDialog(QDialog):
             self.error_label.setVisible(True)
             return None
         self._build_error = ""
-        handle = self.pack_build.start(self.parameters(), path)
+        params = self.parameters()
+        params.prepared_by = self.preparer.remember()
+        handle = self.pack_build.start(params, path)
         self.form_area.setEnabled(False)
         self.build_button.setEnabled(False)
         self.progress_bar.setValue(0)
