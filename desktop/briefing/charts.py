@@ -21,6 +21,7 @@ from db.scales import IMPACT_LABELS, LIKELIHOOD_LABELS, Bands
 from desktop.briefing import palette
 from desktop.briefing.fonts import BOLD, REGULAR
 from desktop.briefing.styles import hex_colour
+from desktop.briefing.typography import signed
 
 GRID_LINE = colors.white
 AXIS_INK = hex_colour(palette.MUTED)
@@ -300,9 +301,7 @@ def stakeholder_map(
             _text(
                 lx + 12,
                 y,
-                f"{STANCE_LABELS[stance]} ({stance:+d})"
-                if stance
-                else f"{STANCE_LABELS[stance]} (0)",
+                f"{STANCE_LABELS[stance]} ({signed(stance)})",
                 size=7,
                 anchor="start",
             )

@@ -19,6 +19,7 @@ from desktop.briefing.sections.common import (
     simple_table,
     stance_text,
 )
+from desktop.briefing.typography import thousands
 
 MAX_EVENTS = 15
 KIND_W = 0.17
@@ -144,12 +145,12 @@ def build(ctx: SectionContext) -> list[Flowable]:
         if len(events) > MAX_EVENTS:
             content.append(
                 para(
-                    f"{len(events)} new events in all; the {MAX_EVENTS} most severe are shown. "
+                    f"{thousands(len(events))} new events in all; the {MAX_EVENTS} most severe are shown. "
                     "The full log of the period is in Annex A.",
                     s.note,
                 )
             )
-    block(f"New events ({len(events)})", content or none())
+    block(f"New events ({thousands(len(events))})", content or none())
 
     rows = [
         [

@@ -23,6 +23,7 @@ from desktop.briefing.escape import esc, plain, visual
 from desktop.briefing.fonts import BOLD, REGULAR
 from desktop.briefing.parameters import SECTION_TITLES
 from desktop.briefing.styles import PageGeometry, Styles, hex_colour
+from desktop.briefing.typography import signed
 
 CELL_PAD = 3.0
 HEAD_BG = hex_colour(palette.TABLE_HEADER)
@@ -126,11 +127,7 @@ def fmt_short_date(day: dt.date | None) -> str:
 
 
 def stance_text(stance: int) -> str:
-    return (
-        f"{STANCE_LABELS.get(stance, str(stance))} ({stance:+d})"
-        if stance
-        else f"{STANCE_LABELS[0]} (0)"
-    )
+    return f"{STANCE_LABELS.get(stance, str(stance))} ({signed(stance)})"
 
 
 def enum_label(value: str | None) -> str:
@@ -319,3 +316,12 @@ def more_rows(ctx: SectionContext, more: int, where: str = "") -> list[Flowable]
     """The line under a capped table: "And 12 more: <where>." (nothing when none is left out)."""
     note = more_note(more, where)
     return [para(esc(note[:1].upper() + note[1:] + "."), ctx.styles.note)] if note else []
+
+
+def band_cell(col: int, row: int, band: str) -> list[tuple[Any, ...]]:
+    """A table cell in a band's colour with that band's text colour (WCAG AA, one pair per
+    band in ``palette``): every band cell of the pack looks the same."""
+    return [
+        ("BACKGROUND", (col, row), (col, row), hex_colour(palette.band_colour(band))),
+        ("TEXTCOLOR", (col, row), (col, row), hex_colour(palette.BAND_TEXT_COLOURS[band])),
+    ]

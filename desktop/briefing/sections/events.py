@@ -39,7 +39,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
     n = len(d.events)
     out.append(
         para(
-            f"{n} event{'s' if n != 1 else ''} in the period, by week (weeks start on Monday) and kind.",
+            f"{capitalised(count_of(n, 'event'))} in the period, by week (weeks start on Monday) and kind.",
             s.body,
         )
     )
@@ -59,7 +59,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
                 title += (
                     f'<br/><font size="6.5">by {esc(ctx.mark(who.level))} {esc(who.name)}</font>'
                 )
-            reach = f"{e.reach:,}" if e.reach is not None else "—"
+            reach = thousands(e.reach) if e.reach is not None else "—"
             rows.append(
                 [
                     f"{ctx.mark(e.level)} {e.ref}",

@@ -16,6 +16,7 @@ from desktop.briefing.sections.common import (
     FONT_CMD,
     MAX_LONG_TEXT,
     SectionContext,
+    band_cell,
     cell,
     enum_label,
     fmt_date,
@@ -24,7 +25,7 @@ from desktop.briefing.sections.common import (
     simple_table,
 )
 from desktop.briefing.styles import hex_colour
-from desktop.briefing.typography import MINUS
+from desktop.briefing.typography import MINUS, capitalised, count_of, thousands
 
 
 def events_by_partnership(d: PackData) -> dict[int, list[EventRow]]:
@@ -55,7 +56,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
         return out
     out.append(
         para(
-            f"{len(d.partnerships)} partnership{'s' if len(d.partnerships) != 1 else ''} in scope. Sentiment is the "
+            f"{capitalised(count_of(len(d.partnerships), 'partnership'))} in scope. Sentiment is the "
             f"average sentiment ({MINUS}2 hostile to +2 champion), week by week, of the period's events about "
             "the partnership: those that name it, and those that name no partnership but concern one of its risks.",
             s.body,
@@ -86,7 +87,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
             ["Network", enum_label(x.network)],
             ["Announced", period],
             ["Owner", cell(x.owner or "—", s.cell, w * 0.5)],
-            ["Events in period", f"{len(evs)} ({adverse} adverse)"],
+            ["Events in period", f"{thousands(len(evs))} ({thousands(adverse)} adverse)"],
         ]
         kv = Table(facts, colWidths=[w * 0.17, w * 0.45], hAlign="LEFT")
         kv.setStyle(
@@ -133,8 +134,9 @@ def build(ctx: SectionContext) -> list[Flowable]:
                 for r in linked
             ]
             band = [
-                ("BACKGROUND", (3, i), (3, i), hex_colour(palette.band_colour(r.residual_band)))
+                cmd
                 for i, r in enumerate(linked, start=1)
+                for cmd in band_cell(3, i, r.residual_band)
             ]
             block.append(Spacer(1, 1.5 * mm))
             block.append(

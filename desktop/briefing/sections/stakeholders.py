@@ -20,6 +20,7 @@ from desktop.briefing.sections.common import (
     stance_text,
 )
 from desktop.briefing.styles import hex_colour
+from desktop.briefing.typography import capitalised, count_of, signed
 
 FRACTIONS = (0.135, 0.25, 0.17, 0.095, 0.085, 0.145, 0.12)
 
@@ -35,7 +36,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
         return out
     out.append(
         para(
-            f"{len(people)} stakeholder{'s' if len(people) != 1 else ''} by influence and interest, coloured by their "
+            f"{capitalised(count_of(len(people), 'stakeholder'))} by influence and interest, coloured by their "
             "current stance. Those in the shaded upper right deserve the closest management.",
             s.body,
         )
@@ -59,7 +60,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
     for x in listed.shown:
         change = "—"
         if x.stance_before is not None:
-            was = f"{x.stance_before:+d}" if x.stance_before else "0"
+            was = signed(x.stance_before)
             change = f"{'▲' if x.stance > x.stance_before else '▼'} from {was}"
         rows.append(
             [
@@ -75,7 +76,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
 
     def row_styles(index: int, row: int) -> list[tuple[Any, ...]]:
         x = people[index]
-        return [("TEXTCOLOR", (5, row), (5, row), hex_colour(palette.stance_colour(x.stance)))]
+        return [("TEXTCOLOR", (5, row), (5, row), hex_colour(palette.stance_text_colour(x.stance)))]
 
     out.append(para(f"Stance changes are counted since {d.since.isoformat()}.", s.note))
     out.append(
