@@ -43,7 +43,20 @@ def build(ctx: SectionContext) -> list[Flowable]:
             s.body,
         )
     )
-    out.append(charts.events_per_week(counts, weeks, width=w, height=150))
+    out.append(
+        charts.events_per_week(
+            counts, weeks, width=w, height=150, period=(d.period_start, d.period_end)
+        )
+    )
+    partial = [wk for wk in weeks if charts.days_in_period(wk, d.period_start, d.period_end) < 7]
+    if partial:
+        out.append(
+            para(
+                "Hatched weeks lie only partly inside the period; the label above each says how "
+                "many of its days are counted.",
+                s.note,
+            )
+        )
     out.append(Spacer(1, 3 * mm))
 
     key = sorted(d.events, key=lambda e: (-e.severity, -(e.reach or 0), e.occurred_on, e.ref))[

@@ -80,7 +80,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
         for wk in weeks:
             vals = [e.sentiment for e in evs if wk <= e.occurred_on < wk + dt.timedelta(days=7)]
             per_week.append(sum(vals) / len(vals) if vals else None)
-        spark = charts.sentiment_sparkline(per_week, width=w * 0.3, height=34)
+        spark = charts.sentiment_sparkline(per_week, weeks=weeks, width=w * 0.34, height=52)
         facts = [
             ["Partner", cell(partner_text, s.cell, w * 0.5)],
             ["Status", enum_label(x.status)],
