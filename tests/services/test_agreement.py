@@ -750,15 +750,21 @@ def test_the_printed_pack_states_the_same_numbers(seed, tmp_path):
 
 def heat_map_counts(text: str) -> dict[str, Counter[tuple[int, int]]]:
     """Risks per cell of each printed heat map: the cells are drawn row by row, each with
-    its score in the corner followed by its marked refs, ``(R)R-012`` (and "+N more")."""
+    its score in the corner, then (when not empty) its count ("3 risks"), then its marked
+    refs, ``(R)R-012`` (and "+N more").  The count a cell states must be the refs it
+    holds."""
     out = {}
     for title in ("Inherent (before mitigation)", "Residual (after mitigation)"):
         tokens = text.split(title, 1)[1].split()
         counts: Counter[tuple[int, int]] = Counter()
+        stated: dict[tuple[int, int], int] = {}
         pos = 0
         for (lk, im), nxt in itertools.zip_longest(CELLS, CELLS[1:]):
             assert tokens[pos] == str(lk * im), (title, lk, im, tokens[pos : pos + 5])
             pos += 1
+            if pos + 1 < len(tokens) and tokens[pos + 1] in ("risk", "risks"):
+                stated[(lk, im)] = int(tokens[pos].replace(",", ""))
+                pos += 2
             while pos < len(tokens) and (
                 nxt is None
                 and re.fullmatch(r"(\([A-Z]+\))?R-\d+|\+\d+|more", tokens[pos])
@@ -771,5 +777,6 @@ def heat_map_counts(text: str) -> dict[str, Counter[tuple[int, int]]]:
                 elif re.fullmatch(r"\+\d+", tok):
                     counts[(lk, im)] += int(tok[1:])
                 pos += 1
+        assert stated == {cell: n for cell, n in counts.items() if n}, title
         out[title] = counts
     return out
