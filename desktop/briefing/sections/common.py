@@ -185,6 +185,26 @@ def header_cells(labels: Sequence[Any]) -> list[Any]:
     return [Paragraph(esc(x), _HEAD_STYLE) if isinstance(x, str) and x else x for x in labels]
 
 
+_CELL_STYLE = Styles().cell
+
+
+def fitted(value: Any, width: float) -> Any:
+    """A plain-string cell as it is, when every line of it fits its column; else the same
+    text as a wrapping Paragraph (long words split), so that no ref, mark or date runs
+    into the next column or past the margin."""
+    if not isinstance(value, str) or not value:
+        return value
+    room = width - 2 * CELL_PAD
+    font, size = _CELL_STYLE.fontName, _CELL_STYLE.fontSize
+    if all(stringWidth(line, font, size) <= room for line in value.split("\n")):
+        return value
+    return Paragraph("<br/>".join(esc(line) for line in value.split("\n")), _CELL_STYLE)
+
+
+def fitted_rows(rows: Sequence[Sequence[Any]], widths: Sequence[float]) -> list[list[Any]]:
+    return [[fitted(v, w) for v, w in zip(row, widths, strict=False)] for row in rows]
+
+
 def simple_table(
     header: Sequence[str] | None,
     rows: Sequence[Sequence[Any]],
@@ -194,7 +214,7 @@ def simple_table(
     stripes: bool = True,
 ) -> Table:
     """A short table (it may still split; its header repeats)."""
-    data = ([header_cells(header)] if header else []) + [list(r) for r in rows]
+    data = ([header_cells(header)] if header else []) + fitted_rows(rows, widths)
     t = Table(data, colWidths=list(widths), repeatRows=1 if header else 0, hAlign="LEFT")
     t.setStyle(
         TableStyle(base_table_style(len(data), header=bool(header), stripes=stripes) + list(extra))
@@ -234,7 +254,7 @@ class LongTable(Flowable):
             self.rows, self._heights, self.header = _shared[0], _shared[1], _shared[2]
         else:
             self.header = header_cells(header)
-            self.rows = list(rows)
+            self.rows = fitted_rows(rows, self.widths)
             self._heights = []
         self._head_h: float | None = None
 
