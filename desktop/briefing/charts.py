@@ -135,9 +135,11 @@ def heat_map(
             total_h = len(lines) * 7
             y0 = y + (size - 11) / 2 + total_h / 2 - 6
             for n, line in enumerate(lines):
-                d.add(
-                    _text(x + size / 2, y0 - n * 7, " ".join(line), size=5.6, font=BOLD, colour=ink)
-                )
+                text = " ".join(line)
+                # A label wider than the cell (a long ref with its mark) is set smaller
+                # rather than drawn across the next cell.
+                fit = min(5.6, 5.6 * room / max(1.0, stringWidth(text, BOLD, 5.6)))
+                d.add(_text(x + size / 2, y0 - n * 7, text, size=fit, font=BOLD, colour=ink))
     # Axes: impact along the bottom, likelihood up the side.
     for i, lab in enumerate(IMPACT_LABELS):
         d.add(
