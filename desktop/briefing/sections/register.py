@@ -24,8 +24,9 @@ from desktop.briefing.typography import capitalised, count_of, thousands
 
 TREND = {"up": "▲", "down": "▼", "same": "=", "new": "new", "": "—"}
 # The ref column holds the widest portion mark too: "(NU) R-1000".
-# The review date (2026-11-30) needs 0.105 of the frame; a longer mark and ref wraps.
-FRACTIONS = (0.112, 0.23, 0.075, 0.075, 0.075, 0.068, 0.26, 0.105)
+# Each column fits its widest usual value with its padding: "4×5=20" 0.079, "Medium"
+# 0.076, a review date (2026-11-30) 0.105 of the frame; a longer mark and ref wraps.
+FRACTIONS = (0.112, 0.23, 0.08, 0.08, 0.078, 0.068, 0.247, 0.105)
 
 
 def build(ctx: SectionContext) -> list[Flowable]:
