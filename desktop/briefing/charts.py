@@ -202,7 +202,7 @@ def stakeholder_map(
     map, or the marked ref); the refs printed go to ``drawn``.  The four quadrants are
     named above and below the grid."""
     left, bottom = 34.0, 40.0
-    size = min((width - left - 120) / 5, 52.0)
+    size = min((width - left - 120) / 5, 46.0)
     grid = size * 5
     d = Drawing(width, bottom + grid + 14)
     d.initialFontName = REGULAR
