@@ -9,7 +9,7 @@ from typing import Any
 
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
 from db.classification import Classification, parse_level, portion_mark
@@ -19,9 +19,11 @@ from desktop.briefing.attachments import Attachment
 from desktop.briefing.board import more_note
 from desktop.briefing.data import PackData
 from desktop.briefing.doctemplate import Heading, LayoutState
-from desktop.briefing.escape import esc, plain, visual
-from desktop.briefing.fonts import BOLD, REGULAR
+from desktop.briefing.escape import esc, plain
+from desktop.briefing.fonts import BOLD, REGULAR, needs_fallback
+from desktop.briefing.paragraphs import Para
 from desktop.briefing.parameters import SECTION_TITLES
+from desktop.briefing.shaping import has_rtl
 from desktop.briefing.styles import PageGeometry, Styles, hex_colour
 from desktop.briefing.typography import signed
 
@@ -134,21 +136,23 @@ def enum_label(value: str | None) -> str:
     return label(value) if value else "—"
 
 
-def para(markup: str, style: Any) -> Paragraph:
-    return Paragraph(markup, style)
+def para(markup: str, style: Any) -> Any:
+    return Para(markup, style)
 
 
 def cell(text: object, style: Any, width: float) -> Any:
     """A plain string when the (escaped-free) text fits on one line, else a Paragraph.
 
     Strings are drawn without markup parsing, so they need no escaping; anything
-    that must wrap becomes a Paragraph of escaped text.
+    that must wrap, or needs shaping, bidi order or a fallback face, becomes a
+    Paragraph of escaped text.
     """
     raw = "" if text is None else str(text)
     if "\n" not in raw and "\r" not in raw and len(raw) < 90:
-        if stringWidth(raw, style.fontName, style.fontSize) <= width - 2 * CELL_PAD:
-            return plain(visual(raw))
-    return Paragraph(esc(raw), style)
+        simple = raw.isascii() or not (has_rtl(raw) or needs_fallback(raw, style.fontName))
+        if simple and stringWidth(raw, style.fontName, style.fontSize) <= width - 2 * CELL_PAD:
+            return plain(raw)
+    return Para(esc(raw), style)
 
 
 def base_table_style(
@@ -182,7 +186,7 @@ _HEAD_STYLE = Styles().cell_head
 
 def header_cells(labels: Sequence[Any]) -> list[Any]:
     """Header labels as wrapping paragraphs (fixed words, escaped all the same)."""
-    return [Paragraph(esc(x), _HEAD_STYLE) if isinstance(x, str) and x else x for x in labels]
+    return [Para(esc(x), _HEAD_STYLE) if isinstance(x, str) and x else x for x in labels]
 
 
 _CELL_STYLE = Styles().cell
