@@ -35,7 +35,10 @@ OUT = ROOT / "resources" / "fonts"
 CJK_SOURCE = Path("/usr/share/fonts-droid-fallback/truetype/DroidSansFallback.ttf")
 EMOJI_SOURCE = Path("/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf")
 
-CJK_RANGES = (
+# The space and no-break space: ReportLab draws the space between two words in the
+# face of the word before it.
+SPACES = ((0x0020, 0x0020), (0x00A0, 0x00A0))
+CJK_RANGES = SPACES + (
     (0x1100, 0x11FF),  # Hangul jamo
     (0x2E80, 0x2FDF),  # CJK radicals
     (0x3000, 0x33FF),  # CJK punctuation, kana, bopomofo, compatibility jamo, enclosed
@@ -47,7 +50,7 @@ CJK_RANGES = (
     (0xFE30, 0xFE4F),  # CJK compatibility forms
     (0xFF00, 0xFFEF),  # half- and full-width forms
 )
-EMOJI_RANGES = (
+EMOJI_RANGES = SPACES + (
     (0x200D, 0x200D),  # zero-width joiner
     (0x20E3, 0x20E3),  # combining enclosing keycap
     (0xFE0E, 0xFE0F),  # text / emoji variation selectors
