@@ -193,16 +193,19 @@ _CELL_STYLE = Styles().cell
 
 
 def fitted(value: Any, width: float) -> Any:
-    """A plain-string cell as it is, when every line of it fits its column; else the same
-    text as a wrapping Paragraph (long words split), so that no ref, mark or date runs
-    into the next column or past the margin."""
+    """A plain-string cell as it is, when every line of it fits its column and it needs
+    no shaping or fallback face; else the same text as a wrapping Paragraph (long words
+    split), so that no ref, mark or date runs into the next column or past the margin."""
     if not isinstance(value, str) or not value:
         return value
     room = width - 2 * CELL_PAD
     font, size = _CELL_STYLE.fontName, _CELL_STYLE.fontSize
-    if all(stringWidth(line, font, size) <= room for line in value.split("\n")):
+    # Text that needs shaping, right-to-left order or a fallback face is never drawn
+    # as a plain string, whatever its width (as in ``cell``).
+    simple = value.isascii() or not (has_rtl(value) or needs_fallback(value, font))
+    if simple and all(stringWidth(line, font, size) <= room for line in value.split("\n")):
         return value
-    return Paragraph("<br/>".join(esc(line) for line in value.split("\n")), _CELL_STYLE)
+    return Para("<br/>".join(esc(line) for line in value.split("\n")), _CELL_STYLE)
 
 
 def fitted_rows(rows: Sequence[Sequence[Any]], widths: Sequence[float]) -> list[list[Any]]:
