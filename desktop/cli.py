@@ -34,6 +34,7 @@ HANDLERS: dict[str, tuple[str, str]] = {
     "db check": ("register", "run_db_check"),
     "generate": ("register", "run_generate"),
     "users": ("users", "run_users"),
+    "search": ("search", "run_search"),
 }
 
 
@@ -65,6 +66,25 @@ def _row_limit(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text}") from None
     if value < 0:
         raise argparse.ArgumentTypeError("cannot be negative (0 shows every row)")
+    return value
+
+
+def _search_kind(text: str) -> str:
+    """``events`` or ``event`` (any case) -> ``event``: the kinds ``search --kind`` accepts."""
+    key = text.strip().lower()
+    for plural in KINDS:
+        if key in (plural, plural[:-1]):
+            return plural[:-1]
+    raise argparse.ArgumentTypeError(f"unknown kind {text!r}: use {', '.join(KINDS)}")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more: {text!r}")
     return value
 
 
@@ -139,6 +159,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p)
     p.add_argument("--residual", action="store_true")
     p.add_argument("--as-of", dest="as_of", type=_date, metavar="DATE")
+
+    p = sub.add_parser("search", help="find records of any kind by ref, title, name or text")
+    _add_db(p)
+    p.add_argument("text", metavar="TEXT")
+    p.add_argument("--kind", type=_search_kind, metavar="KIND", help=", ".join(KINDS))
+    p.add_argument("--limit", type=_positive, default=20, metavar="N", help="default 20")
+    p.add_argument("--ceiling", metavar="LEVEL", help="leave out records classified above LEVEL")
 
     p = sub.add_parser("backup", help="consistent copy of a live register")
     _add_db(p)
