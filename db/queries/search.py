@@ -104,22 +104,18 @@ def _ref_hits(
     params: dict[str, Any] = {"lo": start, "hi": start + "\uffff", "limit": limit}
     levels_sql = _level_clause(levels, params)
     # A range, not LIKE: the unique index on ref serves it on both backends.
-    stmt = (
-        f"SELECT c.id, c.ref, c.{item.title} FROM {item.table_name} c "  # noqa: S608 (names from SEARCHED)
-        f"WHERE c.ref >= :lo AND c.ref < :hi{levels_sql} ORDER BY c.ref LIMIT :limit"
-    )
-    hits = [
-        SearchHit(item.kind, int(r[0]), str(r[1]), str(r[2]), REF_PREFIX)
-        for r in session.execute(sql_text(stmt), params)
-    ]
+    select_sql = f"SELECT c.id, c.ref, c.{item.title} FROM {item.table_name} c WHERE "  # noqa: S608 (names from SEARCHED)
+    in_range = f"c.ref >= :lo AND c.ref < :hi{levels_sql} ORDER BY c.ref LIMIT :limit"
+    rows = list(session.execute(sql_text(select_sql + in_range), params))
     if exact is not None and exact != start:  # "r-7": R-007 is not in the range "R-7..."
-        params.update(lo=exact, hi=exact + "\x00")
-        hits = [
-            SearchHit(item.kind, int(r[0]), str(r[1]), str(r[2]), EXACT_REF)
-            for r in session.execute(sql_text(stmt), params)
-        ] + hits
+        params["exact"] = exact
+        equal = sql_text(f"{select_sql}c.ref = :exact{levels_sql}")
+        rows = [*session.execute(equal, params), *(r for r in rows if r[1] != exact)]
     return [
-        SearchHit(h.kind, h.id, h.ref, h.title, EXACT_REF) if h.ref == exact else h for h in hits
+        SearchHit(
+            item.kind, int(r[0]), str(r[1]), str(r[2]), EXACT_REF if r[1] == exact else REF_PREFIX
+        )
+        for r in rows
     ]
 
 
@@ -192,7 +188,5 @@ def search(
             key = (hit.kind, hit.id)
             if key not in found or (hit.tier, -hit.score) < (found[key].tier, -found[key].score):
                 found[key] = hit
-    ranked = sorted(
-        found.values(), key=lambda h: (h.tier, -h.score, _kind_order(h.kind), h.ref)
-    )
+    ranked = sorted(found.values(), key=lambda h: (h.tier, -h.score, _kind_order(h.kind), h.ref))
     return ranked[:limit]
