@@ -204,7 +204,9 @@ def test_a_rolled_back_write_leaves_nothing_in_the_index(any_register: Any) -> N
     assert refs(any_register, "ghost") == []
 
 
-def test_the_index_follows_an_import_and_its_undo_and_redo(any_register: Any, tmp_path: Any) -> None:
+def test_the_index_follows_an_import_and_its_undo_and_redo(
+    any_register: Any, tmp_path: Any
+) -> None:
     reg = any_register
     path = write_csv(
         tmp_path / "e.csv",
