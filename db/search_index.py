@@ -21,6 +21,7 @@ that creates its table (the index is part of the schema, so migrations build it)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,7 @@ PG_CONFIG = "simple"
 SQLITE_TOKENIZER = "unicode61 remove_diacritics 2"
 PG_COLUMN = "search_vector"
 TRGM_INDEX = "ix_event_title_trgm"
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,11 @@ class SearchedKind:
     title: str  # "title" or "name"
     body: tuple[str, ...]  # summary, description, notes...
     table: str = ""  # the record table; the kind's name when empty
+
+    def __post_init__(self) -> None:
+        for name in (self.kind, self.table, *self.columns):
+            if name and not _IDENTIFIER.match(name):
+                raise ValueError(f"{name!r} is not a plain SQL identifier")
 
     @property
     def table_name(self) -> str:
@@ -80,15 +87,16 @@ def sqlite_statements(item: SearchedKind) -> list[str]:
     cols = ", ".join(item.columns)
     new = ", ".join(f"new.{c}" for c in item.columns)
     old = ", ".join(f"old.{c}" for c in item.columns)
-    forget = f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old});"
-    learn = f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new});"
+    # Identifiers only, from SEARCHED (checked in SearchedKind): no value is ever spliced.
+    forget = f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old});"  # noqa: S608
+    learn = f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new});"  # noqa: S608
     return [
         f"CREATE VIRTUAL TABLE {fts} USING fts5({cols}, content='{t}', content_rowid='id', "
         f"tokenize='{SQLITE_TOKENIZER}')",
         f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {t} BEGIN {learn} END",
         f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {t} BEGIN {forget} END",
         f"CREATE TRIGGER {fts}_update AFTER UPDATE OF {cols} ON {t} BEGIN {forget} {learn} END",
-        f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",
+        f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",  # noqa: S608
     ]
 
 

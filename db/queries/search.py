@@ -138,7 +138,7 @@ def _word_statement(item: SearchedKind, *, sqlite: bool, levels_sql: str) -> str
             f"FROM {t} c WHERE c.{PG_COLUMN} @@ to_tsquery('{PG_CONFIG}', :match){levels_sql} "
             "ORDER BY c.id DESC LIMIT :pool"
         )
-    return f"SELECT id, ref, title, score FROM ({pool}) p ORDER BY score DESC, id DESC LIMIT :limit"
+    return f"SELECT id, ref, title, score FROM ({pool}) p ORDER BY score DESC, id DESC LIMIT :limit"  # noqa: S608
 
 
 def _word_hits(
@@ -161,8 +161,11 @@ def _word_hits(
     ]
 
 
+_KIND_ORDER = [k.value for k in KINDS]
+
+
 def _kind_order(kind: str) -> int:
-    return list(KINDS).index(kind) if kind in KINDS else len(KINDS)
+    return _KIND_ORDER.index(kind) if kind in _KIND_ORDER else len(_KIND_ORDER)
 
 
 def search(
