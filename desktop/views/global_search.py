@@ -17,14 +17,15 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QLabel,
+    QHeaderView,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from db.kinds import kind_info
+from db.kinds import counted, kind_info
 from db.queries.search import SearchHit, search
 from desktop.context import AppContext
 from desktop.tasks import LatestQuery
@@ -61,9 +62,20 @@ class GlobalSearchPopup(QDialog):
         self.edit.setPlaceholderText("Search every record: ref, title, name, summary, notes")
         self.edit.setAccessibleName("Search everything")
         self.edit.setClearButtonEnabled(True)
-        self.results = QListWidget(self)
+        self.results = QTreeWidget(self)
         self.results.setAccessibleName("Records found")
-        self.results.setUniformItemSizes(True)
+        self.results.setColumnCount(3)
+        self.results.setHeaderLabels(["Ref", "Title", "Kind"])
+        self.results.setRootIsDecorated(False)
+        self.results.setUniformRowHeights(True)
+        self.results.setAllColumnsShowFocus(True)
+        header = self.results.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        # A popup over the page: a frame keeps it apart from what lies beneath.
+        self.setStyleSheet("#global_search { border: 1px solid palette(dark); }")
         self.status = QLabel("", self)
         self.status.setObjectName("global_search_status")
         layout = QVBoxLayout(self)
@@ -130,20 +142,23 @@ class GlobalSearchPopup(QDialog):
         text, hits = answer
         self._shown = text
         self.results.clear()
+        items = []
         for hit in hits:
-            item = QListWidgetItem(f"{hit.ref}    {hit.title}    ({_kind_label(hit.kind)})")
-            item.setData(HIT_ROLE, (hit.kind, hit.id))
-            item.setToolTip(f"{_kind_label(hit.kind)} {hit.ref}: {hit.title}")
-            self.results.addItem(item)
-        if hits:
-            self.results.setCurrentRow(0)
+            label = _kind_label(hit.kind)
+            item = QTreeWidgetItem([hit.ref, hit.title, label])
+            item.setData(0, HIT_ROLE, (hit.kind, hit.id))
+            item.setToolTip(1, f"{label} {hit.ref}: {hit.title}")
+            items.append(item)
+        self.results.addTopLevelItems(items)
+        if items:
+            self.results.setCurrentItem(items[0])
         found = len(hits)
         self.status.setText(
             ""
             if not text.strip()
             else "No record matches"
             if not found
-            else f"{found} best match{'es' if found != 1 else ''}; Enter opens the one selected"
+            else f"{counted(found, 'record')} found; Enter opens the one selected"
         )
         if self._enter_pending and text == self.edit.text():
             self._enter_pending = False
@@ -159,10 +174,10 @@ class GlobalSearchPopup(QDialog):
         if item is not None:
             self._choose_item(item)
 
-    def _choose_item(self, item: QListWidgetItem) -> None:
+    def _choose_item(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         if self._chosen:
             return  # a second Enter or the second half of a double-click
-        kind, record_id = item.data(HIT_ROLE)
+        kind, record_id = item.data(0, HIT_ROLE)
         self._chosen = True
         self.hide()
         self.record_chosen.emit(str(kind), int(record_id))

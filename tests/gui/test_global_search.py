@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QListWidgetItem
+from PySide6.QtWidgets import QTreeWidgetItem
 
 from db.demo import load_demo
 from desktop.dialogs import forms
@@ -38,7 +38,16 @@ def demo_window(qtbot: Any, context: Any, monkeypatch: pytest.MonkeyPatch) -> An
 
 
 def texts(popup: GlobalSearchPopup) -> list[str]:
-    return [popup.results.item(i).text() for i in range(popup.results.count())]
+    """Each row as "REF TITLE (Kind)"."""
+    out = []
+    for i in range(popup.results.topLevelItemCount()):
+        item = popup.results.topLevelItem(i)
+        out.append(f"{item.text(0)} {item.text(1)} ({item.text(2)})")
+    return out
+
+
+def hit_of(popup: GlobalSearchPopup, row: int) -> Any:
+    return popup.results.topLevelItem(row).data(0, HIT_ROLE)
 
 
 def type_and_wait(qtbot: Any, popup: GlobalSearchPopup, text: str) -> None:
@@ -88,7 +97,7 @@ def test_enter_opens_the_record_exactly_once(qtbot: Any, demo_window: Any) -> No
     win = demo_window
     popup = win.search_everything()
     type_and_wait(qtbot, popup, "R-002")
-    kind, record_id = popup.results.item(0).data(HIT_ROLE)
+    kind, record_id = hit_of(popup, 0)
     qtbot.keyClick(popup.edit, Qt.Key.Key_Return)
     qtbot.keyClick(popup.edit, Qt.Key.Key_Return)
     qtbot.wait(50)
@@ -113,8 +122,8 @@ def test_double_click_opens_the_record_exactly_once(qtbot: Any, demo_window: Any
     win = demo_window
     popup = win.search_everything()
     type_and_wait(qtbot, popup, "protest")
-    item: QListWidgetItem = popup.results.item(0)
-    kind, record_id = item.data(HIT_ROLE)
+    item: QTreeWidgetItem = popup.results.topLevelItem(0)
+    kind, record_id = hit_of(popup, 0)
     rect = popup.results.visualItemRect(item)
     viewport = popup.results.viewport()
     qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=rect.center())
@@ -123,9 +132,9 @@ def test_double_click_opens_the_record_exactly_once(qtbot: Any, demo_window: Any
     assert win.opened == [(kind, record_id)]
     # opened again later: a fresh choice counts once more
     popup = win.search_everything()
-    qtbot.waitUntil(lambda: popup.results.count() > 0, timeout=5000)
+    qtbot.waitUntil(lambda: popup.results.topLevelItemCount() > 1, timeout=5000)
     qtbot.keyClick(popup.edit, Qt.Key.Key_Down)
-    assert popup.results.currentRow() == 1
+    assert popup.results.currentItem() is popup.results.topLevelItem(1)
+    second = hit_of(popup, 1)
     qtbot.keyClick(popup.edit, Qt.Key.Key_Return)
-    second = popup.results.item(1).data(HIT_ROLE)
     assert win.opened == [(kind, record_id), second]
