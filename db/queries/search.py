@@ -19,7 +19,12 @@ any row-level security policy on a record table applies as well.
 Bounded work: for a word found in very many records (a common word among a
 million events), relevance is ranked among the ``POOL`` newest matches of each
 kind rather than among all of them, so the answer never waits on ranking a
-hundred thousand rows; a rarer word is ranked among all its matches.
+hundred thousand rows; a rarer word is ranked among all its matches.  SQLite's
+FTS5 walks its index newest first and stops; PostgreSQL first asks the GIN index
+for up to ``POOL + 1`` matches in any order (instant however rare the word: a walk
+down the primary key would read the whole table for a word that is nowhere), and
+only when there are more does it take the newest ``POOL`` by that walk, which is
+then short because the word is common.
 """
 
 from __future__ import annotations
@@ -119,26 +124,30 @@ def _ref_hits(
     ]
 
 
-def _word_statement(item: SearchedKind, *, sqlite: bool, levels_sql: str) -> str:
-    t, title = item.table_name, item.title
-    if sqlite:
-        fts = item.fts_table
-        weights = ", ".join(["10.0"] + ["1.0"] * len(item.body))
-        # The FTS table walked newest first (its rowid order) and stopped after POOL
-        # matches; bm25 is negative, so its negation is "higher is better".
-        pool = (
-            f"SELECT c.id, c.ref, c.{title} AS title, -bm25({fts}, {weights}) AS score "  # noqa: S608
-            f"FROM {fts} JOIN {t} c ON c.id = {fts}.rowid "
-            f"WHERE {fts} MATCH :match{levels_sql} ORDER BY {fts}.rowid DESC LIMIT :pool"
-        )
-    else:
-        pool = (
-            f"SELECT c.id, c.ref, c.{title} AS title, "  # noqa: S608
-            f"ts_rank(c.{PG_COLUMN}, to_tsquery('{PG_CONFIG}', :match)) AS score "
-            f"FROM {t} c WHERE c.{PG_COLUMN} @@ to_tsquery('{PG_CONFIG}', :match){levels_sql} "
-            "ORDER BY c.id DESC LIMIT :pool"
-        )
+def _sqlite_statement(item: SearchedKind, levels_sql: str) -> str:
+    """The POOL newest matches (FTS5 walks its index in rowid order and stops), ranked
+    by bm25 with the title weighted above the rest (negated: higher is better)."""
+    t, fts = item.table_name, item.fts_table
+    weights = ", ".join(["10.0"] + ["1.0"] * len(item.body))
+    pool = (
+        f"SELECT c.id, c.ref, c.{item.title} AS title, -bm25({fts}, {weights}) AS score "  # noqa: S608
+        f"FROM {fts} JOIN {t} c ON c.id = {fts}.rowid "
+        f"WHERE {fts} MATCH :match{levels_sql} ORDER BY {fts}.rowid DESC LIMIT :pool"
+    )
     return f"SELECT id, ref, title, score FROM ({pool}) p ORDER BY score DESC, id DESC LIMIT :limit"  # noqa: S608
+
+
+def _postgres_statement(item: SearchedKind, levels_sql: str, *, newest: bool) -> str:
+    """Matches with their ``ts_rank``: any POOL + 1 of them (the GIN index answers at
+    once, however rare the word), or with ``newest`` the POOL newest (a walk down the
+    primary key, quick when the word is common, which is when it is asked for)."""
+    t = item.table_name
+    query = f"to_tsquery('{PG_CONFIG}', :match)"
+    return (
+        f"SELECT c.id, c.ref, c.{item.title}, ts_rank(c.{PG_COLUMN}, {query}) "  # noqa: S608
+        f"FROM {t} c WHERE c.{PG_COLUMN} @@ {query}{levels_sql} "
+        + ("ORDER BY c.id DESC LIMIT :pool" if newest else "LIMIT :pool + 1")
+    )
 
 
 def _word_hits(
@@ -149,15 +158,28 @@ def _word_hits(
     levels: Sequence[str] | None,
 ) -> list[SearchHit]:
     sqlite = session.get_bind().dialect.name == "sqlite"
+    pool = max(POOL, limit)
     params: dict[str, Any] = {
         "match": fts5_query(words) if sqlite else tsquery(words),
-        "pool": max(POOL, limit),
+        "pool": pool,
         "limit": limit,
     }
-    stmt = _word_statement(item, sqlite=sqlite, levels_sql=_level_clause(levels, params))
+    levels_sql = _level_clause(levels, params)
+    if sqlite:
+        rows = list(session.execute(sql_text(_sqlite_statement(item, levels_sql)), params))
+    else:
+        # Every match when there are at most POOL (ranked in full), else the POOL newest.
+        rows = list(
+            session.execute(sql_text(_postgres_statement(item, levels_sql, newest=False)), params)
+        )
+        if len(rows) > pool:
+            newest = _postgres_statement(item, levels_sql, newest=True)
+            rows = list(session.execute(sql_text(newest), params))
+        rows.sort(key=lambda r: (-float(r[3] or 0.0), -int(r[0])))
+        rows = rows[:limit]
     return [
         SearchHit(item.kind, int(r[0]), str(r[1]), str(r[2]), WORDS, float(r[3] or 0.0))
-        for r in session.execute(sql_text(stmt), params)
+        for r in rows
     ]
 
 

@@ -259,3 +259,15 @@ def test_query_strings_quote_every_word() -> None:
     assert words == ["say", "hi", "near", "x", "y", "z", "a"]
     assert search_queries.fts5_query(words) == '"say"* "hi"* "near"* "x" "y" "z" "a"'
     assert search_queries.tsquery(["it", "x"]) == "'it':* & 'x'"
+
+
+def test_a_common_word_is_ranked_among_the_newest_pool_of_matches(
+    any_register: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with any_register.write() as s:
+        for i in range(5):
+            factories.event(s, f"Briefing round {i + 1}")
+    monkeypatch.setattr(search_queries, "POOL", 3)
+    assert refs(any_register, "briefing", limit=10) == ["E-0005", "E-0004", "E-0003"]
+    monkeypatch.setattr(search_queries, "POOL", 5)  # exactly every match: all ranked
+    assert refs(any_register, "briefing", limit=10) == [f"E-000{i}" for i in (5, 4, 3, 2, 1)]

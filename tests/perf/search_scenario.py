@@ -125,7 +125,7 @@ def _register_quick_search(
 def _key_press_to_rows(table: Table, register: Any, label: str, work: Path, repeat: int) -> None:
     """The Ctrl+K box in this process (offscreen): last key press / Enter to rows painted."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QCoreApplication, QSettings, Qt
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication, QWidget
 
@@ -142,8 +142,15 @@ def _key_press_to_rows(table: Table, register: Any, label: str, work: Path, repe
     popup = GlobalSearchPopup(context, host)
 
     def shown(word: str, deadline: float) -> float:
+        # Waiting in an event loop, as the app does: a busy loop would hold the GIL
+        # and slow down the worker thread that runs the query.
         while popup._shown != word:
-            QCoreApplication.processEvents()
+            loop = QEventLoop()
+            popup._query.answered.connect(loop.quit)
+            QTimer.singleShot(max(1, int((deadline - time.perf_counter()) * 1000)), loop.quit)
+            if popup._shown != word:
+                loop.exec()
+            popup._query.answered.disconnect(loop.quit)
             if time.perf_counter() > deadline:
                 raise TimeoutError(f"no answer for {word!r}")
         popup.results.viewport().repaint()
