@@ -213,5 +213,11 @@ def search(
             key = (hit.kind, hit.id)
             if key not in found or (hit.tier, -hit.score) < (found[key].tier, -found[key].score):
                 found[key] = hit
-    ranked = sorted(found.values(), key=lambda h: (h.tier, -h.score, _kind_order(h.kind), h.ref))
-    return ranked[:limit]
+    return sorted(found.values(), key=_rank_key)[:limit]
+
+
+def _rank_key(hit: SearchHit) -> tuple[Any, ...]:
+    """Tier first; refs in ref order; words by relevance, then newest first."""
+    if hit.tier == WORDS:
+        return (hit.tier, -hit.score, -hit.id, _kind_order(hit.kind))
+    return (hit.tier, _kind_order(hit.kind), hit.ref)

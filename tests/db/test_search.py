@@ -265,9 +265,17 @@ def test_a_common_word_is_ranked_among_the_newest_pool_of_matches(
     any_register: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with any_register.write() as s:
-        for i in range(5):
+        factories.event(s, "Briefing briefing briefing")  # the most relevant, and the oldest
+        for i in range(4):
             factories.event(s, f"Briefing round {i + 1}")
-    monkeypatch.setattr(search_queries, "POOL", 3)
-    assert refs(any_register, "briefing", limit=10) == ["E-0005", "E-0004", "E-0003"]
+    monkeypatch.setattr(search_queries, "POOL", 2)
+    assert refs(any_register, "briefing", limit=2) == ["E-0005", "E-0004"]
     monkeypatch.setattr(search_queries, "POOL", 5)  # exactly every match: all ranked
-    assert refs(any_register, "briefing", limit=10) == [f"E-000{i}" for i in (5, 4, 3, 2, 1)]
+    assert refs(any_register, "briefing", limit=2) == ["E-0001", "E-0005"]
+    assert refs(any_register, "briefing", limit=5) == [
+        "E-0001",
+        "E-0005",
+        "E-0004",
+        "E-0003",
+        "E-0002",
+    ]
