@@ -279,3 +279,74 @@ def test_a_common_word_is_ranked_among_the_newest_pool_of_matches(
         "E-0003",
         "E-0002",
     ]
+
+
+def test_migration_indexes_the_records_of_an_older_register(tmp_path: Any) -> None:
+    from db.engine import open_register
+    from tests.db.test_migrations import make_register_at
+
+    path = tmp_path / "old.db"
+    make_register_at(path, "0004")  # the demo, written before the index existed
+    reg = open_register(path)  # upgraded (after a backup copy)
+    try:
+        assert reg.upgraded_from == "0004"
+        assert refs(reg, "R-002", kinds=["risk"]) == ["R-002"]
+        assert "E-0007" in refs(reg, "protest")
+        with reg.session() as s:
+            fts_rows = s.execute(text("SELECT count(*) FROM event_search")).scalar()
+            assert fts_rows == repository.count(s, "event") > 0
+    finally:
+        reg.dispose()
+
+
+def test_downgrade_takes_the_index_away_and_leaves_writes_working(tmp_path: Any) -> None:
+    from alembic import command
+
+    from db import migrations
+    from db.engine import open_register
+
+    reg = open_register(tmp_path / "r.db")
+    try:
+        with reg.write() as s:
+            factories.event(s, "Before the downgrade")
+        cfg = migrations.alembic_config()
+        with reg.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0004")
+        with reg.session() as s:
+            left = s.execute(text("SELECT name FROM sqlite_master WHERE name LIKE '%_search%'"))
+            assert left.all() == []
+        with reg.write() as s:  # no trigger left behind to write into a missing table
+            factories.event(s, "After the downgrade")
+    finally:
+        reg.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_downgrade_takes_the_column_and_indexes_away(pg_register: Any) -> None:
+    from alembic import command
+
+    from db import migrations
+
+    cfg = migrations.alembic_config()
+    with pg_register.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0004")
+    with pg_register.session() as s:
+        columns = s.execute(
+            text("SELECT count(*) FROM information_schema.columns WHERE column_name = :c"),
+            {"c": search_index.PG_COLUMN},
+        ).scalar()
+        indexes = s.execute(
+            text(
+                "SELECT count(*) FROM pg_indexes WHERE indexname LIKE '%search%' OR indexname = :t"
+            ),
+            {"t": search_index.TRGM_INDEX},
+        ).scalar()
+    assert (columns, indexes) == (0, 0)
+    with pg_register.write() as s:
+        factories.event(s, "After the downgrade")
+    with pg_register.engine.begin() as conn:  # and up again: the index is rebuilt with the rows
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    assert refs(pg_register, "downgrade") == ["E-0001"]
