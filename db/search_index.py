@@ -68,6 +68,7 @@ SEARCHED: tuple[SearchedKind, ...] = (
     SearchedKind("partnership", "name", ("scope", "notes")),
     SearchedKind("risk", "title", ("description", "notes")),
     SearchedKind("event", "title", ("summary", "notes")),
+    SearchedKind("action", "title", ("owner", "notes")),
 )
 
 

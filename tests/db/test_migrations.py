@@ -258,5 +258,9 @@ def test_the_migrated_schema_has_the_action_tables_as_the_models_describe_them(r
 
     with register.engine.connect() as conn:
         differences = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
-    about_actions = [d for d in differences if "action" in repr(d)]
+    # The search index's tables (action_search...) belong to db.search_index, not to
+    # the models; everything else about actions must match.
+    about_actions = [
+        d for d in differences if "action" in repr(d) and "action_search" not in repr(d)
+    ]
     assert about_actions == []

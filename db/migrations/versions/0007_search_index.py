@@ -11,7 +11,7 @@ The kinds and columns are written out here rather than read from
 added later builds its own index in the migration that adds its table).
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from db.search_index import (
 )
 
 revision = "0007"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
@@ -36,6 +36,7 @@ KINDS = (
     SearchedKind("partnership", "name", ("scope", "notes")),
     SearchedKind("risk", "title", ("description", "notes")),
     SearchedKind("event", "title", ("summary", "notes")),
+    SearchedKind("action", "title", ("owner", "notes")),
 )
 
 

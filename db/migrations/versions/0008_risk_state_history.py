@@ -10,7 +10,7 @@ be exactly what ``follow`` would have written, which only the same code guarante
 A later change to the folding rules would come with a migration that rebuilds it.
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from alembic import op
 from sqlmodel import Session
 
 revision = "0008"
-down_revision = "0005"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
