@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlmodel import Session
 
+from db import risk_states
 from db.identity import actor_of
 from db.models import AuditEntry, AuditHead, utcnow
 
@@ -228,6 +229,7 @@ def _append(
         add((when, who, shown, kind, ref, action, text, prev, digest))
         prev = digest
     connection = session.connection()
+    floor = session.execute(select(func.max(_ENTRY.id))).scalar() or 0
     insert_tuples(
         connection,
         AuditEntry.__table__,  # type: ignore[attr-defined]
@@ -244,6 +246,7 @@ def _append(
         ),
         params,
     )
+    risk_states.follow(session, rows, floor=floor)
     last_id = session.execute(select(_ENTRY.id).order_by(_ENTRY.id.desc()).limit(1)).scalar()
     session.execute(
         update(AuditHead)

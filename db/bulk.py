@@ -30,7 +30,9 @@ from db.repository import (
     _LINK_OWNER,
     INCOMING,
     INCOMING_LINKS,
+    refuse_if_no_links_left,
     refuse_if_required,
+    refuse_orphaning_actions,
     spec,
     user_fields,
 )
@@ -165,6 +167,9 @@ def delete_by_refs(
                         )
                     ]
                 )
+        if kind == "risk":
+            # the whole batch at once: two risks deleted together may be an action's only two
+            refuse_orphaning_actions(session, [r.id for r in records])
         snaps = _snapshots(session, kind, records)
         for record in records:
             session.expunge(record)
@@ -255,6 +260,9 @@ def restore_many(
             for other in snap["links"].get(link.field) or []
         }
         present = _existing_ids(session, link.other_kind, {other for _, other in wanted})
+        for snap in snapshots:
+            left = [o for o in snap["links"].get(link.field) or [] if o in present]
+            refuse_if_no_links_left(kind, {link.field: left}, ref=snap["row"]["ref"])
         pairs = [
             {link.own_col: own, link.other_col: other}
             for own, other in sorted(wanted)

@@ -164,6 +164,15 @@ def _event_payload(key: str, values: dict[str, Any], ids: _Ids, today: dt.date) 
     return data
 
 
+def _action_payload(values: dict[str, Any], ids: _Ids, today: dt.date) -> dict[str, Any]:
+    data = {k: v for k, v in values.items() if k not in ("risks", "due_in")}
+    if "due_in" in values:
+        data["due_on"] = today + dt.timedelta(days=values["due_in"])
+    data["risk_ids"] = ids.many(values["risks"])
+    data["notes"] = _notes()
+    return data
+
+
 def _update_payload(kind: str, data: dict[str, Any], ids: _Ids, today: dt.date) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in data.items():
@@ -195,6 +204,8 @@ def _apply(session: Session, step: Step, ids: _Ids, today: dt.date, actor: str) 
         payload.update(_update_payload(step.kind, step.data, ids, today))
     elif step.kind == "risk":
         payload = _risk_payload(values, ids, today)
+    elif step.kind == "action":
+        payload = _action_payload(values, ids, today)
     else:
         payload = _event_payload(step.key, values, ids, today)
     record = repository.create(session, step.kind, payload, actor=actor)  # type: ignore[arg-type]
@@ -214,7 +225,7 @@ def _ids_of(session: Session, kind: str) -> Iterator[int]:
 
 
 def clear(session: Session, *, actor: str) -> dict[str, int]:
-    """Delete every stakeholder, partnership, risk and event through the repository
+    """Delete every record (stakeholders, partnerships, risks, events, actions) through the repository
     (so each delete is audited); returns how many of each were deleted."""
     removed: dict[str, int] = {}
     for kind in CLEAR_ORDER:

@@ -67,6 +67,13 @@ class RiskStatus(StrEnum):
     closed = "closed"
 
 
+class ActionStatus(StrEnum):
+    planned = "planned"
+    in_progress = "in_progress"
+    done = "done"
+    dropped = "dropped"
+
+
 class EventKind(StrEnum):
     criticism = "criticism"
     media_report = "media_report"
@@ -94,6 +101,7 @@ class EntityKind(StrEnum):
     partnership = "partnership"
     risk = "risk"
     event = "event"
+    action = "action"
 
 
 class AuditAction(StrEnum):

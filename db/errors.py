@@ -73,6 +73,8 @@ def _friendly(msg: str) -> str:
     }
     if msg in replacements:
         return replacements[msg]
+    if msg.startswith("List should have at least 1 item"):  # a required link (an action's risks)
+        return "must name at least one"
     msg = msg.replace("String should have", "must have").replace("Input should be", "must be")
     msg = msg.replace("Value should have", "must have")
     return msg[:1].lower() + msg[1:]

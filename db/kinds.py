@@ -1,8 +1,9 @@
-"""The four kinds of record, described once: what every screen, file and message calls them.
+"""The five kinds of record, described once: what every screen, file and message calls them.
 
 ``KINDS`` is keyed by ``EntityKind`` (a ``StrEnum``, so ``KINDS["risk"]`` works too) and
 ordered the way records depend on each other: stakeholders first, events last (the
-order a register is filled, and the reverse of the order it is cleared).
+order a register is filled, and the reverse of the order it is cleared); treatment
+actions, which only point at risks, come after the events.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from sqlmodel import SQLModel
 
 from db.enums import EntityKind
-from db.models import Event, Partnership, Risk, Stakeholder
+from db.models import Action, Event, Partnership, Risk, Stakeholder
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:
@@ -66,12 +67,14 @@ KINDS: dict[EntityKind, KindInfo] = {
     ),
     EntityKind.risk: _kind(EntityKind.risk, "risks", "R", 3, "title", Risk),
     EntityKind.event: _kind(EntityKind.event, "events", "E", 4, "title", Event),
+    EntityKind.action: _kind(EntityKind.action, "actions", "A", 3, "title", Action),
 }
 
 # The order the screens list the kinds in: what is logged most often first.
 SCREEN_ORDER: tuple[EntityKind, ...] = (
     EntityKind.event,
     EntityKind.risk,
+    EntityKind.action,
     EntityKind.partnership,
     EntityKind.stakeholder,
 )

@@ -29,6 +29,7 @@ from sqlmodel import Field, SQLModel
 from db import scoring
 from db.classification import DEFAULT_LEVEL, Classification
 from db.enums import (
+    ActionStatus,
     Channel,
     EventKind,
     Network,
@@ -146,6 +147,12 @@ class RiskStakeholderLink(SQLModel, table=True):
 class EventRiskLink(SQLModel, table=True):
     __tablename__ = "event_risk"
     event_id: int = Field(foreign_key="event.id", primary_key=True, ondelete="CASCADE")
+    risk_id: int = Field(foreign_key="risk.id", primary_key=True, ondelete="CASCADE", index=True)
+
+
+class ActionRiskLink(SQLModel, table=True):
+    __tablename__ = "action_risk"
+    action_id: int = Field(foreign_key="action.id", primary_key=True, ondelete="CASCADE")
     risk_id: int = Field(foreign_key="risk.id", primary_key=True, ondelete="CASCADE", index=True)
 
 
@@ -457,6 +464,53 @@ class EventRead(Bookkeeping, EventBase):
     version: int
 
 
+# --------------------------------------------------------------------------- action
+
+
+class ActionBase(RecordFields):
+    """A treatment action: what someone will do about one or more risks, by when."""
+
+    title: str = Field(min_length=3, max_length=200)
+    owner: str | None = Field(default=None, max_length=200)
+    due_on: dt.date | None = Field(default=None, index=True)
+    status: ActionStatus = Field(
+        default=ActionStatus.planned, max_length=20, sa_type=String(20), index=True
+    )
+    # The residual cell the action aims for (optional; both, one or neither).
+    expected_likelihood: int | None = Field(default=None, ge=1, le=5)
+    expected_impact: int | None = Field(default=None, ge=1, le=5)
+
+
+class ActionCreate(ActionBase):
+    risk_ids: list[int] = Field(min_length=1)
+
+
+class ActionUpdate(_Input):
+    classification: Classification | None = None
+    notes: str | None = Field(default=None, max_length=NOTES_MAX)
+    title: str | None = Field(default=None, min_length=3, max_length=200)
+    owner: str | None = Field(default=None, max_length=200)
+    due_on: dt.date | None = None
+    status: ActionStatus | None = None
+    expected_likelihood: int | None = Field(default=None, ge=1, le=5)
+    expected_impact: int | None = Field(default=None, ge=1, le=5)
+    risk_ids: list[int] | None = Field(default=None, min_length=1)
+
+
+_ACTION_VERSION = _version_column()
+
+
+class Action(Bookkeeping, ActionBase, table=True):
+    __tablename__ = "action"
+    version: int = Field(default=1, sa_column=_ACTION_VERSION)
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": _ACTION_VERSION}
+
+
+class ActionRead(Bookkeeping, ActionBase):
+    risk_ids: list[int] = Field(default_factory=list)
+    version: int
+
+
 # --------------------------------------------------------------------------- bookkeeping tables
 
 
@@ -498,6 +552,37 @@ class AuditEntry(SQLModel, table=True):
     # leaves it 0.  Neither is part of the hash: the chain covers what happened.
     actor_name: str = Field(default="", sa_column=_AUDIT_ACTOR_NAME)
     level: int = Field(default=0, sa_column=_AUDIT_LEVEL)
+
+
+class RiskState(SQLModel, table=True):
+    """A risk as it stood between two of its audit entries (``db.risk_states``).
+
+    Derived from the audit trail and written in the same transaction as each entry,
+    so the matrix "as of" a date is one indexed read instead of a replay.  A version
+    holds from ``valid_from`` (the entry's time) until ``valid_to`` (the next entry's
+    time, or ``FOREVER`` while it is the current state).  Values are in their audit
+    (JSON) form; ``partnerships`` is the JSON list of partnership refs."""
+
+    __tablename__ = "risk_state"
+    # Stored in ``valid_to`` order (SQLite: a table without rowids, clustered on its
+    # key), so the versions in force at an instant are one range read.
+    __table_args__ = (
+        Index("ix_risk_state_ref", "ref", "valid_to"),
+        {"sqlite_with_rowid": False},
+    )
+    valid_to: dt.datetime = Field(primary_key=True)
+    valid_from: dt.datetime = Field(primary_key=True)
+    ref: str = Field(primary_key=True, max_length=16)
+    title: str | None = None
+    classification: str | None = Field(default=None, max_length=20)
+    status: str | None = Field(default=None, max_length=20)
+    likelihood: int | None = None
+    impact: int | None = None
+    residual_likelihood: int | None = None
+    residual_impact: int | None = None
+    category: str | None = Field(default=None, max_length=40)
+    owner: str | None = Field(default=None, max_length=200)
+    partnerships: str | None = None
 
 
 class AuditHead(SQLModel, table=True):

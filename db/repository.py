@@ -25,6 +25,10 @@ from db import audit, limits
 from db.errors import ConflictError, FieldError, NotFound, ValidationFailed
 from db.kinds import REF_PREFIX, REF_WIDTH
 from db.models import (
+    Action,
+    ActionCreate,
+    ActionRiskLink,
+    ActionUpdate,
     Event,
     EventCreate,
     EventRiskLink,
@@ -45,7 +49,7 @@ from db.models import (
 )
 from db.responses import loop_reason, response_loop, whole_checked
 
-Record = Stakeholder | Partnership | Risk | Event
+Record = Stakeholder | Partnership | Risk | Event | Action
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,15 @@ KINDS: dict[str, KindSpec] = {
         ),
         (LinkSpec("risk_ids", EventRiskLink, "event_id", "risk_id", "risk", "risks"),),
     ),
+    "action": KindSpec(
+        "action",
+        Action,
+        ActionCreate,
+        ActionUpdate,
+        None,
+        (),
+        (LinkSpec("risk_ids", ActionRiskLink, "action_id", "risk_id", "risk", "risks"),),
+    ),
 }
 
 # Which (kind, column) point at a record of a given kind: needed to snapshot and
@@ -141,13 +154,15 @@ INCOMING: dict[str, list[tuple[str, str]]] = {
     "partnership": [("event", "partnership_id")],
     "risk": [],
     "event": [("event", "responds_to_id")],
+    "action": [],
 }
 # The reverse side of many-to-many links: (link table, column of this kind, other column).
 INCOMING_LINKS: dict[str, list[tuple[type[SQLModel], str, str]]] = {
     "stakeholder": [(RiskStakeholderLink, "stakeholder_id", "risk_id")],
     "partnership": [(RiskPartnershipLink, "partnership_id", "risk_id")],
-    "risk": [(EventRiskLink, "risk_id", "event_id")],
+    "risk": [(EventRiskLink, "risk_id", "event_id"), (ActionRiskLink, "risk_id", "action_id")],
     "event": [],
+    "action": [],
 }
 
 BOOKKEEPING = ("id", "ref", "version", "created_at", "created_by", "updated_at", "updated_by")
@@ -559,6 +574,8 @@ def delete(
                     )
                 ]
             )
+    if kind == "risk":
+        refuse_orphaning_actions(session, [record_id])
     snap = snapshot(session, kind, record_id)
     session.delete(record)
     try:
@@ -578,6 +595,58 @@ def delete(
         changes={k: [v, None] for k, v in snap["values"].items() if v not in (None, [], "")},
     )
     return snap
+
+
+def refuse_orphaning_actions(session: Session, risk_ids: Iterable[int]) -> None:
+    """Refuse to delete risks that are the only risks of an action (an action treats
+    one or more risks, always): the user deletes the action or gives it another risk."""
+    ids = sorted(set(risk_ids))
+    if not ids:
+        return
+    link: Any = ActionRiskLink
+    action: Any = Action
+    risk: Any = Risk
+    hit = select(link.action_id).where(link.risk_id.in_(ids))
+    kept = select(link.action_id).where(link.action_id.in_(hit), link.risk_id.not_in(ids))
+    found = session.execute(
+        select(risk.ref, action.ref)
+        .select_from(link)
+        .join(action, action.id == link.action_id)
+        .join(risk, risk.id == link.risk_id)
+        .where(link.action_id.in_(hit), link.action_id.not_in(kept))
+        .order_by(risk.ref, action.ref)
+    ).first()
+    if found is not None:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "actions",
+                    f"{found[0]} is the only risk of action {found[1]}; "
+                    "delete that action or give it another risk first",
+                )
+            ]
+        )
+
+
+def refuse_if_no_links_left(
+    kind: str, links: dict[str, list[int]], *, ref: str | None = None
+) -> None:
+    """A record coming back whose required many-to-many links all point at records
+    deleted since (an action whose risks are gone) is refused, like a required
+    reference (``refuse_if_required``)."""
+    for link in spec(kind).links:
+        if link.field not in links or not spec(kind).create.model_fields[link.field].is_required():
+            continue
+        if not links[link.field]:
+            prefix = f"{ref}: " if ref else ""
+            raise ValidationFailed(
+                [
+                    FieldError(
+                        link.export_name,
+                        f"{prefix}the {link.export_name} it treats no longer exist",
+                    )
+                ]
+            )
 
 
 def refuse_if_required(kind: str, ref_spec: Any, *, ref: str | None = None) -> None:
@@ -625,6 +694,7 @@ def restore(session: Session, kind: str, snap: dict[str, Any], *, actor: str) ->
         link.field: _existing(session, link.other_kind, snap["links"].get(link.field) or [])
         for link in s.links
     }
+    refuse_if_no_links_left(kind, links, ref=row["ref"])
     _write_links(session, kind, record_id, links, replace=False)
     for key, ids in snap.get("incoming", {}).items():
         other_kind, column = key.split(".")
@@ -661,6 +731,7 @@ _LINK_OWNER: dict[str, str] = {
     "risk_partnership": "risk",
     "risk_stakeholder": "risk",
     "event_risk": "event",
+    "action_risk": "action",
 }
 
 

@@ -15,10 +15,13 @@ beside the Python function and the tests prove the two agree at every level of t
   counts as no residual scores.
 * **Adverse event**: negative sentiment, or a criticism not logged with a positive
   sentiment.
+* **Overdue action**: a treatment action still open (planned or in progress) whose
+  due date is before today; due today is not overdue.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,3 +181,31 @@ def is_adverse(sentiment: int, kind: str) -> bool:
 def adverse_sql(sentiment: Any, kind: Any) -> ColumnElement[bool]:
     """``is_adverse`` as a SQL condition on an event's sentiment and kind columns."""
     return or_(sentiment < 0, and_(kind.in_(ADVERSE_BY_KIND), sentiment <= 0))
+
+
+# --------------------------------------------------------------------------- treatment actions
+
+
+# The statuses of an action still to be carried out (db.enums.ActionStatus planned and
+# in_progress, written out: this module sits below db.enums): only these can be overdue.
+OPEN_ACTION_STATUSES: frozenset[str] = frozenset({"planned", "in_progress"})
+
+
+def action_is_open(status: str) -> bool:
+    """Planned or in progress: still to be carried out (done and dropped are not)."""
+    return str(status) in OPEN_ACTION_STATUSES
+
+
+def action_days_overdue(status: str, due_on: dt.date | None, today: dt.date) -> int | None:
+    """Days an open action is past its due date; None when it is not overdue.
+
+    Overdue means due *before* today: an action due today is not overdue yet, one due
+    yesterday is one day overdue.  Done and dropped actions are never overdue."""
+    if due_on is None or not action_is_open(status) or due_on >= today:
+        return None
+    return (today - due_on).days
+
+
+def action_overdue_sql(status: Any, due_on: Any, today: dt.date) -> ColumnElement[bool]:
+    """``action_days_overdue(...) is not None`` as a SQL condition."""
+    return and_(status.in_(sorted(OPEN_ACTION_STATUSES)), due_on.is_not(None), due_on < today)

@@ -23,6 +23,7 @@ from db import audit
 from db.classification import LEVELS
 from db.engine import Register
 from db.enums import (
+    ActionStatus,
     Channel,
     EventKind,
     Network,
@@ -34,6 +35,8 @@ from db.enums import (
 )
 from db.kinds import REF_PREFIX
 from db.models import (
+    Action,
+    ActionRiskLink,
     Event,
     EventRiskLink,
     Partnership,
@@ -83,6 +86,7 @@ class GeneratedCounts:
     risks: int
     events: int
     audit_entries: int
+    actions: int = 0
 
 
 def _level(rng: random.Random) -> str:
@@ -116,6 +120,7 @@ def generate(
     today: dt.date | None = None,
     days: int = 365,
     progress: Progress | None = None,
+    actions: int = 0,
 ) -> GeneratedCounts:
     """Add a synthetic data set to ``register`` (which may already hold records)."""
     # A million rows are a million small containers, none of them cyclic: with the
@@ -134,6 +139,7 @@ def generate(
             today=today,
             days=days,
             progress=progress,
+            actions=actions,
         )
     finally:
         if was_enabled:
@@ -152,13 +158,15 @@ def _generate(
     today: dt.date | None,
     days: int,
     progress: Progress | None,
+    actions: int = 0,
 ) -> GeneratedCounts:
     rng = random.Random(seed)
     today = today or dt.date.today()
     first_day = today - dt.timedelta(days=days)
     stakeholders = max(stakeholders, 1)
     partnerships = max(partnerships, 0)
-    total_steps = stakeholders + partnerships + risks + events + risk_updates
+    actions = actions if risks else 0  # an action treats at least one risk
+    total_steps = stakeholders + partnerships + risks + events + risk_updates + actions
     done = 0
 
     def tick(n: int) -> None:
@@ -327,6 +335,44 @@ def _generate(
             for chunk in _chunks(link_s):
                 link_insert(RiskStakeholderLink, chunk)
             tick(risks)
+
+        # treatment actions (after the risks, with their own generator: the numbers
+        # drawn for everything else stay what they were without actions) ------------
+        if actions:
+            arng = random.Random(f"{seed}-actions")
+            refs = reserve_refs(session, "action", actions)
+            rows = []
+            chosen: list[list[int]] = []
+            for i, ref in enumerate(refs):
+                when = _at(first_day, arng)
+                row = {
+                    "ref": ref,
+                    "title": f"Synthetic treatment action {i + 1}",
+                    "owner": f"Owner {arng.randint(1, 12)}",
+                    "due_on": today + dt.timedelta(days=arng.randint(-45, 90)),
+                    "status": arng.choice(list(ActionStatus)).value,
+                    "expected_likelihood": arng.choice([None, 1, 2, 3]),
+                    "expected_impact": arng.choice([None, 1, 2, 3]),
+                    "classification": _level(arng),
+                    "notes": None,
+                }
+                rows.append(_stamp(row, when))
+                chosen.append(arng.sample(risk_ids, k=min(len(risk_ids), arng.randint(1, 2))))
+            action_ids = insert_rows(Action, "action", rows)
+            action_links: list[dict[str, Any]] = [
+                {"action_id": aid, "risk_id": rid}
+                for aid, rids in zip(action_ids, chosen, strict=True)
+                for rid in rids
+            ]
+            for chunk in _chunks(action_links):
+                link_insert(ActionRiskLink, chunk)
+            for row, rids in zip(rows, chosen, strict=True):
+                changes = _create_changes(row)
+                changes["risks"] = [None, sorted(ref_for("R", r) for r in rids)]
+                entries.append(
+                    audit.PendingEntry("action", row["ref"], "create", changes, row["created_at"])
+                )
+            tick(actions)
         flush_audit()
 
         # events (in blocks, to keep memory flat at a million) ---------------------
@@ -449,7 +495,7 @@ def _generate(
             for chunk in _chunks(params):
                 session.connection().execute(stmt, chunk)
             tick(risk_updates)
-    return GeneratedCounts(stakeholders, partnerships, risks, events, audit_count)
+    return GeneratedCounts(stakeholders, partnerships, risks, events, audit_count, actions)
 
 
 def _create_changes(row: dict[str, Any]) -> dict[str, list[Any]]:

@@ -19,7 +19,7 @@ from desktop import PRODUCT_NAME, __version__
 
 # The plurals of db.kinds, written out: importing db.kinds would load SQLModel at start-up
 # (tests/db/test_kinds.py checks the two agree).
-KINDS = ("stakeholders", "partnerships", "risks", "events")
+KINDS = ("stakeholders", "partnerships", "risks", "events", "actions")
 
 # command name -> (module in desktop.commands, function)
 HANDLERS: dict[str, tuple[str, str]] = {
@@ -34,6 +34,7 @@ HANDLERS: dict[str, tuple[str, str]] = {
     "db check": ("register", "run_db_check"),
     "generate": ("register", "run_generate"),
     "users": ("users", "run_users"),
+    "search": ("search", "run_search"),
 }
 
 
@@ -56,6 +57,35 @@ def _date(text: str) -> object:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
+def _row_limit(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("cannot be negative (0 shows every row)")
+    return value
+
+
+def _search_kind(text: str) -> str:
+    """``events`` or ``event`` (any case) -> ``event``: the kinds ``search --kind`` accepts."""
+    key = text.strip().lower()
+    for plural in KINDS:
+        if key in (plural, plural[:-1]):
+            return plural[:-1]
+    raise argparse.ArgumentTypeError(f"unknown kind {text!r}: use {', '.join(KINDS)}")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more: {text!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -114,11 +144,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--distribution", metavar="TEXT", help="who an issued pack goes to (default: --audience)"
     )
+    p.add_argument(
+        "--max-rows",
+        type=_row_limit,
+        default=None,
+        metavar="N",
+        help="rows shown in Annex A and other long tables (default 50; 0 shows every row)",
+    )
+    p.add_argument(
+        "--no-event-log",
+        dest="event_log",
+        action="store_false",
+        help="do not attach the full event log (CSV) to the PDF",
+    )
+    p.add_argument(
+        "--prepared-by",
+        metavar="NAME",
+        help="the name printed as the pack's preparer (default: the display name setting)",
+    )
 
     p = sub.add_parser("matrix", help="print the 5x5 risk counts as a text grid")
     _add_db(p)
     p.add_argument("--residual", action="store_true")
     p.add_argument("--as-of", dest="as_of", type=_date, metavar="DATE")
+
+    p = sub.add_parser("search", help="find records of any kind by ref, title, name or text")
+    _add_db(p)
+    p.add_argument("text", metavar="TEXT")
+    p.add_argument("--kind", type=_search_kind, metavar="KIND", help=", ".join(KINDS))
+    p.add_argument("--limit", type=_positive, default=20, metavar="N", help="default 20")
+    p.add_argument("--ceiling", metavar="LEVEL", help="leave out records classified above LEVEL")
 
     p = sub.add_parser("backup", help="consistent copy of a live register")
     _add_db(p)
@@ -134,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--risks", type=int, default=200)
     p.add_argument("--stakeholders", type=int, default=100)
     p.add_argument("--partnerships", type=int, default=40)
+    p.add_argument("--actions", type=int, default=0)
     p.add_argument("--seed", type=int, default=1)
 
     p = sub.add_parser("users", help="the team of a PostgreSQL register (officers)")

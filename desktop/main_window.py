@@ -41,12 +41,19 @@ from desktop import settings as keys
 from desktop.change_watcher import ChangeWatcher
 from desktop.context import AppContext
 from desktop.pages import PAGES, RecordPage, page_row
+from desktop.views.global_search import GlobalSearchPopup
 from desktop.widgets import file_dialogs
 from desktop.widgets.icons import icon
 
 KIND_LABELS = {  # the order of the New record menu
     kind.value: KINDS[kind].label
-    for kind in (EntityKind.risk, EntityKind.event, EntityKind.partnership, EntityKind.stakeholder)
+    for kind in (
+        EntityKind.risk,
+        EntityKind.event,
+        EntityKind.partnership,
+        EntityKind.stakeholder,
+        EntityKind.action,
+    )
 }
 REGISTER_PAGE = {kind.value: info.plural_label for kind, info in KINDS.items()}
 DEFAULT_NEW_KIND = "event"  # logging what happened is the most frequent job
@@ -213,6 +220,15 @@ class MainWindow(QMainWindow):
             icon_name="edit-find",
             tip="Search the register shown",
         )
+        # Ctrl+K: every record of every kind (Find stays the register's own quick search).
+        self.search_everything_action = self._action(
+            "&Search everything...",
+            self.search_everything,
+            shortcut="Ctrl+K",
+            icon_name="edit-find",
+            tip="Find any record of any kind by ref, title, name or text (Ctrl+K)",
+        )
+        self.search_popup: GlobalSearchPopup | None = None
         self.briefing_action = self._action(
             "&Briefing pack...",
             self.briefing_pack,
@@ -258,6 +274,7 @@ class MainWindow(QMainWindow):
         edit_menu.addActions([self.undo_action, self.redo_action])
         edit_menu.addSeparator()
         edit_menu.addAction(self.find_action)
+        edit_menu.addAction(self.search_everything_action)
 
         view_menu = bar.addMenu("&View")
         view_menu.addActions(self.page_actions)
@@ -439,6 +456,19 @@ class MainWindow(QMainWindow):
             page = shown
         page.focus_search()
 
+    def search_everything(self) -> GlobalSearchPopup:
+        """Open the search box for every record (one popup, reused)."""
+        if self.search_popup is None:
+            self.search_popup = GlobalSearchPopup(self.context, self)
+            self.search_popup.record_chosen.connect(self.open_found_record)
+        self.search_popup.open_over(self)
+        return self.search_popup
+
+    def open_found_record(self, kind: str, record_id: int) -> None:
+        """A record chosen in the search box: shown in its register, then its form opened."""
+        self.show_record(kind, record_id)
+        self.context.edit_requested.emit(kind, record_id)
+
     def show_figure(self, kind: str, flt: Any, description: str) -> None:
         """Show the records a dashboard figure counts in their register."""
         title = REGISTER_PAGE.get(kind)
@@ -608,7 +638,7 @@ class MainWindow(QMainWindow):
         self._counts_handle = handle
 
     def _show_counts(self, counts: dict[str, int]) -> None:
-        order = ("risk", "event", "partnership", "stakeholder")
+        order = ("risk", "event", "partnership", "stakeholder", "action")
         parts = []
         for kind in order:
             n = counts.get(kind, 0)

@@ -92,6 +92,8 @@ PAGES: tuple[Page, ...] = (
         _lazy("desktop.views.matrix_view", "RiskMatrixView", "Risk matrix"),
     ),
     Page("Risks", "dialog-warning", "Ctrl+3", _register("risk"), "risk"),
+    # Treatment actions sit beside the risks they treat; Ctrl+9, the next free key.
+    Page("Actions", "task-due", "Ctrl+9", _register("action"), "action"),
     Page("Events", "view-calendar", "Ctrl+4", _register("event"), "event"),
     Page("Partnerships", "emblem-shared", "Ctrl+5", _register("partnership"), "partnership"),
     Page("Stakeholders", "system-users", "Ctrl+6", _register("stakeholder"), "stakeholder"),
@@ -110,7 +112,7 @@ PAGES: tuple[Page, ...] = (
     Page(
         "Activity",
         "view-history",
-        "Ctrl+9",
+        "Ctrl+0",
         _lazy("desktop.views.activity_view", "ActivityView", "Activity"),
     ),
 )

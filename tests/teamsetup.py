@@ -108,8 +108,14 @@ def _fill(reg: Register, refs: dict[str, list[str]]) -> None:
                 },
                 actor="owner",
             )
-            by_level[level] = {"sh": sh, "pa": pa, "ri": ri, "ev": ev}
-            refs[level] = [sh.ref, pa.ref, ri.ref, ev.ref]
+            ac = repository.create(
+                s,
+                "action",
+                {"title": f"{title} action", "classification": level, "risk_ids": [ri.id]},
+                actor="owner",
+            )
+            by_level[level] = {"sh": sh, "pa": pa, "ri": ri, "ev": ev, "ac": ac}
+            refs[level] = [sh.ref, pa.ref, ri.ref, ev.ref, ac.ref]
         # Visible records tied to SECRET ones: links that must stay hidden.
         low, top = by_level["PUBLIC"], by_level["SECRET"]
         repository.update(
@@ -121,6 +127,9 @@ def _fill(reg: Register, refs: dict[str, list[str]]) -> None:
         )
         repository.update(
             s, "event", top["ev"].id, {"risk_ids": [top["ri"].id, low["ri"].id]}, actor="owner"
+        )
+        repository.update(
+            s, "action", low["ac"].id, {"risk_ids": [low["ri"].id, top["ri"].id]}, actor="owner"
         )
         # A visible event about a SECRET stakeholder, answering a SECRET event.
         hidden_about = repository.create(

@@ -48,6 +48,8 @@ _WORDS: dict[str, dict[str, int]] = {
     "residual_likelihood": _LIKELIHOOD_WORDS,
     "impact": _IMPACT_WORDS,
     "residual_impact": _IMPACT_WORDS,
+    "expected_likelihood": _LIKELIHOOD_WORDS,
+    "expected_impact": _IMPACT_WORDS,
 }
 _DATE_RE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?")
 

@@ -101,6 +101,15 @@ _ORDER: dict[str, tuple[str, ...]] = {
         "summary",
         "responds_to",
     ),
+    "action": (
+        "title",
+        "risks",
+        "owner",
+        "due_on",
+        "status",
+        "expected_likelihood",
+        "expected_impact",
+    ),
 }
 
 # Words the importer accepts in place of numbers, as the forms show them.

@@ -195,11 +195,15 @@ def _checker(annotation: Any, metadata: list[Any], required: bool) -> Callable[[
     if (
         typing.get_origin(base) is list
         and typing.get_args(base) == (int,)
-        and not metadata_bounds(metadata)
+        and low is None
+        and high is None
     ):
+        # A list of ids; its length may be bounded (an action names at least one risk).
 
         def ids(value: Any) -> Any:
             if value.__class__ is not list or any(v.__class__ is not int for v in value):
+                raise Rejected
+            if len(value) < min_len or (max_len is not None and len(value) > max_len):
                 raise Rejected
             return list(value)
 

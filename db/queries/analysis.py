@@ -21,6 +21,7 @@ from sqlalchemy.sql import Select
 from sqlmodel import Session
 
 from db import kinds, scoring
+from db.queries.event_scope import event_concerns
 from db.queries.tables import (
     AuditEntry,
     Event,
@@ -110,8 +111,8 @@ def risk_conditions(c: Criteria) -> list[ColumnElement[bool]]:
 
 
 def event_conditions(c: Criteria) -> list[ColumnElement[bool]]:
-    """Ceiling, and "concerns these partnerships": the event's own partnership, or a
-    linked risk that is linked to one of them."""
+    """Ceiling, and "concerns these partnerships" (``db.queries.event_scope``): the event's
+    own partnership, or, naming none, a linked risk that is linked to one of them."""
     conds: list[ColumnElement[bool]] = []
     level = within(Event.classification, c.levels)
     if level is not None:
@@ -127,7 +128,7 @@ def event_conditions(c: Criteria) -> list[ColumnElement[bool]]:
                 EventRiskLink.risk_id.in_(_visible_risk_ids(c)),
             )
         )
-        conds.append(or_(Event.partnership_id.in_(visible), Event.id.in_(via_risk)))
+        conds.append(event_concerns(visible, via_risk, c.levels))
     return conds
 
 

@@ -23,7 +23,10 @@ from sqlmodel import Session
 
 from db import models
 from db.models import ISSUED, BriefingRecord
+from db.queries.event_scope import event_concerns
 from db.queries.tables import (
+    Action,
+    ActionRiskLink,
     AuditEntry,
     Briefing,
     Event,
@@ -114,7 +117,7 @@ def _event_scope(scope: Scope) -> ColumnElement[bool]:
     linked = select(EventRiskLink.event_id).where(
         EventRiskLink.risk_id.in_(_scoped_risk_ids(scope))
     )
-    return or_(Event.partnership_id.in_(scope.partnership_ids or ()), Event.id.in_(linked))
+    return event_concerns(list(scope.partnership_ids or ()), linked, scope.levels)
 
 
 def _event_window(start: dt.date, end: dt.date) -> ColumnElement[bool]:
@@ -264,7 +267,17 @@ def excluded_counts(
         "partnership": count(Partnership, _partnership_scope(scope)),
         "risk": count(Risk, _risk_scope(scope)),
         "event": count(Event, _event_scope(scope), _event_window(start, end)),
+        "action": count(Action, _action_scope(scope)),
     }
+
+
+def _action_scope(scope: Scope) -> ColumnElement[bool]:
+    """Actions of the risks in scope (every action when the pack covers the register)."""
+    if scope.whole:
+        return true()
+    return Action.id.in_(
+        select(ActionRiskLink.action_id).where(ActionRiskLink.risk_id.in_(_scoped_risk_ids(scope)))
+    )
 
 
 # --------------------------------------------------------------------------- history

@@ -29,6 +29,7 @@ from sqlmodel import Session
 from db import scoring
 from db.classification import LEVELS
 from db.enums import (
+    ActionStatus,
     EntityKind,
     EventKind,
     PartnershipStatus,
@@ -37,7 +38,7 @@ from db.enums import (
     StakeholderKind,
 )
 from db.kinds import KINDS
-from db.models import Event, Partnership, Risk, Stakeholder
+from db.models import Action, ActionRiskLink, Event, Partnership, Risk, Stakeholder
 from db.scales import DEFAULT_BANDS, Bands
 
 if TYPE_CHECKING:
@@ -145,6 +146,16 @@ def _specs() -> dict[str, RegisterSpec]:
     t_r: Any = Risk
     t_p: Any = Partnership
     t_s: Any = Stakeholder
+    t_a: Any = Action
+    t_ar: Any = ActionRiskLink
+    # The refs of an action's risks in one cell (a correlated subquery: no join rows).
+    action_risks = (
+        select(func.aggregate_strings(t_r.ref, ", "))
+        .select_from(t_ar)
+        .join(t_r, t_r.id == t_ar.risk_id)
+        .where(t_ar.action_id == t_a.id)
+        .scalar_subquery()
+    )
     score = scoring.score_sql(*scoring.risk_cell_sql(t_r, residual=False))
     residual = scoring.score_sql(*scoring.risk_cell_sql(t_r, residual=True))
     return {
@@ -247,12 +258,34 @@ def _specs() -> dict[str, RegisterSpec]:
             choice=ChoiceFilter("Kind", t_s.kind, tuple(e.value for e in StakeholderKind)),
             default_sort=("ref", False),
         ),
+        "action": RegisterSpec(
+            kind="action",
+            title=KINDS[EntityKind.action].plural_label,
+            table=Action,
+            columns=(
+                RegisterColumn("ref", "Ref", t_a.ref, REF, sort_expr=t_a.id),
+                RegisterColumn("title", "Title", t_a.title),
+                RegisterColumn("risks", "Risks", action_risks, sortable=False),
+                RegisterColumn("owner", "Owner", t_a.owner),
+                RegisterColumn("due_on", "Due", t_a.due_on, DATE),
+                RegisterColumn("status", "Status", t_a.status, ENUM),
+                RegisterColumn("expected_likelihood", "Expected L", t_a.expected_likelihood, INT),
+                RegisterColumn("expected_impact", "Expected I", t_a.expected_impact, INT),
+                RegisterColumn("classification", "Classification", t_a.classification, LEVEL),
+            ),
+            joins=(),
+            search=(t_a.title, t_a.owner),
+            status=ChoiceFilter("Status", t_a.status, tuple(e.value for e in ActionStatus)),
+            date=t_a.due_on,
+            date_label="Due",
+            default_sort=("due_on", False),
+        ),
     }
 
 
 SPECS: dict[str, RegisterSpec] = _specs()
 CLASSIFICATION_VALUES: tuple[str, ...] = tuple(level.value for level in LEVELS)
-KIND_ORDER: tuple[str, ...] = ("risk", "event", "partnership", "stakeholder")
+KIND_ORDER: tuple[str, ...] = ("risk", "event", "partnership", "stakeholder", "action")
 
 
 def spec_for(kind: str) -> RegisterSpec:

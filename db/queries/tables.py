@@ -11,6 +11,8 @@ from typing import Any
 
 from db import models
 
+Action: Any = models.Action
+ActionRiskLink: Any = models.ActionRiskLink
 AuditEntry: Any = models.AuditEntry
 Briefing: Any = models.BriefingRecord
 Event: Any = models.Event

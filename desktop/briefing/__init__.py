@@ -10,5 +10,8 @@ Where things live:
   header and footer, outline and TOC entries;
 * ``sections/`` - one module per section; ``charts`` - heat maps, stakeholder map, bars, sparklines;
 * ``styles`` (geometry and paragraph styles), ``palette`` (colours shared with the GUI),
-  ``fonts`` (DejaVu Sans from ``resources/fonts``), ``escape`` (the one escaping function).
+  ``fonts`` (DejaVu Sans and the CJK and emoji fallback faces from ``resources/fonts``,
+  per-character fallback, the text layer's ToUnicode map), ``escape`` (the one escaping
+  function), ``shaping`` (Arabic joining forms, the bidi algorithm line by line) and
+  ``paragraphs`` (``Para``, the pack's Paragraph, and ``draw_line`` for canvas text).
 """

@@ -140,6 +140,10 @@ class BriefingPackBuilder:
         self.data = data
         self.params = data.params
         self.actor = plain(actor) or "unknown"
+        # The preparer printed on the cover and in the metadata: a name someone chose
+        # (the display name), never a login name; the record keeps the actor.
+        chosen = self.params.prepared_by
+        self.prepared_by = plain(self.actor if chosen is None else chosen)
         self.generated_at = generated_at
         self.progress = progress
         self.cancel = cancel
@@ -197,7 +201,7 @@ class BriefingPackBuilder:
             layout=layout,
             pack_id=self.pack_id,
             generated=generated,
-            prepared_by=self.actor,
+            prepared_by=self.prepared_by,
             digest=self.digest,
         )
         # The marks this story prints are the marks the first pass counted.
@@ -221,8 +225,9 @@ class BriefingPackBuilder:
             layout=layout,
             with_cover="cover" in p.sections,
             on_page_done=page_done,
+            attachments=ctx.attachments,
             title=plain(p.title),
-            author=self.actor,
+            author=self.prepared_by,
             subject=f"Briefing pack {self.pack_id}, period {period}, marked {banner}",
             creator=f"{PRODUCT_NAME} {__version__}",
             producer=f"{PRODUCT_NAME} {__version__} (ReportLab)",

@@ -21,6 +21,7 @@ from db.scales import IMPACT_LABELS, LIKELIHOOD_LABELS, Bands
 from desktop.briefing import palette
 from desktop.briefing.fonts import BOLD, REGULAR
 from desktop.briefing.styles import hex_colour
+from desktop.briefing.typography import MINUS, signed, thousands
 
 GRID_LINE = colors.white
 AXIS_INK = hex_colour(palette.MUTED)
@@ -88,7 +89,8 @@ def heat_map(
     d = Drawing(left + grid_w + 4, height)
     d.initialFontName = REGULAR
     d.add(_text(left + grid_w / 2, height - 11, title, size=8.5, font=BOLD))
-    max_lines = max(1, int((size - 10) // 7))
+    # One line at the top of a cell is its count ("12 risks"); the refs go below it.
+    max_lines = max(1, int((size - 17) // 7))
     room = size - 4
     for li in range(1, 6):
         for im in range(1, 6):
@@ -120,6 +122,10 @@ def heat_map(
             if not refs:
                 continue
             ink = hex_colour(palette.BAND_TEXT_COLOURS[band])
+            count = f"{thousands(len(refs))} risk{'s' if len(refs) != 1 else ''}"
+            d.add(
+                _text(x + 2.5, y + size - 7, count, size=5.5, font=BOLD, anchor="start", colour=ink)
+            )
             lines = _pack_labels([label(r) for r in refs], room, max_lines)
             shown = sum(len(line) for line in lines)
             if drawn is not None:
@@ -127,11 +133,13 @@ def heat_map(
             if shown < len(refs):
                 lines.append([f"+{len(refs) - shown} more"])
             total_h = len(lines) * 7
-            y0 = y + (size - 4) / 2 + total_h / 2 - 6
+            y0 = y + (size - 11) / 2 + total_h / 2 - 6
             for n, line in enumerate(lines):
-                d.add(
-                    _text(x + size / 2, y0 - n * 7, " ".join(line), size=5.6, font=BOLD, colour=ink)
-                )
+                text = " ".join(line)
+                # A label wider than the cell (a long ref with its mark) is set smaller
+                # rather than drawn across the next cell.
+                fit = min(5.6, 5.6 * room / max(1.0, stringWidth(text, BOLD, 5.6)))
+                d.add(_text(x + size / 2, y0 - n * 7, text, size=fit, font=BOLD, colour=ink))
     # Axes: impact along the bottom, likelihood up the side.
     for i, lab in enumerate(IMPACT_LABELS):
         d.add(
@@ -190,11 +198,13 @@ def stakeholder_map(
 ) -> Drawing:
     """Influence (up) x interest (across) with stance colours; points are (ref, influence, interest, stance).
 
-    ``label`` gives the text printed for a ref; the refs printed go to ``drawn``."""
-    left, bottom = 34.0, 30.0
-    size = min((width - left - 120) / 5, 52.0)
+    ``label`` gives the text printed for a ref (a number of the key printed below the
+    map, or the marked ref); the refs printed go to ``drawn``.  The four quadrants are
+    named above and below the grid."""
+    left, bottom = 34.0, 40.0
+    size = min((width - left - 120) / 5, 46.0)
     grid = size * 5
-    d = Drawing(width, bottom + grid + 10)
+    d = Drawing(width, bottom + grid + 14)
     d.initialFontName = REGULAR
     for row in range(5):
         for col in range(5):
@@ -267,7 +277,16 @@ def stakeholder_map(
                 colour=AXIS_INK,
             )
         )
-    d.add(_text(left + grid / 2, bottom - 20, "Interest", size=7, font=BOLD, colour=AXIS_INK))
+    d.add(_text(left + grid / 2, bottom - 31, "Interest", size=7, font=BOLD, colour=AXIS_INK))
+    # Quadrant names: high is 3 to 5 (the shaded cells), low 1 to 2.
+    low_mid, high_mid = left + size, left + 3.5 * size
+    for x, y, name in (
+        (low_mid, bottom + grid + 4, "Keep satisfied"),
+        (high_mid, bottom + grid + 4, "Manage closely"),
+        (low_mid, bottom - 20, "Monitor"),
+        (high_mid, bottom - 20, "Keep informed"),
+    ):
+        d.add(_text(x, y, name, size=6.5, font=BOLD, colour=AXIS_INK))
     rotated = Group(
         String(
             bottom + grid / 2,
@@ -300,9 +319,7 @@ def stakeholder_map(
             _text(
                 lx + 12,
                 y,
-                f"{STANCE_LABELS[stance]} ({stance:+d})"
-                if stance
-                else f"{STANCE_LABELS[stance]} (0)",
+                f"{STANCE_LABELS[stance]} ({signed(stance)})",
                 size=7,
                 anchor="start",
             )
@@ -321,14 +338,38 @@ def weeks_between(start: dt.date, end: dt.date) -> list[dt.date]:
     return out
 
 
+def days_in_period(week: dt.date, start: dt.date, end: dt.date) -> int:
+    """How many days of the week starting ``week`` (a Monday) fall in ``[start, end]``."""
+    first = max(week, start)
+    last = min(week + dt.timedelta(days=6), end)
+    return max(0, (last - first).days + 1)
+
+
+def _hatch(d: Drawing, x: float, y: float, w: float, h: float, colour: colors.Color) -> None:
+    """Diagonal hatching inside a rectangle (lines cut at its edges: no clipping needed)."""
+    step = 5.0
+    k = -h
+    while k < w:
+        # The line x = x0 + k + t, y = y0 + t for t in [0, h], cut to 0 <= k + t <= w.
+        t0 = max(0.0, -k)
+        t1 = min(h, w - k)
+        if t1 > t0:
+            d.add(Line(x + k + t0, y + t0, x + k + t1, y + t1, strokeColor=colour, strokeWidth=0.5))
+        k += step
+
+
 def events_per_week(
     counts: dict[dt.date, dict[str, int]],
     weeks: list[dt.date],
     *,
     width: float,
     height: float = 150,
+    period: tuple[dt.date, dt.date] | None = None,
 ) -> Drawing:
-    """Stacked bars of events per week by kind, with a legend of the kinds present."""
+    """Stacked bars of events per week by kind, with a legend of the kinds present.
+
+    With ``period``, a week only partly inside it is hatched and labelled with its
+    number of days ("4 days"), so that a short week is not read as a quiet one."""
     kinds = [k.value for k in EventKind if any(counts.get(w, {}).get(k.value) for w in weeks)]
     if not kinds:
         kinds = [EventKind.other.value]
@@ -364,6 +405,24 @@ def events_per_week(
         chart.bars[i].fillColor = hex_colour(palette.EVENT_KIND_COLOURS.get(k, "#999999"))
         chart.bars[i].strokeColor = None
     d.add(chart)
+    if period is not None and weeks:
+        slot = chart.width / len(weeks)
+        for i, wk in enumerate(weeks):
+            days = days_in_period(wk, *period)
+            if days >= 7:
+                continue
+            x0 = chart.x + i * slot + 1
+            _hatch(d, x0, chart.y, slot - 2, chart.height, hex_colour(palette.RULE))
+            word = "day" if days == 1 else "days"
+            d.add(
+                _text(
+                    x0 + (slot - 2) / 2,
+                    chart.y + chart.height + 3,
+                    f"{days} {word}",
+                    size=5.8,
+                    colour=AXIS_INK,
+                )
+            )
     col_w = (width - 30) / 4
     for n, k in enumerate(kinds):
         x = 30 + (n % 4) * col_w
@@ -391,29 +450,39 @@ def _nice_top(value: float) -> float:
 
 
 def sentiment_sparkline(
-    values: Sequence[float | None], *, width: float = 120, height: float = 30
+    values: Sequence[float | None],
+    *,
+    weeks: Sequence[dt.date] | None = None,
+    width: float = 120,
+    height: float = 52,
 ) -> Drawing:
-    """Average sentiment per week (-2..+2) as a small line around a zero rule."""
+    """Average sentiment per week (-2..+2) as a small line chart that says what it shows:
+    an axis (+2, 0, -2), the first and last week's dates, and the latest value; with no
+    event in the period, the words "No events in the period" instead of an empty box."""
     d = Drawing(width, height)
     d.initialFontName = REGULAR
-    pad = 3.0
+    left, right, bottom, top = 16.0, 4.0, 10.0, 10.0
+    plot_w, plot_h = width - left - right, height - bottom - top
     d.add(
         Rect(
-            0,
-            0,
-            width,
-            height,
+            left,
+            bottom,
+            plot_w,
+            plot_h,
             fillColor=hex_colour("#f7f9fb"),
             strokeColor=hex_colour(palette.RULE),
             strokeWidth=0.4,
         )
     )
-    mid = height / 2
+    mid = bottom + plot_h / 2
+    for value in (2, 0, -2):
+        y = mid + value / 2 * (plot_h / 2 - 2)
+        d.add(_text(left - 2, y - 2, signed(value), size=5.5, anchor="end", colour=AXIS_INK))
     d.add(
         Line(
-            pad,
+            left,
             mid,
-            width - pad,
+            left + plot_w,
             mid,
             strokeColor=hex_colour(palette.RULE),
             strokeWidth=0.6,
@@ -421,18 +490,44 @@ def sentiment_sparkline(
         )
     )
     n = len(values)
-    if n == 0:
+    if weeks:
+        d.add(_text(left, 2, weeks[0].strftime("%d %b"), size=5.5, anchor="start", colour=AXIS_INK))
+        if len(weeks) > 1:
+            d.add(
+                _text(
+                    left + plot_w,
+                    2,
+                    weeks[-1].strftime("%d %b"),
+                    size=5.5,
+                    anchor="end",
+                    colour=AXIS_INK,
+                )
+            )
+    known = [(i, v) for i, v in enumerate(values) if v is not None]
+    if not known:
+        d.add(
+            _text(
+                left + plot_w / 2, mid - 2.5, "No events in the period", size=6.5, colour=AXIS_INK
+            )
+        )
         return d
-    step = (width - 2 * pad) / max(1, n - 1)
+    step = plot_w / max(1, n - 1) if n > 1 else 0.0
     pts: list[float] = []
-    for i, v in enumerate(values):
-        if v is None:
-            continue
-        x = pad + (i * step if n > 1 else (width - 2 * pad) / 2)
-        y = mid + (v / 2.0) * (height / 2 - pad)
+    for i, v in known:
+        x = left + (i * step if n > 1 else plot_w / 2)
+        y = mid + (v / 2.0) * (plot_h / 2 - 2)
         pts.extend([x, y])
-        colour = palette.stance_colour(round(v))
-        d.add(Circle(x, y, 1.6, fillColor=hex_colour(colour), strokeColor=None))
+        d.add(
+            Circle(
+                x, y, 1.6, fillColor=hex_colour(palette.stance_colour(round(v))), strokeColor=None
+            )
+        )
     if len(pts) >= 4:
         d.add(PolyLine(pts, strokeColor=hex_colour(palette.ACCENT), strokeWidth=1))
+    last_i, last_v = known[-1]
+    when = f" (week of {weeks[last_i].strftime('%d %b')})" if weeks and last_i < len(weeks) else ""
+    latest = f"{last_v:+.1f}".replace("-", MINUS) if last_v else "0.0"
+    d.add(
+        _text(left + plot_w, height - 8, f"Latest {latest}{when}", size=6, font=BOLD, anchor="end")
+    )
     return d

@@ -30,6 +30,7 @@ from db.queries import briefing as q
 from db.register_settings import register_bands
 from db.scales import Bands
 from desktop.briefing.parameters import BriefingParameters, scope_key
+from desktop.services import actions as action_service
 from desktop.services import changes as changes_service
 from desktop.services import interpret as interpret_service
 from desktop.services import matrix as matrix_service
@@ -177,6 +178,9 @@ class PackData:
     trend_since: dt.datetime | None = None
     # The drivers and the outlook (desktop.services.interpret); None without the analysis.
     interpretation: interpret_service.Interpretation | None = None
+    # Open treatment actions of the risks in the pack, by risk id, within the ceiling
+    # (desktop.services.actions; overdue as of the period's end, as "review suggested").
+    actions: dict[int, list[action_service.ActionItem]] = field(default_factory=dict)
 
     # ----------------------------------------------------------------- lookups
 
@@ -536,6 +540,9 @@ def load_pack_data(
         baseline=baseline,
         trend_since=trend_since,
         interpretation=interpretation,
+        actions=action_service.open_actions_by_risk(
+            session, today=end, levels=levels, risk_ids=list(risk_by_id)
+        ),
     )
 
 

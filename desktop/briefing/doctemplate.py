@@ -17,19 +17,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 from reportlab.platypus.flowables import Flowable
 
 from desktop.briefing import palette
+from desktop.briefing.attachments import Attachment, embed
+from desktop.briefing.escape import esc
 from desktop.briefing.fonts import BOLD, REGULAR
+from desktop.briefing.paragraphs import Para, draw_line
 from desktop.briefing.styles import PageGeometry, hex_colour
 
 
-class Heading(Paragraph):
+class Heading(Para):
     """A section heading that becomes a bookmark, an outline entry and a TOC line.
 
     ``markup`` is already escaped; ``plain`` is the same text without markup, used
-    for the outline (which is not parsed as markup).
+    for the outline (which is not parsed as markup) and, put in visual order, for the
+    TOC line (drawn by ReportLab's own Paragraph).
     """
 
     def __init__(
@@ -121,9 +125,11 @@ class BriefingDocTemplate(BaseDocTemplate):
         layout: LayoutState | None = None,
         with_cover: bool = True,
         on_page_done: Callable[[int], None] | None = None,
+        attachments: list[Attachment] | None = None,
         **kw: Any,
     ) -> None:
         self.geometry = geometry
+        self.attachments = list(attachments or [])
         self.furniture = furniture
         self.layout = layout or LayoutState()
         self.on_page_done = on_page_done
@@ -196,6 +202,12 @@ class BriefingDocTemplate(BaseDocTemplate):
         super().build(flowables, **kw)
         self._last_total = self.page
 
+    def _endBuild(self) -> None:
+        # Files travel with the drawn pack only (a draft pass's output is thrown away).
+        if not self.layout.draft:
+            embed(self.canv, self.attachments)
+        super()._endBuild()
+
     # ----------------------------------------------------------------- outline and TOC
 
     def afterFlowable(self, flowable: Flowable) -> None:
@@ -206,7 +218,10 @@ class BriefingDocTemplate(BaseDocTemplate):
                 flowable.outline_text, key, level=flowable.outline_level, closed=False
             )
             if flowable.in_toc:
-                self.notify("TOCEntry", (flowable.outline_level, flowable.text, self.page, key))
+                text = flowable.text if flowable.outline_text.isascii() else None
+                if text is None:
+                    text = esc(flowable.outline_text, line=True)
+                self.notify("TOCEntry", (flowable.outline_level, text, self.page, key))
 
     def afterPage(self) -> None:
         if self.on_page_done is not None:
@@ -244,7 +259,8 @@ class BriefingDocTemplate(BaseDocTemplate):
         y = g.height - g.banner_height - 7 * 2.8346
         canvas.setFont(REGULAR, 8)
         canvas.setFillColor(hex_colour(palette.MUTED))
-        canvas.drawString(g.left, y, fit_text(f.header, REGULAR, 8, g.frame_width * 0.75))
+        # User text (the pack title): shaped, in visual order, in fallback faces.
+        draw_line(canvas, g.left, y, f.header, REGULAR, 8, max_width=g.frame_width * 0.75)
         canvas.setStrokeColor(hex_colour(palette.RULE))
         canvas.setLineWidth(0.5)
         canvas.line(g.left, y - 4, g.width - g.right, y - 4)

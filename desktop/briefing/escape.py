@@ -9,7 +9,8 @@ in the XML the paragraph parser reads); newlines become line breaks.
 
 from __future__ import annotations
 
-import unicodedata
+from desktop.briefing.fonts import CJK, EMOJI, REGULAR, runs
+from desktop.briefing.shaping import shape, visual
 
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
 
@@ -23,62 +24,7 @@ def _keep(ch: str) -> bool:
     return True
 
 
-def _is_rtl(ch: str) -> bool:
-    return unicodedata.bidirectional(ch) in ("R", "AL")
-
-
-def visual(text: str) -> str:
-    """Right-to-left runs (Arabic, Hebrew) put in visual order for left-to-right drawing.
-
-    ReportLab draws characters in the order given; a run of right-to-left letters
-    (with the spaces and marks inside it) is reversed so that it reads correctly,
-    combining marks staying after their base letter.  Left-to-right text is
-    unchanged.  A simple subset of the Unicode bidi algorithm, enough for names and
-    titles embedded in English text.
-    """
-    if not any(_is_rtl(ch) for ch in text):
-        return text
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        if not _is_rtl(text[i]):
-            out.append(text[i])
-            i += 1
-            continue
-        j = i
-        last_rtl = i
-        while j < n:
-            ch = text[j]
-            cls = unicodedata.bidirectional(ch)
-            if cls in ("R", "AL", "NSM", "AN"):
-                if cls != "NSM" and cls != "AN":
-                    last_rtl = j
-                j += 1
-            elif cls in ("WS", "ON", "CS") and ch not in "<>&":
-                j += 1
-            else:
-                break
-        run = text[i : last_rtl + 1]
-        while last_rtl + 1 < n and unicodedata.bidirectional(text[last_rtl + 1]) == "NSM":
-            last_rtl += 1
-            run = text[i : last_rtl + 1]
-        clusters: list[str] = []
-        for ch in run:
-            if clusters and unicodedata.combining(ch):
-                clusters[-1] += ch
-            else:
-                clusters.append(ch)
-        out.append("".join(reversed(clusters)))
-        i = last_rtl + 1
-    return "".join(out)
-
-
-def esc(value: object, *, breaks: bool = True) -> str:
-    """``value`` as Paragraph-safe text that prints exactly as typed."""
-    if value is None:
-        return ""
-    text = visual(str(value).replace("\r\n", "\n").replace("\r", "\n"))
-    out: list[str] = []
+def _escape_piece(text: str, breaks: bool, out: list[str]) -> None:
     for ch in text:
         if ch in _ENTITIES:
             out.append(_ENTITIES[ch])
@@ -88,6 +34,33 @@ def esc(value: object, *, breaks: bool = True) -> str:
             out.append(" ")
         elif _keep(ch):
             out.append(ch)
+
+
+def esc(value: object, *, breaks: bool = True, line: bool = False) -> str:
+    """``value`` as Paragraph-safe text that prints exactly as typed.
+
+    Arabic is shaped (joining forms, still in logical order: ``Para`` puts each laid-out
+    line in visual order).  Characters DejaVu Sans lacks are wrapped in the fallback
+    face that has them (CJK, emoji), so that even a plain ReportLab Paragraph draws
+    them.  ``line=True``: the text is one line for a plain Paragraph (a TOC entry),
+    already put in visual order here.
+    """
+    if value is None:
+        return ""
+    text = shape(str(value).replace("\r\n", "\n").replace("\r", "\n"))
+    if line:
+        text = visual(text.replace("\n", " "))
+    out: list[str] = []
+    if text.isascii():
+        _escape_piece(text, breaks, out)
+        return "".join(out)
+    for face, piece in runs(text, REGULAR):
+        if face in (CJK, EMOJI):
+            out.append(f'<font face="{face}">')
+            _escape_piece(piece, breaks, out)
+            out.append("</font>")
+        else:
+            _escape_piece(piece, breaks, out)
     return "".join(out)
 
 

@@ -7,7 +7,8 @@ BAND_COLOURS: dict[str, str] = {
     "low": "#6fbf73",
     "medium": "#f2c94c",
     "high": "#f2994a",
-    "critical": "#d64545",
+    # Dark enough for its white text to pass WCAG AA (4.5:1); tests/briefing checks every pair.
+    "critical": "#c43c3c",
 }
 BAND_TEXT_COLOURS: dict[str, str] = {
     "low": "#1e4620",
@@ -32,6 +33,16 @@ STANCE_COLOURS: dict[int, str] = {
     -1: "#ef6c00",
     0: "#9e9e9e",
     1: "#43a047",
+    2: "#1b5e20",
+}
+
+# The same stances as text on white or a table stripe (WCAG AA): the mid tones above
+# are for dots and bars, too light for words.
+STANCE_TEXT_COLOURS: dict[int, str] = {
+    -2: "#b71c1c",
+    -1: "#b34700",
+    0: "#616161",
+    1: "#2e7d32",
     2: "#1b5e20",
 }
 
@@ -69,3 +80,21 @@ def banner_colour(level: str) -> str:
 
 def stance_colour(stance: int) -> str:
     return STANCE_COLOURS.get(int(stance), STANCE_COLOURS[0])
+
+
+def stance_text_colour(stance: int) -> str:
+    return STANCE_TEXT_COLOURS.get(int(stance), STANCE_TEXT_COLOURS[0])
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG 2 relative luminance of a ``#rrggbb`` colour."""
+    value = colour.lstrip("#")
+    channels = [int(value[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(ink: str, fill: str) -> float:
+    """WCAG 2 contrast ratio of text ``ink`` on ``fill`` (1 to 21; AA asks 4.5 for body text)."""
+    a, b = sorted((relative_luminance(ink), relative_luminance(fill)), reverse=True)
+    return (a + 0.05) / (b + 0.05)

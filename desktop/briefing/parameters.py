@@ -12,6 +12,7 @@ from db.engine import Register
 from db.models import DRAFT, ISSUED
 from db.queries.briefings import BriefingRow, latest_briefing_at
 from db.scales import Bands
+from desktop.briefing.board import DEFAULT_MAX_ROWS
 from desktop.services.periods import default_period, default_since
 
 # Optional sections, in the order they appear.  Cover and contents are always on
@@ -91,6 +92,8 @@ class BriefingParameters:
     marking_prefix: str = ""
     invariant: bool = False
     today: dt.date | None = None
+    # The name printed as the preparer: None, the actor building the pack (a display
+    # name); "" when no name was chosen (the cover then names no preparer).
     prepared_by: str | None = None
     bands: Bands | None = None  # None: the register's bands (filled in when a pack is built)
     # The edition (desktop.briefing.edition): a draft (the default, watermarked, never a
@@ -102,6 +105,10 @@ class BriefingParameters:
     note_level: str | None = None
     decisions: str | None = None
     decisions_level: str | None = None
+    # Board size: Annex A and the long tables show at most this many rows (0: all), and
+    # the full event log travels inside the PDF as a CSV file unless left out.
+    max_rows: int = DEFAULT_MAX_ROWS
+    attach_event_log: bool = True
 
     def resolved(self) -> BriefingParameters:
         """A copy with the defaults filled in: dates, ceiling parsed, sections checked."""
@@ -118,6 +125,8 @@ class BriefingParameters:
         unknown = [s for s in self.sections if s not in SECTIONS]
         if unknown:
             raise ValueError(f"unknown section {', '.join(unknown)}")
+        if self.max_rows < 0:
+            raise ValueError("the row limit cannot be negative (0 shows every row)")
         return BriefingParameters(
             title=(self.title or "").strip() or DEFAULT_TITLE,
             audience=(self.audience or "").strip() or None,
@@ -132,7 +141,7 @@ class BriefingParameters:
             marking_prefix=(self.marking_prefix or "").strip(),
             invariant=self.invariant,
             today=today,
-            prepared_by=self.prepared_by,
+            prepared_by=None if self.prepared_by is None else self.prepared_by.strip(),
             bands=self.bands,
             issue=self.issue,
             distribution=(self.distribution or "").strip() or None,
@@ -142,6 +151,8 @@ class BriefingParameters:
             decisions_level=(
                 str(parse_level(self.decisions_level)) if self.decisions_level else None
             ),
+            max_rows=self.max_rows,
+            attach_event_log=self.attach_event_log,
         )
 
     def to_json(self) -> str:
@@ -166,6 +177,8 @@ class BriefingParameters:
             "note_level": self.note_level,
             "decisions": self.decisions,
             "decisions_level": self.decisions_level,
+            "max_rows": self.max_rows,
+            "attach_event_log": self.attach_event_log,
         }
         return json.dumps(data, sort_keys=True, ensure_ascii=False)
 
@@ -175,7 +188,8 @@ class BriefingParameters:
 
         Records made before a key existed read it as its default (no bands: the
         register's; no "today": the day of the rebuild; no edition: issued, as
-        migration 0006 made every pack recorded before editions existed).
+        migration 0006 made every pack recorded before editions existed; no row limit
+        and no attached log, as packs were made then).
         """
         data = json.loads(text or "{}")
         if not isinstance(data, dict):
@@ -207,6 +221,9 @@ class BriefingParameters:
             note_level=data.get("note_level") or None,
             decisions=data.get("decisions") or None,
             decisions_level=data.get("decisions_level") or None,
+            # Packs made before the board limits existed listed every row, attached nothing.
+            max_rows=int(data.get("max_rows") or 0),
+            attach_event_log=bool(data.get("attach_event_log", False)),
         )
 
 

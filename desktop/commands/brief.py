@@ -38,6 +38,20 @@ def _actor(settings: object | None) -> str:
         return "user"
 
 
+def preparer_name(explicit: str | None, settings: object | None) -> str | None:
+    """The name printed as the pack's preparer: ``--prepared-by``, else the display name
+    set in the app (or ``RISK_TRACKER_USER``); never the login name.  None: the cover
+    names no preparer."""
+    for value in (
+        explicit,
+        str(getattr(settings, "display_name", "") or ""),
+        os.environ.get("RISK_TRACKER_USER", ""),
+    ):
+        if value and value.strip():
+            return value.strip()
+    return None
+
+
 def _setting(session: object, keys: tuple[str, ...]) -> str | None:
     for key in keys:
         value = get_meta(session, key)  # type: ignore[arg-type]
@@ -96,7 +110,12 @@ def run_brief(args: argparse.Namespace) -> int:
             bands=None,  # the register's, as every pack and screen uses
             issue=bool(getattr(args, "issue", False)),
             distribution=getattr(args, "distribution", None),
+            prepared_by=preparer_name(getattr(args, "prepared_by", None), settings) or "",
+            attach_event_log=bool(getattr(args, "event_log", True)),
         )
+        max_rows = getattr(args, "max_rows", None)
+        if max_rows is not None:
+            params.max_rows = max_rows
         try:
             params = params.resolved()
         except ValueError as exc:

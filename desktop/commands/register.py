@@ -259,6 +259,7 @@ def run_generate(args: Any) -> int:
             risks=args.risks,
             events=args.events,
             seed=args.seed,
+            actions=args.actions,
         )
     finally:
         register.dispose()
@@ -268,6 +269,8 @@ def run_generate(args: Any) -> int:
         "risk": result.risks,
         "event": result.events,
     }
+    if result.actions:
+        counts["action"] = result.actions
     print(
         f"Generated into {register.display_name()} (seed {args.seed}): {_describe_counts(counts)}."
     )

@@ -62,6 +62,7 @@ from desktop.briefing.parameters import (
     scope_key,
 )
 from desktop.context import AppContext
+from desktop.dialogs.board_options import BoardOptions, PreparerField
 from desktop.dialogs.briefing_build import PROGRESS_STEPS, PackBuild
 from desktop.dialogs.briefing_edition import EditionBox
 from desktop.pack_files import output_problem, packs_folder, slug, unique_path
@@ -327,6 +328,10 @@ class BriefingDialog(QDialog):
         right.addWidget(sections_box)
         self.edition_box = EditionBox(self)
         form.addRow(self.edition_box)  # under the request, where the left column has room
+        self.board_options = BoardOptions(self)
+        right.addWidget(self.board_options)
+        self.preparer = PreparerField(self.context.settings, self)
+        right.addWidget(self.preparer)
 
         # classification preview -------------------------------------------
         marking = QFrame(self)
@@ -470,6 +475,7 @@ class BriefingDialog(QDialog):
             self.paper_combo.setCurrentIndex(
                 max(0, self.paper_combo.findData((initial.paper or "a4").lower()))
             )
+            self.board_options.load(initial)
             if initial.since is not None:
                 self.since_edit.setDate(qdate(initial.since))
                 self._since_touched = True
@@ -655,6 +661,8 @@ class BriefingDialog(QDialog):
             invariant=self._invariant,
             today=self.today,
             bands=self._bands,
+            max_rows=self.board_options.max_rows,
+            attach_event_log=self.board_options.attach_event_log,
         )
 
     def problems(self) -> list[str]:
@@ -821,7 +829,9 @@ class BriefingDialog(QDialog):
             self.error_label.setVisible(True)
             return None
         self._build_error = ""
-        handle = self.pack_build.start(self.parameters(), path)
+        params = self.parameters()
+        params.prepared_by = self.preparer.remember()
+        handle = self.pack_build.start(params, path)
         self.form_area.setEnabled(False)
         self.build_button.setEnabled(False)
         self.progress_bar.setValue(0)

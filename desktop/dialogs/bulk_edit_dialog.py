@@ -177,7 +177,7 @@ def ask_and_bulk_edit(
         return None
     chosen = bulk_edit.targets(context.register, kind, ids)  # the versions seen now
     picks = records.choices(context.register)
-    dialog = BulkEditDialog(kind, len(chosen), picks.for_kind("risk"), parent)
+    dialog = BulkEditDialog(kind, len(chosen), picks.risks, parent)
     try:
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None

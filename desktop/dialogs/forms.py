@@ -19,6 +19,7 @@ from sqlmodel import SQLModel
 from db.errors import ConflictError, FieldError, NotFound, RegisterError, ValidationFailed
 from desktop import undo
 from desktop.dialogs import conflict
+from desktop.dialogs.action_dialog import ActionDialog
 from desktop.dialogs.common import RecordDialog
 from desktop.dialogs.event_dialog import EventDialog
 from desktop.dialogs.partnership_dialog import PartnershipDialog
@@ -36,6 +37,7 @@ DIALOGS: dict[str, type[RecordDialog]] = {
     "partnership": PartnershipDialog,
     "risk": RiskDialog,
     "event": EventDialog,
+    "action": ActionDialog,
 }
 
 

@@ -8,7 +8,8 @@ database, and links to such records are dropped from results.
 Field semantics (None or an empty tuple means "no filter"):
 
 * ``partnership_ids`` - risks linked to any of these partnerships; events whose
-  partnership is one of them or that are linked to such a risk; stakeholders who are
+  partnership is one of them, or that name no partnership and are linked to such a
+  risk (``db.queries.event_scope``); stakeholders who are
   their partner, linked to their risks or acting in their events.  Partnerships above
   the ceiling are ignored here as if they were not listed.
 * ``categories``, ``owners`` (case-insensitive), ``statuses`` - risks only.

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from db import audit, migrations, repository
+from db import audit, migrations, repository, risk_states
 from db.engine import read_only_engine
 from db.kinds import KINDS
 from db.queries import integrity as q
@@ -135,6 +135,29 @@ def record_differences(session: Session) -> list[RecordDifference]:
                     said = _existing(said, targets[field])
                 if had != said:
                     found.append(RecordDifference(kind, ref, field, had, said))
+    return found + history_differences(session)
+
+
+def history_differences(session: Session) -> list[RecordDifference]:
+    """Where the risk-state history (what the "as of" matrix reads) has drifted from
+    the replay of the trail: only an edit of that table behind the application's back
+    can do it.  Reported with the field named "FIELD (state history)"."""
+    fields = list(risk_states.FIELDS)
+    (kept,) = history.states_at(
+        session, kind="risk", cutoffs=[END_OF_TIME], fields=fields, levels=None, method="history"
+    )
+    trail = replayed_rows(session, "risk", fields)
+    found: list[RecordDifference] = []
+    for ref in sorted(set(kept) | set(trail)):
+        if ref not in kept or ref not in trail:
+            had = ref if ref in kept else None
+            said = ref if ref in trail else None
+            found.append(RecordDifference("risk", ref, "(record) (state history)", had, said))
+            continue
+        for field in fields:
+            had, said = _norm(kept.get(ref, field)), _norm(trail.get(ref, field))
+            if had != said:
+                found.append(RecordDifference("risk", ref, f"{field} (state history)", had, said))
     return found
 
 

@@ -20,11 +20,14 @@ The model (the README quotes this):
   - the recent pressure is at least ``MIN_PRESSURE`` (5.0) and at least
     ``RATIO_THRESHOLD`` (2) times the baseline, or there was no baseline at all
     (new pressure); or
-  - ``review_due`` is before today.
+  - ``review_due`` is before today; or
+  - one of its treatment actions is overdue (still planned or in progress, due
+    before today: ``db.scoring.action_days_overdue``).
   Each reason is stated in words, with its numbers.
 * **Urgency** (the order of flagged risks): recent pressure divided by
   ``MIN_PRESSURE`` when pressure is a reason, plus one for each fortnight of overdue
-  review when that is a reason; ties go to the higher residual score, then the ref.
+  review when that is a reason, plus the same for its longest-overdue action; ties go
+  to the higher residual score, then the ref.
 
 Closed risks are left out unless the filter includes them.
 """
@@ -41,6 +44,7 @@ from sqlmodel import Session
 from db import scoring
 from db.queries import analysis as q
 from db.scoring import DEFAULT_BANDS, Bands
+from desktop.services import actions as action_service
 from desktop.services.filters import NO_FILTER, RecordFilter
 
 HALF_LIFE_DAYS = 14.0
@@ -99,10 +103,15 @@ class RiskPressure:
     overdue_flag: bool
     urgency: float
     reasons: list[str] = field(default_factory=list)
+    overdue_actions: tuple[str, ...] = ()  # refs of its overdue treatment actions
+
+    @property
+    def action_flag(self) -> bool:
+        return bool(self.overdue_actions)
 
     @property
     def review_suggested(self) -> bool:
-        return self.pressure_flag or self.overdue_flag
+        return self.pressure_flag or self.overdue_flag or self.action_flag
 
 
 def days_overdue(review_due: dt.date | None, today: dt.date) -> int | None:
@@ -164,6 +173,10 @@ def risk_pressure(
         levels=filters.levels,
     ):
         by_risk.setdefault(risk_id, []).append((day, event_weight(severity, reach)))
+    late: dict[int, list[action_service.ActionItem]] = {}
+    for item in action_service.overdue_actions(session, today=today, levels=filters.levels):
+        for linked in item.risk_ids:
+            late.setdefault(linked, []).append(item)
     out: list[RiskPressure] = []
     for r in rows:
         events = by_risk.get(r.id, [])
@@ -183,6 +196,9 @@ def risk_pressure(
             urgency += recent / MIN_PRESSURE
         if overdue is not None:
             urgency += overdue / RECENT_DAYS
+        risk_late = late.get(r.id, [])
+        if risk_late:
+            urgency += max(a.days_overdue or 0 for a in risk_late) / RECENT_DAYS
         score = scoring.score(r.likelihood, r.impact)
         rs = scoring.residual_score(
             r.likelihood, r.impact, r.residual_likelihood, r.residual_impact
@@ -217,7 +233,9 @@ def risk_pressure(
                     pressure_flag=pressure_flag,
                     review_due=r.review_due,
                     days_overdue=overdue,
-                ),
+                )
+                + [action_service.overdue_reason(a) for a in risk_late],
+                overdue_actions=tuple(a.ref for a in risk_late),
             )
         )
     return out

@@ -184,13 +184,14 @@ class PickLists:
     risks: Lookup
     events: Lookup
 
-    def for_kind(self, kind: str) -> Lookup:
+    def for_kind(self, kind: str) -> Lookup | None:
+        """The lookup of ``kind``; None for a kind no picker lists (actions)."""
         return {
             "stakeholder": self.stakeholders,
             "partnership": self.partnerships,
             "risk": self.risks,
             "event": self.events,
-        }[kind]
+        }.get(kind)
 
 
 def choices(register: Register) -> PickLists:

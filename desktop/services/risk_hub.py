@@ -3,7 +3,7 @@
 * its linked events, newest first, each with the pressure it adds today (the
   decayed weight of ``desktop.services.pressure`` for an adverse event within the
   pressure windows; 0 for the others);
-* its treatment actions (``treatment_actions``: see there);
+* its treatment actions (``treatment_actions``);
 * why a review is suggested (the reasons ``pressure.risk_pressure`` states);
 * its score history: inherent and residual scores after each change, from the one
   history replay (``desktop.services.history.record_steps``), values of moments
@@ -22,7 +22,7 @@ from db import scoring
 from db.classification import highest
 from db.queries import activity as q
 from db.scoring import DEFAULT_BANDS, Bands
-from desktop.services import pressure
+from desktop.services import actions, pressure
 from desktop.services.activity import HistoryLine, lines_of, visible_now
 from desktop.services.filters import RecordFilter
 from desktop.services.history import EXISTS_FIELD, RecordStep, record_steps
@@ -112,13 +112,14 @@ def linked_events(
     return out
 
 
-def treatment_actions(session: Session, *, risk_id: int) -> list[TreatmentAction]:
-    """The risk's treatment actions (open ones first, by due date).
-
-    Treatment actions (kind ``A-001``) are being added on another branch; until that
-    record kind exists in this register there are none to list, so this returns an
-    empty list.  Wire it to the actions query when the kind lands."""
-    return []
+def treatment_actions(
+    session: Session, *, risk_id: int, today: dt.date, levels: Sequence[str] | None
+) -> list[TreatmentAction]:
+    """The risk's treatment actions within the ceiling: open ones first (soonest due
+    first, as ``actions.open_actions`` orders them), then done and dropped ones."""
+    items = actions.all_actions(session, today=today, levels=levels, risk_ids=[risk_id])
+    items.sort(key=lambda item: item.status not in scoring.OPEN_ACTION_STATUSES)
+    return [TreatmentAction(i.id, i.ref, i.title, i.status, i.due_on) for i in items]
 
 
 def score_history(steps: Sequence[RecordStep], levels: Sequence[str] | None) -> list[ScorePoint]:
@@ -168,7 +169,7 @@ def risk_hub(
     mine = figures[0] if figures else None
     return RiskHub(
         events=linked_events(session, risk_id=risk_id, today=today, levels=levels),
-        actions=treatment_actions(session, risk_id=risk_id),
+        actions=treatment_actions(session, risk_id=risk_id, today=today, levels=levels),
         review_reasons=list(mine.reasons) if mine else [],
         scores=score_history(steps, levels),
         recent_pressure=mine.recent_pressure if mine else 0.0,

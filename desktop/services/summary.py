@@ -243,14 +243,23 @@ def _day(d: dt.date) -> str:
 
 
 def _n(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
+    """``1 new risk was``, ``12 new risks were``, ``1,204 ...``; none is ``no new risks were``
+    (``none of them were``), never ``0 ...``."""
+    words = one if n == 1 else (many or one + "s")
+    if n == 0:
+        return f"none {words}" if words.startswith("of ") else f"no {words}"
+    return f"{n:,} {words}"
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _versus(now: int, before: int) -> str:
     if now == before:
-        return f"the same as in the previous period ({before})"
+        return f"the same as in the previous period ({before:,})"
     word = "up" if now > before else "down"
-    return f"{word} from {before} in the previous period"
+    return f"{word} from {before:,} in the previous period"
 
 
 @dataclass(frozen=True)
@@ -304,17 +313,17 @@ def summary_sentences(
         )
         out.append(
             f"{_n(current.adverse_events, 'of them was', 'of them were')} adverse "
-            f"(previous period: {previous.adverse_events})."
+            f"(previous period: {previous.adverse_events:,})."
             if current.events
-            else f"No adverse events (previous period: {previous.adverse_events})."
+            else f"No adverse events (previous period: {previous.adverse_events:,})."
         )
         out.append(
             f"{_n(current.new_risks, 'new risk was', 'new risks were')} opened "
-            f"(previous period: {previous.new_risks})."
+            f"(previous period: {previous.new_risks:,})."
         )
         out.append(
             f"{high_text} at the end of the period, against "
-            f"{previous.residual_high_or_critical} at the end of the previous one."
+            f"{previous.residual_high_or_critical:,} at the end of the previous one."
         )
     else:
         out.append(
@@ -344,4 +353,4 @@ def summary_sentences(
         out.append(f"{_n(len(flagged), 'risk is', 'risks are')} flagged for review: {refs}{more}.")
     elif flagged is not None:
         out.append("No risk is flagged for review.")
-    return out
+    return [_sentence(text) for text in out]

@@ -2,7 +2,8 @@
 
 A period selector (last 7/30/90 days, quarter to date) drives key figures
 against the previous period of the same length (events, adverse events, risks by
-band, partnerships by status), the latest events, overdue reviews, risks flagged
+band, partnerships by status), the latest events, overdue reviews, overdue
+treatment actions, risks flagged
 "review suggested" with the reason in words, events per week by kind (stacked
 bars) and a small sentiment line per partnership.  Click a row, a bar or a line to
 open what it stands for.
@@ -103,6 +104,7 @@ class DashboardData:
     partnership_figures: list[Figure] = field(default_factory=list)
     latest: list[RecordLine] = field(default_factory=list)
     overdue: list[RecordLine] = field(default_factory=list)
+    overdue_actions: list[RecordLine] = field(default_factory=list)
     suggested: list[RecordLine] = field(default_factory=list)
     weeks: list[dt.date] = field(default_factory=list)
     week_counts: dict[str, list[int]] = field(default_factory=dict)
@@ -142,9 +144,10 @@ def load_dashboard(
 ) -> DashboardData:
     """Runs on a worker thread: one short read session, plain data out."""
     from db.queries.pick_lists import choice_rows
-    from desktop.services import interpret, pressure, summary, timeline
+    from desktop.services import actions, interpret, pressure, summary, timeline
 
     with register.session() as session:
+        late_actions = actions.overdue_actions(session, today=today)
         current, previous = summary.compare_periods(session, start=start, end=end, bands=bands)
         latest = timeline.events_between(session, start=start, end=end, limit=LATEST_EVENTS)
         flagged = pressure.review_suggested(session, today=today, bands=bands)
@@ -236,6 +239,23 @@ def load_dashboard(
             colour=BAND_COLOURS.get(p.residual_band),
         )
         for p in overdue
+    ]
+    data.overdue_actions = [
+        RecordLine(
+            kind="action",
+            id=a.id,
+            columns=(
+                a.ref,
+                a.title,
+                ", ".join(a.risk_refs),
+                a.due_on.isoformat() if a.due_on else "",
+                counted(a.days_overdue or 0, "day"),
+            ),
+            tooltip=f"{a.ref} {a.title}\n{a.status_label}"
+            + (f", owner {a.owner}" if a.owner else "")
+            + "\nClick to open",
+        )
+        for a in late_actions
     ]
     data.suggested = [
         RecordLine(
@@ -497,17 +517,21 @@ class DashboardView(QWidget):
         self.latest = RecordList(("Date", "Ref", "Title", "Kind", "Sentiment"), self)
         self.overdue = RecordList(("Ref", "Title", "Review due", "Overdue"), self)
         self.suggested = RecordList(("Ref", "Title", "Why"), self)
+        self.overdue_actions = RecordList(("Ref", "Title", "Risks", "Due", "Overdue"), self)
         self.latest_box = QGroupBox("Latest events", self)
         for box, widget in ((self.latest_box, self.latest),):
             QVBoxLayout(box).addWidget(widget)
         overdue_box = QGroupBox("Overdue reviews", self)
         QVBoxLayout(overdue_box).addWidget(self.overdue)
+        actions_box = QGroupBox("Overdue actions", self)
+        QVBoxLayout(actions_box).addWidget(self.overdue_actions)
         suggested_box = QGroupBox("Review suggested", self)
         QVBoxLayout(suggested_box).addWidget(self.suggested)
         lists = QHBoxLayout()
         lists.addWidget(self.latest_box, 5)
         right = QVBoxLayout()
         right.addWidget(overdue_box)
+        right.addWidget(actions_box)
         right.addWidget(suggested_box)
         lists.addLayout(right, 4)
 
@@ -525,7 +549,7 @@ class DashboardView(QWidget):
         charts.addWidget(timeline_box, 5)
         charts.addWidget(sentiment_box, 4)
 
-        for lst in (self.latest, self.overdue, self.suggested):
+        for lst in (self.latest, self.overdue, self.overdue_actions, self.suggested):
             lst.record_chosen.connect(self._open)
         for card in self.event_cards + self.band_cards:
             card.clicked.connect(lambda c=card: self._figure_clicked(c))
@@ -607,6 +631,7 @@ class DashboardView(QWidget):
         self.latest_box.setTitle("Latest events")
         self.latest.set_lines(data.latest, "No events in this period", stretch=2)
         self.overdue.set_lines(data.overdue, "No review is overdue", stretch=1)
+        self.overdue_actions.set_lines(data.overdue_actions, "No action is overdue", stretch=1)
         # The reason is the point of this list: it keeps its width, the title gives way.
         self.suggested.set_lines(data.suggested, "No risk is flagged", stretch=1)
         self.timeline.set_data(data.weeks, data.week_counts, EVENT_KIND_COLOURS)

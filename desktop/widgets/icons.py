@@ -13,6 +13,7 @@ _FALLBACK_ICONS: dict[str, QStyle.StandardPixmap] = {
     "view-grid": QStyle.StandardPixmap.SP_FileDialogListView,
     "dialog-warning": QStyle.StandardPixmap.SP_MessageBoxWarning,
     "view-calendar": QStyle.StandardPixmap.SP_FileDialogDetailedView,
+    "task-due": QStyle.StandardPixmap.SP_DialogApplyButton,
     "emblem-shared": QStyle.StandardPixmap.SP_DriveNetIcon,
     "system-users": QStyle.StandardPixmap.SP_DirIcon,
     "view-statistics": QStyle.StandardPixmap.SP_FileDialogInfoView,

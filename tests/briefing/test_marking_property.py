@@ -10,6 +10,9 @@ Annex C; and each pack's banner is the highest portion mark its text prints.
 
 The hidden register also carries a risk owner's commentary above the ceiling, and
 its pack an analyst's note and decisions requested above it (issue 14).
+Treatment actions take part as every kind does: visible ones (due yesterday, today
+or later, in every status) and hidden ones (open and overdue on visible risks, which
+would fill the actions table and give a "review suggested" reason if they leaked).
 
 Kept to 20 examples (two packs each): about 50 s on the loaded 2-core test machine.
 """
@@ -31,7 +34,13 @@ import db.repository
 from db import repository as repo
 from db.classification import LEVELS, rank
 from db.engine import open_register
-from db.models import EventCreate, PartnershipCreate, RiskCreate, StakeholderCreate
+from db.models import (
+    ActionCreate,
+    EventCreate,
+    PartnershipCreate,
+    RiskCreate,
+    StakeholderCreate,
+)
 from desktop.briefing.builder import build_pack
 from desktop.briefing.parameters import SECTIONS, BriefingParameters
 from tests.briefing.test_marking import highest_printed
@@ -99,11 +108,22 @@ def scenarios(draw: Any) -> dict[str, Any]:
             )
             for _ in range(n_e)
         ],
+        # treatment actions: level, risk, due (days from today: yesterday is overdue,
+        # today is not), status
+        "a": [
+            (
+                draw(st.sampled_from(low)),
+                draw(st.integers(0, n_r - 1)),
+                draw(st.integers(-2, 2)),
+                draw(st.sampled_from(["planned", "in_progress", "done", "dropped"])),
+            )
+            for _ in range(draw(st.integers(0, 3)))
+        ],
     }
     hidden = draw(
         st.lists(
             st.tuples(
-                st.sampled_from(["s", "p", "r", "e"]),
+                st.sampled_from(["s", "p", "r", "e", "a"]),
                 st.sampled_from(high),
                 st.integers(0, 10_000),  # picks the visible records it links to
                 st.lists(  # later edits: (day, new level above the ceiling, a field edit)
@@ -165,6 +185,17 @@ def _visible(reg: Any, clock: Clock, v: dict[str, Any]) -> dict[str, list[int]]:
             responds_to_id=ids["e"][-1] if ids["e"] else None,
         )
         ids["e"].append(_create(reg, "event", model))
+    ids["a"] = []
+    for n, (level, risk, due, status) in enumerate(v["a"]):
+        model = ActionCreate(
+            title=f"Visible action {n}",
+            classification=level,
+            risk_ids=[ids["r"][risk]],
+            due_on=TODAY + dt.timedelta(days=due),
+            status=status,
+            owner="Owner of the action",
+        )
+        ids["a"].append(_create(reg, "action", model))
     return ids
 
 
@@ -211,6 +242,21 @@ def _hidden(reg: Any, clock: Clock, ids: dict[str, list[int]], hidden: list[Any]
                 ),
             )
             ids.setdefault("hr", []).append(rid)
+        elif kind == "a":
+            # overdue and open: it would flag its visible risk and fill the actions table
+            rid = _create(
+                reg,
+                "action",
+                ActionCreate(
+                    title=name,
+                    classification=level,
+                    risk_ids=[pick("r", seed) or 0],
+                    due_on=TODAY - dt.timedelta(days=1 + seed % 20),
+                    status="in_progress",
+                    owner=f"HIDDENowner{n}Q",
+                ),
+            )
+            ids.setdefault("ha", []).append(rid)
         else:
             r = pick("r", seed)
             rid = _create(
@@ -233,16 +279,19 @@ def _hidden(reg: Any, clock: Clock, ids: dict[str, list[int]], hidden: list[Any]
             )
             ids.setdefault("he", []).append(rid)
         made.append((kind, rid))
-    kinds = {"s": "stakeholder", "p": "partnership", "r": "risk", "e": "event"}
+    kinds = {"s": "stakeholder", "p": "partnership", "r": "risk", "e": "event", "a": "action"}
     for (kind, rid), (_k, _level, _seed, edits, _back) in zip(made, hidden, strict=True):
         for day, level, what in edits:
             clock.day(day, minute=45)
             values: dict[str, Any] = {"classification": level}
             if what == 1:
                 values.update(
-                    {"s": {"stance": 2}, "p": {"status": "active"}, "r": {"impact": 1}}.get(
-                        kind, {"severity": 1}
-                    )
+                    {
+                        "s": {"stance": 2},
+                        "p": {"status": "active"},
+                        "r": {"impact": 1},
+                        "a": {"status": "planned"},
+                    }.get(kind, {"severity": 1})
                 )
             elif what == 2:
                 if kind in ("s", "p"):
@@ -270,9 +319,11 @@ def _back_links(
     visible_r0_parts: list[int],
 ) -> None:
     """Visible records pointing at hidden ones (a hidden partnership on a visible risk,
-    a hidden actor or answered event on a visible event)."""
+    a hidden actor or answered event on a visible event, a hidden risk among those a
+    visible action treats)."""
     clock.day(29, minute=50)
     hs, hp, he = ids.get("hs", []), ids.get("hp", []), ids.get("he", [])
+    hr = ids.get("hr", [])
     wants = any(back for *_rest, back in hidden)
     if not wants:
         return
@@ -285,6 +336,10 @@ def _back_links(
         _update(reg, "event", ids["e"][1], stakeholder_id=hs[0])
     if he and ids["e"]:
         _update(reg, "event", ids["e"][0], responds_to_id=he[0])
+    if hr and ids["a"]:
+        with reg.session() as s:
+            own = repo.link_ids(s, "action", ids["a"][0])["risk_ids"]
+        _update(reg, "action", ids["a"][0], risk_ids=sorted({*own, hr[0]}))
 
 
 def _pages(path: Path) -> tuple[list[str], list[bytes]]:

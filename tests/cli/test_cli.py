@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO_COUNTS = {"stakeholder": 14, "partnership": 5, "risk": 11, "event": 34}
+DEMO_COUNTS = {"stakeholder": 14, "partnership": 5, "risk": 11, "event": 34, "action": 6}
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -47,7 +47,9 @@ def test_it_names_everything_and_creates_nothing(tmp_path: Path) -> None:
     assert rows["python"].startswith(f"{sys.version_info.major}.{sys.version_info.minor}.")
     assert rows["platform plugin"] == "offscreen"
     assert rows["plugin file"].endswith("libqoffscreen.so: its libraries load")
-    assert rows["fonts"].startswith("4 in ") and "DejaVuSans.ttf" in rows["fonts"]
+    # DejaVu Sans (4 faces) and the pack's CJK and emoji fallback faces
+    assert rows["fonts"].startswith("6 in ") and "DejaVuSans.ttf" in rows["fonts"]
+    assert "PackCJK.ttf" in rows["fonts"] and "PackEmoji.ttf" in rows["fonts"]
     assert rows["register"] == f"{register} (SQLite, not created yet; from --db)"
     assert rows["settings file"].startswith(os.environ["XDG_CONFIG_HOME"])
     assert rows["data folder"].startswith(os.environ["XDG_DATA_HOME"])

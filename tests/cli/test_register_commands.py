@@ -127,6 +127,7 @@ def test_generate_adds_a_seeded_register(tmp_path, capsys):
                 "partnership": 2,
                 "risk": 7,
                 "event": 30,
+                "action": 0,
             }
     finally:
         reg.dispose()

@@ -13,7 +13,7 @@ from db import audit, repository
 from db.demo import load_demo
 from db.errors import RegisterError
 from db.identity import os_user
-from db.models import Event, Partnership, Risk, Stakeholder
+from db.models import Action, Event, Partnership, Risk, Stakeholder
 
 TODAY = dt.date.today()
 
@@ -48,7 +48,7 @@ def by_title(register, title):
 
 def test_counts_meet_the_brief(demo):
     register, counts = demo
-    assert counts == {"stakeholder": 14, "partnership": 5, "risk": 11, "event": 34}
+    assert counts == {"stakeholder": 14, "partnership": 5, "risk": 11, "event": 34, "action": 6}
     with register.session() as s:
         assert repository.counts(s) == counts
 
@@ -234,7 +234,7 @@ def test_a_failed_load_leaves_the_register_empty(register, monkeypatch):
 
 def test_the_demo_loads_and_reloads_on_both_backends(any_register):
     counts = load_demo(any_register, today=TODAY)
-    assert counts == {"stakeholder": 14, "partnership": 5, "risk": 11, "event": 34}
+    assert counts == {"stakeholder": 14, "partnership": 5, "risk": 11, "event": 34, "action": 6}
     with pytest.raises(RegisterError, match="not empty"):
         load_demo(any_register, today=TODAY)
     assert load_demo(any_register, today=TODAY, force=True) == counts
@@ -272,6 +272,14 @@ EXPECTED_FILLED = {
         "metric_value": 5,
         "metric_unit": 5,
     },
+    "action": {
+        "A-001..A-006": 6,
+        "owner": 6,
+        "due_on": 6,
+        "expected_likelihood": 4,
+        "expected_impact": 3,
+        "notes": 6,
+    },
 }
 EXPECTED_AUDIT = {
     ("stakeholder", "create"): 14,
@@ -282,13 +290,21 @@ EXPECTED_AUDIT = {
     ("risk", "update"): 9,
     ("event", "create"): 34,
     ("event", "update"): 2,
+    ("action", "create"): 6,
+    ("action", "update"): 2,
 }
 
 
 def test_the_register_built_from_the_story_file_has_the_expected_shape(demo):
     from sqlalchemy import func, select
 
-    from db.models import AuditEntry, EventRiskLink, RiskPartnershipLink, RiskStakeholderLink
+    from db.models import (
+        ActionRiskLink,
+        AuditEntry,
+        EventRiskLink,
+        RiskPartnershipLink,
+        RiskStakeholderLink,
+    )
 
     register, _ = demo
     for kind, table in (
@@ -296,6 +312,7 @@ def test_the_register_built_from_the_story_file_has_the_expected_shape(demo):
         ("partnership", Partnership),
         ("risk", Risk),
         ("event", Event),
+        ("action", Action),
     ):
         rows = all_rows(register, table)
         expected = EXPECTED_FILLED[kind]
@@ -308,12 +325,17 @@ def test_the_register_built_from_the_story_file_has_the_expected_shape(demo):
     with register.session() as s:
         links = {
             t.__tablename__: s.execute(select(func.count()).select_from(t)).scalar_one()
-            for t in (EventRiskLink, RiskPartnershipLink, RiskStakeholderLink)
+            for t in (EventRiskLink, RiskPartnershipLink, RiskStakeholderLink, ActionRiskLink)
         }
         actions = Counter(
             (e.entity_kind, e.action) for e in s.execute(select(AuditEntry)).scalars()
         )
-    assert links == {"event_risk": 46, "risk_partnership": 18, "risk_stakeholder": 23}
+    assert links == {
+        "event_risk": 46,
+        "risk_partnership": 18,
+        "risk_stakeholder": 23,
+        "action_risk": 8,
+    }
     assert dict(actions) == EXPECTED_AUDIT
 
 

@@ -35,7 +35,9 @@ def test_counts_use_the_singular_for_exactly_one():
 
 
 def test_an_unknown_kind_is_refused():
-    with pytest.raises(ValueError, match="use stakeholders, partnerships, risks or events"):
+    with pytest.raises(
+        ValueError, match="use stakeholders, partnerships, risks, events or actions"
+    ):
         normalise_kind("incidents")
     with pytest.raises(ValueError, match="unknown kind"):
         kind_info("incident")

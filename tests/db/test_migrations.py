@@ -3,16 +3,19 @@ revision, with data, upgrades intact after a backup copy is written beside it.""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import sqlite3
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from alembic import command
 from sqlalchemy import inspect
+from sqlmodel import SQLModel
 
-from db import audit, meta, migrations, register_file, repository
+from db import audit, demo, meta, migrations, register_file, repository
 from db.demo import load_demo
 from db.engine import Register, make_engine, open_register
 from db.errors import RegisterError
@@ -60,14 +63,19 @@ def make_register_at(path: Path, revision: str) -> None:
 
     The demo is written through today's repository at the head revision, then the
     schema is taken down to ``revision`` by the revisions' own downgrades (0009 added
-    columns that today's repository writes, so the demo cannot be written below it)."""
+    columns that today's repository writes, so the demo cannot be written below it).
+    Before 0005 there were no treatment actions: the demo is then written without
+    them, so that no audit entry names a record the older schema cannot hold."""
     url = f"sqlite:///{path}"
     reg = Register(url=url, engine=make_engine(url))
     try:
         migrations.run_upgrade(reg.engine)
         with reg.write() as s:
             register_file.mark_as_ours(s)
-        load_demo(reg, today=TODAY)
+        if revision >= ACTIONS_REVISION:
+            load_demo(reg, today=TODAY)
+        else:
+            _load_demo_without_actions(reg)
         with reg.engine.begin() as conn:
             cfg = migrations.alembic_config()
             cfg.attributes["connection"] = conn
@@ -78,6 +86,16 @@ def make_register_at(path: Path, revision: str) -> None:
     con = sqlite3.connect(path)
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()
+
+
+ACTIONS_REVISION = "0005"  # treatment actions
+
+
+def _load_demo_without_actions(reg: Register) -> None:
+    full = demo.story()
+    older = dataclasses.replace(full, steps=tuple(s for s in full.steps if s.kind != "action"))
+    with mock.patch.object(demo, "story", lambda: older):
+        load_demo(reg, today=TODAY)
 
 
 def test_there_is_at_least_one_earlier_revision():
@@ -110,6 +128,7 @@ def test_an_older_register_is_backed_up_then_upgraded_with_its_data_intact(tmp_p
                 "partnership": 5,
                 "risk": 11,
                 "event": 34,
+                "action": 6 if revision >= ACTIONS_REVISION else 0,
             }
             assert audit.verify_chain(s) == []
         # The register still takes writes after the upgrade.
@@ -263,3 +282,46 @@ def test_0006_makes_packs_recorded_before_it_issued_with_their_scope(tmp_path):
         assert "edition" not in columns and "commentary" not in risk_columns
     finally:
         reg.dispose()
+
+
+def test_0005_adds_the_action_tables_and_takes_them_away_again(tmp_path):
+    path = tmp_path / "old.db"
+    make_register_at(path, "0004")
+    assert "action" not in rows_tables(path)
+    reg = open_register(path)
+    try:
+        assert reg.upgraded_from == "0004"
+        assert {"action", "action_risk"} <= set(inspect(reg.engine).get_table_names())
+        with reg.write() as s:
+            risk = repository.get_by_ref(s, "risk", "R-002")
+            action = repository.create(
+                s, "action", {"title": "After the upgrade", "risk_ids": [risk.id]}, actor="t"
+            )
+            assert action.ref == "A-001"
+        _downgrade(reg, "0004")
+        assert not {"action", "action_risk"} & set(inspect(reg.engine).get_table_names())
+        assert migrations.current_revision(reg.engine) == "0004"
+    finally:
+        reg.dispose()
+
+
+def rows_tables(path: Path) -> set[str]:
+    con = sqlite3.connect(path)
+    try:
+        return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    finally:
+        con.close()
+
+
+def test_the_migrated_schema_has_the_action_tables_as_the_models_describe_them(register):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with register.engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    # The search index's tables (action_search...) belong to db.search_index, not to
+    # the models; everything else about actions must match.
+    about_actions = [
+        d for d in differences if "action" in repr(d) and "action_search" not in repr(d)
+    ]
+    assert about_actions == []

@@ -305,4 +305,10 @@ def test_restore_refuses_a_record_that_is_back_already(register, story):
 
 def test_counts(register, story):
     with register.session() as s:
-        assert repository.counts(s) == {"stakeholder": 2, "partnership": 1, "risk": 2, "event": 2}
+        assert repository.counts(s) == {
+            "stakeholder": 2,
+            "partnership": 1,
+            "risk": 2,
+            "event": 2,
+            "action": 0,
+        }

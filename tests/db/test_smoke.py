@@ -7,4 +7,5 @@ def test_new_register_has_schema(register):
             "partnership": 0,
             "risk": 0,
             "event": 0,
+            "action": 0,
         }

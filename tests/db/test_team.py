@@ -22,7 +22,7 @@ from db.engine import open_register
 from desktop.cli import main
 from tests.teamsetup import SECRET_TITLE, Team, make_team
 
-RECORD_TABLES = ("stakeholder", "partnership", "risk", "event")
+RECORD_TABLES = ("stakeholder", "partnership", "risk", "event", "action")
 # link table -> (its rows joined to both ends, the two ends' classification columns)
 LINKS = {
     "risk_partnership": (
@@ -34,6 +34,9 @@ LINKS = {
         "JOIN stakeholder b ON b.id = l.stakeholder_id"
     ),
     "event_risk": "event_risk l JOIN event a ON a.id = l.event_id JOIN risk b ON b.id = l.risk_id",
+    "action_risk": (
+        "action_risk l JOIN action a ON a.id = l.action_id JOIN risk b ON b.id = l.risk_id"
+    ),
 }
 TO_RESTRICTED = "('PUBLIC', 'UNCLASSIFIED', 'RESTRICTED')"
 HIDDEN_LINKS = {
@@ -469,3 +472,46 @@ def test_an_editor_changes_a_visible_record_that_points_at_hidden_ones(crew: Tea
         ref=ref,
     )
     assert secret_links == 1
+
+
+def test_only_an_officer_records_or_marks_an_issued_pack(crew: Team) -> None:
+    """Issuing is an officer's act (issue 15 roles): a draft may be recorded by anyone,
+    an issued pack only by an officer, and a draft is turned into an issued pack by an
+    officer only; the database refuses the others."""
+    insert = text(
+        "INSERT INTO briefing_record (created_at, actor, title, parameters, ceiling,"
+        " banner_level, page_count, sha256, file_name, edition)"
+        " VALUES (now(), 'x', :t, '{}', 'PUBLIC', 'PUBLIC', 1, '0', 'x.pdf', :e)"
+    )
+    for who, edition, allowed in (
+        ("reader", "draft", True),
+        ("editor", "issued", False),
+        ("reader", "issued", False),
+        ("officer", "issued", True),
+    ):
+        reg = crew.open(who)
+        title = f"{who} {edition} pack"
+        try:
+            if allowed:
+                with reg.write() as s:
+                    s.execute(insert, {"t": title, "e": edition})
+            else:
+                with pytest.raises(team.Refused), reg.write() as s:
+                    s.execute(insert, {"t": title, "e": edition})
+        finally:
+            reg.dispose()
+        found = crew.owner_count("SELECT count(*) FROM briefing_record WHERE title = :t", t=title)
+        assert found == (1 if allowed else 0), (who, edition)
+    issue = text("UPDATE briefing_record SET edition = 'issued' WHERE title = 'reader draft pack'")
+    reg = crew.open("editor")
+    try:
+        with pytest.raises(team.Refused), reg.write() as s:
+            s.execute(issue)
+    finally:
+        reg.dispose()
+    reg = crew.open("officer")
+    try:
+        with reg.write() as s:
+            assert s.execute(issue).rowcount == 1
+    finally:
+        reg.dispose()

@@ -54,7 +54,7 @@ def filled_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     path = tmp_path_factory.mktemp("template") / "filled.db"
     reg = open_register(path)
-    generate(reg, stakeholders=30, partnerships=12, risks=60, events=3000, seed=3)
+    generate(reg, stakeholders=30, partnerships=12, risks=60, events=3000, seed=3, actions=20)
     reg.dispose()
     return path
 

@@ -193,8 +193,10 @@ def test_live_banner_and_exclusions_match_the_built_pack(
     first = page_text(result.path)
     assert first.count(banner_text(result.banner_level, "NATO")) >= 2  # top and bottom of the cover
     if partnerships:
-        # The banner is the highest level included, not the ceiling.
-        assert shown.banner_level == "CONFIDENTIAL" and ceiling == "SECRET"
+        # The banner is the highest level included, not the ceiling.  (P-001's records
+        # stop at RESTRICTED: the CONFIDENTIAL E-0024 touches a P-001 risk but is about
+        # P-004, so it belongs to P-004's scope, not to this pack.)
+        assert shown.banner_level == "RESTRICTED" and ceiling == "SECRET"
     else:
         assert shown.excluded_total > 0
     (record,) = records(demo)
@@ -265,7 +267,8 @@ def test_the_marking_follows_the_ceiling_and_partnerships_without_building(
 
     tick(dialog, "P-001")
     scoped = settle(qtbot, dialog)
-    assert scoped.banner_level == "CONFIDENTIAL"
+    # The highest record about P-001 (E-0024, CONFIDENTIAL, is about P-004: not in scope).
+    assert scoped.banner_level == "RESTRICTED"
     assert "covers 1 partnership" in dialog.scope_note.text()
     assert records(demo) == []  # nothing was built
 

@@ -23,10 +23,11 @@ FIRST = {
     "partnership": "name_edit",
     "risk": "title_edit",
     "event": "title_edit",
+    "action": "title_edit",
 }
 
 
-@pytest.mark.parametrize("kind", ["stakeholder", "partnership", "risk", "event"])
+@pytest.mark.parametrize("kind", ["stakeholder", "partnership", "risk", "event", "action"])
 def test_escape_with_changes_asks_and_keep_editing_is_the_default(qtbot, context, kind) -> None:
     dialog = show(qtbot, make_form(context, kind))
     editor = getattr(dialog, FIRST[kind])
@@ -39,7 +40,7 @@ def test_escape_with_changes_asks_and_keep_editing_is_the_default(qtbot, context
     assert editor.text() == "Typed, not saved"
 
 
-@pytest.mark.parametrize("kind", ["stakeholder", "partnership", "risk", "event"])
+@pytest.mark.parametrize("kind", ["stakeholder", "partnership", "risk", "event", "action"])
 def test_no_question_when_nothing_changed(qtbot, context, kind) -> None:
     dialog = show(qtbot, make_form(context, kind))
     seen = answer_boxes([None])

@@ -328,3 +328,19 @@ def test_backup_writes_a_sound_copy_in_the_background(
     info = validate_backup(target)
     assert info.counts["event"] == 3000
     assert filled_window.context.settings.last_export_folder == str(tmp_path)
+
+
+def test_every_page_has_its_own_shortcut(window: MainWindow) -> None:
+    """Two pages on one key would leave one of them unreachable from the keyboard."""
+    from PySide6.QtGui import QAction, QKeySequence
+
+    from desktop.pages import PAGES
+
+    keys = [page.shortcut for page in PAGES]
+    assert len(set(keys)) == len(keys), keys
+    bound = [
+        a.shortcut().toString(QKeySequence.SequenceFormat.PortableText)
+        for a in window.findChildren(QAction)
+        if a.shortcut().toString(QKeySequence.SequenceFormat.PortableText) in keys
+    ]
+    assert sorted(bound) == sorted(keys)

@@ -10,6 +10,7 @@ from typing import Any
 from db import repository
 from db.engine import Register, open_register
 from db.models import (
+    ActionCreate,
     EventCreate,
     PartnershipCreate,
     RiskCreate,
@@ -17,7 +18,7 @@ from db.models import (
     StakeholderUpdate,
 )
 
-KINDS = ("stakeholder", "partnership", "risk", "event")
+KINDS = ("stakeholder", "partnership", "risk", "event", "action")
 BOOKKEEPING = ("id", "version", "created_at", "created_by", "updated_at", "updated_by")
 ACTOR = "tester"
 
@@ -183,11 +184,31 @@ def seed(register: Register) -> dict[str, Any]:
             ),
             actor=ACTOR,
         )
+        a1 = repository.create(
+            s,
+            "action",
+            ActionCreate(
+                title="Publish the usage policy",
+                risk_ids=[r1.id, r2.id],
+                owner="=Head of Communications",
+                due_on=dt.date(2026, 3, 1),
+                status="in_progress",
+                expected_likelihood=2,
+                expected_impact=1,
+                classification="RESTRICTED",
+                notes="Both; semi;colons",
+            ),
+            actor=ACTOR,
+        )
+        a2 = repository.create(
+            s, "action", ActionCreate(title="Brief researchers", risk_ids=[r1.id]), actor=ACTOR
+        )
     return {
         "stakeholders": [mod, nato, researchers],
         "partnerships": [p1, p2],
         "risks": [r1, r2],
         "events": [e1, e2, e3],
+        "actions": [a1, a2],
     }
 
 

@@ -68,7 +68,13 @@ def test_import_dry_run_bad_file_and_export(tmp_path):
 
     register = open_register(db)
     try:
-        assert counts(register) == {"stakeholder": 2, "partnership": 0, "risk": 0, "event": 0}
+        assert counts(register) == {
+            "stakeholder": 2,
+            "partnership": 0,
+            "risk": 0,
+            "event": 0,
+            "action": 0,
+        }
     finally:
         register.dispose()
 

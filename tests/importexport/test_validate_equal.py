@@ -1,5 +1,5 @@
 """The column-wise route of the import validator equals the models' own validation,
-for every kind (stakeholders, partnerships, risks, events).
+for every kind (stakeholders, partnerships, risks, events, actions).
 
 * ``Rules`` (the checks the column-wise route runs, read from the ``*Create`` model)
   against the model itself, on random values of the types the cell converters hand
@@ -159,6 +159,7 @@ def _valid(kind: str) -> dict[str, Any]:
             "partnership_ids": [1, 2],
         },
         "event": {"occurred_on": dt.date(2026, 1, 5), "title": "An event", "risk_ids": [1]},
+        "action": {"title": "An action", "risk_ids": [1, 2], "expected_likelihood": 2},
     }[kind]
 
 
@@ -239,6 +240,24 @@ def test_rules_accept_and_refuse_exactly_what_the_model_does(kind):
         ("event", {"reach": -1}, False),
         ("event", {"occurred_on": _TODAY + dt.timedelta(days=1)}, True),
         ("event", {"occurred_on": _TODAY + dt.timedelta(days=2)}, False),
+        # an action's expected cell: each end of the scale and one past it, either alone
+        ("action", {"expected_likelihood": 0}, False),
+        ("action", {"expected_likelihood": 1}, True),
+        ("action", {"expected_likelihood": 5, "expected_impact": None}, True),
+        ("action", {"expected_likelihood": 6}, False),
+        ("action", {"expected_impact": 0}, False),
+        ("action", {"expected_impact": 1, "expected_likelihood": None}, True),
+        ("action", {"expected_impact": 5}, True),
+        ("action", {"expected_impact": 6}, False),
+        # ... names at least one risk, and has one of the four statuses
+        ("action", {"risk_ids": []}, False),
+        ("action", {"risk_ids": [7]}, True),
+        ("action", {"status": "planned"}, True),
+        ("action", {"status": "in_progress"}, True),
+        ("action", {"status": "done"}, True),
+        ("action", {"status": "dropped"}, True),
+        ("action", {"status": "cancelled"}, False),
+        ("action", {"due_on": _TODAY - dt.timedelta(days=3650)}, True),
     ],
 )
 def test_rules_at_the_edges_named(kind, data, accepted):
@@ -259,6 +278,8 @@ _WORDS = {
     "residual_likelihood": _LIKELIHOOD,
     "impact": _IMPACT,
     "residual_impact": _IMPACT,
+    "expected_likelihood": _LIKELIHOOD,
+    "expected_impact": _IMPACT,
 }
 # Link cells by ref and by name (the seeded register: tests/importexport/helpers.py).
 _LINKS: dict[str, tuple[list[str], list[str]]] = {

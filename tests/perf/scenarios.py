@@ -32,6 +32,7 @@ from typing import Any
 
 from tests.perf.harness import Result, Table, timed
 from tests.perf.p6_team import p6_team
+from tests.perf.search_scenario import p7_search
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -839,4 +840,10 @@ ALL: list[tuple[str, Callable[..., None]]] = [
     ("P5", p5_startup),
     ("P5", p5_bundle),
     ("P6", p6_team),
+    (
+        "P7",
+        lambda table, work, *, size: p7_search(
+            table, work, size=size, make_register=cached_register, today=TODAY
+        ),
+    ),
 ]

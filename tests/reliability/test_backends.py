@@ -53,7 +53,13 @@ def _seed(reg):  # type: ignore[no-untyped-def]
 def test_create_update_delete_restore(any_register):
     st_id, p_id, r_id, e_id = _seed(any_register)
     with any_register.session() as s:
-        assert repository.counts(s) == {"stakeholder": 1, "partnership": 1, "risk": 1, "event": 1}
+        assert repository.counts(s) == {
+            "stakeholder": 1,
+            "partnership": 1,
+            "risk": 1,
+            "event": 1,
+            "action": 0,
+        }
         event = repository.get(s, "event", e_id)
         assert event.ref == "E-0001" and event.version == 1
         assert repository.values(s, "event", event)["risks"] == ["R-001"]

@@ -14,6 +14,9 @@ date and set of bands, it reads
 * the grid printed by ``risk-tracker matrix`` (inherent and residual, now and as of),
 * the pack's key figures, register (with its trend column) and heat maps
   (``load_pack_data``),
+* overdue treatment actions: the dashboard's list and its "review suggested"
+  reasons, the pack's reasons and its actions table (open actions per risk, overdue
+  ones marked), each against the model (due before the day, planned or in progress),
 
 and checks that they agree with each other and with a plain model of the same history
 kept by the test itself (so that they cannot all be wrong the same way).  A few fixed
@@ -46,9 +49,11 @@ from db import repository as repo
 from db import scoring
 from db.classification import LEVELS, levels_up_to
 from db.engine import open_register
-from db.enums import EventKind, PartnershipStatus, RiskStatus, label
+from db.enums import ActionStatus, EventKind, PartnershipStatus, RiskStatus, label
 from db.models import (
     ISSUED,
+    ActionCreate,
+    ActionUpdate,
     BriefingRecord,
     EventCreate,
     PartnershipCreate,
@@ -95,6 +100,8 @@ class Model:
     created: dict[str, dt.datetime] = field(default_factory=dict)  # risk ref -> created_at
     pack_at: dt.datetime | None = None
     pack_ceiling: str = "SECRET"
+    # treatment actions as they are now: ref -> classification, status, due_on, risks (refs)
+    actions: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def write(self, kind: str, ref: str, at: dt.datetime, state: dict[str, Any] | None) -> None:
         self.history[kind].setdefault(ref, []).append((at, None if state is None else dict(state)))
@@ -124,6 +131,40 @@ class Model:
             for ref, s in then.items()
             if s["classification"] in levels
             and (ref not in now or now[ref]["classification"] in levels)
+        }
+
+    # ----------------------------------------------------------------- expected actions
+
+    def open_actions(
+        self, levels: list[str] | None, day: dt.date, *, closed_risks: bool = False
+    ) -> dict[str, set[Any]]:
+        """Risk ref -> {(action ref, overdue on ``day``)} of its open actions, for the
+        open (or any) risks within the ceiling and the actions within it."""
+        risks = {
+            ref
+            for ref, st_ in self.at("risk", None).items()
+            if (closed_risks or st_["status"] != "closed")
+            and (levels is None or st_["classification"] in levels)
+        }
+        out: dict[str, set[Any]] = {}
+        for ref, a in self.actions.items():
+            if a["status"] not in ("planned", "in_progress"):
+                continue
+            if levels is not None and a["classification"] not in levels:
+                continue
+            overdue = a["due_on"] is not None and a["due_on"] < day
+            for risk_ref in a["risks"] & risks:
+                out.setdefault(risk_ref, set()).add((ref, overdue))
+        return out
+
+    def overdue_pairs(
+        self, levels: list[str] | None, day: dt.date, *, closed_risks: bool = False
+    ) -> set[tuple[str, str]]:
+        return {
+            (risk_ref, action_ref)
+            for risk_ref, items in self.open_actions(levels, day, closed_risks=closed_risks).items()
+            for action_ref, overdue in items
+            if overdue
         }
 
     # ----------------------------------------------------------------- expected figures
@@ -256,9 +297,21 @@ def build_history(reg: Any, rnd: random.Random, *, steps: int, with_pack: bool) 
                 )
                 s.flush()
             what = rnd.choices(
-                ["risk", "rescore", "status", "level", "delete", "event", "partnership"],
-                weights=[5, 6, 2, 2, 1, 4, 1],
+                [
+                    "risk",
+                    "rescore",
+                    "status",
+                    "level",
+                    "delete",
+                    "event",
+                    "partnership",
+                    "action",
+                    "action_edit",
+                ],
+                weights=[5, 6, 2, 2, 1, 4, 1, 3, 2],
             )[0]
+            if what == "action_edit" and not model.actions:
+                what = "action"
             if what != "risk" and what != "event" and what != "partnership" and not risks:
                 what = "risk"
             if what == "risk":
@@ -305,6 +358,42 @@ def build_history(reg: Any, rnd: random.Random, *, steps: int, with_pack: bool) 
                         "kind": str(e.kind),
                     },
                 )
+            elif what == "action":
+                chosen = rnd.sample(risks, k=min(len(risks), rnd.randint(1, 2)))
+                a = repo.create(
+                    s,
+                    "action",
+                    ActionCreate(
+                        title=f"Action number {step}",
+                        risk_ids=chosen,
+                        status=rnd.choice(list(ActionStatus)),
+                        # yesterday and before overdue, today and after not (if open)
+                        due_on=rnd.choice(
+                            [None, *(utc_today() + dt.timedelta(days=d) for d in range(-3, 4))]
+                        ),
+                        classification=_level(rnd),
+                    ),
+                    actor=ACTOR,
+                )
+                model.actions[a.ref] = {
+                    "id": a.id,
+                    "classification": str(a.classification),
+                    "status": str(a.status),
+                    "due_on": a.due_on,
+                    "risks": set(repo.refs_of(s, "risk", chosen)),
+                }
+            elif what == "action_edit":
+                ref = rnd.choice(sorted(model.actions))
+                state = model.actions[ref]
+                change = rnd.choice(
+                    [
+                        {"status": rnd.choice(list(ActionStatus)).value},
+                        {"due_on": utc_today() + dt.timedelta(days=rnd.randint(-3, 3))},
+                        {"classification": _level(rnd)},
+                    ]
+                )
+                repo.update(s, "action", state["id"], ActionUpdate(**change), actor=ACTOR)
+                state.update(change)
             elif what == "partnership":
                 p = repo.update(
                     s,
@@ -323,9 +412,13 @@ def build_history(reg: Any, rnd: random.Random, *, steps: int, with_pack: bool) 
                 rid = rnd.choice(risks)
                 if what == "delete":
                     ref = repo.get(s, "risk", rid).ref
+                    if any(a["risks"] == {ref} for a in model.actions.values()):
+                        continue  # the only risk of an action: the register refuses
                     repo.delete(s, "risk", rid, actor=ACTOR)
                     risks.remove(rid)
                     model.write("risk", ref, clock.now, None)
+                    for state in model.actions.values():  # the link goes with the risk
+                        state["risks"].discard(ref)
                     continue
                 if what == "rescore":
                     change: dict[str, Any] = {}
@@ -511,6 +604,34 @@ def check_agreement(
             None,
             residual=residual,
         )
+
+    # ---- overdue treatment actions: one rule (db.scoring) on every surface
+    def action_pairs(reasons_by_risk: dict[str, list[str]]) -> set[tuple[str, str]]:
+        return {
+            (risk_ref, m.group(1))
+            for risk_ref, reasons in reasons_by_risk.items()
+            for reason in reasons
+            if (m := re.fullmatch(r"action (A-\d+) was due on \S+ \(\d+ days? overdue\)", reason))
+        }
+
+    pack_pairs = action_pairs({f.risk.ref: f.reasons for f in pack.review_flags})
+    assert pack_pairs == model.overdue_pairs(levels, end)  # the pack judges as of its end
+    pack_table = {
+        r.ref: {(a.ref, a.overdue) for a in pack.actions[r.id]}
+        for r in register
+        if pack.actions.get(r.id)
+    }
+    assert pack_table == model.open_actions(levels, end)
+    dash_pairs = action_pairs(
+        {line.columns[0]: line.columns[2].split("; ") for line in dash.suggested}
+    )
+    assert dash_pairs == model.overdue_pairs(None, today)
+    # the dashboard's list: every overdue action, whatever its risks' status
+    assert {line.columns[0] for line in dash.overdue_actions} == {
+        a for _r, a in model.overdue_pairs(None, today, closed_risks=True)
+    }
+    if top and end == today:
+        assert pack_pairs == dash_pairs
     if top:  # with nothing above the ceiling, the pack and the dashboard are the same figures
         assert [pack.figures.events, pack.figures.adverse_events, pack.figures.new_risks] == [
             events["Events"][0],
@@ -650,15 +771,21 @@ def test_the_printed_pack_states_the_same_numbers(seed, tmp_path):
 
 def heat_map_counts(text: str) -> dict[str, Counter[tuple[int, int]]]:
     """Risks per cell of each printed heat map: the cells are drawn row by row, each with
-    its score in the corner followed by its marked refs, ``(R)R-012`` (and "+N more")."""
+    its score in the corner, then (when not empty) its count ("3 risks"), then its marked
+    refs, ``(R)R-012`` (and "+N more").  The count a cell states must be the refs it
+    holds."""
     out = {}
     for title in ("Inherent (before mitigation)", "Residual (after mitigation)"):
         tokens = text.split(title, 1)[1].split()
         counts: Counter[tuple[int, int]] = Counter()
+        stated: dict[tuple[int, int], int] = {}
         pos = 0
         for (lk, im), nxt in itertools.zip_longest(CELLS, CELLS[1:]):
             assert tokens[pos] == str(lk * im), (title, lk, im, tokens[pos : pos + 5])
             pos += 1
+            if pos + 1 < len(tokens) and tokens[pos + 1] in ("risk", "risks"):
+                stated[(lk, im)] = int(tokens[pos].replace(",", ""))
+                pos += 2
             while pos < len(tokens) and (
                 nxt is None
                 and re.fullmatch(r"(\([A-Z]+\))?R-\d+|\+\d+|more", tokens[pos])
@@ -671,5 +798,6 @@ def heat_map_counts(text: str) -> dict[str, Counter[tuple[int, int]]]:
                 elif re.fullmatch(r"\+\d+", tok):
                     counts[(lk, im)] += int(tok[1:])
                 pos += 1
+        assert stated == {cell: n for cell, n in counts.items() if n}, title
         out[title] = counts
     return out

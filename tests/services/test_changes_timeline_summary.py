@@ -233,10 +233,10 @@ def test_summary_sentences(story):
         == "2 events were logged between 11 September 2026 and 30 September 2026, the same as in the previous period (2)."
     )
     assert sentences[1] == "1 of them was adverse (previous period: 2)."
-    assert sentences[2] == "0 new risks were opened (previous period: 3)."
+    assert sentences[2] == "No new risks were opened (previous period: 3)."
     # counted after mitigation, as the dashboard and the pack's key figures count them
     assert sentences[3] == (
-        "0 open risks are in the high or critical band after mitigation at the end of the "
+        "No open risks are in the high or critical band after mitigation at the end of the "
         "period, against 0 at the end of the previous one."
     )
     assert sentences[4] == "2 partnerships are tracked: 1 negotiating, 1 active."

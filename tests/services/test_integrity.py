@@ -144,3 +144,20 @@ def test_db_check_reports_an_edited_risk_with_its_ref_and_field(
     assert "records match the audit trail: FAIL" in captured.out
     assert f"{ref} classification: the table says 'PUBLIC'" in captured.out
     assert captured.err.strip() == "1 check failed"
+
+
+def test_the_risk_state_history_edited_with_sql_is_reported(small: Any) -> None:
+    """The "as of" matrix reads the risk-state history: a version changed or removed
+    behind the application's back is a difference, named as the history's."""
+    assert _differences(small) == []
+    _raw(
+        small,
+        "UPDATE risk_state SET impact = impact + 1 WHERE ref = 'R-002' AND valid_from = "
+        "(SELECT max(valid_from) FROM risk_state WHERE ref = 'R-002')",
+    )
+    assert _differences(small) == [("risk", "R-002", "impact (state history)")]
+    _raw(small, "DELETE FROM risk_state WHERE ref = 'R-001'")
+    assert _differences(small) == [
+        ("risk", "R-001", "(record) (state history)"),
+        ("risk", "R-002", "impact (state history)"),
+    ]

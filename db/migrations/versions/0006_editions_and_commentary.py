@@ -17,7 +17,7 @@ Risks gain ``commentary`` (the owner's words), ``commentary_on`` (its date) and
 ``commentary_classification`` (its own level).
 
 Revision ID: 0006
-Revises: 0009
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0006"
-down_revision = "0009"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

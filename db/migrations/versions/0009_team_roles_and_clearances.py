@@ -25,7 +25,7 @@ The table owner (and superusers) are not subject to row-level security: the owne
 sees every row.  On SQLite only the two columns are added.
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -34,18 +34,21 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0004"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
 # Written out rather than imported: a migration must keep meaning what it meant.
-RECORD_TABLES = ("stakeholder", "partnership", "risk", "event")
+RECORD_TABLES = ("stakeholder", "partnership", "risk", "event", "action")
 # link table -> ((column, table it points at), (column, table it points at))
 LINK_TABLES = {
     "risk_partnership": (("risk_id", "risk"), ("partnership_id", "partnership")),
     "risk_stakeholder": (("risk_id", "risk"), ("stakeholder_id", "stakeholder")),
     "event_risk": (("event_id", "event"), ("risk_id", "risk")),
+    "action_risk": (("action_id", "action"), ("risk_id", "risk")),
 }
+# Tables whose rows carry a level of their own (audit entries, past risk states, packs).
+DERIVED_TABLES = ("audit_entry", "risk_state", "briefing_record")
 GROUPS = ("risk_reader", "risk_editor", "risk_officer")
 
 FUNCTIONS = """
@@ -78,6 +81,8 @@ BEGIN
     SELECT risk_level(classification) INTO found FROM stakeholder WHERE ref = p_ref;
   ELSIF p_kind = 'partnership' THEN
     SELECT risk_level(classification) INTO found FROM partnership WHERE ref = p_ref;
+  ELSIF p_kind = 'action' THEN
+    SELECT risk_level(classification) INTO found FROM action WHERE ref = p_ref;
   END IF;
   IF found IS NULL THEN
     SELECT level INTO found FROM audit_entry
@@ -108,8 +113,24 @@ BEGIN
     UPDATE audit_entry SET level = risk_level(NEW.classification)
       WHERE entity_kind = TG_TABLE_NAME AND entity_ref = NEW.ref
         AND level < risk_level(NEW.classification);
+    -- The risk's earlier states (the "as of" matrix's history) go up with it too.
+    IF TG_TABLE_NAME = 'risk' THEN
+      UPDATE risk_state SET level = risk_level(NEW.classification)
+        WHERE ref = NEW.ref AND level < risk_level(NEW.classification);
+    END IF;
   END IF;
   RETURN NULL;
+END
+$$;
+
+-- A risk-state version is at least as high as the state it holds and as its risk
+-- is now (a history rebuilt for a risk raised since keeps the raise).
+CREATE OR REPLACE FUNCTION risk_state_stamp() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.level := greatest(coalesce(risk_level(NEW.classification), 0),
+                        risk_record_level('risk', NEW.ref));
+  RETURN NEW;
 END
 $$;
 
@@ -326,12 +347,23 @@ def _policies() -> list[str]:
         "CREATE TRIGGER risk_audit_stamp BEFORE INSERT ON audit_entry "
         "FOR EACH ROW EXECUTE FUNCTION risk_audit_stamp()"
     )
+    out.append("CREATE POLICY cleared ON risk_state USING (level <= (SELECT risk_clearance()))")
+    out.append(
+        "CREATE TRIGGER risk_state_stamp BEFORE INSERT ON risk_state "
+        "FOR EACH ROW EXECUTE FUNCTION risk_state_stamp()"
+    )
     out.append(f"CREATE POLICY cleared ON briefing_record USING ({_cleared('banner_level')})")
+    # Issuing a pack is an officer's act: anyone may record a draft, only an officer
+    # an issued pack (issuing a draft later is an UPDATE, granted to officers only).
+    out.append(
+        "CREATE POLICY issued_by_officers ON briefing_record AS RESTRICTIVE FOR INSERT "
+        "WITH CHECK (edition = 'draft' OR pg_has_role(current_user, 'risk_officer', 'MEMBER'))"
+    )
     out.append(
         "CREATE POLICY own_or_officer ON team_member USING (role_name = current_user "
         "OR pg_has_role(current_user, 'risk_officer', 'MEMBER'))"
     )
-    for table in (*RECORD_TABLES, *LINK_TABLES, "audit_entry", "briefing_record", "team_member"):
+    for table in (*RECORD_TABLES, *LINK_TABLES, *DERIVED_TABLES, "team_member"):
         out.append(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
     return out
 
@@ -352,10 +384,12 @@ def _grants() -> list[str]:
         # append-only for everyone but the owner.
         f"GRANT INSERT, UPDATE, DELETE ON {writable} TO risk_editor",
         "GRANT INSERT ON audit_entry TO risk_editor",
+        "GRANT INSERT, UPDATE, DELETE ON risk_state TO risk_editor",
         "GRANT UPDATE ON audit_head TO risk_editor",
         "GRANT INSERT, UPDATE ON ref_counter TO risk_editor",
         # Officers also change the register's settings (bands) and manage the team.
         "GRANT INSERT, UPDATE, DELETE ON app_meta TO risk_officer",
+        "GRANT UPDATE ON briefing_record TO risk_officer",
         *(
             f"REVOKE ALL ON FUNCTION {f} FROM PUBLIC"
             for f in (
@@ -387,15 +421,22 @@ def upgrade() -> None:
     )
     op.execute(ROLES)
     op.execute(FUNCTIONS)
-    # Entries written before this revision take their records' levels now.
+    # Entries written before this revision take their records' levels now; so do the
+    # risks' past states (0008), each at least at its own level.
     op.execute("UPDATE audit_entry SET level = risk_record_level(entity_kind, entity_ref)")
+    op.execute("ALTER TABLE risk_state ADD COLUMN level smallint NOT NULL DEFAULT 0")
+    op.execute(
+        "UPDATE risk_state SET level = greatest(coalesce(risk_level(classification), 0), "
+        "risk_record_level('risk', ref))"
+    )
     for statement in (*_policies(), *_grants()):
         op.execute(statement)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        tables = (*RECORD_TABLES, *LINK_TABLES, "audit_entry", "briefing_record")
+        tables = (*RECORD_TABLES, *LINK_TABLES, *DERIVED_TABLES)
+        op.execute("DROP POLICY IF EXISTS issued_by_officers ON briefing_record")
         for table in tables:
             op.execute(f"DROP POLICY IF EXISTS cleared ON {table}")
             op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
@@ -403,6 +444,8 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER IF EXISTS risk_check_lowering ON {table}")
             op.execute(f"DROP TRIGGER IF EXISTS risk_raise_audit_level ON {table}")
         op.execute("DROP TRIGGER IF EXISTS risk_audit_stamp ON audit_entry")
+        op.execute("DROP TRIGGER IF EXISTS risk_state_stamp ON risk_state")
+        op.execute("ALTER TABLE risk_state DROP COLUMN IF EXISTS level")
         for group in GROUPS:
             op.execute(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {group}")
             op.execute(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {group}")

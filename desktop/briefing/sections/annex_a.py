@@ -1,35 +1,63 @@
-"""Annex A: the event log of the period, oldest first."""
+"""Annex A: the event log of the period.
+
+Board-sized: with a row limit (``max_rows``) it lists the most severe events, and
+the full log of the period is attached to the PDF as a CSV file
+(``desktop.briefing.event_log``) unless the pack leaves it out."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from reportlab.platypus import PageBreak
 from reportlab.platypus.flowables import Flowable
 
-from desktop.briefing import palette
+from desktop.briefing import event_log, palette
+from desktop.briefing.attachments import Attachment
+from desktop.briefing.board import cap
+from desktop.briefing.data import EventRow
 from desktop.briefing.escape import esc
+from desktop.briefing.event_log import event_log_csv
 from desktop.briefing.sections.common import (
     LongTable,
     SectionContext,
     cell,
     enum_label,
     fmt_short_date,
+    more_rows,
     para,
     shorten,
 )
+from desktop.briefing.typography import MINUS, capitalised, count_of, signed, thousands
 
 FRACTIONS = (0.118, 0.105, 0.12, 0.045, 0.058, 0.434, 0.12)
 SUMMARY_CHARS = 240
 
 
+def _by_severity(e: EventRow) -> tuple[int, int, dt.date, str]:
+    return (-e.severity, -(e.reach or 0), e.occurred_on, e.ref)
+
+
 def build(ctx: SectionContext) -> list[Flowable]:
     d, s = ctx.data, ctx.styles
+    p = d.params
     widths = [ctx.width * f for f in FRACTIONS]
     muted = palette.MUTED
     kinds: dict[str, str] = {}
     rows: list[list[Any]] = []
-    for e in d.events:
+    capped = cap(d.events, p.max_rows)
+    if capped.more:
+        capped = cap(sorted(d.events, key=_by_severity), p.max_rows)
+    if p.attach_event_log and d.events:
+        payload = event_log_csv(d, ctx.mark)
+        ctx.attachments.append(
+            Attachment(
+                event_log.FILE_NAME,
+                payload,
+                description=f"Event log {d.period_start.isoformat()} to {d.period_end.isoformat()}",
+            )
+        )
+    for e in capped.shown:
         text = esc(e.title)
         extra = []
         who = d.stakeholder(e.stakeholder_id)
@@ -54,16 +82,23 @@ def build(ctx: SectionContext) -> list[Flowable]:
                 fmt_short_date(e.occurred_on),
                 kind,
                 str(e.severity),
-                f"{e.sentiment:+d}" if e.sentiment else "0",
+                signed(e.sentiment),
                 para(text, s.cell),
                 para(esc(risk_refs), s.cell) if len(risk_refs) > 14 else (risk_refs or "—"),
             ]
         )
     out: list[Flowable] = [PageBreak(), ctx.heading("annex_a")]
+    period = f"from {d.period_start.isoformat()} to {d.period_end.isoformat()}"
+    if capped.more:
+        intro = (
+            f"The {thousands(len(rows))} most severe of {thousands(capped.total)} events {period}, "
+            "most severe first."
+        )
+    else:
+        intro = f"{capitalised(count_of(len(rows), 'event'))} {period}, oldest first."
     out.append(
         para(
-            f"{len(rows)} event{'s' if len(rows) != 1 else ''} from {d.period_start.isoformat()} to "
-            f"{d.period_end.isoformat()}. Sev is severity (1 to 5); Sent is sentiment (−2 to +2).",
+            f"{intro} Sev is severity (1 to 5); Sent is sentiment ({MINUS}2 to +2).",
             s.body,
         )
     )
@@ -84,4 +119,13 @@ def build(ctx: SectionContext) -> list[Flowable]:
                 layout=ctx.layout,
             )
         )
+    where = (
+        f"see the attached CSV ({event_log.FILE_NAME})"
+        if p.attach_event_log
+        else "the full log was left out of this pack"
+    )
+    more = more_rows(ctx, capped.more, where)
+    out += more
+    if not more and p.attach_event_log and d.events:
+        out.append(para(f"The same log is attached as a CSV file ({event_log.FILE_NAME}).", s.note))
     return out

@@ -8,8 +8,9 @@ from reportlab.platypus.flowables import Flowable
 from db.enums import STANCE_LABELS, label
 from db.scales import IMPACT_LABELS, LIKELIHOOD_LABELS
 from desktop.briefing import palette
-from desktop.briefing.sections.common import SectionContext, para, simple_table
+from desktop.briefing.sections.common import SectionContext, band_cell, para, simple_table
 from desktop.briefing.styles import hex_colour
+from desktop.briefing.typography import signed
 from desktop.services.pressure import (
     BASELINE_WEEKS,
     HALF_LIFE_DAYS,
@@ -37,8 +38,9 @@ def build(ctx: SectionContext, *, page_break: bool) -> list[Flowable]:
     )
     rows = [[label(name), f"{lo} to {hi}", ""] for name, lo, hi in d.bands.ranges()]
     extra = [
-        ("BACKGROUND", (2, i), (2, i), hex_colour(palette.band_colour(name)))
+        cmd
         for i, (name, _, _) in enumerate(d.bands.ranges(), start=1)
+        for cmd in band_cell(2, i, name)
     ]
     out.append(
         KeepTogether(
@@ -54,9 +56,9 @@ def build(ctx: SectionContext, *, page_break: bool) -> list[Flowable]:
             ]
         )
     )
-    rows = [[f"{k:+d}" if k else "0", v] for k, v in sorted(STANCE_LABELS.items())]
+    rows = [[signed(k), v] for k, v in sorted(STANCE_LABELS.items())]
     extra = [
-        ("TEXTCOLOR", (1, i), (1, i), hex_colour(palette.stance_colour(k)))
+        ("TEXTCOLOR", (1, i), (1, i), hex_colour(palette.stance_text_colour(k)))
         for i, k in enumerate(sorted(STANCE_LABELS), start=1)
     ]
     out.append(

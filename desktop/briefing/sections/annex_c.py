@@ -12,6 +12,7 @@ from desktop import PRODUCT_NAME, __version__
 from desktop.briefing.escape import esc
 from desktop.briefing.parameters import SECTION_TITLES
 from desktop.briefing.sections.common import SectionContext, cell, para, simple_table
+from desktop.briefing.typography import count_of
 
 KIND_NAMES = {kind.value: info.plural_label for kind, info in KINDS.items()}
 MARKINGS_NOTE = (
@@ -38,7 +39,7 @@ def build(
     )
     rows = [
         [KIND_NAMES[k], str(d.excluded_counts.get(k, 0))]
-        for k in ("stakeholder", "partnership", "risk", "event")
+        for k in ("stakeholder", "partnership", "risk", "event", "action")
     ]
     rows.append(["Total", str(sum(d.excluded_counts.values()))])
     out.append(
@@ -78,8 +79,9 @@ def build(
         ["Marking prefix", p.marking_prefix or "none"],
         [
             "Records included",
-            f"{len(d.risks)} risks, {len(d.events)} events, {len(d.partnerships)} partnerships, "
-            f"{len(d.named_stakeholders)} stakeholders",
+            f"{count_of(len(d.risks), 'risk')}, {count_of(len(d.events), 'event')}, "
+            f"{count_of(len(d.partnerships), 'partnership')}, "
+            f"{count_of(len(d.named_stakeholders), 'stakeholder')}",
         ],
         ["Pack id", pack_id],
         ["Generated", generated],

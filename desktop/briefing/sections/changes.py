@@ -6,17 +6,20 @@ from __future__ import annotations
 from reportlab.platypus import KeepTogether
 from reportlab.platypus.flowables import Flowable
 
+from desktop.briefing.board import cap
 from desktop.briefing.sections.common import (
     SectionContext,
     cell,
     enum_label,
     fmt_date,
     fmt_short_date,
+    more_rows,
     para,
     simple_table,
     stance_text,
 )
 from desktop.briefing.sections.edition import baseline_text
+from desktop.briefing.typography import thousands
 
 MAX_EVENTS = 15
 KIND_W = 0.17
@@ -28,9 +31,15 @@ def build(ctx: SectionContext) -> list[Flowable]:
     out: list[Flowable] = [ctx.heading("changes", f"What changed since {fmt_date(d.since)}")]
     out.append(para(baseline_text(d), s.muted))
 
-    def block(title: str, content: list[Flowable]) -> None:
+    def block(title: str, content: list[Flowable], more: int = 0) -> None:
         out.append(KeepTogether([para(title, s.h2), *content[:1]]))
         out.extend(content[1:])
+        out.extend(more_rows(ctx, more, "in the register itself"))
+
+    def capped(rows: list) -> tuple[list, int]:  # type: ignore[type-arg]
+        # Board size: the first rows of a long list, and how many were left out.
+        kept = cap(rows, d.params.max_rows)
+        return kept.shown, kept.more
 
     def none() -> list[Flowable]:
         return [para("None.", s.body)]
@@ -45,6 +54,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
         ]
         for r in c.new_risks
     ]
+    rows, more = capped(rows)
     block(
         "New risks",
         [
@@ -56,6 +66,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
         ]
         if rows
         else none(),
+        more,
     )
 
     rows = [
@@ -66,11 +77,13 @@ def build(ctx: SectionContext) -> list[Flowable]:
         ]
         for r in c.closed_risks
     ]
+    rows, more = capped(rows)
     block(
         "Closed risks",
         [simple_table(["Risk", "Title", "Closed"], rows, [w * 0.12, w * 0.6, w * 0.28])]
         if rows
         else none(),
+        more,
     )
 
     rows = []
@@ -88,6 +101,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
                 f"L{m.to_cell[0]} × I{m.to_cell[1]} = {a}",
             ]
         )
+    rows, more = capped(rows)
     block(
         "Risks that changed cell (residual)",
         [
@@ -100,6 +114,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
         ]
         if rows
         else none(),
+        more,
     )
 
     events = sorted(c.new_events, key=lambda e: (-e.severity, e.occurred_on, e.ref))
@@ -125,12 +140,12 @@ def build(ctx: SectionContext) -> list[Flowable]:
         if len(events) > MAX_EVENTS:
             content.append(
                 para(
-                    f"{len(events)} new events in all; the {MAX_EVENTS} most severe are shown. "
+                    f"{thousands(len(events))} new events in all; the {MAX_EVENTS} most severe are shown. "
                     "The full log of the period is in Annex A.",
                     s.note,
                 )
             )
-    block(f"New events ({len(events)})", content or none())
+    block(f"New events ({thousands(len(events))})", content or none())
 
     rows = [
         [
@@ -143,6 +158,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
         ]
         for x in c.stance_changes
     ]
+    rows, more = capped(rows)
     block(
         "Stance changes",
         [
@@ -154,6 +170,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
         ]
         if rows
         else none(),
+        more,
     )
 
     rows = [
@@ -167,6 +184,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
         ]
         for x in c.partnership_status_changes
     ]
+    rows, more = capped(rows)
     block(
         "Partnership status changes",
         [
@@ -178,5 +196,6 @@ def build(ctx: SectionContext) -> list[Flowable]:
         ]
         if rows
         else none(),
+        more,
     )
     return out

@@ -9,18 +9,23 @@ from typing import Any
 
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
 from db.classification import Classification, parse_level, portion_mark
 from db.enums import STANCE_LABELS, label
 from desktop.briefing import palette
+from desktop.briefing.attachments import Attachment
+from desktop.briefing.board import more_note
 from desktop.briefing.data import PackData
 from desktop.briefing.doctemplate import Heading, LayoutState
-from desktop.briefing.escape import esc, plain, visual
-from desktop.briefing.fonts import BOLD, REGULAR
+from desktop.briefing.escape import esc, plain
+from desktop.briefing.fonts import BOLD, REGULAR, needs_fallback
+from desktop.briefing.paragraphs import Para
 from desktop.briefing.parameters import SECTION_TITLES
+from desktop.briefing.shaping import has_rtl
 from desktop.briefing.styles import PageGeometry, Styles, hex_colour
+from desktop.briefing.typography import signed
 
 CELL_PAD = 3.0
 HEAD_BG = hex_colour(palette.TABLE_HEADER)
@@ -44,6 +49,8 @@ class SectionContext:
     # Every level a portion mark was printed for while the story was built: the
     # highest of these is the banner (the page prints no record without its mark).
     printed: set[Classification] = field(default_factory=set)
+    # Files embedded in the PDF (the full event log beside a capped Annex A).
+    attachments: list[Attachment] = field(default_factory=list)
     _keys: list[str] = field(default_factory=list)
 
     @property
@@ -122,32 +129,30 @@ def fmt_short_date(day: dt.date | None) -> str:
 
 
 def stance_text(stance: int) -> str:
-    return (
-        f"{STANCE_LABELS.get(stance, str(stance))} ({stance:+d})"
-        if stance
-        else f"{STANCE_LABELS[0]} (0)"
-    )
+    return f"{STANCE_LABELS.get(stance, str(stance))} ({signed(stance)})"
 
 
 def enum_label(value: str | None) -> str:
     return label(value) if value else "—"
 
 
-def para(markup: str, style: Any) -> Paragraph:
-    return Paragraph(markup, style)
+def para(markup: str, style: Any) -> Any:
+    return Para(markup, style)
 
 
 def cell(text: object, style: Any, width: float) -> Any:
     """A plain string when the (escaped-free) text fits on one line, else a Paragraph.
 
     Strings are drawn without markup parsing, so they need no escaping; anything
-    that must wrap becomes a Paragraph of escaped text.
+    that must wrap, or needs shaping, bidi order or a fallback face, becomes a
+    Paragraph of escaped text.
     """
     raw = "" if text is None else str(text)
     if "\n" not in raw and "\r" not in raw and len(raw) < 90:
-        if stringWidth(raw, style.fontName, style.fontSize) <= width - 2 * CELL_PAD:
-            return plain(visual(raw))
-    return Paragraph(esc(raw), style)
+        simple = raw.isascii() or not (has_rtl(raw) or needs_fallback(raw, style.fontName))
+        if simple and stringWidth(raw, style.fontName, style.fontSize) <= width - 2 * CELL_PAD:
+            return plain(raw)
+    return Para(esc(raw), style)
 
 
 def base_table_style(
@@ -181,7 +186,30 @@ _HEAD_STYLE = Styles().cell_head
 
 def header_cells(labels: Sequence[Any]) -> list[Any]:
     """Header labels as wrapping paragraphs (fixed words, escaped all the same)."""
-    return [Paragraph(esc(x), _HEAD_STYLE) if isinstance(x, str) and x else x for x in labels]
+    return [Para(esc(x), _HEAD_STYLE) if isinstance(x, str) and x else x for x in labels]
+
+
+_CELL_STYLE = Styles().cell
+
+
+def fitted(value: Any, width: float) -> Any:
+    """A plain-string cell as it is, when every line of it fits its column and it needs
+    no shaping or fallback face; else the same text as a wrapping Paragraph (long words
+    split), so that no ref, mark or date runs into the next column or past the margin."""
+    if not isinstance(value, str) or not value:
+        return value
+    room = width - 2 * CELL_PAD
+    font, size = _CELL_STYLE.fontName, _CELL_STYLE.fontSize
+    # Text that needs shaping, right-to-left order or a fallback face is never drawn
+    # as a plain string, whatever its width (as in ``cell``).
+    simple = value.isascii() or not (has_rtl(value) or needs_fallback(value, font))
+    if simple and all(stringWidth(line, font, size) <= room for line in value.split("\n")):
+        return value
+    return Para("<br/>".join(esc(line) for line in value.split("\n")), _CELL_STYLE)
+
+
+def fitted_rows(rows: Sequence[Sequence[Any]], widths: Sequence[float]) -> list[list[Any]]:
+    return [[fitted(v, w) for v, w in zip(row, widths, strict=False)] for row in rows]
 
 
 def simple_table(
@@ -193,7 +221,7 @@ def simple_table(
     stripes: bool = True,
 ) -> Table:
     """A short table (it may still split; its header repeats)."""
-    data = ([header_cells(header)] if header else []) + [list(r) for r in rows]
+    data = ([header_cells(header)] if header else []) + fitted_rows(rows, widths)
     t = Table(data, colWidths=list(widths), repeatRows=1 if header else 0, hAlign="LEFT")
     t.setStyle(
         TableStyle(base_table_style(len(data), header=bool(header), stripes=stripes) + list(extra))
@@ -233,7 +261,7 @@ class LongTable(Flowable):
             self.rows, self._heights, self.header = _shared[0], _shared[1], _shared[2]
         else:
             self.header = header_cells(header)
-            self.rows = list(rows)
+            self.rows = fitted_rows(rows, self.widths)
             self._heights = []
         self._head_h: float | None = None
 
@@ -309,3 +337,18 @@ class LongTable(Flowable):
 
     def draw(self) -> None:  # pragma: no cover - drawOn is overridden
         pass
+
+
+def more_rows(ctx: SectionContext, more: int, where: str = "") -> list[Flowable]:
+    """The line under a capped table: "And 12 more: <where>." (nothing when none is left out)."""
+    note = more_note(more, where)
+    return [para(esc(note[:1].upper() + note[1:] + "."), ctx.styles.note)] if note else []
+
+
+def band_cell(col: int, row: int, band: str) -> list[tuple[Any, ...]]:
+    """A table cell in a band's colour with that band's text colour (WCAG AA, one pair per
+    band in ``palette``): every band cell of the pack looks the same."""
+    return [
+        ("BACKGROUND", (col, row), (col, row), hex_colour(palette.band_colour(band))),
+        ("TEXTCOLOR", (col, row), (col, row), hex_colour(palette.BAND_TEXT_COLOURS[band])),
+    ]

@@ -6,7 +6,10 @@ from reportlab.platypus import PageBreak, TableStyle
 from reportlab.platypus.flowables import Flowable
 from reportlab.platypus.tableofcontents import TableOfContents
 
-from desktop.briefing.sections.common import FONT_CMD, SectionContext
+from desktop.briefing.escape import esc
+from desktop.briefing.sections.common import FONT_CMD, SectionContext, para
+from desktop.briefing.sections.cover import COVER_TITLE_LINES
+from desktop.briefing.sections.fitting import fit_lines
 
 
 def build(ctx: SectionContext) -> list[Flowable]:
@@ -17,4 +20,11 @@ def build(ctx: SectionContext) -> list[Flowable]:
             [FONT_CMD, ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]
         ),
     )
-    return [ctx.heading("contents", toc=False), toc, PageBreak()]
+    out: list[Flowable] = [ctx.heading("contents", toc=False)]
+    title = ctx.data.params.title
+    if fit_lines(title, ctx.styles.cover_title, ctx.width, COVER_TITLE_LINES) != " ".join(
+        title.split()
+    ):
+        # The cover shortened the title: here it is in full.
+        out.append(para(f"<b>Title:</b> {esc(title)}", ctx.styles.body))
+    return [*out, toc, PageBreak()]

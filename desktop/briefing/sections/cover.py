@@ -11,7 +11,11 @@ from desktop.briefing import palette
 from desktop.briefing.escape import esc
 from desktop.briefing.sections.common import FONT_CMD, SectionContext, fmt_date, para, shorten
 from desktop.briefing.sections.edition import edition_line
+from desktop.briefing.sections.fitting import fit_lines
 from desktop.briefing.styles import hex_colour
+
+COVER_TITLE_LINES = 4
+COVER_SCOPE_NAMES = 5
 
 
 def build(ctx: SectionContext, *, pack_id: str, generated: str, prepared_by: str) -> list[Flowable]:
@@ -22,24 +26,36 @@ def build(ctx: SectionContext, *, pack_id: str, generated: str, prepared_by: str
     out: list[Flowable] = [Spacer(1, 28 * mm)]
     out.append(para("BRIEFING PACK", s.muted))
     out.append(Spacer(1, 3 * mm))
-    out.append(
-        ctx.heading(
-            "cover", p.title, toc=False, markup=esc(shorten(p.title, 300)), style=s.cover_title
-        )
-    )
+    # However long the title, the cover stays one page: at most four lines here, the
+    # full title inside (the contents page prints it when it was shortened).
+    title = fit_lines(p.title, s.cover_title, ctx.width, COVER_TITLE_LINES)
+    out.append(ctx.heading("cover", p.title, toc=False, markup=esc(title), style=s.cover_title))
     if p.audience:
-        out.append(para(f"For: {esc(shorten(p.audience, 300))}", s.cover_sub))
+        audience = fit_lines(f"For: {p.audience}", s.cover_sub, ctx.width, 2)
+        out.append(para(esc(audience), s.cover_sub))
     out.append(para(f"Period: {fmt_date(d.period_start)} to {fmt_date(d.period_end)}", s.cover_sub))
     if d.scope_refs:
         names = []
-        for x in d.partnerships:
-            names.append(f"{esc(ctx.mark(x.level))} {esc(x.ref)} {esc(x.name)}")
+        for x in d.partnerships[:COVER_SCOPE_NAMES]:
+            name = fit_lines(x.name, s.cover_meta, ctx.width / 2, 1)
+            names.append(f"{esc(ctx.mark(x.level))} {esc(x.ref)} {esc(name)}")
+        if len(d.partnerships) > COVER_SCOPE_NAMES:
+            names.append(f"and {len(d.partnerships) - COVER_SCOPE_NAMES} more (see Partnerships)")
         scope = "; ".join(names) if names else "the partnerships chosen"
-        out.append(para(f"Scope: {scope}", s.cover_meta))
+        one = len(names) == 1
+        which, its, it = ("partnership", "its", "it") if one else ("partnerships", "their", "them")
+        out.append(
+            para(
+                f"<b>Scope:</b> the {which} {scope} only. Every figure, list and chart counts {its} "
+                f"risks, the events about {it} and the stakeholders concerned; nothing else in "
+                "the register.",
+                s.cover_meta,
+            )
+        )
     out.append(Spacer(1, 14 * mm))
     meta = [
         ["Date", generated],
-        ["Prepared by", esc(shorten(prepared_by, 200))],
+        *([["Prepared by", esc(shorten(prepared_by, 200))]] if prepared_by.strip() else []),
         ["Pack id", pack_id],
         ["Ceiling", str(p.ceiling)],
         ["Classification", esc(banner)],

@@ -8,6 +8,7 @@ from reportlab.platypus.flowables import Flowable
 
 from desktop.briefing import charts
 from desktop.briefing.sections.common import FONT_CMD, SectionContext, para
+from desktop.briefing.typography import capitalised, count_of
 
 
 def build(ctx: SectionContext) -> list[Flowable]:
@@ -42,7 +43,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
     return [
         ctx.heading("matrix"),
         para(
-            f"{n} open or monitored risk{'s' if n != 1 else ''} by likelihood (up) and impact (across), "
+            f"{capitalised(count_of(n, 'open or monitored risk'))} by likelihood (up) and impact (across), "
             "as they stand on the date of this pack. A risk without residual scores sits at its inherent "
             "cell in the residual matrix. The number in each cell's corner is its score.",
             s.body,

@@ -10,11 +10,13 @@ from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
 from desktop.briefing import charts, palette
+from desktop.briefing.data import EventRow, PackData
 from desktop.briefing.escape import esc
 from desktop.briefing.sections.common import (
     FONT_CMD,
     MAX_LONG_TEXT,
     SectionContext,
+    band_cell,
     cell,
     enum_label,
     fmt_date,
@@ -23,6 +25,26 @@ from desktop.briefing.sections.common import (
     simple_table,
 )
 from desktop.briefing.styles import hex_colour
+from desktop.briefing.typography import MINUS, capitalised, count_of, thousands
+
+
+def events_by_partnership(d: PackData) -> dict[int, list[EventRow]]:
+    """The pack's events about each partnership, by the scope's rule
+    (``db.queries.event_scope``): those naming it, and those naming none (in the pack)
+    that are linked to one of its risks."""
+    out: dict[int, list[EventRow]] = defaultdict(list)
+    for e in d.events:
+        if e.partnership_id is not None:
+            out[e.partnership_id].append(e)
+            continue
+        about: set[int] = set()
+        for rid in e.risk_ids:
+            r = d.risk(rid)
+            if r is not None:
+                about.update(r.partnership_ids)
+        for pid in sorted(about):
+            out[pid].append(e)
+    return out
 
 
 def build(ctx: SectionContext) -> list[Flowable]:
@@ -34,16 +56,14 @@ def build(ctx: SectionContext) -> list[Flowable]:
         return out
     out.append(
         para(
-            f"{len(d.partnerships)} partnership{'s' if len(d.partnerships) != 1 else ''} in scope. Sentiment is the "
-            "average sentiment (−2 hostile to +2 champion) of the period's events about the partnership, week by week.",
+            f"{capitalised(count_of(len(d.partnerships), 'partnership'))} in scope. Sentiment is the "
+            f"average sentiment ({MINUS}2 hostile to +2 champion), week by week, of the period's events about "
+            "the partnership: those that name it, and those that name no partnership but concern one of its risks.",
             s.body,
         )
     )
     weeks = charts.weeks_between(d.period_start, d.period_end)
-    events_by_p: dict[int, list] = defaultdict(list)
-    for e in d.events:
-        if e.partnership_id is not None:
-            events_by_p[e.partnership_id].append(e)
+    events_by_p = events_by_partnership(d)
     risks_by_p: dict[int, list] = defaultdict(list)
     for r in d.open_risks:
         for pid in r.partnership_ids:
@@ -60,14 +80,14 @@ def build(ctx: SectionContext) -> list[Flowable]:
         for wk in weeks:
             vals = [e.sentiment for e in evs if wk <= e.occurred_on < wk + dt.timedelta(days=7)]
             per_week.append(sum(vals) / len(vals) if vals else None)
-        spark = charts.sentiment_sparkline(per_week, width=w * 0.3, height=34)
+        spark = charts.sentiment_sparkline(per_week, weeks=weeks, width=w * 0.34, height=52)
         facts = [
             ["Partner", cell(partner_text, s.cell, w * 0.5)],
             ["Status", enum_label(x.status)],
             ["Network", enum_label(x.network)],
             ["Announced", period],
             ["Owner", cell(x.owner or "—", s.cell, w * 0.5)],
-            ["Events in period", f"{len(evs)} ({adverse} adverse)"],
+            ["Events in period", f"{thousands(len(evs))} ({thousands(adverse)} adverse)"],
         ]
         kv = Table(facts, colWidths=[w * 0.17, w * 0.45], hAlign="LEFT")
         kv.setStyle(
@@ -114,8 +134,9 @@ def build(ctx: SectionContext) -> list[Flowable]:
                 for r in linked
             ]
             band = [
-                ("BACKGROUND", (3, i), (3, i), hex_colour(palette.band_colour(r.residual_band)))
+                cmd
                 for i, r in enumerate(linked, start=1)
+                for cmd in band_cell(3, i, r.residual_band)
             ]
             block.append(Spacer(1, 1.5 * mm))
             block.append(

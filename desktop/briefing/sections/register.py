@@ -8,27 +8,34 @@ from reportlab.platypus.flowables import Flowable
 
 from db.enums import label
 from desktop.briefing import palette
+from desktop.briefing.board import cap
 from desktop.briefing.escape import esc
+from desktop.briefing.sections import actions as actions_table
 from desktop.briefing.sections import analyst
 from desktop.briefing.sections.common import (
     LongTable,
     SectionContext,
     fmt_short_date,
+    more_rows,
     para,
     shorten,
 )
 from desktop.briefing.sections.edition import trend_text
 from desktop.briefing.styles import hex_colour
+from desktop.briefing.typography import capitalised, count_of, thousands
 
 TREND = {"up": "▲", "down": "▼", "same": "=", "new": "new", "": "—"}
 # The ref column holds the widest portion mark too: "(NU) R-1000".
-FRACTIONS = (0.112, 0.245, 0.075, 0.075, 0.075, 0.068, 0.26, 0.09)
+# Each column fits its widest usual value with its padding: "4×5=20" 0.079, "Medium"
+# 0.076, a review date (2026-11-30) 0.105 of the frame; a longer mark and ref wraps.
+FRACTIONS = (0.112, 0.23, 0.08, 0.08, 0.078, 0.068, 0.247, 0.105)
 
 
 def build(ctx: SectionContext) -> list[Flowable]:
     d, s = ctx.data, ctx.styles
     widths = [ctx.width * f for f in FRACTIONS]
-    risks = d.risks_by_residual()
+    ranked = cap(d.risks_by_residual(), d.params.max_rows)
+    risks = ranked.shown
     muted = palette.MUTED
     rows: list[list[Any]] = []
     for r in risks:
@@ -86,14 +93,17 @@ def build(ctx: SectionContext) -> list[Flowable]:
     out: list[Flowable] = [
         ctx.heading("register"),
         para(
-            f"{len(risks)} open or monitored risk{'s' if len(risks) != 1 else ''}, highest residual score first. "
-            "Each score is likelihood (L) × impact (I); inherent (Inh.) is before mitigation, residual (Res.) after; the "
+            f"{capitalised(count_of(ranked.total, 'open or monitored risk'))}, highest residual score first"
+            + (f" (the first {thousands(len(risks))} are listed). " if ranked.more else ". ")
+            + "Each score is likelihood (L) × impact (I); inherent (Inh.) is before mitigation, residual (Res.) after; the "
             f"band is the residual one. {since} (▲ up, ▼ down, = unchanged.) Overdue review dates are highlighted.",
             s.body,
         ),
     ]
     if rows:
         out.append(LongTable(header, rows, widths, layout=ctx.layout, row_styles=row_styles))
+        out += more_rows(ctx, ranked.more, "lower residual scores, in the register itself")
     else:
         out.append(para("No open risks in scope.", s.body))
+    out.extend(actions_table.build_table(ctx))
     return out

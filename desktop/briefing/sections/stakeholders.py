@@ -9,17 +9,21 @@ from reportlab.platypus import Spacer
 from reportlab.platypus.flowables import Flowable
 
 from desktop.briefing import charts, palette
+from desktop.briefing.board import cap
 from desktop.briefing.sections.common import (
     LongTable,
     SectionContext,
     cell,
     enum_label,
+    more_rows,
     para,
     stance_text,
 )
 from desktop.briefing.styles import hex_colour
+from desktop.briefing.typography import capitalised, count_of, signed
 
-FRACTIONS = (0.135, 0.25, 0.17, 0.095, 0.085, 0.145, 0.12)
+# No. (the map's key), ref, name, kind, influence, interest, stance, change.
+FRACTIONS = (0.045, 0.125, 0.2, 0.15, 0.1, 0.095, 0.16, 0.125)
 
 
 def build(ctx: SectionContext) -> list[Flowable]:
@@ -33,18 +37,27 @@ def build(ctx: SectionContext) -> list[Flowable]:
         return out
     out.append(
         para(
-            f"{len(people)} stakeholder{'s' if len(people) != 1 else ''} by influence and interest, coloured by their "
-            "current stance. Those in the shaded upper right deserve the closest management.",
+            f"{capitalised(count_of(len(people), 'stakeholder'))} by influence and interest, coloured by their "
+            "current stance. Each dot's number is its line in the table below (the key); a dot "
+            "not in the table carries its ref. Those in the shaded upper right (manage closely) "
+            "deserve the closest management.",
             s.body,
         )
     )
     levels = {x.ref: x.level for x in people}
+    listed = cap(people, d.params.max_rows)
+    key = {x.ref: n for n, x in enumerate(listed.shown, start=1)}
     drawn: list[str] = []
+
+    def label(ref: str) -> str:
+        number = key.get(ref)
+        return str(number) if number is not None else f"{ctx.pure_mark(levels[ref])}{ref}"
+
     out.append(
         charts.stakeholder_map(
             [(x.ref, x.influence, x.interest, x.stance) for x in people],
             width=ctx.width,
-            label=lambda ref: f"{ctx.pure_mark(levels[ref])}{ref}",
+            label=label,
             drawn=drawn,
         )
     )
@@ -53,16 +66,17 @@ def build(ctx: SectionContext) -> list[Flowable]:
     out.append(Spacer(1, 3 * mm))
     widths = [ctx.width * f for f in FRACTIONS]
     rows: list[list[Any]] = []
-    for x in people:
+    for x in listed.shown:
         change = "—"
         if x.stance_before is not None:
-            was = f"{x.stance_before:+d}" if x.stance_before else "0"
+            was = signed(x.stance_before)
             change = f"{'▲' if x.stance > x.stance_before else '▼'} from {was}"
         rows.append(
             [
+                str(key[x.ref]),
                 f"{ctx.mark(x.level)} {x.ref}",
-                cell(x.name, s.cell, widths[1]),
-                cell(enum_label(x.kind), s.cell, widths[2]),
+                cell(x.name, s.cell, widths[2]),
+                cell(enum_label(x.kind), s.cell, widths[3]),
                 str(x.influence),
                 str(x.interest),
                 stance_text(x.stance),
@@ -72,16 +86,17 @@ def build(ctx: SectionContext) -> list[Flowable]:
 
     def row_styles(index: int, row: int) -> list[tuple[Any, ...]]:
         x = people[index]
-        return [("TEXTCOLOR", (5, row), (5, row), hex_colour(palette.stance_colour(x.stance)))]
+        return [("TEXTCOLOR", (6, row), (6, row), hex_colour(palette.stance_text_colour(x.stance)))]
 
     out.append(para(f"Stance changes are counted since {d.since.isoformat()}.", s.note))
     out.append(
         LongTable(
-            ["Stakeholder", "Name", "Kind", "Influence", "Interest", "Stance", "Change"],
+            ["No.", "Stakeholder", "Name", "Kind", "Influence", "Interest", "Stance", "Change"],
             rows,
             widths,
             layout=ctx.layout,
             row_styles=row_styles,
         )
     )
+    out += more_rows(ctx, listed.more, "less influence and interest, shown by ref in the map above")
     return out

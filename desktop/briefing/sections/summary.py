@@ -10,20 +10,22 @@ from reportlab.platypus import KeepTogether, Spacer
 from reportlab.platypus.flowables import Flowable
 
 from db.enums import label
-from desktop.briefing import palette
+from desktop.briefing.board import cap
 from desktop.briefing.data import PackData
 from desktop.briefing.escape import esc
 from desktop.briefing.sections import analyst
 from desktop.briefing.sections.common import (
     SectionContext,
+    band_cell,
     cell,
     enum_label,
     fmt_date,
     fmt_short_date,
+    more_rows,
     para,
     simple_table,
 )
-from desktop.briefing.styles import hex_colour
+from desktop.briefing.typography import signed, thousands
 from desktop.services.summary import NOTABLE_SEVERITY, PeriodFigures, TopRisk
 from desktop.services.summary import summary_sentences as service_sentences
 
@@ -34,7 +36,7 @@ MAX_NOTABLE = 12
 
 def _delta(now: int, before: int) -> str:
     diff = now - before
-    return f"+{diff}" if diff > 0 else ("−" + str(-diff) if diff < 0 else "no change")
+    return signed(diff) if diff else "no change"
 
 
 def _status_text(counts: dict[str, int]) -> str:
@@ -64,18 +66,23 @@ def summary_sentences(d: PackData, mark: Callable[[str], str]) -> list[str]:
 def _figures_table(ctx: SectionContext, f: PeriodFigures, fp: PeriodFigures) -> Flowable:
     s = ctx.styles
     rows = [
-        ["Events", str(f.events), str(fp.events), _delta(f.events, fp.events)],
+        ["Events", thousands(f.events), thousands(fp.events), _delta(f.events, fp.events)],
         [
             "Adverse events",
-            str(f.adverse_events),
-            str(fp.adverse_events),
+            thousands(f.adverse_events),
+            thousands(fp.adverse_events),
             _delta(f.adverse_events, fp.adverse_events),
         ],
-        ["New risks", str(f.new_risks), str(fp.new_risks), _delta(f.new_risks, fp.new_risks)],
+        [
+            "New risks",
+            thousands(f.new_risks),
+            thousands(fp.new_risks),
+            _delta(f.new_risks, fp.new_risks),
+        ],
         [
             "Open risks in high or critical band (residual)",
-            str(f.residual_high_or_critical),
-            str(fp.residual_high_or_critical),
+            thousands(f.residual_high_or_critical),
+            thousands(fp.residual_high_or_critical),
             _delta(f.residual_high_or_critical, fp.residual_high_or_critical),
         ],
         [
@@ -131,9 +138,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
                 label(r.residual_band),
             ]
         )
-        extra.append(
-            ("BACKGROUND", (4, i), (4, i), hex_colour(palette.band_colour(r.residual_band)))
-        )
+        extra.extend(band_cell(4, i, r.residual_band))
     block: list[Flowable] = [para("Five highest residual risks", s.h2)]
     if rows:
         block.append(
@@ -173,7 +178,9 @@ def build(ctx: SectionContext) -> list[Flowable]:
             )
         )
         if len(notable) > MAX_NOTABLE:
-            block.append(para(f"… and {len(notable) - MAX_NOTABLE} more; see Annex A.", s.note))
+            block.append(
+                para(f"… and {thousands(len(notable) - MAX_NOTABLE)} more; see Annex A.", s.note)
+            )
     else:
         block.append(para("No event of that severity in the period.", s.body))
     out.append(KeepTogether(block[:2]))
@@ -181,6 +188,7 @@ def build(ctx: SectionContext) -> list[Flowable]:
 
     # Review suggested.
     heading = para("Risks flagged “review suggested”", s.h2)
+    flags = cap(d.review_flags, d.params.max_rows)
     if d.review_flags:
         rows = [
             [
@@ -188,12 +196,13 @@ def build(ctx: SectionContext) -> list[Flowable]:
                 cell(f.risk.title, s.cell, w * 0.36),
                 para("<br/>".join(esc(r[:1].upper() + r[1:]) + "." for r in f.reasons), s.cell),
             ]
-            for f in d.review_flags
+            for f in flags.shown
         ]
         table = simple_table(["Risk", "Title", "Reason"], rows, [w * 0.12, w * 0.36, w * 0.52])
         out.append(KeepTogether([heading, table]) if len(rows) <= 12 else heading)
         if len(rows) > 12:
             out.append(table)
+        out += more_rows(ctx, flags.more, "in the risk register")
     else:
         out.append(heading)
         out.append(

@@ -1,0 +1,309 @@
+"""The risk-state history: every state each risk has had, with the span it held.
+
+The audit trail is the record of truth, and a risk's state at any moment is the
+replay of its entries up to then (``desktop.services.history``).  Replaying is linear
+in the entries read, which at 100,000 risks and a million entries is about a second
+for one "as of" matrix.  This table keeps the result of that replay: one row per
+version of a risk, valid from the time of the entry that made it up to the time of
+the next entry (``FOREVER`` while current).  The state at instant ``c`` - the entries
+with ``at < c`` applied - is then the versions with ``valid_from < c <= valid_to``.
+
+It is written by ``follow``, which ``db.audit`` calls in the same transaction as every
+batch of entries it appends, so the table can never fall behind the trail.  Entries
+are normally appended in time order per risk; an entry dated before the risk's last
+known change (a replayed history) makes that risk's versions be rebuilt from its
+entries, so the result is the replay's whatever the order of writing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlmodel import Session
+
+from db.models import AuditEntry, Risk, RiskState
+
+KIND = "risk"
+FIELDS: tuple[str, ...] = (
+    "title",
+    "classification",
+    "status",
+    "likelihood",
+    "impact",
+    "residual_likelihood",
+    "residual_impact",
+    "category",
+    "owner",
+    "partnerships",
+)
+LIST_FIELD = "partnerships"
+EXISTS_FIELD = "classification"
+CREATING_ACTIONS = frozenset({"create", "restore"})
+FOREVER = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+CHUNK = 500
+
+_STATE: Any = RiskState
+_ENTRY: Any = AuditEntry
+_RISK: Any = Risk
+_TABLE: Any = RiskState.__table__  # type: ignore[attr-defined]
+
+
+def utc(moment: dt.datetime) -> dt.datetime:
+    """The form times are compared in: aware UTC (a time without a zone is UTC, as
+    the register stores it)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)
+
+
+@dataclass
+class _Version:
+    stored: bool  # a row already in the table (then it is the risk's open version)
+    ref: str
+    valid_from: dt.datetime
+    values: dict[str, Any]
+    valid_to: dt.datetime = FOREVER
+    changed: bool = False  # an existing row whose values were replaced in place
+
+
+@dataclass
+class _Plan:
+    inserts: list[_Version] = field(default_factory=list)
+    closes: list[tuple[str, dt.datetime]] = field(default_factory=list)
+    rewrites: list[_Version] = field(default_factory=list)
+    drops: list[str] = field(default_factory=list)
+
+
+def _fold(
+    plan: _Plan,
+    ref: str,
+    current: _Version | None,
+    entries: Iterable[tuple[dt.datetime, str, str]],
+) -> None:
+    """Fold one risk's entries (time, action, changes text), oldest first, into versions,
+    the way the forward replay folds them into a state."""
+
+    def close(version: _Version, at: dt.datetime) -> None:
+        # A version that ends at the instant it began never holds for any "as of"
+        # (valid_from < c <= valid_to): it is not kept.
+        version.valid_to = at
+        if version.valid_from == at:
+            if version.stored:
+                plan.drops.append(version.ref)
+        elif not version.stored:
+            plan.inserts.append(version)
+        else:
+            if version.changed:
+                plan.rewrites.append(version)
+            plan.closes.append((version.ref, at))
+
+    for at, action, text in entries:
+        data = json.loads(text or "{}")
+        if not isinstance(data, dict):
+            data = {}
+        pair = data.get(EXISTS_FIELD)
+        made = pair is not None and pair[0] is None
+        gone = pair is not None and pair[1] is None
+        if gone or action == "delete":
+            if current is not None:
+                close(current, at)
+            current = None
+            continue
+        if made or action in CREATING_ACTIONS:
+            values: dict[str, Any] = dict.fromkeys(FIELDS)
+        else:
+            values = dict(current.values) if current is not None else {}
+        for name, change in data.items():
+            if name in FIELDS:
+                values[name] = change[1]
+        if current is not None and current.valid_from == at:
+            current.values = values
+            current.changed = current.stored
+            continue
+        if current is not None:
+            close(current, at)
+        current = _Version(False, ref, at, values)
+    if current is not None:
+        if not current.stored:
+            plan.inserts.append(current)
+        elif current.changed:
+            plan.rewrites.append(current)
+
+
+def _row_values(version: _Version) -> dict[str, Any]:
+    values = {name: version.values.get(name) for name in FIELDS}
+    links = values[LIST_FIELD]
+    values[LIST_FIELD] = None if links is None else json.dumps(links, separators=(",", ":"))
+    return values
+
+
+def _write(session: Session, plan: _Plan) -> None:
+    """Apply a plan.  Stored versions are addressed as the risk's open one (``ref``,
+    ``valid_to = FOREVER``), so values are rewritten before versions are closed."""
+    connection = session.connection()
+    is_open = (_STATE.ref == bindparam("risk"), _STATE.valid_to == FOREVER)
+    for version in plan.rewrites:
+        connection.execute(
+            update(_TABLE).where(*is_open).values(**_row_values(version)), {"risk": version.ref}
+        )
+    if plan.drops:
+        connection.execute(delete(_TABLE).where(*is_open), [{"risk": r} for r in plan.drops])
+    if plan.closes:
+        connection.execute(
+            update(_TABLE).where(*is_open).values(valid_to=bindparam("until")),
+            [{"risk": ref, "until": at} for ref, at in plan.closes],
+        )
+    if plan.inserts:
+        connection.execute(
+            _TABLE.insert(),
+            [
+                {
+                    "ref": version.ref,
+                    "valid_from": version.valid_from,
+                    "valid_to": version.valid_to,
+                    **_row_values(version),
+                }
+                for version in plan.inserts
+            ],
+        )
+
+
+def _open_versions(session: Session, refs: Sequence[str]) -> dict[str, _Version]:
+    out: dict[str, _Version] = {}
+    columns = [_STATE.ref, _STATE.valid_from] + [getattr(_STATE, f) for f in FIELDS]
+    for start in range(0, len(refs), CHUNK):
+        chunk = list(refs[start : start + CHUNK])
+        stmt = select(*columns).where(_STATE.ref.in_(chunk), _STATE.valid_to == FOREVER)
+        for row in session.execute(stmt):
+            values = dict(zip(FIELDS, row[2:], strict=True))
+            if values[LIST_FIELD] is not None:
+                values[LIST_FIELD] = json.loads(values[LIST_FIELD])
+            out[row[0]] = _Version(True, row[0], utc(row[1]), values)
+    return out
+
+
+def _last_moments(session: Session, refs: Sequence[str], floor: int) -> dict[str, dt.datetime]:
+    """The time of each risk's latest entry among those with ``id <= floor`` (the
+    entries written before the batch being followed)."""
+    out: dict[str, dt.datetime] = {}
+    for start in range(0, len(refs), CHUNK):
+        chunk = list(refs[start : start + CHUNK])
+        stmt = (
+            select(_ENTRY.entity_ref, func.max(_ENTRY.at))
+            .where(_ENTRY.entity_ref.in_(chunk), _ENTRY.entity_kind == KIND, _ENTRY.id <= floor)
+            .group_by(_ENTRY.entity_ref)
+        )
+        for ref, at in session.execute(stmt):
+            if at is not None:
+                out[ref] = utc(at)
+    return out
+
+
+def follow(
+    session: Session, rows: Sequence[tuple[dt.datetime, str, str, str, str]], *, floor: int
+) -> None:
+    """Bring the history up to date with appended audit rows ``(at, kind, ref, action,
+    changes text)``, in the order they were appended (and so in id order); ``floor``
+    is the highest audit id before them."""
+    per_ref: dict[str, list[tuple[dt.datetime, str, str]]] = {}
+    for at, kind, ref, action, text in rows:
+        if kind == KIND:
+            per_ref.setdefault(ref, []).append((utc(at), action, text))
+    if not per_ref:
+        return
+    refs = list(per_ref)
+    last = _last_moments(session, refs, floor)
+    current = _open_versions(session, refs)
+    plan = _Plan()
+    again: list[str] = []
+    for ref, entries in per_ref.items():
+        times = [at for at, _action, _text in entries]
+        earlier = last.get(ref)
+        if (earlier is not None and times[0] < earlier) or times != sorted(times):
+            again.append(ref)
+            continue
+        _fold(plan, ref, current.get(ref), entries)
+    _write(session, plan)
+    if again:
+        rebuild(session, again)
+
+
+def rebuild(session: Session, refs: Sequence[str] | None = None) -> int:
+    """Rebuild the versions of these risks (None: all) from the audit trail; the
+    number of versions written.  Used for entries written out of time order and by
+    the migration that introduced the table."""
+    table = _TABLE
+    if refs is None:
+        session.connection().execute(delete(table))
+    else:
+        for start in range(0, len(refs), CHUNK):
+            session.connection().execute(
+                delete(table).where(table.c.ref.in_(list(refs[start : start + CHUNK])))
+            )
+    stmt = (
+        select(_ENTRY.entity_ref, _ENTRY.at, _ENTRY.action, _ENTRY.changes)
+        .where(_ENTRY.entity_kind == KIND)
+        .order_by(_ENTRY.entity_ref, _ENTRY.at, _ENTRY.id)
+    )
+    written = 0
+    plan = _Plan()
+    ref_now: str | None = None
+    batch: list[tuple[dt.datetime, str, str]] = []
+
+    def flush_ref() -> None:
+        if ref_now is not None and batch:
+            _fold(plan, ref_now, None, batch)
+
+    chunks = (
+        [stmt]
+        if refs is None
+        else [
+            stmt.where(_ENTRY.entity_ref.in_(list(refs[i : i + CHUNK])))
+            for i in range(0, len(refs), CHUNK)
+        ]
+    )
+    for query in chunks:
+        for ref, at, action, text in session.execute(query):
+            if ref != ref_now:
+                flush_ref()
+                ref_now, batch = ref, []
+            batch.append((utc(at), action, text))
+            if len(plan.inserts) >= 20_000:
+                written += len(plan.inserts)
+                _write(session, plan)
+                plan = _Plan()
+        flush_ref()
+        ref_now, batch = None, []
+    written += len(plan.inserts)
+    _write(session, plan)
+    return written
+
+
+def states_at(
+    session: Session,
+    *,
+    cutoff: dt.datetime,
+    levels: Sequence[str] | None,
+    fields: Sequence[str] = FIELDS,
+) -> list[tuple[Any, ...]]:
+    """``(ref, *fields)`` of every risk version in force just before ``cutoff`` (its
+    entries with ``at < cutoff`` applied), leaving out risks that are above the
+    ceiling now; ``partnerships`` still as JSON text."""
+    moment = utc(cutoff)
+    columns = [_STATE.ref] + [getattr(_STATE, f) for f in fields]
+    stmt = select(*columns).where(_STATE.valid_to >= moment, _STATE.valid_from < moment)
+    if levels is not None:
+        above = select(_RISK.ref).where(_RISK.classification.not_in(list(levels)))
+        stmt = stmt.where(_STATE.ref.not_in(above))
+    # Text and integer columns only: read straight off the driver's cursor, without
+    # a result row object per version (100,000 of them for a full matrix).
+    result = session.connection().execute(stmt)
+    try:
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()
