@@ -1,4 +1,4 @@
-"""Run the benchmark suite: ``uv run python -m tests.perf [--quick | --tiny] [--only P1,P3] [--workdir DIR]``.
+"""Run the benchmark suite: ``uv run python -m tests.perf [--quick | --tiny] [--only P1,P3] [--workdir DIR] [--backend postgresql]``.
 
 Prints one table: scenario, size, our time (and CPU time), the baseline measured in
 the same run, the ratio, the target and pass/fail (QUALITY.md "Benchmarks").
@@ -6,6 +6,8 @@ the same run, the ratio, the target and pass/fail (QUALITY.md "Benchmarks").
 smoke test): they check the harness, not the targets, and always exit 0 when the
 scenarios ran.  Generated registers are kept in ``--workdir`` between runs (a
 million events take minutes to generate); without it a temporary folder is used.
+``--backend postgresql`` runs the scenarios that are not SQLite-only on a throwaway
+PostgreSQL server (its cluster kept in the work folder), baselines on the same server.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.perf import scenarios
+from tests.perf import backends, scenarios
 from tests.perf.harness import Table
 
 
@@ -34,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--workdir", help="keep generated registers here between runs (default: a temp folder)"
     )
+    parser.add_argument(
+        "--backend", choices=backends.NAMES, default="sqlite", help="the database measured"
+    )
     args = parser.parse_args(argv)
     size = "tiny" if args.tiny else "quick" if args.quick else "full"
     wanted = {s.strip().upper() for s in args.only.split(",")} if args.only else None
@@ -46,16 +51,23 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="risk-perf-") as tmp:
         work = Path(args.workdir or tmp).absolute()
         work.mkdir(parents=True, exist_ok=True)
-        for sid, fn in scenarios.ALL:
-            if wanted and sid not in wanted:
-                continue
-            print(f"{sid} ...", flush=True)
-            fn(table, work, size=size)
+        backend = backends.make(args.backend, work)
+        try:
+            engine = backend.describe()
+            for sid, fn in scenarios.ALL:
+                if (wanted and sid not in wanted) or (
+                    backend.name != "sqlite" and sid in scenarios.SQLITE_ONLY
+                ):
+                    continue
+                print(f"{sid} ...", flush=True)
+                fn(table, work, size=size, backend=backend)
+        finally:
+            backend.close()
     print()
     print(table.render())
     print()
     print(
-        f"size: {size}; {time.perf_counter() - started:.0f} s; load average {load_before:.1f} at the start, "
+        f"backend: {engine}; size: {size}; {time.perf_counter() - started:.0f} s; load average {load_before:.1f} at the start, "
         f"{os.getloadavg()[0]:.1f} at the end, on {os.cpu_count()} CPUs; times are best-of-n wall seconds, "
         "'ours cpu' is our process's CPU time"
     )
