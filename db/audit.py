@@ -19,6 +19,7 @@ from json.encoder import encode_basestring as json_text  # how the encoders abov
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from db import risk_states
@@ -270,12 +271,16 @@ def insert_tuples(
     column type's own bind processor, as ``Connection.execute`` would do, but without
     the per-row dictionaries and bookkeeping of the generic path (which cost more
     than the database's own work at 100,000 rows).  A value that appears more than
-    once in a column (a date, a shared time stamp) is processed once.  On a driver
-    with named parameters the generic path is taken.
+    once in a column (a date, a shared time stamp) is processed once.  On PostgreSQL
+    the rows go through ``COPY`` (``copy_tuples``); on any other driver with named
+    parameters the generic path is taken.
     """
     if not rows:
         return
     dialect = connection.dialect
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        copy_tuples(connection, table, keys, rows)
+        return
     compiled: Any = insert(table).compile(dialect=dialect, column_keys=list(keys))
     order = list(compiled.positiontup or ())
     if sorted(order) != sorted(keys):
@@ -294,6 +299,37 @@ def insert_tuples(
             columns[i] = _processed(columns[i], process)
         rows = list(zip(*[columns[i] for i in position], strict=True))
     connection.exec_driver_sql(compiled.string, rows)
+
+
+def copy_tuples(
+    connection: Any, table: Any, keys: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """``COPY table (keys) FROM STDIN`` of ``rows`` in the connection's own transaction
+    (PostgreSQL through psycopg): the engine's bulk path, several times faster than
+    any ``INSERT``.  Values go through their column type's bind processor first, as
+    an ``INSERT`` would send them; psycopg writes each in PostgreSQL's text form."""
+    dialect = connection.dialect
+    columns: list[Any] = list(zip(*rows, strict=True))
+    changed = False
+    for i, name in enumerate(keys):
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            columns[i] = _processed(columns[i], process)
+            changed = True
+    if changed:
+        rows = list(zip(*columns, strict=True))
+    quote = dialect.identifier_preparer
+    statement = (
+        f"COPY {quote.format_table(table)} ({', '.join(quote.quote(k) for k in keys)}) FROM STDIN"
+    )
+    raw = connection.connection.driver_connection
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            write = copy.write_row
+            for row in rows:
+                write(row)
+    except dialect.loaded_dbapi.Error as exc:  # as SQLAlchemy reports a failed INSERT
+        raise DBAPIError.instance(statement, None, exc, dialect.loaded_dbapi.Error) from None
 
 
 def _processed(column: Sequence[Any], process: Any) -> list[Any]:

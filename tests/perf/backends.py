@@ -239,7 +239,6 @@ class _KeptServer:
                 self.socket_dir.mkdir(exist_ok=True)
                 if self.as_root:
                     shutil.chown(self.socket_dir, user=OS_USER)
-                (self.data / "postmaster.pid").unlink(missing_ok=True)  # left by a killed run
                 self.port = free_port()
                 # the tests' settings, but PostgreSQL's default buffer size (a million events)
                 options = (

@@ -1,0 +1,119 @@
+"""On PostgreSQL an import writes its rows, links and audit entries with ``COPY``
+(``db.audit.copy_tuples``): what it writes is what the ``INSERT`` path writes on
+SQLite, awkward text included, and a refused ``COPY`` leaves nothing behind."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from db import audit, repository
+from db.engine import open_register
+from db.errors import RegisterError
+from db.importexport.importer import import_file
+from db.models import AuditEntry, Event, EventRiskLink, RiskCreate, StakeholderCreate
+
+DAY = dt.date(2026, 10, 1)
+# Text COPY must escape: tabs, newlines, backslashes, \N, quotes, non-ASCII.
+AWKWARD = 'tab\there, line\nbreak, back\\slash, \\N, "quoted", ünïcode ✓'
+
+
+def _seed(reg):  # type: ignore[no-untyped-def]
+    with reg.write() as s:
+        repository.create(s, "stakeholder", StakeholderCreate(name="Defence Ministry"), actor="a")
+        repository.create(
+            s, "risk", RiskCreate(title="Backlash", likelihood=2, impact=3), actor="a"
+        )
+        repository.create(s, "risk", RiskCreate(title="Leak", likelihood=4, impact=4), actor="a")
+
+
+def _csv(path, rows: int) -> None:  # type: ignore[no-untyped-def]
+    import csv
+
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(
+            ["ref", "occurred_on", "title", "stakeholder", "risks", "responds_to", "summary"]
+        )
+        for i in range(rows):
+            w.writerow(
+                [
+                    f"E-{i + 10:04d}" if i % 3 == 0 else "",
+                    (DAY - dt.timedelta(days=i % 40)).isoformat(),
+                    f"Event {i} {AWKWARD if i % 7 == 0 else ''}".strip(),
+                    "Defence Ministry" if i % 2 else "",
+                    "R-001;R-002" if i % 5 == 0 else ("Leak" if i % 5 == 1 else ""),
+                    "E-0010" if i % 11 == 4 else "",
+                    AWKWARD if i % 4 == 0 else "",
+                ]
+            )
+
+
+def _written(reg):  # type: ignore[no-untyped-def]
+    with reg.session() as s:
+        events = [
+            (e.ref, e.occurred_on, e.title, e.stakeholder_id, e.responds_to_id, e.summary, e.kind)
+            for e in s.execute(select(Event).order_by(Event.id)).scalars()
+        ]
+        links = sorted(s.execute(select(EventRiskLink.event_id, EventRiskLink.risk_id)).all())
+        entries = [
+            (e.entity_kind, e.entity_ref, e.action, e.changes, e.actor)
+            for e in s.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars()
+            if e.action == "import"
+        ]
+        assert audit.verify_chain(s) == []
+    return events, links, entries
+
+
+def test_copy_import_writes_what_the_insert_path_writes(pg_register, tmp_path, monkeypatch):
+    copied: list[str] = []
+    real_copy = audit.copy_tuples
+
+    def spy(connection, table, keys, rows):  # type: ignore[no-untyped-def]
+        copied.append(table.name)
+        real_copy(connection, table, keys, rows)
+
+    monkeypatch.setattr(audit, "copy_tuples", spy)
+    path = tmp_path / "events.csv"
+    _csv(path, 120)
+    sqlite_reg = open_register(tmp_path / "reference.db")
+    try:
+        _seed(sqlite_reg)
+        _seed(pg_register)
+        a = import_file(sqlite_reg, "events", path, actor="importer")
+        b = import_file(pg_register, "events", path, actor="importer")
+        assert a.created == b.created == 120
+        assert a.created_refs == b.created_refs
+        expected = _written(sqlite_reg)
+        got = _written(pg_register)
+    finally:
+        sqlite_reg.dispose()
+    assert len(got[0]) == 120 and len(got[2]) == 120
+    assert any(AWKWARD in (e[5] or "") for e in got[0])
+    assert got == expected
+    assert {"event", "event_risk", "audit_entry"} <= set(copied)  # all three went by COPY
+
+
+def test_a_refused_copy_writes_nothing(pg_register, tmp_path, monkeypatch):
+    """The register refuses a row half-way through the COPY: nothing of the import stays."""
+    from db.importexport import write as write_module
+
+    _seed(pg_register)
+    path = tmp_path / "events.csv"
+    _csv(path, 30)
+    real = write_module.repository.reserve_refs
+
+    def clashing(session, kind, n):  # type: ignore[no-untyped-def]
+        refs = real(session, kind, n)
+        return [refs[0], *refs[:-1]]  # two new rows under one ref: the unique index refuses
+
+    monkeypatch.setattr(write_module.repository, "reserve_refs", clashing)
+    with pg_register.session() as s:
+        before = (repository.count(s, "event"), audit.change_counter(s))
+    with pytest.raises(RegisterError, match="refused"):
+        import_file(pg_register, "events", path, actor="importer")
+    with pg_register.session() as s:
+        assert (repository.count(s, "event"), audit.change_counter(s)) == before
+        assert audit.verify_chain(s) == []
