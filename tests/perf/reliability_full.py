@@ -2,10 +2,13 @@
 
     uv run python -m tests.perf.reliability_full              # 200,000 rows, 20 trials
     uv run python -m tests.perf.reliability_full --rows 20000 --trials 5 --seed 7
+    uv run python -m tests.perf.reliability_full --backend postgresql   # the same on a server
 
 Every trial must leave a file that passes ``PRAGMA integrity_check``, holds all of
 the import or none of it, has an intact audit chain, and opens again.  Prints one
-line per trial and a summary; exit status 1 if any trial failed.  The default test
+line per trial and a summary; exit status 1 if any trial failed.  On PostgreSQL
+(``tests.reliability.crash_pg``) the register is a database of a throwaway server,
+and every third trial crashes the server itself instead of the importer.  The default test
 run has a small version of this (tests/reliability/test_crash.py).
 """
 
@@ -26,10 +29,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="risk-tracker-r1-"))
     try:
-        report = run_crash_trials(
+        trials = run_crash_trials
+        if args.backend == "postgresql":
+            from tests.reliability.crash_pg import run_pg_crash_trials
+
+            trials = run_pg_crash_trials  # type: ignore[assignment]
+        report = trials(
             workdir,
             rows=args.rows,
             trials=args.trials,
