@@ -118,6 +118,9 @@ def build_window(register: Register, settings: Settings | None = None) -> MainWi
     context = AppContext(register, settings)
     adopt_old_bands(settings, register, context.actor)
     settings.last_database = describe_target(register.url)
+    from desktop import paint_gate
+
+    paint_gate.arm()  # whole-table counts wait until the window has painted once
     return MainWindow(context)
 
 

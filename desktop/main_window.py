@@ -633,9 +633,14 @@ class MainWindow(QMainWindow):
             with register.session() as session:
                 return repository.counts(session)
 
-        handle = run_task(job, title="counts", parent=self)
-        handle.succeeded.connect(self._show_counts)
-        self._counts_handle = handle
+        def start() -> None:  # full counts wait for the window's first paint
+            handle = run_task(job, title="counts", parent=self)
+            handle.succeeded.connect(self._show_counts)
+            self._counts_handle = handle
+
+        from desktop.paint_gate import after_first_paint
+
+        after_first_paint(start)
 
     def _show_counts(self, counts: dict[str, int]) -> None:
         order = ("risk", "event", "partnership", "stakeholder", "action")

@@ -364,11 +364,17 @@ class RegisterTableModel(QAbstractTableModel):
         if not self._background:
             self._count_done(generation, source.count(flt))
             return
+        from desktop.paint_gate import after_first_paint
         from desktop.tasks import run_task
 
-        handle = run_task(lambda _progress: source.count(flt), title="count", parent=self)
-        handle.succeeded.connect(lambda total: self._count_done(generation, total))
-        handle.failed.connect(self.fetch_failed)
+        def start() -> None:  # a full count waits for the window's first paint
+            if generation != self._generation:
+                return  # already superseded
+            handle = run_task(lambda _progress: source.count(flt), title="count", parent=self)
+            handle.succeeded.connect(lambda total: self._count_done(generation, total))
+            handle.failed.connect(self.fetch_failed)
+
+        after_first_paint(start)
 
     def _count_done(self, generation: int, total: int) -> None:
         if generation != self._generation:
