@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, inspect, select, update
+from sqlalchemy import bindparam, func, insert, inspect, literal, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -159,34 +159,42 @@ REBUILD_MIN_ROWS = 5000
 
 @contextmanager
 def bulk_writing(session: Session, *, kind: str, rows: int) -> Iterator[None]:
-    """Set SQLite up for a bulk insert of ``rows`` records of ``kind`` (as many audit
-    entries, and their link rows) in this transaction.
+    """Set the engine up for a bulk insert of ``rows`` records of ``kind`` (as many
+    audit entries, and their link rows) in this transaction.
 
-    * A larger page cache while it runs (index pages stay in memory instead of
-      being spilled to the WAL and read back); the old size is put back after.
+    * SQLite: a larger page cache while it runs (index pages stay in memory instead
+      of being spilled to the WAL and read back); the old size is put back after.
     * For each of these tables that holds fewer rows than are coming, its plain
-      (non-unique) indexes are dropped and built again after the insert: SQLite
-      builds an index from sorted keys several times faster than it inserts the
-      same keys one by one.  Only indexes whose definition in the file is exactly
-      the model's are touched, and they are re-created from the model, so the
-      schema is the same before and after.  It is all in the import's transaction:
-      a crash or an error rolls the drop back with everything else.  A large
-      register keeps its indexes and is updated row by row.
+      (non-unique) indexes are dropped and built again after the insert: both
+      engines build an index from sorted keys several times faster than they insert
+      the same keys one by one.  Only indexes whose definition in the database is
+      exactly the model's are touched, and they are re-created from the model, so
+      the schema is the same before and after.  It is all in the import's
+      transaction (DDL is transactional on both): a crash or an error rolls the drop
+      back with everything else.  A large register keeps its indexes and is updated
+      row by row.  On PostgreSQL the dropped indexes' table is locked against
+      readers until the import commits; that only happens to a (nearly) empty table.
     """
     connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        yield
-        return
-    cache = connection.exec_driver_sql("PRAGMA cache_size").scalar() or -2000  # SQLite default
-    connection.exec_driver_sql("PRAGMA cache_size = -65536")  # 64 MiB
+    is_sqlite = connection.dialect.name == "sqlite"
+    cache = -2000  # SQLite's default
+    if is_sqlite:
+        cache = connection.exec_driver_sql("PRAGMA cache_size").scalar() or cache
+        connection.exec_driver_sql("PRAGMA cache_size = -65536")  # 64 MiB
     rebuilt: list[Any] = []
     try:
         if rows >= REBUILD_MIN_ROWS:
             tables = [spec(kind).table.__table__, AuditEntry.__table__]  # type: ignore[attr-defined]
             tables += [link.table.__table__ for link in spec(kind).links]  # type: ignore[attr-defined]
             for table in tables:
+                # counted up to ``rows`` only: a large table is not scanned to the end
                 existing = int(
-                    session.execute(select(func.count()).select_from(table)).scalar() or 0
+                    session.execute(
+                        select(func.count()).select_from(
+                            select(literal(1)).select_from(table).limit(rows).subquery()
+                        )
+                    ).scalar()
+                    or 0
                 )
                 if existing < rows:
                     rebuilt += _drop_plain_indexes(connection, table)
@@ -194,7 +202,8 @@ def bulk_writing(session: Session, *, kind: str, rows: int) -> Iterator[None]:
         for index in rebuilt:
             index.create(bind=connection)
     finally:
-        connection.exec_driver_sql(f"PRAGMA cache_size = {int(cache)}")
+        if is_sqlite:
+            connection.exec_driver_sql(f"PRAGMA cache_size = {int(cache)}")
 
 
 def _drop_plain_indexes(connection: Any, table: Any) -> list[Any]:

@@ -117,3 +117,73 @@ def test_a_refused_copy_writes_nothing(pg_register, tmp_path, monkeypatch):
     with pg_register.session() as s:
         assert (repository.count(s, "event"), audit.change_counter(s)) == before
         assert audit.verify_chain(s) == []
+
+
+def _index_definitions(reg) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    with reg.session() as s:
+        return sorted(
+            s.connection()
+            .exec_driver_sql(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'"
+            )
+            .all()
+        )
+
+
+def test_large_import_into_a_small_table_rebuilds_indexes_to_the_same_schema(
+    pg_register, tmp_path, monkeypatch
+):
+    from db.queries import importexport as q
+
+    monkeypatch.setattr(q, "REBUILD_MIN_ROWS", 50)  # the rule, on a file small enough to be quick
+    dropped: list[str] = []
+    real_drop = q._drop_plain_indexes
+
+    def spy(connection, table):  # type: ignore[no-untyped-def]
+        out = real_drop(connection, table)
+        dropped.extend(ix.name for ix in out)
+        return out
+
+    monkeypatch.setattr(q, "_drop_plain_indexes", spy)
+    _seed(pg_register)
+    before = _index_definitions(pg_register)
+    path = tmp_path / "events.csv"
+    _csv(path, 120)
+    assert import_file(pg_register, "events", path, actor="importer").created == 120
+    assert "ix_event_title" in dropped and "ix_audit_entry_entity_ref" in dropped
+    assert _index_definitions(pg_register) == before
+    with pg_register.session() as s:
+        assert audit.verify_chain(s) == []
+        con = s.connection()
+        con.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        # the rebuilt index answers and holds every row
+        assert con.exec_driver_sql("SELECT count(*) FROM event WHERE title > ''").scalar() == 120
+
+
+def test_a_cancel_after_the_rebuild_leaves_the_register_as_it_was(
+    pg_register, tmp_path, monkeypatch
+):
+    from db.errors import Cancelled
+    from db.importexport import importer
+    from db.queries import importexport as q
+
+    monkeypatch.setattr(q, "REBUILD_MIN_ROWS", 50)
+    _seed(pg_register)
+    before = _index_definitions(pg_register)
+    with pg_register.session() as s:
+        counter = audit.change_counter(s)
+    real_write = importer.write
+
+    def write_then_cancel(*args, **kwargs):  # type: ignore[no-untyped-def]
+        real_write(*args, **kwargs)  # indexes dropped, rows in, indexes built again
+        raise Cancelled("import cancelled; nothing was written")
+
+    monkeypatch.setattr(importer, "write", write_then_cancel)
+    path = tmp_path / "events.csv"
+    _csv(path, 120)
+    with pytest.raises(Cancelled):
+        import_file(pg_register, "events", path, actor="importer")
+    assert _index_definitions(pg_register) == before
+    with pg_register.session() as s:
+        assert repository.count(s, "event") == 0
+        assert audit.change_counter(s) == counter
