@@ -19,6 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from db import audit, migrations, repository
@@ -33,29 +34,58 @@ if os.environ.get("RISK_TRACKER_NO_PG") != "1":
     SCENARIO_IDS += ("P6",)
 
 
-def test_tiny_benchmark_run_prints_the_table(tmp_path):
-    env = dict(os.environ)
+def _tiny_run(work: Path, *args: str) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "tests.perf", "--tiny", "--workdir", str(tmp_path / "work")],
+        [sys.executable, "-m", "tests.perf", "--tiny", "--workdir", str(work), *args],
         cwd=ROOT,
-        env=env,
+        env=dict(os.environ),
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    out = done.stdout
+    return done.stdout
+
+
+def _table_rows(out: str, scenario_ids: tuple[str, ...]) -> list[list[str]]:
     table = [line for line in out.splitlines() if line.startswith("| ")]
     assert table[0].split("|")[1].strip() == "scenario"
-    rows = table[1:]
-    for sid in SCENARIO_IDS:
-        assert any(r.split("|")[1].strip().startswith(sid) for r in rows), f"no {sid} row in\n{out}"
-    for row in rows:
-        cells = [c.strip() for c in row.split("|")[1:-1]]
+    rows = [[c.strip() for c in row.split("|")[1:-1]] for row in table[1:]]
+    for sid in scenario_ids:
+        assert any(r[0].startswith(sid) for r in rows), f"no {sid} row in\n{out}"
+    for cells in rows:
         assert len(cells) == 8
         assert cells[-1].split()[0] in ("pass", "FAIL")
         float(cells[2].split()[0])  # "ours" is a number (seconds, or MB for memory)
     assert "size: tiny" in out
+    return rows
+
+
+def test_tiny_benchmark_run_prints_the_table(tmp_path):
+    out = _tiny_run(tmp_path / "work")
+    _table_rows(out, SCENARIO_IDS)
+    assert "backend: SQLite" in out
+
+
+def test_tiny_benchmark_run_on_postgresql(tmp_path):
+    """P1-P3 and the GUI probe on a throwaway server, baselines (COPY, raw SQL) on the
+    same server; the SQLite-only scenarios (P4, P5) are left out.  A second run finds
+    the kept cluster and its registers and starts it again."""
+    from tests.pgserver import NO_PG_ENV, find_bin_dir
+
+    if os.environ.get(NO_PG_ENV) == "1":
+        pytest.skip(f"{NO_PG_ENV}=1 is set: PostgreSQL tests skipped on request")
+    assert find_bin_dir() is not None, "PostgreSQL is required (set RISK_TRACKER_NO_PG=1 to skip)"
+    work = tmp_path / "work"
+    out = _tiny_run(work, "--backend", "postgresql", "--only", "P1,P2,P3")
+    rows = _table_rows(out, ("P1", "P2", "P3"))
+    assert "backend: PostgreSQL" in out
+    assert any("COPY into the real event table" in r[0] for r in rows)
+    assert not any(r[0].startswith(("P4", "P5")) for r in rows)
+    assert "generated p3_" in out
+    again = _tiny_run(work, "--backend", "postgresql", "--only", "P3")
+    _table_rows(again, ("P3",))
+    assert "generated" not in again  # the register database was kept with the cluster
 
 
 def test_gui_probe_reports_first_paint_sort_and_filter(tmp_path):
