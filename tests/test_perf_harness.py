@@ -76,16 +76,23 @@ def test_tiny_benchmark_run_on_postgresql(tmp_path):
     if os.environ.get(NO_PG_ENV) == "1":
         pytest.skip(f"{NO_PG_ENV}=1 is set: PostgreSQL tests skipped on request")
     assert find_bin_dir() is not None, "PostgreSQL is required (set RISK_TRACKER_NO_PG=1 to skip)"
+    import shutil
+
+    from tests.perf.backends import _cluster_folder
+
     work = tmp_path / "work"
-    out = _tiny_run(work, "--backend", "postgresql", "--only", "P1,P2,P3")
-    rows = _table_rows(out, ("P1", "P2", "P3"))
-    assert "backend: PostgreSQL" in out
-    assert any("COPY into the real event table" in r[0] for r in rows)
-    assert not any(r[0].startswith(("P4", "P5")) for r in rows)
-    assert "generated p3_" in out
-    again = _tiny_run(work, "--backend", "postgresql", "--only", "P3")
-    _table_rows(again, ("P3",))
-    assert "generated" not in again  # the register database was kept with the cluster
+    try:
+        out = _tiny_run(work, "--backend", "postgresql", "--only", "P1,P2,P3")
+        rows = _table_rows(out, ("P1", "P2", "P3"))
+        assert "backend: PostgreSQL" in out
+        assert any("COPY into the real event table" in r[0] for r in rows)
+        assert not any(r[0].startswith(("P4", "P5")) for r in rows)
+        assert "generated p3_" in out
+        again = _tiny_run(work, "--backend", "postgresql", "--only", "P3")
+        _table_rows(again, ("P3",))
+        assert "generated" not in again  # the register database was kept with the cluster
+    finally:
+        shutil.rmtree(_cluster_folder(work.absolute()), ignore_errors=True)  # may be in /tmp
 
 
 def test_gui_probe_reports_first_paint_sort_and_filter(tmp_path):

@@ -122,7 +122,7 @@ def _remove_sqlite(path: Path, *, main: bool = True) -> None:
 
 class PostgresBackend:
     """A server of the tests' kind (tests/pgserver.py) whose cluster lives in
-    ``work/pg-cluster``: started on a free port for the run and stopped after it, its
+    ``work/pg-cluster`` (see ``_cluster_folder``): started on a free port for the run and stopped after it, its
     generated registers (one database each) kept for the next run."""
 
     name = "postgresql"
@@ -136,7 +136,7 @@ class PostgresBackend:
         if bin_dir is None:
             raise SystemExit("no PostgreSQL binaries under /usr/lib/postgresql/*/bin")
         self.work = work
-        self.server = _KeptServer(bin_dir, work / "pg-cluster")
+        self.server = _KeptServer(bin_dir, _cluster_folder(work))
         self.server.start()
         self._copies = 0
 
@@ -207,6 +207,17 @@ class PostgresBackend:
 
     def close(self) -> None:
         self.server.stop()
+
+
+def _cluster_folder(work: Path) -> Path:
+    """``work/pg-cluster``, unless the server (run as the postgres user when we are root)
+    could not reach it: then a folder in /tmp named after ``work``."""
+    import os
+
+    folder = work / "pg-cluster"
+    if os.geteuid() != 0 or all(p.stat().st_mode & 0o001 for p in folder.parents if p.exists()):
+        return folder
+    return Path("/tmp") / f"risk-perf-pg-{hashlib.sha256(str(work).encode()).hexdigest()[:12]}"
 
 
 class _KeptServer:
