@@ -224,14 +224,11 @@ def p1_import(table: Table, work: Path, *, size: str, backend: Backend) -> None:
     def baseline() -> None:
         """The CSV read and written into a bare table of text and integers, no indexes."""
         target = backend.copy(base_db, "p1_baseline")
+        key = "INTEGER" if backend.name == "sqlite" else "SERIAL"
         con = backend.connect(target)
         try:
             con.execute(
-                "CREATE TABLE bare_event (id INTEGER PRIMARY KEY, occurred_on TEXT, title TEXT, "
-                "kind TEXT, severity INTEGER, sentiment INTEGER, reach INTEGER, channel TEXT, "
-                "stakeholder TEXT, partnership TEXT, risks TEXT, classification TEXT, summary TEXT)"
-                if backend.name == "sqlite"
-                else "CREATE TABLE bare_event (id SERIAL PRIMARY KEY, occurred_on TEXT, title TEXT, "
+                f"CREATE TABLE bare_event (id {key} PRIMARY KEY, occurred_on TEXT, title TEXT, "
                 "kind TEXT, severity INTEGER, sentiment INTEGER, reach INTEGER, channel TEXT, "
                 "stakeholder TEXT, partnership TEXT, risks TEXT, classification TEXT, summary TEXT)"
             )

@@ -136,10 +136,6 @@ def _start_import(csv_path: Path, db: Path) -> subprocess.Popen[bytes]:
 
 def inspect_file(db: Path, rows: int) -> tuple[int, list[str]]:
     """Event count and problems found in a register file after a crash."""
-    from db import audit
-    from db.engine import open_register
-    from db.errors import RegisterError
-
     problems: list[str] = []
     con = sqlite3.connect(db)
     try:
@@ -149,12 +145,23 @@ def inspect_file(db: Path, rows: int) -> tuple[int, list[str]]:
         events = int(con.execute("SELECT count(*) FROM event").fetchone()[0])
     finally:
         con.close()
+    return events, problems + common_problems(str(db), events, rows)
+
+
+def common_problems(target: str, events: int, rows: int) -> list[str]:
+    """What every backend checks after a crash: all of the import or none of it, a
+    register that opens again, and an intact audit chain."""
+    from db import audit
+    from db.engine import open_register
+    from db.errors import RegisterError
+
+    problems: list[str] = []
     if events not in (BASE_EVENTS, BASE_EVENTS + rows):
         problems.append(f"partial import: {events - BASE_EVENTS} of {rows} rows present")
     try:
-        reg = open_register(db, upgrade=False, create=False)
+        reg = open_register(target, upgrade=False, create=False)
     except RegisterError as exc:
-        problems.append(f"open_register refused the file: {exc}")
+        problems.append(f"open_register refused the register: {exc}")
     else:
         try:
             with reg.session() as s:
@@ -163,7 +170,7 @@ def inspect_file(db: Path, rows: int) -> tuple[int, list[str]]:
                     problems.append(f"audit chain: {chain[0]}")
         finally:
             reg.dispose()
-    return events, problems
+    return problems
 
 
 def run_crash_trials(

@@ -36,6 +36,7 @@ from tests.reliability.crash import (
     CrashReport,
     Trial,
     _env,
+    common_problems,
     make_base_register,
     write_events_csv,
 )
@@ -71,10 +72,6 @@ def inspect_database(server: PgServer, database: str, rows: int) -> tuple[int, l
     """Event count and problems found in a register database after a crash."""
     import psycopg
 
-    from db import audit
-    from db.engine import open_register
-    from db.errors import RegisterError
-
     problems: list[str] = []
     with psycopg.connect(
         host="127.0.0.1", port=server.port, user="postgres", dbname=database, autocommit=True
@@ -91,21 +88,7 @@ def inspect_database(server: PgServer, database: str, rows: int) -> tuple[int, l
                 conn.execute("SELECT bt_index_check(%s::regclass, true)", (name,))
             except psycopg.Error as exc:
                 problems.append(f"index {name}: {str(exc).strip()}")
-    if events not in (BASE_EVENTS, BASE_EVENTS + rows):
-        problems.append(f"partial import: {events - BASE_EVENTS} of {rows} rows present")
-    try:
-        reg = open_register(server.url(database), upgrade=False, create=False)
-    except RegisterError as exc:
-        problems.append(f"open_register refused the register: {exc}")
-    else:
-        try:
-            with reg.session() as s:
-                chain = audit.verify_chain(s)
-                if chain:
-                    problems.append(f"audit chain: {chain[0]}")
-        finally:
-            reg.dispose()
-    return events, problems
+    return events, problems + common_problems(server.url(database), events, rows)
 
 
 def _restart(server: PgServer) -> None:
