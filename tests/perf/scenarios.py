@@ -221,6 +221,16 @@ def p1_import(table: Table, work: Path, *, size: str, backend: Backend) -> None:
     columns = ("occurred_on", "title", "kind", "severity", "sentiment", "reach", "channel")
     columns += ("stakeholder", "partnership", "risks", "classification", "summary")
 
+    def load_timed(con: Any, name: str, keys: tuple[str, ...], convert: Callable[..., Any]) -> None:
+        """The CSV read, converted and bulk-loaded into ``name`` and committed, timed."""
+        start = time.perf_counter()
+        with csv_path.open(newline="", encoding="utf-8") as fh:
+            rows = csv.reader(fh)
+            next(rows)
+            backend.bulk_load(con, name, keys, convert(rows))
+        con.commit()
+        times.append(time.perf_counter() - start)
+
     def baseline() -> None:
         """The CSV read and written into a bare table of text and integers, no indexes."""
         target = backend.copy(base_db, "p1_baseline")
@@ -233,18 +243,12 @@ def p1_import(table: Table, work: Path, *, size: str, backend: Backend) -> None:
                 "stakeholder TEXT, partnership TEXT, risks TEXT, classification TEXT, summary TEXT)"
             )
             con.commit()
-            start = time.perf_counter()
-            with csv_path.open(newline="", encoding="utf-8") as fh:
-                rows = csv.reader(fh)
-                next(rows)
-                backend.bulk_load(
-                    con,
-                    "bare_event",
-                    columns,
-                    (r if r[5] else [*r[:5], None, *r[6:]] for r in rows),
-                )
-            con.commit()
-            times.append(time.perf_counter() - start)
+            load_timed(
+                con,
+                "bare_event",
+                columns,
+                lambda rows: (r if r[5] else [*r[:5], None, *r[6:]] for r in rows),
+            )
         finally:
             con.close()
             backend.drop(target)
@@ -263,57 +267,51 @@ def p1_import(table: Table, work: Path, *, size: str, backend: Backend) -> None:
             partnership_id = dict(con.execute("SELECT ref, id FROM partnership").fetchall())
             con.commit()
             stamp = "2026-11-01 00:00:00.000000"
-            start = time.perf_counter()
-            with csv_path.open(newline="", encoding="utf-8") as fh:
-                rows = csv.reader(fh)
-                next(rows)
-                backend.bulk_load(
-                    con,
-                    "event",
+            load_timed(
+                con,
+                "event",
+                (
+                    "ref",
+                    "occurred_on",
+                    "title",
+                    "kind",
+                    "severity",
+                    "sentiment",
+                    "reach",
+                    "channel",
+                    "stakeholder_id",
+                    "partnership_id",
+                    "classification",
+                    "summary",
+                    "created_at",
+                    "updated_at",
+                    "created_by",
+                    "updated_by",
+                    "version",
+                ),  # fmt: skip
+                lambda rows: (
                     (
-                        "ref",
-                        "occurred_on",
-                        "title",
-                        "kind",
-                        "severity",
-                        "sentiment",
-                        "reach",
-                        "channel",
-                        "stakeholder_id",
-                        "partnership_id",
-                        "classification",
-                        "summary",
-                        "created_at",
-                        "updated_at",
-                        "created_by",
-                        "updated_by",
-                        "version",
-                    ),  # fmt: skip
-                    (
-                        (
-                            f"E-{i:06d}",
-                            r[0],
-                            r[1],
-                            r[2],
-                            r[3],
-                            r[4],
-                            r[5] or None,
-                            r[6],
-                            stakeholder_id.get(r[7]),
-                            partnership_id.get(r[8]),
-                            r[10],
-                            r[11],
-                            stamp,
-                            stamp,
-                            "bench",
-                            "bench",
-                            1,
-                        )  # fmt: skip
-                        for i, r in enumerate(rows, 1)
-                    ),
-                )
-            con.commit()
-            times.append(time.perf_counter() - start)
+                        f"E-{i:06d}",
+                        r[0],
+                        r[1],
+                        r[2],
+                        r[3],
+                        r[4],
+                        r[5] or None,
+                        r[6],
+                        stakeholder_id.get(r[7]),
+                        partnership_id.get(r[8]),
+                        r[10],
+                        r[11],
+                        stamp,
+                        stamp,
+                        "bench",
+                        "bench",
+                        1,
+                    )  # fmt: skip
+                    for i, r in enumerate(rows, 1)
+                ),
+            )
         finally:
             con.close()
             backend.drop(target)
