@@ -59,7 +59,7 @@ def _written(reg):  # type: ignore[no-untyped-def]
         ]
         links = sorted(s.execute(select(EventRiskLink.event_id, EventRiskLink.risk_id)).all())
         entries = [
-            (e.entity_kind, e.entity_ref, e.action, e.changes, e.actor)
+            (e.entity_kind, e.entity_ref, e.action, e.changes)  # the actor: per backend
             for e in s.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars()
             if e.action == "import"
         ]
