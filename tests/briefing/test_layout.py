@@ -56,6 +56,8 @@ def text_runs(page: pypdf.PageObject) -> list[Run]:
     def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
         if not text.strip() or font is None:
             return
+        if abs(tm[0] * cm[1] + tm[1] * cm[3]) > 1e-6:
+            return  # turned text (the DRAFT watermark across the page) is in no column
         # Position: the text matrix's origin through the current transformation matrix.
         x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
         y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
