@@ -278,7 +278,11 @@ def insert_tuples(
     if not rows:
         return
     dialect = connection.dialect
-    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+    if (
+        dialect.name == "postgresql"
+        and dialect.driver == "psycopg"
+        and not _row_security_active(connection, table.name)
+    ):
         copy_tuples(connection, table, keys, rows)
         return
     compiled: Any = insert(table).compile(dialect=dialect, column_keys=list(keys))
@@ -299,6 +303,16 @@ def insert_tuples(
             columns[i] = _processed(columns[i], process)
         rows = list(zip(*[columns[i] for i in position], strict=True))
     connection.exec_driver_sql(compiled.string, rows)
+
+
+def _row_security_active(connection: Any, table_name: str) -> bool:
+    """Whether row-level security applies to this session's writes into the table (a
+    team member's, not the owner's): PostgreSQL refuses ``COPY FROM`` there, so
+    those writes take the ``INSERT`` path, where the policies are checked per row."""
+    active = connection.exec_driver_sql(
+        "SELECT row_security_active(%(t)s::regclass)", {"t": table_name}
+    ).scalar()
+    return bool(active)
 
 
 def copy_tuples(

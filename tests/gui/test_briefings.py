@@ -814,6 +814,7 @@ def test_a_draft_is_issued_from_the_list_with_its_distribution_and_note(
     assert issuing.windowTitle() == "Issue briefing pack"
     assert issuing.edition_box.issue and issuing.build_button.text() == "&Issue"
     qtbot.keyClicks(issuing.edition_box.distribution_edit, "Board; CEO")
+    issuing.preparer.edit.setText("Dana Analyst")  # the name printed, never the login
     issuing.edition_box.note_edit.setPlainText("NOTEFROMAPP the letters have moved to the press")
     issuing.edition_box.note_level.set_value("UNCLASSIFIED")
     settle(qtbot, issuing)
@@ -829,7 +830,7 @@ def test_a_draft_is_issued_from_the_list_with_its_distribution_and_note(
         assert stored.note_classification == "UNCLASSIFIED"
     texts = [p.extract_text() for p in PdfReader(str(issued.path)).pages]
     assert not any("DRAFT" in t for t in texts)
-    assert f"Issued by {demo.actor}" in texts[0] and "to Board; CEO" in texts[0]
+    assert "Issued by Dana Analyst on" in texts[0] and "to Board; CEO" in texts[0]
     assert any("NOTEFROMAPP" in t for t in texts)
     view.select_record(newest.id)
     assert not view.issue_button.isEnabled()  # issued already

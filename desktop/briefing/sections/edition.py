@@ -40,7 +40,10 @@ def edition_line(params: BriefingParameters, *, issued_by: str, issued_on: str) 
         return "<b>Draft</b>: not issued, and not a baseline for later packs."
     to = params.distribution or params.audience
     whom = f" to {esc(shorten(to, 300))}" if to else ""
-    return f"<b>Issued</b> by {esc(shorten(issued_by, 200))} on {esc(issued_on)}{whom}."
+    # The issuer as the preparer is printed (a display name, never a login); with no
+    # name set the line says when and to whom only.
+    by = f" by {esc(shorten(issued_by, 200))}" if issued_by.strip() else ""
+    return f"<b>Issued</b>{by} on {esc(issued_on)}{whom}."
 
 
 def baseline_text(d: PackData) -> str:
