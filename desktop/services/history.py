@@ -38,18 +38,8 @@ from db.kinds import KINDS
 from db.queries import activity as activity_q
 from db.queries import analysis as q
 
-RISK_FIELDS: tuple[str, ...] = (
-    "title",
-    "classification",
-    "status",
-    "likelihood",
-    "impact",
-    "residual_likelihood",
-    "residual_impact",
-    "category",
-    "owner",
-    "partnerships",
-)
+# The fields of a risk the replays follow: the ones the risk-state history keeps.
+RISK_FIELDS: tuple[str, ...] = risk_states.FIELDS
 STAKEHOLDER_FIELDS: tuple[str, ...] = (
     "name",
     "classification",
