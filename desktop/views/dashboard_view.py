@@ -401,7 +401,9 @@ class RecordList(QTreeWidget):
         finally:
             self.blockSignals(blocked)
 
-    def set_lines(self, lines: Sequence[RecordLine], empty_text: str, stretch: int = 1) -> None:
+    def set_lines(
+        self, lines: Sequence[RecordLine], empty_text: str, stretch: int | tuple[int, ...] = 1
+    ) -> None:
         self.clear()
         self._empty_text = empty_text
         for line in lines:
@@ -421,7 +423,8 @@ class RecordList(QTreeWidget):
         header = self.header()
         for column in range(header.count()):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        for column in (stretch,) if isinstance(stretch, int) else stretch:
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
 
     def _chosen(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         kind = item.data(0, KIND_ROLE)
@@ -509,14 +512,14 @@ class DashboardView(QWidget):
             bb.addWidget(card)
         figures.addWidget(events_box, 0, 0)
         figures.addWidget(bands_box, 0, 1)
-        figures.addWidget(self.partnership_box, 0, 2)
         figures.setColumnStretch(0, 3)
         figures.setColumnStretch(1, 4)
-        figures.setColumnStretch(2, 2)
 
         self.latest = RecordList(("Date", "Ref", "Title", "Kind", "Sentiment"), self)
         self.overdue = RecordList(("Ref", "Title", "Review due", "Overdue"), self)
         self.suggested = RecordList(("Ref", "Title", "Why"), self)
+        self.suggested.setWordWrap(True)  # a long reason takes more lines, not more width
+        self.suggested.setUniformRowHeights(False)
         self.overdue_actions = RecordList(("Ref", "Title", "Risks", "Due", "Overdue"), self)
         self.latest_box = QGroupBox("Latest events", self)
         for box, widget in ((self.latest_box, self.latest),):
@@ -564,7 +567,12 @@ class DashboardView(QWidget):
         self.reading_label.setWordWrap(True)
         self.reading_label.setTextFormat(Qt.TextFormat.PlainText)
         QVBoxLayout(reading_box).addWidget(self.reading_label)
-        body_layout.addWidget(reading_box)
+        # The partnership counts sit beside the reading, not in the figures row: that row
+        # with them would not fit a 1,024 px window.
+        reading_row = QHBoxLayout()
+        reading_row.addWidget(reading_box, 1)
+        reading_row.addWidget(self.partnership_box)
+        body_layout.addLayout(reading_row)
         body_layout.addLayout(lists, 3)
         body_layout.addLayout(charts, 3)
         scroll = QScrollArea(self)
@@ -632,8 +640,9 @@ class DashboardView(QWidget):
         self.latest.set_lines(data.latest, "No events in this period", stretch=2)
         self.overdue.set_lines(data.overdue, "No review is overdue", stretch=1)
         self.overdue_actions.set_lines(data.overdue_actions, "No action is overdue", stretch=1)
-        # The reason is the point of this list: it keeps its width, the title gives way.
-        self.suggested.set_lines(data.suggested, "No risk is flagged", stretch=1)
+        # The reason is the point of this list: it is wrapped to be read whole, the
+        # title is shortened (its tooltip has it in full), neither scrolls sideways.
+        self.suggested.set_lines(data.suggested, "No risk is flagged", stretch=(1, 2))
         self.timeline.set_data(data.weeks, data.week_counts, EVENT_KIND_COLOURS)
         self.sentiment.set_data(data.weeks, data.sentiment, STANCE_COLOURS)
         self.status_label.setText("")

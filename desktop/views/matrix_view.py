@@ -365,8 +365,8 @@ class RiskMatrixView(QWidget):
         self.status_label = QLabel(bar)
         self.status_label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
 
-        row = 0
-        for col, (text, widget) in enumerate(
+        # Three filters a row: all five in one row would force the window past 1,024 px.
+        for n, (text, widget) in enumerate(
             (
                 ("Partnership", self.partnership),
                 ("Category", self.category),
@@ -375,6 +375,7 @@ class RiskMatrixView(QWidget):
                 ("Classification", self.ceiling),
             )
         ):
+            row, col = divmod(n, 3)
             caption = QLabel(text + ":", bar)
             caption.setBuddy(widget)
             grid.addWidget(caption, row, col * 2)
@@ -387,7 +388,7 @@ class RiskMatrixView(QWidget):
         dates.addWidget(self.since_date)
         dates.addSpacing(16)
         dates.addWidget(self.status_label, 1)
-        grid.addLayout(dates, 1, 0, 1, 10)
+        grid.addLayout(dates, 2, 0, 1, 10)
         grid.setColumnStretch(10, 1)
         self.filter_bar = bar
 

@@ -48,6 +48,7 @@ from desktop.dialogs.bulk_edit_dialog import ask_and_bulk_edit
 from desktop.itemmodels.register_model import RegisterTableModel
 from desktop.services.bulk_edit import BULK_FIELDS
 from desktop.widgets import file_dialogs
+from desktop.widgets.column_fit import ColumnFitter
 from desktop.widgets.form_fields import python_date
 from desktop.widgets.search_box import SearchBox
 
@@ -200,7 +201,7 @@ class RegisterView(QWidget):
             self.date_to.edit.setAccessibleName(f"{self.spec.date_label} to date")
             for edit in (self.date_from, self.date_to):
                 edit.changed.connect(self._apply_filter)
-                bar.addWidget(edit)
+                top.addWidget(edit)  # beside the search: the filter row fits 1,024 px
 
         self.figure_label = QLabel()
         self.figure_label.setObjectName("figure_filter")
@@ -281,6 +282,9 @@ class RegisterView(QWidget):
             rq.TEXT: "A name of some thirty letters",
         }
         header = self.table.horizontalHeader().fontMetrics()
+        natural: list[int] = []
+        floors: list[int] = []
+        flexible = -1
         for i, col in enumerate(self.spec.columns):
             sample = samples.get(col.format, samples[rq.TEXT])
             if col.key in ("title", "name"):
@@ -288,7 +292,12 @@ class RegisterView(QWidget):
             width = max(metrics.horizontalAdvance(sample), header.horizontalAdvance(col.label) + 18)
             if col.format in (rq.STANCE, rq.SENTIMENT):
                 width += metrics.height() + 6  # the colour swatch beside the text
-            self.table.setColumnWidth(i, width + 24)
+            natural.append(width + 24)
+            floors.append(min(width, header.horizontalAdvance(col.label)) + 24)
+            if col.key in ("title", "name"):
+                flexible = i
+        # Fitted to the table's width whenever it changes: no sideways scrolling.
+        self.column_fitter = ColumnFitter(self.table, natural, floors, flexible)
 
     # ------------------------------------------------------------------ filters and sort
 
