@@ -1,4 +1,4 @@
-"""Settings: the register (SQLite file or PostgreSQL URL), names, ceiling, matrix bands.
+"""Settings: the register (SQLite file or PostgreSQL URL), names, ceiling, theme, matrix bands.
 
 The dialog validates as the user types (OK is disabled until every field is valid,
 with the reason next to the field).  On OK it saves the user's settings and, when
@@ -36,7 +36,9 @@ from db.scales import Bands
 from desktop.context import AppContext
 from desktop.dialogs.users_dialog import UsersDialog
 from desktop.services.team_admin import TeamAdmin
+from desktop.settings import THEME
 from desktop.widgets import file_dialogs
+from desktop.widgets.theme import THEMES, apply_theme
 
 
 def _error_label() -> QLabel:
@@ -108,6 +110,18 @@ class SettingsDialog(QDialog):
         self.banner_preview = QLabel()
         self.banner_preview.setObjectName("banner_preview")
         user_form.addRow("Banner:", self.banner_preview)
+        # The theme is tried as soon as it is picked; OK keeps it, Cancel goes back.
+        self.saved_theme = settings.get(THEME)
+        self.theme_combo = QComboBox()
+        self.theme_combo.setAccessibleName("Theme")
+        self.theme_combo.setToolTip("Light or dark colours, or whatever the desktop uses")
+        for value, text in THEMES:
+            self.theme_combo.addItem(text, value)
+        self.theme_combo.setCurrentIndex(max(0, self.theme_combo.findData(self.saved_theme)))
+        self.theme_combo.currentIndexChanged.connect(
+            lambda _i: apply_theme(str(self.theme_combo.currentData()))
+        )
+        user_form.addRow("Theme:", self.theme_combo)
         layout.addWidget(user_box)
 
         # -- team (what the register knows this user as; officers manage the team)
@@ -246,12 +260,18 @@ class SettingsDialog(QDialog):
         settings.display_name = self.display_name_edit.text()
         settings.marking_prefix = self.prefix_edit.text()
         settings.default_ceiling = str(self.ceiling_combo.currentData())
+        settings.set(THEME, str(self.theme_combo.currentData()))
         bands = self.bands_value()
         assert bands is not None
         settings.sync()
         if bands != self.initial_bands and not self._save_bands(bands):
             return
         super().accept()
+
+    def reject(self) -> None:
+        if self.theme_combo.currentData() != self.saved_theme:
+            apply_theme(self.saved_theme)  # the theme only tried: back to the one kept
+        super().reject()
 
     def _save_bands(self, bands: Bands) -> bool:
         try:

@@ -54,13 +54,36 @@ def dark_palette() -> QPalette:
     return p
 
 
+# The choices offered in Settings, in order: the stored value and its label.
+THEMES: tuple[tuple[str, str], ...] = (
+    ("system", "Follow the system"),
+    ("light", "Light"),
+    ("dark", "Dark"),
+)
+
+# The style and palette the application had before a theme was forced: what
+# ``system`` goes back to when the user switches back while the app runs.
+_before_forcing: tuple[str, QPalette] | None = None
+
+
 def apply_theme(theme: str) -> None:
     """Apply ``system``, ``light`` or ``dark`` to the running application."""
+    global _before_forcing
     app = QApplication.instance()
-    if not isinstance(app, QApplication) or theme not in ("light", "dark"):
+    if not isinstance(app, QApplication):
         return
-    want_dark = theme == "dark"
     hints = QGuiApplication.styleHints()
+    if theme not in ("light", "dark"):
+        hints.unsetColorScheme()
+        if _before_forcing is not None:
+            style, palette = _before_forcing
+            _before_forcing = None
+            app.setStyle(style)
+            app.setPalette(palette)
+        return
+    if _before_forcing is None:
+        _before_forcing = (app.style().name(), QPalette(app.palette()))
+    want_dark = theme == "dark"
     hints.setColorScheme(Qt.ColorScheme.Dark if want_dark else Qt.ColorScheme.Light)
     if is_dark(app.palette()) == want_dark:
         return

@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QDialog, QWidget
-
 from sqlmodel import select
 
 from db.kinds import TABLES
