@@ -293,7 +293,15 @@ class RegisterView(QWidget):
             if col.format in (rq.STANCE, rq.SENTIMENT):
                 width += metrics.height() + 6  # the colour swatch beside the text
             natural.append(width + 24)
-            floors.append(min(width, header.horizontalAdvance(col.label)) + 24)
+            # What a column keeps when the table is narrow: refs, dates and levels whole
+            # (cut short they mean nothing), numbers their heading, text its heading.
+            heading = header.horizontalAdvance(col.label) + 12
+            if col.format in (rq.REF, rq.DATE, rq.LEVEL):
+                floors.append(metrics.horizontalAdvance(sample) + 12)
+            elif col.key in ("title", "name"):
+                floors.append(width // 3 + 12)
+            else:
+                floors.append(min(width + 24, heading))
             if col.key in ("title", "name"):
                 flexible = i
         # Fitted to the table's width whenever it changes: no sideways scrolling.

@@ -32,9 +32,10 @@ def fitted_widths(
     excess = total - available
     if give <= 0:
         return [min(w, f) for w, f in zip(widths, floors, strict=True)]
-    share = min(1.0, excess / give)
-    fitted = [w - int(s * share + 0.999) for w, s in zip(widths, spare, strict=True)]
-    return fitted
+    if excess >= give:
+        return [w - s for w, s in zip(widths, spare, strict=True)]
+    # Each gives up spare * excess / give, rounded up: the sum fits (by a pixel or two).
+    return [w - -(-s * excess // give) for w, s in zip(widths, spare, strict=True)]
 
 
 class ColumnFitter(QObject):

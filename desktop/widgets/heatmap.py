@@ -334,10 +334,13 @@ class HeatMapWidget(QWidget):
             muted = QColor(colour)
             muted.setAlphaF(0.75)
             painter.setPen(muted)
+            # Centred over the grid, never past the widget's edges (shortened when narrow).
+            half = min(grid.center().x(), self.width() - grid.center().x())
+            box = QRectF(grid.center().x() - half, line * 1.2, 2 * half, line * 1.1)
             painter.drawText(
-                QRectF(grid.left() - 40, line * 1.2, grid.width() + 80, line * 1.1),
+                box,
                 int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter),
-                self._subtitle,
+                fm.elidedText(self._subtitle, Qt.TextElideMode.ElideRight, box.width()),
             )
 
     def _paint_axes(self, painter: QPainter, grid: QRectF, side: float, colour: QColor) -> None:

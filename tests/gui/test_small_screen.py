@@ -20,6 +20,7 @@ from sqlmodel import select
 
 from db.kinds import TABLES
 from desktop.pages import PAGES
+from desktop.widgets.column_fit import fitted_widths
 from tests.gui.conftest import wait_tasks
 
 SMALL = (1024, 700)
@@ -162,3 +163,50 @@ def test_settings_dialog_fits_at_1024_by_700(
     from desktop.dialogs.settings_dialog import SettingsDialog
 
     assert _dialog_fits(qtbot, SettingsDialog(demo_context, small_window)) == []
+
+
+@pytest.mark.parametrize(
+    ("available", "expected"),
+    [
+        (350, [100, 200, 50]),  # exactly the natural widths
+        (351, [100, 201, 50]),  # one pixel more: the flexible column takes it
+        (349, [100, 199, 50]),  # one pixel less: only a column above its floor gives it up
+        (250, [100, 100, 50]),  # every column at its floor
+        (200, [100, 100, 50]),  # narrower still: the floors hold (the table scrolls)
+    ],
+)
+def test_fitted_widths_at_each_boundary(available: int, expected: list[int]) -> None:
+    assert fitted_widths([100, 200, 50], [100, 100, 50], available, 1) == expected
+
+
+def test_fitted_widths_shrink_in_proportion_and_fit() -> None:
+    widths = fitted_widths([100, 200], [50, 50], 250, 0)
+    assert widths == [100 - 13, 200 - 38]  # 50 px shared 1:3 by what each can spare
+    assert sum(widths) <= 250
+
+
+def test_register_refs_and_dates_keep_their_width_at_1024(qtbot: Any, small_window: Any) -> None:
+    """The events register has the most columns: titles give way, refs and dates do not."""
+    view = small_window.show_page("Events")
+    small_window.resize(*SMALL)
+    settle(qtbot)
+    fitter = view.column_fitter
+    keys = [col.key for col in view.spec.columns]
+    widths = [view.table.columnWidth(i) for i in range(len(keys))]
+    metrics = view.table.fontMetrics()
+    for key in ("ref", "occurred_on", "classification"):  # shown whole
+        i = keys.index(key)
+        longest = max(
+            metrics.horizontalAdvance(str(view.model.index(row, i).data()))
+            for row in range(view.model.rowCount())
+        )
+        assert widths[i] >= longest + 8, key
+    assert widths[keys.index("title")] < fitter.natural[keys.index("title")]
+    assert sum(widths) <= view.table.viewport().width()
+    # Wider, every column gets back some of what it gave up, and the table still fits.
+    small_window.resize(1600, 1000)
+    settle(qtbot)
+    wide = [view.table.columnWidth(i) for i in range(len(keys))]
+    assert all(w >= n for w, n in zip(wide, widths, strict=True))
+    assert wide[keys.index("title")] > widths[keys.index("title")]
+    assert sum(wide) <= view.table.viewport().width()
