@@ -56,6 +56,7 @@ from desktop.tasks import LatestQuery
 from desktop.widgets.charts import SentimentLinesChart, SentimentSeries, WeeklyBarsChart
 from desktop.widgets.colours import contrast_ratio
 from desktop.widgets.heatmap import blend
+from desktop.widgets.wrap_delegate import WrapDelegate
 
 LATEST_EVENTS = 12
 WORSE = BAND_COLOURS["critical"]
@@ -518,8 +519,8 @@ class DashboardView(QWidget):
         self.latest = RecordList(("Date", "Ref", "Title", "Kind", "Sentiment"), self)
         self.overdue = RecordList(("Ref", "Title", "Review due", "Overdue"), self)
         self.suggested = RecordList(("Ref", "Title", "Why"), self)
-        self.suggested.setWordWrap(True)  # a long reason takes more lines, not more width
-        self.suggested.setUniformRowHeights(False)
+        # A long reason takes more lines, not more width.
+        self.suggested.setItemDelegateForColumn(2, WrapDelegate(self.suggested))
         self.overdue_actions = RecordList(("Ref", "Title", "Risks", "Due", "Overdue"), self)
         self.latest_box = QGroupBox("Latest events", self)
         for box, widget in ((self.latest_box, self.latest),):

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QDialog, QWidget
 from sqlmodel import select
 
@@ -210,3 +210,22 @@ def test_register_refs_and_dates_keep_their_width_at_1024(qtbot: Any, small_wind
     assert all(w >= n for w, n in zip(wide, widths, strict=True))
     assert wide[keys.index("title")] > widths[keys.index("title")]
     assert sum(wide) <= view.table.viewport().width()
+
+
+def test_review_reasons_wrap_whole_at_1024(qtbot: Any, small_window: Any) -> None:
+    """The "Why" of "Review suggested" is read whole: a row is as tall as its wrapped reason."""
+    view = small_window.show_page("Dashboard")
+    small_window.resize(*SMALL)
+    settle(qtbot)
+    lst = view.suggested
+    width = lst.header().sectionSize(2)
+    metrics = lst.fontMetrics()
+    reasons = [lst.topLevelItem(i) for i in range(lst.topLevelItemCount())]
+    assert reasons
+    # The demo's reasons are wider than the column at this size: wrapping is exercised.
+    assert any(metrics.horizontalAdvance(item.text(2)) > width for item in reasons)
+    for item in reasons:
+        wrapped = metrics.boundingRect(
+            QRect(0, 0, width - 10, 100_000), int(Qt.TextFlag.TextWordWrap), item.text(2)
+        )
+        assert lst.visualItemRect(item).height() >= wrapped.height(), item.text(2)
