@@ -26,6 +26,9 @@ TODAY = dt.date(2026, 12, 4)
         ("-4d", dt.date(2026, 11, 30)),  # across a month
         ("+28d", dt.date(2027, 1, 1)),  # across a year
         ("-2w", dt.date(2026, 11, 20)),
+        ("+0w", TODAY),
+        ("-3D", dt.date(2026, 12, 1)),  # capitals as typed
+        ("- 3d", dt.date(2026, 12, 1)),  # a space after the sign
         ("-9999d", TODAY - dt.timedelta(days=9999)),
         ("-10000d", None),  # four digits at most
         ("3d", None),  # the sign says which way
