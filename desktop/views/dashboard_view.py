@@ -402,9 +402,7 @@ class RecordList(QTreeWidget):
         finally:
             self.blockSignals(blocked)
 
-    def set_lines(
-        self, lines: Sequence[RecordLine], empty_text: str, stretch: int | tuple[int, ...] = 1
-    ) -> None:
+    def set_lines(self, lines: Sequence[RecordLine], empty_text: str, stretch: int = 1) -> None:
         self.clear()
         self._empty_text = empty_text
         for line in lines:
@@ -424,8 +422,7 @@ class RecordList(QTreeWidget):
         header = self.header()
         for column in range(header.count()):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        for column in (stretch,) if isinstance(stretch, int) else stretch:
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
 
     def _chosen(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         kind = item.data(0, KIND_ROLE)
@@ -519,8 +516,9 @@ class DashboardView(QWidget):
         self.latest = RecordList(("Date", "Ref", "Title", "Kind", "Sentiment"), self)
         self.overdue = RecordList(("Ref", "Title", "Review due", "Overdue"), self)
         self.suggested = RecordList(("Ref", "Title", "Why"), self)
-        # A long reason takes more lines, not more width.
-        self.suggested.setItemDelegateForColumn(2, WrapDelegate(self.suggested))
+        # The reason is the point of this list: read whole, on one line where there is
+        # room, else wrapped; the title gives way (its tooltip has it in full).
+        self.suggested_why = WrapDelegate(self.suggested, column=2, flexible=1, flexible_min=120)
         self.overdue_actions = RecordList(("Ref", "Title", "Risks", "Due", "Overdue"), self)
         self.latest_box = QGroupBox("Latest events", self)
         for box, widget in ((self.latest_box, self.latest),):
@@ -641,9 +639,8 @@ class DashboardView(QWidget):
         self.latest.set_lines(data.latest, "No events in this period", stretch=2)
         self.overdue.set_lines(data.overdue, "No review is overdue", stretch=1)
         self.overdue_actions.set_lines(data.overdue_actions, "No action is overdue", stretch=1)
-        # The reason is the point of this list: it is wrapped to be read whole, the
-        # title is shortened (its tooltip has it in full), neither scrolls sideways.
-        self.suggested.set_lines(data.suggested, "No risk is flagged", stretch=(1, 2))
+        self.suggested.set_lines(data.suggested, "No risk is flagged", stretch=1)
+        self.suggested_why.fit()
         self.timeline.set_data(data.weeks, data.week_counts, EVENT_KIND_COLOURS)
         self.sentiment.set_data(data.weeks, data.sentiment, STANCE_COLOURS)
         self.status_label.setText("")
