@@ -154,15 +154,18 @@ def _key_press_to_rows(table: Table, register: Any, label: str, work: Path, repe
     def shown(word: str, deadline: float) -> float:
         # Waiting in an event loop, as the app does: a busy loop would hold the GIL
         # and slow down the worker thread that runs the query.
+        # An empty text is answered without a query (no ``answered`` signal), so the
+        # loop also wakes every 20 ms to look; the deadline counts only while the
+        # answer is still missing.
         while popup._shown != word:
+            if time.perf_counter() > deadline:
+                raise TimeoutError(f"no answer for {word!r}")
             loop = QEventLoop()
             popup._query.answered.connect(loop.quit)
-            QTimer.singleShot(max(1, int((deadline - time.perf_counter()) * 1000)), loop.quit)
+            QTimer.singleShot(20, loop.quit)
             if popup._shown != word:
                 loop.exec()
             popup._query.answered.disconnect(loop.quit)
-            if time.perf_counter() > deadline:
-                raise TimeoutError(f"no answer for {word!r}")
         popup.results.viewport().repaint()
         return time.perf_counter()
 
