@@ -3,7 +3,7 @@
 All shipped in resources/fonts (with their licences) and embedded as subsets; nothing
 is looked up on the system or downloaded.  DejaVu Sans covers Latin, Greek, Cyrillic,
 Arabic and Hebrew; ``PackCJK`` (Droid Sans Fallback) Chinese, Japanese and Korean;
-``PackEmoji`` (Symbola) emoji and pictographs (see tools/make_fallback_fonts.py).  The
+``PackEmoji`` (Symbola) emoji and pictographs (see resources/fonts/make_fallback_fonts.py).  The
 two fallback faces are read from disk only when a pack first needs one of their
 characters.
 

@@ -357,7 +357,6 @@ def test_fallback_fonts_are_shipped_compact_with_licences():
 
 
 def test_the_bundle_recipe_takes_resources_fonts():
-    pytest.importorskip("PyInstaller")
     from desktop import build
 
     targets = {dest for _src, dest in build.data_files()}

@@ -1,7 +1,7 @@
 """Rebuild the pack's fallback fonts in resources/fonts from Debian's font packages.
 
     apt-get install fonts-droid-fallback fonts-symbola
-    uv run python tools/make_fallback_fonts.py
+    uv run python resources/fonts/make_fallback_fonts.py
 
 DejaVu Sans (the pack's own face) covers Latin, Greek, Cyrillic, Arabic and Hebrew;
 what it lacks comes from two fallback faces, both TrueType outlines (ReportLab embeds
@@ -29,8 +29,7 @@ from pathlib import Path
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "resources" / "fonts"
+OUT = Path(__file__).resolve().parent  # resources/fonts, beside this script
 
 CJK_SOURCE = Path("/usr/share/fonts-droid-fallback/truetype/DroidSansFallback.ttf")
 EMOJI_SOURCE = Path("/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf")
