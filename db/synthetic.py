@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from db import audit
 from db.classification import LEVELS
@@ -50,6 +50,7 @@ from db.repository import reserve_refs
 
 ACTOR = "synthetic"
 BATCH = 20_000
+ANALYSE_EVERY = 50_000  # audit entries between ANALYZE runs on PostgreSQL (see flush_audit)
 # Weights of the classification levels PUBLIC..SECRET: most material is unclassified.
 LEVEL_WEIGHTS = (10, 60, 18, 8, 4)
 
@@ -178,11 +179,23 @@ def _generate(
     entries: list[audit.PendingEntry] = []
     audit_count = 0
     with register.write() as session:
+        postgres = session.get_bind().dialect.name == "postgresql"
+        unanalysed = 0
 
         def flush_audit() -> None:
-            nonlocal audit_count
+            nonlocal audit_count, unanalysed
             for chunk in [entries[i : i + BATCH] for i in range(0, len(entries), BATCH)]:
                 audit_count += audit.record_many(session, actor=ACTOR, entries=chunk)
+                unanalysed += len(chunk)
+                if postgres and unanalysed >= ANALYSE_EVERY:
+                    # Autovacuum cannot see rows of an open transaction, so in this one
+                    # long transaction the planner knows nothing of the trail it grows: it
+                    # estimates a 500-ref IN list to match the whole table and scans
+                    # risk_state and audit_entry in full for every batch the history
+                    # follows (quadratic: 40 min for a fifth of a million entries).
+                    # ANALYZE counts the transaction's own rows.
+                    session.execute(text("ANALYZE audit_entry, risk_state"))
+                    unanalysed = 0
             entries.clear()
 
         ref_of: dict[tuple[str, int], str] = {}
