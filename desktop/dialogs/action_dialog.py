@@ -10,7 +10,6 @@ from desktop.dialogs.common import RecordDialog
 from desktop.widgets.form_fields import (
     DateField,
     LinkPicker,
-    ScorePicker,
     TextArea,
     TextLine,
     classification_combo,
@@ -36,28 +35,16 @@ class ActionDialog(RecordDialog):
         self.add_row(left, "&Due on", self.due_edit, "due_on")
         self.status_combo = enum_combo(ActionStatus, body)
         self.add_row(left, "St&atus", self.status_combo, "status")
-        self.expected = ScorePicker(body, optional=True, bands=self.bands)
+        self.expected = self.add_score_row(
+            left,
+            body,
+            "E&xpected",
+            ("expected_likelihood", "expected_impact"),
+            ("Expected likelihood", "Expected impact"),
+            optional=True,
+        )
         self.expected.setToolTip(
             "The residual likelihood and impact the action aims for (either may be left empty)"
-        )
-        self.add_row(
-            left,
-            "E&xpected",
-            self.expected,
-            ("expected_likelihood", "expected_impact"),
-            getters={
-                "expected_likelihood": self.expected.likelihood.value,
-                "expected_impact": self.expected.impact.value,
-            },
-            setters={
-                "expected_likelihood": self.expected.likelihood.set_value,
-                "expected_impact": self.expected.impact.set_value,
-            },
-            focus=[self.expected.likelihood, self.expected.impact],
-            captions={
-                "expected_likelihood": "Expected likelihood",
-                "expected_impact": "Expected impact",
-            },
         )
 
         self.risks_picker = LinkPicker(self.picks.risks, body, noun="risks", rows=6)

@@ -49,7 +49,7 @@ from db.scales import DEFAULT_BANDS, Bands
 from desktop.dialogs.record_panels import HistoryPanel, RiskHubPanel
 from desktop.services import records
 from desktop.services.records import FormData, ListLookup, PickLists
-from desktop.widgets.form_fields import ErrorLabel, FieldInputError
+from desktop.widgets.form_fields import ErrorLabel, FieldInputError, ScorePicker
 
 # Names the data layer uses in its messages (file column names) -> form fields.
 ALIASES: dict[str, str] = {
@@ -291,6 +291,33 @@ class RecordDialog(QDialog):
             signal.connect(lambda row=row: self._edited(row))
         self._focus_chain.extend(focus_list)
         return row
+
+    def add_score_row(
+        self,
+        form: QFormLayout,
+        body: QWidget,
+        label: str,
+        fields: tuple[str, str],
+        captions: tuple[str, str],
+        *,
+        optional: bool = False,
+    ) -> ScorePicker:
+        """A likelihood x impact row with its live score chip, bound to two fields
+        (``fields`` and ``captions`` in that order): the risk's inherent and residual
+        scores and an action's expected one are all this one row."""
+        picker = ScorePicker(body, optional=optional, bands=self.bands)
+        likelihood, impact = fields
+        self.add_row(
+            form,
+            label,
+            picker,
+            fields,
+            getters={likelihood: picker.likelihood.value, impact: picker.impact.value},
+            setters={likelihood: picker.likelihood.set_value, impact: picker.impact.set_value},
+            focus=[picker.likelihood, picker.impact],
+            captions=dict(zip(fields, captions, strict=True)),
+        )
+        return picker
 
     @staticmethod
     def _labels_for(name: str, label: str, captions: dict[str, str] | None) -> str:

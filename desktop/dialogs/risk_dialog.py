@@ -11,7 +11,6 @@ from desktop.widgets.form_fields import (
     ChoiceCombo,
     DateField,
     LinkPicker,
-    ScorePicker,
     TextArea,
     TextLine,
     classification_combo,
@@ -37,42 +36,16 @@ class RiskDialog(RecordDialog):
         self.owner_edit = TextLine(body, max_length=200)
         self.add_row(left, "&Owner", self.owner_edit, "owner")
 
-        self.inherent = ScorePicker(body, bands=self.bands)
-        self.add_row(
-            left,
-            "&Inherent",
-            self.inherent,
-            ("likelihood", "impact"),
-            getters={
-                "likelihood": self.inherent.likelihood.value,
-                "impact": self.inherent.impact.value,
-            },
-            setters={
-                "likelihood": self.inherent.likelihood.set_value,
-                "impact": self.inherent.impact.set_value,
-            },
-            focus=[self.inherent.likelihood, self.inherent.impact],
-            captions={"likelihood": "Likelihood", "impact": "Impact"},
+        self.inherent = self.add_score_row(
+            left, body, "&Inherent", ("likelihood", "impact"), ("Likelihood", "Impact")
         )
-        self.residual = ScorePicker(body, optional=True, bands=self.bands)
-        self.add_row(
+        self.residual = self.add_score_row(
             left,
+            body,
             "&Residual",
-            self.residual,
             ("residual_likelihood", "residual_impact"),
-            getters={
-                "residual_likelihood": self.residual.likelihood.value,
-                "residual_impact": self.residual.impact.value,
-            },
-            setters={
-                "residual_likelihood": self.residual.likelihood.set_value,
-                "residual_impact": self.residual.impact.set_value,
-            },
-            focus=[self.residual.likelihood, self.residual.impact],
-            captions={
-                "residual_likelihood": "Residual likelihood",
-                "residual_impact": "Residual impact",
-            },
+            ("Residual likelihood", "Residual impact"),
+            optional=True,
         )
         self.treatment_combo = enum_combo(Treatment, body)
         self.add_row(left, "Tr&eatment", self.treatment_combo, "treatment")
