@@ -3,6 +3,8 @@ separators, and sentences that read right for 0 and 1."""
 
 from __future__ import annotations
 
+from desktop.services.wording import count_of as count_of  # one rule for counted nouns
+
 MINUS = "\u2212"  # the one minus sign of the pack (never the hyphen-minus)
 
 
@@ -33,14 +35,6 @@ def minus_signs(text: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
-
-
-def count_of(n: int, singular: str, plural: str | None = None, *, zero: str = "no") -> str:
-    """``0 risks`` -> ``no risks``, ``1 risk``, ``1,204 risks``."""
-    many = plural or f"{singular}s"
-    if n == 0:
-        return f"{zero} {many}"
-    return f"1 {singular}" if n == 1 else f"{thousands(n)} {many}"
 
 
 def capitalised(text: str) -> str:

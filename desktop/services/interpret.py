@@ -35,6 +35,7 @@ from desktop.services.filters import NO_FILTER, RecordFilter
 from desktop.services.periods import previous_period
 from desktop.services.pressure import MIN_PRESSURE, RECENT_DAYS, risk_pressure
 from desktop.services.timeline import events_between
+from desktop.services.wording import count_of, long_date
 
 TOP_DRIVERS = 3
 REVIEW_HORIZON_DAYS = 30
@@ -179,18 +180,10 @@ def interpret(
 # --------------------------------------------------------------------------- sentences
 
 
-def _n(n: int, one: str, many: str | None = None) -> str:
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
-
-
-def _day(d: dt.date) -> str:
-    return f"{d.day} {d.strftime('%B %Y')}"
-
-
 def _refs(items: list[Watch], mark: Callable[[str], str], *, dated: bool = False) -> str:
     parts = [
         f"{mark(w.classification)} {w.ref}"
-        + (f" on {_day(w.review_due)}" if dated and w.review_due else "")
+        + (f" on {long_date(w.review_due)}" if dated and w.review_due else "")
         for w in items[:MAX_NAMED]
     ]
     more = f" and {len(items) - MAX_NAMED} more" if len(items) > MAX_NAMED else ""
@@ -212,15 +205,15 @@ def driver_sentences(i: Interpretation, mark: Callable[[str], str] = portion_mar
         )
         lead = "came from" if len(i.stakeholders) == 1 else "came mostly from"
         out.append(
-            f"The {_n(i.adverse, 'adverse event')} of the period (previous period: "
+            f"The {count_of(i.adverse, 'adverse event')} of the period (previous period: "
             f"{i.previous_adverse:,}) {lead} {named}."
         )
         if i.unnamed:
             out.append(
-                f"{_n(i.unnamed, 'adverse event has', 'adverse events have')} no stakeholder named."
+                f"{count_of(i.unnamed, 'adverse event has', 'adverse events have')} no stakeholder named."
             )
     else:
-        out.append(f"None of the {_n(i.adverse, 'adverse event')} names a stakeholder.")
+        out.append(f"None of the {count_of(i.adverse, 'adverse event')} names a stakeholder.")
     if i.channels:
         out.append(
             "By channel: "
@@ -234,7 +227,7 @@ def driver_sentences(i: Interpretation, mark: Callable[[str], str] = portion_mar
             "The risks they bear on most: "
             + "; ".join(
                 f"{mark(d.classification or '')} {d.key} \u201c{d.name}\u201d "
-                f"({_n(d.count, 'adverse event')}, previous period {d.previous:,})"
+                f"({count_of(d.count, 'adverse event')}, previous period {d.previous:,})"
                 for d in i.risks
             )
             + "."
@@ -249,14 +242,14 @@ def outlook_sentences(i: Interpretation, mark: Callable[[str], str] = portion_ma
     out: list[str] = []
     if i.rising:
         out.append(
-            f"Pressure is rising on {_n(len(i.rising), 'risk')}: {_refs(i.rising, mark)} "
+            f"Pressure is rising on {count_of(len(i.rising), 'risk')}: {_refs(i.rising, mark)} "
             f"(adverse events of the last {RECENT_DAYS} days above the risk's usual level)."
         )
     else:
         out.append("No risk is under rising pressure.")
     if i.falling_due:
         out.append(
-            f"{_n(len(i.falling_due), 'review falls', 'reviews fall')} due in the next "
+            f"{count_of(len(i.falling_due), 'review falls', 'reviews fall')} due in the next "
             f"{REVIEW_HORIZON_DAYS} days: {_refs(i.falling_due, mark, dated=True)}."
         )
     else:

@@ -27,6 +27,7 @@ from desktop.services.matrix import risk_matrices
 from desktop.services.periods import previous_period
 from desktop.services.pressure import days_overdue
 from desktop.services.timeline import EventItem, events_between
+from desktop.services.wording import count_of, long_date
 
 # An event of this severity or more is "notable" (the dashboard, the pack's summary).
 NOTABLE_SEVERITY = 4
@@ -238,19 +239,6 @@ def notable_events(
 # --------------------------------------------------------------------------- sentences
 
 
-def _day(d: dt.date) -> str:
-    return f"{d.day} {d.strftime('%B %Y')}"
-
-
-def _n(n: int, one: str, many: str | None = None) -> str:
-    """``1 new risk was``, ``12 new risks were``, ``1,204 ...``; none is ``no new risks were``
-    (``none of them were``), never ``0 ...``."""
-    words = one if n == 1 else (many or one + "s")
-    if n == 0:
-        return f"none {words}" if words.startswith("of ") else f"no {words}"
-    return f"{n:,} {words}"
-
-
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -303,22 +291,22 @@ def summary_sentences(
     after mitigation (residual), as the dashboard and the pack's key figures count them.
     """
     out: list[str] = []
-    period = f"between {_day(current.start)} and {_day(current.end)}"
+    period = f"between {long_date(current.start)} and {long_date(current.end)}"
     high = current.residual_high_or_critical
-    high_text = f"{_n(high, 'open risk is', 'open risks are')} in the high or critical band after mitigation"
+    high_text = f"{count_of(high, 'open risk is', 'open risks are')} in the high or critical band after mitigation"
     if previous is not None:
         out.append(
-            f"{_n(current.events, 'event was', 'events were')} logged {period}, "
+            f"{count_of(current.events, 'event was', 'events were')} logged {period}, "
             f"{_versus(current.events, previous.events)}."
         )
         out.append(
-            f"{_n(current.adverse_events, 'of them was', 'of them were')} adverse "
+            f"{count_of(current.adverse_events, 'of them was', 'of them were')} adverse "
             f"(previous period: {previous.adverse_events:,})."
             if current.events
             else f"No adverse events (previous period: {previous.adverse_events:,})."
         )
         out.append(
-            f"{_n(current.new_risks, 'new risk was', 'new risks were')} opened "
+            f"{count_of(current.new_risks, 'new risk was', 'new risks were')} opened "
             f"(previous period: {previous.new_risks:,})."
         )
         out.append(
@@ -327,10 +315,10 @@ def summary_sentences(
         )
     else:
         out.append(
-            f"{_n(current.events, 'event was', 'events were')} logged {period}, "
-            f"{_n(current.adverse_events, 'adverse one', 'adverse ones')} among them."
+            f"{count_of(current.events, 'event was', 'events were')} logged {period}, "
+            f"{count_of(current.adverse_events, 'adverse one', 'adverse ones')} among them."
         )
-        out.append(f"{_n(current.new_risks, 'new risk was', 'new risks were')} opened.")
+        out.append(f"{count_of(current.new_risks, 'new risk was', 'new risks were')} opened.")
         out.append(f"{high_text}.")
     if top is not None:
         out.append(
@@ -339,18 +327,20 @@ def summary_sentences(
         )
     if notable:
         out.append(
-            f"{_n(notable, 'event')} of severity {NOTABLE_SEVERITY} or more occurred in the period."
+            f"{count_of(notable, 'event')} of severity {NOTABLE_SEVERITY} or more occurred in the period."
         )
     if current.partnerships_by_status:
         parts = ", ".join(
             f"{n} {label(s).lower()}" for s, n in current.partnerships_by_status.items()
         )
         total = sum(current.partnerships_by_status.values())
-        out.append(f"{_n(total, 'partnership is', 'partnerships are')} tracked: {parts}.")
+        out.append(f"{count_of(total, 'partnership is', 'partnerships are')} tracked: {parts}.")
     if flagged:
         refs = ", ".join(_marked(p, mark) for p in flagged[:5])
         more = f" and {len(flagged) - 5} more" if len(flagged) > 5 else ""
-        out.append(f"{_n(len(flagged), 'risk is', 'risks are')} flagged for review: {refs}{more}.")
+        out.append(
+            f"{count_of(len(flagged), 'risk is', 'risks are')} flagged for review: {refs}{more}."
+        )
     elif flagged is not None:
         out.append("No risk is flagged for review.")
     return [_sentence(text) for text in out]
