@@ -20,6 +20,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, String, and_, false, func, literal, or_, select, type_coerce
@@ -138,6 +139,61 @@ class RegisterSort:
 # --------------------------------------------------------------------------- specs
 
 
+def _choices(label: str, expr: Any, values: type[StrEnum]) -> ChoiceFilter:
+    return ChoiceFilter(label, expr, tuple(e.value for e in values))
+
+
+def _register(
+    kind: EntityKind,
+    table: Any,
+    columns: tuple[RegisterColumn, ...],
+    *,
+    level_sortable: bool = True,
+    **rest: Any,
+) -> RegisterSpec:
+    """A register: its ref first (sorted by id, creation order), the kind's own
+    columns, its classification last."""
+    rest.setdefault("joins", ())
+    return RegisterSpec(
+        kind=kind.value,
+        title=KINDS[kind].plural_label,
+        table=table,
+        columns=(
+            RegisterColumn("ref", "Ref", table.ref, REF, sort_expr=table.id),
+            *columns,
+            RegisterColumn(
+                "classification",
+                "Classification",
+                table.classification,
+                LEVEL,
+                sortable=level_sortable,
+            ),
+        ),
+        **rest,
+    )
+
+
+def _owned_register(
+    kind: EntityKind,
+    table: Any,
+    name: RegisterColumn,
+    columns: tuple[RegisterColumn, ...],
+    *,
+    statuses: type[StrEnum],
+    **rest: Any,
+) -> RegisterSpec:
+    """A register of owned work (risks, actions, partnerships): named or titled first,
+    searched by that name and by owner, filtered by status."""
+    return _register(
+        kind,
+        table,
+        (name, *columns),
+        search=(name.expr, table.owner),
+        status=_choices("Status", table.status, statuses),
+        **rest,
+    )
+
+
 def _specs() -> dict[str, RegisterSpec]:
     partner = aliased(Stakeholder, name="partner")
     ev_stakeholder = aliased(Stakeholder, name="ev_stakeholder")
@@ -158,13 +214,11 @@ def _specs() -> dict[str, RegisterSpec]:
     )
     score = scoring.score_sql(*scoring.risk_cell_sql(t_r, residual=False))
     residual = scoring.score_sql(*scoring.risk_cell_sql(t_r, residual=True))
-    return {
-        "event": RegisterSpec(
-            kind="event",
-            title=KINDS[EntityKind.event].plural_label,
-            table=Event,
-            columns=(
-                RegisterColumn("ref", "Ref", t_ev.ref, REF, sort_expr=t_ev.id),
+    specs = (
+        _register(
+            EntityKind.event,
+            t_ev,
+            (
                 RegisterColumn("occurred_on", "Date", t_ev.occurred_on, DATE),
                 RegisterColumn("title", "Title", t_ev.title),
                 RegisterColumn("kind", "Kind", t_ev.kind, ENUM),
@@ -177,27 +231,23 @@ def _specs() -> dict[str, RegisterSpec]:
                 RegisterColumn("severity", "Severity", t_ev.severity, INT),
                 RegisterColumn("sentiment", "Sentiment", t_ev.sentiment, SENTIMENT, sortable=False),
                 RegisterColumn("channel", "Channel", t_ev.channel, ENUM, sortable=False),
-                RegisterColumn(
-                    "classification", "Classification", t_ev.classification, LEVEL, sortable=False
-                ),
             ),
+            level_sortable=False,
             joins=(
                 (ev_stakeholder, ev_stakeholder.id == t_ev.stakeholder_id),
                 (ev_partnership, ev_partnership.id == t_ev.partnership_id),
             ),
             search=(t_ev.title,),
-            choice=ChoiceFilter("Kind", t_ev.kind, tuple(e.value for e in EventKind)),
+            choice=_choices("Kind", t_ev.kind, EventKind),
             date=t_ev.occurred_on,
             date_label="Occurred",
             default_sort=("occurred_on", True),
         ),
-        "risk": RegisterSpec(
-            kind="risk",
-            title=KINDS[EntityKind.risk].plural_label,
-            table=Risk,
-            columns=(
-                RegisterColumn("ref", "Ref", t_r.ref, REF, sort_expr=t_r.id),
-                RegisterColumn("title", "Title", t_r.title),
+        _owned_register(
+            EntityKind.risk,
+            t_r,
+            RegisterColumn("title", "Title", t_r.title),
+            (
                 RegisterColumn("category", "Category", t_r.category, ENUM),
                 RegisterColumn("likelihood", "Likelihood", t_r.likelihood, INT),
                 RegisterColumn("impact", "Impact", t_r.impact, INT),
@@ -206,81 +256,66 @@ def _specs() -> dict[str, RegisterSpec]:
                 RegisterColumn("status", "Status", t_r.status, ENUM),
                 RegisterColumn("owner", "Owner", t_r.owner),
                 RegisterColumn("review_due", "Review due", t_r.review_due, DATE),
-                RegisterColumn("classification", "Classification", t_r.classification, LEVEL),
             ),
-            joins=(),
-            search=(t_r.title, t_r.owner),
-            choice=ChoiceFilter("Category", t_r.category, tuple(e.value for e in RiskCategory)),
-            status=ChoiceFilter("Status", t_r.status, tuple(e.value for e in RiskStatus)),
+            statuses=RiskStatus,
+            choice=_choices("Category", t_r.category, RiskCategory),
             date=t_r.review_due,
             date_label="Review due",
             score=score,
             default_sort=("score", True),
         ),
-        "partnership": RegisterSpec(
-            kind="partnership",
-            title=KINDS[EntityKind.partnership].plural_label,
-            table=Partnership,
-            columns=(
-                RegisterColumn("ref", "Ref", t_p.ref, REF, sort_expr=t_p.id),
-                RegisterColumn("name", "Name", t_p.name),
+        _owned_register(
+            EntityKind.partnership,
+            t_p,
+            RegisterColumn("name", "Name", t_p.name),
+            (
                 RegisterColumn("partner", "Partner", partner.name, joined=True),
                 RegisterColumn("status", "Status", t_p.status, ENUM),
                 RegisterColumn("network", "Network", t_p.network, ENUM),
                 RegisterColumn("announced_on", "Announced", t_p.announced_on, DATE),
                 RegisterColumn("ended_on", "Ended", t_p.ended_on, DATE),
                 RegisterColumn("owner", "Owner", t_p.owner),
-                RegisterColumn("classification", "Classification", t_p.classification, LEVEL),
             ),
+            statuses=PartnershipStatus,
             joins=((partner, partner.id == t_p.partner_id),),
-            search=(t_p.name, t_p.owner),
-            status=ChoiceFilter("Status", t_p.status, tuple(e.value for e in PartnershipStatus)),
             date=t_p.announced_on,
             date_label="Announced",
             default_sort=("ref", False),
         ),
-        "stakeholder": RegisterSpec(
-            kind="stakeholder",
-            title=KINDS[EntityKind.stakeholder].plural_label,
-            table=Stakeholder,
-            columns=(
-                RegisterColumn("ref", "Ref", t_s.ref, REF, sort_expr=t_s.id),
+        _register(
+            EntityKind.stakeholder,
+            t_s,
+            (
                 RegisterColumn("name", "Name", t_s.name),
                 RegisterColumn("kind", "Kind", t_s.kind, ENUM),
                 RegisterColumn("influence", "Influence", t_s.influence, INT),
                 RegisterColumn("interest", "Interest", t_s.interest, INT),
                 RegisterColumn("stance", "Stance", t_s.stance, STANCE),
                 RegisterColumn("relationship_owner", "Relationship owner", t_s.relationship_owner),
-                RegisterColumn("classification", "Classification", t_s.classification, LEVEL),
             ),
-            joins=(),
             search=(t_s.name, t_s.relationship_owner),
-            choice=ChoiceFilter("Kind", t_s.kind, tuple(e.value for e in StakeholderKind)),
+            choice=_choices("Kind", t_s.kind, StakeholderKind),
             default_sort=("ref", False),
         ),
-        "action": RegisterSpec(
-            kind="action",
-            title=KINDS[EntityKind.action].plural_label,
-            table=Action,
-            columns=(
-                RegisterColumn("ref", "Ref", t_a.ref, REF, sort_expr=t_a.id),
-                RegisterColumn("title", "Title", t_a.title),
+        _owned_register(
+            EntityKind.action,
+            t_a,
+            RegisterColumn("title", "Title", t_a.title),
+            (
                 RegisterColumn("risks", "Risks", action_risks, sortable=False),
                 RegisterColumn("owner", "Owner", t_a.owner),
                 RegisterColumn("due_on", "Due", t_a.due_on, DATE),
                 RegisterColumn("status", "Status", t_a.status, ENUM),
                 RegisterColumn("expected_likelihood", "Expected L", t_a.expected_likelihood, INT),
                 RegisterColumn("expected_impact", "Expected I", t_a.expected_impact, INT),
-                RegisterColumn("classification", "Classification", t_a.classification, LEVEL),
             ),
-            joins=(),
-            search=(t_a.title, t_a.owner),
-            status=ChoiceFilter("Status", t_a.status, tuple(e.value for e in ActionStatus)),
+            statuses=ActionStatus,
             date=t_a.due_on,
             date_label="Due",
             default_sort=("due_on", False),
         ),
-    }
+    )
+    return {spec.kind: spec for spec in specs}
 
 
 SPECS: dict[str, RegisterSpec] = _specs()

@@ -15,7 +15,9 @@ from db.scales import Bands
 def source_register(any_register: Any) -> Any:
     from db.synthetic import generate
 
-    generate(any_register, stakeholders=12, partnerships=5, risks=40, events=600, seed=5)
+    generate(
+        any_register, stakeholders=12, partnerships=5, risks=40, events=600, seed=5, actions=30
+    )
     return any_register
 
 
@@ -23,7 +25,7 @@ def _all(source: RegisterRowSource, sort: Any = None, flt: Any = None) -> list[t
     return [row for batch in source.iter_rows(sort, flt, batch=97) for row in batch]
 
 
-@pytest.mark.parametrize("kind", ["event", "risk", "partnership", "stakeholder"])
+@pytest.mark.parametrize("kind", ["event", "risk", "partnership", "stakeholder", "action"])
 def test_pages_add_up_to_the_count_in_a_stable_order(source_register: Any, kind: str) -> None:
     source = RegisterRowSource(source_register, kind)
     for col in source.columns:
@@ -33,6 +35,34 @@ def test_pages_add_up_to_the_count_in_a_stable_order(source_register: Any, kind:
             rows = _all(source, RegisterSort(col.key, descending))
             assert len(rows) == source.count()
             assert len({r[0] for r in rows}) == len(rows)  # no row twice across pages
+
+
+@pytest.mark.parametrize(
+    ("kind", "name"), [("risk", "title"), ("action", "title"), ("partnership", "name")]
+)
+def test_owned_registers_search_name_and_owner_and_filter_by_status(
+    source_register: Any, kind: str, name: str
+) -> None:
+    """Risks, actions and partnerships share one register shape: ref first, classification
+    last, a quick search over the name and the owner, a status filter."""
+    source = RegisterRowSource(source_register, kind)
+    keys = [c.key for c in source.columns]
+    assert (keys[0], keys[1], keys[-1]) == ("ref", name, "classification")
+    everything = _all(source)
+    assert everything
+    at = {k: keys.index(k) + 1 for k in (name, "owner", "status")}
+    owner = str(everything[0][at["owner"]])
+    word = owner.split()[-1][1:].lower()  # a piece of an owner's name, in any case
+    found = [r[0] for r in _all(source, None, RegisterFilter(text=word.upper()))]
+    assert found == [
+        r[0]
+        for r in everything
+        if word in str(r[at[name]]).lower() or word in str(r[at["owner"]]).lower()
+    ]
+    status = str(everything[-1][at["status"]])
+    assert rq.spec_for(kind).status is not None and status in rq.spec_for(kind).status.values
+    by_status = [r[0] for r in _all(source, None, RegisterFilter(statuses=(status,)))]
+    assert by_status == [r[0] for r in everything if r[at["status"]] == status]
 
 
 def test_event_sort_and_filters_match_python(source_register: Any) -> None:
