@@ -320,6 +320,16 @@ def last_briefing(
     return session.execute(stmt).scalars().first()
 
 
+def baseline_pack(
+    session: Session, *, levels: Sequence[str], scope: str, before: dt.datetime | None = None
+) -> BriefingRecord | None:
+    """The pack a new pack compares with ("what changed", trends): the last *issued*
+    pack of the same scope (``BriefingRecord.scope``) at the same or a lower ceiling
+    (``levels``: those up to the new pack's ceiling), made before ``before``.  A draft,
+    a pack of another scope or one that saw more is never a baseline."""
+    return last_briefing(session, before=before, levels=levels, issued_only=True, scope=scope)
+
+
 def add_briefing_record(session: Session, *, record: BriefingRecord) -> BriefingRecord:
     session.add(record)
     session.flush()

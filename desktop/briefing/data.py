@@ -26,6 +26,7 @@ from db import scoring
 from db.classification import levels_up_to
 from db.enums import PartnershipStatus, RiskStatus
 from db.errors import RegisterError
+from db.models import BriefingRecord
 from db.queries import briefing as q
 from db.register_settings import register_bands
 from db.scales import Bands
@@ -260,6 +261,44 @@ def _as_utc(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
+def previous_pack(
+    session: Session,
+    params: BriefingParameters,
+    scope_refs: list[str],
+    *,
+    generated_at: dt.datetime | None,
+) -> BriefingRecord | None:
+    """The pack this one compares with (``db.queries.briefing.baseline_pack``).
+
+    An invariant pack is dated at the start of its day and looks only before that, so
+    that its rebuild sees the same packs; any other pack is made now, after every
+    record there is: its time is whole seconds, a pack recorded a moment ago counts.
+    """
+    return q.baseline_pack(
+        session,
+        levels=levels_up_to(params.ceiling),
+        scope=scope_key(scope_refs),
+        before=generated_at if params.invariant else None,
+    )
+
+
+def _since(p: BriefingParameters, last: BriefingRecord | None) -> periods.Since:
+    assert p.date_from is not None and p.date_to is not None
+    made = _as_utc(last.created_at).date() if last is not None else None
+    return periods.default_since(p.date_from, p.date_to, made)
+
+
+def default_since(
+    session: Session, params: BriefingParameters, *, generated_at: dt.datetime | None
+) -> periods.Since:
+    """Where "what changed" starts when no "since" is asked for: the previous pack's
+    day, else the period's start; what the pack itself will use (the build dialog
+    shows it).  Unknown partnership refs raise ``RegisterError``, as the build does."""
+    p = params if params.date_from and params.date_to and params.today else params.resolved()
+    _scope, scope_refs = resolve_scope(session, p)
+    return _since(p, previous_pack(session, p, scope_refs, generated_at=generated_at))
+
+
 def load_pack_data(
     session: Session,
     params: BriefingParameters,
@@ -277,25 +316,15 @@ def load_pack_data(
     start, end = p.date_from, p.date_to
     prev_start, prev_end = periods.previous_period(start, end)
 
-    # The baseline: the last *issued* pack of this scope at this ceiling or a lower one
-    # (a draft, a pack of another scope or one that saw more never is); "since" overrides.
-    # (An invariant pack is dated at the start of its day and looks only before that, so
-    # that its rebuild sees the same packs; any other pack is made now, after every
-    # record there is: its time is whole seconds, a pack recorded a moment ago counts.)
-    last = q.last_briefing(
-        session,
-        before=generated_at if p.invariant else None,
-        levels=levels,
-        issued_only=True,
-        scope=scope_key(scope_refs),
-    )
+    # The baseline of "what changed" and the trends; "since" overrides it.
+    last = previous_pack(session, p, scope_refs, generated_at=generated_at)
     last_pack_at = _as_utc(last.created_at) if last is not None else None
     baseline = None
     if p.since is not None:
         since, since_basis = p.since, "as asked"
         trend_since: dt.datetime | None = dt.datetime.combine(p.since, dt.time.min, tzinfo=dt.UTC)
     else:
-        default = periods.default_since(start, end, last_pack_at.date() if last_pack_at else None)
+        default = _since(p, last)
         since, since_basis = default.day, default.basis
         trend_since = last_pack_at
         if last is not None and last_pack_at is not None:

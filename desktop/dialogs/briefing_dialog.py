@@ -44,22 +44,22 @@ from db.classification import (
     LEVELS,
     Classification,
     banner_text,
-    levels_up_to,
     parse_level,
     portion_mark,
     rank,
 )
+from db.errors import RegisterError
 from db.kinds import KINDS
 from db.queries import briefings as bq
 from desktop import settings as keys
-from desktop.briefing.builder import BriefingResult, preview_classification
+from desktop.briefing import data as pack_data
+from desktop.briefing.builder import BriefingResult, generation_time, preview_classification
 from desktop.briefing.palette import BANNER_TEXT_COLOURS, banner_colour
 from desktop.briefing.parameters import (
     DEFAULT_TITLE,
     SECTION_TITLES,
     SECTIONS,
     BriefingParameters,
-    scope_key,
 )
 from desktop.context import AppContext
 from desktop.dialogs.board_options import BoardOptions, PreparerField
@@ -143,6 +143,7 @@ class BriefingDialog(QDialog):
         # A rebuild keeps the bands its pack was made with; a new pack takes the register's.
         self._bands = initial.bands if initial else None
         self._since_touched = False
+        self._default_since: periods.Since | None = None  # as last worked out
         self._output_touched = False
         self._loading = True
         self._preview_seq = 0
@@ -154,13 +155,6 @@ class BriefingDialog(QDialog):
         self._build_error = ""
 
         with context.register.session() as session:
-            # The baseline is the last pack issued at or below the ceiling chosen, of the
-            # same scope (desktop.briefing.data, the rule the builder applies).
-            self._issued = [
-                (r.ceiling, r.scope, r.created_at.date())
-                for r in bq.list_briefings(session)
-                if r.issued
-            ]
             self._partnerships = bq.partnership_choices(session)
 
         self._build_ui()
@@ -548,20 +542,25 @@ class BriefingDialog(QDialog):
         self._changed()
 
     def default_since(self) -> periods.Since:
-        """The previous pack's date, else the start of the period."""
-        start, end = pydate(self.from_edit.date()), pydate(self.to_edit.date())
-        levels = {str(x) for x in levels_up_to(self.ceiling())}
-        scope = scope_key(self.partnership_refs())
-        latest = max(
-            (day for ceiling, of, day in self._issued if ceiling in levels and of == scope),
-            default=None,
-        )
-        return periods.default_since(start, end, latest)
+        """The previous pack's date, else the start of the period: asked of the pack's
+        own rule (``desktop.briefing.data.default_since``), so the date shown is the
+        one the pack will count from."""
+        params = self._parameters()
+        try:
+            with self.context.register.session() as session:
+                return pack_data.default_since(
+                    session, params, generated_at=generation_time(params)
+                )
+        except RegisterError:  # a partnership gone meanwhile: the build will say so
+            return periods.default_since(
+                pydate(self.from_edit.date()), pydate(self.to_edit.date()), None
+            )
 
     def reset_since(self) -> None:
         """Back to the default "since"."""
+        self._default_since = self.default_since()
         self.since_edit.blockSignals(True)
-        self.since_edit.setDate(qdate(self.default_since().day))
+        self.since_edit.setDate(qdate(self._default_since.day))
         self.since_edit.blockSignals(False)
         self._since_touched = False
         self._update_since_note()
@@ -570,7 +569,7 @@ class BriefingDialog(QDialog):
     def _update_since_note(self) -> None:
         if self._since_touched:
             text = "As chosen."
-        elif (default := self.default_since()).from_previous_pack:
+        elif (default := self._default_since or self.default_since()).from_previous_pack:
             text = f"The previous pack's date ({default.day.isoformat()}), the last one issued."
         else:
             text = "The start of the period (no issued pack of this scope to compare with)."
@@ -578,9 +577,9 @@ class BriefingDialog(QDialog):
         self.since_default_button.setEnabled(self._since_touched)
 
     def _scope_changed(self, *_args: object) -> None:
+        self._update_scope_note()  # first: it unticks partnerships above the ceiling
         if not self._loading and not self._since_touched:
-            self.reset_since()  # the previous pack depends on the ceiling
-        self._update_scope_note()
+            self.reset_since()  # the previous pack depends on the ceiling and the scope
         self._changed()
         if not self._loading:
             self.classification_pending = True

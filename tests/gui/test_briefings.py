@@ -835,3 +835,101 @@ def test_a_draft_is_issued_from_the_list_with_its_distribution_and_note(
     view.select_record(newest.id)
     assert not view.issue_button.isEnabled()  # issued already
     assert "Issued by" in view.detail_label.text() and "Board; CEO" in view.detail_label.text()
+
+
+# --------------------------------------------------------------------------- the default "since"
+
+
+def _record_pack(
+    context: Any, *, at: dt.datetime, ceiling: str, scope: str = "", edition: str = ISSUED
+) -> None:
+    with context.register.write() as session:
+        bq_write.add_briefing_record(
+            session,
+            record=BriefingRecord(
+                created_at=at,
+                actor="t",
+                title=f"{edition} {ceiling} {scope or 'whole'}",
+                parameters="{}",
+                ceiling=ceiling,
+                banner_level=ceiling,
+                page_count=3,
+                sha256="0" * 64,
+                file_name="earlier.pdf",
+                edition=edition,
+                scope=scope,
+            ),
+        )
+
+
+def _pack_since(context: Any, params: BriefingParameters) -> tuple[dt.date, str]:
+    """Where the pack built from ``params`` counts "what changed" from, by its own loader."""
+    from desktop.briefing.builder import generation_time
+    from desktop.briefing.data import load_pack_data
+
+    with context.register.session() as session:
+        data = load_pack_data(session, params, generated_at=generation_time(params), analysis=False)
+    return data.since, data.since_basis
+
+
+@pytest.mark.parametrize("scoped", [False, True], ids=["whole register", "one partnership"])
+def test_the_default_since_is_the_baseline_the_pack_itself_uses(
+    qtbot: Any, demo: Any, scoped: bool
+) -> None:
+    """Differential: at every ceiling, for the whole register and for one partnership, the
+    date the dialog proposes is the one the pack counts from."""
+    from db.classification import LEVELS
+
+    with demo.register.session() as session:
+        lowest = min(bq.partnership_choices(session), key=lambda c: LEVELS.index(c.classification))
+    # An issued pack per level and scope, newer the higher its ceiling (a rule that ignored
+    # the ceiling would take the newest); a newer draft and a pack of another scope, both
+    # never a baseline; one issued pack after the period (not counted from either).
+    for n, level in enumerate(LEVELS):
+        at = dt.datetime.combine(TODAY - dt.timedelta(days=25 - 3 * n), dt.time(9), tzinfo=dt.UTC)
+        _record_pack(demo, at=at, ceiling=level.value)
+        _record_pack(demo, at=at + dt.timedelta(days=1), ceiling=level.value, scope=lowest.ref)
+    _record_pack(demo, at=dt.datetime.now(dt.UTC), ceiling="PUBLIC", edition=DRAFT)
+    _record_pack(demo, at=dt.datetime.now(dt.UTC), ceiling="PUBLIC", scope="P-999")
+
+    dialog = make_dialog(qtbot, demo)
+    if scoped:
+        tick(dialog, lowest.ref)
+    shown: set[dt.date] = set()
+    for level in LEVELS:
+        dialog.ceiling_combo.setCurrentIndex(dialog.ceiling_combo.findData(level.value))
+        params = dialog.parameters()
+        assert params.since is None  # left to the builder
+        assert bool(params.partnership_refs) is (
+            scoped and LEVELS.index(level) >= LEVELS.index(lowest.classification)
+        )
+        day, basis = _pack_since(demo, params)
+        assert bd.pydate(dialog.since_edit.date()) == day, level
+        assert dialog.default_since() == bd.periods.Since(day, basis)
+        assert ("previous pack" in dialog.since_note.text()) is (
+            basis == bd.periods.SINCE_PREVIOUS_PACK
+        )
+        shown.add(day)
+    assert len(shown) == len(LEVELS)  # each ceiling had a baseline of its own
+
+
+def test_an_invariant_rebuild_counts_from_the_pack_its_day_saw(qtbot: Any, demo: Any) -> None:
+    """An invariant pack looks only at packs made before its day began: a pack issued
+    later that day is not its baseline, in the dialog as in the pack."""
+    earlier = dt.datetime.combine(TODAY - dt.timedelta(days=5), dt.time(9), tzinfo=dt.UTC)
+    _record_pack(demo, at=earlier, ceiling="UNCLASSIFIED")
+    _record_pack(demo, at=dt.datetime.now(dt.UTC).replace(microsecond=0), ceiling="UNCLASSIFIED")
+    params = BriefingParameters(
+        title="Board pack",
+        date_from=TODAY - dt.timedelta(days=29),
+        date_to=TODAY,
+        ceiling="UNCLASSIFIED",
+        invariant=True,
+        today=TODAY,
+    )
+    dialog = make_dialog(qtbot, demo, initial=params)
+    assert _pack_since(demo, dialog.parameters()) == (
+        earlier.date(),
+        bd.periods.SINCE_PREVIOUS_PACK,
+    )
+    assert bd.pydate(dialog.since_edit.date()) == earlier.date()
