@@ -130,6 +130,38 @@ def tick(dialog: BriefingDialog, *refs: str) -> None:
             item.setCheckState(Qt.CheckState.Checked)
 
 
+def _record_pack(
+    context: Any, *, at: dt.datetime, ceiling: str, scope: str = "", edition: str = ISSUED
+) -> None:
+    with context.register.write() as session:
+        bq_write.add_briefing_record(
+            session,
+            record=BriefingRecord(
+                created_at=at,
+                actor="t",
+                title=f"{edition} {ceiling} {scope or 'whole'}",
+                parameters="{}",
+                ceiling=ceiling,
+                banner_level=ceiling,
+                page_count=3,
+                sha256="0" * 64,
+                file_name="earlier.pdf",
+                edition=edition,
+                scope=scope,
+            ),
+        )
+
+
+def _pack_since(context: Any, params: BriefingParameters) -> tuple[dt.date, str]:
+    """Where the pack built from ``params`` counts "what changed" from, by its own loader."""
+    from desktop.briefing.builder import generation_time
+    from desktop.briefing.data import load_pack_data
+
+    with context.register.session() as session:
+        data = load_pack_data(session, params, generated_at=generation_time(params), analysis=False)
+    return data.since, data.since_basis
+
+
 def records(context: Any) -> list[bq.BriefingRow]:
     with context.register.session() as session:
         return bq.list_briefings(session)
@@ -277,22 +309,8 @@ def test_period_presets_since_default_and_output_name(
     qtbot: Any, demo: Any, tmp_path: Path
 ) -> None:
     earlier = dt.datetime.combine(TODAY - dt.timedelta(days=10), dt.time(9), tzinfo=dt.UTC)
-    with demo.register.write() as session:
-        bq_write.add_briefing_record(
-            session,
-            record=BriefingRecord(
-                created_at=earlier,
-                actor="t",
-                title="Earlier",
-                parameters="{}",
-                ceiling="UNCLASSIFIED",
-                banner_level="UNCLASSIFIED",
-                page_count=3,
-                sha256="0" * 64,
-                file_name="earlier.pdf",
-                edition=ISSUED,  # an issued pack: the default "since" counts from it
-            ),
-        )
+    # An issued pack: the default "since" counts from it.
+    _record_pack(demo, at=earlier, ceiling="UNCLASSIFIED")
     dialog = make_dialog(qtbot, demo)
     start, end = bd.pydate(dialog.from_edit.date()), bd.pydate(dialog.to_edit.date())
     assert (start, end) == (TODAY - dt.timedelta(days=29), TODAY)
@@ -838,38 +856,6 @@ def test_a_draft_is_issued_from_the_list_with_its_distribution_and_note(
 
 
 # --------------------------------------------------------------------------- the default "since"
-
-
-def _record_pack(
-    context: Any, *, at: dt.datetime, ceiling: str, scope: str = "", edition: str = ISSUED
-) -> None:
-    with context.register.write() as session:
-        bq_write.add_briefing_record(
-            session,
-            record=BriefingRecord(
-                created_at=at,
-                actor="t",
-                title=f"{edition} {ceiling} {scope or 'whole'}",
-                parameters="{}",
-                ceiling=ceiling,
-                banner_level=ceiling,
-                page_count=3,
-                sha256="0" * 64,
-                file_name="earlier.pdf",
-                edition=edition,
-                scope=scope,
-            ),
-        )
-
-
-def _pack_since(context: Any, params: BriefingParameters) -> tuple[dt.date, str]:
-    """Where the pack built from ``params`` counts "what changed" from, by its own loader."""
-    from desktop.briefing.builder import generation_time
-    from desktop.briefing.data import load_pack_data
-
-    with context.register.session() as session:
-        data = load_pack_data(session, params, generated_at=generation_time(params), analysis=False)
-    return data.since, data.since_basis
 
 
 @pytest.mark.parametrize("scoped", [False, True], ids=["whole register", "one partnership"])
