@@ -13,7 +13,8 @@ import datetime as dt
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from json.encoder import encode_basestring as json_text  # how the encoders above write a str
 from typing import Any
@@ -278,11 +279,7 @@ def insert_tuples(
     if not rows:
         return
     dialect = connection.dialect
-    if (
-        dialect.name == "postgresql"
-        and dialect.driver == "psycopg"
-        and not _row_security_active(connection, table.name)
-    ):
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
         copy_tuples(connection, table, keys, rows)
         return
     compiled: Any = insert(table).compile(dialect=dialect, column_keys=list(keys))
@@ -305,14 +302,41 @@ def insert_tuples(
     connection.exec_driver_sql(compiled.string, rows)
 
 
-def _row_security_active(connection: Any, table_name: str) -> bool:
+# connection.info key: table name -> row_security_active, kept while a bulk write runs
+_RLS_ANSWERS = "risk_tracker.row_security_active"
+
+
+def row_security_active(connection: Any, table_name: str) -> bool:
     """Whether row-level security applies to this session's writes into the table (a
     team member's, not the owner's): PostgreSQL refuses ``COPY FROM`` there, so
-    those writes take the ``INSERT`` path, where the policies are checked per row."""
-    active = connection.exec_driver_sql(
-        "SELECT row_security_active(%(t)s::regclass)", {"t": table_name}
-    ).scalar()
-    return bool(active)
+    ``copy_tuples`` stages those rows first.  Inside ``row_security_remembered`` the
+    server is asked once per table, not once per batch."""
+    answers: dict[str, bool] | None = connection.info.get(_RLS_ANSWERS)
+    if answers is not None and table_name in answers:
+        return answers[table_name]
+    active = bool(
+        connection.exec_driver_sql(
+            "SELECT row_security_active(%(t)s::regclass)", {"t": table_name}
+        ).scalar()
+    )
+    if answers is not None:
+        answers[table_name] = active
+    return active
+
+
+@contextmanager
+def row_security_remembered(connection: Any) -> Iterator[None]:
+    """Within this block (one import, in one transaction), ``row_security_active``
+    is answered once per table: the policies of a table do not change under a
+    transaction that is writing into it."""
+    if _RLS_ANSWERS in connection.info:  # an enclosing block already remembers
+        yield
+        return
+    connection.info[_RLS_ANSWERS] = {}
+    try:
+        yield
+    finally:
+        connection.info.pop(_RLS_ANSWERS, None)
 
 
 def copy_tuples(
@@ -321,7 +345,14 @@ def copy_tuples(
     """``COPY table (keys) FROM STDIN`` of ``rows`` in the connection's own transaction
     (PostgreSQL through psycopg): the engine's bulk path, several times faster than
     any ``INSERT``.  Values go through their column type's bind processor first, as
-    an ``INSERT`` would send them; psycopg writes each in PostgreSQL's text form."""
+    an ``INSERT`` would send them; psycopg writes each in PostgreSQL's text form.
+
+    Where row-level security binds this session (a team member), PostgreSQL refuses
+    ``COPY FROM`` into the table: the rows are copied into a temporary table of the
+    same columns (private to the session, dropped at commit) and moved with one
+    ``INSERT ... SELECT`` in their original order, so the server checks the policies,
+    fires the triggers and gives the ids exactly as for rows inserted one by one.
+    """
     dialect = connection.dialect
     columns: list[Any] = list(zip(*rows, strict=True))
     changed = False
@@ -333,15 +364,37 @@ def copy_tuples(
     if changed:
         rows = list(zip(*columns, strict=True))
     quote = dialect.identifier_preparer
-    statement = (
-        f"COPY {quote.format_table(table)} ({', '.join(quote.quote(k) for k in keys)}) FROM STDIN"
-    )
+    target = quote.format_table(table)
+    names = ", ".join(quote.quote(k) for k in keys)
     raw = connection.connection.driver_connection
+    staged = row_security_active(connection, table.name)
+    statement = f"COPY {target} ({names}) FROM STDIN"
     try:
-        with raw.cursor() as cursor, cursor.copy(statement) as copy:
-            write = copy.write_row
-            for row in rows:
-                write(row)
+        with raw.cursor() as cursor:
+            if not staged:
+                with cursor.copy(statement) as copy:
+                    write = copy.write_row
+                    for row in rows:
+                        write(row)
+                return
+            # one staging table per table and set of columns, reused by later batches
+            tag = hashlib.sha256(names.encode()).hexdigest()[:8]
+            stage = "pg_temp." + quote.quote(f"risk_stage_{table.name}_{tag}")
+            shape = f"SELECT 0::bigint AS risk_row, {names} FROM {target}"  # noqa: S608 - quoted model names
+            statement = (
+                f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS {shape} WITH NO DATA"
+            )
+            cursor.execute(statement)
+            statement = f"COPY {stage} (risk_row, {names}) FROM STDIN"
+            with cursor.copy(statement) as copy:
+                write = copy.write_row
+                for n, row in enumerate(rows):
+                    write((n, *row))
+            statement = (
+                f"INSERT INTO {target} ({names}) SELECT {names} FROM {stage} ORDER BY risk_row"  # noqa: S608 - quoted model names
+            )
+            cursor.execute(statement)
+            cursor.execute(f"TRUNCATE {stage}")
     except dialect.loaded_dbapi.Error as exc:  # as SQLAlchemy reports a failed INSERT
         raise DBAPIError.instance(statement, None, exc, dialect.loaded_dbapi.Error) from None
 

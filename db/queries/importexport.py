@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from db.audit import insert_tuples as _insert_tuples
+from db.audit import row_security_remembered
 from db.models import AuditEntry, Event
 from db.repository import LinkSpec, spec
 
@@ -173,7 +174,11 @@ def bulk_writing(session: Session, *, kind: str, rows: int) -> Iterator[None]:
       transaction (DDL is transactional on both): a crash or an error rolls the drop
       back with everything else.  A large register keeps its indexes and is updated
       row by row.  On PostgreSQL the dropped indexes' table is locked against
-      readers until the import commits; that only happens to a (nearly) empty table.
+      readers until the import commits; that only happens to a (nearly) empty table,
+      and only when the session owns the table (a team member may not drop the
+      owner's indexes: a member's import keeps them and updates them row by row).
+    * PostgreSQL: whether row-level security binds the session is asked once per
+      table for the whole import (``db.audit.row_security_remembered``).
     """
     connection = session.connection()
     is_sqlite = connection.dialect.name == "sqlite"
@@ -183,27 +188,41 @@ def bulk_writing(session: Session, *, kind: str, rows: int) -> Iterator[None]:
         connection.exec_driver_sql("PRAGMA cache_size = -65536")  # 64 MiB
     rebuilt: list[Any] = []
     try:
-        if rows >= REBUILD_MIN_ROWS:
-            tables = [spec(kind).table.__table__, AuditEntry.__table__]  # type: ignore[attr-defined]
-            tables += [link.table.__table__ for link in spec(kind).links]  # type: ignore[attr-defined]
-            for table in tables:
-                # counted up to ``rows`` only: a large table is not scanned to the end
-                existing = int(
-                    session.execute(
-                        select(func.count()).select_from(
-                            select(literal(1)).select_from(table).limit(rows).subquery()
-                        )
-                    ).scalar()
-                    or 0
-                )
-                if existing < rows:
-                    rebuilt += _drop_plain_indexes(connection, table)
-        yield
-        for index in rebuilt:
-            index.create(bind=connection)
+        with row_security_remembered(connection):
+            if rows >= REBUILD_MIN_ROWS:
+                tables = [spec(kind).table.__table__, AuditEntry.__table__]  # type: ignore[attr-defined]
+                tables += [link.table.__table__ for link in spec(kind).links]  # type: ignore[attr-defined]
+                for table in tables:
+                    # counted up to ``rows`` only: a large table is not scanned to the end
+                    existing = int(
+                        session.execute(
+                            select(func.count()).select_from(
+                                select(literal(1)).select_from(table).limit(rows).subquery()
+                            )
+                        ).scalar()
+                        or 0
+                    )
+                    if existing < rows and _owns(connection, table):
+                        rebuilt += _drop_plain_indexes(connection, table)
+            yield
+            for index in rebuilt:
+                index.create(bind=connection)
     finally:
         if is_sqlite:
             connection.exec_driver_sql(f"PRAGMA cache_size = {int(cache)}")
+
+
+def _owns(connection: Any, table: Any) -> bool:
+    """Whether this session may drop and create the table's indexes (SQLite: always;
+    PostgreSQL: the table's owner, or a superuser)."""
+    if connection.dialect.name != "postgresql":
+        return True
+    return bool(
+        connection.exec_driver_sql(
+            "SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = %(t)s::regclass",
+            {"t": table.name},
+        ).scalar()
+    )
 
 
 def _drop_plain_indexes(connection: Any, table: Any) -> list[Any]:
