@@ -1,0 +1,222 @@
+"""Bulk import on PostgreSQL as the owner and as a team member under row-level
+security (issue 17): ``COPY`` refuses a table with policies for a member, so a
+member's rows are staged by ``COPY`` in a temporary table and moved by one
+``INSERT ... SELECT`` (``db.audit.copy_tuples``), where the policies are checked.
+
+The register is a team's (tests/teamsetup.py): an editor cleared up to CONFIDENTIAL
+imports next to the owner.  The import is small, but the batch size and the
+index-rebuild threshold are lowered so that it takes every path a 100,000-row
+import takes: several batches through one staging table, and the plain indexes
+dropped and rebuilt (by the owner only; a member may not drop them).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+
+from db import audit
+from db.errors import RegisterError
+from db.importexport import import_file
+from db.importexport import write as write_module
+from db.queries import importexport as queries
+from desktop.cli import main
+from tests.teamsetup import Team, make_team
+
+ROWS = 130  # three batches of 50 (the last one short)
+DAY = dt.date(2026, 10, 1)
+
+
+@pytest.fixture(scope="module")
+def crew(pg_server: Any) -> Iterator[Team]:
+    made = make_team(pg_server)
+    yield made
+    made.drop()
+
+
+@pytest.fixture(autouse=True)
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(write_module, "BATCH", 50)
+    monkeypatch.setattr(queries, "REBUILD_MIN_ROWS", 20)
+
+
+def _csv(path: Path, crew: Team, tag: str, *, last_level: str = "CONFIDENTIAL") -> Path:
+    """``ROWS`` events about records the editor sees; the last one at ``last_level``."""
+    risks = [crew.refs[level][2] for level in ("PUBLIC", "UNCLASSIFIED", "CONFIDENTIAL")]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["occurred_on", "title", "classification", "stakeholder", "risks", "summary"])
+        for i in range(ROWS):
+            level = ("PUBLIC", "RESTRICTED", "CONFIDENTIAL")[i % 3]
+            w.writerow(
+                [
+                    (DAY - dt.timedelta(days=i % 30)).isoformat(),
+                    f"{tag} event {i:03d}",
+                    last_level if i == ROWS - 1 else level,
+                    f"{level} body",
+                    ";".join(risks[: i % 4]),
+                    f"tab\there, back\\slash {i}" if i % 5 == 0 else "",
+                ]
+            )
+    return path
+
+
+def _snapshot(crew: Team, tag: str) -> dict[str, Any]:
+    """What an import tagged ``tag`` wrote, read by the owner, with the refs and ids
+    replaced by positions so that two imports can be compared."""
+    reg = crew.open()
+    try:
+        with reg.session() as s:
+            events = s.execute(
+                text(
+                    "SELECT id, ref, occurred_on, title, classification, stakeholder_id, "
+                    "summary FROM event WHERE title LIKE :t ORDER BY id"
+                ),
+                {"t": f"{tag} event %"},
+            ).all()
+            ids = [e.id for e in events]
+            refs = [e.ref for e in events]
+            links = s.execute(
+                text(
+                    "SELECT e.title, l.risk_id FROM event_risk l JOIN event e ON e.id = l.event_id "
+                    "WHERE e.id = ANY(:ids) ORDER BY e.title, l.risk_id"
+                ),
+                {"ids": ids},
+            ).all()
+            entries = s.execute(
+                text(
+                    "SELECT id, entity_ref, action, changes, actor, level FROM audit_entry "
+                    "WHERE entity_kind = 'event' AND entity_ref = ANY(:refs) ORDER BY id"
+                ),
+                {"refs": refs},
+            ).all()
+            assert audit.verify_chain(s) == []  # the owner walks the whole chain
+    finally:
+        reg.dispose()
+    assert ids == sorted(ids) and [e.title for e in events] == sorted(e.title for e in events)
+    # one entry per event, in the order of the events, the ids following each other
+    assert [e.entity_ref for e in entries] == refs
+    assert [e.id for e in entries] == list(range(entries[0].id, entries[0].id + len(refs)))
+    strip = len(tag)
+    return {
+        "events": [
+            (e.occurred_on, e.title[strip:], e.classification, e.stakeholder_id, e.summary)
+            for e in events
+        ],  # fmt: skip
+        "links": [(title[strip:], risk) for title, risk in links],
+        "changes": [e.changes.replace(tag, "") for e in entries],
+        "actors": {e.actor for e in entries},
+        "levels": [e.level for e in entries],
+    }
+
+
+def _counts(crew: Team) -> tuple[int, ...]:
+    return tuple(
+        crew.owner_count(sql)
+        for sql in (
+            "SELECT count(*) FROM event",
+            "SELECT count(*) FROM event_risk",
+            "SELECT count(*) FROM audit_entry",
+            "SELECT change_counter FROM audit_head",
+        )
+    )
+
+
+def _import(crew: Team, who: str, path: Path) -> tuple[Any, list[str]]:
+    """Import ``path`` as ``who``; returns the result and the statements sent."""
+    reg = crew.open(who)
+    sent: list[str] = []
+    event.listen(
+        reg.engine,
+        "before_cursor_execute",
+        lambda conn, cursor, statement, *args: sent.append(statement),
+    )
+    try:
+        return import_file(reg, "events", path, actor=f"{who} display name"), sent
+    finally:
+        reg.dispose()
+
+
+def test_a_member_imports_what_the_owner_imports(
+    crew: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    staged: list[tuple[str, bool]] = []
+    real_copy = audit.copy_tuples
+
+    def spy(connection, table, keys, rows):  # type: ignore[no-untyped-def]
+        staged.append((table.name, audit.row_security_active(connection, table.name)))
+        real_copy(connection, table, keys, rows)
+
+    monkeypatch.setattr(audit, "copy_tuples", spy)
+    owned, owner_sent = _import(crew, "owner", _csv(tmp_path / "o.csv", crew, "Owner"))
+    assert {name for name, rls in staged} == {"event", "event_risk", "audit_entry"}
+    assert not any(rls for _name, rls in staged)  # the owner copies straight in
+    assert any("DROP INDEX" in s for s in owner_sent)  # and rebuilds the indexes
+    staged.clear()
+    mine, member_sent = _import(crew, "editor", _csv(tmp_path / "m.csv", crew, "Member"))
+    assert owned.created == mine.created == ROWS
+    assert {name for name, rls in staged} == {"event", "event_risk", "audit_entry"}
+    assert all(rls for _name, rls in staged)  # the member's rows went through the stage
+    assert sum(name == "event" for name, _rls in staged) == 3  # three batches, one stage
+    assert not any("DROP INDEX" in s for s in member_sent)
+    # row_security_active asked once per table for the import, not once per batch
+    asked = [s for s in member_sent if "row_security_active" in s]
+    assert len(asked) == 3, asked
+    by_owner, by_member = _snapshot(crew, "Owner"), _snapshot(crew, "Member")
+    assert by_owner["actors"] != by_member["actors"]
+    assert by_member["actors"] == {crew.names["editor"]}  # the login role, as the trigger says
+    assert by_owner["levels"] == by_member["levels"] and set(by_member["levels"]) == {0, 2, 3}
+    for part in ("events", "links", "changes"):
+        assert by_owner[part] == by_member[part], part
+    assert len(by_member["links"]) == sum(i % 4 for i in range(ROWS))
+
+
+def test_db_check_passes_after_a_members_bulk_import(
+    crew: Team, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _import(crew, "editor", _csv(tmp_path / "c.csv", crew, "Checked"))
+    capsys.readouterr()
+    assert main(["db", "check", "--db", crew.url()]) == 0
+    out = capsys.readouterr().out
+    assert "audit chain" in out and "ok" in out, out
+
+
+@pytest.mark.parametrize("who", ["owner", "editor"])
+def test_a_row_refused_at_the_end_writes_nothing(
+    crew: Team, who: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last row takes the first row's ref: the unique index refuses it in the
+    third batch, after two batches were written in the transaction."""
+    real = write_module.repository.reserve_refs
+
+    def clashing(session, kind, n):  # type: ignore[no-untyped-def]
+        refs = real(session, kind, n)
+        return [*refs[:-1], refs[0]]
+
+    monkeypatch.setattr(write_module.repository, "reserve_refs", clashing)
+    before = _counts(crew)
+    with pytest.raises(RegisterError) as caught:
+        _import(crew, who, _csv(tmp_path / "bad.csv", crew, f"Clash {who}"))
+    assert "duplicate key" in str(caught.value) and "ref" in str(caught.value)
+    assert _counts(crew) == before
+    assert crew.owner_count("SELECT count(*) FROM event WHERE title LIKE 'Clash%'") == 0
+
+
+def test_a_member_cannot_import_a_row_above_their_clearance(crew: Team, tmp_path: Path) -> None:
+    before = _counts(crew)
+    path = _csv(tmp_path / "high.csv", crew, "Too high", last_level="SECRET")
+    with pytest.raises(RegisterError) as caught:
+        _import(crew, "editor", path)
+    assert "row-level security" in str(caught.value)
+    assert _counts(crew) == before
+    # the same file with the last row at the member's own level goes in
+    path = _csv(tmp_path / "edge.csv", crew, "At the edge", last_level="CONFIDENTIAL")
+    result, _sent = _import(crew, "editor", path)
+    assert result.created == ROWS
+    assert _counts(crew)[0] == before[0] + ROWS
