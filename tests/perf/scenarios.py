@@ -331,6 +331,14 @@ def p1_import(table: Table, work: Path, *, size: str, backend: Backend) -> None:
             backend.drop(target)
         assert result.created == n, result
 
+    member_walls: list[float] = []
+    member_cpus: list[float] = []
+    if backend.name == "postgresql":  # P6: the same import by a team member, under RLS
+        for _ in range(_sizes(size, 3, 1, 1)):
+            wall, cpu = _p1_member_import(backend, base_db, csv_path, n)
+            member_walls.append(wall)
+            member_cpus.append(cpu)
+
     times: list[float] = []  # the copies are made and dropped outside the timing
     for _ in range(3):
         baseline()
@@ -366,6 +374,70 @@ def p1_import(table: Table, work: Path, *, size: str, backend: Backend) -> None:
             cpu=min(ours_cpus),
         )
     )
+    if member_walls:
+        member_t = min(member_walls)
+        table.add(
+            Result(
+                "P6 import events as an editor, row-level security on (vs COPY into the real "
+                "event table)",
+                f"{n:,}",
+                member_t,
+                real_t,
+                "<= 3x",
+                member_t / real_t <= 3.0,
+                cpu=min(member_cpus),
+            )
+        )
+        table.add(
+            Result(
+                "P6 import events: editor under row-level security vs the table owner",
+                f"{n:,}",
+                member_t,
+                ours_t,
+                "<= 1.5x the owner",
+                member_t / ours_t <= 1.5,
+                cpu=min(member_cpus),
+            )
+        )
+
+
+def _p1_member_import(
+    backend: Backend, base_db: str, csv_path: Path, n: int
+) -> tuple[float, float]:
+    """P1's import into a fresh copy of the register by an editor cleared to SECRET
+    (every row visible, every policy still checked): (wall, CPU) seconds.  The login
+    role is made for the run with ``db.team`` and dropped after it."""
+    from sqlalchemy.engine import make_url
+
+    from db import team
+    from db.engine import open_register
+    from db.importexport import import_file
+
+    target = backend.copy(base_db, "p1_member")  # not timed
+    editor = f"p1_editor_{os.getpid()}"
+    owner = open_register(target)
+    try:
+        with owner.write() as s:
+            team.add_member(s, editor, "editor", "SECRET")
+        url = make_url(target).set(username=editor).render_as_string(hide_password=False)
+        reg = open_register(url, create=False)
+        try:
+            start, cpu = time.perf_counter(), time.process_time()
+            result = import_file(reg, "event", csv_path, actor="bench")
+            wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+        finally:
+            reg.dispose()
+        assert result.created == n, result
+        return wall, cpu
+    finally:
+        owner.dispose()
+        backend.drop(target)
+        con = backend.connect(base_db)  # login roles are the server's: dropped here
+        try:
+            con.execute(f'DROP ROLE IF EXISTS "{editor}"')
+            con.commit()
+        finally:
+            con.close()
 
 
 # --------------------------------------------------------------------------- P2
