@@ -170,9 +170,11 @@ def bulk_writing(session: Session, *, kind: str, rows: int) -> Iterator[None]:
       engines build an index from sorted keys several times faster than they insert
       the same keys one by one.  Only indexes whose definition in the database is
       exactly the model's are touched, and they are re-created from the model, so
-      the schema is the same before and after.  It is all in the import's
-      transaction (DDL is transactional on both): a crash or an error rolls the drop
-      back with everything else.  A large register keeps its indexes and is updated
+      the schema is the same before and after.  On PostgreSQL the search indexes
+      and a link table's foreign key to the imported records go too, and are put
+      back from the server's own definitions (``_drop_server_extras``).  It is all
+      in the import's transaction (DDL is transactional on both): a crash or an
+      error rolls the drop back with everything else.  A large register keeps its indexes and is updated
       row by row.  On PostgreSQL the dropped indexes' table is locked against
       readers until the import commits; that only happens to a (nearly) empty table,
       and only when the session owns the table (a team member may not drop the
@@ -187,12 +189,13 @@ def bulk_writing(session: Session, *, kind: str, rows: int) -> Iterator[None]:
         cache = connection.exec_driver_sql("PRAGMA cache_size").scalar() or cache
         connection.exec_driver_sql("PRAGMA cache_size = -65536")  # 64 MiB
     rebuilt: list[Any] = []
+    put_back: list[str] = []  # PostgreSQL: statements that re-create what else was dropped
     try:
         with row_security_remembered(connection):
             if rows >= REBUILD_MIN_ROWS:
-                tables = [spec(kind).table.__table__, AuditEntry.__table__]  # type: ignore[attr-defined]
-                tables += [link.table.__table__ for link in spec(kind).links]  # type: ignore[attr-defined]
-                for table in tables:
+                own = spec(kind).table.__table__  # type: ignore[attr-defined]
+                links = [link.table.__table__ for link in spec(kind).links]  # type: ignore[attr-defined]
+                for table in [own, AuditEntry.__table__, *links]:  # type: ignore[attr-defined]
                     # counted up to ``rows`` only: a large table is not scanned to the end
                     existing = int(
                         session.execute(
@@ -204,9 +207,15 @@ def bulk_writing(session: Session, *, kind: str, rows: int) -> Iterator[None]:
                     )
                     if existing < rows and _owns(connection, table):
                         rebuilt += _drop_plain_indexes(connection, table)
+                        if connection.dialect.name == "postgresql":
+                            put_back += _drop_server_extras(
+                                connection, table, own if table in links else None
+                            )
             yield
             for index in rebuilt:
                 index.create(bind=connection)
+            for statement in put_back:
+                connection.exec_driver_sql(statement)
     finally:
         if is_sqlite:
             connection.exec_driver_sql(f"PRAGMA cache_size = {int(cache)}")
@@ -223,6 +232,48 @@ def _owns(connection: Any, table: Any) -> bool:
             {"t": table.name},
         ).scalar()
     )
+
+
+def _drop_server_extras(connection: Any, table: Any, referenced: Any | None) -> list[str]:
+    """PostgreSQL, after ``_drop_plain_indexes``: drop what else makes each new row
+    expensive and can be built again from the whole table at once; returns the
+    statements that put each back exactly as it was (the server's own definitions).
+
+    * The table's other non-unique indexes that back no constraint: the search
+      indexes of migration 0007 (GIN over the text vector and the title's trigrams),
+      which cost more per row than everything else in the table.
+    * On a link table (``referenced`` is the imported kind's table): its foreign key
+      to that table, which locks each new record once per link row; re-adding it
+      checks every link row with one join.
+    """
+    quote = connection.dialect.identifier_preparer
+    name = quote.format_table(table)
+    indexes = connection.exec_driver_sql(
+        "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %(t)s::regclass "
+        "AND NOT i.indisunique AND i.indisvalid AND NOT EXISTS "
+        "(SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) ORDER BY c.relname",
+        {"t": table.name},
+    ).all()
+    put_back: list[str] = []
+    for index_name, definition in indexes:
+        connection.exec_driver_sql(f"DROP INDEX {quote.quote(index_name)}")
+        put_back.append(definition)
+    if referenced is not None:
+        keys = connection.exec_driver_sql(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %(t)s::regclass AND confrelid = %(r)s::regclass "
+            "AND contype = 'f' ORDER BY conname",
+            {"t": table.name, "r": referenced.name},
+        ).all()
+        for key_name, definition in keys:
+            connection.exec_driver_sql(
+                f"ALTER TABLE {name} DROP CONSTRAINT {quote.quote(key_name)}"
+            )
+            put_back.append(
+                f"ALTER TABLE {name} ADD CONSTRAINT {quote.quote(key_name)} {definition}"
+            )
+    return put_back
 
 
 def _drop_plain_indexes(connection: Any, table: Any) -> list[Any]:

@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from db import audit, repository
 from db.engine import open_register
@@ -130,6 +131,18 @@ def _index_definitions(reg) -> list[tuple[str, str]]:  # type: ignore[no-untyped
         )
 
 
+def _constraint_definitions(reg):  # type: ignore[no-untyped-def]
+    with reg.session() as s:
+        return sorted(
+            s.connection()
+            .exec_driver_sql(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+                "FROM pg_constraint WHERE connamespace = 'public'::regnamespace"
+            )
+            .all()
+        )
+
+
 def test_large_import_into_a_small_table_rebuilds_indexes_to_the_same_schema(
     pg_register, tmp_path, monkeypatch
 ):
@@ -145,19 +158,44 @@ def test_large_import_into_a_small_table_rebuilds_indexes_to_the_same_schema(
         return out
 
     monkeypatch.setattr(q, "_drop_plain_indexes", spy)
+    extras: list[str] = []
+    real_extras = q._drop_server_extras
+
+    def spy_extras(connection, table, referenced):  # type: ignore[no-untyped-def]
+        put_back = real_extras(connection, table, referenced)
+        extras.extend(statement.split()[2] if statement.startswith("CREATE") else
+                      statement.split()[5] for statement in put_back)  # fmt: skip
+        return put_back
+
+    monkeypatch.setattr(q, "_drop_server_extras", spy_extras)
     _seed(pg_register)
     before = _index_definitions(pg_register)
+    keys_before = _constraint_definitions(pg_register)
     path = tmp_path / "events.csv"
     _csv(path, 120)
     assert import_file(pg_register, "events", path, actor="importer").created == 120
     assert "ix_event_title" in dropped and "ix_audit_entry_entity_ref" in dropped
+    # the search indexes and the link table's key to the new events went and came back
+    assert {"ix_event_search", "ix_event_title_trgm"} <= set(extras)
+    assert "event_risk_event_id_fkey" in extras
     assert _index_definitions(pg_register) == before
+    assert _constraint_definitions(pg_register) == keys_before
     with pg_register.session() as s:
         assert audit.verify_chain(s) == []
         con = s.connection()
         con.exec_driver_sql("SET LOCAL enable_seqscan = off")
         # the rebuilt index answers and holds every row
         assert con.exec_driver_sql("SELECT count(*) FROM event WHERE title > ''").scalar() == 120
+        # so do the rebuilt search indexes (full text and trigram)
+        searched = (
+            "SELECT count(*) FROM event WHERE search_vector @@ plainto_tsquery('simple', 'event')"
+        )
+        assert con.exec_driver_sql(searched).scalar() == 120
+        trigram = "SELECT count(*) FROM event WHERE title ILIKE '%%vent 1%%'"
+        assert con.exec_driver_sql(trigram).scalar() == 31  # Event 1, 10-19, 100-119
+        # and the restored foreign key holds: a link to no event is refused
+        with pytest.raises(DBAPIError, match="foreign key"):
+            con.exec_driver_sql("INSERT INTO event_risk (event_id, risk_id) VALUES (999999, 1)")
 
 
 def test_a_cancel_after_the_rebuild_leaves_the_register_as_it_was(
