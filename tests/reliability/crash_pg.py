@@ -55,7 +55,13 @@ def _start_import(csv_path: Path, url: str, err: Path) -> subprocess.Popen[bytes
 
 def _event_bytes(admin: object, database: str) -> int:
     """Size on disk of the event table of ``database``: it grows while an import's
-    ``COPY`` writes, committed or not (as SQLite's write-ahead log does)."""
+    ``COPY`` writes, committed or not (as SQLite's write-ahead log does).
+
+    Read from the file itself (``pg_stat_file`` of the table's path, which needs no
+    lock on the table): ``pg_relation_size`` opens the table and so waits behind an
+    import that holds it exclusively (one that rebuilds its indexes), and the
+    "mid-COPY" kill would then land only after the commit.  (The file's first 1 GB
+    segment: more than these imports write.)"""
     import psycopg
 
     with psycopg.connect(
@@ -65,7 +71,8 @@ def _event_bytes(admin: object, database: str) -> int:
         dbname=database,
         autocommit=True,  # type: ignore[attr-defined]
     ) as conn:
-        return int(conn.execute("SELECT pg_relation_size('event')").fetchone()[0])  # type: ignore[index]
+        size = "SELECT (pg_stat_file(pg_relation_filepath('event'))).size"
+        return int(conn.execute(size).fetchone()[0])  # type: ignore[index]
 
 
 def inspect_database(server: PgServer, database: str, rows: int) -> tuple[int, list[str]]:
