@@ -94,11 +94,26 @@ def sqlite_statements(item: SearchedKind) -> list[str]:
     return [
         f"CREATE VIRTUAL TABLE {fts} USING fts5({cols}, content='{t}', content_rowid='id', "
         f"tokenize='{SQLITE_TOKENIZER}')",
-        f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {t} BEGIN {learn} END",
+        sqlite_insert_trigger(item)[1],
         f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {t} BEGIN {forget} END",
         f"CREATE TRIGGER {fts}_update AFTER UPDATE OF {cols} ON {t} BEGIN {forget} {learn} END",
         f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",  # noqa: S608
     ]
+
+
+def sqlite_insert_trigger(item: SearchedKind) -> tuple[str, str]:
+    """(name, CREATE statement) of the trigger that indexes each new row."""
+    t, fts, cols = item.table_name, item.fts_table, ", ".join(item.columns)
+    new = ", ".join(f"new.{c}" for c in item.columns)
+    learn = f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new});"  # noqa: S608
+    return f"{fts}_insert", f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {t} BEGIN {learn} END"
+
+
+def sqlite_index_rows_after(item: SearchedKind) -> str:
+    """What the insert trigger does, for every row with an id above ``:after`` at once
+    (the bulk import's catch-up while that trigger is set aside)."""
+    t, fts, cols = item.table_name, item.fts_table, ", ".join(item.columns)
+    return f"INSERT INTO {fts}(rowid, {cols}) SELECT id, {cols} FROM {t} WHERE id > :after"  # noqa: S608
 
 
 def sqlite_drop_statements(item: SearchedKind) -> list[str]:

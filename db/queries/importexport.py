@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, inspect, literal, select, update
+from sqlalchemy import bindparam, func, insert, inspect, literal, select, text, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -19,6 +19,12 @@ from db.audit import insert_tuples as _insert_tuples
 from db.audit import row_security_remembered
 from db.models import AuditEntry, Event
 from db.repository import LinkSpec, spec
+from db.search_index import (
+    SEARCHED,
+    SearchedKind,
+    sqlite_index_rows_after,
+    sqlite_insert_trigger,
+)
 
 CHUNK = 900  # keys per IN (...) list: below SQLite's historic 999-parameter limit
 _UNSET = object()
@@ -181,6 +187,15 @@ def bulk_writing(session: Session, *, kind: str, rows: int) -> Iterator[None]:
       owner's indexes: a member's import keeps them and updates them row by row).
     * PostgreSQL: whether row-level security binds the session is asked once per
       table for the whole import (``db.audit.row_security_remembered``).
+    * SQLite, from ``REBUILD_MIN_ROWS`` rows on, whatever the table's size: the search
+      index's insert trigger (``db.search_index``) is set aside and the new rows are
+      indexed in one statement at the end instead.  Row by row, that trigger costs
+      several times the insert itself.  The trigger is dropped only when its text is
+      exactly the model's, and is created again from that same text; the drop, the
+      catch-up and the re-creation are in the import's transaction, so the index and
+      the table are never out of step for anyone else, nor after a crash.  Inside the
+      block only new rows of ``kind`` are written (never an update of their searched
+      columns), which is what makes "every id above the highest before" exact.
     """
     connection = session.connection()
     is_sqlite = connection.dialect.name == "sqlite"
@@ -211,11 +226,18 @@ def bulk_writing(session: Session, *, kind: str, rows: int) -> Iterator[None]:
                             put_back += _drop_server_extras(
                                 connection, table, own if table in links else None
                             )
+            paused = (
+                _pause_search_trigger(connection, kind)
+                if is_sqlite and rows >= REBUILD_MIN_ROWS
+                else None
+            )
             yield
             for index in rebuilt:
                 index.create(bind=connection)
             for statement in put_back:
                 connection.exec_driver_sql(statement)
+            if paused is not None:
+                _resume_search_trigger(connection, *paused)
     finally:
         if is_sqlite:
             connection.exec_driver_sql(f"PRAGMA cache_size = {int(cache)}")
@@ -274,6 +296,29 @@ def _drop_server_extras(connection: Any, table: Any, referenced: Any | None) -> 
                 f"ALTER TABLE {name} ADD CONSTRAINT {quote.quote(key_name)} {definition}"
             )
     return put_back
+
+
+def _pause_search_trigger(connection: Any, kind: str) -> tuple[SearchedKind, int] | None:
+    """SQLite: drop ``kind``'s search insert trigger if it is exactly the model's;
+    (its kind, the highest id now) to catch up from, or None (left as it is)."""
+    item = next((i for i in SEARCHED if i.kind == kind), None)
+    if item is None:
+        return None
+    name, sql = sqlite_insert_trigger(item)
+    live = connection.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)
+    ).scalar()
+    if live != sql:
+        return None
+    connection.exec_driver_sql(f"DROP TRIGGER {name}")
+    after = connection.exec_driver_sql(f"SELECT max(id) FROM {item.table_name}").scalar()  # noqa: S608 - identifiers from SEARCHED
+    return item, int(after or 0)
+
+
+def _resume_search_trigger(connection: Any, item: SearchedKind, after: int) -> None:
+    """Index the rows written since ``_pause_search_trigger`` and put the trigger back."""
+    connection.execute(text(sqlite_index_rows_after(item)), {"after": after})
+    connection.exec_driver_sql(sqlite_insert_trigger(item)[1])
 
 
 def _drop_plain_indexes(connection: Any, table: Any) -> list[Any]:

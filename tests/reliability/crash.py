@@ -8,7 +8,8 @@ Used by ``test_crash.py`` (small, default run) and ``tests/perf/reliability_full
 3. sends SIGKILL at a random moment: odd trials after a random delay across the
    import's measured duration, even trials once the write-ahead log has grown to a
    random fraction of its size in an uninterrupted run (so the kill lands mid-write);
-4. checks ``PRAGMA integrity_check`` is ``ok``, the event count is the base count or
+4. checks ``PRAGMA integrity_check`` is ``ok``, the search index agrees with the
+   event table (and its trigger is in place), the event count is the base count or
    the base count plus every row of the file (never anything in between), the audit
    chain verifies, and ``db.engine.open_register`` opens the file again.
 
@@ -143,9 +144,30 @@ def inspect_file(db: Path, rows: int) -> tuple[int, list[str]]:
         if check != ["ok"]:
             problems.append(f"integrity_check: {check[:3]}")
         events = int(con.execute("SELECT count(*) FROM event").fetchone()[0])
+        problems += _search_index_problems(con)
     finally:
         con.close()
     return events, problems + common_problems(str(db), events, rows)
+
+
+def _search_index_problems(con: sqlite3.Connection) -> list[str]:
+    """The events' search index agrees with the event table (FTS5's own check, the
+    table's text included), and its insert trigger is in place (the bulk import sets
+    it aside inside its transaction)."""
+    from db.search_index import searched, sqlite_insert_trigger
+
+    name, sql = sqlite_insert_trigger(searched("event"))
+    problems = []
+    live = con.execute("SELECT sql FROM sqlite_master WHERE name = ?", (name,)).fetchone()
+    if live is None or live[0] != sql:
+        problems.append(f"search trigger {name}: {'missing' if live is None else 'changed'}")
+    try:
+        con.execute("INSERT INTO event_search(event_search, rank) VALUES ('integrity-check', 1)")
+    except sqlite3.DatabaseError as exc:
+        problems.append(f"search index out of step with the event table: {exc}")
+    finally:
+        con.rollback()
+    return problems
 
 
 def common_problems(target: str, events: int, rows: int) -> list[str]:
