@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -291,3 +292,12 @@ def plan_view(plan: Any) -> list[tuple[Any, ...]]:
         )
         for row in rows
     ]
+
+
+def schema(path: Path) -> list[tuple[Any, ...]]:
+    """Every table, index and trigger of a SQLite file with its SQL, sorted."""
+    con = sqlite3.connect(path)
+    try:
+        return sorted(con.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+    finally:
+        con.close()

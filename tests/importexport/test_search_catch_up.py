@@ -27,7 +27,7 @@ from db.models import EventCreate
 from db.queries import importexport as q
 from db.search_index import searched, sqlite_insert_trigger
 from desktop.cli import main
-from tests.importexport.helpers import ACTOR, fresh_register, seed, write_csv
+from tests.importexport.helpers import ACTOR, fresh_register, schema, seed, write_csv
 
 TRIGGER = sqlite_insert_trigger(searched("event"))[0]
 
@@ -46,20 +46,13 @@ def _search(capsys: Any, db: Path, *args: str) -> list[list[str]]:
     return [line.split("\t") for line in capsys.readouterr().out.splitlines()]
 
 
-def _schema(path: Path) -> list[tuple[Any, ...]]:
-    con = sqlite3.connect(path)
-    try:
-        return sorted(con.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
-    finally:
-        con.close()
-
-
-def _index_is_sound(path: Path) -> bool:
-    """FTS5's own check, against the event table too (rank 1): False when a row is
+def _index_is_sound(path: Path, kind: str = "event") -> bool:
+    """FTS5's own check, against the record table too (rank 1): False when a row is
     missing from the index, indexed twice or indexed with other text."""
+    fts = searched(kind).fts_table
     con = sqlite3.connect(path)
     try:
-        con.execute("INSERT INTO event_search(event_search, rank) VALUES ('integrity-check', 1)")
+        con.execute(f"INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', 1)")  # noqa: S608
         return True
     except sqlite3.DatabaseError:
         return False
@@ -104,7 +97,7 @@ def test_search_finds_every_event_of_a_bulk_import(
     register: Register, tmp_path: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = _db(register)
-    before = _schema(db)
+    before = schema(db)
     seen = _trigger_seen_by_event_inserts(monkeypatch)
     n = q.REBUILD_MIN_ROWS
     result = import_file(
@@ -112,7 +105,7 @@ def test_search_finds_every_event_of_a_bulk_import(
     )
     assert result.created == n
     assert seen and not any(seen)  # the bulk path did set the trigger aside
-    assert _schema(db) == before  # and put it back word for word
+    assert schema(db) == before  # and put it back word for word
     assert _index_is_sound(db)
     found = _search(capsys, db, "quokka", "--kind", "events", "--limit", str(n + 10))
     assert sorted(ref for ref, _kind, _title in found) == sorted(result.created_refs)
@@ -150,7 +143,7 @@ def test_a_failed_bulk_import_leaves_the_index_as_it_was(
     """The audit write of the second batch fails: the first batch's events are in the
     table by then, with the trigger dropped; everything is rolled back."""
     db = _db(register)
-    before = _schema(db)
+    before = schema(db)
     with register.session() as s:
         events_before = repository.counts(s)["event"]
     real = audit.record_encoded
@@ -167,7 +160,7 @@ def test_a_failed_bulk_import_leaves_the_index_as_it_was(
     with pytest.raises(RuntimeError, match="disk on fire"):
         import_file(register, "events", _events_csv(tmp_path / "e.csv", n, "Bilby"), actor=ACTOR)
     assert len(calls) == 2
-    assert _schema(db) == before
+    assert schema(db) == before
     assert _index_is_sound(db)
     assert _search(capsys, db, "bilby") == []
     with register.session() as s:
@@ -185,7 +178,7 @@ def test_a_cancel_after_the_catch_up_leaves_the_index_as_it_was(
     register: Register, tmp_path: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = _db(register)
-    before = _schema(db)
+    before = schema(db)
     real_write = imp.write
 
     def write_then_cancel(*args: Any, **kwargs: Any) -> Any:
@@ -200,7 +193,7 @@ def test_a_cancel_after_the_catch_up_leaves_the_index_as_it_was(
             _events_csv(tmp_path / "e.csv", q.REBUILD_MIN_ROWS, "Dingo"),
             actor=ACTOR,
         )
-    assert _schema(db) == before
+    assert schema(db) == before
     assert _index_is_sound(db)
     assert _search(capsys, db, "dingo") == []
 
@@ -214,9 +207,29 @@ def test_a_changed_trigger_is_left_alone(register: Register, tmp_path: Path, cap
     with register.write() as s:
         s.connection().exec_driver_sql(f"DROP TRIGGER {name}")
         s.connection().exec_driver_sql(changed)
-    before = _schema(db)
+    before = schema(db)
     n = q.REBUILD_MIN_ROWS
     import_file(register, "events", _events_csv(tmp_path / "e.csv", n, "Possum"), actor=ACTOR)
-    assert _schema(db) == before
+    assert schema(db) == before
     assert _index_is_sound(db)
     assert len(_search(capsys, db, "possum", "--limit", str(n + 10))) == n
+
+
+def test_other_kinds_are_caught_up_too(register: Register, tmp_path: Path, capsys: Any) -> None:
+    """The rule is table-driven (``SEARCHED``): a bulk import of stakeholders."""
+    db = _db(register)
+    before = schema(db)
+    n = q.REBUILD_MIN_ROWS
+    path = write_csv(
+        tmp_path / "s.csv",
+        ["name", "kind", "description"],
+        [[f"Platypus society {i}", "civil_society", f"branch kx{i:05d}"] for i in range(n)],
+    )
+    assert import_file(register, "stakeholders", path, actor=ACTOR).created == n
+    assert schema(db) == before
+    assert _index_is_sound(db, "stakeholder")
+    assert len(_search(capsys, db, "platypus", "--kind", "stakeholder", "--limit", str(n + 1))) == n
+    found = _search(capsys, db, "kx00042")
+    assert [(kind, title) for _ref, kind, title in found] == [
+        ("stakeholder", "Platypus society 42")
+    ]

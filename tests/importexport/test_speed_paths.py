@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ from db.importexport import importer as imp
 from db.importexport.reader import Table
 from db.importexport.rules import Rules
 from db.models import EventCreate, StakeholderCreate
-from tests.importexport.helpers import ACTOR, fresh_register, plan_view, seed, write_csv
+from tests.importexport.helpers import ACTOR, fresh_register, plan_view, schema, seed, write_csv
 
 SETTINGS = settings(
     max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -357,14 +356,6 @@ def test_encoded_entries_extend_the_chain_as_entry_digest_says(register, items, 
 # --------------------------------------------------------------------------- index rebuild
 
 
-def _schema(path: Path) -> list[tuple[Any, ...]]:
-    con = sqlite3.connect(path)
-    try:
-        return sorted(con.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
-    finally:
-        con.close()
-
-
 def _events_csv(path: Path, n: int) -> Path:
     # refs E-0004 onwards (the seed has three events); every 7th answers the one before it
     rows = [
@@ -391,10 +382,10 @@ def test_large_import_into_a_small_table_rebuilds_indexes_to_the_same_schema(tmp
     register = fresh_register(path)
     try:
         seed(register)
-        before = _schema(path)
+        before = schema(path)
         result = import_file(register, "events", _events_csv(tmp_path / "e.csv", 400), actor=ACTOR)
         assert result.created == 400
-        assert _schema(path) == before
+        assert schema(path) == before
         with register.session() as session:
             from db.queries.integrity import foreign_key_problems, integrity_problems
 
@@ -428,7 +419,7 @@ def test_cancel_after_the_rebuild_leaves_the_file_as_it_was(tmp_path, monkeypatc
     register = fresh_register(path)
     try:
         seed(register)
-        before = _schema(path)
+        before = schema(path)
         with register.session() as session:
             counter = audit.change_counter(session)
         real_write = imp.write
@@ -440,7 +431,7 @@ def test_cancel_after_the_rebuild_leaves_the_file_as_it_was(tmp_path, monkeypatc
         monkeypatch.setattr(imp, "write", write_then_cancel)
         with pytest.raises(Cancelled):
             import_file(register, "events", _events_csv(tmp_path / "e.csv", 300), actor=ACTOR)
-        assert _schema(path) == before
+        assert schema(path) == before
         with register.session() as session:
             assert repository.counts(session)["event"] == 3
             assert audit.change_counter(session) == counter
