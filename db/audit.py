@@ -16,6 +16,7 @@ import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import repeat
 from json.encoder import encode_basestring as json_text  # how the encoders above write a str
 from typing import Any
 
@@ -87,8 +88,14 @@ def creation_changes(columns: Mapping[str, Sequence[Any]]) -> list[str]:
     """
     ordered = sorted(columns.items())
     parts = [_change_parts(name, values) for name, values in ordered]
+    # a column given in no record adds nothing to any text
+    parts = [column for column in parts if any(column)]
     if not parts:
-        return []
+        return [] if not ordered or not ordered[0][1] else ["{}"] * len(ordered[0][1])
+    if "" not in parts[0]:
+        # the first key of every text is the same column's: it opens the text
+        parts[0] = ["{" + part[1:] for part in parts[0]]
+        return list(map("".join, zip(*parts, repeat("}"), strict=False)))
     return ["{" + "".join(row)[1:] + "}" for row in zip(*parts, strict=True)]
 
 
@@ -117,20 +124,27 @@ def _change_parts(name: str, values: Sequence[Any]) -> list[str]:
         return head + dumps(to_jsonable(value)) + "]"  # type: ignore[arg-type]
 
     types = set(map(type, values))
-    if len(types) == 1 and "" not in values:
-        if types == {str}:  # every value given: one encoder call each, no tests
-            return [f"{head}{text}]" for text in map(json_text, values)]
-        if types == {int}:
-            return [f"{head}{text}]" for text in map(int.__repr__, values)]
+    if len(types) == 1 and "" not in values and (types == {str} or types == {int}):
+        distinct = set(values)
+        encode = json_text if types == {str} else int.__repr__
+        if len(distinct) * 2 < len(values):  # repeated values: each encoded once
+            texts = {value: f"{head}{encode(value)}]" for value in distinct}
+            return list(map(texts.__getitem__, values))
+        return [f"{head}{text}]" for text in map(encode, values)]  # every value given
     if types <= _EQUAL_MEANS_SAME:
         answers = {value: part(value) for value in set(values)}
         return list(map(answers.__getitem__, values))
-    if types <= {list, type(None)} and all(
-        v is None or all(x.__class__ is str for x in v) for v in values
-    ):
+    if types <= {list, type(None)}:
         keys = [None if v is None else tuple(v) for v in values]  # lists of refs, as keys
-        by_key = {key: part(None if key is None else list(key)) for key in set(keys)}
-        return list(map(by_key.__getitem__, keys))
+        try:
+            distinct = set(keys)
+        except TypeError:  # an item that is no key: not a list of refs
+            distinct = None
+        if distinct is not None and all(
+            key is None or all(x.__class__ is str for x in key) for key in distinct
+        ):
+            by_key = {key: part(None if key is None else list(key)) for key in distinct}
+            return list(map(by_key.__getitem__, keys))
     return [part(value) for value in values]
 
 

@@ -438,3 +438,45 @@ def test_cancel_after_the_rebuild_leaves_the_file_as_it_was(tmp_path, monkeypatc
             assert audit.verify_chain(session) == []
     finally:
         register.dispose()
+
+
+def _dumped(columns: dict[str, list[Any]]) -> list[str]:
+    """Each record's changes text as ``audit.dumps`` writes it, one record at a time."""
+    count = len(next(iter(columns.values())))
+    return [
+        audit.dumps(
+            {
+                name: [None, audit.to_jsonable(values[k])]
+                for name, values in columns.items()
+                if audit.is_given(values[k])
+            }
+        )
+        for k in range(count)
+    ]
+
+
+@pytest.mark.parametrize("first_always_given", [True, False])
+def test_changes_text_of_a_large_batch_is_what_dumps_writes(first_always_given):
+    """The shortcuts a batch of thousands takes (each repeated value encoded once, a
+    column given in no record left out, the first column opening every text) give
+    dumps' text; so do the columns they must not take (lists holding other than refs,
+    lists that cannot be keys, a first column blank in some records)."""
+    n = 3000
+    columns: dict[str, list[Any]] = {
+        "a_first": [f"v{k % 7}" if first_always_given or k % 3 else None for k in range(n)],
+        "b_never": [None] * n,
+        "c_blank": [""] * n,
+        "kind": [["statement", "criticism", "other"][k % 3] for k in range(n)],
+        "level": [k % 5 - 2 for k in range(n)],
+        "reach": list(range(n)),
+        "title": [f'Event "{k}" é' for k in range(n)],
+        "on": [dt.date(2026, 1, 1) + dt.timedelta(days=k % 40) for k in range(n)],
+        "risks": [[f"R-{k % 9:03d}"] if k % 4 else ([] if k % 8 else None) for k in range(n)],
+        "mixed": [[1, "x"] if k % 2 else ["x"] for k in range(n)],
+        "nested": [[["x"]] if k % 5 == 0 else None for k in range(n)],
+        "score": [k / 7 if k % 2 else None for k in range(n)],
+    }
+    assert audit.creation_changes(columns) == _dumped(columns)
+    nothing = {"b_never": [None] * 4, "c_blank": ["", None, [], ""]}
+    assert audit.creation_changes(nothing) == ["{}"] * 4 == _dumped(nothing)
+    assert audit.creation_changes({"b_never": []}) == []
