@@ -424,6 +424,9 @@ def _processed(column: Sequence[Any], process: Any) -> list[Any]:
     if set(map(type, column)) <= _EQUAL_MEANS_SAME:
         done = {value: process(value) for value in set(column) if value is not None}
         return list(map(done.get, column))
+    if column and len(set(map(id, column))) == 1:  # one object throughout (a time stamp)
+        first = column[0]
+        return [None if first is None else process(first)] * len(column)
     out: list[Any] = []
     last_in: Any = out  # matches nothing
     last_out: Any = None

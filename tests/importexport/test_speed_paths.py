@@ -480,3 +480,25 @@ def test_changes_text_of_a_large_batch_is_what_dumps_writes(first_always_given):
     nothing = {"b_never": [None] * 4, "c_blank": ["", None, [], ""]}
     assert audit.creation_changes(nothing) == ["{}"] * 4 == _dumped(nothing)
     assert audit.creation_changes({"b_never": []}) == []
+
+
+def test_a_column_of_one_time_stamp_is_processed_as_each_value_would_be():
+    """``_processed`` (the bind processing of insert_tuples): one object throughout is
+    processed once; equal but distinct stamps, and None among them, each as before."""
+    seen: list[Any] = []
+
+    def process(value: Any) -> str:
+        seen.append(value)
+        return value.isoformat()
+
+    stamp = dt.datetime(2026, 11, 1, 12, tzinfo=dt.UTC)
+    assert audit._processed([stamp] * 1000, process) == [stamp.isoformat()] * 1000
+    assert seen == [stamp]
+    assert audit._processed([None] * 3, process) == [None] * 3
+    other_zone = stamp.astimezone(dt.timezone(dt.timedelta(hours=2)))  # equal, not the same
+    assert audit._processed([stamp, other_zone, None, stamp], process) == [
+        stamp.isoformat(),
+        other_zone.isoformat(),
+        None,
+        stamp.isoformat(),
+    ]
