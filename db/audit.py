@@ -136,14 +136,15 @@ def _change_parts(name: str, values: Sequence[Any]) -> list[str]:
         return list(map(answers.__getitem__, values))
     if types <= {list, type(None)}:
         keys = [None if v is None else tuple(v) for v in values]  # lists of refs, as keys
+        distinct_lists: set[Any] | None
         try:
-            distinct = set(keys)
+            distinct_lists = set(keys)
         except TypeError:  # an item that is no key: not a list of refs
-            distinct = None
-        if distinct is not None and all(
-            key is None or all(x.__class__ is str for x in key) for key in distinct
+            distinct_lists = None
+        if distinct_lists is not None and all(
+            key is None or all(x.__class__ is str for x in key) for key in distinct_lists
         ):
-            by_key = {key: part(None if key is None else list(key)) for key in distinct}
+            by_key = {key: part(None if key is None else list(key)) for key in distinct_lists}
             return list(map(by_key.__getitem__, keys))
     return [part(value) for value in values]
 
