@@ -147,13 +147,17 @@ def _checker(annotation: Any, metadata: list[Any], required: bool) -> Callable[[
         return text
     if isinstance(base, type) and issubclass(base, Enum):
         members: dict[Any, Any] = {m.value: m for m in base}
+        choice_blank_ok = optional and not required
 
         def choice(value: Any) -> Any:
             if value.__class__ is not str:
                 raise Rejected
             found = members.get(value)
             if found is None:
-                found = members.get(value.strip())  # as the shared validator trims it
+                trimmed = value.strip()  # as the shared validator trims it
+                if not trimmed and choice_blank_ok and "\x00" not in value:
+                    return None  # the shared validator's blank-to-None, for any optional field
+                found = members.get(trimmed)
                 if found is None:
                     raise Rejected
             return found
