@@ -564,15 +564,19 @@ class RiskState(SQLModel, table=True):
     (JSON) form; ``partnerships`` is the JSON list of partnership refs."""
 
     __tablename__ = "risk_state"
-    # Stored in ``valid_to`` order (SQLite: a table without rowids, clustered on its
-    # key), so the versions in force at an instant are one range read.
+    # Stored by span class, then start (SQLite: a table without rowids, clustered on
+    # its key), so the versions in force at an instant are one short range read per
+    # class (``db.risk_states``).  On PostgreSQL revision 0011 adds a covering index
+    # on (span, valid_from) for the same reads.
     __table_args__ = (
         Index("ix_risk_state_ref", "ref", "valid_to"),
         {"sqlite_with_rowid": False},
     )
-    valid_to: dt.datetime = Field(primary_key=True)
+    # The version's span class: the smallest k with valid_to - valid_from <= 2**k s.
+    span: int = Field(primary_key=True)
     valid_from: dt.datetime = Field(primary_key=True)
     ref: str = Field(primary_key=True, max_length=16)
+    valid_to: dt.datetime
     title: str | None = None
     classification: str | None = Field(default=None, max_length=20)
     status: str | None = Field(default=None, max_length=20)

@@ -18,14 +18,25 @@ entries, so the result is the replay's whatever the order of writing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, literal, literal_column, select, update
+from sqlalchemy import (
+    bindparam,
+    delete,
+    func,
+    literal,
+    literal_column,
+    select,
+    union_all,
+    update,
+)
 from sqlmodel import Session
 
+from db import scoring
 from db.models import AuditEntry, Risk, RiskState
 
 KIND = "risk"
@@ -46,6 +57,9 @@ EXISTS_FIELD = "classification"
 CREATING_ACTIONS = frozenset({"create", "restore"})
 FOREVER = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
 CHUNK = 500
+# Span classes (see ``span_class``): 0 .. SPAN_CLASSES - 1; the last one is open-ended
+# (it holds the current versions, which run until ``FOREVER``).
+SPAN_CLASSES = 40
 
 _STATE: Any = RiskState
 _ENTRY: Any = AuditEntry
@@ -77,6 +91,19 @@ def utc(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.UTC)
 
 
+def span_class(valid_from: dt.datetime, valid_to: dt.datetime) -> int:
+    """The span class of a version: the smallest ``k`` with its length at most ``2**k``
+    seconds (the last class takes every longer one, current versions included).
+
+    The versions in force at ``c`` of class ``k`` all began in ``[c - 2**k s, c)``, so
+    reading "as of" ``c`` is one narrow index range per class (``_in_force``) instead
+    of every version that ended after ``c``."""
+    length = valid_to - valid_from  # counted exactly: floats lose microseconds here
+    micros = (length.days * 86_400 + length.seconds) * 1_000_000 + length.microseconds
+    seconds = -(-micros // 1_000_000)
+    return min(max(seconds - 1, 0).bit_length(), SPAN_CLASSES - 1)
+
+
 @dataclass
 class _Version:
     stored: bool  # a row already in the table (then it is the risk's open version)
@@ -90,7 +117,7 @@ class _Version:
 @dataclass
 class _Plan:
     inserts: list[_Version] = field(default_factory=list)
-    closes: list[tuple[str, dt.datetime]] = field(default_factory=list)
+    closes: list[tuple[str, dt.datetime, int]] = field(default_factory=list)  # ref, end, span
     rewrites: list[_Version] = field(default_factory=list)
     drops: list[str] = field(default_factory=list)
 
@@ -116,7 +143,7 @@ def _fold(
         else:
             if version.changed:
                 plan.rewrites.append(version)
-            plan.closes.append((version.ref, at))
+            plan.closes.append((version.ref, at, span_class(version.valid_from, at)))
 
     for at, action, text in entries:
         data = json.loads(text or "{}")
@@ -171,8 +198,10 @@ def _write(session: Session, plan: _Plan) -> None:
         connection.execute(delete(_TABLE).where(*is_open), [{"risk": r} for r in plan.drops])
     if plan.closes:
         connection.execute(
-            update(_TABLE).where(*is_open).values(valid_to=bindparam("until")),
-            [{"risk": ref, "until": at} for ref, at in plan.closes],
+            update(_TABLE)
+            .where(*is_open)
+            .values(valid_to=bindparam("until"), span=bindparam("class")),
+            [{"risk": ref, "until": at, "class": span} for ref, at, span in plan.closes],
         )
     if plan.inserts:
         connection.execute(
@@ -182,6 +211,7 @@ def _write(session: Session, plan: _Plan) -> None:
                     "ref": version.ref,
                     "valid_from": version.valid_from,
                     "valid_to": version.valid_to,
+                    "span": span_class(version.valid_from, version.valid_to),
                     **_row_values(version),
                 }
                 for version in plan.inserts
@@ -301,6 +331,53 @@ def rebuild(session: Session, refs: Sequence[str] | None = None) -> int:
     return written
 
 
+# --------------------------------------------------------------------------- reading
+
+
+# Before the start of any version (the lower bound of a class whose span reaches
+# further back than the calendar).
+EARLIEST = dt.datetime(1, 1, 2, tzinfo=dt.UTC)
+
+
+def _in_force_params(moment: dt.datetime) -> dict[str, dt.datetime]:
+    """The parameters of ``_in_force`` for the instant ``moment``: the instant and
+    the earliest start of a version of each class ``k`` in force at it (a second
+    earlier still: the upgrade that classed the existing versions measured their
+    lengths in floating point)."""
+    out = {"moment": moment}
+    for k in range(SPAN_CLASSES - 1):
+        try:
+            out[f"from_{k}"] = max(moment - dt.timedelta(seconds=2**k + 1), EARLIEST)
+        except OverflowError:
+            out[f"from_{k}"] = EARLIEST
+    return out
+
+
+@functools.lru_cache(maxsize=16)
+def _in_force(columns: tuple[str, ...]) -> Any:
+    """The versions in force just before the instant ``:moment`` (``valid_from <
+    moment <= valid_to``) with these columns, as a subquery: one range of the key
+    ``(span, valid_from, ...)`` per span class, each holding little more than what it
+    returns.  Built once per set of columns (the parameters: ``_in_force_params``)."""
+    wanted = [getattr(_STATE, name) for name in columns]
+    moment = bindparam("moment")
+    branches = []
+    for k in range(SPAN_CLASSES):
+        conditions = [_STATE.span == k, _STATE.valid_from < moment, _STATE.valid_to >= moment]
+        if k < SPAN_CLASSES - 1:
+            conditions.append(_STATE.valid_from >= bindparam(f"from_{k}"))
+        branches.append(select(*wanted).where(*conditions))
+    return union_all(*branches).subquery("in_force")
+
+
+def _not_above_now(columns: Any, levels: Sequence[str] | None) -> list[Any]:
+    """Leave out the risks above the ceiling now (whatever they were then)."""
+    if levels is None:
+        return []
+    above = select(_RISK.ref).where(_RISK.classification.not_in(list(levels)))
+    return [columns.ref.not_in(above)]
+
+
 def states_at(
     session: Session,
     *,
@@ -311,16 +388,71 @@ def states_at(
     """``(ref, *fields)`` of every risk version in force just before ``cutoff`` (its
     entries with ``at < cutoff`` applied), leaving out risks that are above the
     ceiling now; ``partnerships`` still as JSON text."""
-    moment = utc(cutoff)
-    columns = [_STATE.ref] + [getattr(_STATE, f) for f in fields]
-    stmt = select(*columns).where(_STATE.valid_to >= moment, _STATE.valid_from < moment)
-    if levels is not None:
-        above = select(_RISK.ref).where(_RISK.classification.not_in(list(levels)))
-        stmt = stmt.where(_STATE.ref.not_in(above))
+    versions = _in_force(("ref", *fields))
+    stmt = select(*versions.c).where(*_not_above_now(versions.c, levels))
     # Text and integer columns only: read straight off the driver's cursor, without
     # a result row object per version (100,000 of them for a full matrix).
-    result = session.connection().execute(stmt)
+    result = session.connection().execute(stmt, _in_force_params(utc(cutoff)))
     try:
         return list(result.cursor.fetchall())
     finally:
         result.close()
+
+
+# The fields the counting query can filter on in SQL; a filter on any other field
+# (owners, partnerships) is applied to the states read by ``states_at`` instead.
+COUNTED_FILTERS = ("levels", "statuses", "include_closed", "categories")
+OPEN_STATUS = "open"
+CLOSED_STATUS = "closed"
+
+
+def cell_counts_at(
+    session: Session,
+    *,
+    cutoff: dt.datetime,
+    levels: Sequence[str] | None,
+    statuses: Sequence[str] | None = None,
+    closed_wanted: bool = False,
+    categories: Sequence[str] | None = None,
+    residual: bool | None = False,
+) -> list[tuple[Any, ...]]:
+    """The risk matrix "as of" ``cutoff`` counted by the database: ``(likelihood,
+    impact, count)`` per occupied cell of the inherent (``residual=False``) or the
+    residual matrix, or with ``residual=None`` ``(likelihood, impact, residual
+    likelihood, residual impact, count)`` for both at once.
+
+    The risks counted are those ``desktop.services.matrix`` keeps from ``states_at``:
+    in existence (a classification), within the ceiling then and now, both scores
+    set, of one of ``statuses`` (no status counts as open), not closed unless
+    ``closed_wanted``, of one of ``categories``; the agreement of the two is tested."""
+    names = ["classification", "status", "likelihood", "impact"]
+    if residual is not False:
+        names += ["residual_likelihood", "residual_impact"]
+    if categories:
+        names.append("category")
+    if levels is not None:
+        names.append("ref")
+    v = _in_force(tuple(names)).c
+    conditions: list[Any] = [
+        v.classification.is_not(None),
+        v.classification != "",
+        v.likelihood.is_not(None),
+        v.impact.is_not(None),
+        *_not_above_now(v, levels),
+    ]
+    if levels is not None:
+        conditions.append(v.classification.in_(list(levels)))
+    if statuses:
+        shown = func.coalesce(func.nullif(v.status, ""), OPEN_STATUS)
+        conditions.append(shown.in_(list(statuses)))
+    if not closed_wanted:
+        conditions.append((v.status.is_(None)) | (v.status != CLOSED_STATUS))
+    if categories:
+        conditions.append(v.category.in_(list(categories)))
+    if residual is None:
+        keys: list[Any] = [v.likelihood, v.impact, v.residual_likelihood, v.residual_impact]
+    else:
+        keys = list(scoring.risk_cell_sql(v, residual=residual))
+    stmt = select(*keys, func.count()).where(*conditions).group_by(*keys)
+    rows = session.connection().execute(stmt, _in_force_params(utc(cutoff)))
+    return [tuple(row) for row in rows]

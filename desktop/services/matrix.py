@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from db import scoring
+from db import risk_states, scoring
 from db.queries import analysis as q
 from db.scoring import BAND_NAMES, DEFAULT_BANDS, Bands
 from desktop.services import history
@@ -343,6 +343,37 @@ def _past_tables(
     return table, _past_refs(table, filters, wanted)
 
 
+def _counted_at(
+    session: Session, *, day: dt.date, filters: RecordFilter, residual: bool | None
+) -> list[tuple[Any, ...]] | None:
+    """The past matrix counted by the database (``risk_states.cell_counts_at``), the
+    same risks ``_past_refs`` keeps; None when a filter (owners, partnerships) needs
+    the states themselves."""
+    c = filters.criteria()
+    if c.owners or c.partnership_ids:
+        return None
+    return risk_states.cell_counts_at(
+        session,
+        cutoff=history.end_of_day(day),
+        levels=c.levels,
+        statuses=c.statuses,
+        closed_wanted=c.closed_wanted(),
+        categories=c.categories,
+        residual=residual,
+    )
+
+
+def _past_cell_counts(
+    session: Session, *, day: dt.date, filters: RecordFilter, residual: bool
+) -> dict[tuple[int, int], int]:
+    """Risks per cell of the past inherent or residual matrix."""
+    counted = _counted_at(session, day=day, filters=filters, residual=residual)
+    if counted is not None:
+        return {(lk, im): n for lk, im, n in counted}
+    table, refs = _past_tables(session, day=day, filters=filters, residual=residual)
+    return _past_counts(table, refs, residual)
+
+
 def _snapshot(row: RiskRow) -> RiskSnapshot:
     return RiskSnapshot(*row)
 
@@ -485,10 +516,8 @@ def risk_matrix(
         return _build(counts, points, residual=residual, as_of=as_of, bands=bands, presorted=True)
     if not with_points:
         assert as_of is not None
-        table, refs = _past_tables(session, day=as_of, filters=filters, residual=residual)
-        return _build(
-            _past_counts(table, refs, residual), None, residual=residual, as_of=as_of, bands=bands
-        )
+        counts = _past_cell_counts(session, day=as_of, filters=filters, residual=residual)
+        return _build(counts, None, residual=residual, as_of=as_of, bands=bands)
     (rows,) = rows_on(
         session, days=[as_of], filters=filters, with_ids=with_points, residual=residual
     )
@@ -525,7 +554,19 @@ def risk_matrices(
         )
     if not with_points:
         assert as_of is not None
-        table, refs = _past_tables(session, day=as_of, filters=filters or NO_FILTER, residual=None)
+        filters = filters or NO_FILTER
+        counted = _counted_at(session, day=as_of, filters=filters, residual=None)
+        if counted is not None:
+            inherent: Counter[tuple[int, int]] = Counter()
+            left: Counter[tuple[int, int]] = Counter()
+            for lk, im, rl, ri, n in counted:
+                inherent[(lk, im)] += n
+                left[scoring.residual_cell(lk, im, rl, ri)] += n
+            return (
+                _build(dict(inherent), None, residual=False, as_of=as_of, bands=bands),
+                _build(dict(left), None, residual=True, as_of=as_of, bands=bands),
+            )
+        table, refs = _past_tables(session, day=as_of, filters=filters, residual=None)
         return (
             _build(
                 _past_counts(table, refs, False), None, residual=False, as_of=as_of, bands=bands

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,8 @@ from db.classification import LEVELS
 from db.engine import open_register
 from db.models import AuditEntry, PartnershipCreate, RiskCreate, RiskState, RiskUpdate
 from desktop.services import history
+from desktop.services import matrix as matrix_service
+from desktop.services.filters import RecordFilter
 from tests.services.conftest import Clock
 
 ACTOR = "tester"
@@ -37,6 +40,8 @@ CEILINGS: list[tuple[str, ...] | None] = [None] + [
     tuple(LEVELS[: k + 1]) for k in range(len(LEVELS))
 ]
 
+CATEGORIES = ["reputational", "operational", "legal_regulatory"]
+
 step = st.one_of(
     st.tuples(st.just("create"), st.integers(1, 5), st.integers(1, 5)),
     st.tuples(st.just("score"), st.integers(0, 9), st.integers(1, 5)),
@@ -44,6 +49,7 @@ step = st.one_of(
     st.tuples(st.just("level"), st.integers(0, 9), st.integers(0, len(LEVELS) - 1)),
     st.tuples(st.just("status"), st.integers(0, 9), st.sampled_from(["open", "closed"])),
     st.tuples(st.just("link"), st.integers(0, 9), st.integers(0, 2)),
+    st.tuples(st.just("category"), st.integers(0, 9), st.sampled_from(CATEGORIES)),
     st.tuples(st.just("delete"), st.integers(0, 9), st.just(0)),
     st.tuples(st.just("restore"), st.integers(0, 9), st.just(0)),
     # Time moves on, stays (several writes at one instant) or goes back (a replayed history).
@@ -106,6 +112,8 @@ def _play(reg: Any, clock: Clock, steps: list[tuple[str, int, Any]]) -> list[dt.
                     change = {"classification": LEVELS[value]}
                 elif name == "status":
                     change = {"status": value}
+                elif name == "category":
+                    change = {"category": value}
                 else:
                     change = {"partnership_ids": [partners[value]]}
                 repo.update(s, "risk", rid, RiskUpdate(**change), actor=ACTOR)
@@ -146,9 +154,75 @@ def _without_links(states: list[dict]) -> list[dict]:
     ]
 
 
-def _check(reg: Any, written: list[dt.datetime]) -> None:
+# The filters the database counts itself (``risk_states.cell_counts_at``): each status
+# choice, closed risks in or out, a category the risks have and one they have not.
+COUNTED_FILTERS = [
+    RecordFilter(),
+    RecordFilter(include_closed=True),
+    RecordFilter(statuses=("open",)),
+    RecordFilter(statuses=("closed",)),
+    RecordFilter(statuses=("open", "closed")),
+    RecordFilter(categories=("operational",)),
+    RecordFilter(categories=("reputational", "operational"), include_closed=True),
+]
+
+
+def _replayed_counts(
+    s: Any, cutoff: dt.datetime, filters: RecordFilter, residual: bool | None
+) -> Counter[tuple[Any, ...]]:
+    """The counts of the matrix at ``cutoff`` by the Python rule (``_past_refs``) over
+    the forward replay of the audit trail."""
+    (table,) = history.states_at(
+        s, kind="risk", cutoffs=[cutoff], fields=FIELDS, levels=filters.levels, method="forward"
+    )
+    refs = matrix_service._past_refs(table, filters, None)
+    cols = table.values
+    if residual is None:
+        keys = ("likelihood", "impact", "residual_likelihood", "residual_impact")
+        return Counter(tuple(cols[k].get(ref) for k in keys) for ref in refs)
+    return Counter(matrix_service._past_counts(table, refs, residual))
+
+
+def _counted(
+    s: Any, cutoff: dt.datetime, filters: RecordFilter, residual: bool | None
+) -> Counter[tuple[Any, ...]]:
+    c = filters.criteria()
+    rows = risk_states.cell_counts_at(
+        s,
+        cutoff=cutoff,
+        levels=c.levels,
+        statuses=c.statuses,
+        closed_wanted=c.closed_wanted(),
+        categories=c.categories,
+        residual=residual,
+    )
+    assert all(row[-1] > 0 for row in rows)
+    return Counter({tuple(row[:-1]): row[-1] for row in rows})
+
+
+def _check_counts(s: Any, cutoffs: list[dt.datetime], *, every: bool) -> None:
+    """The matrix counted by the database equals the replay's, for every instant and
+    ceiling, and every counted filter and matrix (inherent, residual, both) - or, with
+    ``every`` False, one of them in turn per instant (the property test's many runs
+    cover the rest)."""
+    combos = [(f, r) for f in COUNTED_FILTERS for r in (False, True, None)]
+    for k, cutoff in enumerate(cutoffs):
+        chosen = combos if every else [combos[k % len(combos)]]
+        for ceiling in (None, *LEVELS):
+            for base, residual in chosen:
+                filters = base.with_(ceiling=ceiling)
+                expected = _replayed_counts(s, cutoff, filters, residual)
+                assert _counted(s, cutoff, filters, residual) == expected, (
+                    cutoff,
+                    filters,
+                    residual,
+                )
+
+
+def _check(reg: Any, written: list[dt.datetime], *, every_count: bool = False) -> None:
     cutoffs = _cutoffs(written)
     with reg.session() as s:
+        _check_counts(s, cutoffs, every=every_count)
         for levels in CEILINGS:
             table = _states(s, cutoffs, levels, "history")
             assert table == _states(s, cutoffs, levels, "forward")
@@ -196,6 +270,7 @@ def _story() -> list[tuple[str, int, Any]]:
         ("clock", 5, 0),
         ("residual", 0, 2),
         ("link", 1, 2),
+        ("category", 1, "operational"),
         ("delete", 0, 0),
         ("clock", -4, 0),  # stamped before the last change: that risk is rebuilt
         ("status", 0, "closed"),
@@ -208,7 +283,7 @@ def _story() -> list[tuple[str, int, Any]]:
 def test_both_backends_read_the_same_history(any_register, clock):
     clock.now = START
     written = _play(any_register, clock, _story())
-    _check(any_register, written)
+    _check(any_register, written, every_count=True)
 
 
 def test_a_version_spans_from_its_write_until_the_next(register, clock):
@@ -264,3 +339,96 @@ def test_rebuilding_from_the_trail_gives_the_same_rows(register, clock):
     assert count == len(rebuilt) > 0
     assert len(entries) >= len(written)
     assert rebuilt == as_written
+
+
+def test_span_classes_are_the_powers_of_two_seconds_a_version_fits_in():
+    second, tick = dt.timedelta(seconds=1), dt.timedelta(microseconds=1)
+    assert risk_states.span_class(START, START + tick) == 0
+    assert risk_states.span_class(START, START + second) == 0
+    for k in range(1, 37):  # 2**37 s from START is the year 6381; 2**38 s is past 9999
+        exact = START + second * 2**k
+        assert risk_states.span_class(START, exact) == k
+        assert risk_states.span_class(START, exact + tick) == k + 1
+        assert risk_states.span_class(START, exact - tick) == k
+    # A current version runs until FOREVER: about 2**38 s from now; any longer one
+    # falls in the last class, which has no lower bound.
+    assert risk_states.span_class(START, risk_states.FOREVER) == 38
+    assert (
+        risk_states.span_class(risk_states.EARLIEST, risk_states.FOREVER)
+        == 39
+        == (risk_states.SPAN_CLASSES - 1)
+    )
+
+
+def test_as_of_a_day_counts_what_was_written_before_its_end_and_nothing_at_it(any_register, clock):
+    """The boundary of "as of" a day: a change stamped at exactly the end of the day (the
+    first instant of the next) is not in it, so the version it ends - valid until
+    exactly that instant - is; a risk made at that instant is not there yet."""
+    day = START.date()
+    end = history.end_of_day(day)
+    clock.now = START
+    with any_register.write() as s:
+        moved = repo.create(
+            s, "risk", RiskCreate(title="Moved", likelihood=2, impact=3), actor=ACTOR
+        ).id
+        closed = repo.create(
+            s, "risk", RiskCreate(title="Closed", likelihood=4, impact=4), actor=ACTOR
+        ).id
+    clock.now = end - dt.timedelta(microseconds=1)
+    with any_register.write() as s:
+        repo.update(s, "risk", closed, RiskUpdate(status="closed"), actor=ACTOR)
+    clock.now = end
+    with any_register.write() as s:
+        repo.update(s, "risk", moved, RiskUpdate(impact=5), actor=ACTOR)
+        repo.create(s, "risk", RiskCreate(title="Later", likelihood=1, impact=1), actor=ACTOR)
+    with any_register.session() as s:
+        ends = s.execute(select(RiskState.valid_to).where(RiskState.impact == 3)).scalars().all()
+        assert ends == [end]  # the version that ends at the boundary holds up to it
+        for with_points in (False, True):
+            then = matrix_service.risk_matrix(s, as_of=day, with_points=with_points)
+            after = matrix_service.risk_matrix(
+                s, as_of=day + dt.timedelta(days=1), with_points=with_points
+            )
+            assert (then.total, then.count(2, 3), then.count(2, 5), then.count(4, 4)) == (
+                1,
+                1,
+                0,
+                0,
+            )
+            assert (after.total, after.count(2, 5), after.count(1, 1)) == (2, 1, 1)
+            with_closed = matrix_service.risk_matrix(
+                s,
+                as_of=day,
+                filters=RecordFilter(include_closed=True),
+                with_points=with_points,
+            )
+            assert with_closed.count(4, 4) == 1
+        (rows,) = matrix_service.rows_on(s, days=[day])
+        assert [(r[1], r[5], r[6]) for r in rows] == [("R-001", 2, 3)]
+
+
+def test_the_upgrade_classes_the_versions_it_finds_as_the_writer_does(tmp_path):
+    """0011 on a register with a history (written at 0009) and on one from before the
+    history (0007, built by the upgrade): every version as ``rebuild`` writes it, each
+    of the span class ``span_class`` gives."""
+    from tests.db.test_migrations import make_register_at
+
+    columns = [RiskState.span, RiskState.ref, RiskState.valid_from, RiskState.valid_to] + [
+        getattr(RiskState, f) for f in FIELDS
+    ]
+    for revision in ("0007", "0009"):
+        path = tmp_path / f"at-{revision}.db"
+        make_register_at(path, revision)
+        reg = open_register(path)
+        try:
+            with reg.session() as s:
+                upgraded = sorted(s.execute(select(*columns)).all())
+            assert upgraded, "the demo register has risk history"
+            for row in upgraded:
+                assert row.span == risk_states.span_class(row.valid_from, row.valid_to)
+            with reg.write() as s:
+                risk_states.rebuild(s)
+            with reg.session() as s:
+                assert sorted(s.execute(select(*columns)).all()) == upgraded
+        finally:
+            reg.dispose()

@@ -1,13 +1,13 @@
 """risk-state history: the matrix "as of" a date without replaying the audit trail
 
 Each risk's successive states, with the span each held, in ``risk_state``; kept up
-to date by ``db.risk_states.follow`` in the transaction of every audit entry.  The
-upgrade builds it from the existing trail.
+to date by ``db.risk_states.follow`` in the transaction of every audit entry.
 
-The build uses today's ``db.risk_states.rebuild`` rather than a written-out copy:
-the table is derived data (the audit trail stays the record of truth), and it must
-be exactly what ``follow`` would have written, which only the same code guarantees.
-A later change to the folding rules would come with a migration that rebuilds it.
+The versions of an existing trail are built by revision 0011, with today's
+``db.risk_states.rebuild`` rather than a written-out copy: the table is derived data
+(the audit trail stays the record of truth), and it must be exactly what ``follow``
+would have written, which only the same code guarantees, and that code writes the
+table as the head revision has it.  (Until 0011 this revision built it.)
 
 Revision ID: 0008
 Revises: 0007
@@ -18,7 +18,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
-from sqlmodel import Session
 
 revision = "0008"
 down_revision = "0007"
@@ -47,9 +46,6 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     op.create_index("ix_risk_state_ref", "risk_state", ["ref", "valid_to"])
-    from db import risk_states
-
-    risk_states.rebuild(Session(bind=op.get_bind()))
 
 
 def downgrade() -> None:
