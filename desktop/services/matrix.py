@@ -2,9 +2,13 @@
 
 * The current matrix is one aggregated query (``GROUP BY`` likelihood, impact) when
   only counts are wanted, or one query for the points of every cell.
-* "As of" a date rebuilds each risk's title, scores, status, classification, category,
-  owner and partnerships as they were at the end of that date (UTC) from the audit
-  trail (see :mod:`desktop.services.history`), then applies the same filters.
+* "As of" a date reads each risk's title, scores, status, classification, category,
+  owner and partnerships as they were at the end of that date (UTC) from the
+  risk-state history, which equals the audit trail's replay (see
+  :mod:`desktop.services.history`), then applies the same filters.  Counts only
+  (``with_points=False``) are one ``GROUP BY`` over that history in the database
+  (``db.risk_states.cell_counts_at``: the filters of ``_past_refs`` in SQL) unless an
+  owner or partnership filter needs the states themselves.
 * In the residual matrix a risk without residual scores sits at its inherent cell.
 * Closed risks are left out unless the filter asks for them.
 """
