@@ -67,7 +67,7 @@ CREATE TABLE {name} (
     PRIMARY KEY ({key})
 ) WITHOUT ROWID
 """
-OLD_SQLITE_KEY = "valid_to, valid_from, ref"
+OLD_KEY = "valid_to, valid_from, ref"
 NEW_KEY = "span, valid_from, ref"
 
 
@@ -86,21 +86,28 @@ def _rebuild(bind: sa.Connection) -> None:
     risk_states.rebuild(Session(bind=bind))
 
 
-def _upgrade_sqlite(bind: sa.Connection) -> None:
-    empty = _is_empty(bind)
-    op.execute(SQLITE_TABLE.format(name="risk_state_new", key=NEW_KEY))
-    if not empty:
-        seconds = "((julianday(valid_to) - julianday(valid_from)) * 86400.0)"
+def _rekey_sqlite(key: str, span: str | None) -> None:
+    """Copy the table into one clustered on ``key``, the span class given by the SQL
+    ``span`` (None: nothing copied)."""
+    op.execute(SQLITE_TABLE.format(name="risk_state_rekeyed", key=key))
+    if span is not None:
         op.execute(
-            f"INSERT INTO risk_state_new (span, valid_from, ref, valid_to, {VALUES}) "  # noqa: S608 - fixed text
-            f"SELECT {_class_of(seconds)}, valid_from, ref, valid_to, {VALUES} FROM risk_state"
+            f"INSERT INTO risk_state_rekeyed (span, valid_from, ref, valid_to, {VALUES}) "  # noqa: S608 - fixed text
+            f"SELECT {span}, valid_from, ref, valid_to, {VALUES} FROM risk_state"
         )
     op.drop_index("ix_risk_state_ref", table_name="risk_state")
     op.execute("DROP TABLE risk_state")
-    op.execute("ALTER TABLE risk_state_new RENAME TO risk_state")
+    op.execute("ALTER TABLE risk_state_rekeyed RENAME TO risk_state")
     op.create_index("ix_risk_state_ref", "risk_state", ["ref", "valid_to"])
-    if empty:
+
+
+def _upgrade_sqlite(bind: sa.Connection) -> None:
+    if _is_empty(bind):
+        _rekey_sqlite(NEW_KEY, None)
         _rebuild(bind)
+    else:
+        seconds = "((julianday(valid_to) - julianday(valid_from)) * 86400.0)"
+        _rekey_sqlite(NEW_KEY, _class_of(seconds))
 
 
 def _upgrade_postgresql(bind: sa.Connection) -> None:
@@ -134,16 +141,8 @@ def downgrade() -> None:
     if bind.dialect.name == "postgresql":
         op.execute("DROP INDEX ix_risk_state_span")
         op.execute("ALTER TABLE risk_state DROP CONSTRAINT risk_state_pkey")
-        op.execute(f"ALTER TABLE risk_state ADD PRIMARY KEY ({OLD_SQLITE_KEY})")
+        op.execute(f"ALTER TABLE risk_state ADD PRIMARY KEY ({OLD_KEY})")
         op.drop_column("risk_state", "span")
         return
-    op.execute(SQLITE_TABLE.format(name="risk_state_old", key=OLD_SQLITE_KEY))
-    op.execute(
-        f"INSERT INTO risk_state_old (span, valid_from, ref, valid_to, {VALUES}) "  # noqa: S608 - fixed text
-        f"SELECT span, valid_from, ref, valid_to, {VALUES} FROM risk_state"
-    )
-    op.drop_index("ix_risk_state_ref", table_name="risk_state")
-    op.execute("DROP TABLE risk_state")
-    op.execute("ALTER TABLE risk_state_old RENAME TO risk_state")
+    _rekey_sqlite(OLD_KEY, "span")
     op.execute("ALTER TABLE risk_state DROP COLUMN span")
-    op.create_index("ix_risk_state_ref", "risk_state", ["ref", "valid_to"])
