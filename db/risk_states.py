@@ -360,7 +360,7 @@ def _in_force(columns: tuple[str, ...]) -> Any:
     ``(span, valid_from, ...)`` per span class, each holding little more than what it
     returns.  Built once per set of columns (the parameters: ``_in_force_params``)."""
     wanted = [getattr(_STATE, name) for name in columns]
-    moment = bindparam("moment")
+    moment: Any = bindparam("moment")
     branches = []
     for k in range(SPAN_CLASSES):
         conditions = [_STATE.span == k, _STATE.valid_from < moment, _STATE.valid_to >= moment]
