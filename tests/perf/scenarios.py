@@ -648,6 +648,7 @@ def p3_matrix(table: Table, work: Path, *, size: str, backend: Backend) -> None:
 
     reg = open_register(path)
     try:
+        _settle_postgresql(backend, path)
         with reg.session() as session:
             ours = timed(lambda: risk_matrix(session, residual=False, with_points=False), repeat)
             current = risk_matrix(session, residual=False, with_points=False)
@@ -698,6 +699,21 @@ def p3_matrix(table: Table, work: Path, *, size: str, backend: Backend) -> None:
                 note="PostgreSQL, row-level security on for the member",
             )
         )
+
+
+def _settle_postgresql(backend: Backend, path: str) -> None:
+    """On PostgreSQL, vacuum a register that opening it may just have upgraded (0011
+    rewrites every risk-state version), as the backend does after generating one:
+    the server's autovacuum would do it within minutes, and until then every read of
+    the index also visits the table."""
+    if backend.name != "postgresql":
+        return
+    con = backend.connect(path)
+    try:
+        con.autocommit = True
+        con.execute("VACUUM ANALYZE risk_state")
+    finally:
+        con.close()
 
 
 def _p3_member(
