@@ -160,7 +160,11 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    from db.pg_pool import ping_when_idle
+
+    engine = create_engine(url)
+    ping_when_idle(engine)  # pre-ping, but only for connections idle a while
+    return engine
 
 
 @dataclass
