@@ -711,15 +711,17 @@ def probe_statement(
     table: Any = spec.table
     sqlite = session.get_bind().dialect.name == "sqlite"
     prefix = select(table.id)
+    seek: dict[str, Any] = {}
     if after is not None:
         shape, seek = _after_shape(spec, sort, after)
-        prefix = prefix.where(_after_clause(sqlite, spec, sort, shape).params(**seek))
+        prefix = prefix.where(_after_clause(sqlite, spec, sort, shape))
     prefix = prefix.order_by(*_order_by(spec, sort)).limit(window).subquery("probe")
     stmt = select(table.id).select_from(prefix.join(table, table.id == prefix.c.id))
     conditions = _conditions(sqlite, spec, flt, bands)
     if conditions:
         stmt = stmt.where(*conditions)
-    return stmt.order_by(*_order_by(spec, sort)).offset(max(0, offset)).limit(max(0, limit))
+    stmt = stmt.order_by(*_order_by(spec, sort)).offset(max(0, offset)).limit(max(0, limit))
+    return stmt.params(**seek) if seek else stmt
 
 
 def _display_statement(spec: RegisterSpec, ids: list[int], sort: RegisterSort | None) -> Any:
@@ -741,6 +743,7 @@ def fetch_page(
     bands: Bands = DEFAULT_BANDS,
     after: Sequence[Any] | None = None,
     total: int | None = None,
+    before: Sequence[Any] | None = None,
 ) -> list[tuple[Any, ...]]:
     """One page of rows: ``(id, value of each spec column...)``.
 
@@ -748,9 +751,26 @@ def fetch_page(
     then read by seeking past it (keyset paging), not by skipping ``offset`` rows,
     which on a million rows means reading them all.  ``total``: the exact number of
     matching rows; a page nearer the end than the start is then read backwards from
-    the end, so the last page costs what the first does.
+    the end, so the last page costs what the first does.  ``before``: the first row
+    of the page after; the page is the ``limit`` rows just before it (a seek too).
     """
     spec = spec_for(kind)
+    if before is not None and after is None:
+        # The page ending just before a row already shown (scrolling up from the end):
+        # the seek past that row in the reversed order.
+        chosen = effective_sort(spec, sort)
+        rows = fetch_page(
+            session,
+            kind=kind,
+            offset=0,
+            limit=limit,
+            sort=RegisterSort(chosen.key, not chosen.descending),
+            flt=flt,
+            bands=bands,
+            after=before,
+        )
+        rows.reverse()
+        return rows
     if after is not None:
         offset = 0
     elif total is not None and 0 < total - offset - limit < offset:
@@ -968,10 +988,11 @@ class RegisterRowSource:
         *,
         after: Sequence[Any] | None = None,
         total: int | None = None,
+        before: Sequence[Any] | None = None,
     ) -> list[tuple[Any, ...]]:
-        """Rows ``offset`` to ``offset + limit``; ``after`` (the row before ``offset``)
-        and ``total`` (the exact count) let the database seek instead of skipping rows
-        (``fetch_page``)."""
+        """Rows ``offset`` to ``offset + limit``; ``after`` (the row before ``offset``),
+        ``before`` (the row after the page) and ``total`` (the exact count) let the
+        database seek instead of skipping rows (``fetch_page``)."""
         with self._reading() as session:
             return fetch_page(
                 session,
@@ -983,6 +1004,7 @@ class RegisterRowSource:
                 bands=self.bands_provider(),
                 after=after,
                 total=total,
+                before=before,
             )
 
     def shown_ids(

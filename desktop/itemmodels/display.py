@@ -50,3 +50,12 @@ def alignment(fmt: str) -> Qt.AlignmentFlag:
     if fmt in (rq.INT, rq.NUMBER):
         return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
     return Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+
+
+def about(estimate: int) -> str:
+    """An estimated number as an estimate reads: three significant figures
+    ("1,000,000", "612,000"), never more precise than it is."""
+    if estimate < 1000:
+        return f"{estimate:,}"
+    digits = len(str(estimate)) - 3
+    return f"{round(estimate, -digits):,}"

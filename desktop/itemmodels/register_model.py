@@ -3,10 +3,14 @@
 The model is fed by a Qt-free *row source* (``db.queries.registers.RegisterRowSource``
 or anything with the same ``columns``, ``count`` and ``fetch``).  It keeps a small
 cache of pages and asks the source for a page only when the view paints a row of it,
-so one SQL query (``ORDER BY ... LIMIT/OFFSET``) serves each page.
+so one SQL query (``ORDER BY ... LIMIT``) serves each page.
 
 The first page is fetched at once; the number of matching rows is counted later on a
-worker thread, so the first rows paint before the count is known.  Until then the
+worker thread, so the first rows paint before the count is known (the source's quick
+estimate, where it has one, is offered meanwhile: ``estimate``).  A page next to one
+in the cache is found by seeking past that page's edge row (keyset paging), and with
+the count known a page in the second half is read from the end: no query skips a
+million rows with OFFSET as the user scrolls.  Until then the
 model grows page by page (``canFetchMore``/``fetchMore``); when the count arrives it
 exposes every row and the scroll bar shows the whole register.
 
@@ -84,6 +88,10 @@ class RowSource(Protocol):
         limit: int,
         sort: RegisterSort | None = None,
         flt: RegisterFilter | None = None,
+        *,
+        after: Sequence[Any] | None = None,
+        total: int | None = None,
+        before: Sequence[Any] | None = None,
     ) -> list[tuple[Any, ...]]: ...
 
 
@@ -91,6 +99,7 @@ class RegisterTableModel(QAbstractTableModel):
     """Rows ``(id, value...)`` from a row source, a page at a time."""
 
     count_changed = Signal(int)  # the exact number of matching rows is known
+    estimate_changed = Signal(int)  # an estimate of it, while it is being counted
     query_changed = Signal()  # the sort or the filter changed (rows were reset)
     fetch_failed = Signal(str)
 
@@ -114,6 +123,7 @@ class RegisterTableModel(QAbstractTableModel):
         self._pages: OrderedDict[int, list[tuple[Any, ...]]] = OrderedDict()
         self._rows = 0  # rows exposed to the view
         self._total: int | None = None  # exact count once known
+        self._estimate: int | None = None  # the source's quick estimate, until then
         self._generation = 0  # bumps on every reset/refresh: late counts are ignored
         self.fetch_count = 0  # pages fetched (tests and diagnostics)
         self._brushes: dict[str, tuple[QBrush, QBrush]] | None = None
@@ -162,6 +172,12 @@ class RegisterTableModel(QAbstractTableModel):
         """The exact number of matching rows, or None while it is being counted."""
         return self._total
 
+    def estimate(self) -> int | None:
+        """While the rows are being counted: the source's estimate of their number
+        (PostgreSQL's statistics; None where the source has none).  None once the
+        exact count is known."""
+        return None if self._total is not None else self._estimate
+
     def id_at(self, row: int) -> int | None:
         record = self._row(row)
         return int(record[0]) if record is not None else None
@@ -204,6 +220,7 @@ class RegisterTableModel(QAbstractTableModel):
             elif self._rows < len(first):
                 self._grow_to(len(first))
             self._total = None
+            self._estimate = None
             self._start_count()
         if self._rows:
             self.dataChanged.emit(
@@ -318,6 +335,7 @@ class RegisterTableModel(QAbstractTableModel):
         self._pages.clear()
         self._rows = 0
         self._total = None
+        self._estimate = None
 
     def _reload(self) -> None:
         self.beginResetModel()
@@ -362,6 +380,7 @@ class RegisterTableModel(QAbstractTableModel):
         flt = self._filter
         source = self._source
         if not self._background:
+            self._estimate_rows(generation, source, flt)
             self._count_done(generation, source.count(flt))
             return
         from desktop.paint_gate import after_first_paint
@@ -370,11 +389,26 @@ class RegisterTableModel(QAbstractTableModel):
         def start() -> None:  # a full count waits for the window's first paint
             if generation != self._generation:
                 return  # already superseded
+            self._estimate_rows(generation, source, flt)
             handle = run_task(lambda _progress: source.count(flt), title="count", parent=self)
             handle.succeeded.connect(lambda total: self._count_done(generation, total))
             handle.failed.connect(self.fetch_failed)
 
         after_first_paint(start)
+
+    def _estimate_rows(self, generation: int, source: RowSource, flt: RegisterFilter) -> None:
+        """Ask the source for its quick estimate (a catalogue read, not a count)."""
+        estimate = getattr(source, "estimate", None)
+        if estimate is None:
+            return
+        try:
+            value = estimate(flt)
+        except Exception:  # noqa: BLE001 - an estimate is a nicety: the count follows
+            return
+        if value is None or generation != self._generation or self._total is not None:
+            return
+        self._estimate = int(value)
+        self.estimate_changed.emit(self._estimate)
 
     def _count_done(self, generation: int, total: int) -> None:
         if generation != self._generation:
@@ -391,7 +425,11 @@ class RegisterTableModel(QAbstractTableModel):
             return cached
         try:
             rows = self._source.fetch(
-                page * self._page_size, self._page_size, self._sort, self._filter
+                page * self._page_size,
+                self._page_size,
+                self._sort,
+                self._filter,
+                **self._seek(page),
             )
         except Exception as exc:  # noqa: BLE001 - shown to the user, the view stays usable
             from desktop.tasks import describe_error
@@ -404,6 +442,21 @@ class RegisterTableModel(QAbstractTableModel):
         while len(self._pages) > MAX_CACHED_PAGES:
             self._pages.popitem(last=False)
         return rows
+
+    def _seek(self, page: int) -> dict[str, Any]:
+        """How the source can find ``page`` without skipping the rows before it: after
+        the last row of the page before, before the first row of the page after (both
+        full pages in the cache), or from the end once the exact count is known."""
+        size = self._page_size
+        previous = self._pages.get(page - 1) if page > 0 else None
+        if previous is not None and len(previous) == size:
+            return {"after": previous[-1]}
+        following = self._pages.get(page + 1)
+        if following:
+            return {"before": following[0]}
+        if page > 0 and self._total is not None:
+            return {"total": self._total}
+        return {}
 
     def _row(self, row: int) -> Sequence[Any] | None:
         if not 0 <= row < self._rows:

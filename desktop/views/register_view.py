@@ -45,6 +45,7 @@ from db.queries.registers import RegisterFilter, RegisterRowSource, RegisterSort
 from db.scales import BAND_NAMES
 from desktop.context import AppContext
 from desktop.dialogs.bulk_edit_dialog import ask_and_bulk_edit
+from desktop.itemmodels.display import about
 from desktop.itemmodels.register_model import RegisterTableModel
 from desktop.services.bulk_edit import BULK_FIELDS
 from desktop.widgets import file_dialogs
@@ -126,6 +127,7 @@ class RegisterView(QWidget):
         )
         self._build()
         self.model.count_changed.connect(self._show_count)
+        self.model.estimate_changed.connect(self._show_count)
         self.model.query_changed.connect(self._query_changed)
         self.model.fetch_failed.connect(self._fetch_failed)
         self.model.modelReset.connect(self._show_count)
@@ -437,7 +439,10 @@ class RegisterView(QWidget):
         total = self.model.total()
         noun = PLURAL.get(self.kind, self.kind)
         filtered = not self.model.current_filter().is_empty()
-        if total is None:
+        estimate = self.model.estimate()
+        if total is None and estimate is not None and estimate > self.model.rowCount():
+            text = f"about {about(estimate)} {noun} (counting...)"
+        elif total is None:
             text = f"{self.model.rowCount():,}+ {noun} (counting...)"
         elif filtered:
             verb = "matches" if total == 1 else "match"

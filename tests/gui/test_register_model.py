@@ -19,6 +19,7 @@ class SpySource:
     def __init__(self, source: RegisterRowSource):
         self._source = source
         self.fetches: list[tuple[int, int, RegisterSort | None, RegisterFilter | None]] = []
+        self.seeks: list[dict[str, Any]] = []  # the keyword arguments of each fetch
         self.counts: list[RegisterFilter | None] = []
 
     @property
@@ -30,10 +31,11 @@ class SpySource:
         return self._source.count(flt)
 
     def fetch(
-        self, offset: int, limit: int, sort: Any = None, flt: Any = None
+        self, offset: int, limit: int, sort: Any = None, flt: Any = None, **seek: Any
     ) -> list[tuple[Any, ...]]:
         self.fetches.append((offset, limit, sort, flt))
-        return self._source.fetch(offset, limit, sort, flt)
+        self.seeks.append(seek)
+        return self._source.fetch(offset, limit, sort, flt, **seek)
 
 
 def _model(
