@@ -1,9 +1,12 @@
 """The register tables as pages of rows: sorting, filtering and quick search in SQL.
 
 A register view never loads a whole table.  It asks for one page at a time
-(``fetch_page``: one ``SELECT ... ORDER BY ... LIMIT/OFFSET``) and, separately and
-later, for the number of matching rows (``count_rows``), so the first rows of a
-million-event register are on screen before the count is known.
+(``fetch_page``: one ``SELECT ... ORDER BY ... LIMIT``) and, separately and later,
+for the number of matching rows (``count_rows``; on PostgreSQL ``estimate_rows``
+reads the planner's figure meanwhile), so the first rows of a million-event register
+are on screen before the count is known.  A page next to one already read is found
+by seeking past that page's edge row (keyset paging), and a page in the second half
+is read backwards from the end, so no page query skips a million rows with OFFSET.
 
 Refs sort by id (creation order): "E-10000" would sort before "E-9999" as text.
 Sorting always ends with the record id, in the same direction as the sort key, so
@@ -453,11 +456,7 @@ def _sort_index_covers_search(spec: RegisterSpec, column: RegisterColumn) -> boo
 
 
 def _sort_column(spec: RegisterSpec, sort: RegisterSort | None) -> RegisterColumn:
-    if sort is not None:
-        col = spec.column(sort.key)
-        if col.sortable:
-            return col
-    return spec.column(spec.default_sort[0])
+    return spec.column(effective_sort(spec, sort).key)
 
 
 def effective_sort(spec: RegisterSpec, sort: RegisterSort | None) -> RegisterSort:
