@@ -709,12 +709,12 @@ def probe_statement(
     spec = spec_for(kind)
     table: Any = spec.table
     sqlite = session.get_bind().dialect.name == "sqlite"
-    prefix = select(table.id)
+    first = select(table.id)
     seek: dict[str, Any] = {}
     if after is not None:
         shape, seek = _after_shape(spec, sort, after)
-        prefix = prefix.where(_after_clause(sqlite, spec, sort, shape))
-    prefix = prefix.order_by(*_order_by(spec, sort)).limit(window).subquery("probe")
+        first = first.where(_after_clause(sqlite, spec, sort, shape))
+    prefix = first.order_by(*_order_by(spec, sort)).limit(window).subquery("probe")
     stmt = select(table.id).select_from(prefix.join(table, table.id == prefix.c.id))
     conditions = _conditions(sqlite, spec, flt, bands)
     if conditions:
