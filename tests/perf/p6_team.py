@@ -5,12 +5,13 @@ A register of ``n`` events (a fifth at each classification level) is written
 straight into a throwaway PostgreSQL server (tests/pgserver.py) with set-based SQL,
 since the generator's per-row path would take hours at a million.  The same register
 queries the GUI runs (``RegisterRowSource``: count, first page, re-sort by title,
-text filter, last page) are timed as the owner, whom row-level security
-does not bind, and as a reader cleared to RESTRICTED, who sees three fifths of the
-rows; the ratio is the cost of the policies (QUALITY.md P6: <= 1.5x, and the queries
-behind a click <= 0.3 s).  Then the GUI probe runs as that member: first rows painted
-<= 1.0 s from the process start, sort and search <= 0.3 s to rows painted.  The restricted member's results are checked
-against the owner's rows at or below RESTRICTED, so both measure the right thing.
+text filter, last page) are timed as the owner, whom row-level security does not
+bind, and as a reader cleared to RESTRICTED, who sees three fifths of the rows; the
+ratio is the cost of the policies (QUALITY.md P6: <= 1.5x, and the queries behind a
+click <= 0.3 s).  Then the GUI probe runs as that member: first rows painted <= 1.0 s
+from the process start, sort and search <= 0.3 s to rows painted.  The restricted
+member's results are checked against the owner's rows at or below RESTRICTED, so
+both measure the right thing.
 """
 
 from __future__ import annotations
