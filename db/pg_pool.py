@@ -20,7 +20,10 @@ IDLE_SECONDS = 10.0
 _RETURNED = "risk_tracker_returned_at"
 
 
-def ping_when_idle(engine: Engine, idle_seconds: float = IDLE_SECONDS) -> None:
+def ping_when_idle(engine: Engine, idle_seconds: float | None = None) -> None:
+    """Ping a connection leaving ``engine``'s pool if it lay there ``idle_seconds``
+    (default ``IDLE_SECONDS``) or more; replace it if the ping fails."""
+
     @event.listens_for(engine.pool, "checkin")
     def returned(dbapi_conn: Any, record: Any) -> None:
         if record is not None:
@@ -29,7 +32,8 @@ def ping_when_idle(engine: Engine, idle_seconds: float = IDLE_SECONDS) -> None:
     @event.listens_for(engine.pool, "checkout")
     def lent(dbapi_conn: Any, record: Any, proxy: Any) -> None:
         returned_at = record.info.get(_RETURNED)
-        if returned_at is None or time.monotonic() - returned_at < idle_seconds:
+        limit = IDLE_SECONDS if idle_seconds is None else idle_seconds
+        if returned_at is None or time.monotonic() - returned_at < limit:
             return  # new, or back in the pool a moment ago
         try:
             alive = engine.dialect.do_ping(dbapi_conn)
