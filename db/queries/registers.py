@@ -731,6 +731,30 @@ def _display_statement(spec: RegisterSpec, ids: list[int], sort: RegisterSort | 
     return stmt.where(table.id.in_(ids)).order_by(*_order_by(spec, sort))
 
 
+def _backwards(
+    offset: int,
+    limit: int,
+    total: int | None,
+    after: Sequence[Any] | None,
+    before: Sequence[Any] | None,
+) -> tuple[int, int, Sequence[Any] | None] | None:
+    """``(offset, limit, seek)`` of a page read in the reversed order, when that is the
+    cheaper way: the rows just before ``before`` (a seek past it, backwards), or, the
+    total known, a page nearer the end than the start.  None: read it forwards."""
+    if after is not None:
+        return None
+    if before is not None:
+        return 0, limit, before
+    if total is None or offset <= 0:
+        return None
+    rest = total - offset  # this page's rows and all after them
+    if rest - limit >= offset:
+        return None  # nearer the start
+    if rest <= limit:
+        return 0, max(0, rest), None  # the last page, or past the end
+    return rest - limit, limit, None
+
+
 def fetch_page(
     session: Session,
     *,
@@ -754,54 +778,26 @@ def fetch_page(
     of the page after; the page is the ``limit`` rows just before it (a seek too).
     """
     spec = spec_for(kind)
-    if before is not None and after is None:
-        # The page ending just before a row already shown (scrolling up from the end):
-        # the seek past that row in the reversed order.
+    backwards = _backwards(offset, limit, total, after, before)
+    if backwards is not None:  # the same rows, read in the reversed order
+        back_offset, back_limit, seek = backwards
+        if back_limit <= 0:
+            return []
         chosen = effective_sort(spec, sort)
         rows = fetch_page(
             session,
             kind=kind,
-            offset=0,
-            limit=limit,
+            offset=back_offset,
+            limit=back_limit,
             sort=RegisterSort(chosen.key, not chosen.descending),
             flt=flt,
             bands=bands,
-            after=before,
+            after=seek,
         )
         rows.reverse()
         return rows
     if after is not None:
         offset = 0
-    elif total is not None and 0 < total - offset - limit < offset:
-        chosen = effective_sort(spec, sort)
-        rows = fetch_page(
-            session,
-            kind=kind,
-            offset=total - offset - limit,
-            limit=limit,
-            sort=RegisterSort(chosen.key, not chosen.descending),
-            flt=flt,
-            bands=bands,
-        )
-        rows.reverse()
-        return rows
-    elif total is not None and offset > 0 and total - offset - limit <= 0:
-        # The last page (or past the end): the first rows of the reversed order.
-        chosen = effective_sort(spec, sort)
-        count = max(0, total - offset)
-        if count == 0:
-            return []
-        rows = fetch_page(
-            session,
-            kind=kind,
-            offset=0,
-            limit=min(limit, count),
-            sort=RegisterSort(chosen.key, not chosen.descending),
-            flt=flt,
-            bands=bands,
-        )
-        rows.reverse()
-        return rows
     text = flt.text.strip() if flt is not None else ""
     sqlite = session.get_bind().dialect.name == "sqlite"
     probe = (

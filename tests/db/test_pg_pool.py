@@ -3,6 +3,7 @@ a dead one is then replaced before use; a fresh one costs no extra round trip.""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,7 +18,10 @@ def _pid(engine: Any) -> int:
         return int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar())
 
 
-def _count_pings(engine: Any, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+@pytest.fixture
+def pinged(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, list[int]]]:
+    """A PostgreSQL engine as the app makes it, and the list its pings are counted in."""
+    engine = make_engine(pg_url)
     pings: list[int] = []
     real = engine.dialect.do_ping
 
@@ -26,7 +30,8 @@ def _count_pings(engine: Any, monkeypatch: pytest.MonkeyPatch) -> list[int]:
         return bool(real(dbapi_conn))
 
     monkeypatch.setattr(engine.dialect, "do_ping", counted)
-    return pings
+    yield engine, pings
+    engine.dispose()
 
 
 def _kill(pg_server: Any, pid: int) -> None:
@@ -35,36 +40,28 @@ def _kill(pg_server: Any, pid: int) -> None:
 
 
 def test_an_idle_dead_connection_is_replaced_before_use(
-    pg_server: Any, pg_url: str, monkeypatch: pytest.MonkeyPatch
+    pg_server: Any, pinged: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    engine = make_engine(pg_url)
-    pings = _count_pings(engine, monkeypatch)
-    try:
-        first = _pid(engine)
-        assert pings == []  # a new connection is not pinged
-        _kill(pg_server, first)
-        monkeypatch.setattr(pg_pool, "IDLE_SECONDS", 0.0)  # every checkout counts as idle
-        assert _pid(engine) != first  # pinged, found dead, replaced: no error reaches us
-        assert pings  # the ping found it
-    finally:
-        engine.dispose()
+    engine, pings = pinged
+    first = _pid(engine)
+    assert pings == []  # a new connection is not pinged
+    _kill(pg_server, first)
+    monkeypatch.setattr(pg_pool, "IDLE_SECONDS", 0.0)  # every checkout counts as idle
+    assert _pid(engine) != first  # pinged, found dead, replaced: no error reaches us
+    assert pings  # the ping found it
 
 
 def test_a_connection_just_returned_is_used_without_a_ping(
-    pg_server: Any, pg_url: str, monkeypatch: pytest.MonkeyPatch
+    pg_server: Any, pinged: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    engine = make_engine(pg_url)
-    pings = _count_pings(engine, monkeypatch)
-    try:
-        monkeypatch.setattr(pg_pool, "IDLE_SECONDS", 3600.0)
-        first = _pid(engine)
-        assert _pid(engine) == first  # the same connection, straight from the pool
-        assert pings == []  # and no ping before either use
-        # Not pinged, so a connection that died a moment ago fails once (then the pool
-        # drops it): the price of skipping the ping within IDLE_SECONDS.
-        _kill(pg_server, first)
-        with pytest.raises(OperationalError):
-            _pid(engine)
-        assert _pid(engine) != first
-    finally:
-        engine.dispose()
+    engine, pings = pinged
+    monkeypatch.setattr(pg_pool, "IDLE_SECONDS", 3600.0)
+    first = _pid(engine)
+    assert _pid(engine) == first  # the same connection, straight from the pool
+    assert pings == []  # and no ping before either use
+    # Not pinged, so a connection that died a moment ago fails once (then the pool
+    # drops it): the price of skipping the ping within IDLE_SECONDS.
+    _kill(pg_server, first)
+    with pytest.raises(OperationalError):
+        _pid(engine)
+    assert _pid(engine) != first
