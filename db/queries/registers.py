@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    Column,
     ColumnElement,
     Integer,
     String,
@@ -43,6 +44,8 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.util import ClauseAdapter
 from sqlmodel import Session
 
 from db import scoring
@@ -709,18 +712,41 @@ def probe_statement(
     spec = spec_for(kind)
     table: Any = spec.table
     sqlite = session.get_bind().dialect.name == "sqlite"
-    first = select(table.id)
+    conditions = _conditions(sqlite, spec, flt, bands)
+    order = _order_by(spec, sort)
+    # SQLite joins the window back to the table row by row; PostgreSQL would rather
+    # find every match of the filter first and join those to the window (a bitmap
+    # scan over the whole table: seconds), so there the window carries the columns
+    # the filter and the order need, and nothing is joined.
+    columns = [table.id] if sqlite else _columns_of(table, [*conditions, *order])
+    first = select(*columns)
     seek: dict[str, Any] = {}
     if after is not None:
         shape, seek = _after_shape(spec, sort, after)
         first = first.where(_after_clause(sqlite, spec, sort, shape))
-    prefix = first.order_by(*_order_by(spec, sort)).limit(window).subquery("probe")
-    stmt = select(table.id).select_from(prefix.join(table, table.id == prefix.c.id))
-    conditions = _conditions(sqlite, spec, flt, bands)
+    prefix = first.order_by(*order).limit(window).subquery("probe")
+    if sqlite:
+        stmt = select(table.id).select_from(prefix.join(table, table.id == prefix.c.id))
+    else:
+        adapter = ClauseAdapter(prefix)
+        conditions = [adapter.traverse(c) for c in conditions]
+        order = [adapter.traverse(o) for o in order]
+        stmt = select(prefix.c.id)
     if conditions:
         stmt = stmt.where(*conditions)
-    stmt = stmt.order_by(*_order_by(spec, sort)).offset(max(0, offset)).limit(max(0, limit))
+    stmt = stmt.order_by(*order).offset(max(0, offset)).limit(max(0, limit))
     return stmt.params(**seek) if seek else stmt
+
+
+def _columns_of(table: Any, clauses: list[Any]) -> list[Any]:
+    """The id and every column of ``table`` that ``clauses`` read, once each."""
+    base = table.__table__
+    seen = {"id": base.c.id}
+    for clause in clauses:
+        for element in visitors.iterate(clause):
+            if isinstance(element, Column) and element.table is base:
+                seen.setdefault(element.key, base.c[element.key])
+    return list(seen.values())
 
 
 def _display_statement(spec: RegisterSpec, ids: list[int], sort: RegisterSort | None) -> Any:

@@ -129,3 +129,36 @@ def test_estimate_is_postgres_statistics_and_none_on_sqlite(paged_register: Any)
         conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE event")
     assert source.estimate() == source.count() == 300
     assert source.estimate(RegisterFilter(text="letter")) is None  # only the whole table
+
+
+@pytest.mark.parametrize(
+    ("kind", "sorts", "texts"),
+    [
+        ("event", (None, "title", "severity", "ref", "kind"), ("letter", "e", "no such words")),
+        ("risk", (None, "score", "residual_score", "review_due", "owner"), ("risk", "1")),
+    ],
+)
+def test_the_quick_search_probe_gives_the_pages_the_scan_gives(
+    paged_register: Any, kind: str, sorts: tuple[str | None, ...], texts: tuple[str, ...]
+) -> None:
+    """The probe (a window of the first rows of the order, filtered) must never change
+    what a page holds, whatever the backend makes of it (PostgreSQL reads the window's
+    columns, SQLite joins it back to the table)."""
+    from db.queries import registers as rq
+
+    with paged_register.session() as session:
+        for text_ in texts:
+            for key in sorts:
+                for descending in (False, True):
+                    sort = None if key is None else RegisterSort(key, descending)
+                    flt = RegisterFilter(text=text_)
+                    for offset in (0, 5):
+                        probe = rq.probe_statement(
+                            session, kind=kind, offset=offset, limit=PAGE, sort=sort, flt=flt
+                        )
+                        scan = rq.page_statement(
+                            session, kind=kind, offset=offset, limit=PAGE, sort=sort, flt=flt
+                        )
+                        where = (text_, sort, offset)
+                        expected = [int(r[0]) for r in session.execute(scan)]
+                        assert [int(r[0]) for r in session.execute(probe)] == expected, where
