@@ -271,10 +271,16 @@ class PgServer:
             cls._shared = None
 
 
-def shared_server_or_fail() -> PgServer:
-    """The shared server; fail the test (or skip only if RISK_TRACKER_NO_PG=1)."""
+def skip_if_declined() -> None:
+    """Skip the calling test only when the developer set RISK_TRACKER_NO_PG=1 (a machine
+    without PostgreSQL); otherwise a missing server is the test's failure, not a skip."""
     if os.environ.get(NO_PG_ENV) == "1":
         pytest.skip(f"{NO_PG_ENV}=1 is set: PostgreSQL tests skipped on request")
+
+
+def shared_server_or_fail() -> PgServer:
+    """The shared server; fail the test (or skip only if RISK_TRACKER_NO_PG=1)."""
+    skip_if_declined()
     try:
         return PgServer.shared()
     except PgUnavailable as exc:

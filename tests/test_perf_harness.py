@@ -19,7 +19,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from db import audit, migrations, repository
@@ -71,10 +70,9 @@ def test_tiny_benchmark_run_on_postgresql(tmp_path):
     """P1-P3 and the GUI probe on a throwaway server, baselines (COPY, raw SQL) on the
     same server; the SQLite-only scenarios (P4, P5) are left out.  A second run finds
     the kept cluster and its registers and starts it again."""
-    from tests.pgserver import NO_PG_ENV, find_bin_dir
+    from tests.pgserver import find_bin_dir, skip_if_declined
 
-    if os.environ.get(NO_PG_ENV) == "1":
-        pytest.skip(f"{NO_PG_ENV}=1 is set: PostgreSQL tests skipped on request")
+    skip_if_declined()
     assert find_bin_dir() is not None, "PostgreSQL is required (set RISK_TRACKER_NO_PG=1 to skip)"
     import shutil
 

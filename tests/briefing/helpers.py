@@ -39,6 +39,19 @@ def risk(register: Any, title: str, level: str = "UNCLASSIFIED", **kw: Any) -> A
     return add(register, "risk", RiskCreate(title=title, classification=level, **kw))
 
 
+def text_risk(register: Any, n: int, text: str, partnership_id: int) -> Any:
+    """The n-th risk of a text-printing test: ``text`` as its title and (cut) owner, a
+    score that varies with n, linked to one partnership."""
+    return risk(
+        register,
+        text,
+        likelihood=1 + n % 5,
+        impact=1 + (n * 2) % 5,
+        owner=text[:50],
+        partnership_ids=[partnership_id],
+    )
+
+
 def event(
     register: Any, title: str, level: str = "UNCLASSIFIED", days_ago: int = 1, **kw: Any
 ) -> Any:

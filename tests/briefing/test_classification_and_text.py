@@ -23,6 +23,7 @@ from tests.briefing.helpers import (
     risk,
     squash,
     stakeholder,
+    text_risk,
 )
 
 try:
@@ -69,14 +70,7 @@ def test_hostile_text_prints_exactly_as_typed(register, tmp_path):
     owner = stakeholder(register, "Plain partner")
     p = partnership(register, "Plain partnership", owner.id)
     for n, text in enumerate(sample):
-        r = risk(
-            register,
-            text,
-            likelihood=1 + n % 5,
-            impact=1 + (n * 2) % 5,
-            owner=text[:50],
-            partnership_ids=[p.id],
-        )
+        r = text_risk(register, n, text, p.id)
         event(
             register,
             text,

@@ -34,7 +34,15 @@ from desktop.briefing.parameters import BriefingParameters
 from desktop.briefing.sections.edition import WATERMARK
 from desktop.briefing.shaping import shape, visual
 from desktop.resources import resource_path
-from tests.briefing.helpers import event, page_texts, partnership, risk, squash, stakeholder
+from tests.briefing.helpers import (
+    event,
+    page_texts,
+    partnership,
+    risk,
+    squash,
+    stakeholder,
+    text_risk,
+)
 
 ARABIC = "مرحبا بالعالم"
 HEBREW = "שלום עולם"
@@ -72,14 +80,7 @@ def hostile_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
         p = partnership(register, "شراكة التعليم", owner.id)
         texts = [*EXACT, LATIN_WITH_RTL, LAM_ALEF, RTL_WITH_DIGITS]
         for n, text in enumerate(texts):
-            r = risk(
-                register,
-                text,
-                likelihood=1 + n % 5,
-                impact=1 + (n * 2) % 5,
-                owner=text[:50],
-                partnership_ids=[p.id],
-            )
+            r = text_risk(register, n, text, p.id)
             event(register, text, days_ago=1 + n, kind="criticism", severity=3, risk_ids=[r.id])
             stakeholder(register, f"{n} {text}")
         risk(register, "Long Arabic mitigation", likelihood=5, impact=5, mitigation=LONG_ARABIC)
