@@ -117,6 +117,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 def _sqlite_begin(conn: Any) -> None:
     mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+    if mode == "NONE":
+        return  # one read statement: SQLite gives it a snapshot of its own
     if mode == "IMMEDIATE":
         _begin_immediate(conn.connection.dbapi_connection)
     else:

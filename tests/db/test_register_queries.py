@@ -156,3 +156,17 @@ def test_figure_filters_and_shown_ids_agree_with_the_scoring_rules(source_regist
     before = RegisterFilter(created_to=made - dt.timedelta(days=1))
     assert late.id not in rk.shown_ids(None, before)
     assert rk.count(RegisterFilter(created_from=day)) == len(risks) + 1
+
+
+def test_a_page_read_on_sqlite_opens_no_transaction(register: Any) -> None:
+    """The page reads skip BEGIN on SQLite (one statement has a snapshot of its own):
+    nothing is left open between the statement and the connection's return."""
+    from sqlalchemy import select
+
+    source = RegisterRowSource(register, "event")
+    with source._page_reading() as conn:
+        assert conn.execute(select(1)).scalar_one() == 1
+        assert conn.connection.dbapi_connection.in_transaction is False
+    with register.session() as session:  # an ordinary session still begins one
+        session.connection().exec_driver_sql("SELECT 1")
+        assert session.connection().connection.dbapi_connection.in_transaction is True
