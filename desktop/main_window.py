@@ -625,18 +625,26 @@ class MainWindow(QMainWindow):
 
     def _count_records(self) -> None:
         from db import repository
-        from desktop.tasks import run_task
+        from desktop.background_reads import run_background_read
 
         register = self.context.register
 
-        def job(_progress: Any) -> dict[str, int]:
-            with register.session() as session:
-                return repository.counts(session)
+        def job(token: Any) -> dict[str, int]:
+            # Gives way to the rows of a sort or search (desktop.background_reads).
+            with register.session() as session, token.watching(session):
+                counts = {}
+                for kind in repository.KINDS:
+                    token.check()
+                    counts[kind] = repository.count(session, kind)
+                return counts
 
         def start() -> None:  # full counts wait for the window's first paint
-            handle = run_task(job, title="counts", parent=self)
-            handle.succeeded.connect(self._show_counts)
-            self._counts_handle = handle
+            self._counts_handle = run_background_read(
+                job,
+                title="counts",
+                done=self._show_counts,
+                wanted=lambda: register is self.context.register,
+            )
 
         from desktop.paint_gate import after_first_paint
 

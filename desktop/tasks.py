@@ -138,8 +138,13 @@ def run_task(
     title: str = "",
     parent: QObject | None = None,
     pool: QThreadPool | None = None,
+    start_when: Callable[[Callable[[], None]], None] | None = None,
 ) -> TaskHandle:
-    """Start ``job`` on a pool thread and return its handle (signals arrive in the GUI thread)."""
+    """Start ``job`` on a pool thread and return its handle (signals arrive in the GUI thread).
+
+    ``start_when``: given the function that starts the job, calls it when the job
+    may start (from the event loop, never before this returns); the task counts as
+    active from now on."""
     # No Qt parent: a window closed while its task runs must not delete the handle
     # under the worker.  The handle lives in this (the GUI) thread; _ACTIVE keeps it.
     del parent
@@ -147,9 +152,16 @@ def run_task(
     _ACTIVE.add(handle)  # keep it alive until it ends, whatever the caller keeps
     handle.finished.connect(lambda: _ACTIVE.discard(handle))
     runner = _Runner(job, handle)
+
     # Start once control is back in the event loop: the caller connects its slots
     # first, so a job that ends at once cannot emit before anyone listens.
-    QTimer.singleShot(0, handle, lambda: (pool or QThreadPool.globalInstance()).start(runner))
+    def begin() -> None:
+        (pool or QThreadPool.globalInstance()).start(runner)
+
+    if start_when is None:
+        QTimer.singleShot(0, handle, begin)
+    else:
+        start_when(begin)
     return handle
 
 

@@ -125,6 +125,7 @@ class RegisterTableModel(QAbstractTableModel):
         self._total: int | None = None  # exact count once known
         self._estimate: int | None = None  # the source's quick estimate, until then
         self._generation = 0  # bumps on every reset/refresh: late counts are ignored
+        self._counting = False  # a count of the current rows is on its way
         self.fetch_count = 0  # pages fetched (tests and diagnostics)
         self._brushes: dict[str, tuple[QBrush, QBrush]] | None = None
         self._reload()
@@ -205,13 +206,19 @@ class RegisterTableModel(QAbstractTableModel):
         a noticeable pause), so rows are only told to change, or removed and
         inserted at the end as the new count requires.
         """
-        self._generation += 1
+        if self._background:  # the rows asked for first: a count in flight waits
+            from desktop.background_reads import yield_to_user
+
+            yield_to_user()
+        if not same_rows:
+            self._generation += 1  # a count in flight counts other rows now
+            self._counting = False
         self._pages.clear()
         first = self._load_page(0)
         if first is None:
             return
-        if same_rows and self._total is not None:
-            pass  # same filter: the count stands
+        if same_rows and (self._total is not None or self._counting):
+            pass  # the same rows in another order: the count stands, or is on its way
         elif len(first) < self._page_size:
             self._set_total(len(first))
         else:
@@ -332,6 +339,7 @@ class RegisterTableModel(QAbstractTableModel):
 
     def _clear(self) -> None:
         self._generation += 1
+        self._counting = False
         self._pages.clear()
         self._rows = 0
         self._total = None
@@ -371,6 +379,7 @@ class RegisterTableModel(QAbstractTableModel):
             self.endRemoveRows()
 
     def _set_total(self, total: int) -> None:
+        self._counting = False
         self._total = total
         self._grow_to(total)
         self.count_changed.emit(total)
@@ -383,18 +392,31 @@ class RegisterTableModel(QAbstractTableModel):
             self._estimate_rows(generation, source, flt)
             self._count_done(generation, source.count(flt))
             return
+        from desktop.background_reads import run_background_read
         from desktop.paint_gate import after_first_paint
-        from desktop.tasks import run_task
+
+        self._counting = True
 
         def start() -> None:  # a full count waits for the window's first paint
             if generation != self._generation:
                 return  # already superseded
             self._estimate_rows(generation, source, flt)
-            handle = run_task(lambda _progress: source.count(flt), title="count", parent=self)
-            handle.succeeded.connect(lambda total: self._count_done(generation, total))
-            handle.failed.connect(self.fetch_failed)
+            # In the background, giving way to the rows of the next sort or filter
+            # (desktop.background_reads); run again after them while still wanted.
+            run_background_read(
+                lambda _token: source.count(flt),
+                title="count",
+                done=lambda total: self._count_done(generation, total),
+                failed=lambda message: self._count_failed(generation, message),
+                wanted=lambda: generation == self._generation,
+            )
 
         after_first_paint(start)
+
+    def _count_failed(self, generation: int, message: str) -> None:
+        if generation == self._generation:
+            self._counting = False
+        self.fetch_failed.emit(message)
 
     def _estimate_rows(self, generation: int, source: RowSource, flt: RegisterFilter) -> None:
         """Ask the source for its quick estimate (a catalogue read, not a count)."""
