@@ -11,10 +11,11 @@ from __future__ import annotations
 import os
 import random
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -178,10 +179,27 @@ class Register:
     upgraded_from: str | None = None
     backup_path: Path | None = None
     guard_token: int | None = None  # db.file_guard protects its files while it is open
+    _background: Engine | None = field(default=None, init=False, repr=False, compare=False)
+    _background_lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False
+    )
 
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
+
+    @property
+    def background_engine(self) -> Engine:
+        """The engine of background reads (whole-table counts on worker threads).  On
+        PostgreSQL a pool of its own: a count, or one being cancelled, never holds the
+        connection the user's next page is read through (the GUI would open a new one,
+        a server process started on the click's path).  On SQLite the register's own."""
+        if self.is_sqlite:
+            return self.engine
+        with self._background_lock:
+            if self._background is None:
+                self._background = make_engine(self.url)
+            return self._background
 
     @property
     def path(self) -> Path | None:
@@ -223,6 +241,8 @@ class Register:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._background is not None:
+            self._background.dispose()
         if self.guard_token is not None:
             file_guard.release(self.guard_token)
             self.guard_token = None

@@ -631,7 +631,12 @@ class MainWindow(QMainWindow):
 
         def job(token: Any) -> dict[str, int]:
             # Gives way to the rows of a sort or search (desktop.background_reads).
-            with register.session() as session, token.watching(session):
+            from sqlmodel import Session
+
+            with (
+                Session(register.background_engine) as session,
+                token.watching(session),
+            ):
                 counts = {}
                 for kind in repository.KINDS:
                     token.check()

@@ -981,7 +981,10 @@ class RegisterRowSource:
     register: Register
     kind: str
     bands_provider: Callable[[], Bands] = field(default=lambda: DEFAULT_BANDS)
-    _autocommit: tuple[Any, Any] | None = field(default=None, init=False, repr=False, compare=False)
+    # id(engine) -> (engine, its read-statement variant)
+    _autocommit: dict[int, tuple[Any, Any]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def _read_engine(self) -> Any:
         """The engine for single read statements.  On PostgreSQL in autocommit: a
@@ -989,15 +992,20 @@ class RegisterRowSource:
         are added to the page query (on a busy server each costs a scheduling slice).
         On SQLite likewise without BEGIN: a statement outside a transaction reads a
         snapshot of its own."""
-        if self._autocommit is None or self._autocommit[0] is not self.register.engine:
-            engine = self.register.engine
+        engine = (
+            self.register.engine
+            if interruptible.current() is None
+            else self.register.background_engine  # a background count: a pool of its own
+        )
+        cached = self._autocommit.get(id(engine))
+        if cached is None or cached[0] is not engine:
             options: dict[str, Any] = (
                 {"sqlite_begin": "NONE"}
                 if self.register.is_sqlite
                 else {"isolation_level": "AUTOCOMMIT"}
             )
-            self._autocommit = (engine, engine.execution_options(**options))
-        return self._autocommit[1]
+            cached = self._autocommit[id(engine)] = (engine, engine.execution_options(**options))
+        return cached[1]
 
     @contextmanager
     def _reading(self) -> Iterator[Session]:

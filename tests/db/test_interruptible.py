@@ -121,3 +121,25 @@ def test_the_register_count_is_interrupted_through_the_threads_token(any_registe
             source.fetch(0, 10)
     assert current() is None
     assert source.count() == 3  # outside the token: an ordinary read
+
+
+@pytest.mark.postgres
+def test_background_counts_read_through_a_pool_of_their_own(pg_register: Any) -> None:
+    """A count on a worker (or one being cancelled) never holds the connection the
+    user's next page needs: the register's own pool is left alone."""
+    source = RegisterRowSource(pg_register, "event")
+    source.fetch(0, 10)  # the user's page: one connection in the register's pool
+    own = pg_register.engine.pool
+    assert own.checkedin() == 1
+    with reading(Interruptible()):
+        assert source.count() == 0
+    background = pg_register.background_engine
+    assert background is not pg_register.engine
+    assert background.pool.checkedin() == 1 and background.pool.checkedout() == 0
+    assert own.checkedin() == 1 and own.checkedout() == 0
+    pg_register.dispose()
+    assert background.pool.checkedin() == 0  # closed with the register
+
+
+def test_on_sqlite_background_reads_share_the_registers_engine(register: Any) -> None:
+    assert register.background_engine is register.engine
