@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlmodel import Session
 
 from db.errors import Cancelled
 from db.interruptible import Interruptible, current, reading
@@ -143,3 +144,29 @@ def test_background_counts_read_through_a_pool_of_their_own(pg_register: Any) ->
 
 def test_on_sqlite_background_reads_share_the_registers_engine(register: Any) -> None:
     assert register.background_engine is register.engine
+
+
+@pytest.mark.postgres
+def test_a_members_background_count_is_bound_by_row_level_security_too(pg_server: Any) -> None:
+    """The background pool logs in as the member, not as anyone who sees more: a
+    RESTRICTED reader's background count is the count of what they may see."""
+    from tests.teamsetup import make_team
+
+    crew = make_team(pg_server)
+    try:
+        owner, reader = crew.open(), crew.open("reader")
+        try:
+            every = RegisterRowSource(owner, "event").count()
+            source = RegisterRowSource(reader, "event")
+            visible = source.count()
+            with reading(Interruptible()):
+                assert source.count() == visible
+            assert 0 < visible < every  # the crew holds events the reader may not see
+            user = "SELECT current_user"
+            with reader.session() as s, Session(reader.background_engine) as b:
+                assert b.execute(text(user)).scalar() == s.execute(text(user)).scalar()
+        finally:
+            owner.dispose()
+            reader.dispose()
+    finally:
+        crew.drop()
