@@ -24,8 +24,9 @@ from sqlalchemy import insert, select
 from sqlalchemy import update as sa_update
 from sqlmodel import Session
 
-from db import audit
+from db import audit, commentary
 from db.errors import FieldError, ValidationFailed
+from db.models import COMMENTARY_FIELDS
 from db.repository import (
     _LINK_OWNER,
     INCOMING,
@@ -112,10 +113,15 @@ def _snapshots(session: Session, kind: str, records: list[Any]) -> list[dict[str
             wanted[link.other_kind].update(others)
     refs = {k: _refs_by_id(session, k, v) for k, v in wanted.items()}
     plain = [f for f in user_fields(kind) if not f.endswith("_id")]
+    said_fields = [f for f in plain if f in COMMENTARY_FIELDS]
+    plain = [f for f in plain if f not in COMMENTARY_FIELDS]
+    said = commentary.read(session, ids) if said_fields else {}
     out: list[dict[str, Any]] = []
     for record in records:
         own_links = {link.field: sorted(links[link.field].get(record.id, [])) for link in s.links}
+        own_said = said.get(record.id, {})
         values: dict[str, Any] = {f: getattr(record, f) for f in plain}
+        values.update({f: own_said.get(f) for f in said_fields})
         for ref_spec in s.refs:
             target = getattr(record, ref_spec.field)
             values[ref_spec.export_name] = refs[ref_spec.other_kind][target] if target else None
@@ -127,6 +133,7 @@ def _snapshots(session: Session, kind: str, records: list[Any]) -> list[dict[str
             {
                 "kind": kind,
                 "row": {c: getattr(record, c) for c in table_cols},
+                "commentary": own_said,
                 "links": own_links,
                 "incoming": incoming.get(record.id, {}),
                 "incoming_links": incoming_links.get(record.id, {}),
@@ -249,6 +256,9 @@ def restore_many(
             session.execute(select(table.ref, table.id).where(table.ref.in_(chunk))).all()  # type: ignore[arg-type]
         )
     id_map = {snap["row"]["id"]: new_id[snap["row"]["ref"]] for snap in snapshots}
+    commentary.write_many(
+        session, [(new_id[snap["row"]["ref"]], snap.get("commentary") or {}) for snap in snapshots]
+    )
     for ref, field, old_target in later:
         session.execute(
             sa_update(table).where(table.id == new_id[ref]).values({field: id_map[old_target]})
@@ -316,13 +326,14 @@ def _audit_snapshots(
         session,
         actor=actor,
         entries=[
-            audit.PendingEntry(
+            entry
+            for snap in snaps
+            for entry in commentary.entries(
                 kind,
                 snap["row"]["ref"],
                 action,
                 {k: change(v) for k, v in snap["values"].items() if v not in (None, [], "")},
             )
-            for snap in snaps
         ],
     )
 

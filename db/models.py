@@ -23,7 +23,8 @@ from typing import Any, ClassVar
 from urllib.parse import urlparse
 
 from pydantic import ConfigDict, field_validator, model_validator
-from sqlalchemy import Column, Index, Integer, SmallInteger, String
+from sqlalchemy import Column, Index, Integer, SmallInteger, String, select
+from sqlalchemy.orm import object_session
 from sqlmodel import Field, SQLModel
 
 from db import scoring
@@ -300,8 +301,17 @@ class RiskBase(RecordFields):
         default=RiskStatus.open, max_length=20, sa_type=String(20), index=True
     )
     review_due: dt.date | None = None
-    # The owner's commentary: dated, with its own classification (printed in a pack
-    # only when that level is within the pack's ceiling).
+
+
+class RiskCommentaryFields(_Input):
+    """The owner's commentary: dated, with its own classification (printed in a pack
+    only when that level is within the pack's ceiling; None: the risk's level).
+
+    Kept in its own table (``RiskCommentary``, migration 0016) so that PostgreSQL's
+    row-level security can hide it from a member not cleared for its level while
+    the risk stays visible; the forms, files and audit still name the three fields
+    as the risk's."""
+
     commentary: str | None = Field(default=None, max_length=TEXT_MAX)
     commentary_on: dt.date | None = None
     commentary_classification: Classification | None = Field(
@@ -309,12 +319,15 @@ class RiskBase(RecordFields):
     )
 
 
+COMMENTARY_FIELDS: tuple[str, ...] = ("commentary", "commentary_on", "commentary_classification")
+
+
 def _check_residual_pair(rl: int | None, ri: int | None) -> None:
     if (rl is None) != (ri is None):
         raise ValueError("residual_impact: residual likelihood and impact go together")
 
 
-class RiskCreate(RiskBase):
+class RiskCreate(RiskCommentaryFields, RiskBase):
     partnership_ids: list[int] = Field(default_factory=list)
     stakeholder_ids: list[int] = Field(default_factory=list)
 
@@ -364,8 +377,50 @@ class Risk(Bookkeeping, RiskBase, table=True):
             self.likelihood, self.impact, self.residual_likelihood, self.residual_impact
         )
 
+    # The commentary's fields, read from ``risk_commentary`` in the session that loaded
+    # the risk (None when there is none, or none this member may see).  Written only
+    # through ``db.commentary``.
+    @property
+    def commentary(self) -> str | None:
+        return self._commentary_value(0)
 
-class RiskRead(Bookkeeping, RiskBase):
+    @property
+    def commentary_on(self) -> dt.date | None:
+        return self._commentary_value(1)
+
+    @property
+    def commentary_classification(self) -> Classification | None:
+        return self._commentary_value(2)  # type: ignore[no-any-return]
+
+    def _commentary_value(self, position: int) -> Any:
+        session = object_session(self)
+        if session is None:
+            raise RuntimeError("a risk's commentary is read in the session that loaded it")
+        if self.id is None:
+            return None
+        table = RiskCommentary.__table__  # type: ignore[attr-defined]
+        row = session.execute(
+            select(table.c.text, table.c.dated, table.c.classification).where(
+                table.c.risk_id == self.id
+            )
+        ).first()
+        return None if row is None else row[position]
+
+
+class RiskCommentary(SQLModel, table=True):
+    """A risk owner's commentary (at most one per risk; no row: no commentary).
+
+    On PostgreSQL a team member sees the row only when cleared for both its own
+    classification (NULL: the risk's) and its risk (migration 0016)."""
+
+    __tablename__ = "risk_commentary"
+    risk_id: int = Field(foreign_key="risk.id", primary_key=True, ondelete="CASCADE")
+    text: str | None = Field(default=None, max_length=TEXT_MAX)
+    dated: dt.date | None = None
+    classification: str | None = Field(default=None, max_length=20)
+
+
+class RiskRead(RiskCommentaryFields, Bookkeeping, RiskBase):
     version: int
     partnership_ids: list[int] = Field(default_factory=list)
     stakeholder_ids: list[int] = Field(default_factory=list)

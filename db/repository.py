@@ -21,7 +21,7 @@ from sqlalchemy import update as sa_update
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, SQLModel, col
 
-from db import audit, limits
+from db import audit, commentary, limits
 from db.errors import ConflictError, FieldError, NotFound, ValidationFailed
 from db.kinds import REF_PREFIX, REF_WIDTH
 from db.models import (
@@ -430,6 +430,7 @@ def create(
     _check_targets(session, kind, payload, None)
     link_fields = {link.field for link in s.links}
     row = {k: v for k, v in payload.items() if k not in link_fields}
+    row, said = commentary.split(row)
     if s.unique_name:
         row["name_key"] = row["name"].casefold()
     now = utcnow()
@@ -444,11 +445,17 @@ def create(
     session.add(record)
     session.flush()
     _write_links(session, kind, record.id, payload, replace=False)
-    new_values = values(session, kind, record)
+    commentary.write(session, record.id, said)
+    new_values, new_said = commentary.split(values(session, kind, record))
     (changes,) = audit.creation_changes({k: [v] for k, v in new_values.items()})
     audit.record_encoded(
         session, actor=actor, kind=kind, action=action, items=[(record.ref, changes)]
     )
+    given = {k: [None, v] for k, v in new_said.items() if audit.is_given(v)}
+    if given:  # the commentary's own entry, at its own level (db.commentary)
+        audit.record(
+            session, actor=actor, kind=kind, ref=record.ref, action="update", changes=given
+        )
     return record
 
 
@@ -492,13 +499,19 @@ def update(
     # No autoflush until the explicit flush below: one UPDATE (one version step) per
     # update, and a stale record is caught there as a conflict, not as StaleDataError.
     with session.no_autoflush:
-        for field, value in changes_in.items():
+        own_in, said_in = commentary.split(changes_in)
+        for field, value in own_in.items():
             if field in link_fields:
                 continue
             setattr(record, field, value)
         if s.unique_name:
             record.name_key = record.name.casefold()
         _write_links(session, kind, record_id, changes_in, replace=True)
+        commentary.write(
+            session,
+            record_id,
+            {k: v for k, v in said_in.items() if audit.to_jsonable(v) != before.get(k)},
+        )
         after_preview = values(session, kind, record)
     diff = {k: [before.get(k), v] for k, v in after_preview.items() if before.get(k) != v}
     if not diff:
@@ -512,7 +525,9 @@ def update(
         session.rollback()
         fresh = get(session, kind, record_id)
         raise _conflict(kind, fresh) from None
-    audit.record(session, actor=actor, kind=kind, ref=record.ref, action="update", changes=diff)
+    audit.record_many(
+        session, actor=actor, entries=commentary.entries(kind, record.ref, "update", diff)
+    )
     return record
 
 
@@ -540,9 +555,11 @@ def snapshot(session: Session, kind: str, record_id: int) -> dict[str, Any]:
         )
         if ids:
             incoming_links[lt.__tablename__] = ids
+    said = commentary.read(session, [record_id]).get(record_id, {}) if kind == "risk" else {}
     return {
         "kind": kind,
         "row": row,
+        "commentary": said,
         "links": link_ids(session, kind, record_id),
         "incoming": incoming,
         "incoming_links": incoming_links,
@@ -576,6 +593,8 @@ def delete(
             )
     if kind == "risk":
         refuse_orphaning_actions(session, [record_id])
+        if commentary.hidden(session, record_id):  # it would go with the risk, unseen
+            raise ValidationFailed([FieldError("commentary", commentary.HIDDEN_REASON)])
     snap = snapshot(session, kind, record_id)
     session.delete(record)
     try:
@@ -586,13 +605,9 @@ def delete(
         if fresh is None:
             raise NotFound(f"{kind} {snap['row']['ref']} was deleted by another user") from None
         raise _conflict(kind, fresh) from None
-    audit.record(
-        session,
-        actor=actor,
-        kind=kind,
-        ref=snap["row"]["ref"],
-        action="delete",
-        changes={k: [v, None] for k, v in snap["values"].items() if v not in (None, [], "")},
+    gone = {k: [v, None] for k, v in snap["values"].items() if v not in (None, [], "")}
+    audit.record_many(
+        session, actor=actor, entries=commentary.entries(kind, snap["row"]["ref"], "delete", gone)
     )
     return snap
 
@@ -696,6 +711,7 @@ def restore(session: Session, kind: str, snap: dict[str, Any], *, actor: str) ->
     }
     refuse_if_no_links_left(kind, links, ref=row["ref"])
     _write_links(session, kind, record_id, links, replace=False)
+    commentary.write_many(session, [(record_id, snap.get("commentary") or {})])
     for key, ids in snap.get("incoming", {}).items():
         other_kind, column = key.split(".")
         other: Any = spec(other_kind).table
@@ -714,13 +730,9 @@ def restore(session: Session, kind: str, snap: dict[str, Any], *, actor: str) ->
                     session.execute(
                         insert(lt), [{own_col: record_id, other_col: i} for i in present]
                     )
-    audit.record(
-        session,
-        actor=actor,
-        kind=kind,
-        ref=row["ref"],
-        action="restore",
-        changes={k: [None, v] for k, v in snap["values"].items() if v not in (None, [], "")},
+    back = {k: [None, v] for k, v in snap["values"].items() if v not in (None, [], "")}
+    audit.record_many(
+        session, actor=actor, entries=commentary.entries(kind, row["ref"], "restore", back)
     )
     session.expire_all()
     return session.get(table, record_id)

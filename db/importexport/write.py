@@ -18,12 +18,12 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from db import audit, repository
+from db import audit, commentary, repository
 from db.errors import FieldError, RegisterError, ValidationFailed
 from db.importexport.columns import ENUM, LEVEL, columns_for
 from db.importexport.plan import ImportResult, Plan
 from db.importexport.progress import Ticker
-from db.models import utcnow
+from db.models import COMMENTARY_FIELDS, utcnow
 from db.queries import importexport as q
 from db.responses import checked_as_a_whole
 
@@ -41,6 +41,9 @@ def write(
     ref_fields = {r.field for r in s.refs}
     kind_columns = {c.field: c for c in columns_for(kind)}
     table_fields = [f for f in s.create.model_fields if f not in link_fields]
+    # the commentary has its own table and its own audit entry (db.commentary)
+    said_fields = [f for f in table_fields if f in COMMENTARY_FIELDS]
+    table_fields = [f for f in table_fields if f not in COMMENTARY_FIELDS]
     plain_fields = [f for f in table_fields if f not in ref_fields]
     enum_fields = [f for f in table_fields if kind_columns[f].type in (ENUM, LEVEL)]
     creates = plan.creates
@@ -139,6 +142,8 @@ def write(
                     if name in row.pending
                 ]
                 q.set_reference(session, kind=kind, field=name, pairs=pairs)
+            if said_fields:
+                _write_commentaries(session, kind, creates, new_ids, said_fields, actor=actor)
         result.created = len(creates)
         result.created_refs = [row.ref for row in creates]  # type: ignore[misc]
     else:
@@ -165,3 +170,29 @@ def write(
     result.updated_refs = [row.ref for row in plan.updates]  # type: ignore[misc]
     result.unchanged = len(plan.unchanged)
     return result
+
+
+def _write_commentaries(
+    session: Session,
+    kind: str,
+    creates: list[Any],
+    new_ids: dict[str, int],
+    fields: list[str],
+    *,
+    actor: str,
+) -> None:
+    """The new records' commentaries, each with its own audit entry (as ``repository.create``
+    writes them)."""
+    said = [(row.ref, {f: row.values.get(f) for f in fields}) for row in creates]
+    said = [(ref, values) for ref, values in said if any(v is not None for v in values.values())]
+    commentary.write_many(session, [(new_ids[ref], values) for ref, values in said])
+    audit.record_many(
+        session,
+        actor=actor,
+        entries=[
+            audit.PendingEntry(
+                kind, ref, "update", {k: [None, v] for k, v in values.items() if audit.is_given(v)}
+            )
+            for ref, values in said
+        ],
+    )

@@ -21,6 +21,7 @@ from sqlalchemy.sql import Select
 from sqlmodel import Session
 
 from db import kinds, scoring
+from db.models import COMMENTARY_FIELDS, RiskCommentary
 from db.queries.event_scope import event_concerns
 from db.queries.tables import (
     AuditEntry,
@@ -317,7 +318,17 @@ def current_states(
 ) -> list[tuple[Any, ...]]:
     """ref plus the named (text or integer) columns of every current record within the ceiling."""
     table = TABLES[kind]
-    stmt = select(table.ref, *[getattr(table, f) for f in fields])
+    said: Any = RiskCommentary.__table__  # type: ignore[attr-defined]
+    # A risk's commentary fields come from its own table (none above the ceiling).
+    named = dict(
+        zip(COMMENTARY_FIELDS, (said.c.text, said.c.dated, said.c.classification), strict=True)
+    )
+    columns = [named[f] if kind == "risk" and f in named else getattr(table, f) for f in fields]
+    stmt = select(table.ref, *columns)
+    if kind == "risk" and named.keys() & set(fields):
+        on = said.c.risk_id == table.id
+        shown = within(func.coalesce(said.c.classification, table.classification), levels)
+        stmt = stmt.outerjoin(said, on if shown is None else and_(on, shown))
     cond = within(table.classification, levels)
     if cond is not None:
         stmt = stmt.where(cond)

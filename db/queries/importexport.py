@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from db.audit import insert_tuples as _insert_tuples
 from db.audit import row_security_remembered
-from db.models import AuditEntry, Event
+from db.models import AuditEntry, Event, RiskCommentary
 from db.repository import LinkSpec, spec
 from db.search_index import (
     SEARCHED,
@@ -373,24 +373,35 @@ def record_batches(
     """Records of ``kind`` in id order (keyset pagination), or those in ``ids`` in the
     order given (an export of the rows a register shows), ``batch`` at a time."""
     table: Any = spec(kind).table.__table__  # type: ignore[attr-defined]
+    rows_of: Any = _with_commentary(table) if kind == "risk" else select(table)
     if ids is not None:
         wanted = list(dict.fromkeys(ids))
         for chunk in _chunks(wanted, min(batch, CHUNK)):
-            found = {
-                row.id: row for row in session.execute(select(table).where(table.c.id.in_(chunk)))
-            }
+            found = {row.id: row for row in session.execute(rows_of.where(table.c.id.in_(chunk)))}
             rows = [found[i] for i in chunk if i in found]
             if rows:
                 yield rows
         return
     last = 0
     while True:
-        stmt = select(table).where(table.c.id > last).order_by(table.c.id).limit(batch)
+        stmt = rows_of.where(table.c.id > last).order_by(table.c.id).limit(batch)
         rows = list(session.execute(stmt))
         if not rows:
             return
         yield rows
         last = rows[-1].id
+
+
+def _with_commentary(table: Any) -> Any:
+    """The risks' rows with their commentary's fields as the risk's (none where there is
+    no commentary, or none this member may see: row-level security hides the row)."""
+    said: Any = RiskCommentary.__table__  # type: ignore[attr-defined]
+    return select(
+        table,
+        said.c.text.label("commentary"),
+        said.c.dated.label("commentary_on"),
+        said.c.classification.label("commentary_classification"),
+    ).select_from(table.outerjoin(said, said.c.risk_id == table.c.id))
 
 
 def refs_by_id(session: Session, *, kind: str, ids: Iterable[int]) -> dict[int, str]:

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from db import commentary as owner_commentary
 from db import scoring
 from db.classification import levels_up_to
 from db.enums import PartnershipStatus, RiskStatus
@@ -380,6 +381,8 @@ def load_pack_data(
     ]
 
     risks: list[RiskRow] = []
+    # The commentaries this session may see (a team member: those cleared for them).
+    commentaries = owner_commentary.read(session, [m.id for m in risk_models if m.id is not None])
     for m in risk_models:
         rl, ri = scoring.residual_cell(
             m.likelihood, m.impact, m.residual_likelihood, m.residual_impact
@@ -407,11 +410,12 @@ def load_pack_data(
         row.band = scoring.band(row.score, bands)
         row.residual_band = scoring.band(row.residual_score, bands)
         row.overdue = pressure_service.days_overdue(m.review_due, p.today) is not None
-        said = str(m.commentary_classification or m.classification)
-        if m.commentary and said in levels:  # never loaded into the pack above the ceiling
+        words = commentaries.get(row.id, {})
+        said = str(words.get("commentary_classification") or m.classification)
+        if words.get("commentary") and said in levels:  # never loaded above the ceiling
             row.commentary, row.commentary_on, row.commentary_level = (
-                m.commentary,
-                m.commentary_on,
+                words["commentary"],
+                words["commentary_on"],
                 said,
             )
         risks.append(row)

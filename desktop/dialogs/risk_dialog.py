@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QWidget
 from db.classification import LEVELS
 from db.enums import RiskCategory, RiskStatus, Treatment
 from desktop.dialogs.common import RecordDialog
+from desktop.services.records import FormData
 from desktop.widgets.form_fields import (
     ChoiceCombo,
     DateField,
@@ -16,6 +17,10 @@ from desktop.widgets.form_fields import (
     classification_combo,
     enum_combo,
 )
+
+COMMENTARY_PLACEHOLDER = "the risk owner's words"
+# A member not cleared for a risk's commentary is told it exists, never what it says.
+WITHHELD_PLACEHOLDER = "There is an owner's commentary above your clearance: not shown"
 
 
 class RiskDialog(RecordDialog):
@@ -81,7 +86,7 @@ class RiskDialog(RecordDialog):
         self.notes_edit = TextArea(body, lines=2)
         self.add_row(right, "&Notes", self.notes_edit, "notes")
         # The owner's commentary: printed in briefing packs whose ceiling admits its level.
-        self.commentary_edit = TextArea(body, lines=2, placeholder="the risk owner's words")
+        self.commentary_edit = TextArea(body, lines=2, placeholder=COMMENTARY_PLACEHOLDER)
         self.add_row(right, "Owner's &commentary", self.commentary_edit, "commentary")
         self.commentary_on_edit = DateField(body, optional=True)
         self.add_row(right, "Commentar&y dated", self.commentary_on_edit, "commentary_on")
@@ -96,3 +101,16 @@ class RiskDialog(RecordDialog):
             "commentary_classification",
         )
         self.setMinimumWidth(980)
+
+    def load(self, form: FormData) -> None:
+        super().load(form)
+        withheld = "commentary" in form.withheld
+        for editor in (
+            self.commentary_edit,
+            self.commentary_on_edit,
+            self.commentary_level_combo,
+        ):
+            editor.setEnabled(not withheld)
+        self.commentary_edit.setPlaceholderText(
+            WITHHELD_PLACEHOLDER if withheld else COMMENTARY_PLACEHOLDER
+        )

@@ -20,8 +20,10 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
+from db import commentary as owner_commentary
 from db import kinds, repository
 from db.errors import NotFound, RegisterError, ValidationFailed
+from db.models import COMMENTARY_FIELDS
 from db.queries import pick_lists
 
 if TYPE_CHECKING:
@@ -52,6 +54,9 @@ class FormData:
     created_at: dt.datetime | None = None
     updated_by: str = ""
     updated_at: dt.datetime | None = None
+    # Fields the record has but this member may not see (a risk's commentary above
+    # their clearance): shown as withheld, never as their value, and not editable.
+    withheld: tuple[str, ...] = ()
 
     @property
     def is_new(self) -> bool:
@@ -93,6 +98,11 @@ def _form_data(session: Any, kind: str, record: Any) -> FormData:
         created_at=record.created_at,
         updated_by=record.updated_by,
         updated_at=record.updated_at,
+        withheld=(
+            COMMENTARY_FIELDS
+            if kind == "risk" and owner_commentary.hidden(session, record.id)
+            else ()
+        ),
     )
 
 
