@@ -50,6 +50,32 @@ def rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
         con.close()
 
 
+def named_rows(path: Path, table: str, key: str = "id") -> list[dict[str, object]]:
+    con = sqlite3.connect(path)
+    con.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in con.execute(f"SELECT * FROM {table} ORDER BY {key}")]  # noqa: S608
+    finally:
+        con.close()
+
+
+COMMENTARY_COLUMNS = {
+    "text": "commentary",
+    "dated": "commentary_on",
+    "classification": "commentary_classification",
+}
+
+
+def commentary_by_risk(path: Path) -> dict[object, dict[str, object]]:
+    """risk id -> its commentary under the names the risk's columns had before 0016."""
+    if "risk_commentary" not in rows_tables(path):
+        return {}
+    return {
+        row["risk_id"]: {COMMENTARY_COLUMNS[k]: v for k, v in row.items() if k != "risk_id"}
+        for row in named_rows(path, "risk_commentary", "risk_id")
+    }
+
+
 def revision_in(path: Path) -> str:
     con = sqlite3.connect(path)
     try:
@@ -147,10 +173,16 @@ def test_an_older_register_is_backed_up_then_upgraded_with_its_data_intact(tmp_p
     after = rows(path)
     assert after["stakeholder"] == before["stakeholder"]
     assert after["event"] == before["event"]
-    width = len(before["risk"][0])  # columns a later revision adds come after these
-    old_risks = after["risk"][: len(before["risk"])]
-    assert [r[:width] for r in old_risks] == before["risk"]
-    assert all(value is None for r in old_risks for value in r[width:])
+    # Column by column: a later revision adds columns (empty on the old risks) and
+    # 0016 moved the commentary's three into risk_commentary.
+    old_named, now_named = named_rows(backup, "risk"), named_rows(path, "risk")
+    moved = commentary_by_risk(path)
+    assert len(now_named) == len(old_named) + 1
+    for was, now in zip(old_named, now_named, strict=False):
+        for column, value in was.items():
+            held = now[column] if column in now else moved.get(was["id"], {}).get(column)
+            assert held == value, (was["ref"], column)
+        assert all(now[column] is None for column in now.keys() - was.keys())
     assert digest != hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -325,3 +357,58 @@ def test_the_migrated_schema_has_the_action_tables_as_the_models_describe_them(r
         d for d in differences if "action" in repr(d) and "action_search" not in repr(d)
     ]
     assert about_actions == []
+
+
+def test_0016_moves_each_commentary_to_its_table_and_back_again(tmp_path):
+    """With data, both ways: down to 0011 each commentary is the risk's three columns
+    again, and back up it is a row of risk_commentary; the records still equal the
+    audit trail's replay and the chain holds."""
+    from desktop.services.integrity import record_differences
+
+    path = tmp_path / "said.db"
+    reg = open_register(path)
+    said_on = dt.date(2026, 10, 30)
+    with reg.write() as s:
+        full = repository.create(
+            s,
+            "risk",
+            {
+                "title": "Fully commented",
+                "commentary": "Owner words",
+                "commentary_on": said_on,
+                "commentary_classification": "SECRET",
+            },
+            actor="t",
+        )
+        dated = repository.create(s, "risk", {"title": "Only a date"}, actor="t")
+        repository.update(s, "risk", dated.id, {"commentary_on": said_on}, actor="t")
+        repository.create(s, "risk", {"title": "Not commented"}, actor="t")
+    _downgrade(reg, "0011")
+    reg.dispose()
+    assert "risk_commentary" not in rows_tables(path)
+    said = {
+        r["title"]: (r["commentary"], r["commentary_on"], r["commentary_classification"])
+        for r in named_rows(path, "risk")
+    }
+    assert said == {
+        "Fully commented": ("Owner words", said_on.isoformat(), "SECRET"),
+        "Only a date": (None, said_on.isoformat(), None),
+        "Not commented": (None, None, None),
+    }
+    reg = open_register(path)
+    try:
+        assert reg.upgraded_from == "0011"
+        assert "commentary" not in {c["name"] for c in inspect(reg.engine).get_columns("risk")}
+        assert len(named_rows(path, "risk_commentary", "risk_id")) == 2
+        with reg.session() as s:
+            risk = repository.get(s, "risk", full.id)
+            assert (risk.commentary, risk.commentary_on, risk.commentary_classification) == (
+                "Owner words",
+                said_on,
+                "SECRET",
+            )
+            assert repository.get(s, "risk", dated.id).commentary_on == said_on
+            assert record_differences(s) == []
+            assert audit.verify_chain(s) == []
+    finally:
+        reg.dispose()
