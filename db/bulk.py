@@ -177,6 +177,7 @@ def delete_by_refs(
         if kind == "risk":
             # the whole batch at once: two risks deleted together may be an action's only two
             refuse_orphaning_actions(session, [r.id for r in records])
+            commentary.refuse_hidden(session, [r.id for r in records])
         snaps = _snapshots(session, kind, records)
         for record in records:
             session.expunge(record)

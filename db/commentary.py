@@ -94,6 +94,23 @@ def hidden(session: Session, risk_id: int) -> bool:
     )
 
 
+def refuse_hidden(session: Session, risk_ids: Sequence[int]) -> None:
+    """Refuse to delete risks of which one has a commentary hidden from this session:
+    it would go with its risk, unseen (``ValidationFailed`` naming the risk)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for start in range(0, len(risk_ids), CHUNK):
+        found = session.execute(
+            text(
+                "SELECT r.ref FROM risk r WHERE r.id = ANY(:ids) "
+                "AND risk_commentary_hidden(r.id) ORDER BY r.ref LIMIT 1"
+            ),
+            {"ids": list(risk_ids[start : start + CHUNK])},
+        ).scalar()
+        if found is not None:
+            raise ValidationFailed([FieldError("commentary", f"{found}: {HIDDEN_REASON}")])
+
+
 def write(session: Session, risk_id: int, values: Mapping[str, Any]) -> None:
     """Set the commentary fields in ``values`` (the others kept); a commentary left
     with no field set is removed.  Refused over a commentary hidden from this session."""

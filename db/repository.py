@@ -593,8 +593,7 @@ def delete(
             )
     if kind == "risk":
         refuse_orphaning_actions(session, [record_id])
-        if commentary.hidden(session, record_id):  # it would go with the risk, unseen
-            raise ValidationFailed([FieldError("commentary", commentary.HIDDEN_REASON)])
+        commentary.refuse_hidden(session, [record_id])
     snap = snapshot(session, kind, record_id)
     session.delete(record)
     try:

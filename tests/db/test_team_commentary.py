@@ -22,7 +22,7 @@ from alembic import command
 from pypdf import PdfReader
 from sqlalchemy import text
 
-from db import audit, migrations, repository, team
+from db import audit, bulk, migrations, repository, team
 from db.errors import ValidationFailed
 from desktop.cli import main
 from desktop.services import records
@@ -332,6 +332,10 @@ def test_a_member_cannot_write_delete_or_lower_a_commentary_beyond_their_clearan
             hidden = repository.get_by_ref(s, "risk", ref)
             repository.delete(s, "risk", hidden.id, actor="editor")
         assert "above your clearance" in str(refused.value)
+        # nor by taking back an import that holds it
+        with pytest.raises(ValidationFailed) as refused, reg.write() as s:
+            bulk.delete_by_refs(s, "risk", [public.ref, ref], actor="editor")
+        assert ref in str(refused.value) and "above your clearance" in str(refused.value)
     finally:
         reg.dispose()
     assert _owner_commentary(crew, ref)[1] == HIDDEN_WORDS
