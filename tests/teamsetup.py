@@ -192,3 +192,29 @@ def make_team(server: PgServer) -> Team:
         raise
     reg.dispose()
     return crew
+
+
+def commented_risk(
+    session: Any,
+    title: str,
+    words: str,
+    *,
+    level: str = "RESTRICTED",
+    said_level: str | None = None,
+    said_on: dt.date | None = None,
+    actor: str = "owner",
+) -> Any:
+    """A risk at ``level`` with an owner's commentary (``said_level``: the commentary's
+    own classification, None for the risk's)."""
+    return repository.create(
+        session,
+        "risk",
+        {
+            "title": title,
+            "classification": level,
+            "commentary": words,
+            "commentary_on": said_on,
+            "commentary_classification": said_level,
+        },
+        actor=actor,
+    )

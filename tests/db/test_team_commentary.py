@@ -28,7 +28,7 @@ from desktop.cli import main
 from desktop.services import records
 from desktop.services.activity import record_history
 from desktop.services.integrity import record_differences
-from tests.teamsetup import Team, make_team
+from tests.teamsetup import Team, commented_risk, make_team
 
 HIDDEN_WORDS = "NEVERSEEN the minister will walk away"
 OPEN_WORDS = "OPENLYSAID talks resume in spring"
@@ -41,33 +41,14 @@ def crew(pg_server: Any) -> Iterator[Team]:
     reg = made.open()
     try:
         with reg.write() as s:
-            hidden = repository.create(
-                s,
-                "risk",
-                {
-                    "title": "Commentary matter risk",
-                    "classification": "RESTRICTED",
-                    "commentary": HIDDEN_WORDS,
-                    "commentary_on": SAID_ON,
-                    "commentary_classification": "SECRET",
-                },
-                actor="owner",
+            hidden = commented_risk(
+                s, "Commentary matter risk", HIDDEN_WORDS, said_level="SECRET", said_on=SAID_ON
             )
             # a change of the risk's own fields after the commentary: the reader sees it
             repository.update(
                 s, "risk", hidden.id, {"title": "Commentary matter risk, renamed"}, actor="owner"
             )
-            shown = repository.create(
-                s,
-                "risk",
-                {
-                    "title": "Open commentary risk",
-                    "classification": "RESTRICTED",
-                    "commentary": OPEN_WORDS,
-                    "commentary_on": SAID_ON,
-                },
-                actor="owner",
-            )
+            shown = commented_risk(s, "Open commentary risk", OPEN_WORDS, said_on=SAID_ON)
             made.refs["COMMENTED"] = [hidden.ref, shown.ref]
     finally:
         reg.dispose()
@@ -353,15 +334,8 @@ def test_raising_a_commentary_takes_its_earlier_entries_up(crew: Team) -> None:
     reg = crew.open("officer")
     try:
         with reg.write() as s:
-            risk = repository.create(
-                s,
-                "risk",
-                {
-                    "title": "Raised commentary risk",
-                    "classification": "RESTRICTED",
-                    "commentary": "RAISEDLATER first words",
-                },
-                actor="officer",
+            risk = commented_risk(
+                s, "Raised commentary risk", "RAISEDLATER first words", actor="officer"
             )
         with reg.write() as s:
             repository.update(
@@ -391,16 +365,7 @@ def test_the_replay_reproduces_every_commentary(
     reg = crew.open()
     try:
         with reg.write() as s:
-            risk = repository.create(
-                s,
-                "risk",
-                {
-                    "title": "Deleted with its words",
-                    "commentary": "GONEWORDS",
-                    "classification": "SECRET",
-                },
-                actor="owner",
-            )
+            risk = commented_risk(s, "Deleted with its words", "GONEWORDS", level="SECRET")
             repository.delete(s, "risk", risk.id, actor="owner")
         with reg.session() as s:
             assert record_differences(s) == []
@@ -419,17 +384,12 @@ def test_a_team_register_moves_its_commentaries_down_and_up_again(pg_server: Any
         reg = made.open()
         try:
             with reg.write() as s:
-                risk = repository.create(
+                risk = commented_risk(
                     s,
-                    "risk",
-                    {
-                        "title": "Migrated commentary risk",
-                        "classification": "RESTRICTED",
-                        "commentary": "MIGRATEDWORDS kept",
-                        "commentary_on": SAID_ON,
-                        "commentary_classification": "SECRET",
-                    },
-                    actor="owner",
+                    "Migrated commentary risk",
+                    "MIGRATEDWORDS kept",
+                    said_level="SECRET",
+                    said_on=SAID_ON,
                 )
                 ref = risk.ref
             with reg.engine.begin() as conn:

@@ -79,3 +79,22 @@ def wait_tasks(qtbot: Any, timeout: int = 20_000) -> None:
 
     qtbot.waitUntil(lambda: active_tasks() == 0, timeout=timeout)
     qtbot.wait(10)
+
+
+@pytest.fixture
+def member_context(crew: Any, settings: Any) -> Iterator[Any]:
+    """``make(who)``: an app context on the module's PostgreSQL team (its ``crew``
+    fixture, tests/teamsetup.py) as that member; disposed after the test."""
+    from desktop.context import AppContext
+
+    contexts: list[Any] = []
+
+    def make(who: str) -> Any:
+        ctx = AppContext(crew.open(who), settings)
+        contexts.append(ctx)
+        return ctx
+
+    yield make
+    for ctx in contexts:
+        ctx.undo_stack.clear()
+        ctx.register.dispose()

@@ -16,13 +16,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QLineEdit, QPlainTextEdit
 
-from db import repository
-from desktop.context import AppContext
 from desktop.dialogs.forms import make_form
 from desktop.dialogs.risk_dialog import WITHHELD_PLACEHOLDER
 from tests.gui.conftest import wait_tasks
 from tests.gui.conftest_forms import show
-from tests.teamsetup import Team, make_team
+from tests.teamsetup import Team, commented_risk, make_team
 
 WORDS = "NEVERSEEN the board will not renew"
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -34,38 +32,18 @@ def crew(pg_server: Any) -> Iterator[Team]:
     reg = made.open()
     try:
         with reg.write() as s:
-            risk = repository.create(
+            risk = commented_risk(
                 s,
-                "risk",
-                {
-                    "title": "Form commentary risk",
-                    "classification": "RESTRICTED",
-                    "commentary": WORDS,
-                    "commentary_on": dt.date(2026, 11, 2),
-                    "commentary_classification": "SECRET",
-                },
-                actor="owner",
+                "Form commentary risk",
+                WORDS,
+                said_level="SECRET",
+                said_on=dt.date(2026, 11, 2),
             )
             made.refs["FORM"] = [risk.ref]
     finally:
         reg.dispose()
     yield made
     made.drop()
-
-
-@pytest.fixture
-def member_context(crew: Team, settings: Any) -> Iterator[Any]:
-    contexts: list[AppContext] = []
-
-    def make(who: str) -> AppContext:
-        ctx = AppContext(crew.open(who), settings)
-        contexts.append(ctx)
-        return ctx
-
-    yield make
-    for ctx in contexts:
-        ctx.undo_stack.clear()
-        ctx.register.dispose()
 
 
 def _risk_id(crew: Team) -> int:

@@ -30,21 +30,6 @@ def crew(pg_server: Any) -> Iterator[Team]:
     made.drop()
 
 
-@pytest.fixture
-def member_context(crew: Team, settings: Any) -> Iterator[Any]:
-    contexts: list[AppContext] = []
-
-    def make(who: str) -> AppContext:
-        ctx = AppContext(crew.open(who), settings)
-        contexts.append(ctx)
-        return ctx
-
-    yield make
-    for ctx in contexts:
-        ctx.undo_stack.clear()
-        ctx.register.dispose()
-
-
 def _shown_rows(view: RegisterView) -> list[list[str]]:
     model = view.model
     return [

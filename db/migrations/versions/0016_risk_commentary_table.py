@@ -70,44 +70,6 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION risk_record_level(p_kind text, p_ref text) RETURNS smallint
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-DECLARE
-  found smallint;
-BEGIN
-  IF p_kind = 'event' THEN
-    SELECT risk_level(classification) INTO found FROM event WHERE ref = p_ref;
-  ELSIF p_kind = 'risk' THEN
-    SELECT risk_level(classification) INTO found FROM risk WHERE ref = p_ref;
-  ELSIF p_kind = 'stakeholder' THEN
-    SELECT risk_level(classification) INTO found FROM stakeholder WHERE ref = p_ref;
-  ELSIF p_kind = 'partnership' THEN
-    SELECT risk_level(classification) INTO found FROM partnership WHERE ref = p_ref;
-  ELSIF p_kind = 'action' THEN
-    SELECT risk_level(classification) INTO found FROM action WHERE ref = p_ref;
-  END IF;
-  IF found IS NULL THEN
-    -- a deleted record: its latest entry's level, not counting a commentary's
-    SELECT level INTO found FROM audit_entry
-      WHERE entity_kind = p_kind AND entity_ref = p_ref AND NOT risk_names_commentary(changes)
-      ORDER BY id DESC LIMIT 1;
-  END IF;
-  RETURN coalesce(found, 0);
-END
-$$;
-
-CREATE OR REPLACE FUNCTION risk_audit_stamp() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-  NEW.actor := current_user;
-  NEW.level := risk_record_level(NEW.entity_kind, NEW.entity_ref);
-  IF NEW.entity_kind = 'risk' AND risk_names_commentary(NEW.changes) THEN
-    NEW.level := greatest(NEW.level, risk_commentary_level(NEW.entity_ref, NEW.changes));
-  END IF;
-  RETURN NEW;
-END
-$$;
-
 CREATE OR REPLACE FUNCTION risk_raise_commentary_entries() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
@@ -171,8 +133,9 @@ TEAM = (
     "WHERE entity_kind = 'risk' AND risk_names_commentary(changes)",
 )
 
-# 0009's two functions, put back on downgrade.
-FUNCTIONS_0009 = """
+# risk_record_level and risk_audit_stamp: 0009's, with this revision's commentary rule
+# (format with COMMENTARY_RULES) or without it, put back on downgrade (format with "").
+STAMPING = """
 CREATE OR REPLACE FUNCTION risk_record_level(p_kind text, p_ref text) RETURNS smallint
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
@@ -191,7 +154,8 @@ BEGIN
   END IF;
   IF found IS NULL THEN
     SELECT level INTO found FROM audit_entry
-      WHERE entity_kind = p_kind AND entity_ref = p_ref ORDER BY id DESC LIMIT 1;
+      WHERE entity_kind = p_kind AND entity_ref = p_ref{skip}
+      ORDER BY id DESC LIMIT 1;
   END IF;
   RETURN coalesce(found, 0);
 END
@@ -201,11 +165,19 @@ CREATE OR REPLACE FUNCTION risk_audit_stamp() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
   NEW.actor := current_user;
-  NEW.level := risk_record_level(NEW.entity_kind, NEW.entity_ref);
+  NEW.level := risk_record_level(NEW.entity_kind, NEW.entity_ref);{raise}
   RETURN NEW;
 END
 $$;
 """
+COMMENTARY_RULES = {
+    # a deleted record: its latest entry's level, not counting a commentary's
+    "skip": " AND NOT risk_names_commentary(changes)",
+    "raise": """
+  IF NEW.entity_kind = 'risk' AND risk_names_commentary(NEW.changes) THEN
+    NEW.level := greatest(NEW.level, risk_commentary_level(NEW.entity_ref, NEW.changes));
+  END IF;""",
+}
 NEW_FUNCTIONS = (
     "risk_commentary_hidden(integer)",
     "risk_check_commentary_lowering()",
@@ -237,6 +209,7 @@ def upgrade() -> None:
     )
     if op.get_bind().dialect.name == "postgresql":
         op.execute(FUNCTIONS)
+        op.execute(STAMPING.format(**COMMENTARY_RULES))
         for statement in TEAM:
             op.execute(statement)
     # Plain DROP COLUMN (no batch): a batch rebuild of ``risk`` on SQLite would drop the
@@ -260,7 +233,7 @@ def downgrade() -> None:
         op.execute("DROP POLICY IF EXISTS cleared ON risk_commentary")
         op.execute("DROP TRIGGER IF EXISTS risk_check_lowering ON risk_commentary")
         op.execute("DROP TRIGGER IF EXISTS risk_raise_audit_level ON risk_commentary")
-        op.execute(FUNCTIONS_0009)
+        op.execute(STAMPING.format(**dict.fromkeys(COMMENTARY_RULES, "")))
         for function in NEW_FUNCTIONS:
             op.execute(f"DROP FUNCTION IF EXISTS {function}")
     op.drop_table("risk_commentary")
