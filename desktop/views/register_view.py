@@ -44,10 +44,8 @@ from db.queries import registers as rq
 from db.queries.registers import RegisterFilter, RegisterRowSource, RegisterSort
 from db.scales import BAND_NAMES
 from desktop.context import AppContext
-from desktop.dialogs.bulk_edit_dialog import ask_and_bulk_edit
 from desktop.itemmodels.display import about
 from desktop.itemmodels.register_model import RegisterTableModel
-from desktop.services.bulk_edit import BULK_FIELDS
 from desktop.widgets import file_dialogs
 from desktop.widgets.column_fit import ColumnFitter
 from desktop.widgets.form_fields import python_date
@@ -576,6 +574,8 @@ class RegisterView(QWidget):
         menu.addSeparator()
         delete = menu.addAction("Delete...", self.delete_selected)
         delete.setEnabled(has)
+        from desktop.services.bulk_edit import BULK_FIELDS
+
         if self.kind in BULK_FIELDS:
             bulk = menu.addAction("Set a field of the selected...", self.bulk_edit_selected)
             bulk.setEnabled(has)
@@ -587,6 +587,10 @@ class RegisterView(QWidget):
 
     def bulk_edit_selected(self) -> None:
         """Set one field of every selected record, as one undoable step."""
+        # Imported when first used: the dialog brings the undo commands and, through
+        # them, the import pipeline, none of which the first painted page needs.
+        from desktop.dialogs.bulk_edit_dialog import ask_and_bulk_edit
+
         ask_and_bulk_edit(self.context, self.kind, self.selected_ids(), self)
 
     def _new_record(self) -> None:
