@@ -24,6 +24,9 @@ STARTED = time.perf_counter()
 
 
 def _application() -> QApplication:
+    from desktop import startup_gc
+
+    startup_gc.pause()  # resumed once the window has painted (build_window)
     _import_database_layer()
     from PySide6.QtWidgets import QApplication
 
@@ -112,6 +115,9 @@ def open_register_interactively(target: str | None) -> Register | None:
                 raise RegisterError(f"no register was created at {path}")
             return open_register(target)
         except RegisterError as exc:
+            from desktop import startup_gc
+
+            startup_gc.resume()  # no window to wait for: the message box comes first
             target = ask_for_register(str(exc))
             if target is None:
                 return None
@@ -128,9 +134,10 @@ def build_window(register: Register, settings: Settings | None = None) -> MainWi
     context = AppContext(register, settings)
     adopt_old_bands(settings, register, context.actor)
     settings.last_database = describe_target(register.url)
-    from desktop import paint_gate
+    from desktop import paint_gate, startup_gc
 
     paint_gate.arm()  # whole-table counts wait until the window has painted once
+    paint_gate.after_first_paint(startup_gc.resume)
     return MainWindow(context)
 
 
