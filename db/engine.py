@@ -165,7 +165,9 @@ def make_engine(url: str) -> Engine:
         return engine
     from db.pg_pool import ping_when_idle
 
-    engine = create_engine(url)
+    # No HSTORE column anywhere: without this the first connection would look the type
+    # up (a savepoint, a catalogue query and a release) on the way to the first page.
+    engine = create_engine(url, use_native_hstore=False)
     ping_when_idle(engine)  # pre-ping, but only for connections idle a while
     return engine
 

@@ -191,11 +191,12 @@ def read_facts(con: sqlite3.Connection) -> RegisterFacts:
 
 
 def facts_of_engine(engine: Engine) -> RegisterFacts:
-    """The same facts through an open engine (SQLite or PostgreSQL)."""
-    tables = frozenset(inspect(engine).get_table_names())
+    """The same facts through an open engine (SQLite or PostgreSQL), read on one
+    connection in one transaction."""
     marker = None
     revisions: tuple[str, ...] = ()
     with engine.connect() as conn:
+        tables = frozenset(inspect(conn).get_table_names())
         if "app_meta" in tables:
             marker = conn.execute(
                 text("SELECT value FROM app_meta WHERE key = :key"), {"key": APP_MARKER_KEY}
