@@ -156,6 +156,20 @@ def _begin_immediate(dbapi_conn: Any) -> None:
         cur.close()
 
 
+def load_driver(target: str | None) -> None:
+    """Import the driver and SQLAlchemy dialect a server URL needs, without connecting
+    (the app does it before Qt, see ``desktop.app``).  A file path, no target or a URL
+    that names no known driver: nothing; ``open_register`` reports what is wrong."""
+    if not target or "://" not in target:
+        return
+    try:
+        url = make_url(target)
+        if url.get_backend_name() != "sqlite":
+            url.get_dialect().import_dbapi()
+    except (ArgumentError, ImportError):
+        return
+
+
 def make_engine(url: str) -> Engine:
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":

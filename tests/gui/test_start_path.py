@@ -151,3 +151,35 @@ def test_bulk_edit_still_opens_from_the_register_view(
     view.table.selectRow(0)
     view.bulk_edit_selected()
     assert calls == [("risk", view.selected_ids())] and calls[0][1]
+
+
+def _modules_after_application(target: str | None, tmp_path: Path) -> list[str]:
+    """The modules in the order they were imported, once ``_application(target)`` ran."""
+    code = (
+        "import sys\n"
+        "from desktop import app\n"
+        f"app._application({target!r})\n"
+        "print(' '.join(sys.modules))\n"
+    )
+    env = {"QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path), "HOME": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout.split()
+
+
+def test_a_server_register_named_at_start_has_its_driver_imported_before_qt(
+    tmp_path: Path,
+) -> None:
+    """Before PySide6, whose import hook reads the source of every later module."""
+    modules = _modules_after_application("postgresql+psycopg://someone@127.0.0.1:1/x", tmp_path)
+    assert "psycopg" in modules and "sqlalchemy.dialects.postgresql.psycopg" in modules
+    assert modules.index("psycopg") < modules.index("PySide6")
+    assert modules.index("db.queries.registers") < modules.index("PySide6")
+
+
+def test_a_register_file_brings_no_server_driver(tmp_path: Path) -> None:
+    for target in (str(tmp_path / "r.db"), None, "nosuchdriver://x/y", "postgresql+nosuch://x/y"):
+        modules = _modules_after_application(target, tmp_path)
+        assert "psycopg" not in modules, target

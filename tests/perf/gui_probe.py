@@ -115,7 +115,7 @@ def app_window(db: str, view: str, sort_key: str | None, search: str | None) -> 
     phases: dict[str, float] = {"interpreter_wall": _IMPORTED - T0}
     from desktop import app as desktop_app
 
-    qt_app = desktop_app._application()
+    qt_app = desktop_app._application(db)  # as desktop.app.main(db) does
     _mark(phases, "qapplication")
     from desktop import settings as keys
     from desktop.pages import PAGES
