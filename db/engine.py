@@ -168,6 +168,7 @@ def load_driver(target: str | None) -> None:
             url.get_dialect().import_dbapi()
     except (ArgumentError, ImportError):
         return
+    import db.pg_pool  # noqa: F401  (make_engine's, for a server)
 
 
 def make_engine(url: str) -> Engine:

@@ -63,6 +63,8 @@ def _import_database_layer(target: str | None = None) -> None:
     import db.models  # noqa: F401
     import db.queries.registers  # noqa: F401
     import db.queries.search  # noqa: F401
+    import db.register_settings  # noqa: F401  (the bands)
+    import desktop.services.records  # noqa: F401  (and db.repository through it)
 
     db.engine.load_driver(target if target is not None else os.environ.get(db.engine.ENV_VAR))
 
