@@ -98,3 +98,19 @@ def member_context(crew: Any, settings: Any) -> Iterator[Any]:
     for ctx in contexts:
         ctx.undo_stack.clear()
         ctx.register.dispose()
+
+
+def events_window(qtbot: Any, register: Any, settings: Any) -> tuple[Any, Any]:
+    """The main window as the app builds it (``desktop.app.build_window``), opened on the
+    Events page, its change polling stopped; not shown yet.  (window, the Events page)."""
+    from desktop import app as desktop_app
+    from desktop import settings as keys
+    from desktop.pages import RecordPage
+
+    settings.set(keys.LAST_VIEW, "Events")
+    window = desktop_app.build_window(register, settings)
+    qtbot.addWidget(window)
+    window.change_watcher.stop()
+    page = window.page("Events")
+    assert isinstance(page, RecordPage)
+    return window, page

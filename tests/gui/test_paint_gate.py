@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 from desktop import paint_gate
-from desktop.pages import RecordPage
-from tests.gui.conftest import wait_tasks
+from tests.gui.conftest import events_window, wait_tasks
 
 
 @pytest.fixture
@@ -27,8 +26,6 @@ def test_unarmed_work_runs_at_once(gate: Any) -> None:
 def test_counts_start_only_after_the_window_has_painted(
     qtbot: Any, filled_register: Any, settings: Any, gate: Any, monkeypatch: Any
 ) -> None:
-    from desktop import app as desktop_app
-    from desktop import settings as keys
     from desktop.tasks import active_tasks
 
     started: list[str] = []
@@ -39,12 +36,7 @@ def test_counts_start_only_after_the_window_has_painted(
         real(work)
 
     monkeypatch.setattr(paint_gate, "after_first_paint", spy)
-    settings.set(keys.LAST_VIEW, "Events")
-    window = desktop_app.build_window(filled_register, settings)
-    qtbot.addWidget(window)
-    window.change_watcher.stop()
-    page = window.page("Events")
-    assert isinstance(page, RecordPage)
+    window, page = events_window(qtbot, filled_register, settings)
     # Built, not yet shown: the first page is there, the counts are held.
     assert gate.is_armed()
     # the status bar's counts, the register's total, and the garbage collector's resume

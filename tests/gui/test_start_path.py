@@ -15,6 +15,7 @@ import pytest
 
 from desktop import app as app_module
 from desktop import paint_gate, startup_gc
+from tests.gui.conftest import events_window
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,17 +54,9 @@ def test_a_collector_turned_off_by_someone_else_stays_off(collector: None) -> No
 def test_the_collector_runs_again_once_the_window_has_painted(
     qtbot: Any, filled_register: Any, settings: Any, collector: None
 ) -> None:
-    from desktop import settings as keys
-    from desktop.pages import RecordPage
-
     app_module._application()  # where the app's start pauses it
     assert not gc.isenabled()
-    settings.set(keys.LAST_VIEW, "Events")
-    window = app_module.build_window(filled_register, settings)
-    qtbot.addWidget(window)
-    window.change_watcher.stop()
-    page = window.page("Events")
-    assert isinstance(page, RecordPage)
+    window, _page = events_window(qtbot, filled_register, settings)
     assert not gc.isenabled()  # built, the first page read, not yet painted
     window.show()
     qtbot.waitExposed(window)
@@ -114,22 +107,17 @@ window = app.build_window(register, settings)
 assert window.page("Events") is not None
 print("imported:" + ",".join(m for m in {NOT_ON_THE_START_PATH!r} if m in sys.modules))
 """
-    env = {
-        "QT_QPA_PLATFORM": "offscreen",
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path),
-    }
+    assert _python(code, tmp_path).strip().splitlines()[-1] == "imported:"
+
+
+def _python(code: str, tmp_path: Path) -> str:
+    """Run ``code`` in a fresh interpreter (a start-up of its own); its output."""
+    env = {"QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path), "HOME": str(tmp_path)}
     out = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip().splitlines()[-1] == "imported:"
+    return out.stdout
 
 
 def test_bulk_edit_still_opens_from_the_register_view(
@@ -155,18 +143,8 @@ def test_bulk_edit_still_opens_from_the_register_view(
 
 def _modules_after_application(target: str | None, tmp_path: Path) -> list[str]:
     """The modules in the order they were imported, once ``_application(target)`` ran."""
-    code = (
-        "import sys\n"
-        "from desktop import app\n"
-        f"app._application({target!r})\n"
-        "print(' '.join(sys.modules))\n"
-    )
-    env = {"QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path), "HOME": str(tmp_path)}
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    return out.stdout.split()
+    code = f"import sys\nfrom desktop import app\napp._application({target!r})\n"
+    return _python(code + "print(' '.join(sys.modules))\n", tmp_path).split()
 
 
 def test_a_server_register_named_at_start_has_its_driver_imported_before_qt(
