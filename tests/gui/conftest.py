@@ -26,6 +26,20 @@ def isolated_qsettings(tmp_path: Path, qapp: Any) -> Iterator[Path]:
     QCoreApplication.setOrganizationName(old_org)
 
 
+@pytest.fixture(autouse=True)
+def collector_as_found() -> Iterator[None]:
+    """A test that runs the app's start (``desktop.app.main``, ``_application``) pauses the
+    garbage collector until a window paints, then freezes what is alive
+    (desktop/startup_gc.py): never left that way for the next test."""
+    import gc
+
+    from desktop import startup_gc
+
+    yield
+    startup_gc.resume()
+    gc.unfreeze()
+
+
 @pytest.fixture
 def settings(isolated_qsettings: Path) -> Any:
     from PySide6.QtCore import QSettings
