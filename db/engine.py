@@ -171,7 +171,16 @@ def load_driver(target: str | None) -> None:
     import db.pg_pool  # noqa: F401  (make_engine's, for a server)
 
 
-def make_engine(url: str) -> Engine:
+# PostgreSQL 14 and later: how often the server checks, while it runs a background
+# read, that the program asking is still there.  A whole-table count may scan a
+# million rows for seconds; without the check it runs on after the program has quit
+# (or been killed), and the next start shares the machine with it.
+CLIENT_CHECK_MS = 250
+
+
+def make_engine(url: str, *, background_of: Engine | None = None) -> Engine:
+    """The engine for ``url``; ``background_of``: the register's own engine, when this
+    one is for its background reads (see ``Register.background_engine``)."""
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
@@ -182,7 +191,11 @@ def make_engine(url: str) -> Engine:
 
     # No HSTORE column anywhere: without this the first connection would look the type
     # up (a savepoint, a catalogue query and a release) on the way to the first page.
-    engine = create_engine(url, use_native_hstore=False)
+    connect_args: dict[str, Any] = {}
+    version = background_of.dialect.server_version_info if background_of is not None else None
+    if version is not None and version >= (14,) and "options" not in make_url(url).query:
+        connect_args["options"] = f"-c client_connection_check_interval={CLIENT_CHECK_MS}"
+    engine = create_engine(url, use_native_hstore=False, connect_args=connect_args)
     ping_when_idle(engine)  # pre-ping, but only for connections idle a while
     return engine
 
@@ -215,7 +228,7 @@ class Register:
             return self.engine
         with self._background_lock:
             if self._background is None:
-                self._background = make_engine(self.url)
+                self._background = make_engine(self.url, background_of=self.engine)
             return self._background
 
     @property

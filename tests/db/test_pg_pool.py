@@ -65,3 +65,57 @@ def test_a_connection_just_returned_is_used_without_a_ping(
     with pytest.raises(OperationalError):
         _pid(engine)
     assert _pid(engine) != first
+
+
+def _running(pg_server: Any, pid: int) -> bool:
+    with pg_server.admin() as conn:
+        row = conn.execute("SELECT state FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()
+    return row is not None
+
+
+def test_a_background_read_stops_on_the_server_when_its_program_dies(
+    pg_register: Any, pg_server: Any, tmp_path: Any
+) -> None:
+    """A whole-table count runs on the background engine; if the program quits or is killed
+    mid-count, the server notices within ``CLIENT_CHECK_MS`` and stops (PostgreSQL 14+),
+    instead of scanning on beside the next start.  The register's own engine is as before."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from db.engine import CLIENT_CHECK_MS
+
+    with pg_register.engine.connect() as conn:
+        if conn.dialect.server_version_info < (14,):
+            pytest.skip("client_connection_check_interval needs PostgreSQL 14 or later")
+        assert conn.exec_driver_sql("SHOW client_connection_check_interval").scalar() == "0"
+    with pg_register.background_engine.connect() as conn:
+        shown = conn.exec_driver_sql("SHOW client_connection_check_interval").scalar()
+        assert shown == f"{CLIENT_CHECK_MS}ms"
+    ready = tmp_path / "pid"
+    code = (
+        "import sys\n"
+        "from db.engine import open_register\n"
+        f"reg = open_register({pg_register.url!r})\n"
+        "with reg.background_engine.connect() as conn:\n"
+        "    pid = conn.exec_driver_sql('SELECT pg_backend_pid()').scalar()\n"
+        f"    open({str(ready)!r}, 'w').write(str(pid))\n"
+        "    conn.exec_driver_sql('SELECT pg_sleep(60)')\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists() or not ready.read_text():
+            assert time.monotonic() < deadline and child.poll() is None
+            time.sleep(0.05)
+        pid = int(ready.read_text())
+        time.sleep(0.3)
+        assert _running(pg_server, pid)  # the long read is under way
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    deadline = time.monotonic() + 5
+    while _running(pg_server, pid):
+        assert time.monotonic() < deadline, "the server ran on after its program died"
+        time.sleep(0.05)
