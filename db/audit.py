@@ -14,7 +14,8 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from itertools import repeat
 from json.encoder import encode_basestring as json_text  # how the encoders above write a str
@@ -210,6 +211,58 @@ def record_encoded(
     return _append(session, actor, [(at, kind, ref, action, text) for ref, text in items])
 
 
+# session.info key: the chain's end kept in the client while a bulk write runs
+_CHAIN = "risk_tracker.audit_chain"
+
+
+@dataclass
+class _ChainEnd:
+    """The head as one bulk write (``chain_kept``) sees it: read and locked once."""
+
+    head: AuditHead
+    prev: str
+    who: str
+    appended: int = 0  # batches appended (the change counter grows by as many)
+
+
+@contextmanager
+def chain_kept(session: Session) -> Iterator[None]:
+    """Within this block (one bulk import, in one transaction) ``_append`` locks and
+    reads the audit head once, keeps the end of the chain in the client from batch
+    to batch, and the head is written once when the block ends without an error
+    (with the change counter grown by one per batch, as batch-by-batch appends
+    would have left it).  So a batch's entries cost no statement but their own
+    insert: nothing waits between batches for the server, whose work on the batch
+    before can run meanwhile (``moves_overlapped``).  Inside the block only
+    ``_append`` may write to the audit trail."""
+    if _CHAIN in session.info:  # an enclosing block already keeps it
+        yield
+        return
+    session.info[_CHAIN] = None  # filled by the first append
+    try:
+        yield
+        end: _ChainEnd | None = session.info.get(_CHAIN)
+        if end is not None:
+            settle_moves(session.connection())
+            _move_head(session, end.head, end.prev, end.appended)
+    finally:
+        session.info.pop(_CHAIN, None)
+
+
+def _move_head(session: Session, head: AuditHead, last_hash: str, appended: int) -> None:
+    last_id = session.execute(select(_ENTRY.id).order_by(_ENTRY.id.desc()).limit(1)).scalar()
+    session.execute(
+        update(AuditHead)
+        .where(_HEAD.id == 1)
+        .values(
+            last_hash=last_hash,
+            last_id=last_id or 0,
+            change_counter=_HEAD.change_counter + appended,
+        )
+    )
+    session.expire(head)
+
+
 def _append(
     session: Session, actor: str, rows: list[tuple[dt.datetime, str, str, str, str]]
 ) -> int:
@@ -220,12 +273,18 @@ def _append(
     parts (time, actor, kind, action) are encoded once per run of equal values
     rather than once per entry.
     """
-    head = _lock_head(session)
-    prev: str = head.last_hash
-    # The actor is not the caller's to choose: the login (PostgreSQL stamps it itself,
-    # and the hash must cover what it stores) or the OS user; ``actor`` is the display
-    # name the program was given, kept beside it.
-    who = actor_of(session)
+    kept = _CHAIN in session.info
+    end: _ChainEnd | None = session.info.get(_CHAIN)
+    if end is None:
+        head = _lock_head(session)
+        # The actor is not the caller's to choose: the login (PostgreSQL stamps it
+        # itself, and the hash must cover what it stores) or the OS user; ``actor``
+        # is the display name the program was given, kept beside it.
+        end = _ChainEnd(head, head.last_hash, actor_of(session))
+        if kept:
+            session.info[_CHAIN] = end
+    prev: str = end.prev
+    who = end.who
     shown = "" if actor == who else actor[:200]
     quote = json_text
     sha256 = hashlib.sha256
@@ -246,7 +305,12 @@ def _append(
         add((when, who, shown, kind, ref, action, text, prev, digest))
         prev = digest
     connection = session.connection()
-    floor = session.execute(select(func.max(_ENTRY.id))).scalar() or 0
+    # the risk-state history follows the risks' entries (``floor``: the last id before)
+    history = any(row[1] == risk_states.KIND for row in rows)
+    floor = 0
+    if history:
+        settle_moves(connection)
+        floor = session.execute(select(func.max(_ENTRY.id))).scalar() or 0
     insert_tuples(
         connection,
         AuditEntry.__table__,  # type: ignore[attr-defined]
@@ -263,18 +327,13 @@ def _append(
         ),
         params,
     )
-    risk_states.follow(session, rows, floor=floor)
-    last_id = session.execute(select(_ENTRY.id).order_by(_ENTRY.id.desc()).limit(1)).scalar()
-    session.execute(
-        update(AuditHead)
-        .where(_HEAD.id == 1)
-        .values(
-            last_hash=prev,
-            last_id=last_id or 0,
-            change_counter=_HEAD.change_counter + 1,
-        )
-    )
-    session.expire(head)
+    if history:
+        settle_moves(connection)
+        risk_states.follow(session, rows, floor=floor)
+    end.prev = prev
+    end.appended += 1
+    if not kept:
+        _move_head(session, end.head, prev, end.appended)
     return len(params)
 
 
@@ -354,6 +413,86 @@ def row_security_remembered(connection: Any) -> Iterator[None]:
         connection.info.pop(_RLS_ANSWERS, None)
 
 
+# connection.info key: the worker moving staged rows while a bulk write runs
+_MOVES = "risk_tracker.moves_overlapped"
+
+
+class _Mover:
+    """One worker thread running the staged path's ``INSERT ... SELECT`` (and the
+    stage's ``TRUNCATE``) on the connection while the caller prepares the next
+    batch: the server's work on one batch and the client's on the next overlap.
+    One move at a time, in the order given; psycopg waits for the server with the
+    GIL released, and its connection lock keeps any other statement out meanwhile."""
+
+    def __init__(self, raw: Any, error: type[Exception]):
+        self.raw = raw
+        self.error = error
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="risk-move")
+        self.running: Future[None] | None = None
+
+    def _run(self, statements: Sequence[str]) -> None:
+        with self.raw.cursor() as cursor:
+            for statement in statements:
+                try:
+                    cursor.execute(statement)
+                except self.error as exc:  # as SQLAlchemy reports a failed INSERT
+                    raise DBAPIError.instance(statement, None, exc, self.error) from None
+
+    def start(self, statements: Sequence[str]) -> None:
+        self.wait()
+        self.running = self.pool.submit(self._run, statements)
+
+    def wait(self) -> None:
+        """Until the move under way (if any) is done; its error, if it failed."""
+        running, self.running = self.running, None
+        if running is not None:
+            running.result()
+
+
+@contextmanager
+def moves_overlapped(connection: Any) -> Iterator[None]:
+    """Within this block (PostgreSQL through psycopg), ``copy_tuples`` returns once a
+    staged batch is in its staging table: the ``INSERT ... SELECT`` that moves it
+    into the real table runs in a worker thread, on the same connection and in the
+    same transaction, while the caller computes its next batch; the next
+    ``copy_tuples`` (or ``settle_moves``) waits for it first, and raises its error.
+    The block waits for the last move before it ends; an error still reaches the
+    caller, and the transaction, rolled back, takes every batch with it.  Any other
+    statement on the connection inside the block must come after ``settle_moves``.
+    """
+    dialect = connection.dialect
+    if dialect.name != "postgresql" or dialect.driver != "psycopg" or _MOVES in connection.info:
+        yield
+        return
+    mover = _Mover(connection.connection.driver_connection, dialect.loaded_dbapi.Error)
+    connection.info[_MOVES] = mover
+    try:
+        try:
+            yield
+        except DBAPIError as exc:
+            # a statement after a failed move fails only because the move did: say why
+            try:
+                mover.wait()
+            except DBAPIError as moved:
+                raise moved from exc
+            raise
+        except BaseException:
+            with suppress(Exception):  # rolled back anyway: the first error is the one
+                mover.wait()
+            raise
+        mover.wait()
+    finally:
+        connection.info.pop(_MOVES, None)
+        mover.pool.shutdown(wait=True)
+
+
+def settle_moves(connection: Any) -> None:
+    """Wait for the move ``moves_overlapped`` has under way, if any (raising its error)."""
+    mover: _Mover | None = connection.info.get(_MOVES)
+    if mover is not None:
+        mover.wait()
+
+
 def copy_tuples(
     connection: Any, table: Any, keys: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> None:
@@ -367,6 +506,7 @@ def copy_tuples(
     same columns (private to the session, dropped at commit) and moved with one
     ``INSERT ... SELECT`` in their original order, so the server checks the policies,
     fires the triggers and gives the ids exactly as for rows inserted one by one.
+    Inside ``moves_overlapped`` that move runs while the caller goes on.
     """
     dialect = connection.dialect
     columns: list[Any] = list(zip(*rows, strict=True))
@@ -381,6 +521,9 @@ def copy_tuples(
     quote = dialect.identifier_preparer
     target = quote.format_table(table)
     names = ", ".join(quote.quote(k) for k in keys)
+    mover: _Mover | None = connection.info.get(_MOVES)
+    if mover is not None:
+        mover.wait()  # the batch before is in (and its stage free)
     raw = connection.connection.driver_connection
     staged = row_security_active(connection, table.name)
     statement = f"COPY {target} ({names}) FROM STDIN"
@@ -405,11 +548,15 @@ def copy_tuples(
                 write = copy.write_row
                 for n, row in enumerate(rows):
                     write((n, *row))
-            statement = (
-                f"INSERT INTO {target} ({names}) SELECT {names} FROM {stage} ORDER BY risk_row"  # noqa: S608 - quoted model names
-            )
-            cursor.execute(statement)
-            cursor.execute(f"TRUNCATE {stage}")
+            moves = [
+                f"INSERT INTO {target} ({names}) SELECT {names} FROM {stage} ORDER BY risk_row",  # noqa: S608 - quoted model names
+                f"TRUNCATE {stage}",
+            ]
+            if mover is not None:
+                mover.start(moves)
+                return
+            for statement in moves:
+                cursor.execute(statement)
     except dialect.loaded_dbapi.Error as exc:  # as SQLAlchemy reports a failed INSERT
         raise DBAPIError.instance(statement, None, exc, dialect.loaded_dbapi.Error) from None
 

@@ -12,6 +12,8 @@ same transaction.  Updates go through ``db.repository.update``, audited as updat
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any
 
@@ -29,6 +31,15 @@ from db.responses import checked_as_a_whole
 
 BATCH = 5000
 IMPORT_ACTION = "import"
+
+
+@contextmanager
+def _refused() -> Iterator[None]:
+    """The register refusing a row (a unique ref, a foreign key) is the import's error."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise RegisterError(f"the register refused the import: {exc.orig}") from None
 
 
 def write(
@@ -67,60 +78,62 @@ def write(
         keys += ["ref", "created_at", "updated_at", "created_by", "updated_by", "version"]
         take = itemgetter(*table_fields)
         link_names = [c.name for c in columns_for(kind) if c.is_link]
+        connection = session.connection()
         with q.bulk_writing(session, kind=kind, rows=len(creates)):
-            for start in range(0, len(creates), BATCH):
-                batch = creates[start : start + BATCH]
-                n = len(batch)
-                # column by column: field -> the values of the batch
-                picked = [take(row.values) for row in batch]
-                columns: dict[str, list[Any]] = {
-                    name: list(values)
-                    for name, values in zip(
-                        table_fields,
-                        zip(*picked, strict=True) if len(table_fields) > 1 else [tuple(picked)],
-                        strict=True,
+            # A member's batch k is moved in by the server while the client builds batch
+            # k + 1 (db.audit.moves_overlapped); the chain's end stays in the client
+            # meanwhile (db.audit.chain_kept), so no other statement waits on the move.
+            with _refused(), audit.chain_kept(session), audit.moves_overlapped(connection):
+                for start in range(0, len(creates), BATCH):
+                    batch = creates[start : start + BATCH]
+                    n = len(batch)
+                    # column by column: field -> the values of the batch
+                    picked = [take(row.values) for row in batch]
+                    columns: dict[str, list[Any]] = {
+                        name: list(values)
+                        for name, values in zip(
+                            table_fields,
+                            zip(*picked, strict=True) if len(table_fields) > 1 else [tuple(picked)],
+                            strict=True,
+                        )
+                    }
+                    for name in enum_fields:
+                        columns[name] = list(map(enum_values.__getitem__, columns[name]))
+                    refs = [row.ref for row in batch]
+                    # the audit says what repository.values() says of a new record
+                    texts = audit.creation_changes(
+                        {name: columns[name] for name in plain_fields}
+                        | {name: [row.link_refs.get(name) for row in batch] for name in link_names}
                     )
-                }
-                for name in enum_fields:
-                    columns[name] = list(map(enum_values.__getitem__, columns[name]))
-                refs = [row.ref for row in batch]
-                # the audit says what repository.values() says of a new record
-                texts = audit.creation_changes(
-                    {name: columns[name] for name in plain_fields}
-                    | {name: [row.link_refs.get(name) for row in batch] for name in link_names}
-                )
-                for k, row in enumerate(batch):
-                    for name in row.pending:
-                        columns[name][k] = None  # set once the record it points at exists
-                extra: list[list[Any]] = (
-                    [[v.casefold() for v in columns[s.unique_name]]] if s.unique_name else []
-                )
-                records = list(
-                    zip(
-                        *[columns[name] for name in table_fields],
-                        *extra,
-                        refs,
-                        [now] * n,
-                        [now] * n,
-                        [actor] * n,
-                        [actor] * n,
-                        [1] * n,
-                        strict=True,
+                    for k, row in enumerate(batch):
+                        for name in row.pending:
+                            columns[name][k] = None  # set once the record it points at exists
+                    extra: list[list[Any]] = (
+                        [[v.casefold() for v in columns[s.unique_name]]] if s.unique_name else []
                     )
-                )
-                try:
+                    records = list(
+                        zip(
+                            *[columns[name] for name in table_fields],
+                            *extra,
+                            refs,
+                            [now] * n,
+                            [now] * n,
+                            [actor] * n,
+                            [actor] * n,
+                            [1] * n,
+                            strict=True,
+                        )
+                    )
                     q.insert_tuples(session, kind=kind, keys=keys, rows=records)
-                except IntegrityError as exc:
-                    raise RegisterError(f"the register refused the import: {exc.orig}") from None
-                audit.record_encoded(
-                    session,
-                    actor=actor,
-                    kind=kind,
-                    action=IMPORT_ACTION,
-                    items=list(zip(refs, texts, strict=True)),  # type: ignore[arg-type]
-                )
-                if ticker is not None:
-                    ticker.advance(n)
+                    audit.record_encoded(
+                        session,
+                        actor=actor,
+                        kind=kind,
+                        action=IMPORT_ACTION,
+                        items=list(zip(refs, texts, strict=True)),  # type: ignore[arg-type]
+                    )
+                    if ticker is not None:
+                        ticker.advance(n)
             new_ids = q.new_ids(
                 session,
                 kind=kind,

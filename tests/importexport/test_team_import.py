@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ import pytest
 from sqlalchemy import event, text
 
 from db import audit
-from db.errors import RegisterError
+from db.errors import Cancelled, RegisterError
 from db.importexport import import_file
 from db.importexport import write as write_module
 from db.queries import importexport as queries
@@ -46,8 +48,11 @@ def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(queries, "REBUILD_MIN_ROWS", 20)
 
 
-def _csv(path: Path, crew: Team, tag: str, *, last_level: str = "CONFIDENTIAL") -> Path:
-    """``ROWS`` events about records the editor sees; the last one at ``last_level``."""
+def _csv(
+    path: Path, crew: Team, tag: str, *, last_level: str = "CONFIDENTIAL", odd: int = ROWS - 1
+) -> Path:
+    """``ROWS`` events about records the editor sees; row ``odd`` (the last unless
+    told) at ``last_level``."""
     risks = [crew.refs[level][2] for level in ("PUBLIC", "UNCLASSIFIED", "CONFIDENTIAL")]
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
@@ -58,7 +63,7 @@ def _csv(path: Path, crew: Team, tag: str, *, last_level: str = "CONFIDENTIAL") 
                 [
                     (DAY - dt.timedelta(days=i % 30)).isoformat(),
                     f"{tag} event {i:03d}",
-                    last_level if i == ROWS - 1 else level,
+                    last_level if i == odd else level,
                     f"{level} body",
                     ";".join(risks[: i % 4]),
                     f"tab\there, back\\slash {i}" if i % 5 == 0 else "",
@@ -220,3 +225,128 @@ def test_a_member_cannot_import_a_row_above_their_clearance(crew: Team, tmp_path
     result, _sent = _import(crew, "editor", path)
     assert result.created == ROWS
     assert _counts(crew)[0] == before[0] + ROWS
+
+
+# --------------------------------------------------------------------------- overlap
+
+
+def _movers_left() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("risk-move")]
+
+
+def test_the_server_moves_a_members_batch_while_the_next_is_built(
+    crew: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each move (``INSERT ... SELECT`` from the stage) is made to take 0.3 s on the
+    server: the client builds its next batch meanwhile instead of waiting for it."""
+    handed: list[tuple[str, float]] = []  # (table, when the move was handed over)
+    done: list[float] = []  # when each move was done on the server
+    built: list[float] = []  # when each batch's audit text was built
+    real_start, real_run = audit._Mover.start, audit._Mover._run
+    real_changes = audit.creation_changes
+
+    def start(self, statements):  # type: ignore[no-untyped-def]
+        handed.append((statements[0].split()[2].strip('"'), time.perf_counter()))
+        real_start(self, statements)
+
+    def slow_run(self, statements):  # type: ignore[no-untyped-def]
+        real_run(self, ["SELECT pg_sleep(0.3)", *statements])
+        done.append(time.perf_counter())
+
+    def changes(columns):  # type: ignore[no-untyped-def]
+        built.append(time.perf_counter())
+        return real_changes(columns)
+
+    monkeypatch.setattr(audit._Mover, "start", start)
+    monkeypatch.setattr(audit._Mover, "_run", slow_run)
+    monkeypatch.setattr(audit, "creation_changes", changes)
+    counted = _counts(crew)
+    result, _sent = _import(crew, "editor", _csv(tmp_path / "o.csv", crew, "Overlap"))
+    assert result.created == ROWS
+    # two moves per batch (the events, then their audit entries), in order
+    assert [table for table, _when in handed] == ["event", "audit_entry"] * 3
+    assert len(done) == 6 and len(built) == 3
+    for k in (1, 2):  # batch k + 1 is built while batch k's audit entries move in
+        assert handed[2 * k - 1][1] < built[k] < done[2 * k - 1], (k, handed, done, built)
+    # one change (as before: one per batch) and everything else as without overlap
+    after = _counts(crew)
+    assert after[3] - counted[3] == 3
+    assert (after[0] - counted[0], after[2] - counted[2]) == (ROWS, ROWS)
+    _snapshot(crew, "Overlap")  # ids, order, one entry per event, the chain verifies
+    assert _movers_left() == []
+
+
+@pytest.mark.parametrize("who", ["owner", "editor"])
+def test_the_change_counter_grows_once_per_batch(crew: Team, who: str, tmp_path: Path) -> None:
+    """The chain's end is kept in the client for the batches of one import and the
+    head written once: it ends where batch-by-batch appends left it."""
+    before = _counts(crew)
+    _import(crew, who, _csv(tmp_path / "n.csv", crew, f"Counted {who}"))
+    after = _counts(crew)
+    assert after[3] - before[3] == 3  # three batches
+    reg = crew.open()
+    try:
+        with reg.session() as s:
+            head = s.execute(text("SELECT last_id, last_hash FROM audit_head")).one()
+            last = s.execute(
+                text("SELECT id, hash FROM audit_entry ORDER BY id DESC LIMIT 1")
+            ).one()
+            assert tuple(head) == tuple(last)
+            assert audit.verify_chain(s) == []
+    finally:
+        reg.dispose()
+
+
+@pytest.mark.parametrize("fault", ["duplicate ref", "above clearance"])
+def test_a_members_import_refused_in_a_middle_batch_writes_nothing(
+    crew: Team, fault: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Row 75 (the second of three batches) is refused by the server while it moves
+    that batch in, the client already building the third: the error is the
+    server's, and nothing of the import stays."""
+    odd = 75
+    if fault == "duplicate ref":
+        real = write_module.repository.reserve_refs
+
+        def clashing(session, kind, n):  # type: ignore[no-untyped-def]
+            refs = real(session, kind, n)
+            return [*refs[:odd], refs[0], *refs[odd + 1 :]]
+
+        monkeypatch.setattr(write_module.repository, "reserve_refs", clashing)
+        path = _csv(tmp_path / "d.csv", crew, "Middle clash")
+    else:
+        path = _csv(tmp_path / "s.csv", crew, "Middle high", last_level="SECRET", odd=odd)
+    before = _counts(crew)
+    with pytest.raises(RegisterError) as caught:
+        _import(crew, "editor", path)
+    if fault == "duplicate ref":
+        assert "duplicate key" in str(caught.value) and "ref" in str(caught.value)
+    else:
+        assert "row-level security" in str(caught.value)
+    assert "aborted" not in str(caught.value)  # the cause, not a later statement's echo
+    assert _counts(crew) == before
+    assert crew.owner_count("SELECT count(*) FROM event WHERE title LIKE 'Middle%'") == 0
+    assert _movers_left() == []
+
+
+def test_a_members_import_cancelled_while_a_batch_moves_writes_nothing(
+    crew: Team, tmp_path: Path
+) -> None:
+    done = [0]
+    before = _counts(crew)
+    reg = crew.open("editor")
+    try:
+        with pytest.raises(Cancelled):
+            import_file(
+                reg,
+                "events",
+                _csv(tmp_path / "c.csv", crew, "Cancelled"),
+                actor="editor",
+                progress=lambda n, _total: done.__setitem__(0, n),
+                cancel=lambda: done[0] >= ROWS + 50,  # once the first batch is written
+            )
+    finally:
+        reg.dispose()
+    assert done[0] == ROWS + 50
+    assert _counts(crew) == before
+    assert _movers_left() == []
