@@ -526,11 +526,15 @@ def copy_tuples(
         mover.wait()  # the batch before is in (and its stage free)
     raw = connection.connection.driver_connection
     staged = row_security_active(connection, table.name)
-    statement = f"COPY {target} ({names}) FROM STDIN"
+    oids = _binary_types(connection, table.name, keys, columns)
+    form = "" if oids is None else " (FORMAT BINARY)"
+    statement = f"COPY {target} ({names}) FROM STDIN{form}"
     try:
         with raw.cursor() as cursor:
             if not staged:
                 with cursor.copy(statement) as copy:
+                    if oids is not None:
+                        copy.set_types(oids)
                     write = copy.write_row
                     for row in rows:
                         write(row)
@@ -543,8 +547,10 @@ def copy_tuples(
                 f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS {shape} WITH NO DATA"
             )
             cursor.execute(statement)
-            statement = f"COPY {stage} (risk_row, {names}) FROM STDIN"
+            statement = f"COPY {stage} (risk_row, {names}) FROM STDIN{form}"
             with cursor.copy(statement) as copy:
+                if oids is not None:
+                    copy.set_types([_INT8, *oids])
                 write = copy.write_row
                 for n, row in enumerate(rows):
                     write((n, *row))
@@ -559,6 +565,52 @@ def copy_tuples(
                 cursor.execute(statement)
     except dialect.loaded_dbapi.Error as exc:  # as SQLAlchemy reports a failed INSERT
         raise DBAPIError.instance(statement, None, exc, dialect.loaded_dbapi.Error) from None
+
+
+# Column types whose values COPY sends in PostgreSQL's binary form (less work on both
+# sides than text: no number or date to print and parse again), with the exact Python
+# types psycopg writes in that form; a column of any other type, or holding any other
+# value (a bool among ints, a naive time), sends the whole COPY in the text form.
+_INT8 = 20
+_BINARY: dict[int, frozenset[type]] = {
+    16: frozenset({bool}),
+    20: frozenset({int}),  # int8
+    21: frozenset({int}),  # int2
+    23: frozenset({int}),  # int4
+    25: frozenset({str}),  # text
+    701: frozenset({float}),  # float8
+    1043: frozenset({str}),  # varchar
+    1082: frozenset({dt.date}),
+    1184: frozenset({dt.datetime}),  # timestamptz: aware values only
+}
+
+
+def _binary_types(
+    connection: Any, table_name: str, keys: Sequence[str], columns: Sequence[Sequence[Any]]
+) -> list[int] | None:
+    """The type oids of the ``keys`` columns of the table when every value may go in
+    the binary form (see ``_BINARY``); None for the text form."""
+    live = dict(
+        connection.exec_driver_sql(
+            "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %(t)s::regclass "
+            "AND attnum > 0 AND NOT attisdropped",
+            {"t": table_name},
+        ).all()
+    )
+    oids: list[int] = []
+    for key, column in zip(keys, columns, strict=True):
+        oid = int(live.get(key) or 0)
+        allowed = _BINARY.get(oid)
+        if allowed is None:
+            return None
+        kinds = set(map(type, column))  # of every value: True == 1 in a set of values
+        kinds.discard(type(None))
+        if not kinds <= allowed:
+            return None
+        if oid == 1184 and any(v is not None and v.utcoffset() is None for v in set(column)):
+            return None
+        oids.append(oid)
+    return oids
 
 
 def _processed(column: Sequence[Any], process: Any) -> list[Any]:

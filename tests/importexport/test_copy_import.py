@@ -225,3 +225,69 @@ def test_a_cancel_after_the_rebuild_leaves_the_register_as_it_was(
     with pg_register.session() as s:
         assert repository.count(s, "event") == 0
         assert audit.change_counter(s) == counter
+
+
+def test_copy_takes_the_binary_form_only_where_every_value_fits_it(pg_register):
+    """``COPY`` sends PostgreSQL's binary form when each column is of a type in
+    ``audit._BINARY`` and holds only the Python types written in that form; any
+    other value (a bool among whole numbers, a naive time, a str subclass) keeps
+    the whole ``COPY`` in the text form."""
+    aware = dt.datetime(2026, 10, 1, 9, 30, tzinfo=dt.UTC)
+
+    class Shade(str):
+        pass
+
+    with pg_register.session() as s:
+        conn = s.connection()
+
+        def form(table: str, keys: tuple[str, ...], *columns: list[object]) -> object:
+            return audit._binary_types(conn, table, keys, [list(c) for c in columns])
+
+        assert form("event_risk", ("event_id", "risk_id"), [1, 2], [3, None]) == [23, 23]
+        assert form("event_risk", ("event_id", "risk_id"), [1, True], [3, 4]) is None
+        assert form("audit_entry", ("at", "level"), [aware, None], [0, 1]) == [1184, 21]
+        assert form("audit_entry", ("at",), [aware, aware.replace(tzinfo=None)]) is None
+        assert form("event", ("title", "occurred_on"), ["a", None], [DAY, DAY]) == [1043, 1082]
+        assert form("event", ("title",), ["a", Shade("b")]) is None
+        assert form("event", ("occurred_on",), [aware]) is None  # a datetime is not a date
+        assert form("event", ("metric_value",), [1.5, None]) == [701]
+        assert form("event", ("metric_value",), [1.5, 2]) is None
+        assert form("event", ("search_vector",), ["x"]) is None  # tsvector: text form
+
+
+@pytest.mark.parametrize("binary", [True, False])
+def test_copy_writes_awkward_values_alike_in_both_forms(pg_register, monkeypatch, binary):
+    """The same audit rows (tabs, newlines, backslashes, \\N, non-ASCII, empty text,
+    an aware time) read back equal whether they went in the binary or the text form."""
+    if not binary:
+        monkeypatch.setattr(audit, "_binary_types", lambda *args: None)
+    chosen: list[object] = []
+    real = audit._binary_types
+
+    def spy(*args):  # type: ignore[no-untyped-def]
+        chosen.append(real(*args))
+        return chosen[-1]
+
+    if binary:
+        monkeypatch.setattr(audit, "_binary_types", spy)
+    texts = [AWKWARD, "", "\\", "\\N", "emoji 🦘 and ‮right-to-left", "x" * 10_000]
+    with pg_register.write() as s:
+        audit.record_encoded(
+            s,
+            actor="importer",
+            kind="event",
+            action="import",
+            items=[(f"E-{9000 + i}", text) for i, text in enumerate(texts)],
+        )
+    with pg_register.session() as s:
+        rows = s.execute(
+            select(AuditEntry.entity_ref, AuditEntry.changes, AuditEntry.at)
+            .where(AuditEntry.entity_ref.like("E-9%"))  # type: ignore[attr-defined]
+            .order_by(AuditEntry.id)
+        ).all()
+        assert audit.verify_chain(s) == []
+    assert [r.changes for r in rows] == texts
+    assert [r.entity_ref for r in rows] == [f"E-{9000 + i}" for i in range(len(texts))]
+    assert all(r.at.utcoffset() is not None for r in rows)
+    if binary:
+        assert chosen and all(c is not None for c in chosen)
