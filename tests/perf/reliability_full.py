@@ -3,6 +3,7 @@
     uv run python -m tests.perf.reliability_full              # 200,000 rows, 20 trials
     uv run python -m tests.perf.reliability_full --rows 20000 --trials 5 --seed 7
     uv run python -m tests.perf.reliability_full --backend postgresql   # the same on a server
+    uv run python -m tests.perf.reliability_full --backend postgresql --member  # as a team editor
 
 Every trial must leave a file that passes ``PRAGMA integrity_check``, holds all of
 the import or none of it, has an intact audit chain, and opens again.  Prints one
@@ -30,20 +31,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument(
+        "--member",
+        action="store_true",
+        help="PostgreSQL: import as a team editor under row-level security, not the owner",
+    )
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="risk-tracker-r1-"))
     try:
         trials = run_crash_trials
+        extra: dict[str, bool] = {}
         if args.backend == "postgresql":
             from tests.reliability.crash_pg import run_pg_crash_trials
 
             trials = run_pg_crash_trials  # type: ignore[assignment]
+            extra["member"] = args.member
+        elif args.member:
+            parser.error("--member needs --backend postgresql")
         report = trials(
             workdir,
             rows=args.rows,
             trials=args.trials,
             seed=args.seed,
             log=lambda m: print(m, flush=True),
+            **extra,  # type: ignore[arg-type]
         )
     finally:
         if not args.keep:

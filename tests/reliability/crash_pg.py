@@ -121,7 +121,11 @@ def run_pg_crash_trials(
     seed: int | None = None,
     log: Callable[[str], None] = lambda _msg: None,
     server: PgServer | None = None,
+    member: bool = False,
 ) -> CrashReport:
+    """``member``: the importer is a team editor cleared to SECRET (row-level security
+    on: a member's rows go through a staging table and a worker thread moves them in,
+    ``db.audit.moves_overlapped``), not the owner."""
     import os
 
     seed = seed if seed is not None else int.from_bytes(os.urandom(4), "big")
@@ -133,11 +137,20 @@ def run_pg_crash_trials(
     err = workdir / "import.stderr"
     pristine = server.create_database(prefix="crash_pristine")
     make_base_register(server.url(pristine))  # type: ignore[arg-type]
+    login = _add_editor(server, pristine) if member else None
+
+    def url(database: str) -> str:
+        address = server.url(database)
+        if login is None:
+            return address
+        from sqlalchemy.engine import make_url
+
+        return make_url(address).set(username=login).render_as_string(hide_password=False)
 
     # The uninterrupted run: how long an import takes, and that it imports everything.
     db = server.create_database(template=pristine, prefix="crash_calibrate")
     started = time.perf_counter()
-    proc = _start_import(csv_path, server.url(db), err)
+    proc = _start_import(csv_path, url(db), err)
     proc.wait()
     elapsed = time.perf_counter() - started
     report = CrashReport(rows=rows, seed=seed, import_seconds=elapsed)
@@ -148,6 +161,8 @@ def run_pg_crash_trials(
     events, problems = inspect_database(server, db, rows)
     if events != BASE_EVENTS + rows:
         problems.append(f"uninterrupted import left {events - BASE_EVENTS} of {rows} rows")
+    if login is not None and _import_actors(server, db) != {login}:
+        problems.append(f"the import was not the member's: actors {_import_actors(server, db)}")
     report.problems.extend(problems)
     server.drop_database(db)
     log(f"uninterrupted import of {rows:,} rows: {elapsed:.1f} s, event table +{grown:,} bytes")
@@ -158,7 +173,7 @@ def run_pg_crash_trials(
         delay = rng.uniform(0.1, 1.0) * elapsed
         base_bytes = _event_bytes(server, db)
         threshold = base_bytes + int(rng.uniform(0.02, 1.0) * grown)
-        proc = _start_import(csv_path, server.url(db), err)
+        proc = _start_import(csv_path, url(db), err)
         started = time.perf_counter()
         killed = False
         while proc.poll() is None:
@@ -198,4 +213,38 @@ def run_pg_crash_trials(
         )
         server.drop_database(db)
     server.drop_database(pristine)
+    if login is not None:
+        with server.admin() as conn:
+            conn.execute(f'DROP ROLE IF EXISTS "{login}"')  # type: ignore[arg-type]
     return report
+
+
+def _import_actors(server: PgServer, database: str) -> set[str]:
+    """Who the audit trail says made the import's entries (the trigger stamps the login)."""
+    import psycopg
+
+    with psycopg.connect(
+        host="127.0.0.1", port=server.port, user="postgres", dbname=database, autocommit=True
+    ) as conn:
+        rows = conn.execute("SELECT DISTINCT actor FROM audit_entry WHERE action = 'import'")
+        return {str(actor) for (actor,) in rows.fetchall()}
+
+
+def _add_editor(server: PgServer, database: str) -> str:
+    """A login role made an editor cleared to SECRET of the register (the team's own
+    way, ``db.team``); the copies made from the database share it."""
+    import os
+
+    from db import team
+    from db.engine import open_register
+
+    login = f"crash_editor_{os.getpid()}"
+    with server.admin() as conn:
+        conn.execute(f'DROP ROLE IF EXISTS "{login}"')  # type: ignore[arg-type]
+    reg = open_register(server.url(database))
+    try:
+        with reg.write() as session:
+            team.add_member(session, login, "editor", "SECRET")
+    finally:
+        reg.dispose()
+    return login
