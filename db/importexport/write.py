@@ -7,7 +7,11 @@ audit entries (action ``import``, the changes ``repository.create`` would record
 encoded column by column by ``db.audit.creation_changes`` and appended with
 ``db.audit.record_encoded``.  On SQLite a large import into a smaller table rebuilds
 the plain indexes after the insert (``db.queries.importexport.bulk_writing``), in the
-same transaction.  Updates go through ``db.repository.update``, audited as updates.
+same transaction.  On PostgreSQL the rows go by ``COPY``; a team member's are staged
+and moved by the server while the client builds the next batch
+(``db.audit.moves_overlapped``), the audit chain's end kept in the client from batch
+to batch (``db.audit.chain_kept``).  Updates go through ``db.repository.update``,
+audited as updates.
 """
 
 from __future__ import annotations
