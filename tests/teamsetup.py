@@ -17,6 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -192,6 +194,23 @@ def make_team(server: PgServer) -> Team:
         raise
     reg.dispose()
     return crew
+
+
+@contextmanager
+def team_with(server: PgServer, fill: Callable[[Any, Team], None]) -> Iterator[Team]:
+    """``make_team``, then ``fill(session, team)`` in one write as the owner; the team
+    is dropped when the block ends."""
+    made = make_team(server)
+    try:
+        reg = made.open()
+        try:
+            with reg.write() as s:
+                fill(s, made)
+        finally:
+            reg.dispose()
+        yield made
+    finally:
+        made.drop()
 
 
 def commented_risk(

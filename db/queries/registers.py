@@ -665,14 +665,7 @@ def page_statement(
     LIMIT/OFFSET, or the rows after ``after``), then the display columns joined for
     those few rows only (on PostgreSQL without rows to skip, one plain SELECT)."""
     stmt, params = _page_query(
-        session,
-        kind=kind,
-        offset=offset,
-        limit=limit,
-        sort=sort,
-        flt=flt,
-        bands=bands,
-        after=after,
+        session, kind=kind, offset=offset, limit=limit, sort=sort, flt=flt, bands=bands, after=after
     )
     return stmt.params(**params)
 
@@ -847,31 +840,22 @@ def fetch_page(
     )
     # Core: the rows are plain tuples, no ORM layer
     connection = session if isinstance(session, Connection) else session.connection()
+    # the page asked for, as the probe and the scan both take it
+    page: dict[str, Any] = {
+        "kind": kind,
+        "offset": offset,
+        "limit": limit,
+        "sort": sort,
+        "flt": flt,
+        "bands": bands,
+        "after": after,
+    }
     if probe:
-        stmt = probe_statement(
-            session,
-            kind=kind,
-            offset=offset,
-            limit=limit,
-            sort=sort,
-            flt=flt,
-            bands=bands,
-            after=after,
-        )
-        ids = [int(r[0]) for r in connection.execute(stmt)]
+        ids = [int(r[0]) for r in connection.execute(probe_statement(session, **page))]
         if len(ids) == limit:
             shown = connection.execute(_display_statement(spec, ids, sort))
             return [tuple(row) for row in shown.fetchall()]
-    stmt, params = _page_query(
-        session,
-        kind=kind,
-        offset=offset,
-        limit=limit,
-        sort=sort,
-        flt=flt,
-        bands=bands,
-        after=after,
-    )
+    stmt, params = _page_query(session, **page)
     return [tuple(row) for row in connection.execute(stmt, params).fetchall()]
 
 

@@ -28,7 +28,7 @@ from desktop.cli import main
 from desktop.services import records
 from desktop.services.activity import record_history
 from desktop.services.integrity import record_differences
-from tests.teamsetup import Team, commented_risk, make_team
+from tests.teamsetup import Team, commented_risk, make_team, team_with
 
 HIDDEN_WORDS = "NEVERSEEN the minister will walk away"
 OPEN_WORDS = "OPENLYSAID talks resume in spring"
@@ -37,23 +37,19 @@ SAID_ON = dt.date(2026, 11, 20)
 
 @pytest.fixture(scope="module")
 def crew(pg_server: Any) -> Iterator[Team]:
-    made = make_team(pg_server)
-    reg = made.open()
-    try:
-        with reg.write() as s:
-            hidden = commented_risk(
-                s, "Commentary matter risk", HIDDEN_WORDS, said_level="SECRET", said_on=SAID_ON
-            )
-            # a change of the risk's own fields after the commentary: the reader sees it
-            repository.update(
-                s, "risk", hidden.id, {"title": "Commentary matter risk, renamed"}, actor="owner"
-            )
-            shown = commented_risk(s, "Open commentary risk", OPEN_WORDS, said_on=SAID_ON)
-            made.refs["COMMENTED"] = [hidden.ref, shown.ref]
-    finally:
-        reg.dispose()
-    yield made
-    made.drop()
+    def fill(s: Any, made: Team) -> None:
+        hidden = commented_risk(
+            s, "Commentary matter risk", HIDDEN_WORDS, said_level="SECRET", said_on=SAID_ON
+        )
+        # a change of the risk's own fields after the commentary: the reader sees it
+        repository.update(
+            s, "risk", hidden.id, {"title": "Commentary matter risk, renamed"}, actor="owner"
+        )
+        shown = commented_risk(s, "Open commentary risk", OPEN_WORDS, said_on=SAID_ON)
+        made.refs["COMMENTED"] = [hidden.ref, shown.ref]
+
+    with team_with(pg_server, fill) as made:
+        yield made
 
 
 def _hidden_ref(crew: Team) -> str:

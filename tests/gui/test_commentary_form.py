@@ -20,7 +20,7 @@ from desktop.dialogs.forms import make_form
 from desktop.dialogs.risk_dialog import WITHHELD_PLACEHOLDER
 from tests.gui.conftest import wait_tasks
 from tests.gui.conftest_forms import show
-from tests.teamsetup import Team, commented_risk, make_team
+from tests.teamsetup import Team, commented_risk, team_with
 
 WORDS = "NEVERSEEN the board will not renew"
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -28,22 +28,14 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 
 @pytest.fixture(scope="module")
 def crew(pg_server: Any) -> Iterator[Team]:
-    made = make_team(pg_server)
-    reg = made.open()
-    try:
-        with reg.write() as s:
-            risk = commented_risk(
-                s,
-                "Form commentary risk",
-                WORDS,
-                said_level="SECRET",
-                said_on=dt.date(2026, 11, 2),
-            )
-            made.refs["FORM"] = [risk.ref]
-    finally:
-        reg.dispose()
-    yield made
-    made.drop()
+    def fill(s: Any, made: Team) -> None:
+        risk = commented_risk(
+            s, "Form commentary risk", WORDS, said_level="SECRET", said_on=dt.date(2026, 11, 2)
+        )
+        made.refs["FORM"] = [risk.ref]
+
+    with team_with(pg_server, fill) as made:
+        yield made
 
 
 def _risk_id(crew: Team) -> int:
