@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -249,6 +249,20 @@ def chain_kept(session: Session) -> Iterator[None]:
         session.info.pop(_CHAIN, None)
 
 
+def bulk_chain_start(session: Session) -> tuple[AuditHead, str, str]:
+    """For entries chained outside this session (``chained``) and inserted in it: the
+    head locked, its last hash and the actor stored (see ``_append``).  End with
+    ``bulk_chain_end``."""
+    head = _lock_head(session)
+    return head, head.last_hash, actor_of(session)
+
+
+def bulk_chain_end(session: Session, head: AuditHead, last_hash: str, appended: int) -> None:
+    """The head moved to ``last_hash`` (the last entry inserted) after ``appended``
+    batches (the change counter grows by as many, as batch-by-batch appends would)."""
+    _move_head(session, head, last_hash, appended)
+
+
 def _move_head(session: Session, head: AuditHead, last_hash: str, appended: int) -> None:
     last_id = session.execute(select(_ENTRY.id).order_by(_ENTRY.id.desc()).limit(1)).scalar()
     session.execute(
@@ -266,13 +280,8 @@ def _move_head(session: Session, head: AuditHead, last_hash: str, appended: int)
 def _append(
     session: Session, actor: str, rows: list[tuple[dt.datetime, str, str, str, str]]
 ) -> int:
-    """Hash and insert ``(at, kind, ref, action, changes text)`` rows after the head.
-
-    The digest is ``entry_digest`` spelled out: the JSON array of the seven values
-    with each string encoded by the encoder's own function, so that the constant
-    parts (time, actor, kind, action) are encoded once per run of equal values
-    rather than once per entry.
-    """
+    """Hash (``chained``) and insert ``(at, kind, ref, action, changes text)`` rows
+    after the head."""
     kept = _CHAIN in session.info
     end: _ChainEnd | None = session.info.get(_CHAIN)
     if end is None:
@@ -283,8 +292,51 @@ def _append(
         end = _ChainEnd(head, head.last_hash, actor_of(session))
         if kept:
             session.info[_CHAIN] = end
-    prev: str = end.prev
-    who = end.who
+    params, prev = chained(end.prev, end.who, actor, rows)
+    connection = session.connection()
+    # the risk-state history follows the risks' entries (``floor``: the last id before)
+    history = any(row[1] == risk_states.KIND for row in rows)
+    floor = 0
+    if history:
+        settle_moves(connection)
+        floor = session.execute(select(func.max(_ENTRY.id))).scalar() or 0
+    insert_tuples(connection, AuditEntry.__table__, ENTRY_KEYS, params)  # type: ignore[attr-defined]
+    if history:
+        settle_moves(connection)
+        risk_states.follow(session, rows, floor=floor)
+    end.prev = prev
+    end.appended += 1
+    if not kept:
+        _move_head(session, end.head, prev, end.appended)
+    return len(params)
+
+
+ENTRY_KEYS = (
+    "at",
+    "actor",
+    "actor_name",
+    "entity_kind",
+    "entity_ref",
+    "action",
+    "changes",
+    "prev_hash",
+    "hash",
+)
+
+
+def chained(
+    prev: str, who: str, actor: str, rows: Iterable[tuple[dt.datetime, str, str, str, str]]
+) -> tuple[list[tuple[Any, ...]], str]:
+    """``(at, kind, ref, action, changes text)`` rows as audit entries (values of
+    ``ENTRY_KEYS``) chained after the hash ``prev``: (entries, the last hash).
+
+    ``who`` is the actor stored (the login or the OS user), ``actor`` the name the
+    program was given (kept beside it when it differs).  The digest is
+    ``entry_digest`` spelled out: the JSON array of the seven values with each string
+    encoded by the encoder's own function, so that the constant parts (time, actor,
+    kind, action) are encoded once per run of equal values rather than once per
+    entry.  It touches no database, so the rows of a bulk import can be chained
+    wherever they are built (``db.importexport.offload``)."""
     shown = "" if actor == who else actor[:200]
     quote = json_text
     sha256 = hashlib.sha256
@@ -304,37 +356,38 @@ def _append(
         ).hexdigest()
         add((when, who, shown, kind, ref, action, text, prev, digest))
         prev = digest
-    connection = session.connection()
-    # the risk-state history follows the risks' entries (``floor``: the last id before)
-    history = any(row[1] == risk_states.KIND for row in rows)
-    floor = 0
-    if history:
-        settle_moves(connection)
-        floor = session.execute(select(func.max(_ENTRY.id))).scalar() or 0
-    insert_tuples(
-        connection,
-        AuditEntry.__table__,  # type: ignore[attr-defined]
-        (
-            "at",
-            "actor",
-            "actor_name",
-            "entity_kind",
-            "entity_ref",
-            "action",
-            "changes",
-            "prev_hash",
-            "hash",
-        ),
-        params,
-    )
-    if history:
-        settle_moves(connection)
-        risk_states.follow(session, rows, floor=floor)
-    end.prev = prev
-    end.appended += 1
-    if not kept:
-        _move_head(session, end.head, prev, end.appended)
-    return len(params)
+    return params, prev
+
+
+def positional_insert(
+    dialect: Any, table: Any, keys: Sequence[str]
+) -> tuple[str, Callable[[list[tuple[Any, ...]]], list[tuple[Any, ...]]]] | None:
+    """The ``INSERT`` of the ``keys`` columns of ``table`` compiled once for a driver
+    with positional parameters, and the function that turns rows (tuples of the
+    ``keys`` values) into its parameters: each value through its column type's bind
+    processor, each distinct value once (see ``insert_tuples``).  None for a driver
+    with named parameters."""
+    compiled: Any = insert(table).compile(dialect=dialect, column_keys=list(keys))
+    order = list(compiled.positiontup or ())
+    if sorted(order) != sorted(keys):
+        return None
+    position = [list(keys).index(name) for name in order]
+    processors = [
+        (i, process)
+        for i, name in enumerate(keys)
+        if (process := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
+    ]
+
+    def parameters(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        if not rows or (not processors and position == list(range(len(keys)))):
+            return rows
+        # Column by column: each distinct value is processed once (dates repeat).
+        columns: list[Any] = list(zip(*rows, strict=True))
+        for i, process in processors:
+            columns[i] = _processed(columns[i], process)
+        return list(zip(*[columns[i] for i in position], strict=True))
+
+    return compiled.string, parameters
 
 
 def insert_tuples(
@@ -356,24 +409,12 @@ def insert_tuples(
     if dialect.name == "postgresql" and dialect.driver == "psycopg":
         copy_tuples(connection, table, keys, rows)
         return
-    compiled: Any = insert(table).compile(dialect=dialect, column_keys=list(keys))
-    order = list(compiled.positiontup or ())
-    if sorted(order) != sorted(keys):
+    prepared = positional_insert(dialect, table, keys)
+    if prepared is None:
         connection.execute(insert(table), [dict(zip(keys, row, strict=True)) for row in rows])
         return
-    position = [list(keys).index(name) for name in order]
-    processors = [
-        (i, process)
-        for i, name in enumerate(keys)
-        if (process := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
-    ]
-    if processors or position != list(range(len(keys))):
-        # Column by column: each distinct value is processed once (dates repeat).
-        columns: list[Any] = list(zip(*rows, strict=True))
-        for i, process in processors:
-            columns[i] = _processed(columns[i], process)
-        rows = list(zip(*[columns[i] for i in position], strict=True))
-    connection.exec_driver_sql(compiled.string, rows)
+    statement, parameters = prepared
+    connection.exec_driver_sql(statement, parameters(rows))
 
 
 # connection.info key: table name -> row_security_active, kept while a bulk write runs

@@ -27,7 +27,7 @@ from sqlmodel import Session
 from db import audit, commentary, repository
 from db.errors import FieldError, RegisterError, ValidationFailed
 from db.importexport.columns import ENUM, LEVEL, columns_for
-from db.importexport.plan import ImportResult, Plan
+from db.importexport.plan import ImportResult, Plan, Row
 from db.importexport.progress import Ticker
 from db.models import COMMENTARY_FIELDS, utcnow
 from db.queries import importexport as q
@@ -46,21 +46,102 @@ def _refused() -> Iterator[None]:
         raise RegisterError(f"the register refused the import: {exc.orig}") from None
 
 
+class NewRecords:
+    """How a batch of new records of one kind becomes rows of its table and the
+    ``changes`` texts of their audit entries; touches no database, so the batches of
+    a large import can be built in another process (``db.importexport.offload``)."""
+
+    def __init__(self, kind: str, *, actor: str, now: Any, lean: bool = False):
+        s = repository.spec(kind)
+        self.kind = kind
+        self.actor = actor
+        self.now = now
+        link_fields = {link.field for link in s.links}
+        ref_fields = {r.field for r in s.refs}
+        kind_columns = {c.field: c for c in columns_for(kind)}
+        table_fields = [f for f in s.create.model_fields if f not in link_fields]
+        # the commentary has its own table and its own audit entry (db.commentary)
+        self.said_fields = [f for f in table_fields if f in COMMENTARY_FIELDS]
+        table_fields = [f for f in table_fields if f not in COMMENTARY_FIELDS]
+        self.table_fields = table_fields
+        self.plain_fields = [f for f in table_fields if f not in ref_fields]
+        self.enum_fields = [f for f in table_fields if kind_columns[f].type in (ENUM, LEVEL)]
+        self.enum_values: dict[Any, Any] = {None: None}  # an optional level left empty
+        self.enum_values |= {
+            m: m.value for c in kind_columns.values() if c.enum is not None for m in c.enum
+        }
+        self.unique_name = s.unique_name
+        self.link_names = [c.name for c in columns_for(kind) if c.is_link]
+        self.take = itemgetter(*table_fields)
+        table: Any = s.table.__table__  # type: ignore[attr-defined]
+        # ``lean``: a column left empty in every row of a batch is left out of its
+        # INSERT when the table gives it NULL anyway (no default of the database's
+        # own): less to bind, row by row, for the same rows (SQLite).
+        self.omissible = (
+            {f for f in table_fields if table.c[f].server_default is None} if lean else set()
+        )
+
+    def batch(self, batch: list[Row]) -> tuple[list[str], list[tuple[Any, ...]], list[str]]:
+        """Rows with their refs set -> (the table's keys, one tuple of them per row,
+        the audit ``changes`` text of each row)."""
+        table_fields = self.table_fields
+        n = len(batch)
+        # column by column: field -> the values of the batch
+        picked = [self.take(row.values) for row in batch]
+        columns: dict[str, list[Any]] = {
+            name: list(values)
+            for name, values in zip(
+                table_fields,
+                zip(*picked, strict=True) if len(table_fields) > 1 else [tuple(picked)],
+                strict=True,
+            )
+        }
+        for name in self.enum_fields:
+            columns[name] = list(map(self.enum_values.__getitem__, columns[name]))
+        refs = [row.ref for row in batch]
+        # the audit says what repository.values() says of a new record
+        texts = audit.creation_changes(
+            {name: columns[name] for name in self.plain_fields}
+            | {name: [row.link_refs.get(name) for row in batch] for name in self.link_names}
+        )
+        for k, row in enumerate(batch):
+            for name in row.pending:
+                columns[name][k] = None  # set once the record it points at exists
+        used = [
+            f
+            for f in table_fields
+            if f not in self.omissible or any(v is not None for v in columns[f])
+        ]
+        unique_name = self.unique_name
+        extra: list[list[Any]] = (
+            [[v.casefold() for v in columns[unique_name]]] if unique_name else []
+        )
+        keys = [*used, *(["name_key"] if unique_name else [])]
+        keys += ["ref", "created_at", "updated_at", "created_by", "updated_by", "version"]
+        now, actor = self.now, self.actor
+        records = list(
+            zip(
+                *[columns[name] for name in used],
+                *extra,
+                refs,
+                [now] * n,
+                [now] * n,
+                [actor] * n,
+                [actor] * n,
+                [1] * n,
+                strict=True,
+            )
+        )
+        return keys, records, texts
+
+
 def write(
     session: Session, plan: Plan, *, actor: str, ticker: Ticker | None = None
 ) -> ImportResult:
     kind = plan.kind
     s = repository.spec(kind)
     result = ImportResult(kind)
-    link_fields = {link.field for link in s.links}
     ref_fields = {r.field for r in s.refs}
-    kind_columns = {c.field: c for c in columns_for(kind)}
-    table_fields = [f for f in s.create.model_fields if f not in link_fields]
-    # the commentary has its own table and its own audit entry (db.commentary)
-    said_fields = [f for f in table_fields if f in COMMENTARY_FIELDS]
-    table_fields = [f for f in table_fields if f not in COMMENTARY_FIELDS]
-    plain_fields = [f for f in table_fields if f not in ref_fields]
-    enum_fields = [f for f in table_fields if kind_columns[f].type in (ENUM, LEVEL)]
     creates = plan.creates
     if creates:
         explicit = [r.ref for r in creates if r.ref is not None]
@@ -73,16 +154,9 @@ def write(
         ):
             row.ref = ref
         before = q.max_id(session, kind=kind)
-        now = utcnow()
-        enum_values: dict[Any, Any] = {None: None}  # an optional level left empty
-        enum_values |= {
-            m: m.value for c in kind_columns.values() if c.enum is not None for m in c.enum
-        }
-        keys = [*table_fields, *(["name_key"] if s.unique_name else [])]
-        keys += ["ref", "created_at", "updated_at", "created_by", "updated_by", "version"]
-        take = itemgetter(*table_fields)
-        link_names = [c.name for c in columns_for(kind) if c.is_link]
         connection = session.connection()
+        new = NewRecords(kind, actor=actor, now=utcnow(), lean=connection.dialect.name == "sqlite")
+        said_fields = new.said_fields
         with q.bulk_writing(session, kind=kind, rows=len(creates)):
             # A member's batch k is moved in by the server while the client builds batch
             # k + 1 (db.audit.moves_overlapped); the chain's end stays in the client
@@ -90,44 +164,8 @@ def write(
             with _refused(), audit.chain_kept(session), audit.moves_overlapped(connection):
                 for start in range(0, len(creates), BATCH):
                     batch = creates[start : start + BATCH]
-                    n = len(batch)
-                    # column by column: field -> the values of the batch
-                    picked = [take(row.values) for row in batch]
-                    columns: dict[str, list[Any]] = {
-                        name: list(values)
-                        for name, values in zip(
-                            table_fields,
-                            zip(*picked, strict=True) if len(table_fields) > 1 else [tuple(picked)],
-                            strict=True,
-                        )
-                    }
-                    for name in enum_fields:
-                        columns[name] = list(map(enum_values.__getitem__, columns[name]))
+                    keys, records, texts = new.batch(batch)
                     refs = [row.ref for row in batch]
-                    # the audit says what repository.values() says of a new record
-                    texts = audit.creation_changes(
-                        {name: columns[name] for name in plain_fields}
-                        | {name: [row.link_refs.get(name) for row in batch] for name in link_names}
-                    )
-                    for k, row in enumerate(batch):
-                        for name in row.pending:
-                            columns[name][k] = None  # set once the record it points at exists
-                    extra: list[list[Any]] = (
-                        [[v.casefold() for v in columns[s.unique_name]]] if s.unique_name else []
-                    )
-                    records = list(
-                        zip(
-                            *[columns[name] for name in table_fields],
-                            *extra,
-                            refs,
-                            [now] * n,
-                            [now] * n,
-                            [actor] * n,
-                            [actor] * n,
-                            [1] * n,
-                            strict=True,
-                        )
-                    )
                     q.insert_tuples(session, kind=kind, keys=keys, rows=records)
                     audit.record_encoded(
                         session,
@@ -137,7 +175,7 @@ def write(
                         items=list(zip(refs, texts, strict=True)),  # type: ignore[arg-type]
                     )
                     if ticker is not None:
-                        ticker.advance(n)
+                        ticker.advance(len(batch))
             new_ids = q.new_ids(
                 session,
                 kind=kind,
