@@ -49,16 +49,26 @@ from sqlmodel import Session
 
 from db.bulk import collector_paused
 from db.engine import Register
+from db.importexport import offload
 from db.importexport.cells import map_header
 from db.importexport.columns import OWN_REF, normalise_kind
 from db.importexport.links import Links, own_refs
-from db.importexport.plan import ImportResult, Plan
+from db.importexport.plan import ImportResult, Plan, Resolved
 from db.importexport.progress import Cancel, Progress, Ticker
 from db.importexport.reader import Table, read_table
 from db.importexport.validate import validate
 from db.importexport.write import write
 
-__all__ = ["ImportResult", "import_file", "import_table", "prepare", "write"]
+__all__ = ["ImportResult", "import_file", "import_table", "prepare", "resolve", "write"]
+
+
+def resolve(session: Session, kind: str, table: Table) -> Resolved:
+    """The file's header mapped, its own refs checked and its link cells looked up."""
+    columns = map_header(kind, table.header, table.rows)
+    own_index = next((i for i, c in columns if c.type == OWN_REF), None)
+    own = own_refs(session, kind, table, own_index)
+    links = Links(session, kind, table, [(i, c) for i, c in columns if c.is_link], own.new)
+    return Resolved(kind, table, columns, own, links)
 
 
 def prepare(
@@ -68,15 +78,15 @@ def prepare(
     ticker: Ticker | None = None,
     *,
     column_wise: bool = True,
+    resolved: Resolved | None = None,
 ) -> Plan:
     """Every row of ``table`` read, resolved and validated: the plan of what to write,
     or ValidationFailed listing every bad row.  ``column_wise=False`` validates every
     row through the model (the reference the column-wise route is proved against)."""
-    columns = map_header(kind, table.header, table.rows)
-    own_index = next((i for i, c in columns if c.type == OWN_REF), None)
-    own = own_refs(session, kind, table, own_index)
-    links = Links(session, kind, table, [(i, c) for i, c in columns if c.is_link], own.new)
-    return validate(session, kind, table, columns, own, links, ticker, column_wise=column_wise)
+    r = resolved or resolve(session, kind, table)
+    return validate(
+        session, kind, table, r.columns, r.own, r.links, ticker, column_wise=column_wise
+    )
 
 
 def import_table(
@@ -106,9 +116,15 @@ def import_table(
             updated_refs=[r.ref for r in plan.updates if r.ref],
         )
     with register.write() as session, collector_paused():
-        plan = prepare(session, kind, table, ticker)
-        ticker.check()
-        result = write(session, plan, actor=actor, ticker=ticker)
+        resolved = resolve(session, kind, table)
+        # a large file of new records: checked and built in a second process
+        offloaded = offload.import_new(session, resolved, actor=actor, ticker=ticker)
+        if offloaded is not None:
+            result = offloaded
+        else:
+            plan = prepare(session, kind, table, ticker, resolved=resolved)
+            ticker.check()
+            result = write(session, plan, actor=actor, ticker=ticker)
         ticker.check()  # a cancel now still rolls everything back
     ticker.finish()
     return result

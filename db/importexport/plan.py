@@ -4,9 +4,13 @@ that change nothing, and what it did (``ImportResult``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from db.importexport.columns import count_noun
+from db.importexport.columns import Column, count_noun
+
+if TYPE_CHECKING:
+    from db.importexport.links import Links, OwnRefs
+    from db.importexport.reader import Table
 
 
 @dataclass(slots=True)
@@ -20,6 +24,18 @@ class Row:
     link_refs: dict[str, Any] = field(default_factory=dict)  # export name -> ref / sorted refs
     pending: dict[str, str] = field(default_factory=dict)  # field -> ref created by this file
     changed: bool = True
+
+
+@dataclass
+class Resolved:
+    """A file read and looked up, before its rows are checked: its columns (cell
+    index, column), its own refs and its link cells resolved."""
+
+    kind: str
+    table: Table
+    columns: list[tuple[int, Column]]
+    own: OwnRefs
+    links: Links
 
 
 @dataclass

@@ -78,13 +78,9 @@ def validate(
     s = repository.spec(kind)
     errors = list(own.errors)
     present = {c.name for _, c in columns}
-    missing = [c for c in columns_for(kind) if c.required and c.name not in present]
-    if missing and any(own.is_new(ref) for ref in own.refs):
-        for c in missing:
-            errors.append(
-                FieldError(c.name, f"missing column: it is needed to create new {kind}s", 1)
-            )
-        raise ValidationFailed(errors)
+    missing = missing_columns(kind, columns, own)
+    if missing:
+        raise ValidationFailed(errors + missing)
 
     link_columns = [(i, c) for i, c in columns if c.is_link]
     value_columns = [
@@ -160,6 +156,21 @@ def validate(
         errors.sort(key=lambda e: (e.row or 0, order.get(e.field, -1)))
         raise ValidationFailed(errors)
     return plan
+
+
+def missing_columns(
+    kind: str, columns: Sequence[tuple[int, Column]], own: OwnRefs
+) -> list[FieldError]:
+    """The columns a file without them cannot do without: those needed to create a
+    record, when the file creates any (reported on row 1, the header)."""
+    present = {c.name for _, c in columns}
+    missing = [c for c in columns_for(kind) if c.required and c.name not in present]
+    if not missing or not any(own.is_new(ref) for ref in own.refs):
+        return []
+    return [
+        FieldError(c.name, f"missing column: it is needed to create new {kind}s", 1)
+        for c in missing
+    ]
 
 
 def _too_large(session: Session, kind: str, plan: Plan) -> list[FieldError]:

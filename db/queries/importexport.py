@@ -6,8 +6,9 @@ chunks so that no statement exceeds a backend's parameter limit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
@@ -164,8 +165,32 @@ def new_ids(session: Session, *, kind: str, after_id: int, refs: Sequence[str]) 
 REBUILD_MIN_ROWS = 5000
 
 
+@dataclass
+class BulkWrite:
+    """A bulk write under way (``bulk_writing``)."""
+
+    connection: Any
+    paused: tuple[SearchedKind, int] | None = None  # SQLite: (kind, indexed up to id)
+
+    def catch_up(self) -> None:
+        """Index for search the rows written so far, now rather than when the block
+        ends (SQLite, while the insert trigger is set aside): a writer with time on
+        its hands between batches leaves less for the end."""
+        if self.paused is None:
+            return
+        item, after = self.paused
+        highest = self.connection.exec_driver_sql(
+            f"SELECT max(id) FROM {item.table_name}"  # noqa: S608 - identifiers from SEARCHED
+        ).scalar()
+        if highest is not None and highest > after:
+            self.connection.execute(text(sqlite_index_rows_after(item)), {"after": after})
+            self.paused = (item, int(highest))
+
+
 @contextmanager
-def bulk_writing(session: Session, *, kind: str, rows: int) -> Iterator[None]:
+def bulk_writing(
+    session: Session, *, kind: str, rows: int, keep: Collection[str] = ()
+) -> Iterator[BulkWrite]:
     """Set the engine up for a bulk insert of ``rows`` records of ``kind`` (as many
     audit entries, and their link rows) in this transaction.
 
@@ -196,6 +221,10 @@ def bulk_writing(session: Session, *, kind: str, rows: int) -> Iterator[None]:
       the table are never out of step for anyone else, nor after a crash.  Inside the
       block only new rows of ``kind`` are written (never an update of their searched
       columns), which is what makes "every id above the highest before" exact.
+      ``BulkWrite.catch_up`` indexes the rows written so far before the end.
+
+    ``keep`` names indexes kept up row by row even so (a writer that has time
+    between batches: ``db.importexport.offload``).
     """
     connection = session.connection()
     is_sqlite = connection.dialect.name == "sqlite"
@@ -221,23 +250,24 @@ def bulk_writing(session: Session, *, kind: str, rows: int) -> Iterator[None]:
                         or 0
                     )
                     if existing < rows and _owns(connection, table):
-                        rebuilt += _drop_plain_indexes(connection, table)
+                        rebuilt += _drop_plain_indexes(connection, table, keep)
                         if connection.dialect.name == "postgresql":
                             put_back += _drop_server_extras(
                                 connection, table, own if table in links else None
                             )
-            paused = (
+            bulk = BulkWrite(
+                connection,
                 _pause_search_trigger(connection, kind)
                 if is_sqlite and rows >= REBUILD_MIN_ROWS
-                else None
+                else None,
             )
-            yield
+            yield bulk
             for index in rebuilt:
                 index.create(bind=connection)
             for statement in put_back:
                 connection.exec_driver_sql(statement)
-            if paused is not None:
-                _resume_search_trigger(connection, *paused)
+            if bulk.paused is not None:
+                _resume_search_trigger(connection, *bulk.paused)
     finally:
         if is_sqlite:
             connection.exec_driver_sql(f"PRAGMA cache_size = {int(cache)}")
@@ -321,7 +351,7 @@ def _resume_search_trigger(connection: Any, item: SearchedKind, after: int) -> N
     connection.exec_driver_sql(sqlite_insert_trigger(item)[1])
 
 
-def _drop_plain_indexes(connection: Any, table: Any) -> list[Any]:
+def _drop_plain_indexes(connection: Any, table: Any, keep: Collection[str] = ()) -> list[Any]:
     live = {
         ix["name"]: (tuple(ix["column_names"]), bool(ix["unique"]))
         for ix in inspect(connection).get_indexes(table.name)
@@ -329,7 +359,7 @@ def _drop_plain_indexes(connection: Any, table: Any) -> list[Any]:
     dropped = []
     for index in sorted(table.indexes, key=lambda ix: ix.name):
         shape = (tuple(c.name for c in index.columns), bool(index.unique))
-        if not index.unique and live.get(index.name) == shape:
+        if not index.unique and index.name not in keep and live.get(index.name) == shape:
             index.drop(bind=connection)
             dropped.append(index)
     return dropped

@@ -1,0 +1,348 @@
+"""SQLite: a large file of new records checked and built in a second process while
+this one writes them.
+
+An import is two kinds of work of about the same size: Python's (cells checked,
+rows and audit texts built, the hash chain) and SQLite's (rows, links and audit
+entries inserted, indexes, the search index, the commit).  In one process they add
+up, and a second thread does not help: Python's ``sqlite3`` needs the interpreter to
+bind every row's values, so the two threads take turns.  Here a forked child does
+Python's part, batch by batch (``write.BATCH`` rows), and hands each batch over a
+pipe as ready INSERT parameters while this process, the only one that touches the
+database, inserts the batch before.  The two run on two cores.
+
+What is written is what ``validate`` and ``write`` give in one process: the same
+checks on the same rows (``validate`` itself, on each batch), the same error list
+(``row N: field: reason``, every bad row of the file, sorted: nothing is written),
+the same rows, refs, ids, links and audit entries, the chain extended in the same
+order from the head this transaction has locked.  The import stays all or nothing
+in the one transaction of this process: an error, a cancel or a child that stops
+rolls everything back; the child writes nothing anywhere but to its pipe, and
+leaves when this process is gone (its next write to the pipe fails).
+
+Only where it pays and is safe, else ``import_new`` returns None and the caller
+imports in this process:
+
+* SQLite (on PostgreSQL ``COPY`` and the server already work beside the client);
+* at least ``OFFLOAD_MIN_ROWS`` rows, every one a new record (updates are checked
+  against the register row by row);
+* a kind whose rows stand alone: no unique name (checked across the file and the
+  register), no link to records of the same kind (an event answering another,
+  checked for loops across the file), no commentary or risk-state history (written
+  after the rows, from the register);
+* a process that may fork: POSIX, a single thread and no Qt loaded (the GUI imports
+  on a worker thread: there it stays in process).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from db import audit, repository, risk_states
+from db.errors import FieldError, RegisterError, ValidationFailed
+from db.importexport.links import OwnRefs
+from db.importexport.plan import ImportResult, Resolved
+from db.importexport.progress import Ticker
+from db.importexport.reader import Table
+from db.importexport.validate import missing_columns, validate
+from db.importexport.write import BATCH, IMPORT_ACTION, NewRecords
+from db.models import COMMENTARY_FIELDS, AuditEntry, utcnow
+from db.queries import importexport as q
+
+# Below this many rows the second process costs more than it saves.
+OFFLOAD_MIN_ROWS = 10_000
+
+Send = Callable[[Any], None]
+
+
+def fork_safe() -> bool:
+    """Whether this process may fork a child that goes on running Python: a POSIX
+    system, one thread (a fork copies the calling thread only; a lock another thread
+    holds would stay locked in the child) and no Qt loaded (Qt runs threads of its
+    own)."""
+    return (
+        hasattr(os, "fork")
+        and threading.active_count() == 1
+        and not any(name == "PySide6" or name.startswith("PySide6.") for name in sys.modules)
+    )
+
+
+def applies(session: Session, resolved: Resolved) -> bool:
+    """Whether ``import_new`` takes this file (see the module text)."""
+    kind = resolved.kind
+    s = repository.spec(kind)
+    return (
+        session.get_bind().dialect.name == "sqlite"
+        and len(resolved.table.rows) >= OFFLOAD_MIN_ROWS
+        and not s.unique_name
+        and kind != risk_states.KIND
+        and not any(f in COMMENTARY_FIELDS for f in s.create.model_fields)
+        and not any(c.is_link and c.target == kind for _, c in resolved.columns)
+        and not resolved.own.existing
+        and fork_safe()
+    )
+
+
+def import_new(
+    session: Session, resolved: Resolved, *, actor: str, ticker: Ticker | None = None
+) -> ImportResult | None:
+    """Import the file's rows, all new records, in ``session``'s transaction with a
+    second process checking and building them; None (nothing done) where this does
+    not apply (``applies``).  Raises ValidationFailed, Cancelled or RegisterError as
+    the one-process import would."""
+    if not applies(session, resolved):
+        return None
+    kind, own = resolved.kind, resolved.own
+    missing = missing_columns(kind, resolved.columns, own)
+    if missing:
+        raise ValidationFailed(list(own.errors) + missing)
+    # Refs: as ``write`` hands them out (the highest given one claimed, the rest in
+    # one block), before any row is checked; a failed import takes them back.
+    explicit = [ref for ref in own.refs if ref is not None]
+    if explicit:
+        highest = max(explicit, key=lambda ref: repository.parse_ref(ref)[1])  # type: ignore[index]
+        repository.claim_ref(session, kind, highest)
+    blank = sum(ref is None for ref in own.refs)
+    auto = repository.reserve_refs(session, kind, blank) if blank else []
+    before = q.max_id(session, kind=kind)
+    head, prev, who = audit.bulk_chain_start(session)
+    new = NewRecords(kind, actor=actor, now=utcnow(), lean=True)
+    builder = _Builder(session, resolved, new, auto, before, prev, who)
+    rows = len(resolved.table.rows)
+    connection = session.connection()
+    batches = 0
+    last = prev
+    keep = kept_indexes(kind)
+    with (
+        _forked(builder.run) as child,
+        q.bulk_writing(session, kind=kind, rows=rows, keep=keep) as bulk,
+    ):
+        try:
+            while True:
+                message = child.receive()
+                tag = message[0]
+                if tag == "batch":
+                    _tag, n, statements, last = message
+                    if ticker is not None:
+                        ticker.advance(n)  # checked
+                    for statement, parameters in statements:
+                        connection.exec_driver_sql(statement, parameters)
+                    bulk.catch_up()  # the search index, batch by batch
+                    batches += 1
+                    if ticker is not None:
+                        ticker.advance(n)  # written
+                elif tag == "checked":  # a batch checked after a bad row: nothing to write
+                    if ticker is not None:
+                        ticker.advance(message[1])
+                elif tag == "failed":
+                    raise ValidationFailed(message[1])
+                elif tag == "done":
+                    break
+                else:  # "crashed": the child's own error
+                    raise message[1]
+        except IntegrityError as exc:
+            raise RegisterError(f"the register refused the import: {exc.orig}") from None
+        refs = builder.refs()
+        ids = q.new_ids(session, kind=kind, after_id=before, refs=refs)
+        if [ids[ref] for ref in refs] != list(range(before + 1, before + 1 + len(refs))):
+            # the links were written with these ids
+            raise RegisterError("the register numbered the new records unexpectedly")
+        audit.bulk_chain_end(session, head, last, batches)
+    result = ImportResult(kind, created=len(refs))
+    result.created_refs = refs
+    return result
+
+
+def kept_indexes(kind: str) -> set[str]:
+    """Indexes kept up row by row rather than built again after the last batch: this
+    process waits for the child between batches anyway, and an index whose new keys
+    land at its end, or at the ends of a few runs of equal values, costs little row
+    by row (a few hot pages).  The audit trail's and the link tables' (one time
+    stamp, rising refs and ids, a few linked records), and on the record table the
+    indexes of links and choices.  An index of titles or dates, new keys all over
+    it, is built again at the end from sorted keys."""
+    s = repository.spec(kind)
+    keep = {ix.name for ix in AuditEntry.__table__.indexes}  # type: ignore[attr-defined]
+    for link in s.links:
+        keep.update(ix.name for ix in link.table.__table__.indexes)  # type: ignore[attr-defined]
+    spread = {"title", "occurred_on"}
+    for index in s.table.__table__.indexes:  # type: ignore[attr-defined]
+        if not {c.name for c in index.columns} & spread:
+            keep.add(index.name)
+    return keep
+
+
+class _Builder:
+    """The child's work: every batch of the file checked, built and chained."""
+
+    def __init__(
+        self,
+        session: Session,
+        resolved: Resolved,
+        new: NewRecords,
+        auto: list[str],
+        before: int,
+        prev: str,
+        who: str,
+    ):
+        self.session = session
+        self.resolved = resolved
+        self.new = new
+        self.auto = auto
+        self.before = before
+        self.prev = prev
+        self.who = who
+        self.dialect = session.get_bind().dialect
+
+    def refs(self) -> list[str]:
+        """Every row's ref, as the child gives them out: its own, or the next blank one."""
+        auto = iter(self.auto)
+        return [ref if ref is not None else next(auto) for ref in self.resolved.own.refs]
+
+    def run(self, send: Send) -> None:
+        r = self.resolved
+        kind, table, own = r.kind, r.table, r.own
+        links = repository.spec(kind).links
+        link_inserts = [
+            _prepared(self.dialect, link.table.__table__, (link.own_col, link.other_col))  # type: ignore[attr-defined]
+            for link in links
+        ]
+        entry_insert = _prepared(self.dialect, AuditEntry.__table__, audit.ENTRY_KEYS)  # type: ignore[attr-defined]
+        record_table: Any = repository.spec(kind).table.__table__  # type: ignore[attr-defined]
+        record_inserts: dict[tuple[str, ...], Any] = {}
+        refs = self.refs()
+        errors: list[FieldError] = []
+        last = self.prev
+        for start in range(0, len(table.rows), BATCH):
+            part = table.rows[start : start + BATCH]
+            numbers = range(part[0][0], part[-1][0] + 1)
+            part_own = OwnRefs(
+                own.refs[start : start + BATCH],
+                own.existing,
+                own.new,
+                own.bad_rows,
+                [e for e in own.errors if e.row in numbers],
+            )
+            try:
+                plan = validate(
+                    self.session, kind, Table(table.header, part), r.columns, part_own, r.links
+                )
+            except ValidationFailed as exc:
+                errors.extend(exc.errors)
+            if errors:  # nothing will be written: the rest is only checked
+                send(("checked", len(part)))
+                continue
+            batch = plan.creates
+            assert len(batch) == len(part)  # every row a new record (``applies``)
+            batch_refs = refs[start : start + BATCH]
+            for row, ref in zip(batch, batch_refs, strict=True):
+                row.ref = ref
+            keys, records, texts = self.new.batch(batch)
+            at = utcnow()
+            entries, last = audit.chained(
+                last,
+                self.who,
+                self.new.actor,
+                [
+                    (at, kind, ref, IMPORT_ACTION, text)
+                    for ref, text in zip(batch_refs, texts, strict=True)
+                ],
+            )
+            key = tuple(keys)
+            if key not in record_inserts:
+                record_inserts[key] = _prepared(self.dialect, record_table, keys)
+            statements = [_bound(record_inserts[key], records), _bound(entry_insert, entries)]
+            first = self.before + start + 1  # SQLite numbers them on from the highest id
+            for link, prepared in zip(links, link_inserts, strict=True):
+                pairs = [
+                    (first + k, other)
+                    for k, row in enumerate(batch)
+                    for other in row.values.get(link.field) or ()
+                ]
+                if pairs:
+                    statements.append(_bound(prepared, pairs))
+            send(("batch", len(batch), statements, last))
+        send(("failed", errors) if errors else ("done",))
+
+
+def _prepared(dialect: Any, table: Any, keys: Any) -> Any:
+    prepared = audit.positional_insert(dialect, table, keys)
+    assert prepared is not None  # SQLite's driver takes positional parameters
+    return prepared
+
+
+def _bound(prepared: Any, rows: list[tuple[Any, ...]]) -> tuple[str, list[tuple[Any, ...]]]:
+    statement, parameters = prepared
+    return statement, parameters(rows)
+
+
+class _Child:
+    """The forked child's end of the pipe, as this process reads it."""
+
+    def __init__(self, pid: int, pipe: Any):
+        self.pid = pid
+        self.pipe = pipe
+
+    def receive(self) -> Any:
+        try:
+            return pickle.load(self.pipe)
+        except EOFError:
+            raise RegisterError(
+                "the import's second process stopped before the end; nothing was written"
+            ) from None
+
+
+@contextmanager
+def _forked(work: Callable[[Send], None]) -> Iterator[_Child]:
+    """``work(send)`` run in a forked child, each ``send(message)`` pickled down a pipe
+    to this process; the child is stopped (if still running) and reaped when the
+    block ends, whichever way."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        code = 1
+        try:
+            os.close(read_end)
+            with os.fdopen(write_end, "wb") as out:
+
+                def send(message: Any) -> None:
+                    pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
+                    out.flush()
+
+                try:
+                    work(send)
+                except BaseException as exc:  # noqa: BLE001 - handed to the parent
+                    send(("crashed", _portable(exc)))
+            code = 0
+        finally:
+            os._exit(code)  # no clean-up of what belongs to the parent
+    os.close(write_end)
+    pipe = os.fdopen(read_end, "rb")
+    finished = False
+    try:
+        yield _Child(pid, pipe)
+        finished = True
+    finally:
+        if not finished:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        pipe.close()
+        os.waitpid(pid, 0)
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """``exc`` as it can cross the pipe (pickled), or a RegisterError saying what it was."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:  # noqa: BLE001 - any exception that does not survive pickling
+        return RegisterError(f"the import's second process failed: {exc!r}")
+    return exc
