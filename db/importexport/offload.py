@@ -152,9 +152,8 @@ def import_new(
         except IntegrityError as exc:
             raise RegisterError(f"the register refused the import: {exc.orig}") from None
         refs = builder.refs()
-        ids = q.new_ids(session, kind=kind, after_id=before, refs=refs)
-        if [ids[ref] for ref in refs] != list(range(before + 1, before + 1 + len(refs))):
-            # the links were written with these ids
+        if not q.numbered_on(session, kind=kind, after_id=before, count=len(refs)):
+            # the child wrote the links with the ids SQLite gives: after ``before``, in order
             raise RegisterError("the register numbered the new records unexpectedly")
         audit.bulk_chain_end(session, head, last, batches)
     result = ImportResult(kind, created=len(refs))

@@ -143,6 +143,17 @@ def insert_tuples(
     _insert_tuples(session.connection(), table, keys, rows)
 
 
+def numbered_on(session: Session, *, kind: str, after_id: int, count: int) -> bool:
+    """Whether the records above ``after_id`` are exactly ``count`` rows numbered
+    ``after_id + 1`` onwards: what SQLite gives rows inserted one after another into a
+    table without AUTOINCREMENT while the import holds the write lock."""
+    table: Any = spec(kind).table
+    found = session.execute(
+        select(func.count(), func.min(table.id), func.max(table.id)).where(table.id > after_id)
+    ).one()
+    return tuple(found) == (count, after_id + 1, after_id + count) or count == found[0] == 0
+
+
 def new_ids(session: Session, *, kind: str, after_id: int, refs: Sequence[str]) -> dict[str, int]:
     """Ids of the records just inserted (in ``refs`` order) after ``after_id``: ref -> id.
 
@@ -151,13 +162,12 @@ def new_ids(session: Session, *, kind: str, after_id: int, refs: Sequence[str]) 
     onwards in insertion order; that is checked (count, lowest and highest id) rather
     than assumed, and anything else is read back.
     """
-    table: Any = spec(kind).table
-    if session.get_bind().dialect.name == "sqlite" and refs:
-        count, low, high = session.execute(
-            select(func.count(), func.min(table.id), func.max(table.id)).where(table.id > after_id)
-        ).one()
-        if (count, low, high) == (len(refs), after_id + 1, after_id + len(refs)):
-            return dict(zip(refs, range(after_id + 1, after_id + 1 + len(refs)), strict=True))
+    if (
+        session.get_bind().dialect.name == "sqlite"
+        and refs
+        and numbered_on(session, kind=kind, after_id=after_id, count=len(refs))
+    ):
+        return dict(zip(refs, range(after_id + 1, after_id + 1 + len(refs)), strict=True))
     return ids_after(session, kind=kind, after_id=after_id, refs=set(refs))
 
 

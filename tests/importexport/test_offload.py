@@ -277,6 +277,30 @@ def test_the_register_refusing_a_row_is_the_imports_error(tmp_path, small_batche
         reg.dispose()
 
 
+def test_ids_other_than_the_childs_are_refused(tmp_path, small_batches, forks):
+    """The child writes the links with the ids SQLite gives rows inserted one after
+    another; a register that numbers them otherwise (here a trigger takes one away)
+    fails the import rather than keeping links to the wrong records."""
+    reg = fresh_register(tmp_path / "r.db")
+    try:
+        seed(reg)
+        con = sqlite3.connect(reg.engine.url.database)
+        con.execute(
+            "CREATE TRIGGER take_one AFTER INSERT ON event WHEN new.title = 'Convoy protest 200' "
+            "BEGIN DELETE FROM event_risk WHERE event_id = new.id - 5; "
+            "DELETE FROM event WHERE id = new.id - 5; END"
+        )
+        con.commit()
+        con.close()
+        before = _dump(reg)
+        with pytest.raises(RegisterError, match="numbered the new records unexpectedly"):
+            import_file(reg, "events", _file(tmp_path / "e.csv"), actor="bench")
+        assert len(forks) == 1 and _reaped(forks[0])
+        assert _dump(reg) == before
+    finally:
+        reg.dispose()
+
+
 @pytest.mark.parametrize(("rows", "offloaded"), [(99, False), (100, True)])
 def test_only_files_from_the_threshold_on_are_offloaded(
     tmp_path, small_batches, forks, rows, offloaded
