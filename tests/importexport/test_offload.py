@@ -124,58 +124,58 @@ def _search_index_agrees(register) -> None:  # type: ignore[no-untyped-def]
         con.close()
 
 
-def test_offloaded_import_writes_what_one_process_writes(tmp_path, small_batches, forks):
+@pytest.fixture
+def pair(tmp_path):  # type: ignore[no-untyped-def]
+    """Two registers seeded alike: one for each route."""
     two = fresh_register(tmp_path / "two.db")
     one = fresh_register(tmp_path / "one.db")
     try:
         seed(two)
         seed(one)
-        path = _file(tmp_path / "events.csv")
-        result = import_file(two, "events", path, actor="bench")
-        assert len(forks) == 1  # checked and built by a child
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(offload, "fork_safe", lambda: False)
-            expected = import_file(one, "events", path, actor="bench")
-        assert len(forks) == 1
-        assert result.summary() == expected.summary()
-        assert result.created_refs == expected.created_refs
-        got, want = _dump(two), _dump(one)
-        assert got["event"] == want["event"]
-        assert len(got["event"]) == ROWS + 3 and got["found"] == (ROWS,)
-        for key in ("links", "counter", "audit", "head", "schema", "found"):
-            assert got[key] == want[key], key
-        for register in (two, one):
-            with register.session() as s:
-                assert audit.verify_chain(s) == []
-            _search_index_agrees(register)
+        yield two, one
     finally:
         two.dispose()
         one.dispose()
 
 
-def test_offloaded_import_lists_every_bad_row_as_one_process(tmp_path, small_batches, forks):
-    two = fresh_register(tmp_path / "two.db")
-    one = fresh_register(tmp_path / "one.db")
-    try:
-        seed(two)
-        seed(one)
-        bad = {2, 160, 329}  # in the first, fourth and last batch
-        path = _file(tmp_path / "events.csv", bad=bad)
-        before = _dump(two)
-        with pytest.raises(ValidationFailed) as offloaded:
-            import_file(two, "events", path, actor="bench")
-        assert len(forks) == 1
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(offload, "fork_safe", lambda: False)
-            with pytest.raises(ValidationFailed) as in_process:
-                import_file(one, "events", path, actor="bench")
-        assert str(offloaded.value) == str(in_process.value)
-        assert offloaded.value.errors == in_process.value.errors
-        assert {e.row for e in offloaded.value.errors} == {i + 2 for i in bad}
-        assert _dump(two) == before  # nothing written, refs not taken, indexes back
-    finally:
-        two.dispose()
-        one.dispose()
+def test_offloaded_import_writes_what_one_process_writes(tmp_path, small_batches, forks, pair):
+    two, one = pair
+    path = _file(tmp_path / "events.csv")
+    result = import_file(two, "events", path, actor="bench")
+    assert len(forks) == 1  # checked and built by a child
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(offload, "fork_safe", lambda: False)
+        expected = import_file(one, "events", path, actor="bench")
+    assert len(forks) == 1
+    assert result.summary() == expected.summary()
+    assert result.created_refs == expected.created_refs
+    got, want = _dump(two), _dump(one)
+    assert got["event"] == want["event"]
+    assert len(got["event"]) == ROWS + 3 and got["found"] == (ROWS,)
+    for key in ("links", "counter", "audit", "head", "schema", "found"):
+        assert got[key] == want[key], key
+    for register in (two, one):
+        with register.session() as s:
+            assert audit.verify_chain(s) == []
+        _search_index_agrees(register)
+
+
+def test_offloaded_import_lists_every_bad_row_as_one_process(tmp_path, small_batches, forks, pair):
+    two, one = pair
+    bad = {2, 160, 329}  # in the first, fourth and last batch
+    path = _file(tmp_path / "events.csv", bad=bad)
+    before = _dump(two)
+    with pytest.raises(ValidationFailed) as offloaded:
+        import_file(two, "events", path, actor="bench")
+    assert len(forks) == 1
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(offload, "fork_safe", lambda: False)
+        with pytest.raises(ValidationFailed) as in_process:
+            import_file(one, "events", path, actor="bench")
+    assert str(offloaded.value) == str(in_process.value)
+    assert offloaded.value.errors == in_process.value.errors
+    assert {e.row for e in offloaded.value.errors} == {i + 2 for i in bad}
+    assert _dump(two) == before  # nothing written, refs not taken, indexes back
 
 
 def _reaped(pid: int) -> bool:
@@ -212,64 +212,21 @@ def test_cancel_during_offloaded_import_writes_nothing(tmp_path, small_batches, 
         reg.dispose()
 
 
-def test_a_child_that_stops_leaves_the_register_as_it_was(tmp_path, small_batches, forks):
+def _fails_leaving_nothing(
+    tmp_path: Path,
+    forks: list[int],
+    error: type[BaseException],
+    match: str,
+    prepare: Any = lambda reg: None,
+) -> None:
+    """The offloaded import of the test file fails with ``error``, its child reaped
+    and the register as it was (``prepare(register)`` runs after the seed)."""
     reg = fresh_register(tmp_path / "r.db")
     try:
         seed(reg)
+        prepare(reg)
         before = _dump(reg)
-        real = write_module.NewRecords.batch
-        calls: list[int] = []
-
-        test_process = os.getpid()
-
-        def dies_on_the_third(self, batch):  # type: ignore[no-untyped-def]
-            calls.append(1)  # in the child's memory only
-            if len(calls) == 3 and os.getpid() != test_process:
-                os._exit(7)
-            return real(self, batch)
-
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(write_module.NewRecords, "batch", dies_on_the_third)
-            with pytest.raises(RegisterError, match="second process stopped"):
-                import_file(reg, "events", _file(tmp_path / "e.csv"), actor="bench")
-        assert len(forks) == 1 and _reaped(forks[0])
-        assert _dump(reg) == before
-    finally:
-        reg.dispose()
-
-
-def test_an_error_in_the_child_reaches_the_caller(tmp_path, small_batches, forks):
-    reg = fresh_register(tmp_path / "r.db")
-    try:
-        seed(reg)
-        before = _dump(reg)
-
-        def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
-            raise LookupError("no such thing")
-
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(audit, "chained", broken)
-            with pytest.raises(LookupError, match="no such thing"):
-                import_file(reg, "events", _file(tmp_path / "e.csv"), actor="bench")
-        assert len(forks) == 1 and _reaped(forks[0])
-        assert _dump(reg) == before
-    finally:
-        reg.dispose()
-
-
-def test_the_register_refusing_a_row_is_the_imports_error(tmp_path, small_batches, forks):
-    reg = fresh_register(tmp_path / "r.db")
-    try:
-        seed(reg)
-        con = sqlite3.connect(reg.engine.url.database)
-        con.execute(
-            "CREATE TRIGGER refuse BEFORE INSERT ON event WHEN new.title = 'Convoy protest 200' "
-            "BEGIN SELECT RAISE(ABORT, 'not this one'); END"
-        )
-        con.commit()
-        con.close()
-        before = _dump(reg)
-        with pytest.raises(RegisterError, match="refused the import: not this one"):
+        with pytest.raises(error, match=match):
             import_file(reg, "events", _file(tmp_path / "e.csv"), actor="bench")
         assert len(forks) == 1 and _reaped(forks[0])
         assert _dump(reg) == before
@@ -277,28 +234,68 @@ def test_the_register_refusing_a_row_is_the_imports_error(tmp_path, small_batche
         reg.dispose()
 
 
-def test_ids_other_than_the_childs_are_refused(tmp_path, small_batches, forks):
-    """The child writes the links with the ids SQLite gives rows inserted one after
-    another; a register that numbers them otherwise (here a trigger takes one away)
-    fails the import rather than keeping links to the wrong records."""
-    reg = fresh_register(tmp_path / "r.db")
-    try:
-        seed(reg)
+def test_a_child_that_stops_leaves_the_register_as_it_was(
+    tmp_path, small_batches, forks, monkeypatch
+):
+    real = write_module.NewRecords.batch
+    calls: list[int] = []
+    test_process = os.getpid()
+
+    def dies_on_the_third(self, batch):  # type: ignore[no-untyped-def]
+        calls.append(1)  # in the child's memory only
+        if len(calls) == 3 and os.getpid() != test_process:
+            os._exit(7)
+        return real(self, batch)
+
+    monkeypatch.setattr(write_module.NewRecords, "batch", dies_on_the_third)
+    _fails_leaving_nothing(tmp_path, forks, RegisterError, "second process stopped")
+
+
+def test_an_error_in_the_child_reaches_the_caller(tmp_path, small_batches, forks, monkeypatch):
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise LookupError("no such thing")
+
+    def prepare(reg: Any) -> None:  # after the seed, whose entries it chains
+        monkeypatch.setattr(audit, "chained", broken)
+
+    _fails_leaving_nothing(tmp_path, forks, LookupError, "no such thing", prepare)
+
+
+REFUSES = (
+    "CREATE TRIGGER refuse BEFORE INSERT ON event WHEN new.title = 'Convoy protest 200' "
+    "BEGIN SELECT RAISE(ABORT, 'not this one'); END"
+)
+# The child writes the links with the ids SQLite gives rows inserted one after another;
+# a register that numbers them otherwise (a trigger takes one away) must fail the import
+# rather than keep links to the wrong records.
+TAKES_ONE = (
+    "CREATE TRIGGER take_one AFTER INSERT ON event WHEN new.title = 'Convoy protest 200' "
+    "BEGIN DELETE FROM event_risk WHERE event_id = new.id - 5; "
+    "DELETE FROM event WHERE id = new.id - 5; END"
+)
+
+
+def _add_trigger(sql: str) -> Any:
+    def prepare(reg: Any) -> None:
         con = sqlite3.connect(reg.engine.url.database)
-        con.execute(
-            "CREATE TRIGGER take_one AFTER INSERT ON event WHEN new.title = 'Convoy protest 200' "
-            "BEGIN DELETE FROM event_risk WHERE event_id = new.id - 5; "
-            "DELETE FROM event WHERE id = new.id - 5; END"
-        )
+        con.execute(sql)
         con.commit()
         con.close()
-        before = _dump(reg)
-        with pytest.raises(RegisterError, match="numbered the new records unexpectedly"):
-            import_file(reg, "events", _file(tmp_path / "e.csv"), actor="bench")
-        assert len(forks) == 1 and _reaped(forks[0])
-        assert _dump(reg) == before
-    finally:
-        reg.dispose()
+
+    return prepare
+
+
+@pytest.mark.parametrize(
+    ("trigger", "message"),
+    [
+        (REFUSES, "refused the import: not this one"),
+        (TAKES_ONE, "numbered the new records unexpectedly"),
+    ],
+)
+def test_the_register_going_its_own_way_fails_the_import(
+    tmp_path, small_batches, forks, trigger, message
+):
+    _fails_leaving_nothing(tmp_path, forks, RegisterError, message, _add_trigger(trigger))
 
 
 @pytest.mark.parametrize(("rows", "offloaded"), [(99, False), (100, True)])
