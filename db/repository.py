@@ -199,6 +199,14 @@ def parse_ref(ref: str) -> tuple[str, int] | None:
 
 def reserve_refs(session: Session, kind: str, count: int = 1) -> list[str]:
     """Hand out the next ``count`` refs of a kind; numbers are never reused."""
+    first = reserve_numbers(session, kind, count)
+    prefix = REF_PREFIX[kind]
+    return [format_ref(prefix, n) for n in range(first, first + count)]
+
+
+def reserve_numbers(session: Session, kind: str, count: int) -> int:
+    """``reserve_refs`` without the refs written out: the first of the ``count``
+    numbers handed out (a bulk import formats them where it builds its rows)."""
     prefix = REF_PREFIX[kind]
     counter = session.execute(
         select(RefCounter).where(col(RefCounter.prefix) == prefix).with_for_update()
@@ -211,7 +219,7 @@ def reserve_refs(session: Session, kind: str, count: int = 1) -> list[str]:
     counter.next_number = first + count
     session.add(counter)
     session.flush()
-    return [format_ref(prefix, n) for n in range(first, first + count)]
+    return int(first)
 
 
 def claim_ref(session: Session, kind: str, ref: str) -> str:

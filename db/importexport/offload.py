@@ -29,12 +29,13 @@ imports in this process:
   register), no link to records of the same kind (an event answering another,
   checked for loops across the file), no commentary or risk-state history (written
   after the rows, from the register);
-* a process that may fork: POSIX, a single thread and no Qt loaded (the GUI imports
+* a process that may fork: Linux, a single thread and no Qt loaded (the GUI imports
   on a worker thread: there it stays in process).
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import pickle
 import signal
@@ -55,6 +56,7 @@ from db.importexport.progress import Ticker
 from db.importexport.reader import Table
 from db.importexport.validate import missing_columns, validate
 from db.importexport.write import BATCH, IMPORT_ACTION, NewRecords
+from db.kinds import REF_PREFIX
 from db.models import COMMENTARY_FIELDS, AuditEntry, utcnow
 from db.queries import importexport as q
 
@@ -65,15 +67,15 @@ Send = Callable[[Any], None]
 
 
 def fork_safe() -> bool:
-    """Whether this process may fork a child that goes on running Python: a POSIX
-    system, one thread (a fork copies the calling thread only; a lock another thread
-    holds would stay locked in the child) and no Qt loaded (Qt runs threads of its
-    own)."""
-    return (
-        hasattr(os, "fork")
-        and threading.active_count() == 1
-        and not any(name == "PySide6" or name.startswith("PySide6.") for name in sys.modules)
-    )
+    """Whether this process may fork a child that goes on running Python: Linux
+    (macOS's system libraries are not safe to use after a fork, Windows has none),
+    one thread (a fork copies the calling thread only; a lock another thread holds
+    would stay locked in the child) and no Qt loaded (Qt runs threads of its own)."""
+    return sys.platform == "linux" and threading.active_count() == 1 and not qt_loaded()
+
+
+def qt_loaded() -> bool:
+    return any(name == "PySide6" or name.startswith("PySide6.") for name in sys.modules)
 
 
 def applies(session: Session, resolved: Resolved) -> bool:
@@ -112,15 +114,16 @@ def import_new(
         highest = max(explicit, key=lambda ref: repository.parse_ref(ref)[1])  # type: ignore[index]
         repository.claim_ref(session, kind, highest)
     blank = sum(ref is None for ref in own.refs)
-    auto = repository.reserve_refs(session, kind, blank) if blank else []
+    first = repository.reserve_numbers(session, kind, blank) if blank else 0
     before = q.max_id(session, kind=kind)
     head, prev, who = audit.bulk_chain_start(session)
     new = NewRecords(kind, actor=actor, now=utcnow(), lean=True)
-    builder = _Builder(session, resolved, new, auto, before, prev, who)
+    builder = _Builder(session, resolved, new, first, before, prev, who)
     rows = len(resolved.table.rows)
     connection = session.connection()
     batches = 0
     last = prev
+    refs: list[str] = []  # of the rows written, in order
     keep = kept_indexes(kind)
     with (
         _forked(builder.run) as child,
@@ -131,7 +134,9 @@ def import_new(
                 message = child.receive()
                 tag = message[0]
                 if tag == "batch":
-                    _tag, n, statements, last = message
+                    _tag, batch_refs, statements, last = message
+                    n = len(batch_refs)
+                    refs += batch_refs
                     if ticker is not None:
                         ticker.advance(n)  # checked
                     for statement, parameters in statements:
@@ -151,7 +156,6 @@ def import_new(
                     raise message[1]
         except IntegrityError as exc:
             raise RegisterError(f"the register refused the import: {exc.orig}") from None
-        refs = builder.refs()
         if not q.numbered_on(session, kind=kind, after_id=before, count=len(refs)):
             # the child wrote the links with the ids SQLite gives: after ``before``, in order
             raise RegisterError("the register numbered the new records unexpectedly")
@@ -188,7 +192,7 @@ class _Builder:
         session: Session,
         resolved: Resolved,
         new: NewRecords,
-        auto: list[str],
+        first: int,
         before: int,
         prev: str,
         who: str,
@@ -196,16 +200,20 @@ class _Builder:
         self.session = session
         self.resolved = resolved
         self.new = new
-        self.auto = auto
+        self.first = first  # of the numbers reserved for rows without a ref
         self.before = before
         self.prev = prev
         self.who = who
         self.dialect = session.get_bind().dialect
 
     def refs(self) -> list[str]:
-        """Every row's ref, as the child gives them out: its own, or the next blank one."""
-        auto = iter(self.auto)
-        return [ref if ref is not None else next(auto) for ref in self.resolved.own.refs]
+        """Every row's ref: its own, or the next number reserved (as ``write`` gives them)."""
+        prefix = REF_PREFIX[self.resolved.kind]
+        numbers = itertools.count(self.first)
+        return [
+            ref if ref is not None else repository.format_ref(prefix, next(numbers))
+            for ref in self.resolved.own.refs
+        ]
 
     def run(self, send: Send) -> None:
         r = self.resolved
@@ -269,7 +277,7 @@ class _Builder:
                 ]
                 if pairs:
                     statements.append(_bound(prepared, pairs))
-            send(("batch", len(batch), statements, last))
+            send(("batch", batch_refs, statements, last))
         send(("failed", errors) if errors else ("done",))
 
 

@@ -351,7 +351,7 @@ def test_where_qt_is_loaded_the_import_stays_in_process(tmp_path, small_batches,
 
 
 def test_fork_safe_needs_a_single_thread(monkeypatch):
-    monkeypatch.setattr(offload.sys, "modules", {})  # no Qt
+    monkeypatch.setattr(offload, "qt_loaded", lambda: False)
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
@@ -360,6 +360,14 @@ def test_fork_safe_needs_a_single_thread(monkeypatch):
     finally:
         stop.set()
         other.join()
+
+
+def test_fork_safe_only_on_linux(monkeypatch):
+    monkeypatch.setattr(offload, "qt_loaded", lambda: False)
+    monkeypatch.setattr(offload.sys, "platform", "darwin")
+    assert not offload.fork_safe()
+    monkeypatch.setattr(offload.sys, "platform", "linux")
+    assert offload.fork_safe() == (threading.active_count() == 1)
 
 
 def test_the_command_line_may_fork():
