@@ -62,6 +62,8 @@ from db.queries import importexport as q
 
 # Below this many rows the second process costs more than it saves.
 OFFLOAD_MIN_ROWS = 10_000
+# The rows of the child's first batch: the writer waits for it.
+FIRST = 1000
 
 Send = Callable[[Any], None]
 
@@ -121,7 +123,6 @@ def import_new(
     builder = _Builder(session, resolved, new, first, before, prev, who)
     rows = len(resolved.table.rows)
     connection = session.connection()
-    batches = 0
     last = prev
     refs: list[str] = []  # of the rows written, in order
     keep = kept_indexes(kind)
@@ -142,7 +143,6 @@ def import_new(
                     for statement, parameters in statements:
                         connection.exec_driver_sql(statement, parameters)
                     bulk.catch_up()  # the search index, batch by batch
-                    batches += 1
                     if ticker is not None:
                         ticker.advance(n)  # written
                 elif tag == "checked":  # a batch checked after a bad row: nothing to write
@@ -159,7 +159,8 @@ def import_new(
         if not q.numbered_on(session, kind=kind, after_id=before, count=len(refs)):
             # the child wrote the links with the ids SQLite gives: after ``before``, in order
             raise RegisterError("the register numbered the new records unexpectedly")
-        audit.bulk_chain_end(session, head, last, batches)
+        # the change counter grows as ``write``'s batch-by-batch appends leave it
+        audit.bulk_chain_end(session, head, last, -(-len(refs) // BATCH))
     result = ImportResult(kind, created=len(refs))
     result.created_refs = refs
     return result
@@ -229,11 +230,11 @@ class _Builder:
         refs = self.refs()
         errors: list[FieldError] = []
         last = self.prev
-        for start in range(0, len(table.rows), BATCH):
-            part = table.rows[start : start + BATCH]
+        for start, stop in parts(len(table.rows)):
+            part = table.rows[start:stop]
             numbers = range(part[0][0], part[-1][0] + 1)
             part_own = OwnRefs(
-                own.refs[start : start + BATCH],
+                own.refs[start:stop],
                 own.existing,
                 own.new,
                 own.bad_rows,
@@ -250,7 +251,7 @@ class _Builder:
                 continue
             batch = plan.creates
             assert len(batch) == len(part)  # every row a new record (``applies``)
-            batch_refs = refs[start : start + BATCH]
+            batch_refs = refs[start:stop]
             for row, ref in zip(batch, batch_refs, strict=True):
                 row.ref = ref
             keys, records, texts = self.new.batch(batch)
@@ -279,6 +280,13 @@ class _Builder:
                     statements.append(_bound(prepared, pairs))
             send(("batch", batch_refs, statements, last))
         send(("failed", errors) if errors else ("done",))
+
+
+def parts(rows: int) -> list[tuple[int, int]]:
+    """The (start, stop) rows of the child's batches: ``FIRST`` rows first, so that the
+    writer has work early, then ``BATCH`` at a time."""
+    cuts = [0, *range(min(FIRST, rows), rows, BATCH), rows]
+    return [(a, b) for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
 
 
 def _prepared(dialect: Any, table: Any, keys: Any) -> Any:

@@ -35,6 +35,7 @@ def small_batches(monkeypatch):
     """The production path at test size: batches of 50 rows, from 100 rows on, with
     indexes set aside and the search trigger paused as for a large file."""
     monkeypatch.setattr(offload, "BATCH", 50)
+    monkeypatch.setattr(offload, "FIRST", 20)  # the child's first batch is shorter
     monkeypatch.setattr(write_module, "BATCH", 50)  # the same batches in one process
     monkeypatch.setattr(offload, "OFFLOAD_MIN_ROWS", 100)
     monkeypatch.setattr(q, "REBUILD_MIN_ROWS", 100)
@@ -412,3 +413,11 @@ def test_a_column_empty_throughout_a_batch_is_left_out_of_its_insert(tmp_path, s
             assert head == s.execute(select(AuditEntry.id).order_by(AuditEntry.id.desc())).scalar()
     finally:
         reg.dispose()
+
+
+@pytest.mark.parametrize("rows", [1, 999, 1000, 1001, 6000, 6001, 100_000])
+def test_the_childs_batches_cover_every_row_once(rows):
+    parts = offload.parts(rows)
+    assert parts[0] == (0, min(offload.FIRST, rows))
+    assert [b for _, b in parts[:-1]] == [a for a, _ in parts[1:]] and parts[-1][1] == rows
+    assert all(0 < b - a <= offload.BATCH for a, b in parts[1:])
