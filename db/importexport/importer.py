@@ -38,7 +38,10 @@ The pipeline
     ``validate`` (the one validator: the models' rules, column by column for new
     records with the model itself as the reference and for every other row) ->
     ``write`` (one transaction; audit text from ``db.audit``).  ``plan`` holds what
-    passes between validating and writing.
+    passes between validating and writing.  On SQLite a large file of new records
+    is validated and built batch by batch in a forked child while this process
+    writes (``offload``: the same checks, errors and rows, in the same one
+    transaction).
 """
 
 from __future__ import annotations
