@@ -152,6 +152,7 @@ class PostgresBackend:
         key = _spec_key(spec)
         db = f"{name}_{hashlib.sha256(key.encode()).hexdigest()[:12]}"
         if db in self._databases():
+            self._bring_to_head(db)
             return self.server.url(db)
         partial = f"{name}_partial"
         self._sql(f'DROP DATABASE IF EXISTS "{partial}" WITH (FORCE)')
@@ -162,6 +163,26 @@ class PostgresBackend:
         self._analyse(db)
         print(f"  generated {db} ({key}) in {time.perf_counter() - start:.0f} s", flush=True)
         return self.server.url(db)
+
+    def _bring_to_head(self, db: str) -> None:
+        """A register kept from a run of an older schema is upgraded here, before any
+        scenario holds a connection to it: an upgrade's ``ALTER`` waits for every open
+        transaction on its tables, the scenario's own among them.  Statistics are
+        refreshed when the schema moved (a new index has none)."""
+        from db.engine import open_register
+
+        def revision() -> str:
+            import psycopg
+
+            with psycopg.connect(self._conninfo(db), autocommit=True) as conn:
+                row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+                return str(row[0]) if row else ""
+
+        before = revision()
+        open_register(self.server.url(db), create=False).dispose()
+        if revision() != before:
+            print(f"  upgraded {db} from {before} to {revision()}", flush=True)
+            self._analyse(db)
 
     def _analyse(self, db: str) -> None:
         import psycopg
