@@ -45,6 +45,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -217,6 +218,7 @@ class _Builder:
         ]
 
     def run(self, send: Send) -> None:
+        _no_reads(self.session)
         r = self.resolved
         kind, table, own = r.kind, r.table, r.own
         links = repository.spec(kind).links
@@ -280,6 +282,19 @@ class _Builder:
                     statements.append(_bound(prepared, pairs))
             send(("batch", batch_refs, statements, last))
         send(("failed", errors) if errors else ("done",))
+
+
+def _no_reads(session: Session) -> None:
+    """In the child: any statement through ``session``'s engine fails.  The
+    connection it inherited is the parent's (SQLite forbids using one across a fork,
+    and its transaction is the parent's); ``applies`` keeps out the files whose
+    checks read the register, and this keeps a later check that reads it from
+    running here unnoticed."""
+
+    def refuse(*_args: Any, **_kwargs: Any) -> None:
+        raise RegisterError("the import's second process may not read the register")
+
+    event.listen(session.get_bind(), "before_cursor_execute", refuse)
 
 
 def parts(rows: int) -> list[tuple[int, int]]:

@@ -262,6 +262,21 @@ def test_an_error_in_the_child_reaches_the_caller(tmp_path, small_batches, forks
     _fails_leaving_nothing(tmp_path, forks, LookupError, "no such thing", prepare)
 
 
+def test_the_child_never_reads_the_register(tmp_path, small_batches, forks, monkeypatch):
+    """A check that reads the register, run in the child, fails the import instead of
+    using the parent's connection across the fork."""
+    from db.importexport import offload as module
+
+    real = module.validate
+
+    def reading(session, *args, **kwargs):  # type: ignore[no-untyped-def]
+        session.execute(select(AuditHead.id)).all()
+        return real(session, *args, **kwargs)
+
+    monkeypatch.setattr(module, "validate", reading)
+    _fails_leaving_nothing(tmp_path, forks, RegisterError, "may not read the register")
+
+
 REFUSES = (
     "CREATE TRIGGER refuse BEFORE INSERT ON event WHEN new.title = 'Convoy protest 200' "
     "BEGIN SELECT RAISE(ABORT, 'not this one'); END"
