@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
@@ -459,11 +460,18 @@ _MOVES = "risk_tracker.moves_overlapped"
 
 
 class _Mover:
-    """One worker thread running the staged path's ``INSERT ... SELECT`` (and the
-    stage's ``TRUNCATE``) on the connection while the caller prepares the next
-    batch: the server's work on one batch and the client's on the next overlap.
-    One move at a time, in the order given; psycopg waits for the server with the
-    GIL released, and its connection lock keeps any other statement out meanwhile."""
+    """One worker thread running the staged path's ``INSERT ... SELECT`` on the
+    connection while the caller prepares the next batch: the server's work on one
+    batch and the client's on the next overlap.  One move at a time, in the order
+    given; psycopg waits for the server with the GIL released, and its connection
+    lock keeps any other statement out meanwhile.
+
+    The server should not wait on the caller's Python: ``start`` returns only once
+    the worker has the statements and is sending them.  A worker left to take the
+    GIL from a caller busy with its next batch sent each move up to a switch
+    interval (5 ms) late or more; a 100,000-row import by a team member has 40 moves
+    and more.  For the same reason a move is one statement (the stage is emptied by
+    the caller before the next batch, not by the worker after the move)."""
 
     def __init__(self, raw: Any, error: type[Exception]):
         self.raw = raw
@@ -471,17 +479,23 @@ class _Mover:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="risk-move")
         self.running: Future[None] | None = None
 
-    def _run(self, statements: Sequence[str]) -> None:
-        with self.raw.cursor() as cursor:
-            for statement in statements:
-                try:
-                    cursor.execute(statement)
-                except self.error as exc:  # as SQLAlchemy reports a failed INSERT
-                    raise DBAPIError.instance(statement, None, exc, self.error) from None
+    def _run(self, statements: Sequence[str], sending: threading.Event) -> None:
+        try:
+            with self.raw.cursor() as cursor:
+                sending.set()
+                for statement in statements:
+                    try:
+                        cursor.execute(statement)
+                    except self.error as exc:  # as SQLAlchemy reports a failed INSERT
+                        raise DBAPIError.instance(statement, None, exc, self.error) from None
+        finally:
+            sending.set()  # whatever happened, the caller is not left waiting
 
     def start(self, statements: Sequence[str]) -> None:
         self.wait()
-        self.running = self.pool.submit(self._run, statements)
+        sending = threading.Event()
+        self.running = self.pool.submit(self._run, statements, sending)
+        sending.wait()  # the GIL goes to the worker now, not at the next switch
 
     def wait(self) -> None:
         """Until the move under way (if any) is done; its error, if it failed."""
@@ -585,7 +599,8 @@ def copy_tuples(
             stage = "pg_temp." + quote.quote(f"risk_stage_{table.name}_{tag}")
             shape = f"SELECT 0::bigint AS risk_row, {names} FROM {target}"  # noqa: S608 - quoted model names
             statement = (
-                f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS {shape} WITH NO DATA"
+                f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS {shape} WITH NO DATA;\n"
+                f"TRUNCATE {stage}"  # the batch before is in: its rows go (one round trip)
             )
             cursor.execute(statement)
             statement = f"COPY {stage} (risk_row, {names}) FROM STDIN{form}"
@@ -595,9 +610,10 @@ def copy_tuples(
                 write = copy.write_row
                 for n, row in enumerate(rows):
                     write((n, *row))
+            # the stage is emptied by the next batch (above), not by the move: the worker
+            # would wait for the GIL again between the two statements, the server idle
             moves = [
                 f"INSERT INTO {target} ({names}) SELECT {names} FROM {stage} ORDER BY risk_row",  # noqa: S608 - quoted model names
-                f"TRUNCATE {stage}",
             ]
             if mover is not None:
                 mover.start(moves)

@@ -8,9 +8,9 @@ encoded column by column by ``db.audit.creation_changes`` and appended with
 ``db.audit.record_encoded``.  On SQLite a large import into a smaller table rebuilds
 the plain indexes after the insert (``db.queries.importexport.bulk_writing``), in the
 same transaction.  On PostgreSQL the rows go by ``COPY``; a team member's are staged
-and moved by the server while the client builds the next batch
-(``db.audit.moves_overlapped``), the audit chain's end kept in the client from batch
-to batch (``db.audit.chain_kept``).  Updates go through ``db.repository.update``,
+and moved by the server while the client builds the next batch, the records' and then
+their links' (``db.audit.moves_overlapped``), the audit chain's end kept in the client
+from batch to batch (``db.audit.chain_kept``).  Updates go through ``db.repository.update``,
 audited as updates.
 """
 
@@ -182,14 +182,13 @@ def write(
                 after_id=before,
                 refs=[row.ref for row in creates],  # type: ignore[misc]
             )
-            for link in s.links:
-                pairs = [
-                    (new_ids[row.ref], other)  # type: ignore[index]
-                    for row in creates
-                    for other in row.values.get(link.field) or ()
-                ]
-                for start in range(0, len(pairs), BATCH * 4):
-                    q.insert_links(session, link=link, pairs=pairs[start : start + BATCH * 4])
+            # A member's link rows are moved as the records were: the server moves one
+            # part while the client builds and stages the next (built all at once, the
+            # pairs of 100,000 records kept the server waiting for them).
+            with _refused(), audit.moves_overlapped(connection):
+                for link in s.links:
+                    for pairs in _link_parts(creates, new_ids, link.field, BATCH * 4):
+                        q.insert_links(session, link=link, pairs=pairs)
             for name in ref_fields:
                 pairs = [
                     (new_ids[row.ref], new_ids[row.pending[name]])  # type: ignore[index]
@@ -225,6 +224,24 @@ def write(
     result.updated_refs = [row.ref for row in plan.updates]  # type: ignore[misc]
     result.unchanged = len(plan.unchanged)
     return result
+
+
+def _link_parts(
+    creates: list[Any], new_ids: dict[str, int], field: str, size: int
+) -> Iterator[list[tuple[int, int]]]:
+    """The link rows ``(new record's id, linked id)`` of ``field``, record by record
+    in the file's order, in parts of at least ``size`` rows (the last one smaller)."""
+    part: list[tuple[int, int]] = []
+    for row in creates:
+        others = row.values.get(field)
+        if others:
+            own = new_ids[row.ref]
+            part.extend((own, other) for other in others)
+            if len(part) >= size:
+                yield part
+                part = []
+    if part:
+        yield part
 
 
 def _write_commentaries(

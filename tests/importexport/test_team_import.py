@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -249,8 +250,8 @@ def test_the_server_moves_a_members_batch_while_the_next_is_built(
         handed.append((statements[0].split()[2].strip('"'), time.perf_counter()))
         real_start(self, statements)
 
-    def slow_run(self, statements):  # type: ignore[no-untyped-def]
-        real_run(self, ["SELECT pg_sleep(0.3)", *statements])
+    def slow_run(self, statements, *args):  # type: ignore[no-untyped-def]
+        real_run(self, ["SELECT pg_sleep(0.3)", *statements], *args)
         done.append(time.perf_counter())
 
     def changes(columns):  # type: ignore[no-untyped-def]
@@ -263,9 +264,10 @@ def test_the_server_moves_a_members_batch_while_the_next_is_built(
     counted = _counts(crew)
     result, _sent = _import(crew, "editor", _csv(tmp_path / "o.csv", crew, "Overlap"))
     assert result.created == ROWS
-    # two moves per batch (the events, then their audit entries), in order
-    assert [table for table, _when in handed] == ["event", "audit_entry"] * 3
-    assert len(done) == 6 and len(built) == 3
+    # two moves per batch (the events, then their audit entries), in order, then the
+    # links (195 rows: one part)
+    assert [table for table, _when in handed] == ["event", "audit_entry"] * 3 + ["event_risk"]
+    assert len(done) == 7 and len(built) == 3
     for k in (1, 2):  # batch k + 1 is built while batch k's audit entries move in
         assert handed[2 * k - 1][1] < built[k] < done[2 * k - 1], (k, handed, done, built)
     # one change (as before: one per batch) and everything else as without overlap
@@ -273,6 +275,80 @@ def test_the_server_moves_a_members_batch_while_the_next_is_built(
     assert after[3] - counted[3] == 3
     assert (after[0] - counted[0], after[2] - counted[2]) == (ROWS, ROWS)
     _snapshot(crew, "Overlap")  # ids, order, one entry per event, the chain verifies
+    assert _movers_left() == []
+
+
+def test_a_move_is_on_the_server_before_start_returns(crew: Team) -> None:
+    """``_Mover.start`` hands the statements over and returns once the worker is
+    sending them, so the server works while the caller's Python runs.  The GIL's
+    switch interval is raised to 1 s: a worker still waiting for the GIL would only
+    send its statement once the caller's 0.3 s of pure Python were over (0.6 s in
+    all) instead of alongside them (0.3 s)."""
+    import psycopg
+
+    raw = psycopg.connect(crew.url().replace("postgresql+psycopg", "postgresql"), autocommit=True)
+    mover = audit._Mover(raw, psycopg.Error)
+    mover.start(["SELECT 1"])  # the worker thread exists (made, it would run at once)
+    mover.wait()
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1.0)
+    try:
+        start = time.perf_counter()
+        mover.start(["SELECT pg_sleep(0.3)"])
+        spins = 0
+        while time.perf_counter() - start < 0.3:  # the caller's next batch: pure Python
+            spins += 1
+        mover.wait()
+        elapsed = time.perf_counter() - start
+    finally:
+        sys.setswitchinterval(interval)
+        mover.pool.shutdown(wait=True)
+        raw.close()
+    assert spins > 0
+    assert elapsed < 0.5, elapsed
+
+
+def test_a_members_link_rows_move_while_the_next_part_is_built(
+    crew: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The links go in parts of ``4 * BATCH`` rows (195 rows in parts of 40 here), each
+    moved by the server (made to take 0.3 s) while the client builds and stages the
+    next one; before, the parts were moved one after the other, the client idle."""
+    monkeypatch.setattr(write_module, "BATCH", 10)
+    handed: list[float] = []  # when each link part's move was handed over
+    done: list[float] = []  # when each link part's move was done on the server
+    called: list[float] = []  # when each link part was ready to be staged
+    real_start, real_run, real_links = audit._Mover.start, audit._Mover._run, queries.insert_links
+
+    def start(self, statements):  # type: ignore[no-untyped-def]
+        if "event_risk" in statements[0]:
+            handed.append(time.perf_counter())
+        real_start(self, statements)
+
+    def slow_run(self, statements, *args):  # type: ignore[no-untyped-def]
+        if "event_risk" not in statements[0]:
+            real_run(self, statements, *args)
+            return
+        real_run(self, ["SELECT pg_sleep(0.3)", *statements], *args)
+        done.append(time.perf_counter())
+
+    def insert_links(session, *, link, pairs):  # type: ignore[no-untyped-def]
+        called.append(time.perf_counter())
+        real_links(session, link=link, pairs=pairs)
+
+    monkeypatch.setattr(audit._Mover, "start", start)
+    monkeypatch.setattr(audit._Mover, "_run", slow_run)
+    monkeypatch.setattr(queries, "insert_links", insert_links)
+    counted = _counts(crew)
+    result, _sent = _import(crew, "editor", _csv(tmp_path / "l.csv", crew, "Linked parts"))
+    assert result.created == ROWS
+    parts = len(called)
+    assert parts == len(handed) == len(done) >= 4, (called, handed, done)
+    for k in range(1, parts):  # part k + 1 ready while part k moves in
+        assert handed[k - 1] < called[k] < done[k - 1], (k, called, handed, done)
+    after = _counts(crew)
+    assert after[1] - counted[1] == sum(i % 4 for i in range(ROWS))
+    _snapshot(crew, "Linked parts")
     assert _movers_left() == []
 
 
