@@ -235,31 +235,49 @@ def _movers_left() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith("risk-move")]
 
 
+def _slowed_moves(
+    monkeypatch: pytest.MonkeyPatch, only: str | None = None
+) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+    """Each move (of the ``only`` table's rows, or of any) made to take 0.3 s more on
+    the server; returns the lists of (table, when it was handed over) and (table,
+    when it was done), filled as the moves go."""
+    handed: list[tuple[str, float]] = []
+    done: list[tuple[str, float]] = []
+    real_start, real_run = audit._Mover.start, audit._Mover._run
+
+    def table(statements):  # type: ignore[no-untyped-def]
+        return statements[0].split()[2].strip('"')
+
+    def start(self, statements):  # type: ignore[no-untyped-def]
+        if only in (None, table(statements)):
+            handed.append((table(statements), time.perf_counter()))
+        real_start(self, statements)
+
+    def slow_run(self, statements, *args):  # type: ignore[no-untyped-def]
+        if only not in (None, table(statements)):
+            real_run(self, statements, *args)
+            return
+        real_run(self, ["SELECT pg_sleep(0.3)", *statements], *args)
+        done.append((table(statements), time.perf_counter()))
+
+    monkeypatch.setattr(audit._Mover, "start", start)
+    monkeypatch.setattr(audit._Mover, "_run", slow_run)
+    return handed, done
+
+
 def test_the_server_moves_a_members_batch_while_the_next_is_built(
     crew: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each move (``INSERT ... SELECT`` from the stage) is made to take 0.3 s on the
     server: the client builds its next batch meanwhile instead of waiting for it."""
-    handed: list[tuple[str, float]] = []  # (table, when the move was handed over)
-    done: list[float] = []  # when each move was done on the server
+    handed, done = _slowed_moves(monkeypatch)
     built: list[float] = []  # when each batch's audit text was built
-    real_start, real_run = audit._Mover.start, audit._Mover._run
     real_changes = audit.creation_changes
-
-    def start(self, statements):  # type: ignore[no-untyped-def]
-        handed.append((statements[0].split()[2].strip('"'), time.perf_counter()))
-        real_start(self, statements)
-
-    def slow_run(self, statements, *args):  # type: ignore[no-untyped-def]
-        real_run(self, ["SELECT pg_sleep(0.3)", *statements], *args)
-        done.append(time.perf_counter())
 
     def changes(columns):  # type: ignore[no-untyped-def]
         built.append(time.perf_counter())
         return real_changes(columns)
 
-    monkeypatch.setattr(audit._Mover, "start", start)
-    monkeypatch.setattr(audit._Mover, "_run", slow_run)
     monkeypatch.setattr(audit, "creation_changes", changes)
     counted = _counts(crew)
     result, _sent = _import(crew, "editor", _csv(tmp_path / "o.csv", crew, "Overlap"))
@@ -269,7 +287,7 @@ def test_the_server_moves_a_members_batch_while_the_next_is_built(
     assert [table for table, _when in handed] == ["event", "audit_entry"] * 3 + ["event_risk"]
     assert len(done) == 7 and len(built) == 3
     for k in (1, 2):  # batch k + 1 is built while batch k's audit entries move in
-        assert handed[2 * k - 1][1] < built[k] < done[2 * k - 1], (k, handed, done, built)
+        assert handed[2 * k - 1][1] < built[k] < done[2 * k - 1][1], (k, handed, done, built)
     # one change (as before: one per batch) and everything else as without overlap
     after = _counts(crew)
     assert after[3] - counted[3] == 3
@@ -315,29 +333,14 @@ def test_a_members_link_rows_move_while_the_next_part_is_built(
     moved by the server (made to take 0.3 s) while the client builds and stages the
     next one; before, the parts were moved one after the other, the client idle."""
     monkeypatch.setattr(write_module, "BATCH", 10)
-    handed: list[float] = []  # when each link part's move was handed over
-    done: list[float] = []  # when each link part's move was done on the server
+    handed, done = _slowed_moves(monkeypatch, only="event_risk")
     called: list[float] = []  # when each link part was ready to be staged
-    real_start, real_run, real_links = audit._Mover.start, audit._Mover._run, queries.insert_links
-
-    def start(self, statements):  # type: ignore[no-untyped-def]
-        if "event_risk" in statements[0]:
-            handed.append(time.perf_counter())
-        real_start(self, statements)
-
-    def slow_run(self, statements, *args):  # type: ignore[no-untyped-def]
-        if "event_risk" not in statements[0]:
-            real_run(self, statements, *args)
-            return
-        real_run(self, ["SELECT pg_sleep(0.3)", *statements], *args)
-        done.append(time.perf_counter())
+    real_links = queries.insert_links
 
     def insert_links(session, *, link, pairs):  # type: ignore[no-untyped-def]
         called.append(time.perf_counter())
         real_links(session, link=link, pairs=pairs)
 
-    monkeypatch.setattr(audit._Mover, "start", start)
-    monkeypatch.setattr(audit._Mover, "_run", slow_run)
     monkeypatch.setattr(queries, "insert_links", insert_links)
     counted = _counts(crew)
     result, _sent = _import(crew, "editor", _csv(tmp_path / "l.csv", crew, "Linked parts"))
@@ -345,7 +348,7 @@ def test_a_members_link_rows_move_while_the_next_part_is_built(
     parts = len(called)
     assert parts == len(handed) == len(done) >= 4, (called, handed, done)
     for k in range(1, parts):  # part k + 1 ready while part k moves in
-        assert handed[k - 1] < called[k] < done[k - 1], (k, called, handed, done)
+        assert handed[k - 1][1] < called[k] < done[k - 1][1], (k, called, handed, done)
     after = _counts(crew)
     assert after[1] - counted[1] == sum(i % 4 for i in range(ROWS))
     _snapshot(crew, "Linked parts")
