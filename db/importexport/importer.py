@@ -52,7 +52,7 @@ from sqlmodel import Session
 
 from db.bulk import collector_paused
 from db.engine import Register
-from db.importexport import offload
+from db.importexport import offload, streamed
 from db.importexport.cells import map_header
 from db.importexport.columns import OWN_REF, normalise_kind
 from db.importexport.links import Links, own_refs
@@ -120,8 +120,11 @@ def import_table(
         )
     with register.write() as session, collector_paused():
         resolved = resolve(session, kind, table)
-        # a large file of new records: checked and built in a second process
-        offloaded = offload.import_new(session, resolved, actor=actor, ticker=ticker)
+        # a large file of new records: checked and built in a second process (SQLite),
+        # or checked batch by batch while the server writes the batch before (PostgreSQL)
+        offloaded = offload.import_new(
+            session, resolved, actor=actor, ticker=ticker
+        ) or streamed.import_new(session, resolved, actor=actor, ticker=ticker)
         if offloaded is not None:
             result = offloaded
         else:

@@ -52,7 +52,7 @@ from sqlmodel import Session
 from db import audit, repository, risk_states
 from db.errors import FieldError, RegisterError, ValidationFailed
 from db.importexport.links import OwnRefs
-from db.importexport.plan import ImportResult, Resolved
+from db.importexport.plan import ImportResult, Plan, Resolved
 from db.importexport.progress import Ticker
 from db.importexport.reader import Table
 from db.importexport.validate import missing_columns, validate
@@ -83,18 +83,60 @@ def qt_loaded() -> bool:
 
 def applies(session: Session, resolved: Resolved) -> bool:
     """Whether ``import_new`` takes this file (see the module text)."""
-    kind = resolved.kind
-    s = repository.spec(kind)
     return (
         session.get_bind().dialect.name == "sqlite"
         and len(resolved.table.rows) >= OFFLOAD_MIN_ROWS
-        and not s.unique_name
+        and stands_alone(resolved)
+        and fork_safe()
+    )
+
+
+def stands_alone(resolved: Resolved) -> bool:
+    """Whether the file's rows may be checked batch by batch with the same outcome as
+    all at once: every row a new record, of a kind whose rows stand alone (see the
+    module text)."""
+    kind = resolved.kind
+    s = repository.spec(kind)
+    return (
+        not s.unique_name
         and kind != risk_states.KIND
         and not any(f in COMMENTARY_FIELDS for f in s.create.model_fields)
         and not any(c.is_link and c.target == kind for _, c in resolved.columns)
         and not resolved.own.existing
-        and fork_safe()
     )
+
+
+def begin_new_records(session: Session, resolved: Resolved) -> int:
+    """Before any row of a file of new records is checked: the columns it cannot do
+    without (ValidationFailed), and its refs as ``write`` hands them out, the highest
+    given one claimed (the rest are reserved in one block by the caller; a failed
+    import takes them back).  Returns how many rows have no ref of their own."""
+    kind, own = resolved.kind, resolved.own
+    missing = missing_columns(kind, resolved.columns, own)
+    if missing:
+        raise ValidationFailed(list(own.errors) + missing)
+    explicit = [ref for ref in own.refs if ref is not None]
+    if explicit:
+        highest = max(explicit, key=lambda ref: repository.parse_ref(ref)[1])  # type: ignore[index]
+        repository.claim_ref(session, kind, highest)
+    return sum(ref is None for ref in own.refs)
+
+
+def checked_part(session: Session, resolved: Resolved, start: int, stop: int) -> Plan:
+    """Rows ``start`` to ``stop`` of the file checked by ``validate`` (ValidationFailed
+    listing their bad rows), as part of the whole file (``stands_alone``)."""
+    r = resolved
+    own = r.own
+    part = r.table.rows[start:stop]
+    numbers = range(part[0][0], part[-1][0] + 1)
+    part_own = OwnRefs(
+        own.refs[start:stop],
+        own.existing,
+        own.new,
+        own.bad_rows,
+        [e for e in own.errors if e.row in numbers],
+    )
+    return validate(session, r.kind, Table(r.table.header, part), r.columns, part_own, r.links)
 
 
 def import_new(
@@ -106,17 +148,8 @@ def import_new(
     the one-process import would."""
     if not applies(session, resolved):
         return None
-    kind, own = resolved.kind, resolved.own
-    missing = missing_columns(kind, resolved.columns, own)
-    if missing:
-        raise ValidationFailed(list(own.errors) + missing)
-    # Refs: as ``write`` hands them out (the highest given one claimed, the rest in
-    # one block), before any row is checked; a failed import takes them back.
-    explicit = [ref for ref in own.refs if ref is not None]
-    if explicit:
-        highest = max(explicit, key=lambda ref: repository.parse_ref(ref)[1])  # type: ignore[index]
-        repository.claim_ref(session, kind, highest)
-    blank = sum(ref is None for ref in own.refs)
+    kind = resolved.kind
+    blank = begin_new_records(session, resolved)
     first = repository.reserve_numbers(session, kind, blank) if blank else 0
     before = q.max_id(session, kind=kind)
     head, prev, who = audit.bulk_chain_start(session)
@@ -220,7 +253,7 @@ class _Builder:
     def run(self, send: Send) -> None:
         _no_reads(self.session)
         r = self.resolved
-        kind, table, own = r.kind, r.table, r.own
+        kind, table = r.kind, r.table
         links = repository.spec(kind).links
         link_inserts = [
             _prepared(self.dialect, link.table.__table__, (link.own_col, link.other_col))  # type: ignore[attr-defined]
@@ -233,26 +266,15 @@ class _Builder:
         errors: list[FieldError] = []
         last = self.prev
         for start, stop in parts(len(table.rows)):
-            part = table.rows[start:stop]
-            numbers = range(part[0][0], part[-1][0] + 1)
-            part_own = OwnRefs(
-                own.refs[start:stop],
-                own.existing,
-                own.new,
-                own.bad_rows,
-                [e for e in own.errors if e.row in numbers],
-            )
             try:
-                plan = validate(
-                    self.session, kind, Table(table.header, part), r.columns, part_own, r.links
-                )
+                plan = checked_part(self.session, r, start, stop)
             except ValidationFailed as exc:
                 errors.extend(exc.errors)
             if errors:  # nothing will be written: the rest is only checked
-                send(("checked", len(part)))
+                send(("checked", stop - start))
                 continue
             batch = plan.creates
-            assert len(batch) == len(part)  # every row a new record (``applies``)
+            assert len(batch) == stop - start  # every row a new record (``applies``)
             batch_refs = refs[start:stop]
             for row, ref in zip(batch, batch_refs, strict=True):
                 row.ref = ref

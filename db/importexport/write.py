@@ -38,7 +38,7 @@ IMPORT_ACTION = "import"
 
 
 @contextmanager
-def _refused() -> Iterator[None]:
+def refused() -> Iterator[None]:
     """The register refusing a row (a unique ref, a foreign key) is the import's error."""
     try:
         yield
@@ -161,7 +161,7 @@ def write(
             # A member's batch k is moved in by the server while the client builds batch
             # k + 1 (db.audit.moves_overlapped); the chain's end stays in the client
             # meanwhile (db.audit.chain_kept), so no other statement waits on the move.
-            with _refused(), audit.chain_kept(session), audit.moves_overlapped(connection):
+            with refused(), audit.chain_kept(session), audit.moves_overlapped(connection):
                 for start in range(0, len(creates), BATCH):
                     batch = creates[start : start + BATCH]
                     keys, records, texts = new.batch(batch)
@@ -185,9 +185,9 @@ def write(
             # A member's link rows are moved as the records were: the server moves one
             # part while the client builds and stages the next (built all at once, the
             # pairs of 100,000 records kept the server waiting for them).
-            with _refused(), audit.moves_overlapped(connection):
+            with refused(), audit.moves_overlapped(connection):
                 for link in s.links:
-                    for pairs in _link_parts(creates, new_ids, link.field, BATCH * 4):
+                    for pairs in link_parts(creates, new_ids, link.field, BATCH * 4):
                         q.insert_links(session, link=link, pairs=pairs)
             for name in ref_fields:
                 pairs = [
@@ -226,7 +226,7 @@ def write(
     return result
 
 
-def _link_parts(
+def link_parts(
     creates: list[Any], new_ids: dict[str, int], field: str, size: int
 ) -> Iterator[list[tuple[int, int]]]:
     """The link rows ``(new record's id, linked id)`` of ``field``, record by record

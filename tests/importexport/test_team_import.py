@@ -25,8 +25,8 @@ import pytest
 from sqlalchemy import event, text
 
 from db import audit
-from db.errors import Cancelled, RegisterError
-from db.importexport import import_file
+from db.errors import Cancelled, RegisterError, ValidationFailed
+from db.importexport import import_file, streamed
 from db.importexport import write as write_module
 from db.queries import importexport as queries
 from desktop.cli import main
@@ -429,3 +429,79 @@ def test_a_members_import_cancelled_while_a_batch_moves_writes_nothing(
     assert done[0] == ROWS + 50
     assert _counts(crew) == before
     assert _movers_left() == []
+
+
+# --------------------------------------------------------------------------- streamed
+
+
+def test_a_large_members_import_checks_each_batch_while_the_server_moves_the_one_before(
+    crew: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From ``STREAM_MIN_ROWS`` rows (lowered here) each batch is checked just before
+    it is written, while the server moves the batch before (its audit entries, the
+    last move of a batch, made to take 0.3 s): the server no longer waits for the
+    whole file's check before the first row."""
+    monkeypatch.setattr(streamed, "STREAM_MIN_ROWS", ROWS)
+    handed, done = _slowed_moves(monkeypatch, only="audit_entry")
+    checked: list[float] = []  # when each batch's check began
+    real_check = streamed.checked_part
+
+    def check(session, resolved, start, stop):  # type: ignore[no-untyped-def]
+        checked.append(time.perf_counter())
+        return real_check(session, resolved, start, stop)
+
+    monkeypatch.setattr(streamed, "checked_part", check)
+    counted = _counts(crew)
+    result, _sent = _import(crew, "editor", _csv(tmp_path / "s.csv", crew, "Streamed"))
+    assert result.created == ROWS
+    assert len(checked) == len(handed) == len(done) == 3  # batches of 50, 50 and 30
+    for k in (1, 2):  # batch k + 1 checked while batch k's audit entries move in
+        assert handed[k - 1][1] < checked[k] < done[k - 1][1], (k, checked, handed, done)
+    after = _counts(crew)
+    assert (after[0] - counted[0], after[2] - counted[2], after[3] - counted[3]) == (ROWS, ROWS, 3)
+    assert _movers_left() == []
+
+
+@pytest.mark.parametrize("who", ["owner", "editor"])
+def test_a_streamed_import_writes_what_the_whole_file_route_writes(
+    crew: Team, who: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = _snapshot_of(crew, who, tmp_path, f"Whole {who}")
+    monkeypatch.setattr(streamed, "STREAM_MIN_ROWS", ROWS)
+    calls = []
+    real = streamed.import_new
+    monkeypatch.setattr(streamed, "import_new", lambda *a, **k: calls.append(1) or real(*a, **k))
+    by_batch = _snapshot_of(crew, who, tmp_path, f"Batched {who}")
+    assert calls
+    assert by_batch == whole
+
+
+def _snapshot_of(crew: Team, who: str, tmp_path: Path, tag: str) -> dict[str, Any]:
+    result, _sent = _import(crew, who, _csv(tmp_path / f"{tag}.csv", crew, tag))
+    assert result.created == ROWS
+    return _snapshot(crew, tag)
+
+
+def test_a_streamed_import_with_bad_rows_in_two_batches_lists_both_and_writes_nothing(
+    crew: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bad date in the first batch and in the last: the error list is the whole
+    file's (as the whole-file route gives it) and nothing is written, although the
+    second batch's rows were checked after the first batch was refused."""
+    path = _csv(tmp_path / "b.csv", crew, "Bad dates")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for row in (10, 120):  # file rows 11 and 121 (row 1 is the header)
+        lines[row] = "not-a-date" + lines[row][len("2026-10-01") :]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = _counts(crew)
+    with pytest.raises(ValidationFailed) as whole:
+        _import(crew, "editor", path)
+    monkeypatch.setattr(streamed, "STREAM_MIN_ROWS", ROWS)
+    with pytest.raises(ValidationFailed) as batched:
+        _import(crew, "editor", path)
+    assert [(e.row, e.field) for e in batched.value.errors] == [
+        (11, "occurred_on"),
+        (121, "occurred_on"),
+    ]
+    assert [str(e) for e in batched.value.errors] == [str(e) for e in whole.value.errors]
+    assert _counts(crew) == before
