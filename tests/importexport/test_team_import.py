@@ -505,3 +505,27 @@ def test_a_streamed_import_with_bad_rows_in_two_batches_lists_both_and_writes_no
     ]
     assert [str(e) for e in batched.value.errors] == [str(e) for e in whole.value.errors]
     assert _counts(crew) == before
+
+
+def test_a_streamed_import_cancelled_after_its_first_batch_writes_nothing(
+    crew: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(streamed, "STREAM_MIN_ROWS", ROWS)
+    done = [0]
+    before = _counts(crew)
+    reg = crew.open("editor")
+    try:
+        with pytest.raises(Cancelled):
+            import_file(
+                reg,
+                "events",
+                _csv(tmp_path / "sc.csv", crew, "Streamed cancel"),
+                actor="editor",
+                progress=lambda n, _total: done.__setitem__(0, n),
+                cancel=lambda: done[0] >= 100,  # the first batch checked and written
+            )
+    finally:
+        reg.dispose()
+    assert done[0] == 100
+    assert _counts(crew) == before
+    assert _movers_left() == []
