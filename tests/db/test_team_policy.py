@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 from alembic import command
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
 
-from db import migrations, team
+from db import audit, migrations, repository, team
 from tests.teamsetup import LEVELS, Team, make_team
 
 RECORD_TABLES = ("stakeholder", "partnership", "risk", "event", "action")
@@ -139,3 +140,65 @@ def test_a_members_count_of_events_reads_the_classification_index_alone(ranked: 
     assert scan["Index Name"] == "ix_event_classification"
     assert "classification" in scan["Index Cond"] and "Filter" not in scan
     assert scan["Actual Rows"] == count > 0
+
+
+@pytest.mark.parametrize(
+    "lookup",
+    [
+        "SELECT risk_record_level('event', :ref)",
+        "SELECT risk_commentary_level(:ref, '{}')",
+    ],
+)
+def test_a_member_cannot_ask_the_level_of_a_record_they_may_not_see(
+    ranked: Team, lookup: str
+) -> None:
+    """The look-ups the stamping triggers use read past row-level security; called
+    by a member they would tell a hidden record's level by its ref (0018)."""
+    ref = ranked.refs["SECRET"][3]  # the SECRET event
+    assert ref.startswith("E-")
+    with _connected(ranked, "owner") as owner:  # the owner may: it is there, and SECRET
+        assert (
+            owner.execute(
+                text("SELECT risk_record_level('event', :ref)"), {"ref": ref}
+            ).scalar_one()
+            == 4
+        )
+    for who in ("at_RESTRICTED", "at_SECRET", "editor"):
+        with (
+            _connected(ranked, who) as member,
+            pytest.raises(DBAPIError, match="permission denied"),
+        ):
+            member.execute(text(lookup), {"ref": ref})
+
+
+def test_a_members_writes_are_still_stamped_by_the_owners_triggers(ranked: Team) -> None:
+    """The stamping triggers run as the owner now: the entry's actor is still the
+    member's login, its level the record's, and the risk's state the risk's level."""
+    reg = ranked.open("editor")
+    try:
+        with reg.write() as s:
+            made = repository.create(
+                s, "risk", {"title": "Stamped risk", "classification": "CONFIDENTIAL"}, actor="Ed"
+            )
+            ref = made.ref
+        with reg.session() as s:
+            (entry,) = audit.history(s, ref=ref)
+            assert (entry.actor, entry.actor_name, entry.level) == (
+                ranked.names["editor"],
+                "Ed",
+                3,
+            )
+    finally:
+        reg.dispose()
+    states = ranked.owner_count(
+        "SELECT count(*) FROM risk_state WHERE ref = :ref AND level = 3", ref=ref
+    )
+    assert states >= 1
+    with _connected(ranked, "owner") as owner:
+        settings = owner.execute(
+            text(
+                "SELECT proname, prosecdef FROM pg_proc "
+                "WHERE proname IN ('risk_audit_stamp', 'risk_state_stamp') ORDER BY 1"
+            )
+        ).all()
+    assert [tuple(r) for r in settings] == [("risk_audit_stamp", True), ("risk_state_stamp", True)]
