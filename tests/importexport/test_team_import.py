@@ -408,9 +408,9 @@ def test_a_members_import_refused_in_a_middle_batch_writes_nothing(
     assert _movers_left() == []
 
 
-def test_a_members_import_cancelled_while_a_batch_moves_writes_nothing(
-    crew: Team, tmp_path: Path
-) -> None:
+def _cancelled_at(crew: Team, path: Path, title: str, at: int) -> None:
+    """An editor's import of ``title`` rows cancelled once progress reaches ``at``:
+    nothing is written and no mover thread is left."""
     done = [0]
     before = _counts(crew)
     reg = crew.open("editor")
@@ -419,16 +419,22 @@ def test_a_members_import_cancelled_while_a_batch_moves_writes_nothing(
             import_file(
                 reg,
                 "events",
-                _csv(tmp_path / "c.csv", crew, "Cancelled"),
+                _csv(path, crew, title),
                 actor="editor",
                 progress=lambda n, _total: done.__setitem__(0, n),
-                cancel=lambda: done[0] >= ROWS + 50,  # once the first batch is written
+                cancel=lambda: done[0] >= at,
             )
     finally:
         reg.dispose()
-    assert done[0] == ROWS + 50
+    assert done[0] == at
     assert _counts(crew) == before
     assert _movers_left() == []
+
+
+def test_a_members_import_cancelled_while_a_batch_moves_writes_nothing(
+    crew: Team, tmp_path: Path
+) -> None:
+    _cancelled_at(crew, tmp_path / "c.csv", "Cancelled", ROWS + 50)  # first batch written
 
 
 # --------------------------------------------------------------------------- streamed
@@ -511,21 +517,5 @@ def test_a_streamed_import_cancelled_after_its_first_batch_writes_nothing(
     crew: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(streamed, "STREAM_MIN_ROWS", ROWS)
-    done = [0]
-    before = _counts(crew)
-    reg = crew.open("editor")
-    try:
-        with pytest.raises(Cancelled):
-            import_file(
-                reg,
-                "events",
-                _csv(tmp_path / "sc.csv", crew, "Streamed cancel"),
-                actor="editor",
-                progress=lambda n, _total: done.__setitem__(0, n),
-                cancel=lambda: done[0] >= 100,  # the first batch checked and written
-            )
-    finally:
-        reg.dispose()
-    assert done[0] == 100
-    assert _counts(crew) == before
-    assert _movers_left() == []
+    # the first batch checked and written
+    _cancelled_at(crew, tmp_path / "sc.csv", "Streamed cancel", 100)
