@@ -139,6 +139,30 @@ def checked_part(session: Session, resolved: Resolved, start: int, stop: int) ->
     return validate(session, r.kind, Table(r.table.header, part), r.columns, part_own, r.links)
 
 
+def checked_batch(
+    session: Session,
+    resolved: Resolved,
+    start: int,
+    stop: int,
+    refs: list[str],
+    errors: list[FieldError],
+) -> list[Any] | None:
+    """Rows ``start`` to ``stop`` checked (``checked_part``) and given their refs: the
+    new records to write, or None once the file has a bad row, its own or an earlier
+    part's (this part's bad rows are added to ``errors``; the rest is only checked)."""
+    try:
+        plan = checked_part(session, resolved, start, stop)
+    except ValidationFailed as exc:
+        errors.extend(exc.errors)
+    if errors:
+        return None
+    batch = plan.creates
+    assert len(batch) == stop - start  # every row a new record (``stands_alone``)
+    for row, ref in zip(batch, refs[start:stop], strict=True):
+        row.ref = ref
+    return batch
+
+
 def import_new(
     session: Session, resolved: Resolved, *, actor: str, ticker: Ticker | None = None
 ) -> ImportResult | None:
@@ -266,18 +290,11 @@ class _Builder:
         errors: list[FieldError] = []
         last = self.prev
         for start, stop in parts(len(table.rows)):
-            try:
-                plan = checked_part(self.session, r, start, stop)
-            except ValidationFailed as exc:
-                errors.extend(exc.errors)
-            if errors:  # nothing will be written: the rest is only checked
+            batch = checked_batch(self.session, r, start, stop, refs, errors)
+            if batch is None:  # nothing will be written: the rest is only checked
                 send(("checked", stop - start))
                 continue
-            batch = plan.creates
-            assert len(batch) == stop - start  # every row a new record (``applies``)
             batch_refs = refs[start:stop]
-            for row, ref in zip(batch, batch_refs, strict=True):
-                row.ref = ref
             keys, records, texts = self.new.batch(batch)
             at = utcnow()
             entries, last = audit.chained(

@@ -8,7 +8,7 @@ kept the server idle for the whole check (about 0.9 s of 100,000 events) before 
 first row went in.  Here each batch is checked just before it is written, so the
 checks of batch k + 1 run while the server moves batch k.
 
-The same checks on the same rows (``offload.checked_part``: ``validate`` on each
+The same checks on the same rows (``offload.checked_batch``: ``validate`` on each
 batch, for the files whose rows stand alone, ``offload.stands_alone``), the same error
 list (every bad row of the file: after the first bad batch the rest is only checked,
 and nothing is kept), the same rows, refs, links and chained audit entries as
@@ -25,7 +25,7 @@ from sqlmodel import Session
 from db import audit, repository
 from db.errors import FieldError, ValidationFailed
 from db.importexport import write
-from db.importexport.offload import begin_new_records, checked_part, stands_alone
+from db.importexport.offload import begin_new_records, checked_batch, stands_alone
 from db.importexport.plan import ImportResult, Resolved
 from db.importexport.progress import Ticker
 from db.models import utcnow
@@ -80,19 +80,12 @@ def import_new(
         before = q.max_id(session, kind=kind)
         with write.refused(), audit.chain_kept(session), audit.moves_overlapped(connection):
             for start, stop in parts(rows):
-                try:
-                    plan = checked_part(session, resolved, start, stop)
-                except ValidationFailed as exc:
-                    errors.extend(exc.errors)
+                batch = checked_batch(session, resolved, start, stop, every_ref, errors)
                 if ticker is not None:
                     ticker.advance(stop - start)  # checked
-                if errors:  # nothing will be kept: the rest is only checked
+                if batch is None:  # nothing will be kept: the rest is only checked
                     continue
-                batch = plan.creates
-                assert len(batch) == stop - start  # every row a new record (``applies``)
                 batch_refs = every_ref[start:stop]
-                for row, ref in zip(batch, batch_refs, strict=True):
-                    row.ref = ref
                 keys, records, texts = new.batch(batch)
                 q.insert_tuples(session, kind=kind, keys=keys, rows=records)
                 audit.record_encoded(

@@ -16,10 +16,12 @@ from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 from db import audit, demo, meta, migrations, register_file, repository
+from db.classification import DEFAULT_LEVEL
 from db.demo import load_demo
 from db.engine import Register, make_engine, open_register
 from db.errors import RegisterError
 from desktop.cli import main
+from tests.teamsetup import commented_risk
 
 TODAY = dt.date.today()
 RECORD_TABLES = (
@@ -369,15 +371,13 @@ def test_0016_moves_each_commentary_to_its_table_and_back_again(tmp_path):
     reg = open_register(path)
     said_on = dt.date(2026, 10, 30)
     with reg.write() as s:
-        full = repository.create(
+        full = commented_risk(
             s,
-            "risk",
-            {
-                "title": "Fully commented",
-                "commentary": "Owner words",
-                "commentary_on": said_on,
-                "commentary_classification": "SECRET",
-            },
+            "Fully commented",
+            "Owner words",
+            level=DEFAULT_LEVEL,
+            said_level="SECRET",
+            said_on=said_on,
             actor="t",
         )
         dated = repository.create(s, "risk", {"title": "Only a date"}, actor="t")

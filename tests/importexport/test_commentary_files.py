@@ -10,10 +10,12 @@ import datetime as dt
 from pathlib import Path
 
 from db import audit, bulk, repository
+from db.classification import DEFAULT_LEVEL
 from db.importexport.exporter import export_file
 from db.importexport.importer import import_file
 from desktop.services.integrity import record_differences
 from tests.importexport.helpers import fresh_register
+from tests.teamsetup import commented_risk
 
 SAID_ON = dt.date(2026, 9, 14)
 
@@ -93,14 +95,12 @@ def test_a_deleted_risk_comes_back_with_its_commentary(tmp_path: Path) -> None:
     register = fresh_register(tmp_path / "undo.db")
     try:
         with register.write() as s:
-            risk = repository.create(
+            risk = commented_risk(
                 s,
-                "risk",
-                {
-                    "title": "Deleted then undone",
-                    "commentary": "Still said",
-                    "commentary_on": SAID_ON,
-                },
+                "Deleted then undone",
+                "Still said",
+                level=DEFAULT_LEVEL,
+                said_on=SAID_ON,
                 actor="t",
             )
             snap = repository.delete(s, "risk", risk.id, actor="t")

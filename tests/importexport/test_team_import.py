@@ -26,7 +26,7 @@ from sqlalchemy import event, text
 
 from db import audit
 from db.errors import Cancelled, RegisterError, ValidationFailed
-from db.importexport import import_file, streamed
+from db.importexport import import_file, offload, streamed
 from db.importexport import write as write_module
 from db.queries import importexport as queries
 from desktop.cli import main
@@ -450,13 +450,13 @@ def test_a_large_members_import_checks_each_batch_while_the_server_moves_the_one
     monkeypatch.setattr(streamed, "STREAM_MIN_ROWS", ROWS)
     handed, done = _slowed_moves(monkeypatch, only="audit_entry")
     checked: list[float] = []  # when each batch's check began
-    real_check = streamed.checked_part
+    real_check = offload.checked_part  # what checked_batch calls for each batch
 
     def check(session, resolved, start, stop):  # type: ignore[no-untyped-def]
         checked.append(time.perf_counter())
         return real_check(session, resolved, start, stop)
 
-    monkeypatch.setattr(streamed, "checked_part", check)
+    monkeypatch.setattr(offload, "checked_part", check)
     counted = _counts(crew)
     result, _sent = _import(crew, "editor", _csv(tmp_path / "s.csv", crew, "Streamed"))
     assert result.created == ROWS
