@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from sqlmodel import Session
@@ -69,6 +70,8 @@ class OwnRefs:
 
 
 def own_refs(session: Session, kind: str, table: Table, index: int | None) -> OwnRefs:
+    if index is None:  # no ref column: every row a new record with the next ref
+        return OwnRefs([None] * len(table.rows), {}, set())
     refs: list[str | None] = []
     first_row: dict[str, int] = {}
     bad_rows: set[int] = set()
@@ -174,15 +177,30 @@ class Links:
     ):
         self._targets: dict[str, _Targets] = {}
         self._answers: dict[str, dict[str, Resolved | None]] = {}
+        self._checked: dict[str, dict[str, Any]] = {}
+        all_cells = list(map(itemgetter(1), table.rows))
+        narrowest = min(map(len, all_cells), default=0)
         for index, column in columns:
             assert column.target is not None
             targets = _Targets(column.target, new_refs if column.target == kind else set())
             names: set[str] = set()
-            for raw in {cells[index] for _, cells in table.rows if index < len(cells)}:
+            distinct = (
+                set(map(itemgetter(index), all_cells))
+                if index < narrowest
+                else {cells[index] for cells in all_cells if index < len(cells)}
+            )
+            for raw in distinct:
                 names.update(tokens(raw, column.type == REFS))
             targets.prefetch(session, names)
             self._targets[column.name] = targets
             self._answers[column.name] = {}
+
+    def checked(self, column: Column) -> dict[str, Any]:
+        """Where the validator keeps, for this file, its answer about each distinct
+        text cell of ``column`` (a cell's answer depends on the cell alone: what it
+        names, and that field's rules), so a file checked part by part looks each
+        cell up and checks it once (``db.importexport.offload``)."""
+        return self._checked.setdefault(column.name, {})
 
     def cell(self, column: Column, raw: Any) -> Resolved | None:
         """What ``raw`` in ``column`` names; None for a blank cell (not given)."""

@@ -348,13 +348,22 @@ def _bulk_column(column: Column, check: Any, raws: Sequence[Any]) -> list[Any] |
     return None
 
 
-def _by_distinct(raws: Sequence[Any], answer: Callable[[Any], Any]) -> list[Any]:
-    """``answer`` of each cell; once per distinct cell when text cells repeat a lot."""
+def _by_distinct(
+    raws: Sequence[Any], answer: Callable[[Any], Any], memo: dict[Any, Any] | None = None
+) -> list[Any]:
+    """``answer`` of each cell; once per distinct cell when text cells repeat a lot,
+    or whenever ``memo`` keeps the answers given before (a file checked part by part
+    asks again about cells an earlier part had: each is answered once per file)."""
     distinct = set(raws)
-    if len(distinct) * 4 < len(raws) + 4 and set(map(type, distinct)) <= {str, type(None)}:
+    if set(map(type, distinct)) <= {str, type(None)}:
         # (only text: 1, 1.0 and True would share a key)
-        answers = {raw: answer(raw) for raw in distinct}
-        return list(map(answers.__getitem__, raws))
+        if memo is not None:
+            for raw in distinct - memo.keys():
+                memo[raw] = answer(raw)
+            return list(map(memo.__getitem__, raws))
+        if len(distinct) * 4 < len(raws) + 4:
+            answers = {raw: answer(raw) for raw in distinct}
+            return list(map(answers.__getitem__, raws))
     return [answer(raw) for raw in raws]
 
 
@@ -434,7 +443,8 @@ def _column_wise(
             except Rejected:
                 return _REJECT
 
-        link_answers.append((column, _by_distinct(cells_of(index), link)))
+        memo = links.checked(column)
+        link_answers.append((column, _by_distinct(cells_of(index), link, memo)))
 
     defaults = rules.defaults
     factories = list(rules.factories.items())
