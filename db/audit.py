@@ -22,7 +22,7 @@ from itertools import repeat
 from json.encoder import encode_basestring as json_text  # how the encoders above write a str
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, literal, literal_column, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
@@ -338,7 +338,52 @@ def chained(
     kind, action) are encoded once per run of equal values rather than once per
     entry.  It touches no database, so the rows of a bulk import can be chained
     wherever they are built (``db.importexport.offload``)."""
-    shown = "" if actor == who else actor[:200]
+    return _chained(prev, who, actor, rows, apart=False)
+
+
+# The columns of each entry of ``chained_apart``; the others are its constants.
+APART_KEYS = ("entity_ref", "changes", "prev_hash", "hash")
+
+
+def chained_apart(
+    prev: str,
+    who: str,
+    actor: str,
+    at: dt.datetime,
+    kind: str,
+    action: str,
+    items: Iterable[tuple[str, str]],
+) -> tuple[dict[str, Any], list[tuple[str, str, str, str]], str]:
+    """``chained`` for entries that share their time, kind and action, ``items``
+    being ``(ref, changes text)``: (the columns every entry shares, each entry's
+    ``APART_KEYS`` values, the last hash).  The same entries and digests as
+    ``chained``; what they share is given once (``positional_insert``'s constants)."""
+    entries, last = _chained(
+        prev, who, actor, [(at, kind, ref, action, text) for ref, text in items], apart=True
+    )
+    shared = {
+        "at": at,
+        "actor": who,
+        "actor_name": _shown(who, actor),
+        "entity_kind": kind,
+        "action": action,
+    }
+    return shared, entries, last
+
+
+def _shown(who: str, actor: str) -> str:
+    return "" if actor == who else actor[:200]
+
+
+def _chained(
+    prev: str,
+    who: str,
+    actor: str,
+    rows: Iterable[tuple[dt.datetime, str, str, str, str]],
+    *,
+    apart: bool,
+) -> tuple[list[Any], str]:
+    shown = _shown(who, actor)
     quote = json_text
     sha256 = hashlib.sha256
     actor_q = quote(who)
@@ -355,20 +400,35 @@ def chained(
         digest = sha256(
             f"[{quote(prev)}{middle}{quote(ref)}{suffix}{quote(text)}]".encode()
         ).hexdigest()
-        add((when, who, shown, kind, ref, action, text, prev, digest))
+        if apart:
+            add((ref, text, prev, digest))
+        else:
+            add((when, who, shown, kind, ref, action, text, prev, digest))
         prev = digest
     return params, prev
 
 
 def positional_insert(
-    dialect: Any, table: Any, keys: Sequence[str]
+    dialect: Any, table: Any, keys: Sequence[str], constants: Mapping[str, Any] | None = None
 ) -> tuple[str, Callable[[list[tuple[Any, ...]]], list[tuple[Any, ...]]]] | None:
     """The ``INSERT`` of the ``keys`` columns of ``table`` compiled once for a driver
     with positional parameters, and the function that turns rows (tuples of the
     ``keys`` values) into its parameters: each value through its column type's bind
     processor, each distinct value once (see ``insert_tuples``).  None for a driver
-    with named parameters."""
-    compiled: Any = insert(table).compile(dialect=dialect, column_keys=list(keys))
+    with named parameters.
+
+    ``constants`` are columns with one value for every row (a batch's time stamp,
+    its actor): written into the statement once as SQL literals (``sql_literal``)
+    rather than carried, built, sent and bound in every row."""
+    statement = insert(table)
+    if constants:
+        statement = statement.values(
+            {
+                name: literal_column(sql_literal(dialect, table.c[name], value))
+                for name, value in constants.items()
+            }
+        )
+    compiled: Any = statement.compile(dialect=dialect, column_keys=list(keys))
     order = list(compiled.positiontup or ())
     if sorted(order) != sorted(keys):
         return None
@@ -389,6 +449,19 @@ def positional_insert(
         return list(zip(*[columns[i] for i in position], strict=True))
 
     return compiled.string, parameters
+
+
+def sql_literal(dialect: Any, column: Any, value: Any) -> str:
+    """``value`` of ``column`` as an SQL literal that stores what binding it would:
+    through the column type's bind processor (a time stamp becomes the text the
+    driver would be given), then rendered and quoted by the dialect itself."""
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    if value is not None and process is not None:
+        value = process(value)
+    rendered: str = (
+        literal(value).compile(dialect=dialect, compile_kwargs={"literal_binds": True}).string
+    )
+    return rendered
 
 
 def insert_tuples(

@@ -84,8 +84,34 @@ class NewRecords:
     def batch(self, batch: list[Row]) -> tuple[list[str], list[tuple[Any, ...]], list[str]]:
         """Rows with their refs set -> (the table's keys, one tuple of them per row,
         the audit ``changes`` text of each row)."""
-        table_fields = self.table_fields
+        keys, columns, texts = self._columns(batch)
         n = len(batch)
+        shared = self.shared
+        records = list(zip(*columns, *([value] * n for value in shared.values()), strict=True))
+        return [*keys, *shared], records, texts
+
+    def batch_apart(self, batch: list[Row]) -> tuple[list[str], list[tuple[Any, ...]], list[str]]:
+        """``batch`` without the columns every new record shares (``shared``), for
+        an ``INSERT`` that writes those once (``db.audit.positional_insert``)."""
+        keys, columns, texts = self._columns(batch)
+        return keys, list(zip(*columns, strict=True)), texts
+
+    @property
+    def shared(self) -> dict[str, Any]:
+        """The columns every new record of an import starts with the same value in."""
+        now, actor = self.now, self.actor
+        return {
+            "created_at": now,
+            "updated_at": now,
+            "created_by": actor,
+            "updated_by": actor,
+            "version": 1,
+        }
+
+    def _columns(self, batch: list[Row]) -> tuple[list[str], list[list[Any]], list[str]]:
+        """(the keys of the columns that differ from record to record, their values
+        column by column, the audit ``changes`` text of each row)."""
+        table_fields = self.table_fields
         # column by column: field -> the values of the batch
         picked = [self.take(row.values) for row in batch]
         columns: dict[str, list[Any]] = {
@@ -116,23 +142,8 @@ class NewRecords:
         extra: list[list[Any]] = (
             [[v.casefold() for v in columns[unique_name]]] if unique_name else []
         )
-        keys = [*used, *(["name_key"] if unique_name else [])]
-        keys += ["ref", "created_at", "updated_at", "created_by", "updated_by", "version"]
-        now, actor = self.now, self.actor
-        records = list(
-            zip(
-                *[columns[name] for name in used],
-                *extra,
-                refs,
-                [now] * n,
-                [now] * n,
-                [actor] * n,
-                [actor] * n,
-                [1] * n,
-                strict=True,
-            )
-        )
-        return keys, records, texts
+        keys = [*used, *(["name_key"] if unique_name else []), "ref"]
+        return keys, [*[columns[name] for name in used], *extra, refs], texts
 
 
 def write(

@@ -139,14 +139,22 @@ def pair(tmp_path):  # type: ignore[no-untyped-def]
         one.dispose()
 
 
-def test_offloaded_import_writes_what_one_process_writes(tmp_path, small_batches, forks, pair):
+# The child writes what every row shares (the actor, the time stamps) into its
+# statements as SQL literals: a name with quotes must be stored as given.
+ACTORS = ["bench", "Dana O'Brien'); DROP TABLE event; --", 'Zoë "the auditor" \\ Ng']
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_offloaded_import_writes_what_one_process_writes(
+    tmp_path, small_batches, forks, pair, actor
+):
     two, one = pair
     path = _file(tmp_path / "events.csv")
-    result = import_file(two, "events", path, actor="bench")
+    result = import_file(two, "events", path, actor=actor)
     assert len(forks) == 1  # checked and built by a child
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(offload, "fork_safe", lambda: False)
-        expected = import_file(one, "events", path, actor="bench")
+        expected = import_file(one, "events", path, actor=actor)
     assert len(forks) == 1
     assert result.summary() == expected.summary()
     assert result.created_refs == expected.created_refs
@@ -159,6 +167,42 @@ def test_offloaded_import_writes_what_one_process_writes(tmp_path, small_batches
         with register.session() as s:
             assert audit.verify_chain(s) == []
         _search_index_agrees(register)
+    assert _stamps(two) == _stamps(one)
+    batches = {"records": len(offload.parts(ROWS)), "audit": -(-ROWS // 50)}
+    for register, times in ((two, batches["records"]), (one, batches["audit"])):
+        con = sqlite3.connect(register.engine.url.database)
+        try:  # one time stamp for each batch's audit entries
+            distinct = "SELECT count(DISTINCT at) FROM audit_entry WHERE action = 'import'"
+            assert con.execute(distinct).fetchone() == (times,)
+        finally:
+            con.close()
+    con = sqlite3.connect(two.engine.url.database)
+    try:
+        names = con.execute(
+            "SELECT DISTINCT created_by, updated_by FROM event WHERE title LIKE 'Convoy%'"
+        ).fetchall()
+        assert names == [(actor, actor)]
+    finally:
+        con.close()
+
+
+def _stamps(register) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """How the import's time stamps are stored (their values differ from run to run):
+    their types and lengths, and whether each record's two agree."""
+    con = sqlite3.connect(register.engine.url.database)
+    try:
+        return {
+            "records": con.execute(
+                "SELECT typeof(created_at), length(created_at), created_at = updated_at, "
+                "count(*) FROM event WHERE title LIKE 'Convoy%' GROUP BY 1, 2, 3"
+            ).fetchall(),
+            "audit": con.execute(
+                "SELECT typeof(at), length(at), count(*) FROM audit_entry "
+                "WHERE action = 'import' GROUP BY 1, 2"
+            ).fetchall(),
+        }
+    finally:
+        con.close()
 
 
 def test_offloaded_import_lists_every_bad_row_as_one_process(tmp_path, small_batches, forks, pair):
@@ -238,7 +282,7 @@ def _fails_leaving_nothing(
 def test_a_child_that_stops_leaves_the_register_as_it_was(
     tmp_path, small_batches, forks, monkeypatch
 ):
-    real = write_module.NewRecords.batch
+    real = write_module.NewRecords.batch_apart
     calls: list[int] = []
     test_process = os.getpid()
 
@@ -248,7 +292,7 @@ def test_a_child_that_stops_leaves_the_register_as_it_was(
             os._exit(7)
         return real(self, batch)
 
-    monkeypatch.setattr(write_module.NewRecords, "batch", dies_on_the_third)
+    monkeypatch.setattr(write_module.NewRecords, "batch_apart", dies_on_the_third)
     _fails_leaving_nothing(tmp_path, forks, RegisterError, "second process stopped")
 
 
@@ -257,7 +301,7 @@ def test_an_error_in_the_child_reaches_the_caller(tmp_path, small_batches, forks
         raise LookupError("no such thing")
 
     def prepare(reg: Any) -> None:  # after the seed, whose entries it chains
-        monkeypatch.setattr(audit, "chained", broken)
+        monkeypatch.setattr(audit, "chained_apart", broken)
 
     _fails_leaving_nothing(tmp_path, forks, LookupError, "no such thing", prepare)
 
@@ -436,3 +480,64 @@ def test_the_childs_batches_cover_every_row_once(rows):
     assert parts[0] == (0, min(offload.FIRST, rows))
     assert [b for _, b in parts[:-1]] == [a for a, _ in parts[1:]] and parts[-1][1] == rows
     assert all(0 < b - a <= offload.BATCH for a, b in parts[1:])
+
+
+def test_a_cell_repeated_across_batches_is_looked_up_and_checked_once(tmp_path, monkeypatch):
+    """The child checks the file part by part; a link cell met in an earlier part is
+    answered from that part's answer, and a bad one is still reported on every row."""
+    from db.importexport.importer import resolve
+    from db.importexport.links import Links
+    from db.importexport.reader import read_table
+
+    looked_up: list[tuple[str, Any]] = []
+    real = Links.cell
+
+    def counting(self, column, raw):  # type: ignore[no-untyped-def]
+        looked_up.append((column.name, raw))
+        return real(self, column, raw)
+
+    monkeypatch.setattr(Links, "cell", counting)
+
+    def checked_in_parts(reg, rows):  # type: ignore[no-untyped-def]
+        looked_up.clear()
+        path = write_csv(tmp_path / "e.csv", HEADER, rows)
+        errors: list[Any] = []
+        with reg.session() as s:
+            resolved = resolve(s, "event", read_table(path))
+            refs = [f"E-{9000 + k}" for k in range(len(rows))]
+            for start in range(0, len(rows), 50):
+                offload.checked_batch(s, resolved, start, start + 50, refs, errors)
+        return errors
+
+    reg = fresh_register(tmp_path / "r.db")
+    try:
+        seed(reg)
+        rows = [_cells(i) for i in range(200)]
+        assert checked_in_parts(reg, rows) == []
+        links = ("stakeholder", "partnership", "risks")
+        distinct = {(name, row[HEADER.index(name)]) for row in rows for name in links}
+        assert len(looked_up) == len(distinct) and set(looked_up) == distinct  # each once
+        for i in (5, 105, 155):  # an unknown risk in three of the four parts
+            rows[i][HEADER.index("risks")] = "R-999"
+        errors = checked_in_parts(reg, rows)
+        assert [(e.row, e.field) for e in errors] == [(7, "risks"), (107, "risks"), (157, "risks")]
+    finally:
+        reg.dispose()
+
+
+def test_a_batch_chained_apart_is_the_batch_chained():
+    """``chained_apart`` gives the entries ``chained`` gives, what they share apart."""
+    at = audit.utcnow()
+    items = [(f"E-{k:06d}", f'{{"title":[null,"t{k}"]}}') for k in range(5)]
+    entries, last = audit.chained(
+        "f" * 64, "os-user", "Dana", [(at, "event", ref, "import", t) for ref, t in items]
+    )
+    shared, apart, last_apart = audit.chained_apart(
+        "f" * 64, "os-user", "Dana", at, "event", "import", items
+    )
+    assert last_apart == last
+    rebuilt = [dict(shared, **dict(zip(audit.APART_KEYS, row, strict=True))) for row in apart]
+    assert rebuilt == [dict(zip(audit.ENTRY_KEYS, e, strict=True)) for e in entries]
+    assert shared["actor_name"] == "Dana"
+    same = audit.chained_apart("f" * 64, "Dana", "Dana", at, "event", "import", items)[0]
+    assert same["actor_name"] == ""  # shown only when it differs from the stored actor
