@@ -136,7 +136,7 @@ class NewRecords:
         used = [
             f
             for f in table_fields
-            if f not in self.omissible or any(v is not None for v in columns[f])
+            if f not in self.omissible or columns[f].count(None) < len(columns[f])
         ]
         unique_name = self.unique_name
         extra: list[list[Any]] = (
