@@ -458,10 +458,18 @@ def sql_literal(dialect: Any, column: Any, value: Any) -> str:
     process = column.type.dialect_impl(dialect).bind_processor(dialect)
     if value is not None and process is not None:
         value = process(value)
-    rendered: str = (
+    if isinstance(value, str) and "\x00" in value:
+        # no statement may hold a NUL; a bound text may, so the text is joined around it
+        pieces = [_rendered(dialect, piece) for piece in value.split("\x00")]
+        return "(" + " || char(0) || ".join(pieces) + ")"
+    return _rendered(dialect, value)
+
+
+def _rendered(dialect: Any, value: Any) -> str:
+    text: str = (
         literal(value).compile(dialect=dialect, compile_kwargs={"literal_binds": True}).string
     )
-    return rendered
+    return text
 
 
 def insert_tuples(

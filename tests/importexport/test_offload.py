@@ -140,8 +140,9 @@ def pair(tmp_path):  # type: ignore[no-untyped-def]
 
 
 # The child writes what every row shares (the actor, the time stamps) into its
-# statements as SQL literals: a name with quotes must be stored as given.
-ACTORS = ["bench", "Dana O'Brien'); DROP TABLE event; --", 'Zoë "the auditor" \\ Ng']
+# statements as SQL literals: a name with quotes, or a NUL no SQL text may hold, must
+# be stored as given.
+ACTORS = ["bench", "Dana O'Brien'); DROP TABLE event; --", 'Zoë "the auditor" \\ Ng', "nul\x00here"]
 
 
 @pytest.mark.parametrize("actor", ACTORS)
