@@ -117,7 +117,8 @@ def validate_backup(path: str | os.PathLike[str]) -> BackupInfo:
         with closing(_connect_ro(path)) as con:
             result = [r[0] for r in con.execute("PRAGMA integrity_check")]
             if result != ["ok"]:
-                raise RegisterError(f"{path} is damaged (integrity check: {result[0]})")
+                # one line: SQLite heads its findings with a line naming the database
+                raise register_file.damaged(str(path), f"integrity check: {result[0]}", "backup")
             facts = register_file.read_facts(con)
             state = register_file.standing(facts, str(path), purpose="backup")
             revision = facts.revision
