@@ -338,6 +338,27 @@ def _remove_new_file(path: Path) -> None:
             pass
 
 
+# The page size of a new SQLite register (bytes; SQLite's own default is 4,096).  A
+# register's writes are mostly appends: an import adds records, their audit entries
+# (about 600 bytes each) and links, and the large imports rebuild their indexes from
+# sorted keys.  On 16 KiB pages that costs less CPU (fewer pages to balance, split and
+# checksum into the log; measured: 100,000 events imported in 1.9-2.0 s of CPU against
+# 2.3-2.5 s on 4 KiB pages), while a single record's read or write, at human pace, does
+# not notice.  A register keeps the page size it was made with (SQLite changes it only
+# by rewriting the whole file).
+PAGE_SIZE = 16384
+
+
+def _set_page_size(path: Path, size: int) -> None:
+    """Give the new, still empty database file at ``path`` pages of ``size`` bytes."""
+    con = sqlite3.connect(path)
+    try:
+        con.execute(f"PRAGMA page_size = {int(size)}")
+        con.execute("VACUUM")  # writes the header: the size is the file's from now on
+    finally:
+        con.close()
+
+
 def _create_register_file(path: Path) -> None:
     """Build a new register beside ``path`` and put it in place only when complete.
 
@@ -349,6 +370,7 @@ def _create_register_file(path: Path) -> None:
     tmp = path.with_name(f".{path.name}.new-{os.getpid()}-{random.getrandbits(32):08x}")
     try:
         create_private_file(tmp)
+        _set_page_size(tmp, PAGE_SIZE)
         engine = make_engine(f"sqlite:///{tmp}")
         try:
             _prepare_schema(Register(url=f"sqlite:///{tmp}", engine=engine), upgrade=False)

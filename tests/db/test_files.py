@@ -14,6 +14,7 @@ import pytest
 from db.engine import open_register
 from db.errors import RegisterError
 from desktop.cli import main
+from tests.sqlite_pages import page_size
 
 
 def sha256(path: Path) -> str:
@@ -94,14 +95,17 @@ def test_a_sqlite_database_with_our_table_names_but_no_marker_is_refused(tmp_pat
     refuse(path, "not a Stakeholder Risk Tracker register")
 
 
-@pytest.mark.parametrize("keep", [0.5, 100, 4096, 3 * 4096, -4096])
+# kept: a share of the file, a number of bytes, or a number of whole pages ("p")
+@pytest.mark.parametrize("keep", [0.5, 100, "1p", "3p", "-1p"])
 def test_a_truncated_register_is_refused_untouched(tmp_path, good_register, keep):
     data = good_register.read_bytes()
-    size = (
-        int(len(data) * keep) + 17
-        if isinstance(keep, float)
-        else (keep if keep > 0 else len(data) + keep)
-    )
+    if isinstance(keep, float):
+        size = int(len(data) * keep) + 17
+    elif isinstance(keep, str):
+        pages = int(keep[:-1]) * page_size(data)
+        size = pages if pages > 0 else len(data) + pages
+    else:
+        size = keep
     path = tmp_path / "truncated.db"
     path.write_bytes(data[:size])
     refuse(path, "truncated|damaged|not a readable register")
@@ -188,3 +192,43 @@ def test_an_unreadable_register_is_refused(tmp_path, good_register, monkeypatch)
         lambda p, mode: False if Path(p) == path and mode == os.R_OK else real_access(p, mode),
     )
     refuse(path, "permission denied")
+
+
+def _pages(path: Path) -> int:
+    con = sqlite3.connect(path)
+    try:
+        return int(con.execute("PRAGMA page_size").fetchone()[0])
+    finally:
+        con.close()
+
+
+def test_a_new_register_is_made_with_16_kib_pages(tmp_path):
+    """The page size measured best for a register's appends (``db.engine.PAGE_SIZE``),
+    for a register made by the app and one made by ``demo``."""
+    reg = open_register(tmp_path / "new.db")
+    reg.dispose()
+    assert _pages(tmp_path / "new.db") == 16384
+    assert page_size((tmp_path / "new.db").read_bytes()) == 16384
+    assert main(["demo", "--db", str(tmp_path / "demo.db")]) == 0
+    assert _pages(tmp_path / "demo.db") == 16384
+
+
+def test_a_register_keeps_the_page_size_it_was_made_with(tmp_path, monkeypatch):
+    """An existing register (made with SQLite's 4 KiB pages, as before) is opened,
+    written and checked without its file being rewritten to another page size."""
+    from db import engine
+    from tests.db import factories
+
+    path = tmp_path / "old.db"
+    with monkeypatch.context() as mp:
+        mp.setattr(engine, "PAGE_SIZE", 4096)
+        open_register(path).dispose()
+    assert _pages(path) == 4096
+    reg = open_register(path)
+    try:
+        with reg.write() as s:
+            factories.risk(s)
+    finally:
+        reg.dispose()
+    assert _pages(path) == 4096
+    assert main(["db", "check", "--db", str(path)]) == 0

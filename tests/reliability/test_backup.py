@@ -18,6 +18,7 @@ from db.errors import RegisterError
 from db.models import EventCreate, RiskCreate
 from desktop.cli import main as cli_main
 from tests.reliability.conftest import ROOT, cli_env, run_cli, sha256
+from tests.sqlite_pages import page_size
 
 
 def _add_events(reg, n: int, actor: str = "t") -> None:  # type: ignore[no-untyped-def]
@@ -153,8 +154,8 @@ def test_restore_from_the_command_line(tmp_path, live):
 
 def _corrupt(path: Path) -> None:
     data = bytearray(path.read_bytes())
-    page = 4096
-    for offset in range(2 * page + 8, 2 * page + 1500):  # the middle of page 3
+    page = page_size(data)
+    for offset in range(2 * page + 8, 2 * page + 1500):  # the start of page 3
         data[offset] = 0xA5
     path.write_bytes(bytes(data))
 
@@ -166,7 +167,8 @@ def test_a_bad_backup_is_refused_before_anything_is_replaced(tmp_path, live, dam
     if damage == "corrupted":
         _corrupt(backup)
     elif damage == "truncated":
-        backup.write_bytes(backup.read_bytes()[: 2 * 4096])
+        data = backup.read_bytes()
+        backup.write_bytes(data[: 2 * page_size(data)])
     elif damage == "not_a_backup":
         backup.write_text("a, b, c\n1, 2, 3\n")
     elif damage == "foreign":

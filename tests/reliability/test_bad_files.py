@@ -25,6 +25,7 @@ from tests.reliability.conftest import (
     run_cli,
     sha256,
 )
+from tests.sqlite_pages import page_size
 
 BAD_KINDS = (
     "not_a_database",
@@ -72,7 +73,8 @@ def make_bad(kind: str, folder: Path, good: Path) -> Path:
     elif kind == "empty":
         path.touch()
     elif kind == "truncated":
-        path.write_bytes(good.read_bytes()[: 3 * 4096 + 100])
+        data = good.read_bytes()
+        path.write_bytes(data[: 3 * page_size(data) + 100])
     elif kind == "read_only":
         shutil.copyfile(good, path)
         path.chmod(0o444)
